@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Makes this machine able to run the tests: Debian packages, a running Docker engine, test images.
+# Safe to run again: it installs only what is missing and starts dockerd only when none answers.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+need=()
+command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || need+=(maven)
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v restic >/dev/null || need+=(restic)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  echo "starting dockerd"
+  nohup dockerd --host unix:///var/run/docker.sock >/tmp/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { tail -20 /tmp/dockerd.log; echo "dockerd did not start"; exit 1; }
+fi
+
+"$here/scripts/test-images.sh"

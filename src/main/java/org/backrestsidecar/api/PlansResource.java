@@ -1,0 +1,81 @@
+package org.backrestsidecar.api;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.core.Context;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.Retention;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.health.Freshness;
+import org.backrestsidecar.run.PlanBusyException;
+import org.backrestsidecar.run.PlanRun;
+import org.backrestsidecar.run.PlanRunner;
+import org.backrestsidecar.run.RunRegistry;
+import org.backrestsidecar.run.RunReport;
+import org.backrestsidecar.schedule.PlanScheduler;
+
+@Path("/api/plans")
+@Produces(MediaType.APPLICATION_JSON)
+public class PlansResource {
+
+    public record PlanView(String id, String repo, String schedule, String timeZone, Instant nextRun,
+                           Retention retention, List<String> paths, Duration recoveryPointObjective,
+                           Instant lastSuccess, String runningRun, RunReport lastRun) {
+    }
+
+    public record RunStarted(String id, String plan, String location) {
+    }
+
+    private final SidecarConfig config;
+    private final PlanScheduler scheduler;
+    private final PlanRunner runner;
+    private final RunRegistry runs;
+    private final Freshness freshness;
+
+    public PlansResource(SidecarConfig config, PlanScheduler scheduler, PlanRunner runner, RunRegistry runs,
+                         Freshness freshness) {
+        this.config = config;
+        this.scheduler = scheduler;
+        this.runner = runner;
+        this.runs = runs;
+        this.freshness = freshness;
+    }
+
+    @GET
+    public List<PlanView> list() {
+        return config.plans().stream().map(this::view).toList();
+    }
+
+    @GET
+    @Path("{id}")
+    public PlanView get(@PathParam("id") String id) {
+        return view(config.plan(id).orElseThrow(() -> new NoSuchElementException("no plan " + id)));
+    }
+
+    /** Starts a run now: 202 with the run's id, 409 while the plan runs, 404 for an unknown plan. */
+    @POST
+    @Path("{id}/runs")
+    public Response run(@PathParam("id") String id, @Context UriInfo uri) throws PlanBusyException {
+        PlanRun run = runner.start(id, PlanRun.Trigger.MANUAL);
+        var location = uri.getBaseUriBuilder().path("api/runs").path(run.id()).build();
+        return Response.accepted(new RunStarted(run.id(), id, location.getPath())).location(location).build();
+    }
+
+    private PlanView view(PlanConfig p) {
+        return new PlanView(p.id(), p.repo(), p.schedule(), config.timeZone().getId(),
+                scheduler.nextRun(p.id()).orElse(null), p.retention(),
+                p.paths().stream().map(java.nio.file.Path::toString).toList(), freshness.objective(p),
+                runs.lastSuccess(p.id()).orElse(null), runs.running(p.id()).map(PlanRun::id).orElse(null),
+                runs.lastFinished(p.id()).map(PlanRun::report).orElse(null));
+    }
+}

@@ -1,0 +1,47 @@
+package org.backrestsidecar.api;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.SnapshotTags;
+
+/** Snapshots as restic lists them, newest first, filtered by plan and target. */
+@Path("/api/snapshots")
+@Produces(MediaType.APPLICATION_JSON)
+public class SnapshotsResource {
+    private final SidecarConfig config;
+    private final Restic restic;
+
+    public SnapshotsResource(SidecarConfig config, Restic restic) {
+        this.config = config;
+        this.restic = restic;
+    }
+
+    @GET
+    public List<Snapshot> list(@QueryParam("plan") String plan, @QueryParam("target") String target)
+            throws ResticException {
+        List<PlanConfig> plans = plan == null ? config.plans()
+                : List.of(config.plan(plan).orElseThrow(() -> new NoSuchElementException("no plan " + plan)));
+        List<Snapshot> out = new ArrayList<>();
+        for (PlanConfig p : plans) {
+            List<String> tags = new ArrayList<>(List.of(SnapshotTags.planTag(p.id())));
+            if (target != null) {
+                tags.add(SnapshotTags.targetTag(target));
+            }
+            out.addAll(restic.snapshots(config.repoOf(p), tags));
+        }
+        out.sort(Comparator.comparing(Snapshot::time).reversed());
+        return out;
+    }
+}

@@ -1,0 +1,238 @@
+package org.backrestsidecar.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.backrestsidecar.schedule.CronSchedule;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads the sidecar's YAML file into an immutable {@link SidecarConfig}, or refuses it with every
+ * problem found, each naming file, line and field. No file at all means the built-in defaults.
+ */
+public final class ConfigLoader {
+    /** Backrest's id rule, so that our repo and plan ids can be Backrest's too. */
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,50}");
+    private static final Pattern LABEL_PREFIX = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
+    static final int MIN_KEY_LENGTH = 16;
+
+    public static final String DEFAULT_INSTANCE = "backrest-sidecar";
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/backrest-sidecar");
+
+    private ConfigLoader() {
+    }
+
+    /** The plans our users start from: critical data daily, models and system data on Sundays. */
+    public static List<PlanConfig> defaultPlans() {
+        return List.of(
+                new PlanConfig("critical", "critical", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty()),
+                new PlanConfig("models", "models", "0 3 * * 0", Retention.DEFAULT, List.of(), Optional.empty()),
+                new PlanConfig("system", "system", "0 1 * * 0", Retention.DEFAULT, List.of(), Optional.empty()));
+    }
+
+    public static List<RepoConfig> defaultRepos() {
+        return defaultPlans().stream().map(p -> defaultRepo(p.id())).toList();
+    }
+
+    private static RepoConfig defaultRepo(String id) {
+        return new RepoConfig(id, "/repos/" + id, Path.of("/keys/" + id + ".key"), Map.of());
+    }
+
+    public static SidecarConfig load(Path file) {
+        if (!Files.exists(file)) {
+            SidecarConfig defaults = new SidecarConfig(file, DEFAULT_INSTANCE, "backup", Optional.empty(),
+                    ZoneId.systemDefault(), DEFAULT_STATE_DIR, defaultRepos(), defaultPlans());
+            List<String> problems = new ArrayList<>();
+            checkKeys(defaults.repos(), r -> "built-in default repos (no " + file + "), repo " + r.id() + " keyFile",
+                    problems);
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return defaults;
+        }
+        Node root;
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            root = yaml().compose(reader);
+        } catch (MarkedYAMLException e) {
+            String where = e.getProblemMark() == null ? "" : " line " + (e.getProblemMark().getLine() + 1);
+            throw new ConfigException(List.of(file + where + ": not valid YAML: " + e.getProblem()
+                    + " (quote crons and other values with '*' or ':', e.g. schedule: \"0 2 * * *\")"));
+        } catch (YAMLException | IOException e) {
+            throw new ConfigException(List.of(file + ": cannot be read: " + e.getMessage()));
+        }
+        List<String> problems = new ArrayList<>();
+        SidecarConfig config = read(file, new YamlMapping(file.toString(), "", root, problems), problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    private static Yaml yaml() {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(10);
+        options.setNestingDepthLimit(20);
+        options.setCodePointLimit(1024 * 1024);
+        return new Yaml(new SafeConstructor(options));
+    }
+
+    private static SidecarConfig read(Path file, YamlMapping top, List<String> problems) {
+        top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "repos", "plans"));
+        String instance = top.string("instance").orElse(DEFAULT_INSTANCE);
+        if (!ID.matcher(instance).matches()) {
+            top.problem("instance", "'" + instance + "' must be 1-50 of A-Z a-z 0-9 _ . - (Backrest's rule)");
+        }
+        String labelPrefix = top.string("labelPrefix").orElse("backup");
+        if (!LABEL_PREFIX.matcher(labelPrefix).matches()) {
+            top.problem("labelPrefix", "'" + labelPrefix + "' must be lower-case letters, digits, '.' and '-'");
+        }
+        ZoneId zone = ZoneId.systemDefault();
+        Optional<String> zoneText = top.string("timeZone");
+        if (zoneText.isPresent()) {
+            try {
+                zone = ZoneId.of(zoneText.get());
+            } catch (DateTimeException e) {
+                top.problem("timeZone", "'" + zoneText.get() + "' is not a time zone (write e.g. Europe/Berlin or UTC)");
+            }
+        }
+        Path stateDir = top.string("stateDir").map(Path::of).orElse(DEFAULT_STATE_DIR);
+
+        List<RepoConfig> repos = top.mappings("repos").map(list -> list.stream().map(ConfigLoader::repo).toList())
+                .orElseGet(ConfigLoader::defaultRepos);
+        ZoneId planZone = zone;
+        List<PlanConfig> plans = top.mappings("plans")
+                .map(list -> list.stream().map(m -> plan(m, planZone)).toList())
+                .orElseGet(ConfigLoader::defaultPlans);
+
+        checkUnique(top, "repos", repos.stream().map(RepoConfig::id).toList());
+        checkUnique(top, "plans", plans.stream().map(PlanConfig::id).toList());
+        Set<String> repoIds = new HashSet<>(repos.stream().map(RepoConfig::id).toList());
+        top.mappings("plans").ifPresent(list -> {
+            for (int i = 0; i < list.size() && i < plans.size(); i++) {
+                if (!repoIds.contains(plans.get(i).repo())) {
+                    list.get(i).problem("repo", "names repo '" + plans.get(i).repo() + "' that is not in repos (known: "
+                            + String.join(", ", repoIds.stream().sorted().toList()) + ")");
+                }
+            }
+        });
+        if (problems.isEmpty()) {
+            checkKeys(repos, r -> file + ", repos." + r.id() + ".keyFile", problems);
+        }
+        return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir, repos, plans);
+    }
+
+    private static RepoConfig repo(YamlMapping m) {
+        m.rejectUnknown(Set.of("id", "uri", "keyFile", "env"));
+        String id = id(m);
+        String uri = m.string("uri").orElse("/repos/" + id);
+        Path keyFile = Path.of(m.string("keyFile").orElse("/keys/" + id + ".key"));
+        return new RepoConfig(id, uri, keyFile, m.stringMap("env"));
+    }
+
+    private static PlanConfig plan(YamlMapping m, ZoneId zone) {
+        m.rejectUnknown(Set.of("id", "repo", "schedule", "retention", "paths", "rpo"));
+        String id = id(m);
+        String schedule = m.requiredString("schedule").orElse("0 2 * * *");
+        try {
+            CronSchedule.parse(schedule, zone);
+        } catch (IllegalArgumentException e) {
+            m.problem("schedule", e.getMessage());
+        }
+        Retention retention = m.mapping("retention").map(ConfigLoader::retention).orElse(Retention.DEFAULT);
+        List<Path> paths = new ArrayList<>();
+        for (String p : m.strings("paths").orElse(List.of())) {
+            if (!p.startsWith("/")) {
+                m.problem("paths", "'" + p + "' must be an absolute path");
+            } else {
+                paths.add(Path.of(p));
+            }
+        }
+        Optional<Duration> rpo = Optional.empty();
+        Optional<String> rpoText = m.string("rpo");
+        if (rpoText.isPresent()) {
+            try {
+                rpo = Optional.of(DurationText.parse(rpoText.get()));
+            } catch (IllegalArgumentException e) {
+                m.problem("rpo", e.getMessage());
+            }
+        }
+        return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo);
+    }
+
+    private static Retention retention(YamlMapping m) {
+        m.rejectUnknown(Set.of("daily", "weekly", "monthly", "yearly", "last"));
+        Retention r = new Retention(m.integer("daily", 0).orElse(0), m.integer("weekly", 0).orElse(0),
+                m.integer("monthly", 0).orElse(0), m.integer("yearly", 0).orElse(0), m.integer("last", 0).orElse(0));
+        if (r.keepsNothing()) {
+            m.problem("daily", "every tier is 0: forget would delete every snapshot; keep at least one");
+        }
+        return r;
+    }
+
+    private static String id(YamlMapping m) {
+        String id = m.requiredString("id").orElse("?");
+        if (!id.equals("?") && (!ID.matcher(id).matches() || id.matches("_.*_"))) {
+            m.problem("id", "'" + id + "' must be 1-50 of A-Z a-z 0-9 _ . - and not shaped _x_ (Backrest's rule)");
+        }
+        return id;
+    }
+
+    private static void checkUnique(YamlMapping top, String field, List<String> ids) {
+        Set<String> seen = new HashSet<>();
+        for (String id : ids) {
+            if (!seen.add(id)) {
+                top.problem(field, "id '" + id + "' is used twice");
+            }
+        }
+    }
+
+    /** One key per repo, at least 16 characters, never shared: a leaked key must open one repo only. */
+    private static void checkKeys(List<RepoConfig> repos, java.util.function.Function<RepoConfig, String> where,
+                                  List<String> problems) {
+        Map<String, String> ownerByKey = new HashMap<>();
+        for (RepoConfig repo : repos) {
+            Path key = repo.keyFile();
+            String prefix = where.apply(repo) + " (" + key + "): ";
+            if (!Files.isRegularFile(key)) {
+                problems.add(prefix + "key file does not exist; create one with e.g. "
+                        + "'head -c 32 /dev/urandom | base64 > " + key + "' and keep a copy off this host");
+                continue;
+            }
+            String content;
+            try {
+                content = Files.readString(key, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                problems.add(prefix + "key file cannot be read: " + e.getMessage());
+                continue;
+            }
+            if (content.length() < MIN_KEY_LENGTH) {
+                problems.add(prefix + "key is " + content.length() + " characters; at least " + MIN_KEY_LENGTH
+                        + " are required");
+                continue;
+            }
+            String other = ownerByKey.putIfAbsent(content, repo.id());
+            if (other != null) {
+                problems.add(prefix + "same key as repo " + other + "; every repo needs its own key");
+            }
+        }
+    }
+}

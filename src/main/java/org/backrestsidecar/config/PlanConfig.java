@@ -1,0 +1,17 @@
+package org.backrestsidecar.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A backup plan: which repo, when (5-field cron), what to keep, and extra host paths to store.
+ * {@code recoveryPointObjective} is empty when it should follow the schedule (1.5 x interval).
+ */
+public record PlanConfig(String id, String repo, String schedule, Retention retention, List<Path> paths,
+                         Optional<Duration> recoveryPointObjective) {
+    public PlanConfig {
+        paths = List.copyOf(paths);
+    }
+}

@@ -1,0 +1,36 @@
+package org.backrestsidecar.config;
+
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole configuration, read once at start-up from one YAML file (or the built-in defaults).
+ *
+ * @param instance       the name restic records as host and Backrest shows as instance
+ * @param labelPrefix    label namespace, {@code backup} gives {@code backup.enable=true}
+ * @param composeProject when present, only containers of this Compose project are targets
+ * @param stateDir       where the sidecar keeps its restic cache and journal
+ */
+public record SidecarConfig(Path source, String instance, String labelPrefix, Optional<String> composeProject,
+                            ZoneId timeZone, Path stateDir, List<RepoConfig> repos, List<PlanConfig> plans) {
+
+    public SidecarConfig {
+        repos = List.copyOf(repos);
+        plans = List.copyOf(plans);
+    }
+
+    public Optional<PlanConfig> plan(String id) {
+        return plans.stream().filter(p -> p.id().equals(id)).findFirst();
+    }
+
+    public Optional<RepoConfig> repo(String id) {
+        return repos.stream().filter(r -> r.id().equals(id)).findFirst();
+    }
+
+    public RepoConfig repoOf(PlanConfig plan) {
+        return repo(plan.repo()).orElseThrow(() -> new IllegalStateException("plan " + plan.id()
+                + " names repo " + plan.repo() + " that the loader should have refused"));
+    }
+}

@@ -1,0 +1,36 @@
+package org.backrestsidecar.discovery;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A labelled container as the sidecar sees it. {@code options} are its labels under the prefix with
+ * the prefix taken off ({@code backup.postgres.user} becomes {@code postgres.user}). A target with
+ * problems is listed and reported, never backed up on guesswork.
+ */
+public record Target(String name, String containerId, String containerName, String plan, String strategy,
+                     String state, Duration timeout, Map<String, String> options, List<String> problems) {
+
+    public Target {
+        options = Map.copyOf(options);
+        problems = List.copyOf(problems);
+    }
+
+    public boolean usable() {
+        return problems.isEmpty();
+    }
+
+    public boolean running() {
+        return "running".equals(state);
+    }
+
+    public Optional<String> option(String key) {
+        return Optional.ofNullable(options.get(key)).map(String::strip).filter(v -> !v.isEmpty());
+    }
+
+    public Target renamed(String newName) {
+        return new Target(newName, containerId, containerName, plan, strategy, state, timeout, options, problems);
+    }
+}

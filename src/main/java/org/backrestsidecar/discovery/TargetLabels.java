@@ -1,0 +1,99 @@
+package org.backrestsidecar.discovery;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.backrestsidecar.config.DurationText;
+import org.backrestsidecar.strategy.Strategies;
+
+/**
+ * Turns one container's labels into a {@link Target}. Every label that cannot be honoured becomes a
+ * problem on that target, written so the operator knows which label to fix and how.
+ */
+public final class TargetLabels {
+    public static final String COMPOSE_SERVICE = "com.docker.compose.service";
+    public static final String DEFAULT_PLAN = "critical";
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
+    /** Keys every target may carry, whatever its strategy. */
+    static final Set<String> COMMON_KEYS = Set.of("enable", "plan", "strategy", "timeout");
+
+    private final String prefix;
+    private final Set<String> plans;
+    private final Strategies strategies;
+
+    public TargetLabels(String prefix, Set<String> plans, Strategies strategies) {
+        this.prefix = prefix + ".";
+        this.plans = Set.copyOf(plans);
+        this.strategies = strategies;
+    }
+
+    public Target parse(String containerId, String containerName, String state, Map<String, String> labels) {
+        Map<String, String> options = new LinkedHashMap<>();
+        labels.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                options.put(k.substring(prefix.length()), v == null ? "" : v.strip());
+            }
+        });
+        List<String> problems = new ArrayList<>();
+        String enable = options.getOrDefault("enable", "");
+        if (!enable.equals("true")) {
+            problems.add(label("enable") + "='" + enable + "': write true (or false to leave the container out)");
+        }
+
+        String plan = options.getOrDefault("plan", DEFAULT_PLAN);
+        if (!plans.contains(plan)) {
+            problems.add(label("plan") + "='" + plan + "': no such plan (known: " + known(plans) + ")");
+        }
+
+        String strategy = options.getOrDefault("strategy", "");
+        Set<String> allowed = new TreeSet<>(COMMON_KEYS);
+        if (strategy.isEmpty()) {
+            problems.add(label("strategy") + " is missing: say how to back this container up (known: "
+                    + known(strategies.names()) + ")");
+        } else if (strategies.named(strategy).isEmpty()) {
+            problems.add(label("strategy") + "='" + strategy + "': no such strategy (known: "
+                    + known(strategies.names()) + ")");
+        } else {
+            var chosen = strategies.named(strategy).get();
+            allowed.addAll(chosen.optionKeys());
+            chosen.check(options).forEach(p -> problems.add("label " + prefix + p));
+        }
+        for (String key : options.keySet()) {
+            if (!allowed.contains(key)) {
+                problems.add(label(key) + " is not a label the sidecar knows" + (strategy.isEmpty() ? "" :
+                        " for strategy " + strategy) + " (known: " + known(allowed) + ")");
+            }
+        }
+
+        Duration timeout = DEFAULT_TIMEOUT;
+        if (options.containsKey("timeout")) {
+            try {
+                timeout = DurationText.parse(options.get("timeout"));
+            } catch (IllegalArgumentException e) {
+                problems.add(label("timeout") + ": " + e.getMessage());
+            }
+        }
+        String name = stripSlash(labels.getOrDefault(COMPOSE_SERVICE, containerName));
+        if (name.isBlank()) {
+            name = stripSlash(containerName);
+        }
+        return new Target(name, containerId, stripSlash(containerName), plan, strategy, state, timeout, options,
+                problems);
+    }
+
+    private String label(String key) {
+        return "label " + prefix + key;
+    }
+
+    private static String known(Set<String> names) {
+        return String.join(", ", new TreeSet<>(names));
+    }
+
+    private static String stripSlash(String name) {
+        return name != null && name.startsWith("/") ? name.substring(1) : name == null ? "" : name;
+    }
+}

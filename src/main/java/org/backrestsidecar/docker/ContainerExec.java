@@ -1,0 +1,140 @@
+package org.backrestsidecar.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a command inside a container with its stdout streamed to a sink, so a dump flows through the
+ * sidecar without ever being held in memory or written to a file.
+ *
+ * <p>The Docker API cannot kill an exec, so the command is wrapped in the container's own
+ * {@code timeout}; the sidecar waits a little longer than that before it gives up on the stream.
+ */
+@ApplicationScoped
+public class ContainerExec {
+    private static final int STDERR_KEEP = 64 * 1024;
+    private static final Duration GRACE = Duration.ofSeconds(30);
+    private final DockerClient docker;
+
+    public ContainerExec(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    /**
+     * @param stdout receives the command's stdout; a write that fails (the reader went away) ends
+     *               the stream and is rethrown as the cause
+     */
+    public ExecResult run(String containerId, List<String> command, Duration timeout, OutputStream stdout)
+            throws IOException {
+        List<String> bounded = new ArrayList<>(List.of("timeout", "-s", "KILL", Long.toString(timeout.toSeconds())));
+        bounded.addAll(command);
+        String execId = docker.execCreateCmd(containerId)
+                .withCmd(bounded.toArray(String[]::new))
+                .withAttachStdout(true)
+                .withAttachStderr(true)
+                .exec().getId();
+        StreamSplitter frames = new StreamSplitter(stdout);
+        boolean finished;
+        try {
+            docker.execStartCmd(execId).exec(frames);
+            finished = frames.awaitCompletion(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            // awaitCompletion rethrows the stream's first error; onError has recorded it
+            finished = true;
+            if (frames.streamFailure == null) {
+                frames.streamFailure = e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while " + command.get(0) + " ran in the container", e);
+        } finally {
+            frames.close();
+        }
+        if (frames.writeFailure != null) {
+            throw frames.writeFailure;
+        }
+        if (frames.streamFailure != null) {
+            throw new IOException("the stream from the container broke: " + frames.streamFailure.getMessage(),
+                    frames.streamFailure);
+        }
+        if (!finished) {
+            return new ExecResult(-1, frames.stderrText(), true);
+        }
+        Long exit = docker.inspectExecCmd(execId).exec().getExitCodeLong();
+        // GNU timeout answers 124 when it fired; busybox's reports the KILL itself, 137 (128 + 9)
+        boolean timedOut = exit != null && (exit == 124 || exit == 137);
+        return new ExecResult(exit == null ? -1 : exit, frames.stderrText(), timedOut);
+    }
+
+    /** Convenience for short commands whose output is small (lists, versions). */
+    public String output(String containerId, List<String> command, Duration timeout) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ExecResult result = run(containerId, command, timeout, out);
+        if (!result.succeeded()) {
+            throw new IOException(result.failure(String.join(" ", command)));
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static final class StreamSplitter extends ResultCallback.Adapter<Frame> {
+        private final OutputStream stdout;
+        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private volatile IOException writeFailure;
+        private volatile Throwable streamFailure;
+
+        StreamSplitter(OutputStream stdout) {
+            this.stdout = stdout;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            if (writeFailure != null) {
+                return;
+            }
+            if (frame.getStreamType() == StreamType.STDERR) {
+                synchronized (stderr) {
+                    if (stderr.size() > STDERR_KEEP) {
+                        byte[] all = stderr.toByteArray();
+                        stderr.reset();
+                        stderr.write(all, all.length - STDERR_KEEP / 2, STDERR_KEEP / 2);
+                    }
+                    stderr.writeBytes(frame.getPayload());
+                }
+                return;
+            }
+            try {
+                stdout.write(frame.getPayload());
+            } catch (IOException e) {
+                writeFailure = e;
+                try {
+                    close();
+                } catch (IOException ignored) {
+                    // the stream is being abandoned anyway
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            streamFailure = throwable;
+            super.onError(throwable);
+        }
+
+        String stderrText() {
+            synchronized (stderr) {
+                return stderr.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.backrestsidecar.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The Docker engine the sidecar works on. The API version is left to negotiation so that an older
+ * engine (API 1.41 here) and a newer one both answer.
+ */
+@ApplicationScoped
+public class DockerClientProducer {
+    private final String host;
+
+    public DockerClientProducer(@ConfigProperty(name = "sidecar.docker.host",
+            defaultValue = "unix:///var/run/docker.sock") String host) {
+        this.host = host;
+    }
+
+    @Produces
+    @Singleton
+    DockerClient docker() {
+        var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+        var http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(URI.create(host))
+                .maxConnections(50)
+                .connectionTimeout(Duration.ofSeconds(10))
+                .build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+
+    void close(@Disposes DockerClient docker) throws IOException {
+        docker.close();
+    }
+}

@@ -1,0 +1,57 @@
+package org.backrestsidecar.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.restic.Restic;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Every repo opens with its key. Each probe would otherwise start one restic per repo, so an
+ * answer is reused for a short while; a failure is re-checked at once on the next probe.
+ */
+@Readiness
+@ApplicationScoped
+public class RepoReadiness implements HealthCheck {
+    private static final Duration REUSE = Duration.ofSeconds(30);
+    private final SidecarConfig config;
+    private final Restic restic;
+    private volatile Instant checkedAt = Instant.EPOCH;
+    private volatile Map<String, Optional<String>> lastAnswer = Map.of();
+
+    public RepoReadiness(SidecarConfig config, Restic restic) {
+        this.config = config;
+        this.restic = restic;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        Map<String, Optional<String>> answer = lastAnswer;
+        boolean reusable = Instant.now().isBefore(checkedAt.plus(REUSE))
+                && answer.values().stream().allMatch(Optional::isEmpty) && !answer.isEmpty();
+        if (!reusable) {
+            Map<String, Optional<String>> fresh = new LinkedHashMap<>();
+            for (RepoConfig repo : config.repos()) {
+                fresh.put(repo.id(), restic.openProblem(repo));
+            }
+            answer = fresh;
+            lastAnswer = fresh;
+            checkedAt = Instant.now();
+        }
+        var builder = HealthCheckResponse.named("repos").up();
+        answer.forEach((id, problem) -> {
+            builder.withData(id, problem.orElse("opens"));
+            if (problem.isPresent()) {
+                builder.down();
+            }
+        });
+        return builder.build();
+    }
+}

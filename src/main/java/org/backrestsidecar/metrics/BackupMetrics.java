@@ -1,0 +1,100 @@
+package org.backrestsidecar.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every metric the sidecar exports, named in one place (README "Metrics" lists the Prometheus
+ * names these become). Gauges hold the last value seen; counters count runs by result.
+ */
+@ApplicationScoped
+public class BackupMetrics {
+    public static final String TARGET_LAST_SUCCESS = "sidecar.target.last.success.timestamp.seconds";
+    public static final String TARGET_LAST_DURATION = "sidecar.target.last.run.duration.seconds";
+    public static final String TARGET_ADDED = "sidecar.target.last.run.added.bytes";
+    public static final String TARGET_SNAPSHOTS = "sidecar.target.snapshots.kept";
+    public static final String TARGET_RUNS = "sidecar.target.runs";
+    public static final String PLAN_LAST_SUCCESS = "sidecar.plan.last.success.timestamp.seconds";
+    public static final String PLAN_LAST_DURATION = "sidecar.plan.last.run.duration.seconds";
+    public static final String PLAN_RUNS = "sidecar.plan.runs";
+    public static final String REPO_SIZE = "sidecar.repo.size.bytes";
+
+    private final MeterRegistry registry;
+    private final Map<String, Value> gauges = new ConcurrentHashMap<>();
+
+    public BackupMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void targetRun(String plan, String target, boolean succeeded, Duration duration, long bytesAdded,
+                          Instant ended) {
+        Tags tags = Tags.of("plan", plan, "target", target);
+        gauge(TARGET_LAST_DURATION, tags).set(duration.toMillis() / 1000.0);
+        gauge(TARGET_ADDED, tags).set(bytesAdded);
+        if (succeeded) {
+            gauge(TARGET_LAST_SUCCESS, tags).set(ended.getEpochSecond());
+        }
+        Counter.builder(TARGET_RUNS).tags(tags).tag("result", result(succeeded)).register(registry).increment();
+    }
+
+    public void planRun(String plan, boolean succeeded, Duration duration, Instant ended) {
+        Tags tags = Tags.of("plan", plan);
+        gauge(PLAN_LAST_DURATION, tags).set(duration.toMillis() / 1000.0);
+        if (succeeded) {
+            gauge(PLAN_LAST_SUCCESS, tags).set(ended.getEpochSecond());
+        }
+        Counter.builder(PLAN_RUNS).tags(tags).tag("result", result(succeeded)).register(registry).increment();
+    }
+
+    /** Seeds the last-success gauge from the repo at start-up, so a restart does not zero it. */
+    public void planLastSuccess(String plan, Instant when) {
+        gauge(PLAN_LAST_SUCCESS, Tags.of("plan", plan)).max(when.getEpochSecond());
+    }
+
+    public void targetLastSuccess(String plan, String target, Instant when) {
+        gauge(TARGET_LAST_SUCCESS, Tags.of("plan", plan, "target", target)).max(when.getEpochSecond());
+    }
+
+    public void snapshotsKept(String plan, String target, int count) {
+        gauge(TARGET_SNAPSHOTS, Tags.of("plan", plan, "target", target)).set(count);
+    }
+
+    public void repoSize(String repo, long bytes) {
+        gauge(REPO_SIZE, Tags.of("repo", repo)).set(bytes);
+    }
+
+    private static String result(boolean succeeded) {
+        return succeeded ? "success" : "failure";
+    }
+
+    private Value gauge(String name, Tags tags) {
+        return gauges.computeIfAbsent(name + tags, k -> {
+            Value v = new Value();
+            Gauge.builder(name, v, Value::get).tags(tags).register(registry);
+            return v;
+        });
+    }
+
+    private static final class Value {
+        private volatile double value;
+
+        double get() {
+            return value;
+        }
+
+        void set(double v) {
+            value = v;
+        }
+
+        synchronized void max(double v) {
+            value = Math.max(value, v);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package org.backrestsidecar.restic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.backrestsidecar.config.Retention;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * The restic command line, one method per restic verb we use. The repo key reaches restic only as
+ * {@code --password-file}: never as an argument, an environment variable or a log line.
+ */
+@ApplicationScoped
+public class Restic {
+    private static final Logger LOG = Logger.getLogger(Restic.class);
+    private static final Duration QUICK = Duration.ofMinutes(5);
+    private static final Duration LONG = Duration.ofHours(12);
+    private static final int PIPE_BUFFER = 1 << 20;
+
+    private final SidecarConfig config;
+    private final ObjectMapper json;
+
+    public Restic(SidecarConfig config, ObjectMapper json) {
+        this.config = config;
+        this.json = json;
+    }
+
+    /** Why the repo cannot be opened with its key, or empty when it opens. */
+    public Optional<String> openProblem(RepoConfig repo) {
+        try {
+            run(repo, QUICK, "cat", "config");
+            return Optional.empty();
+        } catch (ResticException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** Creates the repo when there is none at its URI; an existing one that refuses the key is an error. */
+    public void ensureInitialized(RepoConfig repo) throws ResticException {
+        Optional<String> problem = openProblem(repo);
+        if (problem.isEmpty()) {
+            return;
+        }
+        String why = problem.get();
+        if (!why.contains("Is there a repository at the following location?") && !why.contains("does not exist")) {
+            throw new ResticException("repo " + repo.id() + " (" + repo.uri() + ") cannot be opened: " + why);
+        }
+        LOG.infof("initialising restic repo %s at %s", repo.id(), repo.uri());
+        run(repo, QUICK, "init");
+    }
+
+    /**
+     * Streams one file into a new snapshot. If the source reports the data bad, or fails, restic is
+     * aborted before it can write a snapshot, and any snapshot that still appeared is forgotten.
+     */
+    public StoredSnapshot backupStream(RepoConfig repo, String filename, SnapshotTags tags, String host,
+                                       StreamSource source) throws ResticException {
+        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host, "--stdin",
+                "--stdin-filename", filename));
+        for (String tag : tags.all()) {
+            args.add("--tag");
+            args.add(tag);
+        }
+        ResticProcess restic = start(repo, args);
+        Optional<String> rejected;
+        try (OutputStream stdin = new BufferedOutputStream(restic.stdin(), PIPE_BUFFER)) {
+            rejected = source.writeTo(stdin);
+            if (rejected.isPresent()) {
+                restic.abort();
+            }
+        } catch (IOException | RuntimeException e) {
+            restic.abort();
+            String resticSaid = restic.stderrText().strip();
+            rejected = Optional.of(e.getMessage() + (resticSaid.isEmpty() ? "" : "; restic said: " + resticSaid));
+        }
+        if (rejected.isPresent()) {
+            restic.abort();
+            forgetIfWritten(repo, restic.stdoutText());
+            throw new ResticException(rejected.get());
+        }
+        String out = restic.await(LONG);
+        JsonNode summary = summary(out)
+                .orElseThrow(() -> new ResticException("restic backup of " + filename + " printed no summary"));
+        return new StoredSnapshot(summary.path("snapshot_id").asText(), filename, summary.path("data_added").asLong(),
+                summary.path("total_bytes_processed").asLong());
+    }
+
+    /** Host paths as files, e.g. a plan's extra {@code paths}. */
+    public StoredSnapshot backupPaths(RepoConfig repo, List<Path> paths, SnapshotTags tags, String host)
+            throws ResticException {
+        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host));
+        for (String tag : tags.all()) {
+            args.add("--tag");
+            args.add(tag);
+        }
+        paths.forEach(p -> args.add(p.toString()));
+        String out = run(repo, LONG, args.toArray(String[]::new));
+        JsonNode summary = summary(out).orElseThrow(() -> new ResticException("restic backup printed no summary"));
+        return new StoredSnapshot(summary.path("snapshot_id").asText(), String.join(" ", paths.stream()
+                .map(Path::toString).toList()), summary.path("data_added").asLong(),
+                summary.path("total_bytes_processed").asLong());
+    }
+
+    /** Snapshots carrying every one of {@code tags}, newest first. */
+    public List<Snapshot> snapshots(RepoConfig repo, List<String> tags) throws ResticException {
+        List<String> args = new ArrayList<>(List.of("snapshots", "--json"));
+        if (!tags.isEmpty()) {
+            args.add("--tag");
+            args.add(String.join(",", tags));
+        }
+        JsonNode list = parse(run(repo, QUICK, args.toArray(String[]::new)));
+        List<Snapshot> out = new ArrayList<>();
+        for (JsonNode s : list) {
+            out.add(new Snapshot(s.path("id").asText(), s.path("short_id").asText(),
+                    Instant.parse(s.path("time").asText()), s.path("hostname").asText(),
+                    strings(s.path("paths")), strings(s.path("tags"))));
+        }
+        out.sort(Comparator.comparing(Snapshot::time).reversed());
+        return out;
+    }
+
+    /**
+     * Applies a plan's tiers to that plan's snapshots only, per host and path (one series per dumped
+     * database or file set), then prunes the data no snapshot needs any more.
+     */
+    public ForgetResult forget(RepoConfig repo, String plan, Retention retention) throws ResticException {
+        unlockStale(repo);
+        List<String> args = new ArrayList<>(List.of("forget", "--json", "--tag", SnapshotTags.planTag(plan),
+                "--group-by", "host,paths"));
+        args.addAll(retention.forgetFlags());
+        JsonNode groups = parse(run(repo, LONG, args.toArray(String[]::new)));
+        List<String> kept = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        for (JsonNode group : groups) {
+            group.path("keep").forEach(s -> kept.add(s.path("id").asText()));
+            group.path("remove").forEach(s -> removed.add(s.path("id").asText()));
+        }
+        if (!removed.isEmpty()) {
+            run(repo, LONG, "prune");
+        }
+        return new ForgetResult(kept, removed);
+    }
+
+    /** Removes snapshots that must not stand, e.g. one made from a dump that later failed. */
+    public void forgetSnapshots(RepoConfig repo, List<String> ids) throws ResticException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        List<String> args = new ArrayList<>(List.of("forget"));
+        args.addAll(ids);
+        run(repo, QUICK, args.toArray(String[]::new));
+    }
+
+    /** Bytes the repo holds on its backend (after dedup and compression). */
+    public long repoSize(RepoConfig repo) throws ResticException {
+        return parse(run(repo, LONG, "stats", "--json", "--mode", "raw-data")).path("total_size").asLong();
+    }
+
+    /**
+     * Removes locks whose restic is gone (same host, dead PID) or that are older than 30 minutes,
+     * so that a crashed run cannot block retention forever; live locks are left alone.
+     */
+    public void unlockStale(RepoConfig repo) throws ResticException {
+        run(repo, QUICK, "unlock");
+    }
+
+    private void forgetIfWritten(RepoConfig repo, String stdout) {
+        summary(stdout).map(s -> s.path("snapshot_id").asText()).filter(id -> !id.isEmpty()).ifPresent(id -> {
+            try {
+                forgetSnapshots(repo, List.of(id));
+                LOG.warnf("forgot snapshot %s of repo %s: its data was rejected", id, repo.id());
+            } catch (ResticException e) {
+                LOG.errorf("snapshot %s of repo %s holds rejected data and could not be forgotten: %s", id,
+                        repo.id(), e.getMessage());
+            }
+        });
+    }
+
+    private Optional<JsonNode> summary(String jsonLines) {
+        JsonNode found = null;
+        for (String line : jsonLines.split("\n")) {
+            if (line.contains("\"message_type\":\"summary\"")) {
+                try {
+                    found = json.readTree(line);
+                } catch (IOException e) {
+                    // a torn line cannot be the summary
+                }
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    private JsonNode parse(String text) throws ResticException {
+        try {
+            return json.readTree(text.isBlank() ? "[]" : text);
+        } catch (IOException e) {
+            throw new ResticException("restic printed output that is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private String run(RepoConfig repo, Duration timeout, String... args) throws ResticException {
+        try (ResticProcess restic = start(repo, List.of(args))) {
+            restic.stdin().close();
+            return restic.await(timeout);
+        } catch (IOException e) {
+            throw new ResticException("restic " + args[0] + " on repo " + repo.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ResticProcess start(RepoConfig repo, List<String> args) throws ResticException {
+        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(),
+                "--password-file", repo.keyFile().toString(),
+                "--cache-dir", config.stateDir().resolve("restic-cache").toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> env = builder.environment();
+        // a password from our own environment must never reach a repo it was not meant for
+        env.keySet().removeIf(k -> k.startsWith("RESTIC_"));
+        env.putAll(repo.env());
+        return new ResticProcess(builder, args.get(0) + " on repo " + repo.id());
+    }
+}

@@ -1,0 +1,145 @@
+package org.backrestsidecar.restic;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running restic: stdout and stderr drained on their own threads (so restic never blocks on a
+ * full pipe), a deadline, and the way to abort it so that it writes no snapshot.
+ */
+final class ResticProcess implements AutoCloseable {
+    private static final int KEEP = 256 * 1024;
+    private final Process process;
+    private final String description;
+    private final Drain stdout;
+    private final Drain stderr;
+
+    ResticProcess(ProcessBuilder builder, String description) throws ResticException {
+        this.description = description;
+        try {
+            this.process = builder.start();
+        } catch (IOException e) {
+            throw new ResticException("cannot start restic (" + description + "): " + e.getMessage(), e);
+        }
+        this.stdout = new Drain(process.getInputStream(), 16 * 1024 * 1024);
+        this.stderr = new Drain(process.getErrorStream(), KEEP);
+    }
+
+    OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    /** Waits for restic to end; a non-zero exit becomes an exception with restic's stderr. */
+    String await(Duration timeout) throws ResticException {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                abort();
+                throw new ResticException("restic " + description + " did not finish within " + timeout);
+            }
+            stdout.join();
+            stderr.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abort();
+            throw new ResticException("interrupted while restic " + description + " ran", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new ResticException("restic " + description + " failed (exit " + process.exitValue() + "): "
+                    + stderr.text().strip());
+        }
+        return stdout.text();
+    }
+
+    int exitCode() {
+        return process.exitValue();
+    }
+
+    String stderrText() {
+        return stderr.text();
+    }
+
+    String stdoutText() {
+        return stdout.text();
+    }
+
+    /**
+     * SIGINT first: restic then cancels and removes its lock; only a restic that ignores it is killed.
+     * Either way no snapshot is written, because restic writes the snapshot last, after stdin's end.
+     */
+    void abort() {
+        if (!process.isAlive()) {
+            return;
+        }
+        try {
+            new ProcessBuilder(List.of("kill", "-INT", Long.toString(process.pid()))).start().waitFor(5, TimeUnit.SECONDS);
+            if (process.waitFor(30, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (IOException e) {
+            // no kill(1) here: fall through to the JVM's own signals
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        abort();
+    }
+
+    private static final class Drain extends Thread {
+        private final InputStream in;
+        private final int keep;
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+
+        Drain(InputStream in, int keep) {
+            this.in = in;
+            this.keep = keep;
+            setDaemon(true);
+            setName("restic-output");
+            start();
+        }
+
+        @Override
+        public void run() {
+            byte[] chunk = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(chunk)) > 0) {
+                    synchronized (buffer) {
+                        if (buffer.size() + n > keep) {
+                            byte[] all = buffer.toByteArray();
+                            buffer.reset();
+                            int from = Math.max(0, all.length - keep / 2);
+                            buffer.write(all, from, all.length - from);
+                        }
+                        buffer.write(chunk, 0, n);
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended; what was read is kept
+            }
+        }
+
+        String text() {
+            synchronized (buffer) {
+                return buffer.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+}

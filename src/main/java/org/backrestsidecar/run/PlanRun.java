@@ -1,0 +1,104 @@
+package org.backrestsidecar.run;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One run of one plan, as it goes: which phase it is in, each target's result, how it ended. Read
+ * by the API while the runner writes it, hence synchronized and handed out as {@link RunReport}s.
+ */
+public final class PlanRun {
+    public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
+
+    public enum Trigger { MANUAL, SCHEDULE }
+
+    private final String id;
+    private final String plan;
+    private final String repo;
+    private final Trigger trigger;
+    private final Instant queuedAt;
+    private State state = State.QUEUED;
+    private String phase = "queued";
+    private Instant startedAt;
+    private Instant endedAt;
+    private final List<TargetResult> targets = new ArrayList<>();
+    private final List<String> errors = new ArrayList<>();
+    private Integer snapshotsKept;
+    private Integer snapshotsRemoved;
+
+    PlanRun(String id, String plan, String repo, Trigger trigger, Instant queuedAt) {
+        this.id = id;
+        this.plan = plan;
+        this.repo = repo;
+        this.trigger = trigger;
+        this.queuedAt = queuedAt;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String plan() {
+        return plan;
+    }
+
+    synchronized void phase(String name) {
+        if (state == State.QUEUED && !name.equals("queued")) {
+            state = State.RUNNING;
+            startedAt = Instant.now();
+        }
+        phase = name;
+    }
+
+    synchronized void add(TargetResult result) {
+        targets.add(result);
+    }
+
+    synchronized void error(String message) {
+        errors.add(message);
+    }
+
+    synchronized void retention(int kept, int removed) {
+        snapshotsKept = kept;
+        snapshotsRemoved = removed;
+    }
+
+    synchronized void finish() {
+        if (startedAt == null) {
+            startedAt = Instant.now();
+        }
+        endedAt = Instant.now();
+        phase = "done";
+        state = errors.isEmpty() && targets.stream().allMatch(TargetResult::succeeded) ? State.SUCCEEDED : State.FAILED;
+    }
+
+    public synchronized boolean finished() {
+        return endedAt != null;
+    }
+
+    public synchronized boolean succeeded() {
+        return state == State.SUCCEEDED;
+    }
+
+    public synchronized Optional<Instant> endedAt() {
+        return Optional.ofNullable(endedAt);
+    }
+
+    public synchronized List<TargetResult> targets() {
+        return List.copyOf(targets);
+    }
+
+    public synchronized RunReport report() {
+        long bytes = targets.stream().mapToLong(TargetResult::bytesAdded).sum();
+        return new RunReport(id, plan, repo, trigger, state, phase, queuedAt, startedAt, endedAt, List.copyOf(targets),
+                bytes, snapshotsKept, snapshotsRemoved, errors.isEmpty() ? null : String.join("; ", errors),
+                failedSummary());
+    }
+
+    private String failedSummary() {
+        List<String> failed = targets.stream().filter(t -> !t.succeeded()).map(TargetResult::target).toList();
+        return failed.isEmpty() ? null : "failed targets: " + String.join(", ", failed);
+    }
+}

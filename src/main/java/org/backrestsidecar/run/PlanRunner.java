@@ -1,0 +1,227 @@
+package org.backrestsidecar.run;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Discovery;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.metrics.BackupMetrics;
+import org.backrestsidecar.restic.ForgetResult;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.SnapshotTags;
+import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.strategy.BackupStrategy;
+import org.backrestsidecar.strategy.Strategies;
+import org.backrestsidecar.strategy.TargetBackup;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs a plan as a script of named phases: wait for the repo, open it, find the targets, back each
+ * one up, store the plan's host paths, apply retention, measure the repo. One target's failure is
+ * recorded and the next target still runs.
+ */
+@ApplicationScoped
+public class PlanRunner {
+    private static final Logger LOG = Logger.getLogger(PlanRunner.class);
+    /** The pseudo-target under which a plan's extra host paths are stored. */
+    public static final String HOST_PATHS_TARGET = "host-paths";
+
+    private final SidecarConfig config;
+    private final Discovery discovery;
+    private final Strategies strategies;
+    private final Restic restic;
+    private final RunRegistry registry;
+    private final BackupMetrics metrics;
+    private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "plan-run");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, ReentrantLock> repoLocks = new ConcurrentHashMap<>();
+
+    public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Restic restic,
+                      RunRegistry registry, BackupMetrics metrics) {
+        this.config = config;
+        this.discovery = discovery;
+        this.strategies = strategies;
+        this.restic = restic;
+        this.registry = registry;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Starts a run in the background.
+     *
+     * @throws NoSuchElementException when there is no such plan
+     * @throws PlanBusyException      when the plan is running already
+     */
+    public PlanRun start(String planId, PlanRun.Trigger trigger) throws PlanBusyException {
+        PlanConfig plan = config.plan(planId).orElseThrow(() -> new NoSuchElementException("no plan " + planId));
+        PlanRun run = registry.open(UUID.randomUUID().toString(), plan.id(), plan.repo(), trigger);
+        workers.submit(() -> execute(plan, run));
+        return run;
+    }
+
+    /** Runs a plan and returns when it has ended: the scheduler's way in. */
+    public PlanRun runAndWait(String planId, PlanRun.Trigger trigger) throws PlanBusyException {
+        PlanConfig plan = config.plan(planId).orElseThrow(() -> new NoSuchElementException("no plan " + planId));
+        PlanRun run = registry.open(UUID.randomUUID().toString(), plan.id(), plan.repo(), trigger);
+        execute(plan, run);
+        return run;
+    }
+
+    private void execute(PlanConfig plan, PlanRun run) {
+        RepoConfig repo = config.repoOf(plan);
+        ReentrantLock repoLock = repoLocks.computeIfAbsent(repo.id(), id -> new ReentrantLock(true));
+        try {
+            run.phase("waiting for repo " + repo.id());
+            repoLock.lockInterruptibly();
+            try {
+                run.phase("opening repo");
+                restic.ensureInitialized(repo);
+                run.phase("discovering targets");
+                List<Target> targets = discovery.refresh().stream().filter(t -> t.plan().equals(plan.id())).toList();
+                for (Target target : targets) {
+                    run.phase("backing up " + target.name());
+                    run.add(backUp(plan, repo, target));
+                }
+                if (!plan.paths().isEmpty()) {
+                    run.phase("backing up host paths");
+                    run.add(backUpHostPaths(plan, repo));
+                }
+                run.phase("applying retention");
+                applyRetention(plan, repo, run);
+                run.phase("measuring repo");
+                metrics.repoSize(repo.id(), restic.repoSize(repo));
+            } finally {
+                repoLock.unlock();
+            }
+        } catch (ResticException e) {
+            run.error(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            run.error("interrupted: the sidecar is shutting down");
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "plan %s run %s broke", plan.id(), run.id());
+            run.error("unexpected: " + e);
+        } finally {
+            run.finish();
+            registry.close(run);
+            report(run);
+        }
+    }
+
+    private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target) {
+        Instant start = Instant.now();
+        TargetBackup backup = new TargetBackup(restic, repo,
+                new SnapshotTags(plan.id(), config.instance(), target.name()), config.instance());
+        String error = null;
+        if (!target.usable()) {
+            error = String.join("; ", target.problems());
+        } else if (!target.running()) {
+            error = "container " + target.containerName() + " is " + target.state() + ", not running";
+        } else {
+            BackupStrategy strategy = strategies.named(target.strategy()).orElseThrow();
+            try {
+                strategy.backUp(target, backup);
+            } catch (Exception e) {
+                error = e.getMessage() == null ? e.toString() : e.getMessage();
+            }
+            if (error == null && !backup.failures().isEmpty()) {
+                error = String.join("; ", backup.failures());
+            }
+        }
+        return result(target.name(), target.containerName(), target.strategy(), backup.snapshots(), error, start);
+    }
+
+    private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo) {
+        Instant start = Instant.now();
+        try {
+            StoredSnapshot s = restic.backupPaths(repo, plan.paths(),
+                    new SnapshotTags(plan.id(), config.instance(), HOST_PATHS_TARGET), config.instance());
+            return result(HOST_PATHS_TARGET, "", "paths", List.of(s), null, start);
+        } catch (ResticException e) {
+            return result(HOST_PATHS_TARGET, "", "paths", List.of(), e.getMessage(), start);
+        }
+    }
+
+    private static TargetResult result(String name, String container, String strategy, List<StoredSnapshot> made,
+                                       String error, Instant start) {
+        return new TargetResult(name, container, strategy,
+                error == null ? TargetResult.Outcome.SUCCEEDED : TargetResult.Outcome.FAILED,
+                made.stream().map(StoredSnapshot::id).toList(),
+                made.stream().mapToLong(StoredSnapshot::bytesAdded).sum(),
+                Duration.between(start, Instant.now()), error);
+    }
+
+    private void applyRetention(PlanConfig plan, RepoConfig repo, PlanRun run) throws ResticException {
+        ForgetResult forgotten = restic.forget(repo, plan.id(), plan.retention());
+        run.retention(forgotten.kept().size(), forgotten.removed().size());
+        Map<String, Long> perTarget = restic.snapshots(repo, List.of(SnapshotTags.planTag(plan.id()))).stream()
+                .collect(Collectors.groupingBy(s -> s.tag("target").orElse("?"), Collectors.counting()));
+        perTarget.forEach((target, count) -> metrics.snapshotsKept(plan.id(), target, count.intValue()));
+    }
+
+    private void report(PlanRun run) {
+        RunReport r = run.report();
+        Instant ended = r.endedAt();
+        for (TargetResult t : r.targets()) {
+            metrics.targetRun(r.plan(), t.target(), t.succeeded(), t.duration(), t.bytesAdded(), ended);
+        }
+        metrics.planRun(r.plan(), run.succeeded(), Duration.between(r.startedAt(), ended), ended);
+        if (run.succeeded()) {
+            LOG.infof("plan %s run %s succeeded: %d targets, %d bytes added", r.plan(), r.id(), r.targets().size(),
+                    r.bytesAdded());
+        } else {
+            LOG.errorf("plan %s run %s FAILED: %s %s", r.plan(), r.id(), r.error() == null ? "" : r.error(),
+                    r.targets().stream().filter(t -> !t.succeeded()).map(t -> t.target() + ": " + t.error())
+                            .collect(Collectors.joining("; ")));
+        }
+    }
+
+    /**
+     * Creates missing repos, then reads the newest snapshot of each plan, so that freshness and
+     * metrics survive a restart of the sidecar.
+     */
+    public void seedFromRepos() {
+        for (PlanConfig plan : config.plans()) {
+            try {
+                restic.ensureInitialized(config.repoOf(plan));
+                List<Snapshot> snaps = restic.snapshots(config.repoOf(plan), List.of(SnapshotTags.planTag(plan.id())));
+                if (!snaps.isEmpty()) {
+                    registry.seedLastSuccess(plan.id(), snaps.get(0).time());
+                    metrics.planLastSuccess(plan.id(), snaps.get(0).time());
+                }
+                snaps.stream().collect(Collectors.groupingBy(s -> s.tag("target").orElse("?")))
+                        .forEach((target, list) -> {
+                            metrics.snapshotsKept(plan.id(), target, list.size());
+                            metrics.targetLastSuccess(plan.id(), target, list.get(0).time());
+                        });
+            } catch (ResticException e) {
+                LOG.warnf("cannot read plan %s's snapshots yet: %s", plan.id(), e.getMessage());
+            }
+        }
+    }
+
+    @PreDestroy
+    void shutdown() throws InterruptedException {
+        workers.shutdownNow();
+        workers.awaitTermination(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,79 @@
+package org.backrestsidecar.run;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The runs the API can show (the newest 500) and, per plan, the running one and when it last
+ * succeeded. At start-up the last success is seeded from the repo's snapshots, so a restart of the
+ * sidecar does not make a plan look stale or fresh.
+ */
+@ApplicationScoped
+public class RunRegistry {
+    private static final int KEEP = 500;
+    private final Map<String, PlanRun> runs = Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PlanRun> eldest) {
+            return size() > KEEP;
+        }
+    });
+    private final Map<String, PlanRun> active = new ConcurrentHashMap<>();
+    private final Map<String, Instant> lastSuccess = new ConcurrentHashMap<>();
+    private final Map<String, PlanRun> lastFinished = new ConcurrentHashMap<>();
+
+    /** Registers a new run, or refuses when the plan already has one that has not finished. */
+    PlanRun open(String id, String plan, String repo, PlanRun.Trigger trigger) throws PlanBusyException {
+        PlanRun run = new PlanRun(id, plan, repo, trigger, Instant.now());
+        PlanRun existing = active.putIfAbsent(plan, run);
+        if (existing != null) {
+            throw new PlanBusyException(plan, existing.id());
+        }
+        runs.put(id, run);
+        return run;
+    }
+
+    void close(PlanRun run) {
+        active.remove(run.plan(), run);
+        lastFinished.put(run.plan(), run);
+        if (run.succeeded()) {
+            run.endedAt().ifPresent(t -> lastSuccess.merge(run.plan(), t, (a, b) -> a.isAfter(b) ? a : b));
+        }
+    }
+
+    void seedLastSuccess(String plan, Instant time) {
+        lastSuccess.merge(plan, time, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    public Optional<PlanRun> get(String id) {
+        return Optional.ofNullable(runs.get(id));
+    }
+
+    /** Newest first; {@code plan} null means every plan. */
+    public List<PlanRun> list(String plan) {
+        List<PlanRun> out;
+        synchronized (runs) {
+            out = new ArrayList<>(runs.values());
+        }
+        Collections.reverse(out);
+        return plan == null ? out : out.stream().filter(r -> r.plan().equals(plan)).toList();
+    }
+
+    public Optional<PlanRun> running(String plan) {
+        return Optional.ofNullable(active.get(plan));
+    }
+
+    public Optional<PlanRun> lastFinished(String plan) {
+        return Optional.ofNullable(lastFinished.get(plan));
+    }
+
+    public Optional<Instant> lastSuccess(String plan) {
+        return Optional.ofNullable(lastSuccess.get(plan));
+    }
+}

@@ -1,0 +1,72 @@
+package org.backrestsidecar.schedule;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.run.PlanBusyException;
+import org.backrestsidecar.run.PlanRun;
+import org.backrestsidecar.run.PlanRunner;
+import org.jboss.logging.Logger;
+
+/**
+ * Turns each plan's cron into a scheduler job in the configured time zone. A job waits for its run
+ * to end, and the scheduler skips a firing while the previous one still runs, so a plan never
+ * overlaps itself; plans sharing a repo queue on the runner's repo lock.
+ */
+@ApplicationScoped
+public class PlanScheduler {
+    private static final Logger LOG = Logger.getLogger(PlanScheduler.class);
+    private final SidecarConfig config;
+    private final Scheduler scheduler;
+    private final PlanRunner runner;
+    private final Map<String, CronSchedule> schedules = new ConcurrentHashMap<>();
+
+    public PlanScheduler(SidecarConfig config, Scheduler scheduler, PlanRunner runner) {
+        this.config = config;
+        this.scheduler = scheduler;
+        this.runner = runner;
+        for (PlanConfig plan : config.plans()) {
+            schedules.put(plan.id(), CronSchedule.parse(plan.schedule(), config.timeZone()));
+        }
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        for (PlanConfig plan : config.plans()) {
+            scheduler.newJob("plan-" + plan.id())
+                    .setCron(plan.schedule())
+                    .setTimeZone(config.timeZone().getId())
+                    .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
+                    .setTask(execution -> runScheduled(plan.id()))
+                    .schedule();
+            LOG.infof("plan %s scheduled at '%s' (%s), next run %s", plan.id(), plan.schedule(),
+                    config.timeZone(), nextRun(plan.id()).map(Instant::toString).orElse("never"));
+        }
+        Thread seeding = new Thread(runner::seedFromRepos, "seed-from-repos");
+        seeding.setDaemon(true);
+        seeding.start();
+    }
+
+    private void runScheduled(String plan) {
+        try {
+            runner.runAndWait(plan, PlanRun.Trigger.SCHEDULE);
+        } catch (PlanBusyException e) {
+            LOG.warnf("scheduled run of plan %s skipped: %s", plan, e.getMessage());
+        }
+    }
+
+    public Optional<CronSchedule> schedule(String plan) {
+        return Optional.ofNullable(schedules.get(plan));
+    }
+
+    public Optional<Instant> nextRun(String plan) {
+        return schedule(plan).flatMap(s -> s.nextAfter(Instant.now()));
+    }
+}
