@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
@@ -32,6 +33,7 @@ public class Restic {
 
     private final SidecarConfig config;
     private final ObjectMapper json;
+    private final Map<String, Object> initLocks = new ConcurrentHashMap<>();
 
     public Restic(SidecarConfig config, ObjectMapper json) {
         this.config = config;
@@ -48,8 +50,17 @@ public class Restic {
         }
     }
 
-    /** Creates the repo when there is none at its URI; an existing one that refuses the key is an error. */
+    /**
+     * Creates the repo when there is none at its URI; an existing one that refuses the key is an error.
+     * One repo at a time, so that start-up and a first run cannot both try to create it.
+     */
     public void ensureInitialized(RepoConfig repo) throws ResticException {
+        synchronized (initLocks.computeIfAbsent(repo.id(), id -> new Object())) {
+            initialize(repo);
+        }
+    }
+
+    private void initialize(RepoConfig repo) throws ResticException {
         Optional<String> problem = openProblem(repo);
         if (problem.isEmpty()) {
             return;

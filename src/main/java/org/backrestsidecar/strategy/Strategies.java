@@ -2,6 +2,7 @@ package org.backrestsidecar.strategy;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -12,6 +13,7 @@ import java.util.TreeMap;
 public class Strategies {
     private final Map<String, BackupStrategy> byName = new TreeMap<>();
 
+    @Inject
     public Strategies(Instance<BackupStrategy> all) {
         all.forEach(s -> byName.put(s.name(), s));
     }

@@ -1,0 +1,51 @@
+package org.backrestsidecar.testing;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A real Postgres 15 in a container of the test image, laid out like the official image (socket in
+ * /var/run/postgresql, local trust), so that the sidecar's docker exec pg_dump is what users get.
+ */
+public final class PostgresContainer {
+    private static final String BIN = "/usr/lib/postgresql/15/bin/";
+    private static final String SCRIPT = "mkdir -p /var/run/postgresql && chown postgres:postgres /var/run/postgresql"
+            + " && su postgres -s /bin/sh -c '" + BIN + "initdb -D /tmp/pgdata -U postgres --auth=trust >/tmp/initdb.log"
+            + " && exec " + BIN + "postgres -D /tmp/pgdata -c listen_addresses= -c fsync=off'";
+
+    private final String name;
+    private final String id;
+
+    private PostgresContainer(String name, String id) {
+        this.name = name;
+        this.id = id;
+    }
+
+    public static PostgresContainer start(String name, Map<String, String> labels) {
+        PostgresContainer pg = new PostgresContainer(name, TestDocker.start(name, labels, SCRIPT));
+        TestDocker.await("postgres in " + name + " to accept connections", Duration.ofSeconds(60),
+                () -> TestDocker.exec(pg.id, "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
+        return pg;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String sql(String database, String sql) {
+        return TestDocker.exec(id, "psql", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql).out();
+    }
+
+    /** A checksum of every row of a table, in key order: equal checksums mean equal data. */
+    public String checksum(String database, String table) {
+        return sql(database, "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM " + table + " t");
+    }
+
+    public void remove() {
+        TestDocker.remove(name);
+    }
+}

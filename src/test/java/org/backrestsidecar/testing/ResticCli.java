@@ -1,0 +1,31 @@
+package org.backrestsidecar.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The restic command line as an operator would use it by hand, to check what the sidecar stored. */
+public final class ResticCli {
+    private ResticCli() {
+    }
+
+    public static String run(Path repo, Path keyFile, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.toString(), "--password-file",
+                keyFile.toString(), "--no-cache"));
+        command.addAll(List.of(args));
+        return TestDocker.run(command, Map.of());
+    }
+
+    /** {@code restic dump} of one file into {@code out}, byte for byte. */
+    public static void dump(Path repo, Path keyFile, String snapshot, String file, Path out)
+            throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("restic", "--repo", repo.toString(), "--password-file", keyFile.toString(),
+                "--no-cache", "dump", snapshot, file)
+                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        if (p.waitFor() != 0) {
+            throw new IOException("restic dump " + snapshot + " " + file + " exited " + p.exitValue());
+        }
+    }
+}
