@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.restic.Restic;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -20,13 +21,15 @@ import org.eclipse.microprofile.health.Readiness;
 @Readiness
 @ApplicationScoped
 public class RepoReadiness implements HealthCheck {
-    private static final Duration REUSE = Duration.ofSeconds(30);
+    private final Duration reuse;
     private final SidecarConfig config;
     private final Restic restic;
     private volatile Instant checkedAt = Instant.EPOCH;
     private volatile Map<String, Optional<String>> lastAnswer = Map.of();
 
-    public RepoReadiness(SidecarConfig config, Restic restic) {
+    public RepoReadiness(SidecarConfig config, Restic restic,
+                         @ConfigProperty(name = "sidecar.health.repo-recheck", defaultValue = "30s") Duration reuse) {
+        this.reuse = reuse;
         this.config = config;
         this.restic = restic;
     }
@@ -34,7 +37,7 @@ public class RepoReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         Map<String, Optional<String>> answer = lastAnswer;
-        boolean reusable = Instant.now().isBefore(checkedAt.plus(REUSE))
+        boolean reusable = Instant.now().isBefore(checkedAt.plus(reuse))
                 && answer.values().stream().allMatch(Optional::isEmpty) && !answer.isEmpty();
         if (!reusable) {
             Map<String, Optional<String>> fresh = new LinkedHashMap<>();

@@ -86,21 +86,24 @@ public class Restic {
             args.add(tag);
         }
         ResticProcess restic = start(repo, args);
+        OutputStream stdin = new BufferedOutputStream(restic.stdin(), PIPE_BUFFER);
         Optional<String> rejected;
-        try (OutputStream stdin = new BufferedOutputStream(restic.stdin(), PIPE_BUFFER)) {
+        try {
             rejected = source.writeTo(stdin);
-            if (rejected.isPresent()) {
-                restic.abort();
-            }
         } catch (IOException | RuntimeException e) {
-            restic.abort();
-            String resticSaid = restic.stderrText().strip();
-            rejected = Optional.of(e.getMessage() + (resticSaid.isEmpty() ? "" : "; restic said: " + resticSaid));
+            rejected = Optional.of(String.valueOf(e.getMessage()));
         }
         if (rejected.isPresent()) {
+            // abort before closing stdin: a closed stdin is how restic learns the data is complete
             restic.abort();
             forgetIfWritten(repo, restic.stdoutText());
             throw new ResticException(rejected.get());
+        }
+        try {
+            stdin.close();
+        } catch (IOException e) {
+            restic.abort();
+            throw new ResticException("restic stopped reading " + filename + ": " + restic.stderrText().strip(), e);
         }
         String out = restic.await(LONG);
         JsonNode summary = summary(out)

@@ -109,7 +109,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                     + "INSERT INTO a_first SELECT generate_series(1, 1000);"
                     + "CREATE TABLE big (id int PRIMARY KEY, filler text);"
                     + "INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 400000) g");
-            return Map.of("sidecar.config", config.toString());
+            return Map.of("sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

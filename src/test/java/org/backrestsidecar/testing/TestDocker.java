@@ -100,6 +100,12 @@ public final class TestDocker {
                 err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Starts a command in the container and returns at once; it runs on by itself. */
+    public static void execDetached(String container, String... command) {
+        String execId = DOCKER.execCreateCmd(container).withCmd(command).exec().getId();
+        DOCKER.execStartCmd(execId).withDetach(true).exec(new ResultCallback.Adapter<Frame>());
+    }
+
     /** Copies a host file into the container's directory {@code dir}. */
     public static void copyInto(String container, Path file, String dir) {
         DOCKER.copyArchiveToContainerCmd(container).withHostResource(file.toString()).withRemotePath(dir).exec();

@@ -1,0 +1,76 @@
+package org.backrestsidecar.scenario;
+
+import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.backrestsidecar.testing.SidecarApi;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.Test;
+
+/** The codes an operator's script relies on, and health that turns DOWN and back UP. */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+class ApiAndHealthTest {
+
+    @Test
+    void unknownIdsAre404WithAJsonReason() {
+        given().post("/api/plans/nope/runs").then().statusCode(404)
+                .body("status", equalTo(404)).body("error", equalTo("no plan nope"));
+        when().get("/api/runs/does-not-exist").then().statusCode(404).body("error", equalTo("no run does-not-exist"));
+        when().get("/api/plans/nope").then().statusCode(404).body("error", equalTo("no plan nope"));
+        when().get("/api/snapshots?plan=nope").then().statusCode(404).body("error", equalTo("no plan nope"));
+    }
+
+    @Test
+    void aRunIs202WithLocationAndASecondOneWhileItRunsIs409() {
+        Response first = given().post("/api/plans/critical/runs");
+        first.then().statusCode(202).body("id", notNullValue())
+                .header("Location", containsString("/api/runs/" + first.path("id")));
+        given().post("/api/plans/critical/runs").then().statusCode(409)
+                .body("error", startsWith("plan critical is already running"));
+        assertEquals("SUCCEEDED", SidecarApi.awaitRun(first.path("id"), Duration.ofMinutes(5)).getString("state"));
+        when().get("/api/plans/critical").then().statusCode(200)
+                .body("lastRun.id", equalTo(first.path("id")))
+                .body("nextRun", notNullValue())
+                .body("retention.daily", equalTo(30)).body("retention.yearly", equalTo(5));
+        when().get("/api/runs?plan=critical").then().statusCode(200).body("[0].id", equalTo(first.path("id")));
+    }
+
+    @Test
+    void readinessFollowsTheRepoKeys() throws Exception {
+        when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        Path key = SidecarStack.key("spare");
+        String good = Files.readString(key);
+        Files.writeString(key, "this-is-not-the-key-of-spare\n");
+        try {
+            when().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"))
+                    .body("checks.find { it.name == 'repos' }.data.spare", containsString("wrong password"));
+        } finally {
+            Files.writeString(key, good);
+        }
+        when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        when().get("/q/health/live").then().statusCode(200);
+    }
+
+    @Test
+    void freshnessIsDownPastTheObjectiveAndUpAfterAGoodRun() {
+        String check = "checks.find { it.name == 'backup freshness of plan hourly' }";
+        TestDocker.await("plan hourly to be stale (objective 15s)", Duration.ofSeconds(60),
+                () -> "DOWN".equals(when().get("/q/health").jsonPath().getString(check + ".status")));
+        when().get("/q/health").then().statusCode(503).body(check + ".data.reason", notNullValue());
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("hourly").getString("state"));
+        when().get("/q/health/well").then().body(check + ".status", equalTo("UP"));
+    }
+}
