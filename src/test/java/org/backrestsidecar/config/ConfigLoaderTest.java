@@ -1,0 +1,190 @@
+package org.backrestsidecar.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The loader's messages are what an operator sees when start-up is refused: they must point at the line. */
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path key(String name, String content) throws IOException {
+        Path k = dir.resolve(name + ".key");
+        Files.writeString(k, content);
+        return k;
+    }
+
+    private Path yaml(String text) throws IOException {
+        Path f = dir.resolve("sidecar.yml");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    private String validRepos() throws IOException {
+        return """
+                repos:
+                  - id: critical
+                    uri: /repos/critical
+                    keyFile: %s
+                  - id: models
+                    keyFile: %s
+                """.formatted(key("critical", "critical-key-0123456789"), key("models", "models-key-0123456789"));
+    }
+
+    private List<String> problems(String text) throws IOException {
+        Path f = yaml(text);
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).problems();
+    }
+
+    @Test
+    void aGoodFileIsReadIntoTypedPlans() throws IOException {
+        SidecarConfig c = ConfigLoader.load(yaml("""
+                instance: host1
+                timeZone: Europe/Berlin
+                composeProject: ai
+                %s
+                plans:
+                  - id: critical
+                    schedule: "0 2 * * *"
+                    retention: {daily: 7, weekly: 4, last: 2}
+                    paths: [/etc/stack]
+                    rpo: 30h
+                  - id: models
+                    schedule: "0 3 * * 0"
+                """.formatted(validRepos())));
+        assertEquals("host1", c.instance());
+        assertEquals(ZoneId.of("Europe/Berlin"), c.timeZone());
+        assertEquals(Optional.of("ai"), c.composeProject());
+        PlanConfig critical = c.plan("critical").orElseThrow();
+        assertEquals(new Retention(7, 4, 0, 0, 2), critical.retention());
+        assertEquals(List.of(Path.of("/etc/stack")), critical.paths());
+        assertEquals(Optional.of(Duration.ofHours(30)), critical.recoveryPointObjective());
+        assertEquals("models", c.plan("models").orElseThrow().repo(), "repo defaults to the plan's id");
+        assertEquals(Retention.DEFAULT, c.plan("models").orElseThrow().retention());
+    }
+
+    @Test
+    void noFileMeansTheThreeDefaultPlansButTheirKeysMustExist() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("absent.yml")));
+        assertTrue(e.getMessage().contains("/keys/critical.key"), e.getMessage());
+        List<PlanConfig> plans = ConfigLoader.defaultPlans();
+        assertEquals(List.of("critical", "models", "system"), plans.stream().map(PlanConfig::id).toList());
+        assertEquals(List.of("0 2 * * *", "0 3 * * 0", "0 1 * * 0"), plans.stream().map(PlanConfig::schedule).toList());
+        assertEquals(new Retention(30, 12, 12, 5, 0), plans.get(0).retention());
+        assertEquals("/repos/models", ConfigLoader.defaultRepos().get(1).uri());
+    }
+
+    @Test
+    void aBadCronNamesFileLineAndField() throws IOException {
+        List<String> p = problems("""
+                %s
+                plans:
+                  - id: critical
+                    schedule: "0 2 * *"
+                """.formatted(validRepos()));
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).matches(".*sidecar.yml line 10, plans\\[0\\]\\.schedule: '0 2 \\* \\*' is not a 5-field cron.*"),
+                p.get(0));
+    }
+
+    @Test
+    void anUnquotedCronIsAYamlErrorWithItsLineAndAHint() throws IOException {
+        List<String> p = problems("""
+                plans:
+                  - id: critical
+                    schedule: * * * * *
+                """);
+        assertTrue(p.get(0).contains("line 3") && p.get(0).contains("quote crons"), p.get(0));
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() throws IOException {
+        List<String> p = problems("""
+                instance: "my host"
+                labelPrefx: backup
+                timeZone: Mars/Olympus
+                %s
+                plans:
+                  - id: critical
+                    repo: nowhere
+                    schedule: "0 2 * * *"
+                    retention: {daily: 0}
+                    rpo: soon
+                  - id: critical
+                    schedule: "0 2 * * *"
+                    paths: [relative/path]
+                """.formatted(validRepos()));
+        String all = String.join("\n", p);
+        assertTrue(all.contains("line 1, instance: 'my host' must be 1-50 of"), all);
+        assertTrue(all.contains("line 2, labelPrefx: is not a known field"), all);
+        assertTrue(all.contains("line 3, timeZone: 'Mars/Olympus' is not a time zone"), all);
+        assertTrue(all.contains("plans[0].repo: names repo 'nowhere' that is not in repos (known: critical, models)"), all);
+        assertTrue(all.contains("plans[0].retention.daily: every tier is 0"), all);
+        assertTrue(all.contains("plans[0].rpo: 'soon' is not a duration"), all);
+        assertTrue(all.contains("plans: id 'critical' is used twice"), all);
+        assertTrue(all.contains("plans[1].paths: 'relative/path' must be an absolute path"), all);
+    }
+
+    @Test
+    void keysMustExistBeLongEnoughAndNeverBeShared() throws IOException {
+        Path shortKey = key("short", "tooshort");
+        Path shared = key("shared", "the-same-key-for-both-repos");
+        List<String> p = problems("""
+                repos:
+                  - id: a
+                    keyFile: %s
+                  - id: b
+                    keyFile: %s
+                  - id: c
+                    keyFile: %s
+                  - id: d
+                    keyFile: %s
+                plans:
+                  - id: a
+                    schedule: "0 2 * * *"
+                """.formatted(dir.resolve("missing.key"), shortKey, shared, shared));
+        String all = String.join("\n", p);
+        assertTrue(all.contains("repos.a.keyFile (" + dir.resolve("missing.key") + "): key file does not exist"), all);
+        assertTrue(all.contains("repos.b.keyFile (" + shortKey + "): key is 8 characters; at least 16 are required"), all);
+        assertTrue(all.contains("repos.d.keyFile (" + shared + "): same key as repo c; every repo needs its own key"), all);
+    }
+
+    @Test
+    void duplicateKeysAndWrongShapesAreRefused() throws IOException {
+        List<String> p = problems("""
+                instance: a
+                instance: b
+                plans: critical
+                """);
+        String all = String.join("\n", p);
+        assertTrue(all.contains("line 2, instance: appears twice"), all);
+        assertTrue(all.contains("line 3, plans: must be a list"), all);
+    }
+
+    @Test
+    void durationsAreWrittenTheWayOperatorsWriteThem() {
+        assertEquals(Duration.ofMinutes(90), DurationText.parse("1h30m"));
+        assertEquals(Duration.ofDays(2), DurationText.parse("2d"));
+        assertEquals(Duration.ofSeconds(45), DurationText.parse("45s"));
+        assertThrows(IllegalArgumentException.class, () -> DurationText.parse("0s"));
+        assertThrows(IllegalArgumentException.class, () -> DurationText.parse("1 hour"));
+    }
+
+    @Test
+    void retentionTiersBecomeForgetFlagsAndZeroTiersAreLeftOut() {
+        assertEquals(List.of("--keep-daily", "30", "--keep-weekly", "12", "--keep-monthly", "12", "--keep-yearly", "5"),
+                Retention.DEFAULT.forgetFlags());
+        assertEquals(List.of("--keep-last", "3", "--keep-daily", "7"), new Retention(7, 0, 0, 0, 3).forgetFlags());
+    }
+}

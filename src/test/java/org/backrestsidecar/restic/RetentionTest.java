@@ -1,0 +1,74 @@
+package org.backrestsidecar.restic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.Retention;
+import org.backrestsidecar.config.SidecarConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retention against real restic: with more snapshots than the tiers keep, forget leaves exactly the
+ * ones the tiers name, and never touches another plan's snapshots.
+ */
+class RetentionTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void forgetKeepsExactlyWhatTheTiersSay() throws Exception {
+        Path key = dir.resolve("key");
+        Files.writeString(key, "retention-test-key-0123456789\n");
+        RepoConfig repo = new RepoConfig("r", dir.resolve("repo").toString(), key, Map.of());
+        SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
+                ZoneId.of("UTC"), dir.resolve("state"), List.of(repo),
+                List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())));
+        Restic restic = new Restic(config, new ObjectMapper());
+        restic.ensureInitialized(repo);
+
+        List<String> times = List.of("2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17", "2026-11-10",
+                "2026-11-03", "2026-10-15", "2026-09-15", "2025-06-01", "2024-06-01");
+        for (String day : times) {
+            snapshot(repo, "plan:db", day);
+        }
+        snapshot(repo, "plan:other", "2020-01-01");
+
+        ForgetResult result = restic.forget(repo, "db", new Retention(3, 2, 2, 1, 0));
+
+        // daily 3: 20, 19, 18; weekly 2: week of the 20th, then the 10th; monthly 2: November, then
+        // 15 October; yearly 1: 2026 (already kept by the 20th)
+        assertEquals(List.of("2026-10-15", "2026-11-10", "2026-11-18", "2026-11-19", "2026-11-20"),
+                days(restic.snapshots(repo, List.of("plan:db"))));
+        assertEquals(5, result.kept().size());
+        assertEquals(5, result.removed().size());
+        assertEquals(List.of("2020-01-01"), days(restic.snapshots(repo, List.of("plan:other"))),
+                "another plan's snapshots are not this plan's to forget");
+    }
+
+    private static void snapshot(RepoConfig repo, String tag, String day) throws Exception {
+        Process p = new ProcessBuilder("restic", "--repo", repo.uri(), "--password-file", repo.keyFile().toString(),
+                "--no-cache", "backup", "--stdin", "--stdin-filename", "db/app.dump", "--host", "host",
+                "--tag", tag, "--time", day + " 02:00:00").redirectErrorStream(true).start();
+        p.getOutputStream().write(("dump of " + day).getBytes());
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new AssertionError("restic backup failed: " + out);
+        }
+    }
+
+    private static List<String> days(List<Snapshot> snapshots) {
+        return snapshots.stream().map(s -> s.time().atZone(ZoneId.systemDefault()).toLocalDate().toString())
+                .sorted().toList();
+    }
+
+}

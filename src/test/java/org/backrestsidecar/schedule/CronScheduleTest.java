@@ -1,0 +1,58 @@
+package org.backrestsidecar.schedule;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import org.junit.jupiter.api.Test;
+
+class CronScheduleTest {
+    private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
+
+    @Test
+    void criticalRunsAt0200LocalTime() {
+        CronSchedule daily = CronSchedule.parse("0 2 * * *", BERLIN);
+        // 2026-11-20 12:00 UTC = 13:00 in Berlin; next 02:00 Berlin = 01:00 UTC on the 21st
+        assertEquals(Instant.parse("2026-11-21T01:00:00Z"), daily.nextAfter(Instant.parse("2026-11-20T12:00:00Z")).orElseThrow());
+    }
+
+    @Test
+    void modelsRunOnSundayAt0300() {
+        CronSchedule weekly = CronSchedule.parse("0 3 * * 0", ZoneId.of("UTC"));
+        // 2026-11-20 is a Friday
+        assertEquals(Instant.parse("2026-11-22T03:00:00Z"), weekly.nextAfter(Instant.parse("2026-11-20T12:00:00Z")).orElseThrow());
+    }
+
+    @Test
+    void theDefaultObjectiveIsOneAndAHalfIntervals() {
+        Instant now = Instant.parse("2026-11-20T12:00:00Z");
+        assertEquals(Duration.ofHours(36), CronSchedule.parse("0 2 * * *", ZoneId.of("UTC")).defaultRecoveryPointObjective(now));
+        assertEquals(Duration.ofHours(252), CronSchedule.parse("0 1 * * 0", ZoneId.of("UTC")).defaultRecoveryPointObjective(now));
+        // a monthly plan is measured against its longest month
+        assertEquals(Duration.ofDays(31).multipliedBy(3).dividedBy(2),
+                CronSchedule.parse("0 4 1 * *", ZoneId.of("UTC")).defaultRecoveryPointObjective(now));
+    }
+
+    @Test
+    void aRunInTheSpringForwardGapIsSkippedAndTheObjectiveAccountsForIt() {
+        // 02:00 does not exist in Berlin on 2027-03-28: the scheduler's cron engine skips that day,
+        // so the longest gap is 47 h, and the default objective must not cry wolf over it
+        Instant now = Instant.parse("2026-11-20T12:00:00Z");
+        CronSchedule daily = CronSchedule.parse("0 2 * * *", BERLIN);
+        assertEquals(Instant.parse("2027-03-29T00:00:00Z"), daily.nextAfter(Instant.parse("2027-03-27T01:00:01Z")).orElseThrow());
+        assertEquals(Duration.ofHours(47), daily.longestInterval(now));
+        assertEquals(Duration.ofHours(24), CronSchedule.parse("30 3 * * *", BERLIN).longestInterval(now)
+                .minusHours(1), "outside the gap the longest day is the 25 h autumn one");
+    }
+
+    @Test
+    void malformedCronsAreRefusedWithTheExpectedForm() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CronSchedule.parse("0 2 * * * *", BERLIN));
+        assertEquals("'0 2 * * * *' is not a 5-field cron (minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\")",
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("61 2 * * *", BERLIN));
+    }
+}
