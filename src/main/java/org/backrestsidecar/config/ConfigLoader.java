@@ -35,6 +35,9 @@ public final class ConfigLoader {
     static final int MIN_KEY_LENGTH = 16;
 
     public static final String DEFAULT_INSTANCE = "backrest-sidecar";
+    /** Where default repos and keys live: {@code /repos/<id>} and {@code /keys/<id>.key}. */
+    public static final Path REPOS_DIR = Path.of("/repos");
+    public static final Path KEYS_DIR = Path.of("/keys");
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/backrest-sidecar");
 
     private ConfigLoader() {
@@ -48,18 +51,20 @@ public final class ConfigLoader {
                 new PlanConfig("system", "system", "0 1 * * 0", Retention.DEFAULT, List.of(), Optional.empty()));
     }
 
-    public static List<RepoConfig> defaultRepos() {
-        return defaultPlans().stream().map(p -> defaultRepo(p.id())).toList();
-    }
-
-    private static RepoConfig defaultRepo(String id) {
-        return new RepoConfig(id, "/repos/" + id, Path.of("/keys/" + id + ".key"), Map.of());
+    public static List<RepoConfig> defaultRepos(Path reposDir, Path keysDir) {
+        return defaultPlans().stream().map(p -> new RepoConfig(p.id(), reposDir.resolve(p.id()).toString(),
+                keysDir.resolve(p.id() + ".key"), Map.of())).toList();
     }
 
     public static SidecarConfig load(Path file) {
+        return load(file, REPOS_DIR, KEYS_DIR);
+    }
+
+    /** As {@link #load(Path)}, with the folders the built-in repos and keys default to. */
+    public static SidecarConfig load(Path file, Path reposDir, Path keysDir) {
         if (!Files.exists(file)) {
             SidecarConfig defaults = new SidecarConfig(file, DEFAULT_INSTANCE, "backup", Optional.empty(),
-                    ZoneId.systemDefault(), DEFAULT_STATE_DIR, defaultRepos(), defaultPlans());
+                    ZoneId.systemDefault(), DEFAULT_STATE_DIR, defaultRepos(reposDir, keysDir), defaultPlans());
             List<String> problems = new ArrayList<>();
             checkKeys(defaults.repos(), r -> "built-in default repos (no " + file + "), repo " + r.id() + " keyFile",
                     problems);
@@ -79,7 +84,8 @@ public final class ConfigLoader {
             throw new ConfigException(List.of(file + ": cannot be read: " + e.getMessage()));
         }
         List<String> problems = new ArrayList<>();
-        SidecarConfig config = read(file, new YamlMapping(file.toString(), "", root, problems), problems);
+        SidecarConfig config = read(file, new YamlMapping(file.toString(), "", root, problems), problems, reposDir,
+                keysDir);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -95,7 +101,8 @@ public final class ConfigLoader {
         return new Yaml(new SafeConstructor(options));
     }
 
-    private static SidecarConfig read(Path file, YamlMapping top, List<String> problems) {
+    private static SidecarConfig read(Path file, YamlMapping top, List<String> problems, Path reposDir,
+                                      Path keysDir) {
         top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "repos", "plans"));
         String instance = top.string("instance").orElse(DEFAULT_INSTANCE);
         if (!ID.matcher(instance).matches()) {
@@ -116,8 +123,9 @@ public final class ConfigLoader {
         }
         Path stateDir = top.string("stateDir").map(Path::of).orElse(DEFAULT_STATE_DIR);
 
-        List<RepoConfig> repos = top.mappings("repos").map(list -> list.stream().map(ConfigLoader::repo).toList())
-                .orElseGet(ConfigLoader::defaultRepos);
+        List<RepoConfig> repos = top.mappings("repos")
+                .map(list -> list.stream().map(m -> repo(m, reposDir, keysDir)).toList())
+                .orElseGet(() -> defaultRepos(reposDir, keysDir));
         ZoneId planZone = zone;
         List<PlanConfig> plans = top.mappings("plans")
                 .map(list -> list.stream().map(m -> plan(m, planZone)).toList())
@@ -140,11 +148,11 @@ public final class ConfigLoader {
         return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir, repos, plans);
     }
 
-    private static RepoConfig repo(YamlMapping m) {
+    private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir) {
         m.rejectUnknown(Set.of("id", "uri", "keyFile", "env"));
         String id = id(m);
-        String uri = m.string("uri").orElse("/repos/" + id);
-        Path keyFile = Path.of(m.string("keyFile").orElse("/keys/" + id + ".key"));
+        String uri = m.string("uri").orElse(reposDir.resolve(id).toString());
+        Path keyFile = m.string("keyFile").map(Path::of).orElse(keysDir.resolve(id + ".key"));
         return new RepoConfig(id, uri, keyFile, m.stringMap("env"));
     }
 

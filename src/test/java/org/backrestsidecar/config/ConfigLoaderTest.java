@@ -75,14 +75,20 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void noFileMeansTheThreeDefaultPlansButTheirKeysMustExist() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("absent.yml")));
-        assertTrue(e.getMessage().contains("/keys/critical.key"), e.getMessage());
-        List<PlanConfig> plans = ConfigLoader.defaultPlans();
+    void noFileMeansTheThreeDefaultPlansButTheirKeysMustExist() throws IOException {
+        Path keys = Files.createDirectories(dir.resolve("keys"));
+        Path absent = dir.resolve("absent.yml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(absent, dir, keys));
+        assertTrue(e.getMessage().contains(keys.resolve("critical.key") + "): key file does not exist"), e.getMessage());
+        for (String id : List.of("critical", "models", "system")) {
+            Files.writeString(keys.resolve(id + ".key"), id + "-key-with-enough-characters");
+        }
+        SidecarConfig defaults = ConfigLoader.load(absent, dir.resolve("repos"), keys);
+        assertEquals(dir.resolve("repos").resolve("models").toString(), defaults.repo("models").orElseThrow().uri());
+        List<PlanConfig> plans = defaults.plans();
         assertEquals(List.of("critical", "models", "system"), plans.stream().map(PlanConfig::id).toList());
         assertEquals(List.of("0 2 * * *", "0 3 * * 0", "0 1 * * 0"), plans.stream().map(PlanConfig::schedule).toList());
         assertEquals(new Retention(30, 12, 12, 5, 0), plans.get(0).retention());
-        assertEquals("/repos/models", ConfigLoader.defaultRepos().get(1).uri());
     }
 
     @Test
