@@ -12,7 +12,6 @@ import jakarta.ws.rs.core.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.config.SidecarConfig;
@@ -59,7 +58,7 @@ public class PlansResource {
     @GET
     @Path("{id}")
     public PlanView get(@PathParam("id") String id) {
-        return view(config.plan(id).orElseThrow(() -> new NoSuchElementException("no plan " + id)));
+        return view(config.requirePlan(id));
     }
 
     /** Starts a run now: 202 with the run's id, 409 while the plan runs, 404 for an unknown plan. */

@@ -27,8 +27,8 @@ public class RunsResource {
     /** Newest first, optionally of one plan. */
     @GET
     public List<RunReport> list(@QueryParam("plan") String plan) {
-        if (plan != null && config.plan(plan).isEmpty()) {
-            throw new NoSuchElementException("no plan " + plan);
+        if (plan != null) {
+            config.requirePlan(plan);
         }
         return runs.list(plan).stream().map(PlanRun::report).toList();
     }

@@ -8,7 +8,6 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.restic.Restic;
@@ -32,7 +31,7 @@ public class SnapshotsResource {
     public List<Snapshot> list(@QueryParam("plan") String plan, @QueryParam("target") String target)
             throws ResticException {
         List<PlanConfig> plans = plan == null ? config.plans()
-                : List.of(config.plan(plan).orElseThrow(() -> new NoSuchElementException("no plan " + plan)));
+                : List.of(config.requirePlan(plan));
         List<Snapshot> out = new ArrayList<>();
         for (PlanConfig p : plans) {
             List<String> tags = new ArrayList<>(List.of(SnapshotTags.planTag(p.id())));

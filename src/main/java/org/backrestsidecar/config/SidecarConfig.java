@@ -25,6 +25,11 @@ public record SidecarConfig(Path source, String instance, String labelPrefix, Op
         return plans.stream().filter(p -> p.id().equals(id)).findFirst();
     }
 
+    /** @throws java.util.NoSuchElementException naming the plan, which the API answers with 404 */
+    public PlanConfig requirePlan(String id) {
+        return plan(id).orElseThrow(() -> new java.util.NoSuchElementException("no plan " + id));
+    }
+
     public Optional<RepoConfig> repo(String id) {
         return repos.stream().filter(r -> r.id().equals(id)).findFirst();
     }

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -68,11 +67,11 @@ public class PlanRunner {
     /**
      * Starts a run in the background.
      *
-     * @throws NoSuchElementException when there is no such plan
+     * @throws java.util.NoSuchElementException when there is no such plan
      * @throws PlanBusyException      when the plan is running already
      */
     public PlanRun start(String planId, PlanRun.Trigger trigger) throws PlanBusyException {
-        PlanConfig plan = config.plan(planId).orElseThrow(() -> new NoSuchElementException("no plan " + planId));
+        PlanConfig plan = config.requirePlan(planId);
         PlanRun run = registry.open(UUID.randomUUID().toString(), plan.id(), plan.repo(), trigger);
         workers.submit(() -> execute(plan, run));
         return run;
@@ -80,7 +79,7 @@ public class PlanRunner {
 
     /** Runs a plan and returns when it has ended: the scheduler's way in. */
     public PlanRun runAndWait(String planId, PlanRun.Trigger trigger) throws PlanBusyException {
-        PlanConfig plan = config.plan(planId).orElseThrow(() -> new NoSuchElementException("no plan " + planId));
+        PlanConfig plan = config.requirePlan(planId);
         PlanRun run = registry.open(UUID.randomUUID().toString(), plan.id(), plan.repo(), trigger);
         execute(plan, run);
         return run;

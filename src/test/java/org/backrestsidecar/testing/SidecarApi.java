@@ -5,7 +5,6 @@ import static io.restassured.RestAssured.when;
 
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
-import java.time.Instant;
 
 /** The sidecar's HTTP API as an operator's script uses it. */
 public final class SidecarApi {
@@ -20,20 +19,12 @@ public final class SidecarApi {
 
     /** Polls GET /api/runs/{id} until the run has ended. */
     public static JsonPath awaitRun(String id, Duration limit) {
-        Instant end = Instant.now().plus(limit);
-        while (Instant.now().isBefore(end)) {
-            JsonPath run = when().get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
-            if (run.getString("endedAt") != null) {
-                return run;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("run " + id + " did not end within " + limit);
+        JsonPath[] last = new JsonPath[1];
+        TestDocker.await("run " + id + " to end", limit, () -> {
+            last[0] = when().get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
+            return last[0].getString("endedAt") != null;
+        });
+        return last[0];
     }
 
     public static JsonPath runPlan(String plan) {
