@@ -64,7 +64,7 @@ public final class ConfigLoader {
     public static SidecarConfig load(Path file, Path reposDir, Path keysDir) {
         if (!Files.exists(file)) {
             SidecarConfig defaults = new SidecarConfig(file, DEFAULT_INSTANCE, "backup", Optional.empty(),
-                    ZoneId.systemDefault(), DEFAULT_STATE_DIR, defaultRepos(reposDir, keysDir), defaultPlans());
+                    ZoneId.systemDefault(), DEFAULT_STATE_DIR, Optional.empty(), defaultRepos(reposDir, keysDir), defaultPlans());
             List<String> problems = new ArrayList<>();
             checkKeys(defaults.repos(), r -> "built-in default repos (no " + file + "), repo " + r.id() + " keyFile",
                     problems);
@@ -103,7 +103,8 @@ public final class ConfigLoader {
 
     private static SidecarConfig read(Path file, YamlMapping top, List<String> problems, Path reposDir,
                                       Path keysDir) {
-        top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "repos", "plans"));
+        top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "helperImage",
+                "repos", "plans"));
         String instance = top.string("instance").orElse(DEFAULT_INSTANCE);
         if (!ID.matcher(instance).matches()) {
             top.problem("instance", "'" + instance + "' must be 1-50 of A-Z a-z 0-9 _ . - (Backrest's rule)");
@@ -145,7 +146,8 @@ public final class ConfigLoader {
         if (problems.isEmpty()) {
             checkKeys(repos, r -> file + ", repos." + r.id() + ".keyFile", problems);
         }
-        return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir, repos, plans);
+        return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir,
+                top.string("helperImage"), repos, plans);
     }
 
     private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir) {

@@ -12,9 +12,11 @@ import java.util.Optional;
  * @param labelPrefix    label namespace, {@code backup} gives {@code backup.enable=true}
  * @param composeProject when present, only containers of this Compose project are targets
  * @param stateDir       where the sidecar keeps its restic cache and journal
+ * @param helperImage    image of the containers that read targets' volumes (default: the sidecar's own)
  */
 public record SidecarConfig(Path source, String instance, String labelPrefix, Optional<String> composeProject,
-                            ZoneId timeZone, Path stateDir, List<RepoConfig> repos, List<PlanConfig> plans) {
+                            ZoneId timeZone, Path stateDir, Optional<String> helperImage, List<RepoConfig> repos,
+                            List<PlanConfig> plans) {
 
     public SidecarConfig {
         repos = List.copyOf(repos);

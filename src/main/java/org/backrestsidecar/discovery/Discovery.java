@@ -93,7 +93,7 @@ public class Discovery {
                 continue;
             }
             String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];
-            found.add(labels.parse(c.getId(), name, c.getState(), l));
+            found.add(labels.parse(c.getId(), name, c.getImage(), c.getState(), l));
         }
         targets = uniqueNames(found);
         return targets;

@@ -11,7 +11,8 @@ import java.util.Optional;
  * problems is listed and reported, never backed up on guesswork.
  */
 public record Target(String name, String containerId, String containerName, String plan, String strategy,
-                     String state, Duration timeout, Map<String, String> options, List<String> problems) {
+                     String state, Duration timeout, Duration maxDowntime, Map<String, String> options,
+                     List<String> problems) {
 
     public Target {
         options = Map.copyOf(options);
@@ -31,6 +32,7 @@ public record Target(String name, String containerId, String containerName, Stri
     }
 
     public Target renamed(String newName) {
-        return new Target(newName, containerId, containerName, plan, strategy, state, timeout, options, problems);
+        return new Target(newName, containerId, containerName, plan, strategy, state, timeout, maxDowntime, options,
+                problems);
     }
 }

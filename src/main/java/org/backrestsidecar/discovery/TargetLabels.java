@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.backrestsidecar.config.DurationText;
+import org.backrestsidecar.strategy.ExecHooks;
 import org.backrestsidecar.strategy.Strategies;
 
 /**
@@ -18,8 +19,10 @@ public final class TargetLabels {
     public static final String COMPOSE_SERVICE = "com.docker.compose.service";
     public static final String DEFAULT_PLAN = "critical";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
+    public static final Duration DEFAULT_MAX_DOWNTIME = Duration.ofMinutes(5);
     /** Keys every target may carry, whatever its strategy. */
-    static final Set<String> COMMON_KEYS = Set.of("enable", "plan", "strategy", "timeout");
+    static final Set<String> COMMON_KEYS = Set.of("enable", "plan", "strategy", "timeout", "max-downtime",
+            "stop.after", ExecHooks.PRE, ExecHooks.POST, ExecHooks.ON_ERROR);
 
     private final String prefix;
     private final Set<String> plans;
@@ -31,7 +34,8 @@ public final class TargetLabels {
         this.strategies = strategies;
     }
 
-    public Target parse(String containerId, String containerName, String state, Map<String, String> labels) {
+    public Target parse(String containerId, String containerName, String image, String state,
+                        Map<String, String> labels) {
         Map<String, String> options = new LinkedHashMap<>();
         labels.forEach((k, v) -> {
             if (k.startsWith(prefix)) {
@@ -52,12 +56,19 @@ public final class TargetLabels {
         String strategy = options.getOrDefault("strategy", "");
         Set<String> allowed = new TreeSet<>(COMMON_KEYS);
         if (strategy.isEmpty()) {
-            problems.add(label("strategy") + " is missing: say how to back this container up (known: "
-                    + known(strategies.names()) + ")");
-        } else if (strategies.named(strategy).isEmpty()) {
+            var guess = StrategyGuess.fromImage(image);
+            if (guess.isPresent()) {
+                strategy = guess.get().strategy();
+                guess.get().options().forEach(options::putIfAbsent);
+            } else {
+                problems.add(label("strategy") + " is missing and image " + image + " is a database the sidecar "
+                        + "cannot dump: set " + prefix + "strategy=stop to copy its files while it is stopped");
+            }
+        }
+        if (!strategy.isEmpty() && strategies.named(strategy).isEmpty()) {
             problems.add(label("strategy") + "='" + strategy + "': no such strategy (known: "
                     + known(strategies.names()) + ")");
-        } else {
+        } else if (!strategy.isEmpty()) {
             var chosen = strategies.named(strategy).get();
             allowed.addAll(chosen.optionKeys());
             chosen.check(options).forEach(p -> problems.add("label " + prefix + p));
@@ -69,20 +80,27 @@ public final class TargetLabels {
             }
         }
 
-        Duration timeout = DEFAULT_TIMEOUT;
-        if (options.containsKey("timeout")) {
-            try {
-                timeout = DurationText.parse(options.get("timeout"));
-            } catch (IllegalArgumentException e) {
-                problems.add(label("timeout") + ": " + e.getMessage());
-            }
-        }
+        ExecHooks.check(options).forEach(p -> problems.add("label " + prefix + p));
+        Duration timeout = duration(options, "timeout", DEFAULT_TIMEOUT, problems);
+        Duration maxDowntime = duration(options, "max-downtime", DEFAULT_MAX_DOWNTIME, problems);
         String name = stripSlash(labels.getOrDefault(COMPOSE_SERVICE, containerName));
         if (name.isBlank()) {
             name = stripSlash(containerName);
         }
-        return new Target(name, containerId, stripSlash(containerName), plan, strategy, state, timeout, options,
-                problems);
+        return new Target(name, containerId, stripSlash(containerName), plan, strategy, state, timeout, maxDowntime,
+                options, problems);
+    }
+
+    private Duration duration(Map<String, String> options, String key, Duration fallback, List<String> problems) {
+        if (!options.containsKey(key)) {
+            return fallback;
+        }
+        try {
+            return DurationText.parse(options.get(key));
+        } catch (IllegalArgumentException e) {
+            problems.add(label(key) + ": " + e.getMessage());
+            return fallback;
+        }
     }
 
     private String label(String key) {

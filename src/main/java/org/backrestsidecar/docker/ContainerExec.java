@@ -37,12 +37,19 @@ public class ContainerExec {
      */
     public ExecResult run(String containerId, List<String> command, Duration timeout, OutputStream stdout)
             throws IOException {
+        return run(containerId, command, List.of(), timeout, stdout);
+    }
+
+    /** @param env extra {@code NAME=value} variables for this command only */
+    public ExecResult run(String containerId, List<String> command, List<String> env, Duration timeout,
+                          OutputStream stdout) throws IOException {
         List<String> bounded = new ArrayList<>(List.of("timeout", "-s", "KILL", Long.toString(timeout.toSeconds())));
         bounded.addAll(command);
         String execId = docker.execCreateCmd(containerId)
                 .withCmd(bounded.toArray(String[]::new))
                 .withAttachStdout(true)
                 .withAttachStderr(true)
+                .withEnv(env)
                 .exec().getId();
         StreamSplitter frames = new StreamSplitter(stdout);
         boolean finished;
@@ -89,7 +96,7 @@ public class ContainerExec {
 
     private static final class StreamSplitter extends ResultCallback.Adapter<Frame> {
         private final OutputStream stdout;
-        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private final TailBuffer stderr = new TailBuffer(STDERR_KEEP);
         private volatile IOException writeFailure;
         private volatile Throwable streamFailure;
 
@@ -103,14 +110,7 @@ public class ContainerExec {
                 return;
             }
             if (frame.getStreamType() == StreamType.STDERR) {
-                synchronized (stderr) {
-                    if (stderr.size() > STDERR_KEEP) {
-                        byte[] all = stderr.toByteArray();
-                        stderr.reset();
-                        stderr.write(all, all.length - STDERR_KEEP / 2, STDERR_KEEP / 2);
-                    }
-                    stderr.writeBytes(frame.getPayload());
-                }
+                stderr.write(frame.getPayload(), 0, frame.getPayload().length);
                 return;
             }
             try {
@@ -132,9 +132,7 @@ public class ContainerExec {
         }
 
         String stderrText() {
-            synchronized (stderr) {
-                return stderr.toString(StandardCharsets.UTF_8);
-            }
+            return stderr.text();
         }
     }
 }

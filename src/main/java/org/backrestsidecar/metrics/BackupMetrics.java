@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import org.backrestsidecar.run.TargetResult;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,9 @@ public class BackupMetrics {
     public static final String PLAN_LAST_DURATION = "sidecar.plan.last.run.duration.seconds";
     public static final String PLAN_RUNS = "sidecar.plan.runs";
     public static final String REPO_SIZE = "sidecar.repo.size.bytes";
+    public static final String TARGET_DOWNTIME = "sidecar.target.last.run.quiesce.downtime.seconds";
+    public static final String TARGET_HOOK_FAILURES = "sidecar.target.hook.failures";
+    public static final String TARGET_INFO = "sidecar.target.info";
 
     private final MeterRegistry registry;
     private final Map<String, Value> gauges = new ConcurrentHashMap<>();
@@ -33,15 +37,18 @@ public class BackupMetrics {
         this.registry = registry;
     }
 
-    public void targetRun(String plan, String target, boolean succeeded, Duration duration, long bytesAdded,
-                          Instant ended) {
-        Tags tags = Tags.of("plan", plan, "target", target);
-        gauge(TARGET_LAST_DURATION, tags).set(duration.toMillis() / 1000.0);
-        gauge(TARGET_ADDED, tags).set(bytesAdded);
-        if (succeeded) {
+    public void targetRun(String plan, TargetResult t, Instant ended) {
+        Tags tags = Tags.of("plan", plan, "target", t.target());
+        gauge(TARGET_LAST_DURATION, tags).set(t.duration().toMillis() / 1000.0);
+        gauge(TARGET_ADDED, tags).set(t.bytesAdded());
+        gauge(TARGET_DOWNTIME, tags).set(t.downtime().toMillis() / 1000.0);
+        gauge(TARGET_INFO, tags.and("strategy", t.strategy() == null ? "" : t.strategy())).set(1);
+        if (t.succeeded()) {
             gauge(TARGET_LAST_SUCCESS, tags).set(ended.getEpochSecond());
         }
-        Counter.builder(TARGET_RUNS).tags(tags).tag("result", result(succeeded)).register(registry).increment();
+        Counter.builder(TARGET_RUNS).tags(tags).tag("result", result(t.succeeded())).register(registry).increment();
+        Counter hooks = Counter.builder(TARGET_HOOK_FAILURES).tags(tags).register(registry);
+        hooks.increment(t.hookFailures());
     }
 
     public void planRun(String plan, boolean succeeded, Duration duration, Instant ended) {

@@ -79,12 +79,8 @@ public class Restic {
      */
     public StoredSnapshot backupStream(RepoConfig repo, String filename, SnapshotTags tags, String host,
                                        StreamSource source) throws ResticException {
-        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host, "--stdin",
-                "--stdin-filename", filename));
-        for (String tag : tags.all()) {
-            args.add("--tag");
-            args.add(tag);
-        }
+        List<String> args = backupArgs(tags, host);
+        args.addAll(List.of("--stdin", "--stdin-filename", filename));
         ResticProcess restic = start(repo, args);
         OutputStream stdin = new BufferedOutputStream(restic.stdin(), PIPE_BUFFER);
         Optional<String> rejected;
@@ -105,27 +101,34 @@ public class Restic {
             restic.abort();
             throw new ResticException("restic stopped reading " + filename + ": " + restic.stderrText().strip(), e);
         }
-        String out = restic.await(LONG);
-        JsonNode summary = summary(out)
-                .orElseThrow(() -> new ResticException("restic backup of " + filename + " printed no summary"));
-        return new StoredSnapshot(summary.path("snapshot_id").asText(), filename, summary.path("data_added").asLong(),
+        return storedSnapshot(restic.await(LONG), filename);
+    }
+
+    /** {@code backup} with our tags and host, to which the caller adds what to read. */
+    public List<String> backupArgs(SnapshotTags tags, String host) {
+        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host));
+        for (String tag : tags.all()) {
+            args.add("--tag");
+            args.add(tag);
+        }
+        return args;
+    }
+
+    /** The snapshot a {@code backup --json} reported in its summary line. */
+    public StoredSnapshot storedSnapshot(String jsonLines, String what) throws ResticException {
+        JsonNode summary = summary(jsonLines)
+                .orElseThrow(() -> new ResticException("restic backup of " + what + " printed no summary"));
+        return new StoredSnapshot(summary.path("snapshot_id").asText(), what, summary.path("data_added").asLong(),
                 summary.path("total_bytes_processed").asLong());
     }
 
     /** Host paths as files, e.g. a plan's extra {@code paths}. */
     public StoredSnapshot backupPaths(RepoConfig repo, List<Path> paths, SnapshotTags tags, String host)
             throws ResticException {
-        List<String> args = new ArrayList<>(List.of("backup", "--json", "--host", host));
-        for (String tag : tags.all()) {
-            args.add("--tag");
-            args.add(tag);
-        }
+        List<String> args = backupArgs(tags, host);
         paths.forEach(p -> args.add(p.toString()));
-        String out = run(repo, LONG, args.toArray(String[]::new));
-        JsonNode summary = summary(out).orElseThrow(() -> new ResticException("restic backup printed no summary"));
-        return new StoredSnapshot(summary.path("snapshot_id").asText(), String.join(" ", paths.stream()
-                .map(Path::toString).toList()), summary.path("data_added").asLong(),
-                summary.path("total_bytes_processed").asLong());
+        return storedSnapshot(run(repo, LONG, args.toArray(String[]::new)),
+                String.join(" ", paths.stream().map(Path::toString).toList()));
     }
 
     /** Snapshots carrying every one of {@code tags}, newest first. */

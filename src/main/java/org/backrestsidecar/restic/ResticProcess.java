@@ -1,13 +1,12 @@
 package org.backrestsidecar.restic;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.docker.TailBuffer;
 
 /**
  * One running restic: stdout and stderr drained on their own threads (so restic never blocks on a
@@ -104,12 +103,11 @@ final class ResticProcess implements AutoCloseable {
 
     private static final class Drain extends Thread {
         private final InputStream in;
-        private final int keep;
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        private final TailBuffer buffer;
 
         Drain(InputStream in, int keep) {
             this.in = in;
-            this.keep = keep;
+            this.buffer = new TailBuffer(keep);
             setDaemon(true);
             setName("restic-output");
             start();
@@ -117,29 +115,15 @@ final class ResticProcess implements AutoCloseable {
 
         @Override
         public void run() {
-            byte[] chunk = new byte[8192];
             try (in) {
-                int n;
-                while ((n = in.read(chunk)) > 0) {
-                    synchronized (buffer) {
-                        if (buffer.size() + n > keep) {
-                            byte[] all = buffer.toByteArray();
-                            buffer.reset();
-                            int from = Math.max(0, all.length - keep / 2);
-                            buffer.write(all, from, all.length - from);
-                        }
-                        buffer.write(chunk, 0, n);
-                    }
-                }
+                in.transferTo(buffer);
             } catch (IOException e) {
                 // the process ended; what was read is kept
             }
         }
 
         String text() {
-            synchronized (buffer) {
-                return buffer.toString(StandardCharsets.UTF_8);
-            }
+            return buffer.text();
         }
     }
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
 public final class PlanRun {
     public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
 
-    public enum Trigger { MANUAL, SCHEDULE }
+    public enum Trigger { MANUAL, SCHEDULE, RECOVERY }
 
     private final String id;
     private final String plan;
@@ -42,6 +42,10 @@ public final class PlanRun {
 
     public String plan() {
         return plan;
+    }
+
+    public Trigger trigger() {
+        return trigger;
     }
 
     synchronized void phase(String name) {

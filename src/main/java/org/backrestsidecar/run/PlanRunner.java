@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -25,7 +26,9 @@ import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.quiesce.UndoStack;
 import org.backrestsidecar.strategy.BackupStrategy;
+import org.backrestsidecar.strategy.ExecHooks;
 import org.backrestsidecar.strategy.Strategies;
 import org.backrestsidecar.strategy.TargetBackup;
 import org.jboss.logging.Logger;
@@ -47,6 +50,7 @@ public class PlanRunner {
     private final Restic restic;
     private final RunRegistry registry;
     private final BackupMetrics metrics;
+    private final ExecHooks hooks;
     private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "plan-run");
         t.setDaemon(true);
@@ -55,7 +59,8 @@ public class PlanRunner {
     private final Map<String, ReentrantLock> repoLocks = new ConcurrentHashMap<>();
 
     public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Restic restic,
-                      RunRegistry registry, BackupMetrics metrics) {
+                      RunRegistry registry, BackupMetrics metrics, ExecHooks hooks) {
+        this.hooks = hooks;
         this.config = config;
         this.discovery = discovery;
         this.strategies = strategies;
@@ -98,11 +103,11 @@ public class PlanRunner {
                 List<Target> targets = discovery.refresh().stream().filter(t -> t.plan().equals(plan.id())).toList();
                 for (Target target : targets) {
                     run.phase("backing up " + target.name());
-                    run.add(backUp(plan, repo, target));
+                    run.add(backUp(plan, repo, target, run.id()));
                 }
                 if (!plan.paths().isEmpty()) {
                     run.phase("backing up host paths");
-                    run.add(backUpHostPaths(plan, repo));
+                    run.add(backUpHostPaths(plan, repo, run.id()));
                 }
                 run.phase("applying retention");
                 applyRetention(plan, repo, run);
@@ -126,19 +131,25 @@ public class PlanRunner {
         }
     }
 
-    private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target) {
+    private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, String runId) {
         Instant start = Instant.now();
         TargetBackup backup = new TargetBackup(restic, repo,
-                new SnapshotTags(plan.id(), config.instance(), target.name()), config.instance());
+                new SnapshotTags(plan.id(), config.instance(), target.name()), config.instance(), runId);
         String error = null;
-        if (!target.usable()) {
+        BackupStrategy strategy = target.usable() ? strategies.named(target.strategy()).orElseThrow() : null;
+        if (strategy == null) {
             error = String.join("; ", target.problems());
-        } else if (!target.running()) {
+        } else if (strategy.needsRunningContainer() && !target.running()) {
             error = "container " + target.containerName() + " is " + target.state() + ", not running";
         } else {
-            BackupStrategy strategy = strategies.named(target.strategy()).orElseThrow();
-            try {
-                strategy.backUp(target, backup);
+            // the post hook sits on this stack once the pre hook ran, so it runs on every path after
+            try (UndoStack afterCopy = new UndoStack()) {
+                Optional<String> skipped = hooks.before(target, backup, afterCopy);
+                if (skipped.isPresent()) {
+                    error = skipped.get();
+                } else {
+                    strategy.backUp(target, backup);
+                }
             } catch (Exception e) {
                 error = e.getMessage() == null ? e.toString() : e.getMessage();
             }
@@ -146,27 +157,29 @@ public class PlanRunner {
                 error = String.join("; ", backup.failures());
             }
         }
-        return result(target.name(), target.containerName(), target.strategy(), backup.snapshots(), error, start);
+        return result(target.name(), target.containerName(), target.strategy(), backup, error, start);
     }
 
-    private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo) {
+    private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo, String runId) {
         Instant start = Instant.now();
+        SnapshotTags tags = new SnapshotTags(plan.id(), config.instance(), HOST_PATHS_TARGET);
+        TargetBackup backup = new TargetBackup(restic, repo, tags, config.instance(), runId);
         try {
-            StoredSnapshot s = restic.backupPaths(repo, plan.paths(),
-                    new SnapshotTags(plan.id(), config.instance(), HOST_PATHS_TARGET), config.instance());
-            return result(HOST_PATHS_TARGET, "", "paths", List.of(s), null, start);
+            backup.stored(restic.backupPaths(repo, plan.paths(), tags, config.instance()));
+            return result(HOST_PATHS_TARGET, "", "paths", backup, null, start);
         } catch (ResticException e) {
-            return result(HOST_PATHS_TARGET, "", "paths", List.of(), e.getMessage(), start);
+            return result(HOST_PATHS_TARGET, "", "paths", backup, e.getMessage(), start);
         }
     }
 
-    private static TargetResult result(String name, String container, String strategy, List<StoredSnapshot> made,
+    private static TargetResult result(String name, String container, String strategy, TargetBackup backup,
                                        String error, Instant start) {
+        List<StoredSnapshot> made = backup.snapshots();
         return new TargetResult(name, container, strategy,
                 error == null ? TargetResult.Outcome.SUCCEEDED : TargetResult.Outcome.FAILED,
                 made.stream().map(StoredSnapshot::id).toList(),
                 made.stream().mapToLong(StoredSnapshot::bytesAdded).sum(),
-                Duration.between(start, Instant.now()), error);
+                Duration.between(start, Instant.now()), backup.downtime(), backup.hookFailures(), backup.notes(), error);
     }
 
     private void applyRetention(PlanConfig plan, RepoConfig repo, PlanRun run) throws ResticException {
@@ -181,7 +194,7 @@ public class PlanRunner {
         RunReport r = run.report();
         Instant ended = r.endedAt();
         for (TargetResult t : r.targets()) {
-            metrics.targetRun(r.plan(), t.target(), t.succeeded(), t.duration(), t.bytesAdded(), ended);
+            metrics.targetRun(r.plan(), t, ended);
         }
         metrics.planRun(r.plan(), run.succeeded(), Duration.between(r.startedAt(), ended), ended);
         if (run.succeeded()) {

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -42,9 +43,22 @@ public class RunRegistry {
     void close(PlanRun run) {
         active.remove(run.plan(), run);
         lastFinished.put(run.plan(), run);
-        if (run.succeeded()) {
+        if (run.succeeded() && run.trigger() != PlanRun.Trigger.RECOVERY) {
             run.endedAt().ifPresent(t -> lastSuccess.merge(run.plan(), t, (a, b) -> a.isAfter(b) ? a : b));
         }
+    }
+
+    /**
+     * Records what crash recovery put back as a finished RECOVERY run of the plan, so that the API
+     * shows it; it never counts as a backup.
+     */
+    public void recordRecovery(String plan, List<TargetResult> results) {
+        PlanRun run = new PlanRun(UUID.randomUUID().toString(), plan, "", PlanRun.Trigger.RECOVERY, Instant.now());
+        run.phase("resuming containers left paused or stopped");
+        results.forEach(run::add);
+        run.finish();
+        runs.put(run.id(), run);
+        lastFinished.putIfAbsent(plan, run);
     }
 
     void seedLastSuccess(String plan, Instant time) {

@@ -23,6 +23,14 @@ public interface BackupStrategy {
     }
 
     /**
+     * Whether the target must be running: true for strategies that run commands in it; file copies
+     * also work on a stopped (or someone else's paused) container and leave it as it is.
+     */
+    default boolean needsRunningContainer() {
+        return true;
+    }
+
+    /**
      * Copies the target into its plan's repo through {@code backup}. A part that fails is recorded
      * with {@link TargetBackup#failed} and the rest still copied; an exception fails the whole target.
      */

@@ -86,7 +86,7 @@ public class PostgresStrategy implements BackupStrategy {
 
     private void dump(Target target, TargetBackup backup, String file, List<String> command) {
         try {
-            backup.stream(file, out -> verdict(exec.run(target.containerId(), command, target.timeout(), out),
+            backup.stream(target.name() + "/" + file, out -> verdict(exec.run(target.containerId(), command, target.timeout(), out),
                     command.get(0)));
         } catch (ResticException e) {
             backup.failed(file, e.getMessage());

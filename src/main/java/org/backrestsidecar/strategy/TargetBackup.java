@@ -1,5 +1,6 @@
 package org.backrestsidecar.strategy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.backrestsidecar.config.RepoConfig;
@@ -10,40 +11,88 @@ import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.restic.StreamSource;
 
 /**
- * A strategy's handle on its target's repo: every snapshot it stores carries the target's tags and
- * is recorded, and every part that failed is kept with its reason, for the run's report.
+ * A strategy's handle on one target's backup in one run: the repo and the tags every snapshot must
+ * carry, and the record of what it stored, what failed, and how long the target was frozen.
  */
 public final class TargetBackup {
     private final Restic restic;
     private final RepoConfig repo;
     private final SnapshotTags tags;
     private final String host;
+    private final String runId;
     private final List<StoredSnapshot> snapshots = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private Duration downtime = Duration.ZERO;
+    private int hookFailures;
 
-    public TargetBackup(Restic restic, RepoConfig repo, SnapshotTags tags, String host) {
+    public TargetBackup(Restic restic, RepoConfig repo, SnapshotTags tags, String host, String runId) {
         this.restic = restic;
         this.repo = repo;
         this.tags = tags;
         this.host = host;
+        this.runId = runId;
     }
 
-    /** Stores one stream as {@code /<target>/<name>} in a snapshot of its own. */
-    public StoredSnapshot stream(String name, StreamSource source) throws ResticException {
-        StoredSnapshot snapshot = restic.backupStream(repo, tags.target() + "/" + name, tags, host, source);
+    public RepoConfig repo() {
+        return repo;
+    }
+
+    public SnapshotTags tags() {
+        return tags;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    /** Stores one stream as {@code path} (e.g. {@code db/app.dump}) in a snapshot of its own. */
+    public StoredSnapshot stream(String path, StreamSource source) throws ResticException {
+        return stored(restic.backupStream(repo, path, tags, host, source));
+    }
+
+    public synchronized StoredSnapshot stored(StoredSnapshot snapshot) {
         snapshots.add(snapshot);
         return snapshot;
     }
 
-    public void failed(String part, String reason) {
+    public synchronized void failed(String part, String reason) {
         failures.add(part + ": " + reason);
     }
 
-    public List<StoredSnapshot> snapshots() {
+    public synchronized void note(String note) {
+        notes.add(note);
+    }
+
+    public synchronized void hookFailed() {
+        hookFailures++;
+    }
+
+    public synchronized int hookFailures() {
+        return hookFailures;
+    }
+
+    public synchronized void frozenFor(Duration d) {
+        downtime = downtime.plus(d);
+    }
+
+    public synchronized List<StoredSnapshot> snapshots() {
         return List.copyOf(snapshots);
     }
 
-    public List<String> failures() {
+    public synchronized List<String> failures() {
         return List.copyOf(failures);
+    }
+
+    public synchronized List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    public synchronized Duration downtime() {
+        return downtime;
     }
 }

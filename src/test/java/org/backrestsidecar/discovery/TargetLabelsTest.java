@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.backrestsidecar.strategy.PostgresStrategy;
+import org.backrestsidecar.strategy.RedisStrategy;
+import org.backrestsidecar.strategy.SqliteStrategy;
+import org.backrestsidecar.strategy.VolumeStrategy;
 import org.backrestsidecar.strategy.Strategies;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +20,7 @@ class TargetLabelsTest {
 
     @Test
     void aComposeServiceIsNamedAfterItsServiceAndDefaultsToCritical() {
-        Target t = labels.parse("abc", "/stack-db-1", "running", Map.of("backup.enable", "true",
+        Target t = labels.parse("abc", "/stack-db-1", "postgres:16", "running", Map.of("backup.enable", "true",
                 "backup.strategy", "postgres", "backup.postgres.databases", "app, auth", "backup.timeout", "2h",
                 "com.docker.compose.service", "db"));
         assertEquals("db", t.name());
@@ -30,7 +33,7 @@ class TargetLabelsTest {
 
     @Test
     void everyLabelThatCannotBeHonouredIsNamed() {
-        Target t = labels.parse("abc", "/db", "running", Map.of("backup.enable", "yes", "backup.plan", "weekly",
+        Target t = labels.parse("abc", "/db", "postgres:16", "running", Map.of("backup.enable", "yes", "backup.plan", "weekly",
                 "backup.strategy", "postgres", "backup.postgres.databases", "app,,auth", "backup.postgres.usr", "x"));
         assertEquals("db", t.name(), "no compose label: the container name");
         String all = String.join("\n", t.problems());
@@ -41,21 +44,36 @@ class TargetLabelsTest {
     }
 
     @Test
-    void aMissingOrUnknownStrategyListsTheKnownOnes() {
-        Target missing = labels.parse("a", "/x", "running", Map.of("backup.enable", "true"));
-        assertEquals(List.of("label backup.strategy is missing: say how to back this container up (known: postgres)"),
-                missing.problems());
-        Target unknown = labels.parse("a", "/x", "running", Map.of("backup.enable", "true", "backup.strategy", "mysql"));
+    void anUnknownStrategyListsTheKnownOnes() {
+        Target unknown = labels.parse("a", "/x", "busybox", "running", Map.of("backup.enable", "true",
+                "backup.strategy", "mysql"));
         assertEquals(List.of("label backup.strategy='mysql': no such strategy (known: postgres)"), unknown.problems());
     }
 
     @Test
+    void withoutAStrategyLabelTheImageDecides() {
+        TargetLabels all = new TargetLabels("backup", Set.of("critical"), Strategies.of(new PostgresStrategy(null),
+                new RedisStrategy(null), new SqliteStrategy(null, null, null), new VolumeStrategy(null)));
+        Map<String, String> enable = Map.of("backup.enable", "true");
+        assertEquals("postgres", all.parse("1", "/db", "postgres:16-alpine", "running", enable).strategy());
+        assertEquals("redis", all.parse("2", "/cache", "redis:7", "running", enable).strategy());
+        Target webui = all.parse("3", "/webui", "ghcr.example/open-webui/open-webui:main", "running", enable);
+        assertEquals("sqlite", webui.strategy());
+        assertEquals("/app/backend/data/webui.db", webui.option("sqlite.paths").orElseThrow());
+        assertEquals(List.of(), webui.problems());
+        assertEquals("volume", all.parse("4", "/ollama", "ollama/ollama:0.5", "running", enable).strategy());
+        Target mysql = all.parse("5", "/mysql", "mysql:8", "running", enable);
+        assertTrue(mysql.problems().get(0).contains("image mysql:8 is a database the sidecar cannot dump: set "
+                + "backup.strategy=stop"), mysql.problems().toString());
+    }
+
+    @Test
     void replicasOfOneServiceFallBackToTheirContainerNames() {
-        Target one = labels.parse("1", "/app-db-1", "running", Map.of("backup.enable", "true",
+        Target one = labels.parse("1", "/app-db-1", "postgres", "running", Map.of("backup.enable", "true",
                 "backup.strategy", "postgres", "com.docker.compose.service", "db"));
-        Target two = labels.parse("2", "/app-db-2", "running", Map.of("backup.enable", "true",
+        Target two = labels.parse("2", "/app-db-2", "postgres", "running", Map.of("backup.enable", "true",
                 "backup.strategy", "postgres", "com.docker.compose.service", "db"));
-        Target other = labels.parse("3", "/cache", "running", Map.of("backup.enable", "true",
+        Target other = labels.parse("3", "/cache", "postgres", "running", Map.of("backup.enable", "true",
                 "backup.strategy", "postgres", "com.docker.compose.service", "cache"));
         assertEquals(List.of("app-db-1", "app-db-2", "cache"),
                 Discovery.uniqueNames(List.of(one, two, other)).stream().map(Target::name).toList());

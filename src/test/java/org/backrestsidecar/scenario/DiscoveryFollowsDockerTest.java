@@ -50,7 +50,7 @@ class DiscoveryFollowsDockerTest {
             String problems = String.join("\n", bad.getList("problems"));
             assertTrue(problems.contains("label backup.plan='nightly': no such plan (known: critical, hourly, models, system)"),
                     problems);
-            assertTrue(problems.contains("label backup.strategy='postgress': no such strategy (known: postgres)"), problems);
+            assertTrue(problems.contains("label backup.strategy='postgress': no such strategy (known: pause, postgres, redis, sqlite, stop, volume)"), problems);
             assertTrue(problems.contains("label backup.timeout: 'soon' is not a duration"), problems);
             assertEquals("running", target("pg-main").getString("status"), "the other targets are untouched");
             assertTrue(target("pg-main").getList("problems").isEmpty());

@@ -79,6 +79,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                     instance: test-host
                     timeZone: UTC
                     stateDir: %s
+                    helperImage: %s
                     repos:
                     %s
                     plans:
@@ -92,7 +93,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         repo: spare
                         schedule: "0 * * * *"
                         rpo: 15s
-                    """.formatted(root.resolve("state"), repos.toString().stripTrailing().indent(0)));
+                    """.formatted(root.resolve("state"), TestDocker.IMAGE, repos.toString().stripTrailing().indent(0)));
 
             main = PostgresContainer.start("pg-main", labels("pg-main", "critical"));
             main.sql("postgres", "CREATE DATABASE app");

@@ -1,0 +1,126 @@
+package org.backrestsidecar.quiesce;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.quiesce.QuiesceJournal.Action;
+
+/**
+ * Pauses or stops containers for a copy. Each pause or stop is journalled and its undo registered
+ * before it is asked of Docker, so no path (error, timeout, budget, crash) leaves one frozen.
+ * A container that is not running when we come is someone else's business and is left as it is.
+ */
+@ApplicationScoped
+public class Quiescer {
+    private static final int STOP_TIMEOUT_SECONDS = 30;
+    private final DockerClient docker;
+    private final QuiesceJournal journal;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "downtime-budget");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Quiescer(DockerClient docker, QuiesceJournal journal) {
+        this.docker = docker;
+        this.journal = journal;
+    }
+
+    public Quiesced pause(Target target, String plan, String runId) {
+        Quiesced q = new Quiesced();
+        try {
+            if (isRunning(target.containerId())) {
+                journal.add(new QuiesceJournal.Entry(target.containerId(), target.containerName(), Action.PAUSED, plan,
+                        runId, Instant.now()));
+                q.undo().push("unpause " + target.containerName(), () -> {
+                    unpause(target.containerId());
+                    journal.remove(target.containerId());
+                });
+                q.started();
+                docker.pauseContainerCmd(target.containerId()).exec();
+            }
+            return q;
+        } catch (RuntimeException e) {
+            q.close();
+            throw e;
+        }
+    }
+
+    /** Stops {@code order} front to back; closing starts them back to front. Only running ones are touched. */
+    public Quiesced stop(List<ContainerNode> order, String plan, String runId) {
+        Quiesced q = new Quiesced();
+        try {
+            for (ContainerNode c : order) {
+                if (!isRunning(c.id())) {
+                    continue;
+                }
+                journal.add(new QuiesceJournal.Entry(c.id(), c.name(), Action.STOPPED, plan, runId, Instant.now()));
+                q.undo().push("start " + c.name(), () -> {
+                    start(c.id());
+                    journal.remove(c.id());
+                });
+                q.started();
+                docker.stopContainerCmd(c.id()).withTimeout(STOP_TIMEOUT_SECONDS).exec();
+            }
+            return q;
+        } catch (RuntimeException e) {
+            q.close();
+            throw e;
+        }
+    }
+
+    /** Arms the downtime budget, if anything was frozen: on expiry the copy is aborted, then all resumed. */
+    public void budget(Quiesced q, Duration budget, Runnable abortCopy) {
+        if (q.holdsAny()) {
+            q.budget(budget, abortCopy, timer);
+        }
+    }
+
+    /** Puts back one journalled container after a crash; false when it was already back. */
+    public boolean recover(QuiesceJournal.Entry entry) {
+        InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(entry.containerId()).exec().getState();
+        boolean changed = false;
+        if (entry.action() == Action.PAUSED && Boolean.TRUE.equals(state.getPaused())) {
+            unpause(entry.containerId());
+            changed = true;
+        } else if (entry.action() == Action.STOPPED && !Boolean.TRUE.equals(state.getRunning())) {
+            start(entry.containerId());
+            changed = true;
+        }
+        journal.remove(entry.containerId());
+        return changed;
+    }
+
+    private boolean isRunning(String id) {
+        var state = docker.inspectContainerCmd(id).exec().getState();
+        return Boolean.TRUE.equals(state.getRunning()) && !Boolean.TRUE.equals(state.getPaused());
+    }
+
+    private void unpause(String id) {
+        var state = docker.inspectContainerCmd(id).exec().getState();
+        if (Boolean.TRUE.equals(state.getPaused())) {
+            docker.unpauseContainerCmd(id).exec();
+        }
+    }
+
+    private void start(String id) {
+        try {
+            docker.startContainerCmd(id).exec();
+        } catch (NotModifiedException e) {
+            // already running
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,106 @@
+package org.backrestsidecar.strategy;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.docker.TailBuffer;
+import org.backrestsidecar.quiesce.Quiesced;
+import org.backrestsidecar.quiesce.Quiescer;
+import org.backrestsidecar.volumes.Helper;
+import org.backrestsidecar.volumes.Helpers;
+import org.backrestsidecar.volumes.VolumeCopy;
+
+/**
+ * An app that keeps SQLite databases beside plain files (Open WebUI: webui.db, uploads/, vector_db/).
+ * Each database in {@code backup.sqlite.paths} is copied online with SQLite's backup API by the
+ * helper, which shares the target's volumes and so its locks, and checked with
+ * {@code PRAGMA quick_check}; the copy is stored at the database's own path. The other files are
+ * stored live. If the helper has no sqlite3, the whole copy is made with the container paused.
+ */
+@ApplicationScoped
+public class SqliteStrategy implements BackupStrategy {
+    static final String PATHS = "sqlite.paths";
+    private static final long COMMAND_NOT_FOUND = 127;
+    private final VolumeCopy copy;
+    private final Helpers helpers;
+    private final Quiescer quiescer;
+
+    public SqliteStrategy(VolumeCopy copy, Helpers helpers, Quiescer quiescer) {
+        this.copy = copy;
+        this.helpers = helpers;
+        this.quiescer = quiescer;
+    }
+
+    @Override
+    public String name() {
+        return "sqlite";
+    }
+
+    @Override
+    public boolean needsRunningContainer() {
+        return false;
+    }
+
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(PATHS, "paths");
+    }
+
+    @Override
+    public List<String> check(Map<String, String> options) {
+        String dbs = options.get(PATHS);
+        if (dbs == null || dbs.isBlank()) {
+            return List.of(PATHS + " is missing: list the databases, e.g. /app/backend/data/webui.db");
+        }
+        return databases(dbs).stream().filter(p -> !p.startsWith("/"))
+                .map(p -> PATHS + ": '" + p + "' must be an absolute path inside the container").toList();
+    }
+
+    @Override
+    public void backUp(Target target, TargetBackup backup) throws Exception {
+        List<String> databases = databases(target.option(PATHS).orElseThrow());
+        List<String> paths = copy.paths(target);
+        try (Helper helper = helpers.start(target, backup.repo(), false)) {
+            List<String> excludes = new ArrayList<>();
+            for (int i = 0; i < databases.size(); i++) {
+                String db = databases.get(i);
+                String snapshotCopy = "/tmp/backrest-sidecar-sqlite-" + i + ".db";
+                ExecResult made = helper.run(List.of("sqlite3", db, ".timeout 10000", ".backup '" + snapshotCopy + "'"),
+                        target.timeout(), new TailBuffer(4096));
+                if (made.exitCode() == COMMAND_NOT_FOUND) {
+                    backup.note("the helper image has no sqlite3: copied everything with the container paused");
+                    copy.copyWith(helper, target, backup, paths, List.of(),
+                            t -> quiescer.pause(t, backup.tags().plan(), backup.runId()));
+                    return;
+                }
+                if (!made.succeeded()) {
+                    throw new IOException(made.failure("sqlite3 .backup of " + db));
+                }
+                TailBuffer check = new TailBuffer(4096);
+                ExecResult checked = helper.run(List.of("sqlite3", snapshotCopy, "PRAGMA quick_check;"),
+                        target.timeout(), check);
+                if (!checked.succeeded() || !check.text().strip().equals("ok")) {
+                    throw new IOException("the online copy of " + db + " fails PRAGMA quick_check: " + check.text().strip());
+                }
+                backup.stream(db.substring(1), out -> {
+                    ExecResult r = helper.run(List.of("cat", snapshotCopy), target.timeout(), out);
+                    return r.succeeded() ? Optional.empty() : Optional.of(r.failure("cat " + snapshotCopy));
+                });
+                // the live file and its journals would be a torn copy next to the good one
+                excludes.addAll(List.of(db, db + "-wal", db + "-shm", db + "-journal"));
+            }
+            copy.copyWith(helper, target, backup, paths, excludes, t -> Quiesced.none());
+        }
+    }
+
+    private static List<String> databases(String list) {
+        return Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,95 @@
+package org.backrestsidecar.volumes;
+
+import com.github.dockerjava.api.DockerClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.docker.TailBuffer;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.SnapshotTags;
+import org.backrestsidecar.restic.StoredSnapshot;
+
+/**
+ * A short-lived container that sees one target's volumes at the target's own paths (read-only,
+ * {@code --volumes-from}) and the repo, and runs restic there, so snapshots hold
+ * {@code /root/.ollama/models/...} as the target sees it. Closing it removes it; {@link #kill()}
+ * stops a copy at once (the downtime budget's way to end one).
+ */
+public final class Helper implements AutoCloseable {
+    static final String KEY_PATH = "/tmp/backrest-sidecar.key";
+    private static final int OUTPUT_KEEP = 256 * 1024;
+    private final DockerClient docker;
+    private final ContainerExec exec;
+    private final Restic restic;
+    private final String id;
+    private final RepoConfig repo;
+
+    Helper(DockerClient docker, ContainerExec exec, Restic restic, String id, RepoConfig repo) {
+        this.docker = docker;
+        this.exec = exec;
+        this.restic = restic;
+        this.id = id;
+        this.repo = repo;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** Runs a command in the helper (e.g. sqlite3 against the target's database) with stdout to {@code out}. */
+    public ExecResult run(List<String> command, Duration timeout, java.io.OutputStream out) throws IOException {
+        return exec.run(id, command, timeout, out);
+    }
+
+    /** Stores {@code paths} (as the target sees them) in one snapshot, leaving out {@code excludes}. */
+    public StoredSnapshot backup(List<String> paths, List<String> excludes, SnapshotTags tags, String host,
+                                 Duration timeout) throws ResticException {
+        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
+                "--no-cache"));
+        command.addAll(restic.backupArgs(tags, host));
+        for (String exclude : excludes) {
+            command.add("--exclude");
+            command.add(exclude);
+        }
+        command.addAll(paths);
+        TailBuffer out = new TailBuffer(OUTPUT_KEEP);
+        ExecResult result;
+        try {
+            result = exec.run(id, command, env(repo.env()), timeout, out);
+        } catch (IOException e) {
+            throw new ResticException("restic in the helper container: " + e.getMessage(), e);
+        }
+        if (!result.succeeded()) {
+            throw new ResticException(result.failure("restic backup of " + String.join(" ", paths)));
+        }
+        return restic.storedSnapshot(out.text(), String.join(" ", paths));
+    }
+
+    /** Ends whatever runs in the helper now; the copy in progress fails and writes no snapshot. */
+    public void kill() {
+        try {
+            docker.killContainerCmd(id).exec();
+        } catch (RuntimeException e) {
+            // already gone
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (RuntimeException e) {
+            // already gone; leftovers are removed at the next start
+        }
+    }
+
+    private static List<String> env(Map<String, String> env) {
+        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    }
+}

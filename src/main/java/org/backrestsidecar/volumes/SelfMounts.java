@@ -1,0 +1,77 @@
+package org.backrestsidecar.volumes;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Volume;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where the sidecar itself runs. On the host, a repo path is a host path. In a container, a repo
+ * path lives on one of the sidecar's own mounts, and a helper container must get that same mount
+ * to see the repo; the sidecar's own image is the default helper image.
+ */
+@ApplicationScoped
+public class SelfMounts {
+    private static final Pattern CONTAINER_ID = Pattern.compile("/containers/([0-9a-f]{64})/");
+    private final DockerClient docker;
+    private volatile Optional<InspectContainerResponse> self;
+
+    public SelfMounts(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    /** The sidecar's container, found through the Docker-managed files in its own mount table. */
+    public Optional<InspectContainerResponse> self() {
+        Optional<InspectContainerResponse> known = self;
+        if (known == null) {
+            known = ownContainerId().flatMap(id -> {
+                try {
+                    return Optional.of(docker.inspectContainerCmd(id).exec());
+                } catch (RuntimeException e) {
+                    return Optional.empty();
+                }
+            });
+            self = known;
+        }
+        return known;
+    }
+
+    static Optional<String> ownContainerId() {
+        try {
+            Path mountinfo = Path.of("/proc/self/mountinfo");
+            if (!Files.exists(Path.of("/.dockerenv")) || !Files.exists(mountinfo)) {
+                return Optional.empty();
+            }
+            Matcher m = CONTAINER_ID.matcher(Files.readString(mountinfo));
+            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    public Optional<String> ownImage() {
+        return self().map(s -> s.getConfig().getImage());
+    }
+
+    /**
+     * The bind that gives a helper the sidecar's view of {@code path}, read-write: the same host
+     * folder (a named volume's too: its host folder) at the same place.
+     */
+    public Bind bindFor(Path path) {
+        return self().flatMap(s -> s.getMounts().stream()
+                        .filter(m -> m.getDestination() != null && m.getSource() != null
+                                && path.startsWith(m.getDestination().getPath()))
+                        .max(Comparator.comparingInt(m -> m.getDestination().getPath().length()))
+                        .map(m -> new Bind(m.getSource(), new Volume(m.getDestination().getPath()), AccessMode.rw)))
+                .orElse(new Bind(path.toString(), new Volume(path.toString()), AccessMode.rw));
+    }
+}
