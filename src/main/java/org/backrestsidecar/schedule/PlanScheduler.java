@@ -49,7 +49,14 @@ public class PlanScheduler {
             LOG.infof("plan %s scheduled at '%s' (%s), next run %s", plan.id(), plan.schedule(),
                     config.timeZone(), nextRun(plan.id()).map(Instant::toString).orElse("never"));
         }
-        Thread seeding = new Thread(runner::seedFromRepos, "seed-from-repos");
+        Thread seeding = new Thread(() -> {
+            try {
+                runner.seedFromRepos();
+            } catch (RuntimeException e) {
+                // the sidecar is stopping before the repos were read; nothing to seed then
+                LOG.debugf("seeding from repos ended: %s", e.getMessage());
+            }
+        }, "seed-from-repos");
         seeding.setDaemon(true);
         seeding.start();
     }

@@ -19,7 +19,9 @@ import java.util.Map;
  *   <li>plan {@code system}: container {@code pg-dying}, whose dump a scenario kills halfway;</li>
  *   <li>plan {@code models}: nothing at start; the discovery scenario starts a container into it;</li>
  *   <li>plan {@code hourly}, repo {@code spare}: no targets, a 15 s recovery-point objective, for the
- *       health transitions.</li>
+ *       health transitions;</li>
+ *   <li>{@link #SCENARIO_PLANS}, repo {@code models}: empty; each file-copy scenario starts its own
+ *       containers into its own plan.</li>
  * </ul>
  */
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
@@ -58,6 +60,18 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
         return labels;
     }
 
+    /** One plan per file-copy scenario, all in the models repo, so a scenario's containers are its own. */
+    public static final List<String> SCENARIO_PLANS = List.of("redis", "sqlite", "files", "pausing", "stopping",
+            "hooks", "budget");
+
+    private static String scenarioPlans() {
+        StringBuilder plans = new StringBuilder();
+        for (String plan : SCENARIO_PLANS) {
+            plans.append("  - id: ").append(plan).append("\n    repo: models\n    schedule: \"0 4 * * *\"\n");
+        }
+        return plans.toString().stripTrailing();
+    }
+
     @Override
     public Map<String, String> start() {
         try {
@@ -93,7 +107,9 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         repo: spare
                         schedule: "0 * * * *"
                         rpo: 15s
-                    """.formatted(root.resolve("state"), TestDocker.IMAGE, repos.toString().stripTrailing().indent(0)));
+                    %s
+                    """.formatted(root.resolve("state"), TestDocker.IMAGE, repos.toString().stripTrailing().indent(0),
+                    scenarioPlans()));
 
             main = PostgresContainer.start("pg-main", labels("pg-main", "critical"));
             main.sql("postgres", "CREATE DATABASE app");

@@ -44,15 +44,71 @@ public final class TestDocker {
 
     /** Starts a container running {@code sh -c script}, with no network and the given labels. */
     public static String start(String name, Map<String, String> labels, String script) {
-        remove(name);
-        String id = DOCKER.createContainerCmd(IMAGE)
-                .withName(PREFIX + name)
-                .withLabels(labels)
-                .withCmd("sh", "-c", script)
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none"))
-                .exec().getId();
-        DOCKER.startContainerCmd(id).exec();
-        return id;
+        return container(name).labels(labels).start(script);
+    }
+
+    public static Spec container(String name) {
+        return new Spec(name);
+    }
+
+    /** A test container to start: labels, environment, anonymous volumes, network mode. */
+    public static final class Spec {
+        private final String name;
+        private Map<String, String> labels = Map.of();
+        private List<String> env = List.of();
+        private final List<com.github.dockerjava.api.model.Volume> volumes = new java.util.ArrayList<>();
+        private String network = "none";
+
+        private Spec(String name) {
+            this.name = name;
+        }
+
+        public Spec labels(Map<String, String> labels) {
+            this.labels = labels;
+            return this;
+        }
+
+        public Spec env(String... env) {
+            this.env = List.of(env);
+            return this;
+        }
+
+        public Spec volume(String path) {
+            volumes.add(new com.github.dockerjava.api.model.Volume(path));
+            return this;
+        }
+
+        /** {@code container:<name>} shares another test container's network, as network_mode: service:X does. */
+        public Spec networkOf(String other) {
+            this.network = "container:" + PREFIX + other;
+            return this;
+        }
+
+        public String create(String script) {
+            remove(name);
+            return DOCKER.createContainerCmd(IMAGE)
+                    .withName(PREFIX + name)
+                    .withLabels(labels)
+                    .withEnv(env)
+                    .withVolumes(volumes)
+                    .withCmd("sh", "-c", script)
+                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network))
+                    .exec().getId();
+        }
+
+        public String start(String script) {
+            String id = create(script);
+            DOCKER.startContainerCmd(id).exec();
+            return id;
+        }
+    }
+
+    public record State(boolean running, boolean paused) {
+    }
+
+    public static State state(String container) {
+        var s = DOCKER.inspectContainerCmd(container).exec().getState();
+        return new State(Boolean.TRUE.equals(s.getRunning()), Boolean.TRUE.equals(s.getPaused()));
     }
 
     public static void remove(String name) {
