@@ -40,15 +40,16 @@ public final class Quiesced implements AutoCloseable {
     }
 
     /**
-     * @param abortCopy stops whatever is reading the container's files; run before the resume
+     * @param abortCopy stops whatever is reading the container's files; run right after the resume,
+     *                  so that the containers wait for nothing once their budget is spent
      */
     public synchronized void budget(Duration budget, Runnable abortCopy, ScheduledExecutorService timer) {
         watchdog = timer.schedule(() -> {
             budgetExceeded = true;
             try {
-                abortCopy.run();
-            } finally {
                 close();
+            } finally {
+                abortCopy.run();
             }
         }, budget.toMillis(), TimeUnit.MILLISECONDS);
     }

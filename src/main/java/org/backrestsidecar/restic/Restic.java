@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ public class Restic {
     private static final Duration QUICK = Duration.ofMinutes(5);
     private static final Duration LONG = Duration.ofHours(12);
     private static final int PIPE_BUFFER = 1 << 20;
+    private static final Duration LOCK_WAIT = Duration.ofMinutes(10);
 
     private final SidecarConfig config;
     private final ObjectMapper json;
@@ -194,6 +196,34 @@ public class Restic {
         run(repo, QUICK, "unlock");
     }
 
+    /**
+     * Removes the locks a dead restic on {@code hostname} left in a local repo, e.g. one in a helper
+     * container that was killed. restic itself would wait 30 minutes before it calls another host's
+     * lock stale, and retention would wait with it.
+     */
+    public void removeLocksOf(RepoConfig repo, String hostname) throws ResticException {
+        if (!repo.uri().startsWith("/")) {
+            return;
+        }
+        for (String id : run(repo, QUICK, "list", "locks", "--no-lock").lines().map(String::strip)
+                .filter(l -> !l.isEmpty()).toList()) {
+            JsonNode lock;
+            try {
+                lock = parse(run(repo, QUICK, "cat", "lock", id, "--no-lock"));
+            } catch (ResticException e) {
+                continue; // removed meanwhile by its owner
+            }
+            if (hostname.equals(lock.path("hostname").asText())) {
+                try {
+                    Files.deleteIfExists(Path.of(repo.uri(), "locks", id));
+                    LOG.infof("removed lock %s that a stopped helper (%s) left in repo %s", id, hostname, repo.id());
+                } catch (IOException e) {
+                    throw new ResticException("cannot remove lock " + id + " of repo " + repo.id() + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
     private void forgetIfWritten(RepoConfig repo, String stdout) {
         summary(stdout).map(s -> s.path("snapshot_id").asText()).filter(id -> !id.isEmpty()).ifPresent(id -> {
             try {
@@ -234,12 +264,30 @@ public class Restic {
         return out;
     }
 
+    /**
+     * Runs one restic command to its end. A repo locked by another restic (Backrest indexing, our
+     * own start-up read) is waited for, up to {@link #LOCK_WAIT}: restic 0.14 has no --retry-lock.
+     */
     private String run(RepoConfig repo, Duration timeout, String... args) throws ResticException {
-        try (ResticProcess restic = start(repo, List.of(args))) {
-            restic.stdin().close();
-            return restic.await(timeout);
-        } catch (IOException e) {
-            throw new ResticException("restic " + args[0] + " on repo " + repo.id() + ": " + e.getMessage(), e);
+        Instant giveUp = Instant.now().plus(LOCK_WAIT);
+        while (true) {
+            try (ResticProcess restic = start(repo, List.of(args))) {
+                restic.stdin().close();
+                return restic.await(timeout);
+            } catch (IOException e) {
+                throw new ResticException("restic " + args[0] + " on repo " + repo.id() + ": " + e.getMessage(), e);
+            } catch (ResticException e) {
+                if (!e.getMessage().contains("repository is already locked") || Instant.now().isAfter(giveUp)) {
+                    throw e;
+                }
+                LOG.debugf("repo %s is locked; %s waits", repo.id(), args[0]);
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

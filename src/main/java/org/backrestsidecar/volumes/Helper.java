@@ -14,6 +14,7 @@ import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
+import org.jboss.logging.Logger;
 
 /**
  * A short-lived container that sees one target's volumes at the target's own paths (read-only,
@@ -24,6 +25,8 @@ import org.backrestsidecar.restic.StoredSnapshot;
 public final class Helper implements AutoCloseable {
     static final String KEY_PATH = "/tmp/backrest-sidecar.key";
     private static final int OUTPUT_KEEP = 256 * 1024;
+    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+    private static final Logger LOG = Logger.getLogger(Helper.class);
     private final DockerClient docker;
     private final ContainerExec exec;
     private final Restic restic;
@@ -71,8 +74,24 @@ public final class Helper implements AutoCloseable {
         return restic.storedSnapshot(out.text(), String.join(" ", paths));
     }
 
-    /** Ends whatever runs in the helper now; the copy in progress fails and writes no snapshot. */
-    public void kill() {
+    /**
+     * Ends the copy in progress; it fails and writes no snapshot. restic is asked first (SIGINT: it
+     * removes its lock); the helper is killed if it does not stop.
+     */
+    public void stopCopy() {
+        try {
+            exec.run(id, List.of("pkill", "-INT", "-x", "restic"), STOP_WAIT, new TailBuffer(1024));
+            for (int i = 0; i < 50; i++) {
+                if (exec.run(id, List.of("pgrep", "-x", "restic"), STOP_WAIT, new TailBuffer(1024)).exitCode() == 1) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+        } catch (IOException | RuntimeException e) {
+            // no pkill in the image, or the helper is gone: kill it below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             docker.killContainerCmd(id).exec();
         } catch (RuntimeException e) {
@@ -80,8 +99,14 @@ public final class Helper implements AutoCloseable {
         }
     }
 
+    /** Removes the helper, and any lock a restic in it could not remove because it was killed. */
     @Override
     public void close() {
+        try {
+            restic.removeLocksOf(repo, id.substring(0, 12));
+        } catch (ResticException e) {
+            LOG.warnf("locks left by helper %s in repo %s: %s", id.substring(0, 12), repo.id(), e.getMessage());
+        }
         try {
             docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
         } catch (RuntimeException e) {

@@ -56,7 +56,7 @@ public class VolumeCopy {
                          Function<Target, Quiesced> freeze) throws ResticException {
         Quiesced frozen = freeze.apply(target);
         try (frozen) {
-            quiescer.budget(frozen, target.maxDowntime(), helper::kill);
+            quiescer.budget(frozen, target.maxDowntime(), helper::stopCopy);
             backup.stored(helper.backup(paths, excludes, backup.tags(), backup.host(), target.timeout()));
         } catch (ResticException e) {
             if (frozen.budgetExceeded()) {

@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 public final class TestDocker {
     public static final String IMAGE = "backrest-sidecar-test/debian-services:latest";
     public static final String PREFIX = "bsc-test-";
+    /** A container that idles and stops at once on SIGTERM, as a well-behaved service does. */
+    public static final String IDLE = "trap 'exit 0' TERM; sleep 600 & wait";
     private static final DockerClient DOCKER = connect();
 
     private TestDocker() {

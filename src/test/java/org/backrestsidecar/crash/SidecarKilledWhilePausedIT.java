@@ -1,0 +1,131 @@
+package org.backrestsidecar.crash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged sidecar, as a real process, is killed with SIGKILL while it holds a container paused;
+ * started again, it resumes that container before anything else and says so in GET /api/runs.
+ */
+class SidecarKilledWhilePausedIT {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private Process sidecar;
+
+    @AfterEach
+    void cleanUp() {
+        if (sidecar != null) {
+            sidecar.destroyForcibly();
+        }
+        TestDocker.remove("crash-app");
+    }
+
+    @Test
+    void restartResumesTheContainerItLeftPaused() throws Exception {
+        Path root = Files.createTempDirectory("bsc-crash");
+        Files.writeString(root.resolve("crash.key"), "crash-test-key-0123456789abcdef\n");
+        Path config = root.resolve("sidecar.yml");
+        Files.writeString(config, """
+                instance: crash-host
+                stateDir: %s
+                helperImage: %s
+                repos:
+                  - id: crash
+                    uri: %s
+                    keyFile: %s
+                plans:
+                  - id: crash
+                    schedule: "0 2 * * *"
+                """.formatted(root.resolve("state"), TestDocker.IMAGE, root.resolve("repo"), root.resolve("crash.key")));
+        String app = TestDocker.container("crash-app").volume("/data")
+                .labels(Map.of("backup.enable", "true", "backup.plan", "crash", "backup.strategy", "pause",
+                        "backup.max-downtime", "10m", "com.docker.compose.service", "crash-app"))
+                .start("sleep 600");
+        // enough data that the paused copy lasts several seconds
+        TestDocker.exec(app, "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do head -c 150000000 /dev/urandom > /data/f$i; done").out();
+
+        int port = freePort();
+        sidecar = start(config, port, root.resolve("first.log"));
+        awaitReady(port);
+        post(port, "/api/plans/crash/runs");
+        TestDocker.await("the sidecar to pause crash-app", Duration.ofSeconds(120), () -> TestDocker.state(app).paused());
+        sidecar.destroyForcibly().waitFor();
+        Thread.sleep(1000);
+        assertEquals(new TestDocker.State(true, true), TestDocker.state(app), "killed mid-copy, it left the container paused");
+
+        sidecar = start(config, port, root.resolve("second.log"));
+        TestDocker.await("crash-app to run again", Duration.ofSeconds(60), () -> !TestDocker.state(app).paused());
+        assertEquals(new TestDocker.State(true, false), TestDocker.state(app));
+        awaitReady(port);
+        JsonNode runs = new ObjectMapper().readTree(get(port, "/api/runs"));
+        JsonNode recovery = null;
+        for (JsonNode run : runs) {
+            if ("RECOVERY".equals(run.path("trigger").asText())) {
+                recovery = run;
+            }
+        }
+        assertTrue(recovery != null, "a RECOVERY entry in /api/runs: " + runs);
+        assertEquals("bsc-test-crash-app", recovery.path("targets").get(0).path("target").asText());
+        assertTrue(recovery.path("targets").get(0).path("notes").get(0).asText().startsWith("unpaused"), recovery.toString());
+        assertTrue(Files.readString(root.resolve("second.log")).contains("crash recovery: container bsc-test-crash-app unpaused"));
+        assertEquals("[]", TestDocker.client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of("backrest-sidecar.helper", "crash-host")).exec().toString(),
+                "the dead sidecar's helper was removed");
+    }
+
+    private static Process start(Path config, int port, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar"))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SIDECAR_CONFIG", config.toString());
+        pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        return pb.start();
+    }
+
+    private static void awaitReady(int port) {
+        TestDocker.await("the sidecar on port " + port, Duration.ofSeconds(60), () -> {
+            try {
+                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/live")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
+    private static String get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void post(int port, String path) throws IOException, InterruptedException {
+        int status = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        assertEquals(202, status);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
