@@ -5,6 +5,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,10 @@ public class CrashRecovery {
     void recover(@Observes @Priority(1) StartupEvent ignored) {
         helpers.removeLeftovers();
         Map<String, List<TargetResult>> byPlan = new LinkedHashMap<>();
-        for (QuiesceJournal.Entry entry : journal.pending()) {
+        // newest first, as undo does: a stopped chain restarts its dependency before its dependants
+        List<QuiesceJournal.Entry> pending = new ArrayList<>(journal.pending());
+        Collections.reverse(pending);
+        for (QuiesceJournal.Entry entry : pending) {
             String left = entry.action().name().toLowerCase() + " by run " + entry.runId() + " at " + entry.at();
             TargetResult result;
             try {

@@ -60,6 +60,7 @@ class PausedOrStoppedContainersComeBackTest {
             assertEquals(new TestDocker.State(true, true), TestDocker.state(theirs), "someone else's pause is kept");
             double downtime = Duration.parse((String) target(run, "paused-app").get("downtime")).toMillis() / 1000.0;
             assertTrue(downtime > 0 && downtime < 60, "downtime measured: " + downtime);
+            System.out.printf("paused for %.3f s to copy a 200 kB volume%n", downtime);
             assertEquals("PT0S", target(run, "paused-by-them").get("downtime"));
             given().get("/q/metrics").then().body(containsString(
                     "sidecar_target_last_run_quiesce_downtime_seconds{plan=\"pausing\",target=\"paused-app\"}"));
@@ -141,6 +142,7 @@ class PausedOrStoppedContainersComeBackTest {
             assertEquals(new TestDocker.State(true, false), TestDocker.state(slow));
             long downtime = Duration.parse((String) t.get("downtime")).toMillis();
             assertTrue(downtime >= 2000 && downtime < 7000, "resumed within the budget plus a few seconds: " + downtime);
+            System.out.printf("budget 2 s: resumed after %d ms%n", downtime);
             assertEquals("[]", TestDocker.client().listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().toString(),
                     "the helper is gone");
