@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.backrestsidecar.backrest.BackrestSync;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.config.SidecarConfig;
@@ -29,7 +30,8 @@ public class PlansResource {
 
     public record PlanView(String id, String repo, String schedule, String timeZone, Instant nextRun,
                            Retention retention, List<String> paths, Duration recoveryPointObjective,
-                           Instant lastSuccess, String runningRun, RunReport lastRun) {
+                           Instant lastSuccess, String runningRun, RunReport lastRun,
+                           BackrestSync.Status backrestSync) {
     }
 
     public record RunStarted(String id, String plan, String location) {
@@ -40,9 +42,11 @@ public class PlansResource {
     private final PlanRunner runner;
     private final RunRegistry runs;
     private final Freshness freshness;
+    private final BackrestSync backrestSync;
 
     public PlansResource(SidecarConfig config, PlanScheduler scheduler, PlanRunner runner, RunRegistry runs,
-                         Freshness freshness) {
+                         Freshness freshness, BackrestSync backrestSync) {
+        this.backrestSync = backrestSync;
         this.config = config;
         this.scheduler = scheduler;
         this.runner = runner;
@@ -75,6 +79,6 @@ public class PlansResource {
                 scheduler.nextRun(p.id()).orElse(null), p.retention(),
                 p.paths().stream().map(java.nio.file.Path::toString).toList(), freshness.objective(p),
                 runs.lastSuccess(p.id()).orElse(null), runs.running(p.id()).map(PlanRun::id).orElse(null),
-                runs.lastFinished(p.id()).map(PlanRun::report).orElse(null));
+                runs.lastFinished(p.id()).map(PlanRun::report).orElse(null), backrestSync.status().orElse(null));
     }
 }

@@ -64,7 +64,8 @@ public final class ConfigLoader {
     public static SidecarConfig load(Path file, Path reposDir, Path keysDir) {
         if (!Files.exists(file)) {
             SidecarConfig defaults = new SidecarConfig(file, DEFAULT_INSTANCE, "backup", Optional.empty(),
-                    ZoneId.systemDefault(), DEFAULT_STATE_DIR, Optional.empty(), defaultRepos(reposDir, keysDir), defaultPlans());
+                    ZoneId.systemDefault(), DEFAULT_STATE_DIR, Optional.empty(), Optional.empty(), defaultRepos(reposDir, keysDir),
+                    defaultPlans());
             List<String> problems = new ArrayList<>();
             checkKeys(defaults.repos(), r -> "built-in default repos (no " + file + "), repo " + r.id() + " keyFile",
                     problems);
@@ -104,7 +105,7 @@ public final class ConfigLoader {
     private static SidecarConfig read(Path file, YamlMapping top, List<String> problems, Path reposDir,
                                       Path keysDir) {
         top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "helperImage",
-                "repos", "plans"));
+                "backrest", "repos", "plans"));
         String instance = top.string("instance").orElse(DEFAULT_INSTANCE);
         if (!ID.matcher(instance).matches()) {
             top.problem("instance", "'" + instance + "' must be 1-50 of A-Z a-z 0-9 _ . - (Backrest's rule)");
@@ -146,8 +147,9 @@ public final class ConfigLoader {
         if (problems.isEmpty()) {
             checkKeys(repos, r -> file + ", repos." + r.id() + ".keyFile", problems);
         }
+        Optional<BackrestConnection> backrest = top.mapping("backrest").map(ConfigLoader::backrest);
         return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir,
-                top.string("helperImage"), repos, plans);
+                top.string("helperImage"), backrest, repos, plans);
     }
 
     private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir) {
@@ -186,6 +188,21 @@ public final class ConfigLoader {
             }
         }
         return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo);
+    }
+
+    private static BackrestConnection backrest(YamlMapping m) {
+        m.rejectUnknown(Set.of("url", "username", "passwordFile"));
+        String url = m.requiredString("url").orElse("http://backrest:9898");
+        if (!url.matches("https?://[^/\\s]+/?")) {
+            m.problem("url", "'" + url + "' must be Backrest's base URL, e.g. http://backrest:9898");
+        }
+        Optional<Path> passwordFile = m.string("passwordFile").map(Path::of);
+        passwordFile.filter(f -> !Files.isReadable(f))
+                .ifPresent(f -> m.problem("passwordFile", f + " cannot be read"));
+        if (m.has("username") != passwordFile.isPresent()) {
+            m.problem("username", "username and passwordFile go together (Backrest's login)");
+        }
+        return new BackrestConnection(url.replaceFirst("/$", ""), m.string("username"), passwordFile);
     }
 
     private static Retention retention(YamlMapping m) {

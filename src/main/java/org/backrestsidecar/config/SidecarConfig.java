@@ -13,10 +13,11 @@ import java.util.Optional;
  * @param composeProject when present, only containers of this Compose project are targets
  * @param stateDir       where the sidecar keeps its restic cache and journal
  * @param helperImage    image of the containers that read targets' volumes (default: the sidecar's own)
+ * @param backrest       Backrest's API, to keep the sidecar's repos and plans there
  */
 public record SidecarConfig(Path source, String instance, String labelPrefix, Optional<String> composeProject,
-                            ZoneId timeZone, Path stateDir, Optional<String> helperImage, List<RepoConfig> repos,
-                            List<PlanConfig> plans) {
+                            ZoneId timeZone, Path stateDir, Optional<String> helperImage,
+                            Optional<BackrestConnection> backrest, List<RepoConfig> repos, List<PlanConfig> plans) {
 
     public SidecarConfig {
         repos = List.copyOf(repos);

@@ -52,6 +52,16 @@ public class Restic {
         }
     }
 
+    /** The repo's restic id (Backrest's {@code guid}), or empty when it does not exist yet. */
+    public Optional<String> repoGuid(RepoConfig repo) {
+        try {
+            String id = parse(run(repo, QUICK, "cat", "config")).path("id").asText("");
+            return id.isEmpty() ? Optional.empty() : Optional.of(id);
+        } catch (ResticException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * Creates the repo when there is none at its URI; an existing one that refuses the key is an error.
      * One repo at a time, so that start-up and a first run cannot both try to create it.

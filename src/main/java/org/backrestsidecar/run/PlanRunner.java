@@ -2,6 +2,7 @@ package org.backrestsidecar.run;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -51,6 +52,7 @@ public class PlanRunner {
     private final RunRegistry registry;
     private final BackupMetrics metrics;
     private final ExecHooks hooks;
+    private final Event<RunReport> finished;
     private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "plan-run");
         t.setDaemon(true);
@@ -59,8 +61,9 @@ public class PlanRunner {
     private final Map<String, ReentrantLock> repoLocks = new ConcurrentHashMap<>();
 
     public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Restic restic,
-                      RunRegistry registry, BackupMetrics metrics, ExecHooks hooks) {
+                      RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished) {
         this.hooks = hooks;
+        this.finished = finished;
         this.config = config;
         this.discovery = discovery;
         this.strategies = strategies;
@@ -128,6 +131,8 @@ public class PlanRunner {
             run.finish();
             registry.close(run);
             report(run);
+            // e.g. Backrest indexes the repo, so the new snapshots show under the plan at once
+            finished.fire(run.report());
         }
     }
 

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class SidecarKilledWhilePausedIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String TOKEN = "crash-test-api-token-0123456789";
     private Process sidecar;
 
     @AfterEach
@@ -39,6 +40,7 @@ class SidecarKilledWhilePausedIT {
     void restartResumesTheContainerItLeftPaused() throws Exception {
         Path root = Files.createTempDirectory("bsc-crash");
         Files.writeString(root.resolve("crash.key"), "crash-test-key-0123456789abcdef\n");
+        Files.writeString(root.resolve("api-token"), TOKEN + "\n");
         Path config = root.resolve("sidecar.yml");
         Files.writeString(config, """
                 instance: crash-host
@@ -93,6 +95,7 @@ class SidecarKilledWhilePausedIT {
                 "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar"))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SIDECAR_CONFIG", config.toString());
+        pb.environment().put("SIDECAR_API_TOKEN_FILE", config.resolveSibling("api-token").toString());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
         return pb.start();
@@ -113,13 +116,14 @@ class SidecarKilledWhilePausedIT {
     }
 
     private static String get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Authorization", "Bearer " + TOKEN).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static void post(int port, String path) throws IOException, InterruptedException {
         int status = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
         assertEquals(202, status);
     }
 

@@ -30,7 +30,7 @@ class RetentionTest {
         Files.writeString(key, "retention-test-key-0123456789\n");
         RepoConfig repo = new RepoConfig("r", dir.resolve("repo").toString(), key, Map.of());
         SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
-                ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), List.of(repo),
+                ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
                 List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())));
         Restic restic = new Restic(config, new ObjectMapper());
         restic.ensureInitialized(repo);

@@ -25,6 +25,19 @@ import org.junit.jupiter.api.Test;
 class ApiAndHealthTest {
 
     @Test
+    void theApiNeedsTheBearerTokenWhileHealthAndMetricsStayOpen() {
+        given().header("Authorization", "").get("/api/targets").then().statusCode(401)
+                .header("WWW-Authenticate", startsWith("Bearer"))
+                .body("error", containsString("needs 'Authorization: Bearer <token>'"));
+        given().header("Authorization", "Bearer not-the-token-of-this-sidecar").post("/api/plans/critical/runs")
+                .then().statusCode(401).body("error", equalTo("the bearer token is not this sidecar's"));
+        given().header("Authorization", "Basic dXNlcjpwYXNz").get("/api/runs").then().statusCode(401);
+        given().header("Authorization", "").get("/q/health/live").then().statusCode(200);
+        given().header("Authorization", "").get("/q/metrics").then().statusCode(200);
+        given().get("/api/targets").then().statusCode(200);
+    }
+
+    @Test
     void unknownIdsAre404WithAJsonReason() {
         given().post("/api/plans/nope/runs").then().statusCode(404)
                 .body("status", equalTo(404)).body("error", equalTo("no plan nope"));

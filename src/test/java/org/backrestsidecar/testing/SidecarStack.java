@@ -26,8 +26,11 @@ import java.util.Map;
  */
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     public static final List<String> REPOS = List.of("critical", "models", "system", "spare");
+    /** The operators' scripts send it; RestAssured sends it on every request of the scenarios. */
+    public static final String API_TOKEN = "test-api-token-0123456789abcdef";
     private static Path root;
     private static PostgresContainer main;
+    private static FakeBackrest backrest;
     private static PostgresContainer dying;
 
     public static Path root() {
@@ -40,6 +43,11 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     public static Path key(String id) {
         return root.resolve("keys").resolve(id + ".key");
+    }
+
+    /** The stand-in for Backrest the sidecar keeps in sync (see {@link FakeBackrest}). */
+    public static FakeBackrest backrest() {
+        return backrest;
     }
 
     public static PostgresContainer main() {
@@ -88,12 +96,18 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                 repos.append("  - id: ").append(id).append("\n    uri: ").append(repo(id))
                         .append("\n    keyFile: ").append(key(id)).append("\n");
             }
+            backrest = new FakeBackrest();
+            Files.writeString(root.resolve("backrest-password"), FakeBackrest.PASSWORD + "\n");
             Path config = root.resolve("sidecar.yml");
             Files.writeString(config, """
                     instance: test-host
                     timeZone: UTC
                     stateDir: %s
                     helperImage: %s
+                    backrest:
+                      url: %s
+                      username: %s
+                      passwordFile: %s
                     repos:
                     %s
                     plans:
@@ -108,7 +122,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         schedule: "0 * * * *"
                         rpo: 15s
                     %s
-                    """.formatted(root.resolve("state"), TestDocker.IMAGE, repos.toString().stripTrailing().indent(0),
+                    """.formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
+                    root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),
                     scenarioPlans()));
 
             main = PostgresContainer.start("pg-main", labels("pg-main", "critical"));
@@ -126,7 +141,16 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                     + "INSERT INTO a_first SELECT generate_series(1, 1000);"
                     + "CREATE TABLE big (id int PRIMARY KEY, filler text);"
                     + "INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 400000) g");
-            return Map.of("sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s");
+            Files.writeString(root.resolve("api-token"), API_TOKEN + "\n");
+            // every scenario request carries the token, unless the test sets its own Authorization
+            io.restassured.RestAssured.filters((request, response, next) -> {
+                if (!request.getHeaders().hasHeaderWithName("Authorization")) {
+                    request.header("Authorization", "Bearer " + API_TOKEN);
+                }
+                return next.next(request, response);
+            });
+            return Map.of("sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
+                    "sidecar.api.token-file", root.resolve("api-token").toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -134,6 +158,9 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (backrest != null) {
+            backrest.stop();
+        }
         if (main != null) {
             main.remove();
         }

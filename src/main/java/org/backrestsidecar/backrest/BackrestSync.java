@@ -1,0 +1,137 @@
+package org.backrestsidecar.backrest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.run.RunReport;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps Backrest showing what the sidecar does: every repo (with its key) and plan (same tiers,
+ * schedule disabled) of the sidecar exists in Backrest's config, set through its API with the
+ * current modno, the operator's own repos and plans untouched; after each run Backrest is asked to
+ * index that repo's snapshots. Backrest being down never fails a backup: the sync is retried every
+ * few minutes and its state shown as a warning.
+ */
+@ApplicationScoped
+public class BackrestSync {
+    private static final Logger LOG = Logger.getLogger(BackrestSync.class);
+    private static final long RETRY_MINUTES = 5;
+
+    /** How the last attempt went; {@code warning} is empty when Backrest is in step. */
+    public record Status(Instant lastAttempt, Instant lastSuccess, Optional<String> warning) {
+    }
+
+    private final SidecarConfig config;
+    private final Restic restic;
+    private final Optional<BackrestClient> client;
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "backrest-sync");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Status status = new Status(null, null, Optional.of("not synced yet"));
+
+    public BackrestSync(SidecarConfig config, Restic restic, ObjectMapper json) {
+        this.config = config;
+        this.restic = restic;
+        this.client = config.backrest().map(c -> new BackrestClient(c, json));
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        if (client.isPresent()) {
+            worker.scheduleWithFixedDelay(this::syncQuietly, 0, RETRY_MINUTES, TimeUnit.MINUTES);
+        }
+    }
+
+    void afterRun(@Observes RunReport run) {
+        if (client.isEmpty() || run.repo() == null || run.repo().isEmpty()) {
+            return;
+        }
+        worker.execute(() -> {
+            try {
+                client.get().indexSnapshots(run.repo());
+            } catch (BackrestException e) {
+                warn("indexing repo " + run.repo() + " in Backrest failed: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Empty when no Backrest is configured. */
+    public Optional<Status> status() {
+        return client.map(c -> status);
+    }
+
+    /** One sync now; what Backrest said is in {@link #status()}. */
+    public synchronized void sync() throws BackrestException {
+        BackrestClient backrest = client.orElseThrow();
+        Instant attempt = Instant.now();
+        try {
+            Map<String, String> keys = new HashMap<>();
+            Map<String, String> guids = new HashMap<>();
+            for (RepoConfig repo : config.repos()) {
+                keys.put(repo.id(), Files.readString(repo.keyFile(), StandardCharsets.UTF_8).strip());
+                restic.repoGuid(repo).ifPresent(g -> guids.put(repo.id(), g));
+            }
+            for (int tries = 0; tries < 3; tries++) {
+                JsonNode current = backrest.getConfig();
+                JsonNode wanted = BackrestConfigRenderer.merge(current, config, keys, guids);
+                if (wanted.equals(current)) {
+                    break;
+                }
+                try {
+                    backrest.setConfig(wanted);
+                    LOG.infof("Backrest now has the sidecar's %d repos and %d plans", config.repos().size(),
+                            config.plans().size());
+                    break;
+                } catch (BackrestException e) {
+                    // someone changed the config between our read and our write: read again
+                    if (!"failed_precondition".equals(e.code()) || tries == 2) {
+                        throw e;
+                    }
+                }
+            }
+            status = new Status(attempt, Instant.now(), Optional.empty());
+        } catch (IOException e) {
+            status = new Status(attempt, status.lastSuccess(), Optional.of("cannot prepare Backrest's config: " + e.getMessage()));
+            throw new BackrestException("internal", e.getMessage());
+        } catch (BackrestException e) {
+            status = new Status(attempt, status.lastSuccess(), Optional.of(e.getMessage()));
+            throw e;
+        }
+    }
+
+    private void syncQuietly() {
+        try {
+            sync();
+        } catch (BackrestException | RuntimeException e) {
+            LOG.warnf("Backrest sync failed (retried in %d minutes): %s", RETRY_MINUTES, e.getMessage());
+        }
+    }
+
+    private void warn(String message) {
+        LOG.warn(message);
+        status = new Status(Instant.now(), status.lastSuccess(), Optional.of(message));
+    }
+
+    @PreDestroy
+    void stop() {
+        worker.shutdownNow();
+    }
+}

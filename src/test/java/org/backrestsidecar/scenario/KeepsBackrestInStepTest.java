@@ -1,0 +1,110 @@
+package org.backrestsidecar.scenario;
+
+import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.backrestsidecar.backrest.BackrestException;
+import org.backrestsidecar.backrest.BackrestConfigRules;
+import org.backrestsidecar.backrest.BackrestSync;
+import org.backrestsidecar.testing.FakeBackrest;
+import org.backrestsidecar.testing.SidecarApi;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Backrest (a stand-in speaking its documented Connect JSON: Backrest itself cannot be had here)
+ * shows the sidecar's repos and plans, keeps the operator's own, indexes after each run, and being
+ * down never fails a backup.
+ */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+class KeepsBackrestInStepTest {
+    @Inject
+    BackrestSync sync;
+
+    private static FakeBackrest backrest() {
+        return SidecarStack.backrest();
+    }
+
+    @Test
+    void backrestHasOurReposAndPlansBesideTheOperatorsOwn() throws Exception {
+        sync.sync();
+        JsonNode config = backrest().config();
+        List<String> repos = ids(config.path("repos"));
+        List<String> plans = ids(config.path("plans"));
+        assertTrue(repos.containsAll(List.of("offsite", "critical", "models", "system", "spare")), repos.toString());
+        assertTrue(plans.containsAll(List.of("photos", "critical", "models", "system", "hourly")), plans.toString());
+        for (JsonNode repo : config.path("repos")) {
+            if (!repo.path("id").asText().equals("offsite")) {
+                assertEquals(Files.readString(SidecarStack.key(repo.path("id").asText())).strip(),
+                        repo.path("password").asText(), "Backrest opens the repo with its own key");
+            }
+        }
+        for (JsonNode plan : config.path("plans")) {
+            if (!plan.path("id").asText().equals("photos")) {
+                assertTrue(plan.path("schedule").path("disabled").asBoolean(), plan.toString());
+            }
+        }
+        ObjectNode withoutAuth = config.deepCopy();
+        withoutAuth.remove("auth"); // GetConfig masks the hashes; setup writes the real ones
+        assertEquals(List.of(), BackrestConfigRules.problems(withoutAuth));
+        int calls = backrest().setConfigs().size();
+        sync.sync();
+        assertEquals(calls, backrest().setConfigs().size(), "nothing changed, nothing sent");
+    }
+
+    @Test
+    void aConfigChangedMeanwhileIsReadAgainAndOurPlanPutBack() throws Exception {
+        backrest().removePlan("critical");
+        backrest().refuseNextSetConfigs(1);
+        sync.sync();
+        assertTrue(ids(backrest().config().path("plans")).contains("critical"));
+    }
+
+    @Test
+    void afterARunBackrestIndexesThatRepo() {
+        int before = backrest().repoTasks().size();
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("hourly").getString("state"));
+        TestDocker.await("DoRepoTask for spare", Duration.ofSeconds(20), () -> backrest().repoTasks().stream()
+                .skip(before).anyMatch(t -> t.path("repoId").asText().equals("spare")
+                        && t.path("task").asText().equals("TASK_INDEX_SNAPSHOTS")));
+    }
+
+    @Test
+    void backrestDownIsAWarningAndNeverAFailedBackup() throws Exception {
+        backrest().down(true);
+        try {
+            assertThrows(BackrestException.class, sync::sync);
+            assertEquals("SUCCEEDED", SidecarApi.runPlan("hourly").getString("state"));
+            String check = "checks.find { it.name == 'backrest sync' }";
+            when().get("/q/health/well").then().body(check + ".status", equalTo("UP"))
+                    .body(check + ".data.state", equalTo("warning"));
+            when().get("/api/plans/hourly").then().body("backrestSync.warning", notNullValue());
+        } finally {
+            backrest().down(false);
+        }
+        sync.sync();
+        when().get("/q/health/well").then().body("checks.find { it.name == 'backrest sync' }.data.state",
+                equalTo("in step"));
+    }
+
+    private static List<String> ids(JsonNode list) {
+        List<String> ids = new ArrayList<>();
+        list.forEach(n -> ids.add(n.path("id").asText()));
+        return ids;
+    }
+}

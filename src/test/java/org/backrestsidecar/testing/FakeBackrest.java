@@ -1,0 +1,131 @@
+package org.backrestsidecar.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Stands in for Backrest, which cannot be downloaded or built here: a small HTTP server on
+ * 127.0.0.1 speaking the Connect JSON shapes in shared/reference/backrest.md — GetConfig, SetConfig
+ * (modno must match, else failed_precondition; Backrest bumps it), DoRepoTask — behind HTTP Basic,
+ * with a plain-text 401 as Backrest answers. It starts with a repo and a plan the operator made.
+ */
+public final class FakeBackrest {
+    public static final String USER = "admin";
+    public static final String PASSWORD = "backrest-admin-password";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpServer server;
+    private ObjectNode config;
+    private final List<JsonNode> repoTasks = new ArrayList<>();
+    private final List<JsonNode> setConfigs = new ArrayList<>();
+    private volatile boolean down;
+    private volatile int refuseModno;
+
+    public FakeBackrest() throws IOException {
+        config = (ObjectNode) JSON.readTree("""
+                {"modno":7,"version":6,"instance":"test-host",
+                 "repos":[{"id":"offsite","uri":"sftp:backup@nas:/srv/restic","password":"operator-key-abcdefgh","guid":"%s"}],
+                 "plans":[{"id":"photos","repo":"offsite","paths":["/userdata/photos"],"schedule":{"cron":"0 5 * * *"},
+                   "retention":{"policyKeepLastN":10}}],
+                 "auth":{"disabled":false,"users":[{"name":"admin","passwordBcrypt":"********"}]}}
+                """.formatted("a".repeat(64)));
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1.Backrest/", this::handle);
+        server.start();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public synchronized JsonNode config() {
+        return config.deepCopy();
+    }
+
+    public synchronized List<JsonNode> repoTasks() {
+        return List.copyOf(repoTasks);
+    }
+
+    public synchronized List<JsonNode> setConfigs() {
+        return List.copyOf(setConfigs);
+    }
+
+    /** As if the operator deleted the plan in Backrest's UI. */
+    public synchronized void removePlan(String id) {
+        var plans = config.withArray("plans");
+        for (int i = plans.size() - 1; i >= 0; i--) {
+            if (plans.get(i).path("id").asText().equals(id)) {
+                plans.remove(i);
+            }
+        }
+        config.put("modno", config.path("modno").asLong() + 1);
+    }
+
+    public void down(boolean down) {
+        this.down = down;
+    }
+
+    /** The next {@code n} SetConfig calls fail as if someone else had just changed the config. */
+    public void refuseNextSetConfigs(int n) {
+        refuseModno = n;
+    }
+
+    public void stop() {
+        server.stop(0);
+    }
+
+    private synchronized void handle(HttpExchange exchange) throws IOException {
+        if (down) {
+            reply(exchange, 503, "{\"code\":\"unavailable\",\"message\":\"backrest is restarting\"}");
+            return;
+        }
+        String expected = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            reply(exchange, 401, "Unauthorized");
+            return;
+        }
+        String method = exchange.getRequestURI().getPath().substring("/v1.Backrest/".length());
+        JsonNode body = JSON.readTree(exchange.getRequestBody());
+        switch (method) {
+            case "GetConfig" -> reply(exchange, 200, config.toString());
+            case "SetConfig" -> {
+                setConfigs.add(body);
+                if (refuseModno > 0 || body.path("modno").asLong() != config.path("modno").asLong()) {
+                    if (refuseModno > 0) {
+                        refuseModno--;
+                        config.put("modno", config.path("modno").asLong() + 1);
+                    }
+                    reply(exchange, 400, "{\"code\":\"failed_precondition\",\"message\":\"config modno mismatch, reload and try again\"}");
+                    return;
+                }
+                ObjectNode next = body.deepCopy();
+                // Backrest rehydrates masked user hashes from its own copy
+                next.set("auth", config.get("auth"));
+                next.put("modno", config.path("modno").asLong() + 1);
+                config = next;
+                reply(exchange, 200, config.toString());
+            }
+            case "DoRepoTask" -> {
+                repoTasks.add(body);
+                reply(exchange, 200, "{}");
+            }
+            default -> reply(exchange, 404, "{\"code\":\"unimplemented\",\"message\":\"" + method + "\"}");
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", status == 401 ? "text/plain" : "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+}
