@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine able to run the tests: Debian packages, a running Docker engine, test images.
+# (openssl and apache2-utils are what scripts/backrest-setup.sh needs; nginx runs in a test on 127.0.0.1.)
 # Safe to run again: it installs only what is missing and starts dockerd only when none answers.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +11,10 @@ command -v mvn >/dev/null || need+=(maven)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v restic >/dev/null || need+=(restic)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v openssl >/dev/null || need+=(openssl)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -39,6 +39,8 @@ public final class FakeBackrest {
                 """.formatted("a".repeat(64)));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1.Backrest/", this::handle);
+        // the UI's front page, so a proxy in front can be seen reaching it
+        server.createContext("/", exchange -> reply(exchange, 200, "<html>backrest ui</html>"));
         server.start();
     }
 

@@ -190,7 +190,13 @@ public final class TestDocker {
     }
 
     public static String run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        return run(command, env, null);
+    }
+
+    /** Runs a command on this machine in {@code dir}; its output, or an IOException with it. */
+    public static String run(List<String> command, Map<String, String> env, java.io.File dir)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).directory(dir);
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# First-time setup of the stack, safe to run again: it creates only what is missing and never
+# replaces a key. Creates: one random key per repo (keys/, 0600), the admin password with nginx's
+# htpasswd, the sidecar's API token, a self-signed certificate unless secrets/nginx/tls.* exist,
+# env files from env/*.example, config/sidecar.yml, Backrest's first config.json; then initialises
+# the repos when the sidecar image is there. Needs: bash, openssl, htpasswd (apache2-utils), docker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+umask 077
+created=()
+note() { created+=("$1"); }
+random() { head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "${1:-32}"; }
+
+command -v openssl >/dev/null || { echo "setup needs openssl (apt-get install openssl)" >&2; exit 1; }
+command -v htpasswd >/dev/null || { echo "setup needs htpasswd (apt-get install apache2-utils)" >&2; exit 1; }
+
+mkdir -p keys secrets/nginx config/stack backrest-config
+instance=${BACKUP_INSTANCE:-$(hostname -s | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-50)}
+
+for repo in critical models system; do
+  if [ ! -s "keys/$repo.key" ]; then
+    random 44 > "keys/$repo.key"; chmod 0600 "keys/$repo.key"; note "keys/$repo.key (repo $repo)"
+  fi
+done
+if [ ! -s secrets/admin-password ]; then random 24 > secrets/admin-password; note "secrets/admin-password"; fi
+admin_password=$(cat secrets/admin-password)
+cp secrets/admin-password secrets/backrest-password
+if [ ! -s secrets/sidecar-api-token ]; then random 40 > secrets/sidecar-api-token; note "secrets/sidecar-api-token"; fi
+if [ ! -s secrets/nginx/htpasswd ]; then
+  htpasswd -nbB -C 10 admin "$admin_password" > secrets/nginx/htpasswd; note "secrets/nginx/htpasswd (user admin)"
+fi
+printf 'proxy_set_header Authorization "Bearer %s";\n' "$(cat secrets/sidecar-api-token)" > secrets/nginx/sidecar-token.conf
+if [ ! -s secrets/nginx/tls.crt ] || [ ! -s secrets/nginx/tls.key ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=$instance" \
+    -addext "subjectAltName=DNS:$instance,DNS:localhost,IP:127.0.0.1" \
+    -keyout secrets/nginx/tls.key -out secrets/nginx/tls.crt 2>/dev/null
+  note "secrets/nginx/tls.crt (self-signed for $instance; put your own tls.crt/tls.key there instead)"
+fi
+# nginx's master reads the key and the token at start (root); its workers check logins per request
+chmod 0711 secrets
+chmod 0755 secrets/nginx
+chmod 0644 secrets/nginx/tls.crt secrets/nginx/htpasswd
+chmod 0600 secrets/nginx/tls.key secrets/nginx/sidecar-token.conf
+
+for example in env/*.example; do
+  target=${example%.example}
+  [ "$(basename "$target")" = stack ] && target=.env
+  if [ ! -f "$target" ]; then
+    sed "s/change-me/$(random 32)/" "$example" > "$target"; note "$target"
+  fi
+done
+
+if [ ! -f config/sidecar.yml ]; then
+  cat > config/sidecar.yml <<YAML
+instance: $instance
+timeZone: ${TZ:-Europe/Berlin}
+stateDir: /var/lib/backrest-sidecar
+backrest:
+  url: http://backrest:9898
+  username: admin
+  passwordFile: /config/backrest-password
+plans:
+  - id: critical
+    schedule: "0 2 * * *"
+    paths: [/stack/config]
+  - id: models
+    schedule: "0 3 * * 0"
+  - id: system
+    schedule: "0 1 * * 0"
+YAML
+  note "config/sidecar.yml"
+fi
+
+if [ ! -f backrest-config/config.json ]; then
+  bcrypt=$(htpasswd -nbB -C 10 admin "$admin_password" | cut -d: -f2- | tr -d '\n' | sed 's/^\$2y\$/$2a$/')
+  sed -e "s|@INSTANCE@|$instance|" \
+      -e "s|@KEY_critical@|$(cat keys/critical.key)|" -e "s|@KEY_models@|$(cat keys/models.key)|" \
+      -e "s|@KEY_system@|$(cat keys/system.key)|" \
+      -e "s|@ADMIN_BCRYPT_BASE64@|$(printf '%s' "$bcrypt" | base64 -w0)|" \
+      backrest-config/config.template.json > backrest-config/config.json
+  chmod 0600 backrest-config/config.json
+  note "backrest-config/config.json"
+fi
+
+# The sidecar runs as uid 10001 (src/main/docker/Dockerfile): it must read its keys and secrets.
+if [ "$(id -u)" = 0 ]; then
+  chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password
+fi
+
+# Initialise the repos through the sidecar's image (the repos live in the named volume 'repos');
+# without the image the sidecar does it at its first start.
+compose=""
+if docker compose version >/dev/null 2>&1; then compose="docker compose"; elif command -v docker-compose >/dev/null; then compose=docker-compose; fi
+if [ -n "$compose" ] && [ -f compose.yml ] && $compose images -q sidecar 2>/dev/null | grep -q .; then
+  for repo in critical models system; do
+    $compose run --rm --no-deps --entrypoint sh sidecar -c \
+      "restic -r /repos/$repo --password-file /keys/$repo.key cat config >/dev/null 2>&1 \
+       || restic -r /repos/$repo --password-file /keys/$repo.key init" >/dev/null && echo "repo $repo ready"
+  done
+fi
+
+echo
+if [ ${#created[@]} -eq 0 ]; then
+  echo "Nothing to create: everything was already set up (no key was touched)."
+else
+  echo "Created:"; printf '  - %s\n' "${created[@]}"
+fi
+cat <<MSG
+
+Log in at https://$instance/ (or https://localhost/) as admin with the password in secrets/admin-password.
+The repo keys are in keys/: without them no backup can be read. Copy keys/ somewhere off this host NOW.
+Next: docker compose up -d   — then scripts/backrest-management.sh status
+MSG

@@ -1,0 +1,68 @@
+package org.backrestsidecar.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.testing.SidecarStack;
+import org.junit.jupiter.api.Test;
+
+/** scripts/backrest-management.sh against the running sidecar, as an operator types it. */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+class ManagementScriptTest {
+    @TestHTTPResource("/")
+    URL sidecar;
+
+    private record Result(int exit, String output) {
+    }
+
+    private Result script(String url, String token, String... args) throws Exception {
+        Path tokenFile = Files.createTempFile("token", "");
+        Files.writeString(tokenFile, token);
+        var command = new java.util.ArrayList<>(java.util.List.of("bash", "scripts/backrest-management.sh"));
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("SIDECAR_URL", url);
+        pb.environment().put("SIDECAR_API_TOKEN_FILE", tokenFile.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        return new Result(p.exitValue(), out);
+    }
+
+    private String base() {
+        return sidecar.toString().replaceFirst("/$", "");
+    }
+
+    @Test
+    void backupFollowsTheRunToItsEnd() throws Exception {
+        Result r = script(base(), SidecarStack.API_TOKEN, "backup", "hourly");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("SUCCEEDED"), r.output());
+        Result targets = script(base(), SidecarStack.API_TOKEN, "targets");
+        assertEquals(0, targets.exit(), targets.output());
+        assertTrue(targets.output().contains("pg-main"), targets.output());
+    }
+
+    @Test
+    void errorsSayWhatWentWrong() throws Exception {
+        Result unknown = script(base(), SidecarStack.API_TOKEN, "backup", "nope");
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.output().contains("POST /api/plans/nope/runs answered 404") && unknown.output().contains("no plan nope"),
+                unknown.output());
+        Result badToken = script(base(), "not-the-token-0123456789abcdef", "status");
+        assertEquals(1, badToken.exit());
+        assertTrue(badToken.output().contains("answered 401"), badToken.output());
+        Result down = script("http://127.0.0.1:1", SidecarStack.API_TOKEN, "status");
+        assertEquals(1, down.exit());
+        assertTrue(down.output().contains("the sidecar at http://127.0.0.1:1 does not answer"), down.output());
+    }
+}

@@ -1,0 +1,137 @@
+package org.backrestsidecar.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real nginx (Debian's) with nginx/ as shipped, set up by scripts/backrest-setup.sh, on
+ * 127.0.0.1, in front of the running sidecar and the Backrest stand-in: TLS only, one login, the
+ * sidecar's API with the token added by nginx, and an open /healthz that says only up or down.
+ * Only the host names, ports and file locations of the container layout are rewritten.
+ */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+class NginxInFrontTest {
+    @TestHTTPResource("/")
+    URL sidecar;
+    private Process nginx;
+    private Path bundle;
+    private int http;
+    private int https;
+
+    @AfterEach
+    void stop() {
+        if (nginx != null) {
+            nginx.destroy();
+        }
+    }
+
+    private void startNginx() throws Exception {
+        bundle = Files.createTempDirectory("bsc-nginx");
+        Files.setPosixFilePermissions(bundle, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String part : List.of("scripts", "env", "backrest-config", "nginx")) {
+            TestDocker.run(List.of("cp", "-r", part, bundle.resolve(part).toString()), Map.of());
+        }
+        TestDocker.run(List.of("bash", "scripts/backrest-setup.sh"), Map.of(), bundle.toFile());
+        // setup made a token for the sidecar it configures; this sidecar has the test's token
+        Files.writeString(bundle.resolve("secrets/nginx/sidecar-token.conf"),
+                "proxy_set_header Authorization \"Bearer " + SidecarStack.API_TOKEN + "\";\n");
+        http = freePort();
+        https = freePort();
+        String sidecarUpstream = sidecar.toString().replaceFirst("/$", "");
+        for (String file : List.of("nginx/nginx.conf", "nginx/conf.d/stack.conf")) {
+            Path f = bundle.resolve(file);
+            Files.writeString(f, Files.readString(f)
+                    .replace("/etc/nginx/secrets/", bundle.resolve("secrets/nginx") + "/")
+                    .replace("/etc/nginx/conf.d/", bundle.resolve("nginx/conf.d") + "/")
+                    .replace("pid /tmp/nginx.pid;", "pid " + bundle.resolve("nginx.pid") + ";")
+                    .replace("listen 80 default_server;", "listen 127.0.0.1:" + http + " default_server;")
+                    .replace("listen 443 ssl default_server;", "listen 127.0.0.1:" + https + " ssl default_server;")
+                    .replace("http://backrest:9898", SidecarStack.backrest().url())
+                    .replace("http://sidecar:8080", sidecarUpstream));
+        }
+        Path conf = bundle.resolve("nginx/nginx.conf");
+        TestDocker.run(List.of("nginx", "-t", "-c", conf.toString(), "-p", bundle.toString(), "-e",
+                bundle.resolve("error.log").toString()), Map.of());
+        nginx = new ProcessBuilder("nginx", "-c", conf.toString(), "-p", bundle.toString(), "-e",
+                bundle.resolve("error.log").toString(), "-g", "daemon off;")
+                .redirectErrorStream(true).redirectOutput(bundle.resolve("nginx.out").toFile()).start();
+        TestDocker.await("nginx on " + https, Duration.ofSeconds(20), () -> curl("-o", "/dev/null",
+                "https://127.0.0.1:" + https + "/healthz").exit == 0);
+    }
+
+    private record Curl(int exit, String out) {
+    }
+
+    private static Curl curl(String... args) {
+        List<String> command = new ArrayList<>(List.of("curl", "-sk", "--max-time", "10"));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(20, TimeUnit.SECONDS);
+            return new Curl(p.exitValue(), out);
+        } catch (Exception e) {
+            return new Curl(-1, e.toString());
+        }
+    }
+
+    private String status(String... args) {
+        List<String> all = new ArrayList<>(List.of("-o", "/dev/null", "-w", "%{http_code}"));
+        all.addAll(List.of(args));
+        return curl(all.toArray(String[]::new)).out;
+    }
+
+    @Test
+    void onlyTlsOneLoginTheApiWithItsTokenAndAnOpenHealthz() throws Exception {
+        startNginx();
+        String base = "https://127.0.0.1:" + https;
+        String login = "admin:" + Files.readString(bundle.resolve("secrets/admin-password")).strip();
+
+        assertEquals("301", status("http://127.0.0.1:" + http + "/"));
+        assertTrue(curl("-D", "-", "-o", "/dev/null", "http://127.0.0.1:" + http + "/x").out.contains("Location: https://"));
+
+        assertEquals("401", status(base + "/"), "no login, no UI");
+        assertEquals("401", status("-u", "admin:wrong-password", base + "/"));
+        Curl ui = curl("-u", login, "-D", "-", base + "/");
+        assertTrue(ui.out.contains("200") && ui.out.contains("backrest ui"), ui.out);
+        assertTrue(ui.out.contains("Strict-Transport-Security: max-age=31536000"), ui.out);
+        assertTrue(ui.out.contains("X-Content-Type-Options: nosniff"), ui.out);
+
+        Curl targets = curl("-u", login, base + "/sidecar/api/targets");
+        assertTrue(targets.out.contains("\"name\":\"pg-main\""), "nginx added the API token: " + targets.out);
+        assertEquals("401", status(base + "/sidecar/api/targets"), "the API is behind the login too");
+
+        Curl healthz = curl(base + "/healthz");
+        assertEquals("up\n", healthz.out, "open, and it tells nothing but up or down");
+
+        assertNotEquals(0, curl("--tls-max", "1.1", "-o", "/dev/null", base + "/healthz").exit, "TLS 1.1 is refused");
+        assertEquals(0, curl("--tlsv1.2", "--tls-max", "1.2", "-o", "/dev/null", base + "/healthz").exit);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
