@@ -58,7 +58,8 @@ class NginxInFrontTest {
                 "proxy_set_header Authorization \"Bearer " + SidecarStack.API_TOKEN + "\";\n");
         http = freePort();
         https = freePort();
-        String sidecarUpstream = sidecar.toString().replaceFirst("/$", "");
+        // an address, not a name: upstreams in variables are looked up per request, by Docker's DNS in the bundle
+        String sidecarUpstream = sidecar.toString().replaceFirst("/$", "").replace("localhost", "127.0.0.1");
         for (String file : List.of("nginx/nginx.conf", "nginx/conf.d/stack.conf")) {
             Path f = bundle.resolve(file);
             Files.writeString(f, Files.readString(f)
