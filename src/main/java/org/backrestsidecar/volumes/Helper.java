@@ -32,8 +32,11 @@ public final class Helper implements AutoCloseable {
     private final Restic restic;
     private final String id;
     private final RepoConfig repo;
+    private final String owner;
 
-    Helper(DockerClient docker, ContainerExec exec, Restic restic, String id, RepoConfig repo) {
+    /** @param owner {@code uid:gid} the repo's files must belong to (the sidecar's own) */
+    Helper(DockerClient docker, ContainerExec exec, Restic restic, String id, RepoConfig repo, String owner) {
+        this.owner = owner;
         this.docker = docker;
         this.exec = exec;
         this.restic = restic;
@@ -102,6 +105,7 @@ public final class Helper implements AutoCloseable {
     /** Removes the helper, and any lock a restic in it could not remove because it was killed. */
     @Override
     public void close() {
+        handBackRepo();
         try {
             restic.removeLocksOf(repo, id.substring(0, 12));
         } catch (ResticException e) {
@@ -111,6 +115,23 @@ public final class Helper implements AutoCloseable {
             docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
         } catch (RuntimeException e) {
             // already gone; leftovers are removed at the next start
+        }
+    }
+
+    /**
+     * restic in the helper runs as root (it must read any file of the target) and writes repo files
+     * only root may read; a sidecar that runs as another user gets them back, or its own restic could
+     * no longer list, forget or prune.
+     */
+    private void handBackRepo() {
+        if (!repo.uri().startsWith("/") || owner == null || owner.equals("0:0")) {
+            return;
+        }
+        try {
+            exec.run(id, List.of("find", repo.uri(), "(", "!", "-user", owner.split(":")[0], ")", "-exec", "chown",
+                    owner, "{}", "+"), Duration.ofMinutes(10), new TailBuffer(4096));
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("cannot give repo %s back to uid %s: %s", repo.id(), owner, e.getMessage());
         }
     }
 

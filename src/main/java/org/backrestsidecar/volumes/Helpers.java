@@ -69,7 +69,7 @@ public class Helpers {
                 .withUser("0:0")
                 .withHostConfig(host)
                 .exec().getId();
-        Helper helper = new Helper(docker, exec, restic, id, repo);
+        Helper helper = new Helper(docker, exec, restic, id, repo, self.owner());
         try {
             docker.copyArchiveToContainerCmd(id).withTarInputStream(keyArchive(repo.keyFile()))
                     .withRemotePath("/tmp").exec();

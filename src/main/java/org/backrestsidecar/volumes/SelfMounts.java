@@ -58,6 +58,16 @@ public class SelfMounts {
         }
     }
 
+    /** {@code uid:gid} of the sidecar's own process, which must be able to read the repos. */
+    public String owner() {
+        try {
+            return Files.getAttribute(Path.of("/proc/self"), "unix:uid") + ":"
+                    + Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "0:0";
+        }
+    }
+
     public Optional<String> ownImage() {
         return self().map(s -> s.getConfig().getImage());
     }
