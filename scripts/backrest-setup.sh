@@ -16,6 +16,9 @@ command -v htpasswd >/dev/null || { echo "setup needs htpasswd (apt-get install 
 
 mkdir -p keys secrets/nginx config/stack backrest-config
 instance=${BACKUP_INSTANCE:-$(hostname -s | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-50)}
+# One project name for Compose v1 and v2 alike, so the sidecar knows which containers are the stack's
+project=${COMPOSE_PROJECT_NAME:-$(basename "$PWD" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')}
+[ -n "$project" ] || project=stack
 
 for repo in critical models system; do
   if [ ! -s "keys/$repo.key" ]; then
@@ -47,12 +50,14 @@ for example in env/*.example; do
   [ "$(basename "$target")" = stack ] && target=.env
   if [ ! -f "$target" ]; then
     sed "s/change-me/$(random 32)/" "$example" > "$target"; note "$target"
+    [ "$target" = .env ] && echo "COMPOSE_PROJECT_NAME=$project" >> .env
   fi
 done
 
 if [ ! -f config/sidecar.yml ]; then
   cat > config/sidecar.yml <<YAML
 instance: $instance
+composeProject: $project
 timeZone: ${TZ:-Europe/Berlin}
 stateDir: /var/lib/backrest-sidecar
 backrest:
@@ -82,7 +87,10 @@ if [ ! -f backrest-config/config.json ]; then
   note "backrest-config/config.json"
 fi
 
-# The sidecar runs as uid 10001 (src/main/docker/Dockerfile): it must read its keys and secrets.
+# The sidecar runs as uid 10001 (src/main/docker/Dockerfile): it must read its keys and secrets,
+# its configuration (no secret in it) and the host files it stores.
+chmod 0644 config/sidecar.yml
+chmod 0755 config config/stack
 if [ "$(id -u)" = 0 ]; then
   chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password
 fi

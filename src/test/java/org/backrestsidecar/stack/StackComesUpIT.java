@@ -1,0 +1,120 @@
+package org.backrestsidecar.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole bundle as a user runs it: compose.yml from compose.yml.example, scripts/backrest-setup.sh,
+ * the offline images of scripts/offline-images.sh (real Postgres, Redis, nginx; stand-ins for Backrest,
+ * Ollama and Open WebUI, which cannot be had here; haproxy for the socket proxy), and docker-compose
+ * 1.29. Over TLS on 127.0.0.1: the login, /healthz, discovery of every labelled service, a critical
+ * backup through scripts/backrest-management.sh, and `down && up` keeping keys and snapshots.
+ */
+class StackComesUpIT {
+    private static final String PROJECT = "bsce2e";
+    private Path bundle;
+
+    @AfterEach
+    void down() throws Exception {
+        if (bundle != null) {
+            run(List.of("docker-compose", "down", "-v", "--remove-orphans"), Duration.ofMinutes(3));
+        }
+    }
+
+    @Test
+    void stackUpBacksUpAndSurvivesDownAndUp() throws Exception {
+        bundle = Files.createTempDirectory("bsc-e2e");
+        Files.setPosixFilePermissions(bundle, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String part : List.of("scripts", "env", "nginx", "backrest-config", "src/main/docker")) {
+            Files.createDirectories(bundle.resolve(part).getParent());
+            TestDocker.run(List.of("cp", "-r", part, bundle.resolve(part).toString()), Map.of());
+        }
+        Files.copy(Path.of("compose.yml.example"), bundle.resolve("compose.yml"));
+        String images = TestDocker.run(List.of("bash", "scripts/offline-images.sh", TestDocker.IMAGE), Map.of());
+        String setup = run(List.of("bash", "scripts/backrest-setup.sh"), Duration.ofMinutes(2));
+        assertTrue(setup.contains("keys/critical.key"), setup);
+        int https = freePort();
+        Files.writeString(bundle.resolve(".env"), images.lines().filter(l -> l.contains("_IMAGE="))
+                .reduce("", (a, l) -> a + l + "\n") + "BIND_ADDRESS=127.0.0.1\nHTTP_PORT=" + freePort()
+                + "\nHTTPS_PORT=" + https + "\n", java.nio.file.StandardOpenOption.APPEND);
+
+        up();
+        String base = "https://127.0.0.1:" + https;
+        String login = "admin:" + Files.readString(bundle.resolve("secrets/admin-password")).strip();
+        assertEquals("401", curl("-o", "/dev/null", "-w", "%{http_code}", base + "/"));
+        assertTrue(curl("-u", login, base + "/").contains("Backrest stand-in"), "the UI upstream, behind the login");
+        assertEquals("up\n", curl(base + "/healthz"));
+
+        String targets = run(List.of("bash", "scripts/backrest-management.sh", "targets"), Duration.ofMinutes(1));
+        for (String expected : List.of("\"name\" : \"postgres\"", "\"name\" : \"redis\"", "\"name\" : \"ollama\"",
+                "\"name\" : \"open-webui\"")) {
+            assertTrue(targets.replace("\": \"", "\" : \"").contains(expected), expected + " in " + targets);
+        }
+        String backup = run(List.of("bash", "scripts/backrest-management.sh", "backup", "critical"), Duration.ofMinutes(5));
+        assertTrue(backup.contains("SUCCEEDED"), backup);
+        String snapshots = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
+        assertTrue(snapshots.contains("/postgres/app.dump") && snapshots.contains("/app/backend/data"), snapshots);
+
+        String keys = Files.readString(bundle.resolve("keys/critical.key"));
+        run(List.of("docker-compose", "down"), Duration.ofMinutes(3));
+        up();
+        assertEquals(keys, Files.readString(bundle.resolve("keys/critical.key")));
+        String after = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
+        assertTrue(after.contains("/postgres/app.dump"), "the snapshots outlive down && up: " + after);
+    }
+
+    private void up() throws Exception {
+        run(List.of("docker-compose", "up", "-d"), Duration.ofMinutes(5));
+        TestDocker.await("every service of the stack healthy", Duration.ofMinutes(4), () -> {
+            var containers = TestDocker.client().listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of("com.docker.compose.project", PROJECT)).exec();
+            return containers.size() == 8 && containers.stream().allMatch(c -> {
+                var state = TestDocker.client().inspectContainerCmd(c.getId()).exec().getState();
+                return Boolean.TRUE.equals(state.getRunning())
+                        && (state.getHealth() == null || "healthy".equals(state.getHealth().getStatus()));
+            });
+        });
+    }
+
+    private String run(List<String> command, Duration limit) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(bundle.toFile()).redirectErrorStream(true);
+        pb.environment().put("COMPOSE_PROJECT_NAME", PROJECT);
+        pb.environment().put("BACKUP_INSTANCE", "e2e-host");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    private static String curl(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("curl", "-sk", "--max-time", "20"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
