@@ -67,7 +67,7 @@ backrest:
 plans:
   - id: critical
     schedule: "0 2 * * *"
-    paths: [/stack/config]
+    paths: [/stack/config, /stack/env]
   - id: models
     schedule: "0 3 * * 0"
   - id: system
@@ -91,6 +91,7 @@ fi
 # its configuration (no secret in it) and the host files it stores.
 chmod 0644 config/sidecar.yml
 chmod 0755 config config/stack
+if [ "$(id -u)" = 0 ]; then chown -R 10001 env; fi
 if [ "$(id -u)" = 0 ]; then
   chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password
 fi

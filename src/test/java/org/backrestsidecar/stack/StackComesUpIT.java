@@ -61,10 +61,13 @@ class StackComesUpIT {
         assertEquals("up\n", curl(base + "/healthz"));
 
         String targets = run(List.of("bash", "scripts/backrest-management.sh", "targets"), Duration.ofMinutes(1));
-        for (String expected : List.of("\"name\" : \"postgres\"", "\"name\" : \"redis\"", "\"name\" : \"ollama\"",
-                "\"name\" : \"open-webui\"")) {
-            assertTrue(targets.replace("\": \"", "\" : \"").contains(expected), expected + " in " + targets);
+        Map<String, String> found = new java.util.TreeMap<>();
+        for (var t : new com.fasterxml.jackson.databind.ObjectMapper().readTree(targets)) {
+            found.put(t.path("name").asText(), t.path("plan").asText() + "/" + t.path("strategy").asText() + "/"
+                    + t.path("status").asText());
         }
+        assertEquals(Map.of("postgres", "critical/postgres/running", "open-webui", "critical/sqlite/running",
+                "ollama", "models/volume/running", "redis", "system/redis/running"), found, targets);
         String backup = run(List.of("bash", "scripts/backrest-management.sh", "backup", "critical"), Duration.ofMinutes(5));
         assertTrue(backup.contains("SUCCEEDED"), backup);
         String snapshots = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
