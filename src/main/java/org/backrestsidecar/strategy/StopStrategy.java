@@ -1,14 +1,14 @@
 package org.backrestsidecar.strategy;
 
 import com.github.dockerjava.api.DockerClient;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.List;
-import java.util.Set;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.ContainerNode;
-import org.backrestsidecar.quiesce.StopOrder;
+import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
+import org.backrestsidecar.quiesce.StopOrder;
 import org.backrestsidecar.volumes.VolumeCopy;
 
 /**
@@ -16,15 +16,14 @@ import org.backrestsidecar.volumes.VolumeCopy;
  * depends_on, {@code network_mode: service:X}, {@code backup.stop.after}) is stopped first and
  * started last; only what was running is started again.
  */
-@ApplicationScoped
-public class StopStrategy implements BackupStrategy {
-    private final VolumeCopy copy;
+@Singleton
+public class StopStrategy extends FileCopyStrategy {
     private final Quiescer quiescer;
     private final DockerClient docker;
     private final SidecarConfig config;
 
     public StopStrategy(VolumeCopy copy, Quiescer quiescer, DockerClient docker, SidecarConfig config) {
-        this.copy = copy;
+        super(copy);
         this.quiescer = quiescer;
         this.docker = docker;
         this.config = config;
@@ -36,17 +35,7 @@ public class StopStrategy implements BackupStrategy {
     }
 
     @Override
-    public boolean needsRunningContainer() {
-        return false;
-    }
-
-    @Override
-    public Set<String> optionKeys() {
-        return Set.of("paths");
-    }
-
-    @Override
-    public void backUp(Target target, TargetBackup backup) throws Exception {
+    Quiesced freeze(Target target, TargetBackup backup) {
         List<ContainerNode> all = docker.listContainersCmd().withShowAll(true).exec().stream()
                 .map(c -> ContainerNode.of(c, config.labelPrefix())).toList();
         ContainerNode self = all.stream().filter(c -> c.id().equals(target.containerId())).findFirst()
@@ -54,7 +43,6 @@ public class StopStrategy implements BackupStrategy {
         List<ContainerNode> order = StopOrder.stopOrder(self, all);
         backup.note("stop order: " + String.join(" -> ", order.stream().map(ContainerNode::name).toList())
                 + "; start order is the reverse");
-        copy.copy(target, backup, copy.paths(target), List.of(),
-                t -> quiescer.stop(order, backup.tags().plan(), backup.runId()));
+        return quiescer.stop(order, backup.tags().plan(), backup.runId());
     }
 }

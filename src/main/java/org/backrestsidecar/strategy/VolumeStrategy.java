@@ -1,8 +1,6 @@
 package org.backrestsidecar.strategy;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import java.util.List;
-import java.util.Set;
+import jakarta.inject.Singleton;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.volumes.VolumeCopy;
@@ -12,12 +10,11 @@ import org.backrestsidecar.volumes.VolumeCopy;
  * rewritten in place, such as Ollama's content-addressed model blobs: restic stores an unchanged
  * blob once, so a second run with the same models adds almost nothing.
  */
-@ApplicationScoped
-public class VolumeStrategy implements BackupStrategy {
-    private final VolumeCopy copy;
+@Singleton
+public class VolumeStrategy extends FileCopyStrategy {
 
     public VolumeStrategy(VolumeCopy copy) {
-        this.copy = copy;
+        super(copy);
     }
 
     @Override
@@ -26,17 +23,7 @@ public class VolumeStrategy implements BackupStrategy {
     }
 
     @Override
-    public boolean needsRunningContainer() {
-        return false;
-    }
-
-    @Override
-    public Set<String> optionKeys() {
-        return Set.of("paths");
-    }
-
-    @Override
-    public void backUp(Target target, TargetBackup backup) throws Exception {
-        copy.copy(target, backup, copy.paths(target), List.of(), t -> Quiesced.none());
+    Quiesced freeze(Target target, TargetBackup backup) {
+        return Quiesced.none();
     }
 }
