@@ -96,11 +96,13 @@ if [ "$(id -u)" = 0 ]; then
   chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password
 fi
 
-# Initialise the repos through the sidecar's image (the repos live in the named volume 'repos');
-# without the image the sidecar does it at its first start.
+# Initialise the repos through the sidecar's image (the repos live in the named volume 'repos'),
+# once the image is built and compose.yml with .env is complete; otherwise the sidecar does it at
+# its first start.
 compose=""
 if docker compose version >/dev/null 2>&1; then compose="docker compose"; elif command -v docker-compose >/dev/null; then compose=docker-compose; fi
-if [ -n "$compose" ] && [ -f compose.yml ] && $compose images -q sidecar 2>/dev/null | grep -q .; then
+if [ -n "$compose" ] && [ -f compose.yml ] && docker image inspect backrest-sidecar:0.1.0 >/dev/null 2>&1 \
+   && $compose config -q >/dev/null 2>&1; then
   for repo in critical models system; do
     $compose run --rm --no-deps --entrypoint sh sidecar -c \
       "restic -r /repos/$repo --password-file /keys/$repo.key cat config >/dev/null 2>&1 \
