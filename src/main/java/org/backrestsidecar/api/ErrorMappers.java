@@ -4,6 +4,8 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.NoSuchElementException;
 import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restore.RestoreRefused;
+import org.backrestsidecar.restore.TargetBusy;
 import org.backrestsidecar.run.PlanBusyException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -16,7 +18,17 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
+    public Response refused(RestoreRefused e) {
+        return ApiError.response(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    @ServerExceptionMapper
     public Response busy(PlanBusyException e) {
+        return ApiError.response(Response.Status.CONFLICT, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response restoring(TargetBusy e) {
         return ApiError.response(Response.Status.CONFLICT, e.getMessage());
     }
 

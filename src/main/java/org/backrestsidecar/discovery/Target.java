@@ -31,6 +31,14 @@ public record Target(String name, String containerId, String containerName, Stri
         return Optional.ofNullable(options.get(key)).map(String::strip).filter(v -> !v.isEmpty());
     }
 
+    /** The same target with one label value set, e.g. a restore's safety dump of one database only. */
+    public Target withOption(String key, String value) {
+        var changed = new java.util.HashMap<>(options);
+        changed.put(key, value);
+        return new Target(name, containerId, containerName, plan, strategy, state, timeout, maxDowntime, changed,
+                problems);
+    }
+
     public Target renamed(String newName) {
         return new Target(newName, containerId, containerName, plan, strategy, state, timeout, maxDowntime, options,
                 problems);

@@ -8,6 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
+import org.backrestsidecar.config.SidecarConfig;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.backrestsidecar.discovery.Target;
@@ -23,14 +25,16 @@ public class Quiescer {
     private static final int STOP_TIMEOUT_SECONDS = 30;
     private final DockerClient docker;
     private final QuiesceJournal journal;
+    private final SidecarConfig config;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "downtime-budget");
         t.setDaemon(true);
         return t;
     });
 
-    public Quiescer(DockerClient docker, QuiesceJournal journal) {
+    public Quiescer(DockerClient docker, QuiesceJournal journal, SidecarConfig config) {
         this.docker = docker;
+        this.config = config;
         this.journal = journal;
     }
 
@@ -75,6 +79,23 @@ public class Quiescer {
             q.close();
             throw e;
         }
+    }
+
+    /**
+     * Stops the target and whatever depends on it (Compose depends_on, {@code network_mode:
+     * service:X}, {@code backup.stop.after}): dependants first; closing starts them in reverse.
+     *
+     * @param order told the stop order, for the report
+     */
+    public Quiesced stopWithDependants(Target target, String plan, String runId, Consumer<String> order) {
+        List<ContainerNode> all = docker.listContainersCmd().withShowAll(true).exec().stream()
+                .map(c -> ContainerNode.of(c, config.labelPrefix())).toList();
+        ContainerNode self = all.stream().filter(c -> c.id().equals(target.containerId())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("container " + target.containerName() + " is gone"));
+        List<ContainerNode> stops = StopOrder.stopOrder(self, all);
+        order.accept("stop order: " + String.join(" -> ", stops.stream().map(ContainerNode::name).toList())
+                + "; start order is the reverse");
+        return stop(stops, plan, runId);
     }
 
     /** Arms the downtime budget, if anything was frozen: on expiry the copy is aborted, then all resumed. */

@@ -131,7 +131,7 @@ public class Restic {
         JsonNode summary = summary(jsonLines)
                 .orElseThrow(() -> new ResticException("restic backup of " + what + " printed no summary"));
         return new StoredSnapshot(summary.path("snapshot_id").asText(), what, summary.path("data_added").asLong(),
-                summary.path("total_bytes_processed").asLong());
+                summary.path("total_bytes_processed").asLong(), summary.path("total_files_processed").asLong());
     }
 
     /** Host paths as files, e.g. a plan's extra {@code paths}. */
@@ -159,6 +159,44 @@ public class Restic {
         }
         out.sort(Comparator.comparing(Snapshot::time).reversed());
         return out;
+    }
+
+    /** Every snapshot of one target (its plan's and safety snapshots), newest first. */
+    public List<Snapshot> snapshotsOf(RepoConfig repo, String target) throws ResticException {
+        return snapshots(repo, List.of(SnapshotTags.targetTag(target)));
+    }
+
+    /** Writes one file of a snapshot to {@code out}, e.g. a database dump on its way into a container. */
+    public void dump(RepoConfig repo, String snapshotId, String path, OutputStream out) throws ResticException {
+        try (ResticProcess restic = start(repo, List.of("dump", snapshotId, path), out)) {
+            restic.stdin().close();
+            restic.await(LONG);
+        } catch (IOException e) {
+            throw new ResticException("restic dump of " + path + " from " + snapshotId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The size of one file in a snapshot. */
+    public long fileSize(RepoConfig repo, String snapshotId, String path) throws ResticException {
+        for (String line : run(repo, QUICK, "ls", "--json", snapshotId).split("\n")) {
+            if (line.contains("\"struct_type\":\"node\"")) {
+                JsonNode node = parse(line);
+                if (node.path("path").asText().equals(path) && node.path("type").asText().equals("file")) {
+                    return node.path("size").asLong();
+                }
+            }
+        }
+        throw new ResticException("snapshot " + snapshotId + " has no file " + path);
+    }
+
+    /**
+     * {@code restic check}: the repo's structure, and with {@code readDataSubset} (e.g. {@code 10%})
+     * that share of its data read back and verified against its hashes.
+     */
+    public String check(RepoConfig repo, Optional<String> readDataSubset) throws ResticException {
+        List<String> args = new ArrayList<>(List.of("check"));
+        readDataSubset.ifPresent(s -> args.add("--read-data-subset=" + s));
+        return run(repo, LONG, args.toArray(String[]::new));
     }
 
     /**
@@ -302,6 +340,10 @@ public class Restic {
     }
 
     private ResticProcess start(RepoConfig repo, List<String> args) throws ResticException {
+        return start(repo, args, null);
+    }
+
+    private ResticProcess start(RepoConfig repo, List<String> args, OutputStream stdoutSink) throws ResticException {
         List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(),
                 "--password-file", repo.keyFile().toString(),
                 "--cache-dir", config.stateDir().resolve("restic-cache").toString()));
@@ -311,6 +353,6 @@ public class Restic {
         // a password from our own environment must never reach a repo it was not meant for
         env.keySet().removeIf(k -> k.startsWith("RESTIC_"));
         env.putAll(repo.env());
-        return new ResticProcess(builder, args.get(0) + " on repo " + repo.id());
+        return new ResticProcess(builder, args.get(0) + " on repo " + repo.id(), stdoutSink);
     }
 }

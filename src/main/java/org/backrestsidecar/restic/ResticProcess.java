@@ -20,14 +20,19 @@ final class ResticProcess implements AutoCloseable {
     private final Drain stderr;
 
     ResticProcess(ProcessBuilder builder, String description) throws ResticException {
+        this(builder, description, null);
+    }
+
+    /** @param stdoutSink where stdout goes (e.g. a file restic dumps), or null to keep its tail */
+    ResticProcess(ProcessBuilder builder, String description, OutputStream stdoutSink) throws ResticException {
         this.description = description;
         try {
             this.process = builder.start();
         } catch (IOException e) {
             throw new ResticException("cannot start restic (" + description + "): " + e.getMessage(), e);
         }
-        this.stdout = new Drain(process.getInputStream(), 16 * 1024 * 1024);
-        this.stderr = new Drain(process.getErrorStream(), KEEP);
+        this.stdout = new Drain(process.getInputStream(), 16 * 1024 * 1024, stdoutSink);
+        this.stderr = new Drain(process.getErrorStream(), KEEP, null);
     }
 
     OutputStream stdin() {
@@ -47,6 +52,10 @@ final class ResticProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             abort();
             throw new ResticException("interrupted while restic " + description + " ran", e);
+        }
+        if (stdout.sinkFailure != null) {
+            throw new ResticException("restic " + description + ": its output could not be written: "
+                    + stdout.sinkFailure.getMessage());
         }
         if (process.exitValue() != 0) {
             throw new ResticException("restic " + description + " failed (exit " + process.exitValue() + "): "
@@ -104,10 +113,13 @@ final class ResticProcess implements AutoCloseable {
     private static final class Drain extends Thread {
         private final InputStream in;
         private final TailBuffer buffer;
+        private final OutputStream sink;
+        private volatile IOException sinkFailure;
 
-        Drain(InputStream in, int keep) {
+        Drain(InputStream in, int keep, OutputStream sink) {
             this.in = in;
             this.buffer = new TailBuffer(keep);
+            this.sink = sink;
             setDaemon(true);
             setName("restic-output");
             start();
@@ -116,7 +128,19 @@ final class ResticProcess implements AutoCloseable {
         @Override
         public void run() {
             try (in) {
-                in.transferTo(buffer);
+                if (sink == null) {
+                    in.transferTo(buffer);
+                    return;
+                }
+                byte[] chunk = new byte[64 * 1024];
+                for (int n; (n = in.read(chunk)) >= 0; ) {
+                    try {
+                        sink.write(chunk, 0, n);
+                    } catch (IOException e) {
+                        sinkFailure = e;
+                        return; // restic then fails on a closed pipe
+                    }
+                }
             } catch (IOException e) {
                 // the process ended; what was read is kept
             }

@@ -5,9 +5,16 @@ import java.util.List;
 
 /**
  * The tags every snapshot of ours carries. {@code plan:} and {@code created-by:} are the two Backrest
- * reads to file a snapshot under its plan; {@code target:} lets us and the operator find one target's.
+ * reads to file a snapshot under its plan; {@code target:} lets us and the operator find one target's;
+ * {@code run:} ties together the snapshots one run made of one target (a dump per database, the facts
+ * file), which a restore and a drill take as one backup.
+ *
+ * <p>A safety snapshot (taken before a restore overwrites live data) carries {@code safety} and
+ * {@code restore:<id>} instead of {@code plan:} and {@code run:}: no plan's retention tiers may count
+ * it, and Backrest lists it under the repo rather than as one of the plan's backups.
  */
 public record SnapshotTags(String plan, String instance, String target, List<String> extra) {
+    public static final String SAFETY = "safety";
 
     public SnapshotTags {
         for (String v : List.of(plan, instance, target)) {
@@ -23,6 +30,16 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
         this(plan, instance, target, List.of());
     }
 
+    /** The tags of one run's snapshots of one target. */
+    public static SnapshotTags ofRun(String plan, String instance, String target, String runId) {
+        return new SnapshotTags(plan, instance, target, List.of("run:" + runId));
+    }
+
+    /** The tags of a safety snapshot taken by restore {@code restoreId}. */
+    public static SnapshotTags safety(String plan, String instance, String target, String restoreId) {
+        return new SnapshotTags(plan, instance, target, List.of(SAFETY, "restore:" + restoreId));
+    }
+
     public static String planTag(String plan) {
         return "plan:" + plan;
     }
@@ -31,8 +48,16 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
         return "target:" + target;
     }
 
+    public boolean isSafety() {
+        return extra.contains(SAFETY);
+    }
+
     public List<String> all() {
-        List<String> tags = new ArrayList<>(List.of(planTag(plan), "created-by:" + instance, targetTag(target)));
+        List<String> tags = new ArrayList<>();
+        if (!isSafety()) {
+            tags.add(planTag(plan));
+        }
+        tags.addAll(List.of("created-by:" + instance, targetTag(target)));
         tags.addAll(extra);
         return tags;
     }

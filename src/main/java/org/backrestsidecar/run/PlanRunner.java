@@ -3,13 +3,14 @@ package org.backrestsidecar.run;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,7 @@ import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.quiesce.UndoStack;
+import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.BackupStrategy;
 import org.backrestsidecar.strategy.ExecHooks;
 import org.backrestsidecar.strategy.Strategies;
@@ -53,15 +55,19 @@ public class PlanRunner {
     private final BackupMetrics metrics;
     private final ExecHooks hooks;
     private final Event<RunReport> finished;
+    private final ObjectMapper json;
     private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "plan-run");
         t.setDaemon(true);
         return t;
     });
-    private final Map<String, ReentrantLock> repoLocks = new ConcurrentHashMap<>();
+    private final RepoLocks repoLocks;
 
     public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Restic restic,
-                      RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished) {
+                      RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished,
+                      ObjectMapper json, RepoLocks repoLocks) {
+        this.repoLocks = repoLocks;
+        this.json = json;
         this.hooks = hooks;
         this.finished = finished;
         this.config = config;
@@ -95,7 +101,7 @@ public class PlanRunner {
 
     private void execute(PlanConfig plan, PlanRun run) {
         RepoConfig repo = config.repoOf(plan);
-        ReentrantLock repoLock = repoLocks.computeIfAbsent(repo.id(), id -> new ReentrantLock(true));
+        ReentrantLock repoLock = repoLocks.of(repo.id());
         try {
             run.phase("waiting for repo " + repo.id());
             repoLock.lockInterruptibly();
@@ -139,7 +145,7 @@ public class PlanRunner {
     private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, String runId) {
         Instant start = Instant.now();
         TargetBackup backup = new TargetBackup(restic, repo,
-                new SnapshotTags(plan.id(), config.instance(), target.name()), config.instance(), runId);
+                SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), runId), config.instance(), runId);
         String error = null;
         BackupStrategy strategy = target.usable() ? strategies.named(target.strategy()).orElseThrow() : null;
         if (strategy == null) {
@@ -161,13 +167,31 @@ public class PlanRunner {
             if (error == null && !backup.failures().isEmpty()) {
                 error = String.join("; ", backup.failures());
             }
+            if (error == null) {
+                error = storeFacts(target, backup).orElse(null);
+            }
         }
         return result(target.name(), target.containerName(), target.strategy(), backup, error, start);
     }
 
+    /** Stores what the drill will compare beside the backup, as one more snapshot of the same run. */
+    private Optional<String> storeFacts(Target target, TargetBackup backup) {
+        try {
+            byte[] facts = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                    backup.facts(target.name(), target.strategy()));
+            backup.stream(BackupFacts.pathOf(target.name()), out -> {
+                out.write(facts);
+                return Optional.empty();
+            });
+            return Optional.empty();
+        } catch (IOException | ResticException e) {
+            return Optional.of("the backup facts could not be stored: " + e.getMessage());
+        }
+    }
+
     private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo, String runId) {
         Instant start = Instant.now();
-        SnapshotTags tags = new SnapshotTags(plan.id(), config.instance(), HOST_PATHS_TARGET);
+        SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), HOST_PATHS_TARGET, runId);
         TargetBackup backup = new TargetBackup(restic, repo, tags, config.instance(), runId);
         try {
             backup.stored(restic.backupPaths(repo, plan.paths(), tags, config.instance()));

@@ -27,6 +27,26 @@ public class PostgresStrategy implements BackupStrategy {
     private static final Pattern NAME = Pattern.compile("[^\\s,/]{1,63}");
     private static final Duration LIST_TIMEOUT = Duration.ofMinutes(2);
 
+    private static final String DUMP_FAILED = "backrest-sidecar-dump-failed";
+    /**
+     * One read-only transaction exports its snapshot, counts every table's rows in it (to stderr)
+     * and has pg_dump dump that very snapshot to stdout, so the counts are exactly the dump's even
+     * while the app writes. psql does not fail on a failed {@code \!}, hence the marker line.
+     */
+    private static final String DUMP_WITH_COUNTS = """
+            psql -X -q -At -v ON_ERROR_STOP=1 <<'SQL'
+            BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+            SELECT pg_export_snapshot() AS backrest_sidecar_snapshot \\gset
+            \\setenv BACKREST_SIDECAR_SNAPSHOT :backrest_sidecar_snapshot
+            \\o | cat >&2
+            %s
+            \\o
+            \\! pg_dump -Fc --snapshot="$BACKREST_SIDECAR_SNAPSHOT" || echo "%s: exit $?" >&2
+            COMMIT;
+            SQL
+            """.formatted(PostgresRowCounts.QUERY, DUMP_FAILED);
+
+    private static final Pattern DUMP_FAILED_LINE = Pattern.compile(DUMP_FAILED + ": exit (\\d+)");
     private final ContainerExec exec;
 
     public PostgresStrategy(ContainerExec exec) {
@@ -64,17 +84,30 @@ public class PostgresStrategy implements BackupStrategy {
 
     @Override
     public void backUp(Target target, TargetBackup backup) throws Exception {
-        String user = target.option(USER).orElse("postgres");
+        String user = user(target);
         List<String> databases = target.option(DATABASES)
                 .map(list -> Arrays.stream(list.split(",")).map(String::strip).toList())
                 .orElse(null);
         if (databases == null) {
             databases = listDatabases(target, user);
         }
-        dump(target, backup, "globals.sql", List.of("pg_dumpall", "-U", user, "--globals-only"));
+        dump(target, backup, "globals.sql", List.of("pg_dumpall", "-U", user, "--globals-only"), List.of(), null);
         for (String db : databases) {
-            dump(target, backup, db + ".dump", List.of("pg_dump", "-U", user, "-Fc", "--dbname", db));
+            dump(target, backup, db + ".dump", List.of("sh", "-c", DUMP_WITH_COUNTS),
+                    List.of("PGUSER=" + user, "PGDATABASE=" + db), db);
         }
+    }
+
+    /** The role the sidecar works as inside the container ({@code backup.postgres.user}). */
+    public static String user(Target target) {
+        return target.option(USER).orElse("postgres");
+    }
+
+    /** The databases the label names, or every database that accepts connections. */
+    public List<String> databases(Target target) throws IOException {
+        Optional<String> named = target.option(DATABASES);
+        return named.isPresent() ? Arrays.stream(named.get().split(",")).map(String::strip).toList()
+                : listDatabases(target, user(target));
     }
 
     private List<String> listDatabases(Target target, String user) throws IOException {
@@ -84,10 +117,25 @@ public class PostgresStrategy implements BackupStrategy {
         return out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     }
 
-    private void dump(Target target, TargetBackup backup, String file, List<String> command) {
+    /** @param countsOf the database whose row counts the command reports on stderr, or null */
+    private void dump(Target target, TargetBackup backup, String file, List<String> command, List<String> env,
+                      String countsOf) {
         try {
-            backup.stream(target.name() + "/" + file, out -> verdict(exec.run(target.containerId(), command, target.timeout(), out),
-                    command.get(0)));
+            backup.stream(target.name() + "/" + file, out -> {
+                ExecResult result = exec.run(target.containerId(), command, env, target.timeout(), out);
+                java.util.regex.Matcher failed = DUMP_FAILED_LINE.matcher(result.stderr());
+                if (failed.find()) {
+                    String said = result.stderr().lines().filter(l -> !l.startsWith("backrest-sidecar-"))
+                            .collect(java.util.stream.Collectors.joining("\n")).strip();
+                    return Optional.of("pg_dump exited with " + failed.group(1) + ": " + said);
+                }
+                if (countsOf != null && result.succeeded()) {
+                    PostgresRowCounts.parse(result.stderr()).ifPresentOrElse(c -> backup.counted(countsOf, c),
+                            () -> backup.note("row counts of " + countsOf + " were not recorded (too many tables "
+                                    + "for the 64 KiB kept); its drill checks the restore only"));
+                }
+                return verdict(result, command.get(0).equals("sh") ? "pg_dump" : command.get(0));
+            });
         } catch (ResticException e) {
             backup.failed(file, e.getMessage());
         }

@@ -23,6 +23,8 @@ import org.backrestsidecar.docker.ExecResult;
 @ApplicationScoped
 public class RedisStrategy implements BackupStrategy {
     static final String PASSWORD_ENV = "redis.password-env";
+    /** The scope of the key count in {@link BackupFacts}. */
+    public static final String FACTS = "redis";
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Duration QUICK = Duration.ofMinutes(1);
     private final ContainerExec exec;
@@ -73,18 +75,32 @@ public class RedisStrategy implements BackupStrategy {
         }
         String rdb = rdbPath(target);
         backup.stream(target.name() + "/dump.rdb", out -> {
-            ExecResult r = exec.run(target.containerId(), List.of("cat", rdb), target.timeout(), out);
-            return r.succeeded() ? Optional.empty() : Optional.of(r.failure("cat " + rdb));
+            RdbKeyCount counted = new RdbKeyCount(out);
+            ExecResult r = exec.run(target.containerId(), List.of("cat", rdb), target.timeout(), counted);
+            if (!r.succeeded()) {
+                return Optional.of(r.failure("cat " + rdb));
+            }
+            counted.count().ifPresentOrElse(c -> backup.counted(FACTS, Map.of("db" + c.database(), c.keys())),
+                    () -> backup.note("the RDB's key count could not be read (module data?); its drill checks "
+                            + "that it loads"));
+            return Optional.empty();
         });
     }
 
-    private String rdbPath(Target target) throws IOException {
+    /** Where Redis keeps its RDB, e.g. {@code /data/dump.rdb}. */
+    public String rdbPath(Target target) throws IOException {
         List<String> dir = cli(target, "CONFIG", "GET", "dir").lines().toList();
         List<String> file = cli(target, "CONFIG", "GET", "dbfilename").lines().toList();
         if (dir.size() < 2 || file.size() < 2) {
             throw new IOException("CONFIG GET dir/dbfilename gave no answer (is CONFIG renamed?)");
         }
         return dir.get(1).strip() + "/" + file.get(1).strip();
+    }
+
+    /** Whether Redis would load an append-only file at start rather than the RDB. */
+    public boolean appendOnly(Target target) throws IOException {
+        List<String> answer = cli(target, "CONFIG", "GET", "appendonly").lines().toList();
+        return answer.size() >= 2 && answer.get(1).strip().equals("yes");
     }
 
     private String cli(Target target, String... args) throws IOException {

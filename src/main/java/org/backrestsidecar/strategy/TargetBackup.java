@@ -2,7 +2,9 @@ package org.backrestsidecar.strategy;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
@@ -23,6 +25,7 @@ public final class TargetBackup {
     private final List<StoredSnapshot> snapshots = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
     private Duration downtime = Duration.ZERO;
     private int hookFailures;
 
@@ -62,6 +65,15 @@ public final class TargetBackup {
 
     public synchronized void failed(String part, String reason) {
         failures.add(part + ": " + reason);
+    }
+
+    /** Records counts a drill will compare after restoring, e.g. rows per table of one database. */
+    public synchronized void counted(String scope, Map<String, Long> perItem) {
+        counts.put(scope, Map.copyOf(perItem));
+    }
+
+    public synchronized BackupFacts facts(String target, String strategy) {
+        return new BackupFacts(target, strategy, counts, snapshots);
     }
 
     public synchronized void note(String note) {

@@ -53,6 +53,16 @@ public final class Helper implements AutoCloseable {
         return exec.run(id, command, timeout, out);
     }
 
+    /** A short command's stdout; a non-zero exit is an exception with its stderr. */
+    public String output(List<String> command, Duration timeout) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ExecResult result = run(command, timeout, out);
+        if (!result.succeeded()) {
+            throw new IOException(result.failure(command.get(0)));
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Stores {@code paths} (as the target sees them) in one snapshot, leaving out {@code excludes}. */
     public StoredSnapshot backup(List<String> paths, List<String> excludes, SnapshotTags tags, String host,
                                  Duration timeout) throws ResticException {
@@ -75,6 +85,39 @@ public final class Helper implements AutoCloseable {
             throw new ResticException(result.failure("restic backup of " + String.join(" ", paths)));
         }
         return restic.storedSnapshot(out.text(), String.join(" ", paths));
+    }
+
+    /**
+     * Writes a snapshot back where it came from (its paths are the target's own), or only
+     * {@code include} of it; {@code into} is {@code /} for a restore, a scratch folder for a drill.
+     */
+    public void restore(String snapshotId, String into, String include, Duration timeout) throws ResticException {
+        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
+                "--no-cache", "restore", snapshotId, "--target", into));
+        if (include != null) {
+            command.addAll(List.of("--include", include));
+        }
+        TailBuffer out = new TailBuffer(OUTPUT_KEEP);
+        try {
+            ExecResult result = exec.run(id, command, env(repo.env()), timeout, out);
+            if (!result.succeeded()) {
+                throw new ResticException(result.failure("restic restore of " + snapshotId));
+            }
+        } catch (IOException e) {
+            throw new ResticException("restic in the helper container: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Empties a folder (the folder itself may be a mount point and stays) or removes a file, so that
+     * a restore leaves nothing behind that the backup did not have.
+     */
+    public void clear(String path, Duration timeout) throws IOException {
+        ExecResult result = exec.run(id, List.of("sh", "-c", "if [ -d \"$1\" ]; then find \"$1\" -mindepth 1 -delete; "
+                + "else rm -f -- \"$1\"; fi", "clear", path), timeout, new TailBuffer(4096));
+        if (!result.succeeded()) {
+            throw new IOException(result.failure("emptying " + path));
+        }
     }
 
     /**

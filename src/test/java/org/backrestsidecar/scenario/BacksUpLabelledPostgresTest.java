@@ -41,7 +41,7 @@ class BacksUpLabelledPostgresTest {
         JsonPath run = SidecarApi.runPlan("critical");
         assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
         List<String> snapshotIds = run.getList("targets.find { it.target == 'pg-main' }.snapshots");
-        assertEquals(4, snapshotIds.size(), "globals + app + auth + postgres: " + run.prettify());
+        assertEquals(5, snapshotIds.size(), "globals + app + auth + postgres + the facts: " + run.prettify());
 
         Path repo = SidecarStack.repo("critical");
         Path key = SidecarStack.key("critical");
@@ -58,7 +58,8 @@ class BacksUpLabelledPostgresTest {
                 paths.add(s.path("paths").get(0).asText());
             }
         }
-        assertEquals(List.of("/pg-main/app.dump", "/pg-main/auth.dump", "/pg-main/globals.sql", "/pg-main/postgres.dump"),
+        assertEquals(List.of("/pg-main/app.dump", "/pg-main/auth.dump", "/pg-main/backup-facts.json", "/pg-main/globals.sql",
+                        "/pg-main/postgres.dump"),
                 paths.stream().sorted().toList());
 
         PostgresContainer fresh = PostgresContainer.start("pg-restored", Map.of());

@@ -46,7 +46,7 @@ class SqliteCopiedOnlineTest {
 
             JsonPath run = SidecarApi.runPlan("sqlite");
             assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
-            assertEquals(2, run.getList("targets[0].snapshots").size(), "the database copy and the files");
+            assertEquals(3, run.getList("targets[0].snapshots").size(), "the database copy, the files, the facts");
 
             Path restored = Files.createTempDirectory("bsc-sqlite");
             ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "restore", "latest",

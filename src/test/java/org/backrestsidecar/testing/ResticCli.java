@@ -18,11 +18,15 @@ public final class ResticCli {
         return TestDocker.run(command, Map.of());
     }
 
-    /** {@code restic dump} of one file into {@code out}, byte for byte. */
+    /** {@code restic dump} of one file into {@code out}, byte for byte ({@code latest}: the latest holding it). */
     public static void dump(Path repo, Path keyFile, String snapshot, String file, Path out)
             throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("restic", "--repo", repo.toString(), "--password-file", keyFile.toString(),
-                "--no-cache", "dump", snapshot, file)
+        List<String> command = new java.util.ArrayList<>(List.of("restic", "--repo", repo.toString(),
+                "--password-file", keyFile.toString(), "--no-cache", "dump", snapshot, file));
+        if (snapshot.equals("latest")) {
+            command.addAll(List.of("--path", file));
+        }
+        Process p = new ProcessBuilder(command)
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         if (p.waitFor() != 0) {
             throw new IOException("restic dump " + snapshot + " " + file + " exited " + p.exitValue());

@@ -27,6 +27,18 @@ public final class SidecarApi {
         return last[0];
     }
 
+    /** POST /api/restores with {@code body}, expecting 202, then polls the restore until it has ended. */
+    public static JsonPath restore(java.util.Map<String, Object> body) {
+        String id = given().contentType("application/json").body(body).post("/api/restores").then().statusCode(202)
+                .extract().path("id");
+        JsonPath[] last = new JsonPath[1];
+        TestDocker.await("restore " + id + " to end", Duration.ofMinutes(5), () -> {
+            last[0] = when().get("/api/restores/" + id).then().statusCode(200).extract().jsonPath();
+            return last[0].getString("endedAt") != null;
+        });
+        return last[0];
+    }
+
     public static JsonPath runPlan(String plan) {
         return awaitRun(startRun(plan), Duration.ofMinutes(5));
     }

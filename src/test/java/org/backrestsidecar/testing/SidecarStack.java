@@ -21,11 +21,12 @@ import java.util.Map;
  *   <li>plan {@code hourly}, repo {@code spare}: no targets, a 15 s recovery-point objective, for the
  *       health transitions;</li>
  *   <li>{@link #SCENARIO_PLANS}, repo {@code models}: empty; each file-copy scenario starts its own
- *       containers into its own plan.</li>
+ *       containers into its own plan;</li>
+ *   <li>plan {@code drilling}, repo {@code drills}: the drill scenario's own repo, which it damages.</li>
  * </ul>
  */
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
-    public static final List<String> REPOS = List.of("critical", "models", "system", "spare");
+    public static final List<String> REPOS = List.of("critical", "models", "system", "spare", "drills");
     /** The operators' scripts send it; RestAssured sends it on every request of the scenarios. */
     public static final String API_TOKEN = "test-api-token-0123456789abcdef";
     private static Path root;
@@ -70,7 +71,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     /** One plan per file-copy scenario, all in the models repo, so a scenario's containers are its own. */
     public static final List<String> SCENARIO_PLANS = List.of("redis", "sqlite", "files", "pausing", "stopping",
-            "hooks", "budget");
+            "hooks", "budget", "restoring");
 
     private static String scenarioPlans() {
         StringBuilder plans = new StringBuilder();
@@ -121,6 +122,9 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         repo: spare
                         schedule: "0 * * * *"
                         rpo: 15s
+                      - id: drilling
+                        repo: drills
+                        schedule: "0 4 * * *"
                     %s
                     """.formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
                     root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),

@@ -1,0 +1,71 @@
+package org.backrestsidecar.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Puts one file into a container's file system through the Docker API: into a running container,
+ * a stopped one (a Redis whose RDB is replaced) or one created but not started (a drill's
+ * throwaway). The bytes stream straight from their source (restic) into the container; the size
+ * must be known up front because a tar entry carries it.
+ */
+@ApplicationScoped
+public class ContainerFiles {
+    private static final int PIPE = 1 << 20;
+    private final DockerClient docker;
+
+    /** Writes exactly the announced number of bytes. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws Exception;
+    }
+
+    public ContainerFiles(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    /** Writes {@code dir/name} (mode 0644, owned by root) in the container. */
+    public void put(String containerId, String dir, String name, long size, Content content) throws IOException {
+        PipedInputStream in = new PipedInputStream(PIPE);
+        PipedOutputStream pipe = new PipedOutputStream(in);
+        AtomicReference<Exception> writeFailure = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(pipe)) {
+                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                TarArchiveEntry entry = new TarArchiveEntry(name);
+                entry.setSize(size);
+                entry.setMode(0644);
+                tar.putArchiveEntry(entry);
+                content.writeTo(tar);
+                tar.closeArchiveEntry(); // fails when fewer bytes came than announced
+            } catch (Exception e) {
+                writeFailure.set(e);
+            }
+        }, "container-file-writer");
+        writer.setDaemon(true);
+        writer.start();
+        try (in) {
+            docker.copyArchiveToContainerCmd(containerId).withTarInputStream(in).withRemotePath(dir).exec();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot write " + dir + "/" + name + " into container " + containerId + ": "
+                    + e.getMessage(), e);
+        } finally {
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (writeFailure.get() != null) {
+            throw new IOException("the content of " + dir + "/" + name + " broke off: " + writeFailure.get().getMessage(),
+                    writeFailure.get());
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.backrestsidecar.restore;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.SnapshotTags;
+import org.backrestsidecar.strategy.BackupFacts;
+
+/** Finds a target's backups in its repo: the latest, or the one a snapshot id belongs to. */
+@ApplicationScoped
+public class BackupSets {
+    public static final String LATEST = "latest";
+    private final Restic restic;
+    private final ObjectMapper json;
+
+    public BackupSets(Restic restic, ObjectMapper json) {
+        this.restic = restic;
+        this.json = json;
+    }
+
+    /**
+     * @param snapshot {@code latest} (the newest run of the target's plan) or a snapshot id (short or
+     *                 long; a safety snapshot's too)
+     * @throws NoSuchElementException naming what was looked for (the API's 404)
+     */
+    public BackupSet find(RepoConfig repo, String target, String plan, String snapshot) throws ResticException {
+        List<Snapshot> all = restic.snapshotsOf(repo, target);
+        Snapshot chosen;
+        if (snapshot == null || snapshot.isBlank() || snapshot.equals(LATEST)) {
+            chosen = all.stream().filter(s -> s.tags().contains(SnapshotTags.planTag(plan))).findFirst()
+                    .orElseThrow(() -> new NoSuchElementException("target " + target + " has no backup in repo "
+                            + repo.id() + " yet"));
+        } else {
+            List<Snapshot> matching = all.stream().filter(s -> s.id().startsWith(snapshot)).toList();
+            if (matching.size() != 1 || snapshot.length() < 4) {
+                throw new NoSuchElementException("no snapshot " + snapshot + " of target " + target + " in repo "
+                        + repo.id() + (matching.size() > 1 ? " (the id is ambiguous; give more of it)" : ""));
+            }
+            chosen = matching.get(0);
+        }
+        Optional<String> label = chosen.tag("run").map(r -> "run:" + r)
+                .or(() -> chosen.tag("restore").map(r -> "restore:" + r));
+        List<Snapshot> members = label.map(l -> all.stream().filter(s -> s.tags().contains(l))
+                        .sorted(Comparator.comparing(Snapshot::time)).toList())
+                .orElse(List.of(chosen));
+        return new BackupSet(target, label.orElse(chosen.shortId()), chosen.time(), members);
+    }
+
+    /** The facts recorded with the backup, or empty for a backup made before facts were kept. */
+    public Optional<BackupFacts> facts(RepoConfig repo, BackupSet set) throws ResticException {
+        Optional<Snapshot> holder = set.holding(BackupFacts.pathOf(set.target()));
+        if (holder.isEmpty()) {
+            return Optional.empty();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        restic.dump(repo, holder.get().id(), "/" + BackupFacts.pathOf(set.target()), out);
+        try {
+            return Optional.of(json.readValue(out.toByteArray(), BackupFacts.class));
+        } catch (IOException e) {
+            throw new ResticException("the facts of " + set.label() + " cannot be read: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.backrestsidecar.restore;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.quiesce.Quiesced;
+import org.backrestsidecar.quiesce.Quiescer;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.volumes.Helper;
+import org.backrestsidecar.volumes.Helpers;
+import org.backrestsidecar.volumes.VolumeCopy;
+
+/**
+ * Files back into a container's volumes (volume, pause, stop and sqlite targets), whole or one path.
+ * The container (and what depends on it) is stopped for the whole restore; inside that window a
+ * safety snapshot is taken, each path is emptied and written from the backup, and if anything
+ * fails the paths are emptied and written from the safety snapshot instead. An SQLite database is
+ * written with its -wal/-shm removed, so no stale journal is replayed over it.
+ */
+@ApplicationScoped
+public class FilesRestore implements TargetRestore {
+    private final Helpers helpers;
+    private final Quiescer quiescer;
+    private final VolumeCopy copy;
+
+    public FilesRestore(Helpers helpers, Quiescer quiescer, VolumeCopy copy) {
+        this.helpers = helpers;
+        this.quiescer = quiescer;
+        this.copy = copy;
+    }
+
+    /** One snapshot to write back, and where. */
+    private record Write(Snapshot snapshot, String clear, String include) {
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("volume", "pause", "stop", "sqlite");
+    }
+
+    @Override
+    public void check(RestoreRequest request) {
+        if (request.database() != null || request.newDatabase() != null || request.wantsGlobals()) {
+            throw new RestoreRefused("database, newDatabase and globals are for postgres targets; a files target "
+                    + "restores its paths (or one path: give path)");
+        }
+        if (request.path() != null && (!request.path().startsWith("/") || request.path().contains(".."))) {
+            throw new RestoreRefused("path '" + request.path() + "' must be an absolute path inside the container");
+        }
+    }
+
+    @Override
+    public boolean overwrites(RestoreRequest request) {
+        return true;
+    }
+
+    @Override
+    public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
+        return writes(target, backup, request.path()).stream()
+                .map(w -> w.clear() + " emptied and written from snapshot " + w.snapshot().shortId() + " of "
+                        + backup.time())
+                .toList();
+    }
+
+    private static List<Write> writes(Target target, BackupSet backup, String path) {
+        List<Write> writes = new ArrayList<>();
+        // folders before the files inside them: emptying a data folder must not remove a database just written
+        List<Snapshot> sets = backup.fileSets().stream()
+                .sorted(Comparator.comparingInt(s -> s.paths().stream().mapToInt(String::length).min().orElse(0)))
+                .toList();
+        for (Snapshot s : sets) {
+            for (String p : s.paths()) {
+                if (path == null) {
+                    writes.add(new Write(s, p, null));
+                } else if (path.equals(p) || path.startsWith(p + "/")) {
+                    writes.add(new Write(s, path, path));
+                } else if (p.startsWith(path + "/")) {
+                    writes.add(new Write(s, p, null));
+                }
+            }
+        }
+        if (writes.isEmpty()) {
+            throw new NoSuchElementException("backup " + backup.label() + " of " + target.name() + " holds no "
+                    + (path == null ? "files" : path) + " (it holds: " + String.join(", ", sets.stream()
+                    .flatMap(s -> s.paths().stream()).toList()) + ")");
+        }
+        return writes;
+    }
+
+    @Override
+    public void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
+            throws Exception {
+        List<Write> writes = writes(target, backup, request.path());
+        List<String> databases = target.option("sqlite.paths").map(l -> Arrays.stream(l.split(","))
+                .map(String::strip).toList()).orElse(List.of());
+        List<String> live = copy.paths(target);
+        try (Helper helper = helpers.start(target, repo, false)) {
+            job.phase("stopping " + target.containerName());
+            Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
+            try (stopped) {
+                job.phase("safety snapshot of " + String.join(" ", live));
+                StoredSnapshot safety = helper.backup(live, List.of(), job.safetyTags(), job.safetyTags().instance(),
+                        target.timeout());
+                job.safetySnapshot(safety.id());
+                try {
+                    for (Write w : writes) {
+                        job.phase("writing " + w.clear());
+                        write(helper, target, w.snapshot().id(), w.clear(), w.include(), databases);
+                        job.wrote(w.clear() + " from snapshot " + w.snapshot().shortId());
+                    }
+                } catch (Exception e) {
+                    job.phase("writing the safety snapshot back");
+                    for (String p : live) {
+                        helper.clear(p, target.timeout());
+                    }
+                    helper.restore(safety.id(), "/", null, target.timeout());
+                    job.rolledBack();
+                    throw new ResticException("the restore failed (" + e.getMessage() + "); " + String.join(" ", live)
+                            + " were written back from safety snapshot " + safety.id(), e);
+                }
+                job.phase("starting " + target.containerName());
+            } finally {
+                stopped.failures().forEach(f -> job.note("starting again: " + f));
+            }
+        }
+    }
+
+    private static void write(Helper helper, Target target, String snapshotId, String clear, String include,
+                              List<String> databases) throws Exception {
+        helper.clear(clear, target.timeout());
+        if (databases.contains(clear)) {
+            for (String journal : List.of("-wal", "-shm", "-journal")) {
+                helper.clear(clear + journal, target.timeout());
+            }
+        }
+        helper.restore(snapshotId, "/", include, target.timeout());
+    }
+}

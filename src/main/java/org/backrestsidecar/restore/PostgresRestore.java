@@ -1,0 +1,175 @@
+package org.backrestsidecar.restore;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.docker.TailBuffer;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.strategy.PostgresStrategy;
+import org.backrestsidecar.strategy.TargetBackup;
+
+/**
+ * A database back into its Postgres, or into a new database beside it. The dump is copied into the
+ * container and applied by {@code pg_restore --clean --if-exists --single-transaction}: one
+ * transaction, so a restore that fails halfway leaves the database exactly as it was.
+ */
+@ApplicationScoped
+public class PostgresRestore implements TargetRestore {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
+    private static final Duration QUICK = Duration.ofMinutes(2);
+    private final PostgresStrategy postgres;
+    private final Restic restic;
+    private final ContainerExec exec;
+    private final ContainerFiles files;
+
+    public PostgresRestore(PostgresStrategy postgres, Restic restic, ContainerExec exec, ContainerFiles files) {
+        this.postgres = postgres;
+        this.restic = restic;
+        this.exec = exec;
+        this.files = files;
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("postgres");
+    }
+
+    @Override
+    public void check(RestoreRequest request) {
+        if (request.path() != null) {
+            throw new RestoreRefused("path is for file targets; a postgres target restores a database: give database");
+        }
+        if (request.database() == null && !request.wantsGlobals()) {
+            throw new RestoreRefused("database is required for a postgres target (or globals: true for the roles)");
+        }
+        for (String name : new String[] {request.database(), request.newDatabase()}) {
+            if (name != null && !NAME.matcher(name).matches()) {
+                throw new RestoreRefused("'" + name + "' is not a database name this restore accepts "
+                        + "(letters, digits, _ . -)");
+            }
+        }
+        if (request.newDatabase() != null && request.database() == null) {
+            throw new RestoreRefused("newDatabase needs database: the one whose dump goes into it");
+        }
+    }
+
+    @Override
+    public boolean overwrites(RestoreRequest request) {
+        return request.newDatabase() == null || request.wantsGlobals();
+    }
+
+    @Override
+    public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
+        List<String> lines = new ArrayList<>();
+        if (request.wantsGlobals()) {
+            dumpOf(target, backup, "globals.sql");
+            lines.add("roles and tablespaces from /" + target.name() + "/globals.sql (existing roles are kept)");
+        }
+        if (request.database() != null) {
+            dumpOf(target, backup, request.database() + ".dump");
+            lines.add(request.newDatabase() == null
+                    ? "database " + request.database() + " replaced by its dump of " + backup.time()
+                    : "new database " + request.newDatabase() + " from the dump of " + request.database() + " of "
+                    + backup.time() + " (" + request.database() + " untouched)");
+        }
+        return lines;
+    }
+
+    private Snapshot dumpOf(Target target, BackupSet backup, String file) {
+        return backup.holding(target.name() + "/" + file).orElseThrow(() -> new NoSuchElementException(
+                "backup " + backup.label() + " of " + target.name() + " holds no " + file + " (it holds: "
+                        + String.join(", ", backup.dumps()) + ")"));
+    }
+
+    @Override
+    public void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
+            throws Exception {
+        String user = PostgresStrategy.user(target);
+        if (overwrites(request) && request.database() != null && request.newDatabase() == null) {
+            job.phase("safety snapshot of database " + request.database());
+            TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id());
+            Target onlyThisDatabase = target.withOption("postgres.databases", request.database());
+            postgres.backUp(onlyThisDatabase, safety);
+            if (!safety.failures().isEmpty()) {
+                throw new IOException("no safety snapshot, so nothing was restored: " + String.join("; ", safety.failures()));
+            }
+            safety.snapshots().stream().map(StoredSnapshot::id).forEach(job::safetySnapshot);
+        }
+        if (request.wantsGlobals()) {
+            job.phase("applying globals.sql");
+            String file = copyIn(target, repo, dumpOf(target, backup, "globals.sql"), "globals.sql");
+            try {
+                // roles that exist already give errors and are kept as they are
+                ExecResult applied = exec.run(target.containerId(), List.of("psql", "-X", "-q", "-U", user, "-d",
+                        "postgres", "-f", file), target.timeout(), new TailBuffer(4096));
+                if (!applied.stderr().isBlank()) {
+                    job.note("globals.sql: " + applied.stderr().strip());
+                }
+                job.wrote("roles and tablespaces from globals.sql");
+            } finally {
+                remove(target, file);
+            }
+        }
+        if (request.database() == null) {
+            return;
+        }
+        String into = request.newDatabase() == null ? request.database() : request.newDatabase();
+        if (request.newDatabase() != null) {
+            job.phase("creating database " + into);
+            String exists = exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
+                    "SELECT count(*) FROM pg_database WHERE datname = '" + into + "'"), QUICK).strip();
+            if (!exists.equals("0")) {
+                throw new IOException("database " + into + " exists already; choose a new name or drop it first");
+            }
+            exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
+        }
+        job.phase("restoring database " + into);
+        String file = copyIn(target, repo, dumpOf(target, backup, request.database() + ".dump"), request.database() + ".dump");
+        try {
+            List<String> command = new ArrayList<>(List.of("pg_restore", "-U", user, "-d", into, "--single-transaction"));
+            if (request.newDatabase() == null) {
+                command.addAll(List.of("--clean", "--if-exists"));
+            }
+            command.add(file);
+            ExecResult restored = exec.run(target.containerId(), command, target.timeout(), new TailBuffer(4096));
+            if (!restored.succeeded()) {
+                throw new IOException(restored.failure("pg_restore") + " (one transaction: database " + into
+                        + " is as it was before)");
+            }
+            job.wrote("database " + into + " from /" + target.name() + "/" + request.database() + ".dump of "
+                    + backup.time());
+        } finally {
+            remove(target, file);
+        }
+    }
+
+    /** Copies a dump into the container's /tmp, where its own tools read it; the caller removes it. */
+    private String copyIn(Target target, RepoConfig repo, Snapshot snapshot, String file) throws Exception {
+        String path = "/" + target.name() + "/" + file;
+        String name = "backrest-sidecar-restore-" + UUID.randomUUID().toString().substring(0, 8) + "-" + file;
+        long size = restic.fileSize(repo, snapshot.id(), path);
+        files.put(target.containerId(), "/tmp", name, size, out -> restic.dump(repo, snapshot.id(), path, out));
+        return "/tmp/" + name;
+    }
+
+    private void remove(Target target, String file) {
+        try {
+            exec.run(target.containerId(), List.of("rm", "-f", file), QUICK, new TailBuffer(1024));
+        } catch (IOException e) {
+            // the copy is in the container's /tmp and goes with the container at the latest
+        }
+    }
+}

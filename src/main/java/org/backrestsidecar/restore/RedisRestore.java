@@ -1,0 +1,114 @@
+package org.backrestsidecar.restore;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerFiles;
+import org.backrestsidecar.quiesce.Quiesced;
+import org.backrestsidecar.quiesce.Quiescer;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.strategy.RedisStrategy;
+import org.backrestsidecar.strategy.TargetBackup;
+
+/**
+ * The RDB put back: a safety save first, then Redis stopped (it writes its own RDB as it stops),
+ * the backup's RDB written over it, and Redis started on it. If writing fails, the safety RDB is
+ * written instead; Redis is started again either way.
+ */
+@ApplicationScoped
+public class RedisRestore implements TargetRestore {
+    private final RedisStrategy redis;
+    private final Restic restic;
+    private final ContainerFiles files;
+    private final Quiescer quiescer;
+
+    public RedisRestore(RedisStrategy redis, Restic restic, ContainerFiles files, Quiescer quiescer) {
+        this.redis = redis;
+        this.restic = restic;
+        this.files = files;
+        this.quiescer = quiescer;
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("redis");
+    }
+
+    @Override
+    public void check(RestoreRequest request) {
+        if (request.path() != null || request.database() != null || request.newDatabase() != null
+                || request.wantsGlobals()) {
+            throw new RestoreRefused("a redis target restores its whole RDB: leave out path, database, newDatabase "
+                    + "and globals");
+        }
+    }
+
+    @Override
+    public boolean overwrites(RestoreRequest request) {
+        return true;
+    }
+
+    @Override
+    public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
+        rdbOf(target, backup);
+        return List.of("Redis's RDB replaced by /" + target.name() + "/dump.rdb of " + backup.time()
+                + "; Redis restarted on it");
+    }
+
+    private static Snapshot rdbOf(Target target, BackupSet backup) {
+        return backup.holding(target.name() + "/dump.rdb").orElseThrow(() -> new NoSuchElementException(
+                "backup " + backup.label() + " of " + target.name() + " holds no dump.rdb"));
+    }
+
+    @Override
+    public void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
+            throws Exception {
+        if (!target.running()) {
+            throw new IOException("container " + target.containerName() + " is " + target.state()
+                    + ": start it, so that its current data can be saved first");
+        }
+        if (redis.appendOnly(target)) {
+            throw new IOException("Redis runs with appendonly yes and would load its AOF, not the RDB: set "
+                    + "appendonly no for the restore (then CONFIG SET appendonly yes rewrites the AOF from the data)");
+        }
+        String rdb = redis.rdbPath(target);
+        job.phase("safety snapshot");
+        TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id());
+        redis.backUp(target, safety);
+        List<StoredSnapshot> saved = safety.snapshots();
+        if (saved.isEmpty() || !safety.failures().isEmpty()) {
+            throw new IOException("no safety snapshot, so nothing was restored: " + String.join("; ", safety.failures()));
+        }
+        saved.forEach(s -> job.safetySnapshot(s.id()));
+        String path = "/" + target.name() + "/dump.rdb";
+        String dir = rdb.substring(0, rdb.lastIndexOf('/') + 1);
+        String file = rdb.substring(rdb.lastIndexOf('/') + 1);
+        job.phase("stopping " + target.containerName());
+        Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
+        try (stopped) {
+            job.phase("writing " + rdb);
+            try {
+                String id = rdbOf(target, backup).id();
+                files.put(target.containerId(), dir, file, restic.fileSize(repo, id, path),
+                        out -> restic.dump(repo, id, path, out));
+            } catch (IOException | RuntimeException e) {
+                String safetyId = saved.get(0).id();
+                files.put(target.containerId(), dir, file, restic.fileSize(repo, safetyId, path),
+                        out -> restic.dump(repo, safetyId, path, out));
+                job.rolledBack();
+                throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
+                        + safetyId + " was written back instead", e);
+            }
+            job.wrote(rdb + " from " + path + " of " + backup.time());
+            job.phase("starting " + target.containerName());
+        } finally {
+            stopped.failures().forEach(f -> job.note("starting again: " + f));
+        }
+    }
+}

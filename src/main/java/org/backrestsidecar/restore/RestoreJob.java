@@ -1,0 +1,109 @@
+package org.backrestsidecar.restore;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.backrestsidecar.restic.SnapshotTags;
+
+/** One restore as it runs: what it wrote, its safety snapshots, how it ended. What the API shows. */
+public final class RestoreJob {
+    public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
+
+    /** The JSON view. */
+    public record Report(String id, String target, String plan, String strategy, String backup, Instant backupTime,
+                         List<String> snapshots, boolean dryRun, State state, String phase, List<String> wouldWrite,
+                         List<String> written, List<String> safetySnapshots, boolean rolledBack, List<String> notes,
+                         Instant startedAt, Instant endedAt, Double durationSeconds, String error) {
+    }
+
+    private final String id;
+    private final String target;
+    private final String plan;
+    private final String strategy;
+    private final BackupSet backup;
+    private final boolean dryRun;
+    private final List<String> wouldWrite;
+    private final SnapshotTags safetyTags;
+    private final List<String> written = new ArrayList<>();
+    private final List<String> safety = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private final Instant startedAt = Instant.now();
+    private State state = State.QUEUED;
+    private String phase = "queued";
+    private boolean rolledBack;
+    private Instant endedAt;
+    private String error;
+
+    RestoreJob(String id, String target, String plan, String strategy, BackupSet backup, boolean dryRun,
+               List<String> wouldWrite, SnapshotTags safetyTags) {
+        this.id = id;
+        this.target = target;
+        this.plan = plan;
+        this.strategy = strategy;
+        this.backup = backup;
+        this.dryRun = dryRun;
+        this.wouldWrite = List.copyOf(wouldWrite);
+        this.safetyTags = safetyTags;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    /** The tags of the safety snapshots this restore takes. */
+    public SnapshotTags safetyTags() {
+        return safetyTags;
+    }
+
+    public synchronized void phase(String phase) {
+        this.state = State.RUNNING;
+        this.phase = phase;
+    }
+
+    public synchronized void wrote(String what) {
+        written.add(what);
+    }
+
+    public synchronized void safetySnapshot(String id) {
+        safety.add(id);
+    }
+
+    public synchronized void note(String note) {
+        notes.add(note);
+    }
+
+    public synchronized void rolledBack() {
+        rolledBack = true;
+    }
+
+    synchronized void succeeded() {
+        end(State.SUCCEEDED, null);
+    }
+
+    synchronized void failed(String why) {
+        end(State.FAILED, why);
+    }
+
+    private void end(State state, String why) {
+        this.state = state;
+        this.error = why;
+        this.phase = state == State.SUCCEEDED ? "done" : "failed";
+        this.endedAt = Instant.now();
+    }
+
+    public synchronized boolean finished() {
+        return endedAt != null;
+    }
+
+    public synchronized Report report() {
+        return new Report(id, target, plan, strategy, backup.label(), backup.time(), backup.ids(), dryRun, state,
+                phase, wouldWrite, List.copyOf(written), List.copyOf(safety), rolledBack, List.copyOf(notes),
+                startedAt, endedAt, endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0,
+                error);
+    }
+}

@@ -1,0 +1,152 @@
+package org.backrestsidecar.restore;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Discovery;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.SnapshotTags;
+import org.backrestsidecar.run.RepoLocks;
+import org.jboss.logging.Logger;
+
+/**
+ * Restores as the API starts them: everything that can be refused is refused before anything is
+ * touched (no confirm, unknown target or snapshot, a field that does not fit the kind), then the
+ * restore runs in the background under its repo's lock, and is followed by id.
+ */
+@ApplicationScoped
+public class RestoreService {
+    private static final Logger LOG = Logger.getLogger(RestoreService.class);
+    private static final int KEEP = 50;
+    private final SidecarConfig config;
+    private final Discovery discovery;
+    private final BackupSets backups;
+    private final Instance<TargetRestore> kinds;
+    private final RepoLocks repoLocks;
+    private final Map<String, RestoreJob> jobs = new ConcurrentHashMap<>();
+    private final Map<String, RestoreJob> runningByTarget = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "restore");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public RestoreService(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetRestore> kinds,
+                          RepoLocks repoLocks) {
+        this.config = config;
+        this.discovery = discovery;
+        this.backups = backups;
+        this.kinds = kinds;
+        this.repoLocks = repoLocks;
+    }
+
+    /**
+     * @throws RestoreRefused          the request cannot be carried out as asked (400)
+     * @throws NoSuchElementException  no such target or snapshot (404)
+     * @throws TargetBusy             the target is being restored already (409)
+     */
+    public RestoreJob start(RestoreRequest request) throws ResticException {
+        if (request == null || request.target() == null || request.target().isBlank()) {
+            throw new RestoreRefused("target is required: the name of a target (GET /api/targets lists them)");
+        }
+        Target target = discovery.refresh().stream().filter(t -> t.name().equals(request.target())).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no target " + request.target() + " (known: "
+                        + String.join(", ", discovery.targets().stream().map(Target::name).sorted().toList()) + ")"));
+        if (!target.usable()) {
+            throw new RestoreRefused("target " + target.name() + " has label problems: "
+                    + String.join("; ", target.problems()));
+        }
+        TargetRestore kind = kindOf(target.strategy());
+        kind.check(request);
+        if (kind.overwrites(request) && !request.isDryRun() && !target.name().equals(request.confirm())) {
+            throw new RestoreRefused("this restore overwrites the live data of " + target.name()
+                    + "; send \"confirm\": \"" + target.name() + "\" to go ahead (or \"dryRun\": true to see what it "
+                    + "would write)");
+        }
+        PlanConfig plan = config.requirePlan(target.plan());
+        RepoConfig repo = config.repoOf(plan);
+        BackupSet backup = backups.find(repo, target.name(), plan.id(), request.snapshotOrLatest());
+        List<String> wouldWrite = kind.plan(target, backup, request);
+        String id = UUID.randomUUID().toString();
+        RestoreJob job = new RestoreJob(id, target.name(), plan.id(), target.strategy(), backup, request.isDryRun(),
+                wouldWrite, SnapshotTags.safety(plan.id(), config.instance(), target.name(), id));
+        remember(job);
+        if (request.isDryRun()) {
+            job.succeeded();
+            return job;
+        }
+        if (runningByTarget.putIfAbsent(target.name(), job) != null) {
+            jobs.remove(id);
+            throw new TargetBusy("target " + target.name() + " is being restored already (restore "
+                    + runningByTarget.get(target.name()).id() + ")");
+        }
+        workers.submit(() -> run(kind, target, repo, backup, request, job));
+        return job;
+    }
+
+    private void run(TargetRestore kind, Target target, RepoConfig repo, BackupSet backup, RestoreRequest request,
+                     RestoreJob job) {
+        ReentrantLock lock = repoLocks.of(repo.id());
+        try {
+            job.phase("waiting for repo " + repo.id());
+            lock.lockInterruptibly();
+            try {
+                kind.restore(target, repo, backup, request, job);
+                job.succeeded();
+                LOG.infof("restore %s of %s from %s succeeded", job.id(), target.name(), backup.label());
+            } finally {
+                lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            job.failed("interrupted: the sidecar is shutting down");
+        } catch (Exception e) {
+            LOG.errorf("restore %s of %s FAILED: %s", job.id(), target.name(), e.getMessage());
+            job.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+        } finally {
+            runningByTarget.remove(target.name(), job);
+        }
+    }
+
+    private TargetRestore kindOf(String strategy) {
+        return kinds.stream().filter(k -> k.strategies().contains(strategy)).findFirst()
+                .orElseThrow(() -> new RestoreRefused("targets of strategy " + strategy + " cannot be restored here"));
+    }
+
+    private void remember(RestoreJob job) {
+        jobs.put(job.id(), job);
+        if (jobs.size() > KEEP) {
+            jobs.values().stream().filter(RestoreJob::finished)
+                    .min(Comparator.comparing(j -> j.report().startedAt()))
+                    .ifPresent(oldest -> jobs.remove(oldest.id()));
+        }
+    }
+
+    public Optional<RestoreJob> get(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    public List<RestoreJob.Report> list() {
+        return jobs.values().stream().map(RestoreJob::report)
+                .sorted(Comparator.comparing(RestoreJob.Report::startedAt).reversed()).toList();
+    }
+
+    @PreDestroy
+    void shutdown() {
+        workers.shutdownNow();
+    }
+}

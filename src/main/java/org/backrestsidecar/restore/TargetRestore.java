@@ -1,0 +1,34 @@
+package org.backrestsidecar.restore;
+
+import java.util.List;
+import java.util.Set;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+
+/**
+ * How to put one kind of container's backup back. Each kind keeps a failed restore from leaving the
+ * target half-written: in one transaction (Postgres), or by writing the safety copy back (files,
+ * Redis); the target is running again afterwards either way.
+ */
+public interface TargetRestore {
+
+    /** The {@code backup.strategy} values it restores. */
+    Set<String> strategies();
+
+    /** @throws RestoreRefused when the request's fields do not fit this kind */
+    void check(RestoreRequest request);
+
+    /** Whether the restore overwrites live data (and so needs {@code confirm} and a safety snapshot). */
+    boolean overwrites(RestoreRequest request);
+
+    /**
+     * What the restore will write from {@code backup}, one line each.
+     *
+     * @throws java.util.NoSuchElementException when the backup does not hold what was asked for
+     */
+    List<String> plan(Target target, BackupSet backup, RestoreRequest request);
+
+    /** Takes the safety snapshot (when it overwrites), then writes; records both on {@code job}. */
+    void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
+            throws Exception;
+}

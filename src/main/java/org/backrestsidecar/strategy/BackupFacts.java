@@ -1,0 +1,30 @@
+package org.backrestsidecar.strategy;
+
+import java.util.List;
+import java.util.Map;
+import org.backrestsidecar.restic.StoredSnapshot;
+
+/**
+ * What one run's backup of one target held, recorded as it was made and stored beside it (as
+ * {@code <target>/backup-facts.json} in the same run's snapshots), so a restore drill can prove that
+ * a restore gives back the same thing: row counts per table, Redis's key count, the files and bytes
+ * of each snapshot.
+ *
+ * @param counts    per scope (a database name, an SQLite path, {@code redis}) the count per item
+ *                  (table, {@code keys})
+ * @param snapshots every snapshot the run made of the target, with its files and bytes
+ */
+public record BackupFacts(String target, String strategy, Map<String, Map<String, Long>> counts,
+                          List<StoredSnapshot> snapshots) {
+    public static final String FILE = "backup-facts.json";
+
+    public BackupFacts {
+        counts = Map.copyOf(counts);
+        snapshots = List.copyOf(snapshots);
+    }
+
+    /** The path the facts file has in its snapshot. */
+    public static String pathOf(String target) {
+        return target + "/" + FILE;
+    }
+}

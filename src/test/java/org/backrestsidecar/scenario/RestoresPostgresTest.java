@@ -1,0 +1,128 @@
+package org.backrestsidecar.scenario;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.util.List;
+import java.util.Map;
+import org.backrestsidecar.testing.PostgresContainer;
+import org.backrestsidecar.testing.ResticCli;
+import org.backrestsidecar.testing.SidecarApi;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A Postgres database put back with POST /api/restores: deleted rows come back, a restore into a
+ * new database leaves the live one alone, the safety snapshot holds the state before the restore,
+ * and refused or failing restores touch nothing.
+ */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RestoresPostgresTest {
+    private static PostgresContainer pg;
+    private static String atBackup;
+
+    @BeforeAll
+    static void backedUp() {
+        pg = PostgresContainer.start("pg-restore", SidecarStack.labels("pg-restore", "restoring"));
+        pg.sql("postgres", "CREATE DATABASE shop");
+        pg.sql("shop", "CREATE TABLE orders (id int PRIMARY KEY, note text);"
+                + "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 2000) g");
+        atBackup = pg.checksum("shop", "orders");
+    }
+
+    @AfterAll
+    static void removed() {
+        pg.remove();
+    }
+
+    private static Map<String, Object> restoreOf(Object... more) {
+        var body = new java.util.HashMap<String, Object>(Map.of("target", "pg-restore", "database", "shop"));
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            body.put((String) more[i], more[i + 1]);
+        }
+        return body;
+    }
+
+    @Test
+    @Order(1)
+    void deletedRowsComeBackAndTheSafetySnapshotHoldsTheStateBefore() throws Exception {
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("restoring").getString("state"));
+        pg.sql("shop", "DELETE FROM orders WHERE id > 1500");
+        String afterDelete = pg.checksum("shop", "orders");
+
+        given().contentType("application/json").body(restoreOf()).post("/api/restores").then().statusCode(400)
+                .body("error", containsString("\"confirm\": \"pg-restore\""));
+        given().contentType("application/json").body(restoreOf("snapshot", "deadbeef", "confirm", "pg-restore"))
+                .post("/api/restores").then().statusCode(404).body("error", containsString("no snapshot deadbeef"));
+        assertEquals(afterDelete, pg.checksum("shop", "orders"), "a refused restore touched nothing");
+        assertEquals("", ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "snapshots",
+                "--tag", "safety", "--json").replace("[]", "").strip(), "and took no safety snapshot");
+
+        JsonPath dry = SidecarApi.restore(restoreOf("dryRun", true));
+        assertEquals("SUCCEEDED", dry.getString("state"));
+        assertTrue(dry.getString("wouldWrite[0]").contains("database shop replaced"), dry.prettify());
+        assertEquals(afterDelete, pg.checksum("shop", "orders"), "a dry run touched nothing");
+
+        JsonPath done = SidecarApi.restore(restoreOf("confirm", "pg-restore"));
+        assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+        assertEquals(atBackup, pg.checksum("shop", "orders"), "every deleted row is back");
+        assertTrue(TestDocker.state(pg.id()).running());
+
+        List<String> safety = done.getList("safetySnapshots");
+        assertFalse(safety.isEmpty(), done.prettify());
+        String tags = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "snapshots",
+                "--tag", "safety", "--json");
+        assertTrue(tags.contains("\"safety\"") && tags.contains("target:pg-restore") && !tags.contains("plan:restoring"),
+                "tagged safety, outside the plan's retention: " + tags);
+
+        // the safety snapshot restores the state the restore overwrote
+        JsonPath back = SidecarApi.restore(restoreOf("snapshot", safety.get(safety.size() - 1), "confirm", "pg-restore"));
+        assertEquals("SUCCEEDED", back.getString("state"), back.prettify());
+        assertEquals(afterDelete, pg.checksum("shop", "orders"));
+    }
+
+    @Test
+    @Order(2)
+    void intoANewDatabaseLeavesTheLiveOneAlone() {
+        String live = pg.checksum("shop", "orders");
+        assertNotEquals(atBackup, live);
+        JsonPath done = SidecarApi.restore(restoreOf("newDatabase", "shop_copy"));
+        assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+        assertEquals(atBackup, pg.checksum("shop_copy", "orders"));
+        assertEquals(live, pg.checksum("shop", "orders"), "the live database is untouched");
+        assertTrue(done.getList("safetySnapshots").isEmpty(), "nothing was overwritten, so no safety snapshot");
+
+        JsonPath again = SidecarApi.restore(restoreOf("newDatabase", "shop_copy"));
+        assertEquals("FAILED", again.getString("state"));
+        assertTrue(again.getString("error").contains("exists already"), again.prettify());
+    }
+
+    @Test
+    @Order(3)
+    void aRestoreThatFailsHalfwayLeavesTheOldDataRunning() {
+        // a view made after the backup: pg_restore --clean cannot drop the table under it
+        pg.sql("shop", "CREATE VIEW recent AS SELECT * FROM orders WHERE id > 100");
+        String before = pg.checksum("shop", "orders");
+        JsonPath failed = SidecarApi.restore(restoreOf("confirm", "pg-restore"));
+        assertEquals("FAILED", failed.getString("state"), failed.prettify());
+        assertTrue(failed.getString("error").contains("pg_restore"), failed.prettify());
+        assertTrue(TestDocker.state(pg.id()).running());
+        assertEquals(before, pg.checksum("shop", "orders"), "one transaction: the old data is all there");
+        assertEquals("1", pg.sql("shop", "SELECT count(*) FROM pg_views WHERE viewname = 'recent'"));
+    }
+}
