@@ -4,7 +4,11 @@
 #   targets             what the sidecar found and any label problems
 #   backup <plan>       start a run now and follow it to its end (exit 1 if it failed)
 #   snapshots [plan]    snapshots, newest first
-#   restore ...         (restore arrives with the restore API; prints how to restore by hand now)
+#   restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--yes]
+#                       show what the restore would write (a dry run), ask for the target's name (or
+#                       take --yes), restore, follow it to its end (exit 1 if it failed)
+#   drill <plan>        run the plan's restore drill now and follow it (exit 1 if a target failed)
+#   drills              every target's latest drill
 #   logs [n]            the sidecar's last n log lines (docker compose logs)
 #   check               health: ready (Docker, repos) and freshness of every plan
 # Talks to SIDECAR_URL (default: http://127.0.0.1:8080 inside the stack's network, reached with
@@ -20,15 +24,16 @@ die() { echo "backrest-management: $*" >&2; exit 1; }
 token=$(tr -d '\n' < "$token_file")
 
 # No URL: ask the sidecar container itself, so no port has to be published.
-call() {
+call() { # call METHOD PATH [JSON-BODY]
   local method=$1 path=$2 out status
+  local args=(-sS -X "$method" -H "Authorization: Bearer $token" -w '\n%{http_code}')
+  if [ -n "${3:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$3"); fi
   if [ -n "$url" ]; then
-    out=$(curl -sS -X "$method" -H "Authorization: Bearer $token" -w '\n%{http_code}' "$url$path") \
-      || die "the sidecar at $url does not answer"
+    out=$(curl "${args[@]}" "$url$path") || die "the sidecar at $url does not answer"
   else
     local compose="docker compose"; docker compose version >/dev/null 2>&1 || compose=docker-compose
-    out=$($compose exec -T sidecar curl -sS -X "$method" -H "Authorization: Bearer $token" -w '\n%{http_code}' \
-      "http://127.0.0.1:8080$path" 2>&1) || die "the sidecar container does not answer (is the stack up? $compose ps)"
+    out=$($compose exec -T sidecar curl "${args[@]}" "http://127.0.0.1:8080$path" 2>&1) \
+      || die "the sidecar container does not answer (is the stack up? $compose ps)"
   fi
   status=${out##*$'\n'}
   body=${out%$'\n'*}
@@ -46,6 +51,25 @@ field() { # field NAME < json   (a top-level string field, without jq)
   sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"
 }
 
+json_escape() { # a string as the inside of a JSON string
+  local s=${1//\\/\\\\}
+  printf '%s' "${s//\"/\\\"}"
+}
+
+follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it failed
+  local path=$1 what=$2 job state
+  echo "$what started: $path"
+  while :; do
+    job=$(call GET "$path")
+    state=$(printf '%s' "$job" | field state)
+    case "$state" in
+      SUCCEEDED) echo "$what SUCCEEDED"; exit 0 ;;
+      FAILED) printf '%s' "$job" | pretty; die "$what FAILED" ;;
+    esac
+    sleep 2
+  done
+}
+
 cmd=${1:-status}
 shift || true
 case "$cmd" in
@@ -58,27 +82,52 @@ case "$cmd" in
   backup)
     plan=${1:?usage: backup <plan>}
     started=$(call POST "/api/plans/$plan/runs")
-    id=$(printf '%s' "$started" | field id)
-    echo "run $id of plan $plan started"
-    while :; do
-      run=$(call GET "/api/runs/$id")
-      state=$(printf '%s' "$run" | field state)
-      case "$state" in
-        SUCCEEDED) echo "run $id SUCCEEDED"; exit 0 ;;
-        FAILED) printf '%s' "$run" | pretty; die "run $id of plan $plan FAILED" ;;
-      esac
-      sleep 2
-    done
+    follow "/api/runs/$(printf '%s' "$started" | field id)" "run of plan $plan"
     ;;
   snapshots)
     if [ -n "${1:-}" ]; then call GET "/api/snapshots?plan=$1" | pretty; else call GET /api/snapshots | pretty; fi
     ;;
   restore)
-    cat <<MSG
-Restore through the sidecar arrives with its restore API. Meanwhile, by hand:
-  Postgres:  restic -r /repos/critical --password-file keys/critical.key dump latest /postgres/app.dump | pg_restore -d app
-  Files:     restore in Backrest's UI, or: restic -r /repos/<plan> ... restore <snapshot> --target /tmp/restore
-MSG
+    target=${1:?usage: restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--yes]}
+    shift
+    fields="\"target\":\"$(json_escape "$target")\"" yes=
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --snapshot) fields+=",\"snapshot\":\"$(json_escape "${2:?--snapshot needs an id}")\""; shift 2 ;;
+        --path) fields+=",\"path\":\"$(json_escape "${2:?--path needs a path}")\""; shift 2 ;;
+        --database) fields+=",\"database\":\"$(json_escape "${2:?--database needs a name}")\""; shift 2 ;;
+        --new-database) fields+=",\"newDatabase\":\"$(json_escape "${2:?--new-database needs a name}")\""; shift 2 ;;
+        --globals) fields+=",\"globals\":true"; shift ;;
+        --yes) yes=1; shift ;;
+        *) die "restore: unknown option '$1'" ;;
+      esac
+    done
+    echo "a dry run first; nothing is touched:"
+    call POST /api/restores "{$fields,\"dryRun\":true}" | pretty
+    if [ -z "$yes" ]; then
+      [ -t 0 ] || die "not a terminal: add --yes to restore without being asked"
+      read -r -p "type the target's name ($target) to overwrite its live data with this backup: " answer
+      [ "$answer" = "$target" ] || die "not confirmed; nothing was restored"
+    fi
+    started=$(call POST /api/restores "{$fields,\"confirm\":\"$(json_escape "$target")\"}")
+    follow "/api/restores/$(printf '%s' "$started" | field id)" "restore of $target"
+    ;;
+  drill)
+    plan=${1:?usage: drill <plan>}
+    started=$(call POST "/api/plans/$plan/drills")
+    id=$(printf '%s' "$started" | field id)
+    echo "drill $id of plan $plan started"
+    while :; do
+      run=$(call GET "/api/drills/runs/$id")
+      case "$run" in
+        *'"passed":true'*) printf '%s' "$run" | pretty; echo "drill $id PASSED"; exit 0 ;;
+        *'"passed":false'*) printf '%s' "$run" | pretty; die "drill $id of plan $plan FAILED" ;;
+      esac
+      sleep 2
+    done
+    ;;
+  drills)
+    call GET /api/drills | pretty
     ;;
   logs)
     compose="docker compose"; docker compose version >/dev/null 2>&1 || compose=docker-compose
@@ -89,6 +138,6 @@ MSG
     if [ -n "$url" ]; then curl -sS "$url/q/health" | pretty; else $compose exec -T sidecar curl -sS http://127.0.0.1:8080/q/health | pretty; fi
     ;;
   *)
-    die "unknown command '$cmd' (status, targets, backup <plan>, snapshots [plan], restore, logs [n], check)"
+    die "unknown command '$cmd' (status, targets, backup <plan>, snapshots [plan], restore <target> ..., drill <plan>, drills, logs [n], check)"
     ;;
 esac

@@ -65,7 +65,7 @@ public final class ConfigLoader {
         if (!Files.exists(file)) {
             SidecarConfig defaults = new SidecarConfig(file, DEFAULT_INSTANCE, "backup", Optional.empty(),
                     ZoneId.systemDefault(), DEFAULT_STATE_DIR, Optional.empty(), Optional.empty(), defaultRepos(reposDir, keysDir),
-                    defaultPlans());
+                    defaultPlans(), DrillConfig.DEFAULT);
             List<String> problems = new ArrayList<>();
             checkKeys(defaults.repos(), r -> "built-in default repos (no " + file + "), repo " + r.id() + " keyFile",
                     problems);
@@ -105,7 +105,7 @@ public final class ConfigLoader {
     private static SidecarConfig read(Path file, YamlMapping top, List<String> problems, Path reposDir,
                                       Path keysDir) {
         top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "helperImage",
-                "backrest", "repos", "plans"));
+                "backrest", "repos", "plans", "drills"));
         String instance = top.string("instance").orElse(DEFAULT_INSTANCE);
         if (!ID.matcher(instance).matches()) {
             top.problem("instance", "'" + instance + "' must be 1-50 of A-Z a-z 0-9 _ . - (Backrest's rule)");
@@ -148,8 +148,9 @@ public final class ConfigLoader {
             checkKeys(repos, r -> file + ", repos." + r.id() + ".keyFile", problems);
         }
         Optional<BackrestConnection> backrest = top.mapping("backrest").map(ConfigLoader::backrest);
+        DrillConfig drills = top.mapping("drills").map(m -> drills(m, planZone, plans)).orElse(DrillConfig.DEFAULT);
         return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir,
-                top.string("helperImage"), backrest, repos, plans);
+                top.string("helperImage"), backrest, repos, plans, drills);
     }
 
     private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir) {
@@ -188,6 +189,44 @@ public final class ConfigLoader {
             }
         }
         return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo);
+    }
+
+    private static DrillConfig drills(YamlMapping m, ZoneId zone, List<PlanConfig> plans) {
+        m.rejectUnknown(Set.of("schedule", "plans", "repoCheck", "repoDataCheck", "dataSubset"));
+        DrillConfig d = DrillConfig.DEFAULT;
+        String schedule = cron(m, "schedule", zone).orElse(d.schedule());
+        Map<String, String> perPlan = m.stringMap("plans");
+        Set<String> known = new HashSet<>(plans.stream().map(PlanConfig::id).toList());
+        perPlan.forEach((plan, cron) -> {
+            if (!known.contains(plan)) {
+                m.problem("plans", "names plan '" + plan + "' that is not in plans (known: "
+                        + String.join(", ", known.stream().sorted().toList()) + ")");
+            } else if (!cron.equals(DrillConfig.OFF)) {
+                try {
+                    CronSchedule.parse(cron, zone);
+                } catch (IllegalArgumentException e) {
+                    m.problem("plans", plan + ": " + e.getMessage() + " (or write off)");
+                }
+            }
+        });
+        String subset = m.string("dataSubset").orElse(d.dataSubset());
+        if (!subset.matches("(100|[1-9]?[0-9])(\\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*")) {
+            m.problem("dataSubset", "'" + subset + "' must be a share like 10% or n/m like 1/5 (restic's --read-data-subset)");
+        }
+        return new DrillConfig(schedule, perPlan, cron(m, "repoCheck", zone).orElse(d.repoCheck()),
+                cron(m, "repoDataCheck", zone).orElse(d.repoDataCheck()), subset);
+    }
+
+    private static Optional<String> cron(YamlMapping m, String key, ZoneId zone) {
+        Optional<String> cron = m.string(key);
+        if (cron.isPresent() && !cron.get().equals(DrillConfig.OFF)) {
+            try {
+                CronSchedule.parse(cron.get(), zone);
+            } catch (IllegalArgumentException e) {
+                m.problem(key, e.getMessage() + " (or write off)");
+            }
+        }
+        return cron;
     }
 
     private static BackrestConnection backrest(YamlMapping m) {

@@ -14,10 +14,12 @@ import java.util.Optional;
  * @param stateDir       where the sidecar keeps its restic cache and journal
  * @param helperImage    image of the containers that read targets' volumes (default: the sidecar's own)
  * @param backrest       Backrest's API, to keep the sidecar's repos and plans there
+ * @param drills         when restore drills and repo checks run
  */
 public record SidecarConfig(Path source, String instance, String labelPrefix, Optional<String> composeProject,
                             ZoneId timeZone, Path stateDir, Optional<String> helperImage,
-                            Optional<BackrestConnection> backrest, List<RepoConfig> repos, List<PlanConfig> plans) {
+                            Optional<BackrestConnection> backrest, List<RepoConfig> repos, List<PlanConfig> plans,
+                            DrillConfig drills) {
 
     public SidecarConfig {
         repos = List.copyOf(repos);

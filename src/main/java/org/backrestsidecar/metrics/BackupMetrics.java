@@ -29,6 +29,11 @@ public class BackupMetrics {
     public static final String TARGET_DOWNTIME = "sidecar.target.last.run.quiesce.downtime.seconds";
     public static final String TARGET_HOOK_FAILURES = "sidecar.target.hook.failures";
     public static final String TARGET_INFO = "sidecar.target.info";
+    public static final String DRILL_LAST_TIME = "sidecar.drill.last.timestamp.seconds";
+    public static final String DRILL_LAST_PASSED = "sidecar.drill.last.passed";
+    public static final String DRILL_RESTORE_SECONDS = "sidecar.drill.last.restore.seconds";
+    public static final String REPO_CHECK_LAST_TIME = "sidecar.repo.check.last.timestamp.seconds";
+    public static final String REPO_CHECK_LAST_PASSED = "sidecar.repo.check.last.passed";
 
     private final MeterRegistry registry;
     private final Map<String, Value> gauges = new ConcurrentHashMap<>();
@@ -75,6 +80,23 @@ public class BackupMetrics {
 
     public void repoSize(String repo, long bytes) {
         gauge(REPO_SIZE, Tags.of("repo", repo)).set(bytes);
+    }
+
+    /** A target's latest drill: when, whether it passed (1/0), and how long its restore took. */
+    public void drill(String plan, String target, Instant at, boolean passed, Double restoreSeconds) {
+        Tags tags = Tags.of("plan", plan, "target", target);
+        gauge(DRILL_LAST_TIME, tags).set(at.getEpochSecond());
+        gauge(DRILL_LAST_PASSED, tags).set(passed ? 1 : 0);
+        if (restoreSeconds != null) {
+            gauge(DRILL_RESTORE_SECONDS, tags).set(restoreSeconds);
+        }
+    }
+
+    /** A repo's latest {@code restic check}; {@code kind} is structure or data. */
+    public void repoCheck(String repo, String kind, Instant at, boolean passed) {
+        Tags tags = Tags.of("repo", repo, "kind", kind);
+        gauge(REPO_CHECK_LAST_TIME, tags).set(at.getEpochSecond());
+        gauge(REPO_CHECK_LAST_PASSED, tags).set(passed ? 1 : 0);
     }
 
     private static String result(boolean succeeded) {

@@ -5,13 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.backrestsidecar.state.StateFile;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,21 +61,9 @@ public class QuiesceJournal {
         }
     }
 
-    /** Write-then-rename, so a crash mid-write leaves the old journal, never half of one. */
     private void write(List<Entry> entries) {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                out.write(ByteBuffer.wrap(json.writeValueAsBytes(entries)));
-                out.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            StateFile.write(file, json.writeValueAsBytes(entries));
         } catch (IOException e) {
             throw new UncheckedIOException("the quiesce journal " + file + " cannot be written", e);
         }

@@ -9,15 +9,19 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.backrestsidecar.config.DrillConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.drill.DrillRunner;
+import org.backrestsidecar.drill.RepoChecks;
 import org.backrestsidecar.run.PlanBusyException;
 import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.PlanRunner;
 import org.jboss.logging.Logger;
 
 /**
- * Turns each plan's cron into a scheduler job in the configured time zone. A job waits for its run
+ * Turns each plan's cron into a scheduler job in the configured time zone, and each plan's drill
+ * cron and the repo checks' crons into jobs of their own. A job waits for its run
  * to end, and the scheduler skips a firing while the previous one still runs, so a plan never
  * overlaps itself; plans sharing a repo queue on the runner's repo lock.
  */
@@ -27,9 +31,14 @@ public class PlanScheduler {
     private final SidecarConfig config;
     private final Scheduler scheduler;
     private final PlanRunner runner;
+    private final DrillRunner drills;
+    private final RepoChecks checks;
     private final Map<String, CronSchedule> schedules = new ConcurrentHashMap<>();
 
-    public PlanScheduler(SidecarConfig config, Scheduler scheduler, PlanRunner runner) {
+    public PlanScheduler(SidecarConfig config, Scheduler scheduler, PlanRunner runner, DrillRunner drills,
+                         RepoChecks checks) {
+        this.drills = drills;
+        this.checks = checks;
         this.config = config;
         this.scheduler = scheduler;
         this.runner = runner;
@@ -49,6 +58,12 @@ public class PlanScheduler {
             LOG.infof("plan %s scheduled at '%s' (%s), next run %s", plan.id(), plan.schedule(),
                     config.timeZone(), nextRun(plan.id()).map(Instant::toString).orElse("never"));
         }
+        for (PlanConfig plan : config.plans()) {
+            config.drills().scheduleOf(plan.id()).ifPresent(cron -> job("drill-" + plan.id(), cron,
+                    () -> drills.runAndWait(plan.id(), "SCHEDULE")));
+        }
+        job("repo-check", config.drills().repoCheck(), () -> checks.checkAll(false));
+        job("repo-data-check", config.drills().repoDataCheck(), () -> checks.checkAll(true));
         Thread seeding = new Thread(() -> {
             try {
                 runner.seedFromRepos();
@@ -59,6 +74,22 @@ public class PlanScheduler {
         }, "seed-from-repos");
         seeding.setDaemon(true);
         seeding.start();
+    }
+
+    private void job(String name, String cron, Runnable task) {
+        if (cron.equals(DrillConfig.OFF)) {
+            return;
+        }
+        scheduler.newJob(name).setCron(cron).setTimeZone(config.timeZone().getId())
+                .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
+                .setTask(execution -> task.run())
+                .schedule();
+        LOG.infof("%s scheduled at '%s' (%s)", name, cron, config.timeZone());
+    }
+
+    /** The plan's drill schedule, when its drills are on. */
+    public Optional<CronSchedule> drillSchedule(String plan) {
+        return config.drills().scheduleOf(plan).map(cron -> CronSchedule.parse(cron, config.timeZone()));
     }
 
     private void runScheduled(String plan) {

@@ -49,21 +49,36 @@ public class Helpers {
      *                 must write the database's lock files even to read it)
      */
     public Helper start(Target target, RepoConfig repo, boolean readOnly) throws IOException {
+        return start(new VolumesFrom(target.containerId(), readOnly ? AccessMode.ro : AccessMode.rw), repo,
+                target.name());
+    }
+
+    /**
+     * A helper with the repo and none of any target's volumes: a restore drill's throwaway, which
+     * restores into its own scratch folder and is removed with it.
+     */
+    public Helper startScratch(RepoConfig repo, String forTarget) throws IOException {
+        return start(null, repo, forTarget);
+    }
+
+    private Helper start(VolumesFrom volumesFrom, RepoConfig repo, String forTarget) throws IOException {
         String image = config.helperImage().or(self::ownImage).orElseThrow(() -> new IOException(
                 "no helper image: set helperImage in the configuration (the sidecar is not in a container, so "
                         + "it cannot use its own image)"));
         boolean localRepo = repo.uri().startsWith("/");
         HostConfig host = HostConfig.newHostConfig()
-                .withVolumesFrom(new VolumesFrom(target.containerId(), readOnly ? AccessMode.ro : AccessMode.rw))
                 // a local repo needs no network; a remote one needs the sidecar's way out
                 .withNetworkMode(localRepo ? "none" : self.self().map(s -> s.getHostConfig().getNetworkMode())
                         .orElse("bridge"));
+        if (volumesFrom != null) {
+            host.withVolumesFrom(volumesFrom);
+        }
         if (localRepo) {
             host.withBinds(self.bindFor(Path.of(repo.uri())));
         }
         String id = docker.createContainerCmd(image)
                 .withName("backrest-sidecar-helper-" + UUID.randomUUID().toString().substring(0, 8))
-                .withLabels(Map.of(LABEL, config.instance(), "backrest-sidecar.target", target.name()))
+                .withLabels(Map.of(LABEL, config.instance(), "backrest-sidecar.target", forTarget))
                 .withEntrypoint("sleep")
                 .withCmd("86400")
                 .withUser("0:0")

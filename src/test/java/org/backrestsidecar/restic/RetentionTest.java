@@ -31,7 +31,8 @@ class RetentionTest {
         RepoConfig repo = new RepoConfig("r", dir.resolve("repo").toString(), key, Map.of());
         SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
                 ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
-                List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())));
+                List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())),
+                org.backrestsidecar.config.DrillConfig.DEFAULT);
         Restic restic = new Restic(config, new ObjectMapper());
         restic.ensureInitialized(repo);
 

@@ -53,6 +53,26 @@ class ManagementScriptTest {
     }
 
     @Test
+    void restoreShowsADryRunAsksAndFollowsTheRestore() throws Exception {
+        assertEquals(0, script(base(), SidecarStack.API_TOKEN, "backup", "critical").exit());
+        Result unasked = script(base(), SidecarStack.API_TOKEN, "restore", "pg-main", "--database", "auth");
+        assertEquals(1, unasked.exit(), unasked.output());
+        assertTrue(unasked.output().contains("database auth replaced") && unasked.output().contains("add --yes"),
+                unasked.output());
+
+        Result copied = script(base(), SidecarStack.API_TOKEN, "restore", "pg-main", "--database", "auth",
+                "--new-database", "auth_from_script", "--yes");
+        assertEquals(0, copied.exit(), copied.output());
+        assertTrue(copied.output().contains("restore of pg-main SUCCEEDED"), copied.output());
+        assertEquals(SidecarStack.main().checksum("auth", "users"), SidecarStack.main().checksum("auth_from_script", "users"));
+        SidecarStack.main().sql("postgres", "DROP DATABASE auth_from_script");
+
+        Result drill = script(base(), SidecarStack.API_TOKEN, "drill", "hourly");
+        assertEquals(0, drill.exit(), drill.output());
+        assertTrue(drill.output().contains("PASSED"), drill.output());
+    }
+
+    @Test
     void errorsSayWhatWentWrong() throws Exception {
         Result unknown = script(base(), SidecarStack.API_TOKEN, "backup", "nope");
         assertEquals(1, unknown.exit());

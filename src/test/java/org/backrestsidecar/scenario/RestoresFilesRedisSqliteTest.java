@@ -34,6 +34,7 @@ class RestoresFilesRedisSqliteTest {
     private static String treeAtBackup;
     private static String digestAtBackup;
     private static String webuiAtBackup;
+    private static boolean backedUp;
 
     private static Map<String, String> labels(String service, String strategy, String... more) {
         var labels = new java.util.HashMap<>(Map.of("backup.enable", "true", "backup.plan", "restoring",
@@ -65,8 +66,16 @@ class RestoresFilesRedisSqliteTest {
         treeAtBackup = TestDocker.exec(volume, "sh", "-c", TREE).out();
         digestAtBackup = TestDocker.exec(redis, "redis-cli", "DEBUG", "DIGEST").out();
         webuiAtBackup = TestDocker.exec(webui, "sh", "-c", WEBUI).out();
+    }
+
+    /** One run backs all three up; RestAssured knows the app's port only once a test runs. */
+    private static synchronized void backUpOnce() {
+        if (backedUp) {
+            return;
+        }
         JsonPath run = SidecarApi.runPlan("restoring");
         assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
+        backedUp = true;
     }
 
     @AfterAll
@@ -78,6 +87,7 @@ class RestoresFilesRedisSqliteTest {
 
     @Test
     void volumeComesBackWholeOrOnePath() {
+        backUpOnce();
         TestDocker.exec(volume, "sh", "-c", "echo changed > /data/a.txt && rm /data/sub/b.bin && echo new > /data/new.txt").out();
         assertNotEquals(treeAtBackup, TestDocker.exec(volume, "sh", "-c", TREE).out());
 
@@ -97,6 +107,7 @@ class RestoresFilesRedisSqliteTest {
 
     @Test
     void redisComesBackWithTheSameDataset() {
+        backUpOnce();
         TestDocker.exec(redis, "sh", "-c", "redis-cli FLUSHALL && redis-cli SET other 1").out();
         assertNotEquals(digestAtBackup, TestDocker.exec(redis, "redis-cli", "DEBUG", "DIGEST").out());
 
@@ -111,6 +122,7 @@ class RestoresFilesRedisSqliteTest {
 
     @Test
     void sqliteAppComesBackWithItsDatabaseAndFiles() {
+        backUpOnce();
         TestDocker.exec(webui, "sh", "-c", "cd " + DATA + " && sqlite3 webui.db \"DELETE FROM chat WHERE id = 1;"
                 + " INSERT INTO chat (body) VALUES ('later');\" && head -c 10 /dev/urandom > uploads/one.bin"
                 + " && echo x > uploads/two.bin").out();

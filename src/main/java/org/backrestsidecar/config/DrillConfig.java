@@ -1,0 +1,31 @@
+package org.backrestsidecar.config;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * When the sidecar proves its backups without being asked: a restore drill per plan, and
+ * {@code restic check} of every repo (structure, and a share of the data read back).
+ *
+ * @param schedule      the drill cron of every plan not named in {@code perPlan}
+ * @param perPlan       a plan's own drill cron, or {@code off}
+ * @param repoCheck     cron of {@code restic check} (structure and index) of every repo
+ * @param repoDataCheck cron of {@code restic check --read-data-subset}
+ * @param dataSubset    how much data the data check and each drill read back, e.g. {@code 10%}
+ */
+public record DrillConfig(String schedule, Map<String, String> perPlan, String repoCheck, String repoDataCheck,
+                          String dataSubset) {
+    public static final String OFF = "off";
+    /** Mondays 05:00, after the weekend's backups; checks Mondays 06:00 and on the 1st at 06:00. */
+    public static final DrillConfig DEFAULT = new DrillConfig("0 5 * * 1", Map.of(), "0 6 * * 1", "0 6 1 * *", "10%");
+
+    public DrillConfig {
+        perPlan = Map.copyOf(perPlan);
+    }
+
+    /** The plan's drill cron, or empty when its drills are off. */
+    public Optional<String> scheduleOf(String plan) {
+        String cron = perPlan.getOrDefault(plan, schedule);
+        return OFF.equals(cron) ? Optional.empty() : Optional.of(cron);
+    }
+}

@@ -1,0 +1,36 @@
+package org.backrestsidecar.drill;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Compares counts restored in a drill with the counts recorded at backup time. */
+final class Counts {
+    private Counts() {
+    }
+
+    /** @throws DrillFailed naming every item whose count differs (at most ten) */
+    static String match(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
+        List<String> differences = new ArrayList<>();
+        TreeSet<String> items = new TreeSet<>(recorded.keySet());
+        items.addAll(restored.keySet());
+        for (String item : items) {
+            Long was = recorded.get(item);
+            Long is = restored.get(item);
+            if (!java.util.Objects.equals(was, is)) {
+                differences.add(item + ": " + (was == null ? "not in the backup" : was) + " at backup, "
+                        + (is == null ? "missing" : is) + " restored");
+            }
+        }
+        if (!differences.isEmpty()) {
+            throw new DrillFailed(scope + " restores with other counts: "
+                    + String.join("; ", differences.subList(0, Math.min(10, differences.size())))
+                    + (differences.size() > 10 ? " (and " + (differences.size() - 10) + " more)" : ""));
+        }
+        String shown = recorded.size() <= 5
+                ? String.join(", ", new TreeSet<>(recorded.keySet()).stream().map(k -> k + "=" + recorded.get(k)).toList())
+                : recorded.values().stream().mapToLong(Long::longValue).sum() + " in all";
+        return scope + ": " + recorded.size() + " counts match (" + shown + ")";
+    }
+}

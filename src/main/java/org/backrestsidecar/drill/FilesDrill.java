@@ -1,0 +1,107 @@
+package org.backrestsidecar.drill;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.strategy.BackupFacts;
+import org.backrestsidecar.strategy.SqliteTableCounts;
+import org.backrestsidecar.volumes.Helper;
+import org.backrestsidecar.volumes.Helpers;
+
+/**
+ * Files (volume, pause, stop, and the SQLite app's data) restored into a scratch folder of a
+ * throwaway helper that has the repo and none of the target's volumes: every snapshot must restore,
+ * hold the files and bytes it held when it was made, each SQLite database must pass
+ * {@code PRAGMA integrity_check} with the table counts of its backup, and
+ * {@code restic check --read-data-subset} must read the repo's data back intact. The helper image
+ * is used, not the app's: the app image need not have restic or sqlite3, and files are checked, not run.
+ */
+@ApplicationScoped
+public class FilesDrill implements TargetDrill {
+    private static final String SCRATCH = "/drill";
+    private final Helpers helpers;
+    private final Restic restic;
+    private final SidecarConfig config;
+
+    public FilesDrill(Helpers helpers, Restic restic, SidecarConfig config) {
+        this.helpers = helpers;
+        this.restic = restic;
+        this.config = config;
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("volume", "pause", "stop", "sqlite");
+    }
+
+    @Override
+    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts)
+            throws Exception {
+        List<Snapshot> sets = backup.fileSets();
+        if (sets.isEmpty()) {
+            throw new DrillFailed("backup " + backup.label() + " holds no files");
+        }
+        List<String> checks = new ArrayList<>();
+        double seconds;
+        try (Helper scratch = helpers.startScratch(repo, target.name())) {
+            Instant restoreStart = Instant.now();
+            for (Snapshot s : sets) {
+                try {
+                    scratch.restore(s.id(), SCRATCH, null, target.timeout());
+                } catch (ResticException e) {
+                    throw new DrillFailed("snapshot " + s.shortId() + " does not restore: " + e.getMessage());
+                }
+            }
+            seconds = Duration.between(restoreStart, Instant.now()).toMillis() / 1000.0;
+            checks.add(sets.size() + " snapshots restored");
+            for (Snapshot s : sets) {
+                Optional<StoredSnapshot> made = facts.flatMap(f -> f.snapshots().stream()
+                        .filter(m -> s.id().startsWith(m.id()) || m.id().startsWith(s.id())).findFirst());
+                if (made.isEmpty()) {
+                    checks.add(String.join(" ", s.paths()) + ": no file count was recorded; restore checked only");
+                    continue;
+                }
+                List<String> command = new ArrayList<>(List.of("sh", "-c",
+                        "find \"$@\" -type f -printf '%s\\n' | awk '{n++; s+=$1} END {print n+0, s+0}'", "count"));
+                s.paths().forEach(p -> command.add(SCRATCH + p));
+                String[] counted = scratch.output(command, target.timeout()).strip().split(" ");
+                checks.add(Counts.match(String.join(" ", s.paths()), Map.of("files", made.get().files(), "bytes",
+                        made.get().bytesProcessed()), Map.of("files", Long.parseLong(counted[0]), "bytes",
+                        Long.parseLong(counted[1]))));
+            }
+            for (Map.Entry<String, Map<String, Long>> db : facts.map(BackupFacts::counts).orElse(Map.of()).entrySet()) {
+                String copy = SCRATCH + db.getKey();
+                String integrity = scratch.output(List.of("sqlite3", "-readonly", copy, "PRAGMA integrity_check;"),
+                        target.timeout()).strip();
+                if (!integrity.equals("ok")) {
+                    throw new DrillFailed(db.getKey() + " fails PRAGMA integrity_check: " + integrity);
+                }
+                checks.add(db.getKey() + ": integrity_check ok");
+                checks.add(Counts.match(db.getKey() + " rows per table", db.getValue(),
+                        SqliteTableCounts.of(c -> scratch.output(c, target.timeout()), copy)));
+            }
+        }
+        try {
+            restic.check(repo, Optional.of(config.drills().dataSubset()));
+            checks.add("restic check --read-data-subset=" + config.drills().dataSubset() + " of repo " + repo.id()
+                    + ": no errors");
+        } catch (ResticException e) {
+            throw new DrillFailed("restic check --read-data-subset=" + config.drills().dataSubset() + " of repo "
+                    + repo.id() + " found errors: " + e.getMessage());
+        }
+        return new Outcome(seconds, checks);
+    }
+}

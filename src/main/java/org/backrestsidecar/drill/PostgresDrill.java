@@ -1,0 +1,129 @@
+package org.backrestsidecar.drill;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.docker.TailBuffer;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.strategy.BackupFacts;
+import org.backrestsidecar.strategy.PostgresRowCounts;
+import org.backrestsidecar.strategy.PostgresStrategy;
+
+/**
+ * A fresh Postgres from the target's image gets the roles and every database of the backup through
+ * pg_restore; every database must restore without an error and every table must have the row count
+ * recorded when it was dumped.
+ */
+@ApplicationScoped
+public class PostgresDrill implements TargetDrill {
+    private static final Duration READY = Duration.ofMinutes(3);
+    private final Throwaways throwaways;
+    private final ContainerFiles files;
+    private final ContainerExec exec;
+    private final Restic restic;
+
+    public PostgresDrill(Throwaways throwaways, ContainerFiles files, ContainerExec exec, Restic restic) {
+        this.throwaways = throwaways;
+        this.files = files;
+        this.exec = exec;
+        this.restic = restic;
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("postgres");
+    }
+
+    @Override
+    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts)
+            throws Exception {
+        String user = PostgresStrategy.user(target);
+        List<String> databases = backup.dumps().stream().filter(p -> p.endsWith(".dump"))
+                .map(p -> p.substring(p.lastIndexOf('/') + 1, p.length() - ".dump".length())).toList();
+        if (databases.isEmpty()) {
+            throw new DrillFailed("backup " + backup.label() + " holds no database dump");
+        }
+        List<String> checks = new ArrayList<>();
+        try (Throwaways.Throwaway pg = throwaways.like(target, null)) {
+            Instant restoreStart = Instant.now();
+            for (String dump : backup.dumps()) {
+                Snapshot s = backup.holding(dump).orElseThrow();
+                String name = dump.substring(dump.lastIndexOf('/') + 1);
+                files.put(pg.id(), "/tmp", name, restic.fileSize(repo, s.id(), dump),
+                        out -> restic.dump(repo, s.id(), dump, out));
+            }
+            pg.start();
+            awaitStable(pg.id(), user);
+            if (backup.dumps().contains("/" + target.name() + "/globals.sql")) {
+                // the roles the dumps name as owners; those the image made already give harmless errors
+                exec.run(pg.id(), List.of("psql", "-X", "-q", "-U", user, "-d", "postgres", "-f", "/tmp/globals.sql"),
+                        target.timeout(), new TailBuffer(4096));
+            }
+            for (String db : databases) {
+                if (!db.equals("postgres")) {
+                    run(pg.id(), target, "creating database " + db, List.of("createdb", "-U", user, db));
+                }
+                run(pg.id(), target, "database " + db + " does not restore",
+                        List.of("pg_restore", "-U", user, "-d", db, "--clean", "--if-exists", "--exit-on-error",
+                                "/tmp/" + db + ".dump"));
+            }
+            double seconds = Duration.between(restoreStart, Instant.now()).toMillis() / 1000.0;
+            checks.add(databases.size() + " databases restored without an error: " + String.join(", ", databases));
+            for (String db : databases) {
+                Optional<Map<String, Long>> recorded = facts.map(f -> f.counts().get(db));
+                if (recorded.isEmpty()) {
+                    checks.add(db + ": no row counts were recorded with this backup; restore checked only");
+                    continue;
+                }
+                String out = exec.output(pg.id(), List.of("psql", "-X", "-At", "-U", user, "-d", db, "-c",
+                        PostgresRowCounts.QUERY), target.timeout());
+                Map<String, Long> restored = PostgresRowCounts.parse(out)
+                        .orElseThrow(() -> new DrillFailed("the row counts of " + db + " could not be read back"));
+                checks.add(Counts.match("database " + db + " rows per table", recorded.get(), restored));
+            }
+            return new Outcome(seconds, checks);
+        }
+    }
+
+    private void run(String container, Target target, String failure, List<String> command)
+            throws IOException, DrillFailed {
+        ExecResult r = exec.run(container, command, target.timeout(), new TailBuffer(8192));
+        if (!r.succeeded()) {
+            throw new DrillFailed(r.failure(failure + ": " + command.get(0)));
+        }
+    }
+
+    /**
+     * Ready twice, three seconds apart, with the same postmaster start: the official image runs a
+     * temporary server while it initialises, which must not be mistaken for the real one.
+     */
+    private void awaitStable(String container, String user) throws IOException, InterruptedException, DrillFailed {
+        Instant giveUp = Instant.now().plus(READY);
+        String last = null;
+        while (Instant.now().isBefore(giveUp)) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ExecResult r = exec.run(container, List.of("psql", "-X", "-At", "-U", user, "-d", "postgres", "-c",
+                    "SELECT pg_postmaster_start_time()"), Duration.ofSeconds(10), out);
+            String started = r.succeeded() ? out.toString(java.nio.charset.StandardCharsets.UTF_8).strip() : null;
+            if (started != null && started.equals(last)) {
+                return;
+            }
+            last = started;
+            Thread.sleep(started == null ? 500 : 3000);
+        }
+        throw new DrillFailed("the throwaway Postgres did not come up within " + READY);
+    }
+}

@@ -1,0 +1,96 @@
+package org.backrestsidecar.drill;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.strategy.BackupFacts;
+import org.backrestsidecar.strategy.RedisStrategy;
+
+/**
+ * A Redis from the target's image started on the backup's RDB (no AOF, no saving, no password):
+ * it must load it, and hold the key count recorded when it was saved.
+ */
+@ApplicationScoped
+public class RedisDrill implements TargetDrill {
+    private static final Duration QUICK = Duration.ofSeconds(10);
+    private final Throwaways throwaways;
+    private final ContainerFiles files;
+    private final ContainerExec exec;
+    private final Restic restic;
+
+    public RedisDrill(Throwaways throwaways, ContainerFiles files, ContainerExec exec, Restic restic) {
+        this.throwaways = throwaways;
+        this.files = files;
+        this.exec = exec;
+        this.restic = restic;
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("redis");
+    }
+
+    @Override
+    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts)
+            throws Exception {
+        String path = "/" + target.name() + "/dump.rdb";
+        Snapshot rdb = backup.holding(path).orElseThrow(() -> new DrillFailed("backup " + backup.label()
+                + " holds no dump.rdb"));
+        List<String> checks = new ArrayList<>();
+        try (Throwaways.Throwaway redis = throwaways.like(target, List.of("redis-server", "--dir", "/tmp",
+                "--dbfilename", "dump.rdb", "--appendonly", "no", "--save", ""))) {
+            Instant restoreStart = Instant.now();
+            files.put(redis.id(), "/tmp", "dump.rdb", restic.fileSize(repo, rdb.id(), path),
+                    out -> restic.dump(repo, rdb.id(), path, out));
+            redis.start();
+            Instant giveUp = Instant.now().plus(target.timeout());
+            String pong = "";
+            while (!pong.equals("PONG")) {
+                if (Instant.now().isAfter(giveUp)) {
+                    throw new DrillFailed("Redis did not load the RDB within " + target.timeout() + " (last answer: "
+                            + pong + ")");
+                }
+                Thread.sleep(200);
+                try {
+                    pong = exec.output(redis.id(), List.of("redis-cli", "PING"), QUICK).strip();
+                } catch (java.io.IOException e) {
+                    pong = e.getMessage();
+                }
+            }
+            double seconds = Duration.between(restoreStart, Instant.now()).toMillis() / 1000.0;
+            checks.add("the RDB loads");
+            Map<String, Long> restored = new LinkedHashMap<>();
+            for (String line : exec.output(redis.id(), List.of("redis-cli", "INFO", "keyspace"), QUICK).split("\n")) {
+                // db0:keys=500,expires=0,avg_ttl=0
+                if (line.startsWith("db") && line.contains(":keys=")) {
+                    String db = line.substring(0, line.indexOf(':'));
+                    String keys = line.substring(line.indexOf("keys=") + 5).split(",")[0].strip();
+                    restored.put(db, Long.parseLong(keys));
+                }
+            }
+            Optional<Map<String, Long>> recorded = facts.map(f -> f.counts().get(RedisStrategy.FACTS));
+            if (recorded.isEmpty()) {
+                checks.add("no key count was recorded with this backup; load checked only");
+            } else {
+                // the RDB's head gives the first database's count; only that one was recorded
+                Map<String, Long> compared = new LinkedHashMap<>();
+                recorded.get().keySet().forEach(db -> compared.put(db, restored.getOrDefault(db, 0L)));
+                checks.add(Counts.match("keys (DBSIZE)", recorded.get(), compared));
+            }
+            return new Outcome(seconds, checks);
+        }
+    }
+}

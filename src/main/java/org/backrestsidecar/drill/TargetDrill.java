@@ -1,0 +1,29 @@
+package org.backrestsidecar.drill;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.strategy.BackupFacts;
+
+/**
+ * How to prove one kind of container's backup restores: restore it into a throwaway container that
+ * shares nothing with the live one, check it against the facts recorded at backup time, remove the
+ * throwaway on every path.
+ */
+public interface TargetDrill {
+
+    /** What one drill of one target showed. */
+    record Outcome(double restoreSeconds, List<String> checks) {
+    }
+
+    Set<String> strategies();
+
+    /**
+     * @param facts empty for a backup made before facts were recorded: the restore is still checked
+     * @throws DrillFailed when the backup does not restore or differs from its facts
+     */
+    Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts) throws Exception;
+}

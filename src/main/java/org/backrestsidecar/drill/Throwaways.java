@@ -1,0 +1,87 @@
+package org.backrestsidecar.drill;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.HostConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.volumes.Helpers;
+
+/**
+ * Throwaway containers for drills, from the very image the target runs (its image id, so a moved
+ * tag cannot swap it), with its environment and command but none of its volumes, no published
+ * ports and no network. They carry the helper label, so one a crash left is removed at start-up.
+ */
+@ApplicationScoped
+public class Throwaways {
+    private final DockerClient docker;
+    private final SidecarConfig config;
+
+    /** One throwaway container; closing removes it and its anonymous volumes. */
+    public final class Throwaway implements AutoCloseable {
+        private final String id;
+
+        private Throwaway(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public void start() {
+            docker.startContainerCmd(id).exec();
+        }
+
+        @Override
+        public void close() {
+            try {
+                docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+            } catch (RuntimeException e) {
+                // already gone; a leftover is removed at the next start
+            }
+        }
+    }
+
+    public Throwaways(DockerClient docker, SidecarConfig config) {
+        this.docker = docker;
+        this.config = config;
+    }
+
+    /**
+     * Creates (does not start) a container like the target's.
+     *
+     * @param command the command instead of the target's, or null for the target's own
+     */
+    public Throwaway like(Target target, List<String> command) {
+        InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
+        var c = live.getConfig();
+        CreateContainerCmd create = docker.createContainerCmd(live.getImageId())
+                .withName("backrest-sidecar-drill-" + UUID.randomUUID().toString().substring(0, 8))
+                .withLabels(Map.of(Helpers.LABEL, config.instance(), "backrest-sidecar.drill", target.name()))
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none"));
+        if (c.getEnv() != null) {
+            create.withEnv(c.getEnv());
+        }
+        if (c.getEntrypoint() != null) {
+            create.withEntrypoint(c.getEntrypoint());
+        }
+        if (command != null) {
+            create.withCmd(command);
+        } else if (c.getCmd() != null) {
+            create.withCmd(c.getCmd());
+        }
+        if (c.getUser() != null && !c.getUser().isEmpty()) {
+            create.withUser(c.getUser());
+        }
+        if (c.getWorkingDir() != null && !c.getWorkingDir().isEmpty()) {
+            create.withWorkingDir(c.getWorkingDir());
+        }
+        return new Throwaway(create.exec().getId());
+    }
+}

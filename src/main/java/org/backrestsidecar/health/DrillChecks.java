@@ -1,0 +1,94 @@
+package org.backrestsidecar.health;
+
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.health.api.HealthRegistry;
+import io.smallrye.health.api.Wellness;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Discovery;
+import org.backrestsidecar.drill.DrillJournal;
+import org.backrestsidecar.drill.DrillResult;
+import org.backrestsidecar.drill.RepoChecks;
+import org.backrestsidecar.schedule.PlanScheduler;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+
+/**
+ * Wellness checks that the backups are proven: one per plan with drills (DOWN when a target's last
+ * drill failed, or is older than twice the drill interval, or none ran in that time since start-up)
+ * and one per repo (DOWN when its last {@code restic check} failed).
+ */
+@ApplicationScoped
+public class DrillChecks {
+    private final SidecarConfig config;
+    private final DrillJournal journal;
+    private final RepoChecks checks;
+    private final PlanScheduler scheduler;
+    private final Discovery discovery;
+    private final HealthRegistry registry;
+    private final Instant started = Instant.now();
+
+    public DrillChecks(SidecarConfig config, DrillJournal journal, RepoChecks checks, PlanScheduler scheduler,
+                       Discovery discovery, @Wellness HealthRegistry registry) {
+        this.config = config;
+        this.journal = journal;
+        this.checks = checks;
+        this.scheduler = scheduler;
+        this.discovery = discovery;
+        this.registry = registry;
+    }
+
+    void register(@Observes StartupEvent ignored) {
+        for (PlanConfig plan : config.plans()) {
+            if (config.drills().scheduleOf(plan.id()).isPresent()) {
+                registry.register("drill-" + plan.id(), () -> drill(plan));
+            }
+        }
+        for (RepoConfig repo : config.repos()) {
+            registry.register("repo-check-" + repo.id(), () -> repoCheck(repo));
+        }
+    }
+
+    private HealthCheckResponse drill(PlanConfig plan) {
+        Instant now = Instant.now();
+        Duration limit = scheduler.drillSchedule(plan.id()).orElseThrow().longestInterval(now).multipliedBy(2);
+        List<DrillResult> results = journal.latestOf(plan.id());
+        List<String> problems = new ArrayList<>();
+        for (DrillResult r : results) {
+            if (!r.passed()) {
+                problems.add(r.target() + ": last drill failed: " + r.failure());
+            } else if (r.at().plus(limit).isBefore(now)) {
+                problems.add(r.target() + ": last drill " + r.at() + " is older than " + limit);
+            }
+        }
+        boolean hasTargets = !discovery.targetsOf(plan.id()).isEmpty();
+        if (results.isEmpty() && hasTargets && started.plus(limit).isBefore(now)) {
+            problems.add("no drill in " + limit);
+        }
+        var builder = HealthCheckResponse.named("restore drill of plan " + plan.id()).status(problems.isEmpty())
+                .withData("drilledTargets", results.size())
+                .withData("lastDrill", results.stream().map(DrillResult::at).max(Instant::compareTo)
+                        .map(Instant::toString).orElse("never"));
+        if (!problems.isEmpty()) {
+            builder.withData("reason", String.join("; ", problems));
+        }
+        return builder.build();
+    }
+
+    private HealthCheckResponse repoCheck(RepoConfig repo) {
+        List<RepoChecks.Result> results = checks.latestOf(repo.id());
+        var builder = HealthCheckResponse.named("restic check of repo " + repo.id())
+                .status(results.stream().allMatch(RepoChecks.Result::passed));
+        for (RepoChecks.Result r : results) {
+            builder.withData(r.kind(), (r.passed() ? "passed " : "FAILED ") + r.at());
+        }
+        results.stream().filter(r -> !r.passed()).findFirst().ifPresent(r -> builder.withData("reason", r.output()));
+        return builder.build();
+    }
+}

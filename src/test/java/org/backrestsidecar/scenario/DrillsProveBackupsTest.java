@@ -1,0 +1,176 @@
+package org.backrestsidecar.scenario;
+
+import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.when;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.backrestsidecar.testing.PostgresContainer;
+import org.backrestsidecar.testing.SidecarApi;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Restore drills of a Postgres, a Redis, an SQLite app (stand-in with Open WebUI's layout) and a
+ * volume: they pass on good backups, each measuring its restore; with the repo's data damaged they
+ * fail and turn health DOWN, and after the damage is undone they pass again. No throwaway container
+ * is ever left behind.
+ */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DrillsProveBackupsTest {
+    private static final String DATA = "/app/backend/data";
+    private static final String DRILL_HEALTH = "checks.find { it.name == 'restore drill of plan drilling' }";
+    private static final String CHECK_HEALTH = "checks.find { it.name == 'restic check of repo drills' }";
+    private static PostgresContainer pg;
+
+    private static Map<String, String> labels(String service, String strategy, String... more) {
+        var labels = new java.util.HashMap<>(Map.of("backup.enable", "true", "backup.plan", "drilling",
+                "backup.strategy", strategy, "com.docker.compose.service", service));
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            labels.put(more[i], more[i + 1]);
+        }
+        return labels;
+    }
+
+    private static void startTargets() {
+        pg = PostgresContainer.start("pg-drill", SidecarStack.labels("pg-drill", "drilling"));
+        pg.sql("postgres", "CREATE DATABASE inventory");
+        pg.sql("postgres", "CREATE ROLE keeper LOGIN");
+        pg.sql("inventory", "CREATE TABLE items (id int PRIMARY KEY, name text); ALTER TABLE items OWNER TO keeper;"
+                + "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 3000) g;"
+                + "CREATE SCHEMA shop; CREATE TABLE shop.\"Orders\" (id int); INSERT INTO shop.\"Orders\" VALUES (1), (2)");
+        String redis = TestDocker.container("redis-drill").labels(labels("redis-drill", "redis"))
+                .start("mkdir -p /data && exec redis-server --dir /data --save '' --appendonly no");
+        TestDocker.await("redis to answer", Duration.ofSeconds(30),
+                () -> TestDocker.exec(redis, "redis-cli", "PING").out().equals("PONG"));
+        TestDocker.exec(redis, "sh", "-c", "for i in $(seq 1 700); do echo \"SET k:$i $i\"; done | redis-cli --pipe").out();
+        String webui = TestDocker.container("webui-drill").volume(DATA)
+                .labels(labels("webui-drill", "sqlite", "backup.sqlite.paths", DATA + "/webui.db")).start(TestDocker.IDLE);
+        TestDocker.exec(webui, "sh", "-c", "cd " + DATA + " && mkdir -p uploads && head -c 50000 /dev/urandom > uploads/a.bin"
+                + " && sqlite3 webui.db 'PRAGMA journal_mode=WAL; CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT);"
+                + " CREATE TABLE \"user\" (id INTEGER PRIMARY KEY); INSERT INTO \"user\" VALUES (1), (2), (3);'"
+                + " && sqlite3 webui.db \"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 400)"
+                + " INSERT INTO chat (body) SELECT hex(randomblob(50)) FROM n;\"").out();
+        String volume = TestDocker.container("vol-drill").volume("/models").labels(labels("vol-drill", "volume"))
+                .start(TestDocker.IDLE);
+        TestDocker.exec(volume, "sh", "-c", "mkdir -p /models/blobs && for i in 1 2 3; do head -c 300000 /dev/urandom"
+                + " > /models/blobs/sha256-$i; done && ln -s blobs/sha256-1 /models/latest && echo '{}' > /models/manifest")
+                .out();
+    }
+
+    @AfterAll
+    static void removed() {
+        if (pg != null) {
+            pg.remove();
+        }
+        List.of("redis-drill", "webui-drill", "vol-drill").forEach(TestDocker::remove);
+    }
+
+    private static JsonPath drill() {
+        String id = given().post("/api/plans/drilling/drills").then().statusCode(202).extract().path("id");
+        JsonPath[] last = new JsonPath[1];
+        TestDocker.await("drill " + id + " to end", Duration.ofMinutes(5), () -> {
+            last[0] = when().get("/api/drills/runs/" + id).then().statusCode(200).extract().jsonPath();
+            return last[0].getString("endedAt") != null;
+        });
+        assertEquals(0, TestDocker.client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().size(),
+                "no throwaway or helper container is left");
+        return last[0];
+    }
+
+    @Test
+    @Order(1)
+    void drillsPassOnGoodBackupsAndMeasureTheRestore() {
+        startTargets();
+        JsonPath run = SidecarApi.runPlan("drilling");
+        assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
+
+        JsonPath drill = drill();
+        assertEquals(Boolean.TRUE, drill.getBoolean("passed"), drill.prettify());
+        assertEquals(4, drill.getList("results").size(), drill.prettify());
+        for (Map<String, Object> r : drill.<Map<String, Object>>getList("results")) {
+            System.out.printf("drill of %s (%s): restored in %s s; %s%n", r.get("target"), r.get("strategy"),
+                    r.get("restoreSeconds"), r.get("checks"));
+            assertTrue(((Number) r.get("restoreSeconds")).doubleValue() > 0, r.toString());
+        }
+        String checks = drill.getString("results.checks");
+        assertTrue(checks.contains("database inventory rows per table: 2 counts match (public.items=3000, shop.\"Orders\"=2)"), checks);
+        assertTrue(checks.contains("keys (DBSIZE): 1 counts match (db0=700)"), checks);
+        assertTrue(checks.contains(DATA + "/webui.db: integrity_check ok"), checks);
+        assertTrue(checks.contains(DATA + "/webui.db rows per table: 2 counts match (chat=400, user=3)"), checks);
+        assertTrue(checks.contains("/models: 2 counts match (bytes=900003, files=4)"), checks);
+        assertTrue(checks.contains("restic check --read-data-subset"), checks);
+
+        when().get("/api/drills").then().statusCode(200);
+        assertTrue(when().get("/api/drills").jsonPath().getList("findAll { it.plan == 'drilling' && it.passed }")
+                .size() == 4);
+        when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
+        String metrics = given().header("Authorization", "").get("/q/metrics").asString();
+        assertTrue(metrics.contains("sidecar_drill_last_passed{plan=\"drilling\",target=\"pg-drill\"} 1.0"), metrics);
+        assertTrue(metrics.contains("sidecar_drill_last_restore_seconds{plan=\"drilling\",target=\"vol-drill\"}"));
+    }
+
+    @Test
+    @Order(2)
+    void aDamagedRepoFailsTheDrillAndTurnsHealthDown() throws Exception {
+        Path data = SidecarStack.repo("drills").resolve("data");
+        List<Path> packs;
+        try (Stream<Path> files = Files.walk(data)) {
+            packs = files.filter(Files::isRegularFile).toList();
+        }
+        List<byte[]> originals = new ArrayList<>();
+        for (Path pack : packs) {
+            originals.add(Files.readAllBytes(pack));
+            pack.toFile().setWritable(true);
+            try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+                // flip bytes in the middle: the pack's name no longer matches its content
+                f.seek(f.length() / 2);
+                f.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+            }
+        }
+        try {
+            JsonPath drill = drill();
+            assertEquals(Boolean.FALSE, drill.getBoolean("passed"), drill.prettify());
+            List<Map<String, Object>> failed = drill.getList("results.findAll { !it.passed }");
+            assertFalse(failed.isEmpty());
+            failed.forEach(r -> assertTrue(r.get("failure") != null, r.toString()));
+            when().get("/q/health/well").then().statusCode(503)
+                    .body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("DOWN"))
+                    .body(DRILL_HEALTH + ".data.reason", org.hamcrest.Matchers.containsString("last drill failed"));
+
+            JsonPath check = given().post("/api/repos/drills/checks?data=true").then().statusCode(200)
+                    .extract().jsonPath();
+            assertEquals(Boolean.FALSE, check.getBoolean("passed"), check.prettify());
+            when().get("/q/health/well").then().body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("DOWN"));
+        } finally {
+            for (int i = 0; i < packs.size(); i++) {
+                Files.write(packs.get(i), originals.get(i));
+            }
+        }
+        // the damage undone, the next drill and check pass and health is UP again
+        assertEquals(Boolean.TRUE, drill().getBoolean("passed"));
+        assertEquals(Boolean.TRUE, given().post("/api/repos/drills/checks?data=true").jsonPath().getBoolean("passed"));
+        when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"))
+                .body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
+    }
+}
