@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.List;
 import org.backrestsidecar.backrest.BackrestSync;
 import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.drill.DrillRun;
+import org.backrestsidecar.drill.DrillRunner;
+import org.backrestsidecar.restore.TargetBusy;
 import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.health.Freshness;
@@ -43,9 +46,11 @@ public class PlansResource {
     private final RunRegistry runs;
     private final Freshness freshness;
     private final BackrestSync backrestSync;
+    private final DrillRunner drills;
 
     public PlansResource(SidecarConfig config, PlanScheduler scheduler, PlanRunner runner, RunRegistry runs,
-                         Freshness freshness, BackrestSync backrestSync) {
+                         Freshness freshness, BackrestSync backrestSync, DrillRunner drills) {
+        this.drills = drills;
         this.backrestSync = backrestSync;
         this.config = config;
         this.scheduler = scheduler;
@@ -72,6 +77,16 @@ public class PlansResource {
         PlanRun run = runner.start(id, PlanRun.Trigger.MANUAL);
         var location = uri.getBaseUriBuilder().path("api/runs").path(run.id()).build();
         return Response.accepted(new RunStarted(run.id(), id, location.getPath())).location(location).build();
+    }
+
+    /** Starts the plan's restore drill now: 202 with the drill run; 409 while one runs. */
+    @POST
+    @Path("{id}/drills")
+    public Response drill(@PathParam("id") String id, @Context UriInfo uri) {
+        DrillRun run = drills.start(id, "MANUAL")
+                .orElseThrow(() -> new TargetBusy("a drill of plan " + id + " is running already"));
+        var location = uri.getBaseUriBuilder().path("api/drills/runs").path(run.id()).build();
+        return Response.accepted(run.report()).location(location).build();
     }
 
     private PlanView view(PlanConfig p) {

@@ -28,6 +28,9 @@ final class Counts {
                     + String.join("; ", differences.subList(0, Math.min(10, differences.size())))
                     + (differences.size() > 10 ? " (and " + (differences.size() - 10) + " more)" : ""));
         }
+        if (recorded.isEmpty()) {
+            return scope + ": empty at backup and after the restore";
+        }
         String shown = recorded.size() <= 5
                 ? String.join(", ", new TreeSet<>(recorded.keySet()).stream().map(k -> k + "=" + recorded.get(k)).toList())
                 : recorded.values().stream().mapToLong(Long::longValue).sum() + " in all";

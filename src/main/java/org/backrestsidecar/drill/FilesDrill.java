@@ -60,7 +60,7 @@ public class FilesDrill implements TargetDrill {
             Instant restoreStart = Instant.now();
             for (Snapshot s : sets) {
                 try {
-                    scratch.restore(s.id(), SCRATCH, null, target.timeout());
+                    scratch.restore(s.id(), scratchOf(s), null, target.timeout());
                 } catch (ResticException e) {
                     throw new DrillFailed("snapshot " + s.shortId() + " does not restore: " + e.getMessage());
                 }
@@ -76,14 +76,16 @@ public class FilesDrill implements TargetDrill {
                 }
                 List<String> command = new ArrayList<>(List.of("sh", "-c",
                         "find \"$@\" -type f -printf '%s\\n' | awk '{n++; s+=$1} END {print n+0, s+0}'", "count"));
-                s.paths().forEach(p -> command.add(SCRATCH + p));
+                s.paths().forEach(p -> command.add(scratchOf(s) + p));
                 String[] counted = scratch.output(command, target.timeout()).strip().split(" ");
                 checks.add(Counts.match(String.join(" ", s.paths()), Map.of("files", made.get().files(), "bytes",
                         made.get().bytesProcessed()), Map.of("files", Long.parseLong(counted[0]), "bytes",
                         Long.parseLong(counted[1]))));
             }
             for (Map.Entry<String, Map<String, Long>> db : facts.map(BackupFacts::counts).orElse(Map.of()).entrySet()) {
-                String copy = SCRATCH + db.getKey();
+                Snapshot holder = backup.holding(db.getKey()).orElseThrow(() -> new DrillFailed(
+                        "backup " + backup.label() + " holds no copy of " + db.getKey()));
+                String copy = scratchOf(holder) + db.getKey();
                 String integrity = scratch.output(List.of("sqlite3", "-readonly", copy, "PRAGMA integrity_check;"),
                         target.timeout()).strip();
                 if (!integrity.equals("ok")) {
@@ -103,5 +105,10 @@ public class FilesDrill implements TargetDrill {
                     + repo.id() + " found errors: " + e.getMessage());
         }
         return new Outcome(seconds, checks);
+    }
+
+    /** Each snapshot in a folder of its own, so that one's files are not counted as another's. */
+    private static String scratchOf(Snapshot s) {
+        return SCRATCH + "/" + s.shortId();
     }
 }
