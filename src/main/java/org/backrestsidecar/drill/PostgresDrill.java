@@ -12,12 +12,11 @@ import java.util.Set;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
-import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
-import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.restore.SnapshotFiles;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.PostgresRowCounts;
 import org.backrestsidecar.strategy.PostgresStrategy;
@@ -31,15 +30,13 @@ import org.backrestsidecar.strategy.PostgresStrategy;
 public class PostgresDrill implements TargetDrill {
     private static final Duration READY = Duration.ofMinutes(3);
     private final Throwaways throwaways;
-    private final ContainerFiles files;
+    private final SnapshotFiles snapshotFiles;
     private final ContainerExec exec;
-    private final Restic restic;
 
-    public PostgresDrill(Throwaways throwaways, ContainerFiles files, ContainerExec exec, Restic restic) {
+    public PostgresDrill(Throwaways throwaways, SnapshotFiles snapshotFiles, ContainerExec exec) {
         this.throwaways = throwaways;
-        this.files = files;
+        this.snapshotFiles = snapshotFiles;
         this.exec = exec;
-        this.restic = restic;
     }
 
     @Override
@@ -62,8 +59,7 @@ public class PostgresDrill implements TargetDrill {
             for (String dump : backup.dumps()) {
                 Snapshot s = backup.holding(dump).orElseThrow();
                 String name = dump.substring(dump.lastIndexOf('/') + 1);
-                files.put(pg.id(), "/tmp", name, restic.fileSize(repo, s.id(), dump),
-                        out -> restic.dump(repo, s.id(), dump, out));
+                snapshotFiles.copy(repo, s.id(), dump, pg.id(), "/tmp", name);
             }
             pg.start();
             awaitStable(pg.id(), user);

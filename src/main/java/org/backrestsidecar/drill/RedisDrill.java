@@ -12,10 +12,9 @@ import java.util.Set;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
-import org.backrestsidecar.docker.ContainerFiles;
-import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.restore.SnapshotFiles;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.RedisStrategy;
 
@@ -27,15 +26,13 @@ import org.backrestsidecar.strategy.RedisStrategy;
 public class RedisDrill implements TargetDrill {
     private static final Duration QUICK = Duration.ofSeconds(10);
     private final Throwaways throwaways;
-    private final ContainerFiles files;
+    private final SnapshotFiles snapshotFiles;
     private final ContainerExec exec;
-    private final Restic restic;
 
-    public RedisDrill(Throwaways throwaways, ContainerFiles files, ContainerExec exec, Restic restic) {
+    public RedisDrill(Throwaways throwaways, SnapshotFiles snapshotFiles, ContainerExec exec) {
         this.throwaways = throwaways;
-        this.files = files;
+        this.snapshotFiles = snapshotFiles;
         this.exec = exec;
-        this.restic = restic;
     }
 
     @Override
@@ -53,8 +50,7 @@ public class RedisDrill implements TargetDrill {
         try (Throwaways.Throwaway redis = throwaways.like(target, List.of("redis-server", "--dir", "/tmp",
                 "--dbfilename", "dump.rdb", "--appendonly", "no", "--save", ""))) {
             Instant restoreStart = Instant.now();
-            files.put(redis.id(), "/tmp", "dump.rdb", restic.fileSize(repo, rdb.id(), path),
-                    out -> restic.dump(repo, rdb.id(), path, out));
+            snapshotFiles.copy(repo, rdb.id(), path, redis.id(), "/tmp", "dump.rdb");
             redis.start();
             Instant giveUp = Instant.now().plus(target.timeout());
             String pong = "";

@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
-import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
 import org.backrestsidecar.restic.Restic;
@@ -33,13 +32,13 @@ public class PostgresRestore implements TargetRestore {
     private final PostgresStrategy postgres;
     private final Restic restic;
     private final ContainerExec exec;
-    private final ContainerFiles files;
+    private final SnapshotFiles snapshotFiles;
 
-    public PostgresRestore(PostgresStrategy postgres, Restic restic, ContainerExec exec, ContainerFiles files) {
+    public PostgresRestore(PostgresStrategy postgres, Restic restic, ContainerExec exec, SnapshotFiles snapshotFiles) {
         this.postgres = postgres;
         this.restic = restic;
         this.exec = exec;
-        this.files = files;
+        this.snapshotFiles = snapshotFiles;
     }
 
     @Override
@@ -160,8 +159,7 @@ public class PostgresRestore implements TargetRestore {
     private String copyIn(Target target, RepoConfig repo, Snapshot snapshot, String file) throws Exception {
         String path = "/" + target.name() + "/" + file;
         String name = "backrest-sidecar-restore-" + UUID.randomUUID().toString().substring(0, 8) + "-" + file;
-        long size = restic.fileSize(repo, snapshot.id(), path);
-        files.put(target.containerId(), "/tmp", name, size, out -> restic.dump(repo, snapshot.id(), path, out));
+        snapshotFiles.copy(repo, snapshot.id(), path, target.containerId(), "/tmp", name);
         return "/tmp/" + name;
     }
 

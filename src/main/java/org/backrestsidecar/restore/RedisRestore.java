@@ -7,7 +7,6 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
-import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
 import org.backrestsidecar.restic.Restic;
@@ -25,13 +24,13 @@ import org.backrestsidecar.strategy.TargetBackup;
 public class RedisRestore implements TargetRestore {
     private final RedisStrategy redis;
     private final Restic restic;
-    private final ContainerFiles files;
+    private final SnapshotFiles snapshotFiles;
     private final Quiescer quiescer;
 
-    public RedisRestore(RedisStrategy redis, Restic restic, ContainerFiles files, Quiescer quiescer) {
+    public RedisRestore(RedisStrategy redis, Restic restic, SnapshotFiles snapshotFiles, Quiescer quiescer) {
         this.redis = redis;
         this.restic = restic;
-        this.files = files;
+        this.snapshotFiles = snapshotFiles;
         this.quiescer = quiescer;
     }
 
@@ -94,13 +93,10 @@ public class RedisRestore implements TargetRestore {
         try (stopped) {
             job.phase("writing " + rdb);
             try {
-                String id = rdbOf(target, backup).id();
-                files.put(target.containerId(), dir, file, restic.fileSize(repo, id, path),
-                        out -> restic.dump(repo, id, path, out));
+                snapshotFiles.copy(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file);
             } catch (IOException | RuntimeException e) {
                 String safetyId = saved.get(0).id();
-                files.put(target.containerId(), dir, file, restic.fileSize(repo, safetyId, path),
-                        out -> restic.dump(repo, safetyId, path, out));
+                snapshotFiles.copy(repo, safetyId, path, target.containerId(), dir, file);
                 job.rolledBack();
                 throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
                         + safetyId + " was written back instead", e);

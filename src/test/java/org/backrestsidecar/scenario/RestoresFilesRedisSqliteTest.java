@@ -37,12 +37,7 @@ class RestoresFilesRedisSqliteTest {
     private static boolean backedUp;
 
     private static Map<String, String> labels(String service, String strategy, String... more) {
-        var labels = new java.util.HashMap<>(Map.of("backup.enable", "true", "backup.plan", "restoring",
-                "backup.strategy", strategy, "com.docker.compose.service", service));
-        for (int i = 0; i + 1 < more.length; i += 2) {
-            labels.put(more[i], more[i + 1]);
-        }
-        return labels;
+        return SidecarStack.serviceLabels(service, "restoring", strategy, more);
     }
 
     @BeforeAll

@@ -61,8 +61,13 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     /** The labels Compose and the operator would put on a Postgres service. */
     public static Map<String, String> labels(String service, String plan, String... more) {
+        return serviceLabels(service, plan, "postgres", more);
+    }
+
+    /** The labels of a service of any strategy; {@code more} are extra key, value pairs. */
+    public static Map<String, String> serviceLabels(String service, String plan, String strategy, String... more) {
         var labels = new java.util.HashMap<>(Map.of("backup.enable", "true", "backup.plan", plan,
-                "backup.strategy", "postgres", "com.docker.compose.service", service));
+                "backup.strategy", strategy, "com.docker.compose.service", service));
         for (int i = 0; i + 1 < more.length; i += 2) {
             labels.put(more[i], more[i + 1]);
         }
