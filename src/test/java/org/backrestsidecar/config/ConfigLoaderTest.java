@@ -105,6 +105,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void drillsDefaultToWeeklyAndTakeAPlanOffOrItsOwnCron() throws IOException {
+        SidecarConfig c = ConfigLoader.load(yaml("""
+                %s
+                plans:
+                  - id: critical
+                    schedule: "0 2 * * *"
+                  - id: models
+                    schedule: "0 3 * * 0"
+                drills:
+                  plans: {models: "off", critical: "30 4 * * *"}
+                  dataSubset: 5%%
+                """.formatted(validRepos())));
+        assertEquals(java.util.Optional.of("30 4 * * *"), c.drills().scheduleOf("critical"));
+        assertEquals(java.util.Optional.empty(), c.drills().scheduleOf("models"));
+        assertEquals("5%", c.drills().dataSubset());
+        assertEquals(DrillConfig.DEFAULT.repoCheck(), c.drills().repoCheck());
+        assertEquals(java.util.Optional.of("0 5 * * 1"), DrillConfig.DEFAULT.scheduleOf("critical"));
+    }
+
+    @Test
+    void badDrillSettingsAreNamed() throws IOException {
+        List<String> p = problems("""
+                %s
+                plans:
+                  - id: critical
+                    schedule: "0 2 * * *"
+                drills:
+                  schedule: "0 5 * *"
+                  plans: {nightly: "0 4 * * *"}
+                  dataSubset: lots
+                """.formatted(validRepos()));
+        assertEquals(3, p.size(), p.toString());
+        assertTrue(p.get(0).contains("drills.schedule: '0 5 * *' is not a 5-field cron"), p.toString());
+        assertTrue(p.get(1).contains("drills.plans: names plan 'nightly' that is not in plans (known: critical)"), p.toString());
+        assertTrue(p.get(2).contains("drills.dataSubset: 'lots' must be a share like 10%"), p.toString());
+    }
+
+    @Test
     void anUnquotedCronIsAYamlErrorWithItsLineAndAHint() throws IOException {
         List<String> p = problems("""
                 plans:
