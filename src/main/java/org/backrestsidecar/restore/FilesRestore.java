@@ -21,9 +21,10 @@ import org.backrestsidecar.volumes.VolumeCopy;
 /**
  * Files back into a container's volumes (volume, pause, stop and sqlite targets), whole or one path.
  * The container (and what depends on it) is stopped for the whole restore; inside that window a
- * safety snapshot is taken, each path is emptied and written from the backup, and if anything
- * fails the paths are emptied and written from the safety snapshot instead. An SQLite database is
- * written with its -wal/-shm removed, so no stale journal is replayed over it.
+ * safety snapshot is taken and each path is replaced by the backup's (restored beside it first, then
+ * swapped in, so a restic that fails leaves the path as it was); if a swap fails, the paths are
+ * written back from the safety snapshot. An SQLite database is written with its -wal/-shm removed,
+ * so no stale journal is replayed over it.
  */
 @ApplicationScoped
 public class FilesRestore implements TargetRestore {
@@ -38,7 +39,7 @@ public class FilesRestore implements TargetRestore {
     }
 
     /** One snapshot to write back, and where. */
-    private record Write(Snapshot snapshot, String clear, String include) {
+    private record Write(Snapshot snapshot, String path, String include) {
     }
 
     @Override
@@ -65,7 +66,7 @@ public class FilesRestore implements TargetRestore {
     @Override
     public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
         return writes(target, backup, request.path()).stream()
-                .map(w -> w.clear() + " emptied and written from snapshot " + w.snapshot().shortId() + " of "
+                .map(w -> w.path() + " replaced by its copy in snapshot " + w.snapshot().shortId() + " of "
                         + backup.time())
                 .toList();
     }
@@ -112,16 +113,23 @@ public class FilesRestore implements TargetRestore {
                 job.safetySnapshot(safety.id());
                 try {
                     for (Write w : writes) {
-                        job.phase("writing " + w.clear());
-                        write(helper, target, w.snapshot().id(), w.clear(), w.include(), databases);
-                        job.wrote(w.clear() + " from snapshot " + w.snapshot().shortId());
+                        job.phase("writing " + w.path());
+                        helper.restoreInPlace(w.snapshot().id(), w.path(), w.include(), databases.contains(w.path()),
+                                target.timeout());
+                        job.wrote(w.path() + " from snapshot " + w.snapshot().shortId());
                     }
                 } catch (Exception e) {
                     job.phase("writing the safety snapshot back");
-                    for (String p : live) {
-                        helper.clear(p, target.timeout());
+                    try {
+                        for (String p : live) {
+                            helper.restoreInPlace(safety.id(), p, null, databases.contains(p), target.timeout());
+                        }
+                    } catch (Exception again) {
+                        throw new ResticException("the restore failed (" + e.getMessage() + ") and writing safety "
+                                + "snapshot " + safety.id() + " back failed too (" + again.getMessage() + "); a path "
+                                + "is only ever replaced once its copy was restored whole, so none is half-written",
+                                e);
                     }
-                    helper.restore(safety.id(), "/", null, target.timeout());
                     job.rolledBack();
                     throw new ResticException("the restore failed (" + e.getMessage() + "); " + String.join(" ", live)
                             + " were written back from safety snapshot " + safety.id(), e);
@@ -131,16 +139,5 @@ public class FilesRestore implements TargetRestore {
                 stopped.failures().forEach(f -> job.note("starting again: " + f));
             }
         }
-    }
-
-    private static void write(Helper helper, Target target, String snapshotId, String clear, String include,
-                              List<String> databases) throws Exception {
-        helper.clear(clear, target.timeout());
-        if (databases.contains(clear)) {
-            for (String journal : List.of("-wal", "-shm", "-journal")) {
-                helper.clear(clear + journal, target.timeout());
-            }
-        }
-        helper.restore(snapshotId, "/", include, target.timeout());
     }
 }

@@ -109,16 +109,50 @@ public final class Helper implements AutoCloseable {
     }
 
     /**
-     * Empties a folder (the folder itself may be a mount point and stays) or removes a file, so that
-     * a restore leaves nothing behind that the backup did not have.
+     * Puts {@code path} back from a snapshot without ever leaving it half-written: the snapshot (or
+     * its {@code include} part) is restored into a staging folder on the same file system first, and
+     * only when that succeeded are the current contents moved aside and the restored ones moved in
+     * (renames), then the old ones deleted. A failed restic leaves {@code path} untouched. Files
+     * created after the backup go with the old contents.
+     *
+     * @param journals also remove {@code path}-wal/-shm/-journal (an SQLite database)
      */
-    public void clear(String path, Duration timeout) throws IOException {
-        ExecResult result = exec.run(id, List.of("sh", "-c", "if [ -d \"$1\" ]; then find \"$1\" -mindepth 1 -delete; "
-                + "else rm -f -- \"$1\"; fi", "clear", path), timeout, new TailBuffer(4096));
-        if (!result.succeeded()) {
-            throw new IOException(result.failure("emptying " + path));
+    public void restoreInPlace(String snapshotId, String path, String include, boolean journals, Duration timeout)
+            throws IOException, ResticException {
+        boolean folder = run(List.of("test", "-d", path), Duration.ofMinutes(1), new TailBuffer(1024)).exitCode() == 0;
+        String parent = path.contains("/") && path.lastIndexOf('/') > 0 ? path.substring(0, path.lastIndexOf('/')) : "/";
+        String staging = (folder ? path : parent) + "/.backrest-sidecar-staging";
+        try {
+            restore(snapshotId, staging, include == null ? path : include, timeout);
+            ExecResult swapped = exec.run(id, List.of("sh", "-c", SWAP, "swap", path, staging + path,
+                    journals ? "journals" : ""), timeout, new TailBuffer(4096));
+            if (!swapped.succeeded()) {
+                throw new IOException(swapped.failure("moving the restored " + path + " in place"));
+            }
+        } finally {
+            exec.run(id, List.of("rm", "-rf", staging), timeout, new TailBuffer(1024));
         }
     }
+
+    /** $1 the live path, $2 its restored copy (same file system), $3 "journals" for an SQLite file. */
+    private static final String SWAP = """
+            set -e
+            if [ -d "$2" ]; then
+              mkdir -p "$1"
+              old="$1/.backrest-sidecar-old"
+              rm -rf "$old"; mkdir "$old"
+              find "$1" -mindepth 1 -maxdepth 1 ! -name .backrest-sidecar-old ! -name .backrest-sidecar-staging \
+                -exec mv -t "$old" {} +
+              find "$2" -mindepth 1 -maxdepth 1 -exec mv -t "$1" {} +
+              rm -rf "$old"
+            elif [ -e "$2" ]; then
+              if [ "$3" = journals ]; then rm -f "$1-wal" "$1-shm" "$1-journal"; fi
+              rm -rf "$1"
+              mv "$2" "$1"
+            else
+              echo "the snapshot holds no $1" >&2; exit 1
+            fi
+            """;
 
     /**
      * Ends the copy in progress; it fails and writes no snapshot. restic is asked first (SIGINT: it

@@ -153,6 +153,16 @@ class DrillsProveBackupsTest {
                     .body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("DOWN"))
                     .body(DRILL_HEALTH + ".data.reason", org.hamcrest.Matchers.containsString("last drill failed"));
 
+            // a restore from the damaged repo fails and leaves the volume as it was, and running
+            String volume = "bsc-test-vol-drill";
+            String tree = "cd /models && find . -type f | sort | xargs sha256sum";
+            TestDocker.exec(volume, "sh", "-c", "echo later > /models/later.txt").out();
+            String before = TestDocker.exec(volume, "sh", "-c", tree).out();
+            JsonPath restore = SidecarApi.restore(Map.of("target", "vol-drill", "confirm", "vol-drill"));
+            assertEquals("FAILED", restore.getString("state"), restore.prettify());
+            assertTrue(TestDocker.state(volume).running());
+            assertEquals(before, TestDocker.exec(volume, "sh", "-c", tree).out(), "nothing half-written");
+
             JsonPath check = given().post("/api/repos/drills/checks?data=true").then().statusCode(200)
                     .extract().jsonPath();
             assertEquals(Boolean.FALSE, check.getBoolean("passed"), check.prettify());
