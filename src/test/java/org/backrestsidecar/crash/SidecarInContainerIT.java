@@ -93,7 +93,7 @@ class SidecarInContainerIT {
         assertTrue(run[0].contains("\"strategy\":\"volume\""), run[0]);
 
         String listed = TestDocker.exec(sidecar, "restic", "-r", "/repos/critical", "--password-file",
-                "/config/critical.key", "--no-cache", "dump", "latest", "/srv/data/greeting.txt").out();
+                "/config/critical.key", "--no-cache", "dump", "latest", "--path", "/srv/data", "/srv/data/greeting.txt").out();
         assertEquals("hello from the app", listed, "the helper stored the file at the path the app sees");
     }
 

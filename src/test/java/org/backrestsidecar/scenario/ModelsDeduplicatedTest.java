@@ -42,7 +42,7 @@ class ModelsDeduplicatedTest {
             assertTrue(added > MODEL_BYTES * 9 / 10, "the first run stores the models: " + added);
 
             String listed = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "ls", "latest",
-                    "--tag", "target:ollama");
+                    "--tag", "target:ollama", "--path", "/root/.ollama");
             assertTrue(listed.contains("/root/.ollama/models/manifests/registry.ollama.ai/library/tiny/latest"),
                     "paths as the container sees them: " + listed);
 

@@ -71,7 +71,7 @@ class RestoresPostgresTest {
                 .post("/api/restores").then().statusCode(404).body("error", containsString("no snapshot deadbeef"));
         assertEquals(afterDelete, pg.checksum("shop", "orders"), "a refused restore touched nothing");
         assertEquals("", ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "snapshots",
-                "--tag", "safety", "--json").replace("[]", "").strip(), "and took no safety snapshot");
+                "--tag", "safety,target:pg-restore", "--json").replace("[]", "").strip(), "and took no safety snapshot");
 
         JsonPath dry = SidecarApi.restore(restoreOf("dryRun", true));
         assertEquals("SUCCEEDED", dry.getString("state"));
@@ -86,7 +86,7 @@ class RestoresPostgresTest {
         List<String> safety = done.getList("safetySnapshots");
         assertFalse(safety.isEmpty(), done.prettify());
         String tags = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "snapshots",
-                "--tag", "safety", "--json");
+                "--tag", "safety,target:pg-restore", "--json");
         assertTrue(tags.contains("\"safety\"") && tags.contains("target:pg-restore") && !tags.contains("plan:restoring"),
                 "tagged safety, outside the plan's retention: " + tags);
 
