@@ -43,8 +43,9 @@ docker exec bsc-bench-pg psql -U postgres -d bench -qc "CREATE TABLE t (id bigin
   FROM generate_series(1, $((size_mb * 1024))) g"
 docker exec bsc-bench-models sh -c "mkdir -p /root/.ollama/models/blobs && for i in \$(seq 1 $((size_mb / 64))); do
   head -c 67108864 /dev/urandom > /root/.ollama/models/blobs/sha256-\$i; done"
-# ~1 KiB values: 1024 keys a MiB
-docker exec bsc-bench-redis sh -c "i=0; while [ \$i -lt $((quarter * 1024)) ]; do echo \"SET key:\$i \$(head -c 700 /dev/urandom | base64 -w0)\"; i=\$((i+1)); done | redis-cli --pipe >/dev/null"
+# 800-byte values of hex (incompressible like real data): 1024 keys a MiB, written by one Lua script
+docker exec bsc-bench-redis redis-cli EVAL "for i = 1, tonumber(ARGV[1]) do local v = {} for k = 1, 20 do
+  v[k] = redis.sha1hex(i .. ':' .. k) end redis.call('SET', 'key:' .. i, table.concat(v)) end return 1" 0 $((quarter * 1024)) >/dev/null
 docker exec bsc-bench-webui sh -c "cd /app/backend/data && sqlite3 webui.db 'PRAGMA journal_mode=WAL; CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT);'
   sqlite3 webui.db \"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $((quarter * 1024))) INSERT INTO chat (body) SELECT hex(randomblob(500)) FROM n;\""
 
@@ -80,7 +81,7 @@ restore() { # restore TARGET JSON-EXTRA
   local id
   id=$(api -X POST "localhost:$port/api/restores" -d "{\"target\":\"$1\",\"confirm\":\"$1\"$2}" | field 'r["id"]')
   until api "localhost:$port/api/restores/$id" | grep -q '"endedAt"'; do sleep 1; done
-  api "localhost:$port/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s" % (r["target"], r["state"], r["durationSeconds"])'
+  api "localhost:$port/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r["safetySeconds"])'
 }
 restore bench-pg ',"database":"bench"'
 restore bench-models ''

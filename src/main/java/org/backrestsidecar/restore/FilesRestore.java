@@ -1,6 +1,8 @@
 package org.backrestsidecar.restore;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -108,9 +110,10 @@ public class FilesRestore implements TargetRestore {
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
             try (stopped) {
                 job.phase("safety snapshot of " + String.join(" ", live));
+                Instant started = Instant.now();
                 StoredSnapshot safety = helper.backup(live, List.of(), job.safetyTags(), job.safetyTags().instance(),
                         target.timeout());
-                job.safetySnapshot(safety.id());
+                job.safetySnapshots(List.of(safety.id()), Duration.between(started, Instant.now()));
                 try {
                     for (Write w : writes) {
                         job.phase("writing " + w.path());

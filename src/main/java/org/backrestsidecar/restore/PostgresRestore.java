@@ -3,6 +3,7 @@ package org.backrestsidecar.restore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -99,13 +100,15 @@ public class PostgresRestore implements TargetRestore {
         String user = PostgresStrategy.user(target);
         if (overwrites(request) && request.database() != null && request.newDatabase() == null) {
             job.phase("safety snapshot of database " + request.database());
+            Instant started = Instant.now();
             TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id());
             Target onlyThisDatabase = target.withOption("postgres.databases", request.database());
             postgres.backUp(onlyThisDatabase, safety);
             if (!safety.failures().isEmpty()) {
                 throw new IOException("no safety snapshot, so nothing was restored: " + String.join("; ", safety.failures()));
             }
-            safety.snapshots().stream().map(StoredSnapshot::id).forEach(job::safetySnapshot);
+            job.safetySnapshots(safety.snapshots().stream().map(StoredSnapshot::id).toList(),
+                    Duration.between(started, Instant.now()));
         }
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");

@@ -2,6 +2,8 @@ package org.backrestsidecar.restore;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -78,13 +80,14 @@ public class RedisRestore implements TargetRestore {
         }
         String rdb = redis.rdbPath(target);
         job.phase("safety snapshot");
+        Instant started = Instant.now();
         TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id());
         redis.backUp(target, safety);
         List<StoredSnapshot> saved = safety.snapshots();
         if (saved.isEmpty() || !safety.failures().isEmpty()) {
             throw new IOException("no safety snapshot, so nothing was restored: " + String.join("; ", safety.failures()));
         }
-        saved.forEach(s -> job.safetySnapshot(s.id()));
+        job.safetySnapshots(saved.stream().map(StoredSnapshot::id).toList(), Duration.between(started, Instant.now()));
         String path = "/" + target.name() + "/dump.rdb";
         String dir = rdb.substring(0, rdb.lastIndexOf('/') + 1);
         String file = rdb.substring(rdb.lastIndexOf('/') + 1);

@@ -13,7 +13,8 @@ public final class RestoreJob {
     /** The JSON view. */
     public record Report(String id, String target, String plan, String strategy, String backup, Instant backupTime,
                          List<String> snapshots, boolean dryRun, State state, String phase, List<String> wouldWrite,
-                         List<String> written, List<String> safetySnapshots, boolean rolledBack, List<String> notes,
+                         List<String> written, List<String> safetySnapshots, Double safetySeconds, boolean rolledBack,
+                         List<String> notes,
                          Instant startedAt, Instant endedAt, Double durationSeconds, String error) {
     }
 
@@ -27,6 +28,7 @@ public final class RestoreJob {
     private final SnapshotTags safetyTags;
     private final List<String> written = new ArrayList<>();
     private final List<String> safety = new ArrayList<>();
+    private Duration safetyTook;
     private final List<String> notes = new ArrayList<>();
     private final Instant startedAt = Instant.now();
     private State state = State.QUEUED;
@@ -69,8 +71,10 @@ public final class RestoreJob {
         written.add(what);
     }
 
-    public synchronized void safetySnapshot(String id) {
-        safety.add(id);
+    /** The safety snapshots taken, and how long that took (part of the restore's duration). */
+    public synchronized void safetySnapshots(List<String> ids, Duration took) {
+        safety.addAll(ids);
+        safetyTook = took;
     }
 
     public synchronized void note(String note) {
@@ -102,7 +106,8 @@ public final class RestoreJob {
 
     public synchronized Report report() {
         return new Report(id, target, plan, strategy, backup.label(), backup.time(), backup.ids(), dryRun, state,
-                phase, wouldWrite, List.copyOf(written), List.copyOf(safety), rolledBack, List.copyOf(notes),
+                phase, wouldWrite, List.copyOf(written), List.copyOf(safety),
+                safetyTook == null ? null : safetyTook.toMillis() / 1000.0, rolledBack, List.copyOf(notes),
                 startedAt, endedAt, endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0,
                 error);
     }
