@@ -32,6 +32,8 @@ public class Restic {
     private static final Duration LONG = Duration.ofHours(12);
     private static final int PIPE_BUFFER = 1 << 20;
     private static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+    /** How long a safety snapshot (taken before a restore overwrote live data) is kept. */
+    public static final Duration SAFETY_KEEP = Duration.ofDays(30);
 
     private final SidecarConfig config;
     private final ObjectMapper json;
@@ -201,7 +203,8 @@ public class Restic {
 
     /**
      * Applies a plan's tiers to that plan's snapshots only, per host and path (one series per dumped
-     * database or file set), then prunes the data no snapshot needs any more.
+     * database or file set), forgets the repo's safety snapshots older than {@link #SAFETY_KEEP}, then
+     * prunes the data no snapshot needs any more.
      */
     public ForgetResult forget(RepoConfig repo, String plan, Retention retention) throws ResticException {
         unlockStale(repo);
@@ -215,7 +218,12 @@ public class Restic {
             group.path("keep").forEach(s -> kept.add(s.path("id").asText()));
             group.path("remove").forEach(s -> removed.add(s.path("id").asText()));
         }
-        if (!removed.isEmpty()) {
+        // safety snapshots belong to no plan's tiers: each goes when it is SAFETY_KEEP old
+        Instant expiry = Instant.now().minus(SAFETY_KEEP);
+        List<String> expired = snapshots(repo, List.of(SnapshotTags.SAFETY)).stream()
+                .filter(s -> s.time().isBefore(expiry)).map(Snapshot::id).toList();
+        forgetSnapshots(repo, expired);
+        if (!removed.isEmpty() || !expired.isEmpty()) {
             run(repo, LONG, "prune");
         }
         return new ForgetResult(kept, removed);

@@ -42,6 +42,10 @@ class RetentionTest {
             snapshot(repo, "plan:db", day);
         }
         snapshot(repo, "plan:other", "2020-01-01");
+        String oldSafety = java.time.LocalDate.now(ZoneId.of("UTC")).minusDays(40).toString();
+        String recentSafety = java.time.LocalDate.now(ZoneId.of("UTC")).minusDays(2).toString();
+        snapshot(repo, "safety", oldSafety);
+        snapshot(repo, "safety", recentSafety);
 
         ForgetResult result = restic.forget(repo, "db", new Retention(3, 2, 2, 1, 0));
 
@@ -53,6 +57,8 @@ class RetentionTest {
         assertEquals(5, result.removed().size());
         assertEquals(List.of("2020-01-01"), days(restic.snapshots(repo, List.of("plan:other"))),
                 "another plan's snapshots are not this plan's to forget");
+        assertEquals(List.of(recentSafety), days(restic.snapshots(repo, List.of("safety"))),
+                "safety snapshots go 30 days after they were taken");
     }
 
     private static void snapshot(RepoConfig repo, String tag, String day) throws Exception {
