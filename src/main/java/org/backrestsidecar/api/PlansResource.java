@@ -34,7 +34,7 @@ public class PlansResource {
     public record PlanView(String id, String repo, String schedule, String timeZone, Instant nextRun,
                            Retention retention, List<String> paths, Duration recoveryPointObjective,
                            Instant lastSuccess, String runningRun, RunReport lastRun,
-                           BackrestSync.Status backrestSync) {
+                           BackrestSync.Status backrestSync, String drillSchedule, Instant nextDrill) {
     }
 
     public record RunStarted(String id, String plan, String location) {
@@ -94,6 +94,8 @@ public class PlansResource {
                 scheduler.nextRun(p.id()).orElse(null), p.retention(),
                 p.paths().stream().map(java.nio.file.Path::toString).toList(), freshness.objective(p),
                 runs.lastSuccess(p.id()).orElse(null), runs.running(p.id()).map(PlanRun::id).orElse(null),
-                runs.lastFinished(p.id()).map(PlanRun::report).orElse(null), backrestSync.status().orElse(null));
+                runs.lastFinished(p.id()).map(PlanRun::report).orElse(null), backrestSync.status().orElse(null),
+                config.drills().scheduleOf(p.id()).orElse(null),
+                scheduler.drillSchedule(p.id()).flatMap(d -> d.nextAfter(Instant.now())).orElse(null));
     }
 }

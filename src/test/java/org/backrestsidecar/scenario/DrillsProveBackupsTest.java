@@ -116,7 +116,9 @@ class DrillsProveBackupsTest {
         assertTrue(checks.contains("/models: 2 counts match (bytes=900003, files=4)"), checks);
         assertTrue(checks.contains("restic check --read-data-subset"), checks);
 
-        when().get("/api/drills").then().statusCode(200);
+        when().get("/api/plans/drilling").then().statusCode(200)
+                .body("drillSchedule", org.hamcrest.Matchers.equalTo("0 5 * * 1"))
+                .body("nextDrill", org.hamcrest.Matchers.notNullValue());
         assertTrue(when().get("/api/drills").jsonPath().getList("findAll { it.plan == 'drilling' && it.passed }")
                 .size() == 4);
         when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
