@@ -73,6 +73,16 @@ class StackComesUpIT {
         String snapshots = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
         assertTrue(snapshots.contains("/postgres/app.dump") && snapshots.contains("/app/backend/data"), snapshots);
 
+        // restore and drill inside the bundle: through the socket proxy, with the sidecar's own image
+        String restored = run(List.of("bash", "scripts/backrest-management.sh", "restore", "postgres", "--database",
+                "app", "--new-database", "app_restored", "--yes"), Duration.ofMinutes(5));
+        assertTrue(restored.contains("restore of postgres SUCCEEDED"), restored);
+        String drill = run(List.of("bash", "scripts/backrest-management.sh", "drill", "critical"), Duration.ofMinutes(8));
+        assertTrue(drill.contains("PASSED") && drill.contains("database app rows per table")
+                && drill.contains("/app/backend/data/webui.db: integrity_check ok"), drill);
+        assertEquals(0, TestDocker.client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(java.util.List.of("backrest-sidecar.helper")).exec().size(), "no throwaway left");
+
         String keys = Files.readString(bundle.resolve("keys/critical.key"));
         run(List.of("docker-compose", "down"), Duration.ofMinutes(3));
         up();
