@@ -119,10 +119,13 @@ case "$cmd" in
     echo "drill $id of plan $plan started"
     while :; do
       run=$(call GET "/api/drills/runs/$id")
-      case "$run" in
-        *'"passed":true'*) printf '%s' "$run" | pretty; echo "drill $id PASSED"; exit 0 ;;
-        *'"passed":false'*) printf '%s' "$run" | pretty; die "drill $id of plan $plan FAILED" ;;
-      esac
+      if [ -n "$(printf '%s' "$run" | field endedAt)" ]; then
+        printf '%s' "$run" | pretty
+        case "$run" in
+          *'"passed":false'*) die "drill $id of plan $plan FAILED" ;;
+          *) echo "drill $id PASSED"; exit 0 ;;
+        esac
+      fi
       sleep 2
     done
     ;;
