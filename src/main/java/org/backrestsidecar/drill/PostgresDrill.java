@@ -69,8 +69,11 @@ public class PostgresDrill implements TargetDrill {
                         target.timeout(), new TailBuffer(4096));
             }
             for (String db : databases) {
-                if (!db.equals("postgres")) {
-                    run(pg.id(), target, "creating database " + db, List.of("createdb", "-U", user, db));
+                // the image may make one itself at first start (POSTGRES_DB): then it is there, empty
+                ExecResult created = exec.run(pg.id(), List.of("createdb", "-U", user, db), target.timeout(),
+                        new TailBuffer(4096));
+                if (!created.succeeded() && !created.stderr().contains("already exists")) {
+                    throw new DrillFailed(created.failure("creating database " + db + ": createdb"));
                 }
                 run(pg.id(), target, "database " + db + " does not restore",
                         List.of("pg_restore", "-U", user, "-d", db, "--clean", "--if-exists", "--exit-on-error",
