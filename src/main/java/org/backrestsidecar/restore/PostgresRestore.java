@@ -3,7 +3,6 @@ package org.backrestsidecar.restore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -15,11 +14,8 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
-import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.Snapshot;
-import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.strategy.PostgresStrategy;
-import org.backrestsidecar.strategy.TargetBackup;
 
 /**
  * A database back into its Postgres, or into a new database beside it. The dump is copied into the
@@ -31,13 +27,14 @@ public class PostgresRestore implements TargetRestore {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
     private static final Duration QUICK = Duration.ofMinutes(2);
     private final PostgresStrategy postgres;
-    private final Restic restic;
+    private final SafetySnapshots safety;
     private final ContainerExec exec;
     private final SnapshotFiles snapshotFiles;
 
-    public PostgresRestore(PostgresStrategy postgres, Restic restic, ContainerExec exec, SnapshotFiles snapshotFiles) {
+    public PostgresRestore(PostgresStrategy postgres, SafetySnapshots safety, ContainerExec exec,
+                           SnapshotFiles snapshotFiles) {
         this.postgres = postgres;
-        this.restic = restic;
+        this.safety = safety;
         this.exec = exec;
         this.snapshotFiles = snapshotFiles;
     }
@@ -100,15 +97,7 @@ public class PostgresRestore implements TargetRestore {
         String user = PostgresStrategy.user(target);
         if (overwrites(request) && request.database() != null && request.newDatabase() == null) {
             job.phase("safety snapshot of database " + request.database());
-            Instant started = Instant.now();
-            TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id());
-            Target onlyThisDatabase = target.withOption("postgres.databases", request.database());
-            postgres.backUp(onlyThisDatabase, safety);
-            if (!safety.failures().isEmpty()) {
-                throw new IOException("no safety snapshot, so nothing was restored: " + String.join("; ", safety.failures()));
-            }
-            job.safetySnapshots(safety.snapshots().stream().map(StoredSnapshot::id).toList(),
-                    Duration.between(started, Instant.now()));
+            safety.take(postgres, target.withOption(PostgresStrategy.DATABASES, request.database()), repo, job);
         }
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");

@@ -2,8 +2,6 @@ package org.backrestsidecar.restore;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -11,11 +9,9 @@ import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
-import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.strategy.RedisStrategy;
-import org.backrestsidecar.strategy.TargetBackup;
 
 /**
  * The RDB put back: a safety save first, then Redis stopped (it writes its own RDB as it stops),
@@ -25,13 +21,13 @@ import org.backrestsidecar.strategy.TargetBackup;
 @ApplicationScoped
 public class RedisRestore implements TargetRestore {
     private final RedisStrategy redis;
-    private final Restic restic;
+    private final SafetySnapshots safety;
     private final SnapshotFiles snapshotFiles;
     private final Quiescer quiescer;
 
-    public RedisRestore(RedisStrategy redis, Restic restic, SnapshotFiles snapshotFiles, Quiescer quiescer) {
+    public RedisRestore(RedisStrategy redis, SafetySnapshots safety, SnapshotFiles snapshotFiles, Quiescer quiescer) {
         this.redis = redis;
-        this.restic = restic;
+        this.safety = safety;
         this.snapshotFiles = snapshotFiles;
         this.quiescer = quiescer;
     }
@@ -80,14 +76,7 @@ public class RedisRestore implements TargetRestore {
         }
         String rdb = redis.rdbPath(target);
         job.phase("safety snapshot");
-        Instant started = Instant.now();
-        TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id());
-        redis.backUp(target, safety);
-        List<StoredSnapshot> saved = safety.snapshots();
-        if (saved.isEmpty() || !safety.failures().isEmpty()) {
-            throw new IOException("no safety snapshot, so nothing was restored: " + String.join("; ", safety.failures()));
-        }
-        job.safetySnapshots(saved.stream().map(StoredSnapshot::id).toList(), Duration.between(started, Instant.now()));
+        List<StoredSnapshot> saved = safety.take(redis, target, repo, job);
         String path = "/" + target.name() + "/dump.rdb";
         String dir = rdb.substring(0, rdb.lastIndexOf('/') + 1);
         String file = rdb.substring(rdb.lastIndexOf('/') + 1);

@@ -22,7 +22,8 @@ import org.backrestsidecar.restic.ResticException;
  */
 @ApplicationScoped
 public class PostgresStrategy implements BackupStrategy {
-    static final String DATABASES = "postgres.databases";
+    /** The label naming the databases to dump (all that accept connections when absent). */
+    public static final String DATABASES = "postgres.databases";
     static final String USER = "postgres.user";
     private static final Pattern NAME = Pattern.compile("[^\\s,/]{1,63}");
     private static final Duration LIST_TIMEOUT = Duration.ofMinutes(2);
@@ -85,12 +86,7 @@ public class PostgresStrategy implements BackupStrategy {
     @Override
     public void backUp(Target target, TargetBackup backup) throws Exception {
         String user = user(target);
-        List<String> databases = target.option(DATABASES)
-                .map(list -> Arrays.stream(list.split(",")).map(String::strip).toList())
-                .orElse(null);
-        if (databases == null) {
-            databases = listDatabases(target, user);
-        }
+        List<String> databases = databases(target);
         dump(target, backup, "globals.sql", List.of("pg_dumpall", "-U", user, "--globals-only"), List.of(), null);
         for (String db : databases) {
             dump(target, backup, db + ".dump", List.of("sh", "-c", DUMP_WITH_COUNTS),
@@ -104,7 +100,7 @@ public class PostgresStrategy implements BackupStrategy {
     }
 
     /** The databases the label names, or every database that accepts connections. */
-    public List<String> databases(Target target) throws IOException {
+    private List<String> databases(Target target) throws IOException {
         Optional<String> named = target.option(DATABASES);
         return named.isPresent() ? Arrays.stream(named.get().split(",")).map(String::strip).toList()
                 : listDatabases(target, user(target));
