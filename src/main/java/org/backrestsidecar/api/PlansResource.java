@@ -20,6 +20,8 @@ import org.backrestsidecar.restore.TargetBusy;
 import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.health.Freshness;
+import org.backrestsidecar.health.RepoReadiness;
+import org.eclipse.microprofile.health.Readiness;
 import org.backrestsidecar.run.PlanBusyException;
 import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.PlanRunner;
@@ -34,7 +36,8 @@ public class PlansResource {
     public record PlanView(String id, String repo, String schedule, String timeZone, Instant nextRun,
                            Retention retention, List<String> paths, Duration recoveryPointObjective,
                            Instant lastSuccess, String runningRun, RunReport lastRun,
-                           BackrestSync.Status backrestSync, String drillSchedule, Instant nextDrill) {
+                           BackrestSync.Status backrestSync, String drillSchedule, Instant nextDrill,
+                           String repoState) {
     }
 
     public record RunStarted(String id, String plan, String location) {
@@ -47,9 +50,12 @@ public class PlansResource {
     private final Freshness freshness;
     private final BackrestSync backrestSync;
     private final DrillRunner drills;
+    private final RepoReadiness repos;
 
     public PlansResource(SidecarConfig config, PlanScheduler scheduler, PlanRunner runner, RunRegistry runs,
-                         Freshness freshness, BackrestSync backrestSync, DrillRunner drills) {
+                         Freshness freshness, BackrestSync backrestSync, DrillRunner drills,
+                         @Readiness RepoReadiness repos) {
+        this.repos = repos;
         this.drills = drills;
         this.backrestSync = backrestSync;
         this.config = config;
@@ -96,6 +102,7 @@ public class PlansResource {
                 runs.lastSuccess(p.id()).orElse(null), runs.running(p.id()).map(PlanRun::id).orElse(null),
                 runs.lastFinished(p.id()).map(PlanRun::report).orElse(null), backrestSync.status().orElse(null),
                 config.drills().scheduleOf(p.id()).orElse(null),
-                scheduler.drillSchedule(p.id()).flatMap(d -> d.nextAfter(Instant.now())).orElse(null));
+                scheduler.drillSchedule(p.id()).flatMap(d -> d.nextAfter(Instant.now())).orElse(null),
+                repos.state(p.repo()));
     }
 }

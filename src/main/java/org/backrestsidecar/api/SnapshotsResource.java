@@ -38,7 +38,14 @@ public class SnapshotsResource {
             if (target != null) {
                 tags.add(SnapshotTags.targetTag(target));
             }
-            out.addAll(restic.snapshots(config.repoOf(p), tags));
+            try {
+                out.addAll(restic.snapshots(config.repoOf(p), tags));
+            } catch (ResticException e) {
+                // a repo not created yet holds no snapshot; that is no error of restic's
+                if (!Restic.noRepository(e.getMessage())) {
+                    throw e;
+                }
+            }
         }
         out.sort(Comparator.comparing(Snapshot::time).reversed());
         return out;

@@ -23,7 +23,10 @@ public final class BackrestClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private final BackrestConnection connection;
     private final ObjectMapper json;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            // Backrest's server speaks HTTP/1.1 (and h2 only over TLS): no h2c upgrade attempt
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     public BackrestClient(BackrestConnection connection, ObjectMapper json) {
         this.connection = connection;

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -34,8 +35,11 @@ public class BackrestSync {
     private static final Logger LOG = Logger.getLogger(BackrestSync.class);
     private static final long RETRY_MINUTES = 5;
 
-    /** How the last attempt went; {@code warning} is empty when Backrest is in step. */
-    public record Status(Instant lastAttempt, Instant lastSuccess, Optional<String> warning) {
+    /**
+     * How the last attempt went; {@code warning} is empty when Backrest is in step; {@code leftOut}
+     * names our repos (and so their plans) Backrest cannot have yet.
+     */
+    public record Status(Instant lastAttempt, Instant lastSuccess, Optional<String> warning, List<String> leftOut) {
     }
 
     private final SidecarConfig config;
@@ -46,7 +50,7 @@ public class BackrestSync {
         t.setDaemon(true);
         return t;
     });
-    private volatile Status status = new Status(null, null, Optional.of("not synced yet"));
+    private volatile Status status = new Status(null, null, Optional.of("not synced yet"), List.of());
 
     public BackrestSync(SidecarConfig config, Restic restic, ObjectMapper json) {
         this.config = config;
@@ -89,14 +93,17 @@ public class BackrestSync {
                 keys.put(repo.id(), Files.readString(repo.keyFile(), StandardCharsets.UTF_8).strip());
                 restic.repoGuid(repo).ifPresent(g -> guids.put(repo.id(), g));
             }
+            List<String> leftOut = List.of();
             for (int tries = 0; tries < 3; tries++) {
                 JsonNode current = backrest.getConfig();
-                JsonNode wanted = BackrestConfigRenderer.merge(current, config, keys, guids);
-                if (wanted.equals(current)) {
+                BackrestConfigRenderer.Merged wanted = BackrestConfigRenderer.merge(current, config, keys, guids);
+                leftOut = wanted.leftOut();
+                // every SetConfig bumps modno, rewrites Backrest's file and drops its queued tasks: only on a change
+                if (BackrestConfigRenderer.same(wanted.config(), current)) {
                     break;
                 }
                 try {
-                    backrest.setConfig(wanted);
+                    backrest.setConfig(wanted.config());
                     LOG.infof("Backrest now has the sidecar's %d repos and %d plans", config.repos().size(),
                             config.plans().size());
                     break;
@@ -107,12 +114,14 @@ public class BackrestSync {
                     }
                 }
             }
-            status = new Status(attempt, Instant.now(), Optional.empty());
+            status = new Status(attempt, Instant.now(),
+                    leftOut.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", leftOut)), leftOut);
         } catch (IOException e) {
-            status = new Status(attempt, status.lastSuccess(), Optional.of("cannot prepare Backrest's config: " + e.getMessage()));
+            status = new Status(attempt, status.lastSuccess(), Optional.of("cannot prepare Backrest's config: "
+                    + e.getMessage()), status.leftOut());
             throw new BackrestException("internal", e.getMessage());
         } catch (BackrestException e) {
-            status = new Status(attempt, status.lastSuccess(), Optional.of(e.getMessage()));
+            status = new Status(attempt, status.lastSuccess(), Optional.of(e.getMessage()), status.leftOut());
             throw e;
         }
     }
@@ -127,7 +136,7 @@ public class BackrestSync {
 
     private void warn(String message) {
         LOG.warn(message);
-        status = new Status(Instant.now(), status.lastSuccess(), Optional.of(message));
+        status = new Status(Instant.now(), status.lastSuccess(), Optional.of(message), status.leftOut());
     }
 
     @PreDestroy

@@ -34,8 +34,11 @@ public class RepoReadiness implements HealthCheck {
         this.restic = restic;
     }
 
-    @Override
-    public HealthCheckResponse call() {
+    /**
+     * Each repo's problem, empty when it opens with its key; a good answer is reused for a while,
+     * a bad one never.
+     */
+    public Map<String, Optional<String>> problems() {
         Map<String, Optional<String>> answer = lastAnswer;
         boolean reusable = Instant.now().isBefore(checkedAt.plus(reuse))
                 && answer.values().stream().allMatch(Optional::isEmpty) && !answer.isEmpty();
@@ -48,6 +51,18 @@ public class RepoReadiness implements HealthCheck {
             lastAnswer = fresh;
             checkedAt = Instant.now();
         }
+        return answer;
+    }
+
+    /** {@code ready}, {@code not created yet}, or why the repo does not open. */
+    public String state(String repoId) {
+        Optional<String> problem = problems().getOrDefault(repoId, Optional.empty());
+        return problem.map(p -> Restic.noRepository(p) ? "not created yet" : p.strip()).orElse("ready");
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        Map<String, Optional<String>> answer = problems();
         var builder = HealthCheckResponse.named("repos").up();
         answer.forEach((id, problem) -> {
             builder.withData(id, problem.orElse("opens"));

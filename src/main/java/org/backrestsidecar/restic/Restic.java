@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
@@ -38,10 +40,36 @@ public class Restic {
     private final SidecarConfig config;
     private final ObjectMapper json;
     private final Map<String, Object> initLocks = new ConcurrentHashMap<>();
+    private final Instance<RepoRepair> repair;
 
-    public Restic(SidecarConfig config, ObjectMapper json) {
+    @Inject
+    public Restic(SidecarConfig config, ObjectMapper json, Instance<RepoRepair> repair) {
         this.config = config;
         this.json = json;
+        this.repair = repair;
+    }
+
+    /** Outside CDI (tools, unit tests): no repair, so a repo must already be readable. */
+    public Restic(SidecarConfig config, ObjectMapper json) {
+        this(config, json, null);
+    }
+
+    private Optional<RepoRepair> repairer() {
+        return repair != null && repair.isResolvable() ? Optional.of(repair.get()) : Optional.empty();
+    }
+
+    /** restic's words for "there is no repo at that URI (yet)", as opposed to one it cannot open. */
+    public static boolean noRepository(String resticMessage) {
+        return resticMessage.contains("Is there a repository at the following location?")
+                || resticMessage.contains("does not exist");
+    }
+
+    /**
+     * Makes sure the sidecar can read and write every file of a local repo, which Backrest (root)
+     * may have written meanwhile; called before a run, restore or drill opens the repo.
+     */
+    public void reclaim(RepoConfig repo) {
+        repairer().ifPresent(r -> r.repairIfNeeded(repo));
     }
 
     /** Why the repo cannot be opened with its key, or empty when it opens. */
@@ -80,7 +108,7 @@ public class Restic {
             return;
         }
         String why = problem.get();
-        if (!why.contains("Is there a repository at the following location?") && !why.contains("does not exist")) {
+        if (!noRepository(why)) {
             throw new ResticException("repo " + repo.id() + " (" + repo.uri() + ") cannot be opened: " + why);
         }
         LOG.infof("initialising restic repo %s at %s", repo.id(), repo.uri());
@@ -326,6 +354,7 @@ public class Restic {
      */
     private String run(RepoConfig repo, Duration timeout, String... args) throws ResticException {
         Instant giveUp = Instant.now().plus(LOCK_WAIT);
+        boolean repaired = false;
         while (true) {
             try (ResticProcess restic = start(repo, List.of(args))) {
                 restic.stdin().close();
@@ -333,6 +362,12 @@ public class Restic {
             } catch (IOException e) {
                 throw new ResticException("restic " + args[0] + " on repo " + repo.id() + ": " + e.getMessage(), e);
             } catch (ResticException e) {
+                // a file Backrest (root) wrote since we last looked: take the repo back once, then again
+                if (!repaired && e.getMessage().toLowerCase().contains("permission denied") 
+                        && repairer().map(r -> r.repair(repo, e.getMessage())).orElse(false)) {
+                    repaired = true;
+                    continue;
+                }
                 if (!e.getMessage().contains("repository is already locked") || Instant.now().isAfter(giveUp)) {
                     throw e;
                 }

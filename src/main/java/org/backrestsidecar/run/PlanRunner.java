@@ -107,6 +107,7 @@ public class PlanRunner {
             repoLock.lockInterruptibly();
             try {
                 run.phase("opening repo");
+                restic.reclaim(repo);
                 restic.ensureInitialized(repo);
                 run.phase("discovering targets");
                 List<Target> targets = discovery.refresh().stream().filter(t -> t.plan().equals(plan.id())).toList();
@@ -243,6 +244,7 @@ public class PlanRunner {
     public void seedFromRepos() {
         for (PlanConfig plan : config.plans()) {
             try {
+                restic.reclaim(config.repoOf(plan));
                 restic.ensureInitialized(config.repoOf(plan));
                 List<Snapshot> snaps = restic.snapshots(config.repoOf(plan), List.of(SnapshotTags.planTag(plan.id())));
                 if (!snaps.isEmpty()) {

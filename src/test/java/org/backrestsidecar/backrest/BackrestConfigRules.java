@@ -17,9 +17,10 @@ public final class BackrestConfigRules {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Set<String> CONFIG = Set.of("modno", "version", "instance", "repos", "plans", "auth", "sync");
     private static final Set<String> REPO = Set.of("id", "uri", "guid", "autoInitialize", "password", "env", "flags",
-            "prunePolicy", "checkPolicy", "hooks", "autoUnlock", "commandPrefix");
-    private static final Set<String> PLAN = Set.of("id", "repo", "paths", "excludes", "schedule", "retention", "hooks",
-            "skipIfUnchanged", "backup_flags");
+            "prunePolicy", "checkPolicy", "hooks", "autoUnlock", "commandPrefix", "shared", "originInstanceId",
+            "forgetPolicy");
+    private static final Set<String> PLAN = Set.of("id", "repo", "paths", "excludes", "iexcludes", "schedule",
+            "retention", "hooks", "skipIfUnchanged", "backup_flags");
     private static final Set<String> SCHEDULE_KINDS = Set.of("disabled", "cron", "maxFrequencyDays", "maxFrequencyHours");
     private static final Set<String> RETENTION_KINDS = Set.of("policyKeepLastN", "policyKeepAll", "policyTimeBucketed");
     private static final Set<String> BUCKETS = Set.of("hourly", "daily", "weekly", "monthly", "yearly", "keepLastN");

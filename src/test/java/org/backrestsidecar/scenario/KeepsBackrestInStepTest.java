@@ -1,9 +1,11 @@
 package org.backrestsidecar.scenario;
 
 import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +15,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.StreamSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +69,51 @@ class KeepsBackrestInStepTest {
         int calls = backrest().setConfigs().size();
         sync.sync();
         assertEquals(calls, backrest().setConfigs().size(), "nothing changed, nothing sent");
+    }
+
+    @Test
+    void theSyncSettlesModnoMovesOnlyForARealChange() throws Exception {
+        sync.sync();
+        long settled = backrest().modno();
+        for (int i = 0; i < 4; i++) {
+            sync.sync();
+        }
+        assertEquals(settled, backrest().modno(), "Backrest answers in protojson; in step means no SetConfig");
+        backrest().removePlan("critical"); // the operator's change
+        long changed = backrest().modno();
+        sync.sync();
+        sync.sync();
+        sync.sync();
+        assertEquals(changed + 1, backrest().modno(), "one real change, one SetConfig");
+        assertTrue(ids(backrest().config().path("plans")).contains("critical"));
+        assertEquals(0, backrest().refusedConfigs(), "no repo without a guid was ever sent");
+        assertFalse(backrest().setConfigs().toString().contains("autoInitialize"));
+    }
+
+    @Test
+    void aRepoResticCannotNameYetStaysOutAndSaysSo() throws Exception {
+        Path spare = SidecarStack.repo("spare");
+        Path away = spare.resolveSibling("spare.away");
+        backrest().removeRepo("spare");
+        Files.move(spare, away);
+        try {
+            sync.sync();
+            JsonNode config = backrest().config();
+            assertFalse(ids(config.path("repos")).contains("spare"), config.toString());
+            assertFalse(ids(config.path("plans")).contains("hourly"), "its plan waits with it");
+            assertEquals(0, backrest().refusedConfigs());
+            assertTrue(sync.status().orElseThrow().leftOut().toString().contains("repo spare"));
+            when().get("/api/plans/hourly").then().body("backrestSync.leftOut[0]", containsString("repo spare"))
+                    .body("repoState", equalTo("not created yet"));
+            when().get("/api/snapshots?plan=hourly").then().statusCode(200).body("size()", equalTo(0));
+        } finally {
+            Files.move(away, spare);
+        }
+        sync.sync();
+        JsonNode repo = StreamSupport.stream(backrest().config().path("repos").spliterator(), false)
+                .filter(r -> r.path("id").asText().equals("spare")).findFirst().orElseThrow();
+        assertEquals(64, repo.path("guid").asText().length(), "back, named by its restic id: " + repo);
+        assertTrue(sync.status().orElseThrow().leftOut().isEmpty());
     }
 
     @Test

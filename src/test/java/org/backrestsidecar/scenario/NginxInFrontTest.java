@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +45,20 @@ class NginxInFrontTest {
     void stop() {
         if (nginx != null) {
             nginx.destroy();
+            try {
+                nginx.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private void startNginx() throws Exception {
+        // an address, not a name: upstreams in variables are looked up per request, by Docker's DNS in the bundle
+        startNginx(sidecar.toString().replaceFirst("/$", "").replace("localhost", "127.0.0.1"));
+    }
+
+    private void startNginx(String sidecarUpstream) throws Exception {
         bundle = Files.createTempDirectory("bsc-nginx");
         Files.setPosixFilePermissions(bundle, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String part : List.of("scripts", "env", "backrest-config", "nginx")) {
@@ -58,8 +70,6 @@ class NginxInFrontTest {
                 "proxy_set_header Authorization \"Bearer " + SidecarStack.API_TOKEN + "\";\n");
         http = freePort();
         https = freePort();
-        // an address, not a name: upstreams in variables are looked up per request, by Docker's DNS in the bundle
-        String sidecarUpstream = sidecar.toString().replaceFirst("/$", "").replace("localhost", "127.0.0.1");
         for (String file : List.of("nginx/nginx.conf", "nginx/conf.d/stack.conf")) {
             Path f = bundle.resolve(file);
             Files.writeString(f, Files.readString(f)
@@ -78,7 +88,7 @@ class NginxInFrontTest {
                 bundle.resolve("error.log").toString(), "-g", "daemon off;")
                 .redirectErrorStream(true).redirectOutput(bundle.resolve("nginx.out").toFile()).start();
         TestDocker.await("nginx on " + https, Duration.ofSeconds(20), () -> curl("-o", "/dev/null",
-                "https://127.0.0.1:" + https + "/healthz").exit == 0);
+                "https://127.0.0.1:" + https + "/").exit == 0);
     }
 
     private record Curl(int exit, String out) {
@@ -123,11 +133,37 @@ class NginxInFrontTest {
         assertTrue(targets.out.contains("\"name\":\"pg-main\""), "nginx added the API token: " + targets.out);
         assertEquals("401", status(base + "/sidecar/api/targets"), "the API is behind the login too");
 
-        Curl healthz = curl(base + "/healthz");
-        assertEquals("up\n", healthz.out, "open, and it tells nothing but up or down");
+        Curl healthz = curl("-w", "%{http_code}", base + "/healthz");
+        assertEquals("up\n200", healthz.out, "open, and it tells nothing but up or down");
 
         assertNotEquals(0, curl("--tls-max", "1.1", "-o", "/dev/null", base + "/healthz").exit, "TLS 1.1 is refused");
         assertEquals(0, curl("--tlsv1.2", "--tls-max", "1.2", "-o", "/dev/null", base + "/healthz").exit);
+    }
+
+    @Test
+    void healthzSaysDownWhenTheSidecarIsNotReadyOrNotThere() throws Exception {
+        // the sidecar's readiness answering 503 as Quarkus does when a check is DOWN (a repo that
+        // will not open, Docker gone): a local server stands in for that one answer
+        HttpServer notReady = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        notReady.createContext("/q/health/ready", exchange -> {
+            byte[] body = "{\"status\":\"DOWN\",\"checks\":[]}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(503, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        notReady.start();
+        try {
+            startNginx("http://127.0.0.1:" + notReady.getAddress().getPort());
+            Curl down = curl("-w", "%{http_code}", "https://127.0.0.1:" + https + "/healthz");
+            assertEquals("down\n503", down.out, "a sidecar that is not ready is down");
+        } finally {
+            notReady.stop(0);
+        }
+        stop();
+        startNginx("http://127.0.0.1:" + freePort());
+        Curl gone = curl("-w", "%{http_code}", "https://127.0.0.1:" + https + "/healthz");
+        assertEquals("down\n503", gone.out, "a sidecar nobody answers for is down");
     }
 
     private static int freePort() throws Exception {

@@ -17,6 +17,12 @@ import java.util.List;
  * 127.0.0.1 speaking the Connect JSON shapes in shared/reference/backrest.md — GetConfig, SetConfig
  * (modno must match, else failed_precondition; Backrest bumps it), DoRepoTask — behind HTTP Basic,
  * with a plain-text 401 as Backrest answers. It starts with a repo and a plan the operator made.
+ *
+ * <p>As Backrest v1.14.1 does (internal/config/validate.go, networksanitize.go, protojson): a stored
+ * config has its repos and plans sorted by id and each repo's env and plan's paths sorted; GetConfig
+ * leaves out fields at their default and empty lists, and masks user hashes (SetConfig puts the
+ * stored hash back); unknown fields are dropped; every SetConfig bumps modno; a repo without a guid sent at run time is accepted (200) but its orchestrator then refuses
+ * that config, which {@link #refusedConfigs()} counts.
  */
 public final class FakeBackrest {
     public static final String USER = "admin";
@@ -26,6 +32,7 @@ public final class FakeBackrest {
     private ObjectNode config;
     private final List<JsonNode> repoTasks = new ArrayList<>();
     private final List<JsonNode> setConfigs = new ArrayList<>();
+    private int refusedConfigs;
     private volatile boolean down;
     private volatile int refuseModno;
 
@@ -35,8 +42,9 @@ public final class FakeBackrest {
                  "repos":[{"id":"offsite","uri":"sftp:backup@nas:/srv/restic","password":"operator-key-abcdefgh","guid":"%s"}],
                  "plans":[{"id":"photos","repo":"offsite","paths":["/userdata/photos"],"schedule":{"cron":"0 5 * * *"},
                    "retention":{"policyKeepLastN":10}}],
-                 "auth":{"disabled":false,"users":[{"name":"admin","passwordBcrypt":"********"}]}}
+                 "auth":{"disabled":false,"users":[{"name":"admin","passwordBcrypt":"JDJhJDEwJGFiY2RlZmdoaWprbG1ub3BxcnN0dS5hYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMg=="}]}}
                 """.formatted("a".repeat(64)));
+        config = validated(config);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1.Backrest/", this::handle);
         // the UI's front page, so a proxy in front can be seen reaching it
@@ -48,9 +56,20 @@ public final class FakeBackrest {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** What GetConfig answers. */
     public synchronized JsonNode config() {
-        return config.deepCopy();
+        return protojson(config, "");
     }
+
+    public synchronized long modno() {
+        return config.path("modno").asLong();
+    }
+
+    /** Configs whose repos lacked a guid: Backrest's orchestrator refused them (logged only). */
+    public synchronized int refusedConfigs() {
+        return refusedConfigs;
+    }
+
 
     public synchronized List<JsonNode> repoTasks() {
         return List.copyOf(repoTasks);
@@ -62,10 +81,25 @@ public final class FakeBackrest {
 
     /** As if the operator deleted the plan in Backrest's UI. */
     public synchronized void removePlan(String id) {
+        remove("plans", id);
+    }
+
+    /** As if the operator deleted the repo (and its plans) in Backrest's UI. */
+    public synchronized void removeRepo(String id) {
         var plans = config.withArray("plans");
         for (int i = plans.size() - 1; i >= 0; i--) {
-            if (plans.get(i).path("id").asText().equals(id)) {
+            if (plans.get(i).path("repo").asText().equals(id)) {
                 plans.remove(i);
+            }
+        }
+        remove("repos", id);
+    }
+
+    private void remove(String list, String id) {
+        var items = config.withArray(list);
+        for (int i = items.size() - 1; i >= 0; i--) {
+            if (items.get(i).path("id").asText().equals(id)) {
+                items.remove(i);
             }
         }
         config.put("modno", config.path("modno").asLong() + 1);
@@ -97,7 +131,7 @@ public final class FakeBackrest {
         String method = exchange.getRequestURI().getPath().substring("/v1.Backrest/".length());
         JsonNode body = JSON.readTree(exchange.getRequestBody());
         switch (method) {
-            case "GetConfig" -> reply(exchange, 200, config.toString());
+            case "GetConfig" -> reply(exchange, 200, protojson(config, "").toString());
             case "SetConfig" -> {
                 setConfigs.add(body);
                 if (refuseModno > 0 || body.path("modno").asLong() != config.path("modno").asLong()) {
@@ -108,12 +142,20 @@ public final class FakeBackrest {
                     reply(exchange, 400, "{\"code\":\"failed_precondition\",\"message\":\"config modno mismatch, reload and try again\"}");
                     return;
                 }
-                ObjectNode next = body.deepCopy();
+                ObjectNode next = validated(body);
                 // Backrest rehydrates masked user hashes from its own copy
-                next.set("auth", config.get("auth"));
+                if (next.path("auth").path("users").toString().contains("********") || !next.has("auth")) {
+                    next.set("auth", config.get("auth"));
+                }
                 next.put("modno", config.path("modno").asLong() + 1);
+                for (JsonNode repo : next.path("repos")) {
+                    if (repo.path("guid").asText("").isEmpty()) {
+                        refusedConfigs++;
+                        break;
+                    }
+                }
                 config = next;
-                reply(exchange, 200, config.toString());
+                reply(exchange, 200, protojson(config, "").toString());
             }
             case "DoRepoTask" -> {
                 repoTasks.add(body);
@@ -121,6 +163,63 @@ public final class FakeBackrest {
             }
             default -> reply(exchange, 404, "{\"code\":\"unimplemented\",\"message\":\"" + method + "\"}");
         }
+    }
+
+    private static final java.util.Set<String> CONFIG = java.util.Set.of("modno", "version", "instance", "repos",
+            "plans", "auth", "sync");
+
+    /** Unknown fields dropped, repos and plans sorted by id, env and paths sorted, as ValidateConfig leaves it. */
+    private static ObjectNode validated(JsonNode body) {
+        ObjectNode next = JSON.createObjectNode();
+        body.fields().forEachRemaining(f -> {
+            if (CONFIG.contains(f.getKey())) {
+                next.set(f.getKey(), f.getValue().deepCopy());
+            }
+        });
+        for (String list : List.of("repos", "plans")) {
+            List<JsonNode> items = new ArrayList<>();
+            next.path(list).forEach(items::add);
+            items.sort(java.util.Comparator.comparing(n -> n.path("id").asText()));
+            for (JsonNode item : items) {
+                sortStrings((ObjectNode) item, list.equals("repos") ? "env" : "paths");
+            }
+            next.putArray(list).addAll(items);
+        }
+        return next;
+    }
+
+    private static void sortStrings(ObjectNode item, String field) {
+        List<String> values = new ArrayList<>();
+        item.path(field).forEach(v -> values.add(v.asText()));
+        if (item.has(field)) {
+            values.sort(null);
+            var array = item.putArray(field);
+            values.forEach(array::add);
+        }
+    }
+
+    /** protojson's answer: defaults and empty lists left out, user hashes masked. */
+    private static JsonNode protojson(JsonNode node, String name) {
+        if (node.isObject()) {
+            ObjectNode out = JSON.createObjectNode();
+            node.fields().forEachRemaining(f -> {
+                JsonNode v = f.getValue();
+                boolean isDefault = v.isNull() || (v.isTextual() && v.asText().isEmpty())
+                        || (v.isNumber() && v.asDouble() == 0) || (v.isBoolean() && !v.asBoolean())
+                        || (v.isArray() && v.isEmpty());
+                if (!isDefault) {
+                    out.set(f.getKey(), f.getKey().equals("passwordBcrypt") && name.equals("users")
+                            ? JSON.getNodeFactory().textNode("********") : protojson(v, f.getKey()));
+                }
+            });
+            return out;
+        }
+        if (node.isArray()) {
+            var out = JSON.createArrayNode();
+            node.forEach(item -> out.add(protojson(item, name)));
+            return out;
+        }
+        return node;
     }
 
     private static void reply(HttpExchange exchange, int status, String body) throws IOException {
