@@ -79,8 +79,6 @@ fi
 if [ ! -f backrest-config/config.json ]; then
   bcrypt=$(htpasswd -nbB -C 10 admin "$admin_password" | cut -d: -f2- | tr -d '\n' | sed 's/^\$2y\$/$2a$/')
   sed -e "s|@INSTANCE@|$instance|" \
-      -e "s|@KEY_critical@|$(cat keys/critical.key)|" -e "s|@KEY_models@|$(cat keys/models.key)|" \
-      -e "s|@KEY_system@|$(cat keys/system.key)|" \
       -e "s|@ADMIN_BCRYPT_BASE64@|$(printf '%s' "$bcrypt" | base64 -w0)|" \
       backrest-config/config.template.json > backrest-config/config.json
   chmod 0600 backrest-config/config.json

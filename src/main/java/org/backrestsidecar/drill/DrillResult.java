@@ -4,12 +4,27 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * What one drill of one target showed: which backup, whether it restored and matched, how long the
- * restore took (the measured recovery time), and each check that passed.
+ * What one drill of one target showed: which backup, its outcome ({@link #PASSED}, {@link #FAILED}:
+ * the backup did not restore or did not match, {@link #COULD_NOT_RUN}: nothing was learnt about the
+ * backup), how long the restore took (the measured recovery time), and each check that passed.
+ * {@code lastRan} is when a drill of this target last ran to a verdict, carried over by a drill that
+ * could not run, so that "unproven for too long" still shows.
  */
 public record DrillResult(String plan, String target, String strategy, String backup, Instant backupTime,
-                          Instant at, boolean passed, Double restoreSeconds, List<String> checks, String failure) {
+                          Instant at, boolean passed, String outcome, Double restoreSeconds, List<String> checks,
+                          String failure, Instant lastRan) {
+    public static final String PASSED = "passed";
+    public static final String FAILED = "failed";
+    public static final String COULD_NOT_RUN = "could not run";
+
     public DrillResult {
         checks = checks == null ? List.of() : List.copyOf(checks);
+        // a journal written before outcomes existed
+        outcome = outcome != null ? outcome : passed ? PASSED : FAILED;
+        lastRan = lastRan != null || COULD_NOT_RUN.equals(outcome) ? lastRan : at;
+    }
+
+    public boolean couldNotRun() {
+        return COULD_NOT_RUN.equals(outcome);
     }
 }

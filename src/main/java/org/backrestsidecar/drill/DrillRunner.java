@@ -54,7 +54,7 @@ public class DrillRunner {
         this.kinds = kinds;
         this.journal = journal;
         this.metrics = metrics;
-        journal.latest().forEach(r -> metrics.drill(r.plan(), r.target(), r.at(), r.passed(), r.restoreSeconds()));
+        journal.latest().forEach(r -> metrics.drill(r.plan(), r.target(), r));
     }
 
     /** Starts a drill in the background; empty when one of this plan is running already. */
@@ -91,9 +91,11 @@ public class DrillRunner {
                 DrillResult result = drill(plan, repo, target);
                 run.add(result);
                 journal.record(result);
-                metrics.drill(plan.id(), target.name(), result.at(), result.passed(), result.restoreSeconds());
+                metrics.drill(plan.id(), target.name(), result);
                 if (result.passed()) {
                     LOG.infof("drill of %s passed: restored in %.1f s", target.name(), result.restoreSeconds());
+                } else if (result.couldNotRun()) {
+                    LOG.warnf("drill of %s could not run (the backup is not judged): %s", target.name(), result.failure());
                 } else {
                     LOG.errorf("drill of %s FAILED: %s", target.name(), result.failure());
                 }
@@ -114,20 +116,25 @@ public class DrillRunner {
                     .orElseThrow(() -> new DrillFailed("no drill for strategy " + target.strategy()));
             TargetDrill.Outcome outcome = kind.drill(target, repo, backup, backups.facts(repo, backup));
             return new DrillResult(plan.id(), target.name(), target.strategy(), backup.label(), backup.time(),
-                    Instant.now(), true, outcome.restoreSeconds(), outcome.checks(), null);
+                    Instant.now(), true, DrillResult.PASSED, outcome.restoreSeconds(), outcome.checks(), null, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(plan, target, backup, "interrupted: the sidecar is shutting down");
+            return ended(plan, target, backup, DrillResult.COULD_NOT_RUN, "interrupted: the sidecar is shutting down");
+        } catch (DrillCouldNotRun e) {
+            return ended(plan, target, backup, DrillResult.COULD_NOT_RUN, e.getMessage());
         } catch (NoSuchElementException e) {
-            return failed(plan, target, backup, "nothing to drill: " + e.getMessage());
+            return ended(plan, target, backup, DrillResult.FAILED, "nothing to drill: " + e.getMessage());
         } catch (Exception e) {
-            return failed(plan, target, backup, e.getMessage() == null ? e.toString() : e.getMessage());
+            return ended(plan, target, backup, DrillResult.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 
-    private static DrillResult failed(PlanConfig plan, Target target, BackupSet backup, String why) {
+    private DrillResult ended(PlanConfig plan, Target target, BackupSet backup, String outcome, String why) {
+        Instant lastRan = DrillResult.COULD_NOT_RUN.equals(outcome) ? journal.latestOf(plan.id()).stream()
+                .filter(r -> r.target().equals(target.name())).map(DrillResult::lastRan).filter(java.util.Objects::nonNull)
+                .findFirst().orElse(null) : null;
         return new DrillResult(plan.id(), target.name(), target.strategy(), backup == null ? null : backup.label(),
-                backup == null ? null : backup.time(), Instant.now(), false, null, List.of(), why);
+                backup == null ? null : backup.time(), Instant.now(), false, outcome, null, List.of(), why, lastRan);
     }
 
     private void remember(DrillRun run) {

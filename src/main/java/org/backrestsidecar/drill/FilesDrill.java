@@ -1,6 +1,7 @@
 package org.backrestsidecar.drill;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public class FilesDrill implements TargetDrill {
         }
         List<String> checks = new ArrayList<>();
         double seconds;
-        try (Helper scratch = helpers.startScratch(repo, target.name())) {
+        try (Helper scratch = startScratch(repo, target)) {
             Instant restoreStart = Instant.now();
             for (Snapshot s : sets) {
                 try {
@@ -110,5 +111,13 @@ public class FilesDrill implements TargetDrill {
     /** Each snapshot in a folder of its own, so that one's files are not counted as another's. */
     private static String scratchOf(Snapshot s) {
         return SCRATCH + "/" + s.shortId();
+    }
+
+    private Helper startScratch(RepoConfig repo, Target target) throws DrillCouldNotRun {
+        try {
+            return helpers.startScratch(repo, target.name());
+        } catch (IOException e) {
+            throw new DrillCouldNotRun("no scratch helper for " + target.name() + ": " + e.getMessage());
+        }
     }
 }

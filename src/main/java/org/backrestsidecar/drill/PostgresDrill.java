@@ -62,7 +62,7 @@ public class PostgresDrill implements TargetDrill {
                 snapshotFiles.copy(repo, s.id(), dump, pg.id(), "/tmp", name);
             }
             pg.start();
-            awaitStable(pg.id(), user);
+            awaitStable(pg, user, target.timeout().compareTo(READY) < 0 ? target.timeout() : READY);
             if (backup.dumps().contains("/" + target.name() + "/globals.sql")) {
                 // the roles the dumps name as owners; those the image made already give harmless errors
                 exec.run(pg.id(), List.of("psql", "-X", "-q", "-U", user, "-d", "postgres", "-f", "/tmp/globals.sql"),
@@ -109,10 +109,16 @@ public class PostgresDrill implements TargetDrill {
      * Ready twice, three seconds apart, with the same postmaster start: the official image runs a
      * temporary server while it initialises, which must not be mistaken for the real one.
      */
-    private void awaitStable(String container, String user) throws IOException, InterruptedException, DrillFailed {
-        Instant giveUp = Instant.now().plus(READY);
+    private void awaitStable(Throwaways.Throwaway pg, String user, Duration limit)
+            throws IOException, InterruptedException, DrillCouldNotRun {
+        String container = pg.id();
+        Instant giveUp = Instant.now().plus(limit);
         String last = null;
         while (Instant.now().isBefore(giveUp)) {
+            Optional<String> ended = pg.ended();
+            if (ended.isPresent()) {
+                throw new DrillCouldNotRun(ended.get() + " before Postgres came up");
+            }
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             ExecResult r = exec.run(container, List.of("psql", "-X", "-At", "-U", user, "-d", "postgres", "-c",
                     "SELECT pg_postmaster_start_time()"), Duration.ofSeconds(10), out);
@@ -123,6 +129,6 @@ public class PostgresDrill implements TargetDrill {
             last = started;
             Thread.sleep(started == null ? 500 : 3000);
         }
-        throw new DrillFailed("the throwaway Postgres did not come up within " + READY);
+        throw new DrillCouldNotRun("the throwaway Postgres did not come up within " + limit);
     }
 }

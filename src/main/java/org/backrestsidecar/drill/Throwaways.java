@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,10 @@ import org.backrestsidecar.volumes.Helpers;
 
 /**
  * Throwaway containers for drills, from the very image the target runs (its image id, so a moved
- * tag cannot swap it), with its environment and command but none of its volumes, no published
- * ports and no network. They carry the helper label, so one a crash left is removed at start-up.
+ * tag cannot swap it), with its environment and command, and a fresh empty volume at each of its
+ * mount points (never its data: an image with no VOLUME for its data, or a command that prepares
+ * the mount point, starts as it did on its first day), no published ports and no network. They
+ * carry the helper label, so one a crash left is removed at start-up.
  */
 @ApplicationScoped
 public class Throwaways {
@@ -34,8 +37,21 @@ public class Throwaways {
             return id;
         }
 
-        public void start() {
-            docker.startContainerCmd(id).exec();
+        public void start() throws DrillCouldNotRun {
+            try {
+                docker.startContainerCmd(id).exec();
+            } catch (RuntimeException e) {
+                throw new DrillCouldNotRun("the throwaway container does not start: " + e.getMessage());
+            }
+        }
+
+        /** Why it is no longer running (its exit code and last log lines), or empty while it runs. */
+        public java.util.Optional<String> ended() {
+            var state = docker.inspectContainerCmd(id).exec().getState();
+            if (Boolean.TRUE.equals(state.getRunning())) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of("the throwaway container exited with code " + state.getExitCodeLong());
         }
 
         @Override
@@ -58,12 +74,25 @@ public class Throwaways {
      *
      * @param command the command instead of the target's, or null for the target's own
      */
-    public Throwaway like(Target target, List<String> command) {
+    public Throwaway like(Target target, List<String> command) throws DrillCouldNotRun {
+        try {
+            return create(target, command);
+        } catch (RuntimeException e) {
+            throw new DrillCouldNotRun("no throwaway container like " + target.containerName() + " can be created: "
+                    + e.getMessage());
+        }
+    }
+
+    private Throwaway create(Target target, List<String> command) {
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         var c = live.getConfig();
+        // anonymous volumes: new and empty (or seeded from the image, as on a first start), removed with it
+        List<Volume> fresh = live.getMounts() == null ? List.of() : live.getMounts().stream()
+                .filter(m -> m.getDestination() != null).map(m -> new Volume(m.getDestination().getPath())).toList();
         CreateContainerCmd create = docker.createContainerCmd(live.getImageId())
                 .withName("backrest-sidecar-drill-" + UUID.randomUUID().toString().substring(0, 8))
                 .withLabels(Map.of(Helpers.LABEL, config.instance(), "backrest-sidecar.drill", target.name()))
+                .withVolumes(fresh)
                 .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none"));
         if (c.getEnv() != null) {
             create.withEnv(c.getEnv());

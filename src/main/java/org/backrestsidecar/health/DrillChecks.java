@@ -60,8 +60,17 @@ public class DrillChecks {
         Duration limit = scheduler.drillSchedule(plan.id()).orElseThrow().longestInterval(now).multipliedBy(2);
         List<DrillResult> results = journal.latestOf(plan.id());
         List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         for (DrillResult r : results) {
-            if (!r.passed()) {
+            if (r.couldNotRun()) {
+                // says nothing about the backup: a warning, until the backup has gone unproven too long
+                Instant since = r.lastRan() != null ? r.lastRan() : started;
+                if (since.plus(limit).isBefore(now)) {
+                    problems.add(r.target() + ": no drill could run in " + limit + ": " + r.failure());
+                } else {
+                    warnings.add(r.target() + ": last drill could not run: " + r.failure());
+                }
+            } else if (!r.passed()) {
                 problems.add(r.target() + ": last drill failed: " + r.failure());
             } else if (r.at().plus(limit).isBefore(now)) {
                 problems.add(r.target() + ": last drill " + r.at() + " is older than " + limit);
@@ -77,6 +86,9 @@ public class DrillChecks {
                         .map(Instant::toString).orElse("never"));
         if (!problems.isEmpty()) {
             builder.withData("reason", String.join("; ", problems));
+        }
+        if (!warnings.isEmpty()) {
+            builder.withData("warning", String.join("; ", warnings));
         }
         return builder.build();
     }

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import org.backrestsidecar.run.TargetResult;
 import java.time.Instant;
+import org.backrestsidecar.drill.DrillResult;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,6 +33,7 @@ public class BackupMetrics {
     public static final String DRILL_LAST_TIME = "sidecar.drill.last.timestamp.seconds";
     public static final String DRILL_LAST_PASSED = "sidecar.drill.last.passed";
     public static final String DRILL_RESTORE_SECONDS = "sidecar.drill.last.restore.seconds";
+    public static final String DRILL_COULD_NOT_RUN = "sidecar.drill.last.could.not.run";
     public static final String REPO_CHECK_LAST_TIME = "sidecar.repo.check.last.timestamp.seconds";
     public static final String REPO_CHECK_LAST_PASSED = "sidecar.repo.check.last.passed";
 
@@ -82,13 +84,21 @@ public class BackupMetrics {
         gauge(REPO_SIZE, Tags.of("repo", repo)).set(bytes);
     }
 
-    /** A target's latest drill: when, whether it passed (1/0), and how long its restore took. */
-    public void drill(String plan, String target, Instant at, boolean passed, Double restoreSeconds) {
+    /**
+     * A target's latest drill: whether it could not run (1/0); and of the latest that ran, when,
+     * whether it passed (1/0) and how long its restore took. A drill that could not run says
+     * nothing about the backup, so it leaves the others as they were.
+     */
+    public void drill(String plan, String target, DrillResult drill) {
         Tags tags = Tags.of("plan", plan, "target", target);
-        gauge(DRILL_LAST_TIME, tags).set(at.getEpochSecond());
-        gauge(DRILL_LAST_PASSED, tags).set(passed ? 1 : 0);
-        if (restoreSeconds != null) {
-            gauge(DRILL_RESTORE_SECONDS, tags).set(restoreSeconds);
+        gauge(DRILL_COULD_NOT_RUN, tags).set(drill.couldNotRun() ? 1 : 0);
+        if (drill.couldNotRun()) {
+            return;
+        }
+        gauge(DRILL_LAST_TIME, tags).set(drill.at().getEpochSecond());
+        gauge(DRILL_LAST_PASSED, tags).set(drill.passed() ? 1 : 0);
+        if (drill.restoreSeconds() != null) {
+            gauge(DRILL_RESTORE_SECONDS, tags).set(drill.restoreSeconds());
         }
     }
 

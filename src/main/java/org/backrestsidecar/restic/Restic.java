@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.backrestsidecar.config.Retention;
@@ -280,13 +281,18 @@ public class Restic {
         run(repo, QUICK, "unlock");
     }
 
+    /** A lock restic holds in a repo: who took it (host name as restic saw it, process id). */
+    public record Lock(String id, String hostname, long pid) {
+    }
+
     /**
-     * Removes the locks a dead restic on {@code hostname} left in a local repo, e.g. one in a helper
-     * container that was killed. restic itself would wait 30 minutes before it calls another host's
-     * lock stale, and retention would wait with it.
+     * Removes the locks of a local repo that {@code stale} says no live restic holds, e.g. one a
+     * helper container left when it was killed: restic itself would wait 30 minutes before it calls
+     * another host's lock stale, and every run, check and drill would wait with it. A remote repo's
+     * locks are left to {@code restic unlock} (same host and dead process, or 30 minutes old).
      */
-    public void removeLocksOf(RepoConfig repo, String hostname) throws ResticException {
-        if (!repo.uri().startsWith("/")) {
+    public void removeLocks(RepoConfig repo, Predicate<Lock> stale) throws ResticException {
+        if (!repo.uri().startsWith("/") || !Files.isDirectory(Path.of(repo.uri(), "locks"))) {
             return;
         }
         for (String id : run(repo, QUICK, "list", "locks", "--no-lock").lines().map(String::strip)
@@ -297,10 +303,12 @@ public class Restic {
             } catch (ResticException e) {
                 continue; // removed meanwhile by its owner
             }
-            if (hostname.equals(lock.path("hostname").asText())) {
+            Lock found = new Lock(id, lock.path("hostname").asText(), lock.path("pid").asLong());
+            if (stale.test(found)) {
                 try {
                     Files.deleteIfExists(Path.of(repo.uri(), "locks", id));
-                    LOG.infof("removed lock %s that a stopped helper (%s) left in repo %s", id, hostname, repo.id());
+                    LOG.infof("removed lock %s of repo %s left by a restic that is gone (%s, pid %d)", id.substring(0, 8),
+                            repo.id(), found.hostname(), found.pid());
                 } catch (IOException e) {
                     throw new ResticException("cannot remove lock " + id + " of repo " + repo.id() + ": " + e.getMessage());
                 }

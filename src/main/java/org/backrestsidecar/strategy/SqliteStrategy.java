@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,11 +19,12 @@ import org.backrestsidecar.volumes.Helpers;
 import org.backrestsidecar.volumes.VolumeCopy;
 
 /**
- * An app that keeps SQLite databases beside plain files (Open WebUI: webui.db, uploads/, vector_db/).
- * Each database in {@code backup.sqlite.paths} is copied online with SQLite's backup API by the
- * helper, which shares the target's volumes and so its locks, and checked with
- * {@code PRAGMA quick_check}; the copy is stored at the database's own path. The other files are
- * stored live. If the helper has no sqlite3, the whole copy is made with the container paused.
+ * An app that keeps SQLite databases beside plain files (Open WebUI: webui.db, uploads/, and
+ * Chroma's vector_db/chroma.sqlite3). Every SQLite database on the target's paths — found by its
+ * file header, whatever its name, plus any named in {@code backup.sqlite.paths} — is copied online
+ * with SQLite's backup API by the helper, which shares the target's volumes and so its locks, and
+ * checked with {@code PRAGMA quick_check}; the copy is stored at the database's own path. The other
+ * files are stored live. If the helper has no sqlite3, the whole copy is made with the container paused.
  */
 @ApplicationScoped
 public class SqliteStrategy implements BackupStrategy {
@@ -55,19 +57,17 @@ public class SqliteStrategy implements BackupStrategy {
 
     @Override
     public List<String> check(Map<String, String> options) {
-        String dbs = options.get(PATHS);
-        if (dbs == null || dbs.isBlank()) {
-            return List.of(PATHS + " is missing: list the databases, e.g. /app/backend/data/webui.db");
-        }
-        return databases(dbs).stream().filter(p -> !p.startsWith("/"))
+        return databases(options.getOrDefault(PATHS, "")).stream().filter(p -> !p.startsWith("/"))
                 .map(p -> PATHS + ": '" + p + "' must be an absolute path inside the container").toList();
     }
 
     @Override
     public void backUp(Target target, TargetBackup backup) throws Exception {
-        List<String> databases = databases(target.option(PATHS).orElseThrow());
         List<String> paths = copy.paths(target);
         try (Helper helper = helpers.start(target, backup.repo(), false)) {
+            Set<String> found = new LinkedHashSet<>(databases(target.option(PATHS).orElse("")));
+            found.addAll(findDatabases(helper, paths, target.timeout()));
+            List<String> databases = List.copyOf(found);
             List<String> excludes = new ArrayList<>();
             for (int i = 0; i < databases.size(); i++) {
                 String db = databases.get(i);
@@ -100,6 +100,20 @@ public class SqliteStrategy implements BackupStrategy {
             }
             copy.copyWith(helper, target, backup, paths, excludes, t -> Quiesced.none());
         }
+    }
+
+    /**
+     * Every regular file on {@code paths} that starts with SQLite's header ("SQLite format 3\0"),
+     * whatever it is called; journals (-wal, -shm, -journal) have other headers and stay out.
+     */
+    private static List<String> findDatabases(Helper helper, List<String> paths, java.time.Duration timeout)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of("find"));
+        command.addAll(paths);
+        command.addAll(List.of("-type", "f", "-size", "+511c", "-exec", "sh", "-c",
+                "for f; do [ \"$(head -c 15 \"$f\")\" = 'SQLite format 3' ] && printf '%s\\n' \"$f\"; done; true",
+                "find-sqlite", "{}", "+"));
+        return helper.output(command, timeout).lines().filter(l -> l.startsWith("/")).sorted().toList();
     }
 
     private static List<String> databases(String list) {

@@ -31,11 +31,14 @@ public final class Helper implements AutoCloseable {
     private final ContainerExec exec;
     private final Restic restic;
     private final String id;
+    private final String hostname;
     private final RepoConfig repo;
     private final String owner;
 
     /** @param owner {@code uid:gid} the repo's files must belong to (the sidecar's own) */
-    Helper(DockerClient docker, ContainerExec exec, Restic restic, String id, RepoConfig repo, String owner) {
+    Helper(DockerClient docker, ContainerExec exec, Restic restic, String id, String hostname, RepoConfig repo,
+           String owner) {
+        this.hostname = hostname;
         this.owner = owner;
         this.docker = docker;
         this.exec = exec;
@@ -184,9 +187,9 @@ public final class Helper implements AutoCloseable {
     public void close() {
         handBackRepo();
         try {
-            restic.removeLocksOf(repo, id.substring(0, 12));
+            restic.removeLocks(repo, lock -> hostname.equals(lock.hostname()));
         } catch (ResticException e) {
-            LOG.warnf("locks left by helper %s in repo %s: %s", id.substring(0, 12), repo.id(), e.getMessage());
+            LOG.warnf("locks left by helper %s in repo %s: %s", hostname, repo.id(), e.getMessage());
         }
         try {
             docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();

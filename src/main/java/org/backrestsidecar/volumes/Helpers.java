@@ -10,7 +10,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Optional;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -19,6 +22,7 @@ import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,6 +34,10 @@ import org.jboss.logging.Logger;
 public class Helpers {
     private static final Logger LOG = Logger.getLogger(Helpers.class);
     public static final String LABEL = "backrest-sidecar.helper";
+    /** The sidecar's image as README "Run" and compose.yml build it: the helper image on the host. */
+    public static final String HOST_DEFAULT_IMAGE = "backrest-sidecar:0.1.0";
+    /** Name and host name of every helper container. */
+    static final String HELPER_PREFIX = "backrest-sidecar-helper-";
     private final DockerClient docker;
     private final ContainerExec exec;
     private final Restic restic;
@@ -62,9 +70,7 @@ public class Helpers {
     }
 
     private Helper start(VolumesFrom volumesFrom, RepoConfig repo, String forTarget) throws IOException {
-        String image = config.helperImage().or(self::ownImage).orElseThrow(() -> new IOException(
-                "no helper image: set helperImage in the configuration (the sidecar is not in a container, so "
-                        + "it cannot use its own image)"));
+        String image = helperImage();
         boolean localRepo = repo.uri().startsWith("/");
         HostConfig host = HostConfig.newHostConfig()
                 // a local repo needs no network; a remote one needs the sidecar's way out
@@ -76,15 +82,18 @@ public class Helpers {
         if (localRepo) {
             host.withBinds(self.bindFor(Path.of(repo.uri())));
         }
+        String name = HELPER_PREFIX + UUID.randomUUID().toString().substring(0, 8);
         String id = docker.createContainerCmd(image)
-                .withName("backrest-sidecar-helper-" + UUID.randomUUID().toString().substring(0, 8))
+                .withName(name)
+                // restic writes it into its locks: a lock a killed helper left is known by it
+                .withHostName(name)
                 .withLabels(Map.of(LABEL, config.instance(), "backrest-sidecar.target", forTarget))
                 .withEntrypoint("sleep")
                 .withCmd("86400")
                 .withUser("0:0")
                 .withHostConfig(host)
                 .exec().getId();
-        Helper helper = new Helper(docker, exec, restic, id, repo, self.owner());
+        Helper helper = new Helper(docker, exec, restic, id, name, repo, self.owner());
         try {
             docker.copyArchiveToContainerCmd(id).withTarInputStream(keyArchive(repo.keyFile()))
                     .withRemotePath("/tmp").exec();
@@ -97,16 +106,74 @@ public class Helpers {
         }
     }
 
-    /** Helpers of a sidecar that died mid-run hold the target's volumes; they go at start-up. */
-    public void removeLeftovers() {
+    /**
+     * The configured {@code helperImage}; else the sidecar's own image when it runs in a container;
+     * else, on the host, the sidecar's image as README "Run" and the Compose bundle build it.
+     */
+    String helperImage() throws IOException {
+        Optional<String> image = config.helperImage().or(self::ownImage);
+        if (image.isPresent()) {
+            return image.get();
+        }
         try {
-            docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL, config.instance())).exec()
-                    .forEach(c -> {
-                        LOG.warnf("removing helper container %s left by an earlier run", c.getId());
-                        docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-                    });
+            docker.inspectImageCmd(HOST_DEFAULT_IMAGE).exec();
+            return HOST_DEFAULT_IMAGE;
+        } catch (RuntimeException e) {
+            throw new IOException("no helper image: the sidecar runs on the host, so it cannot lend its own image, and "
+                    + "there is no image " + HOST_DEFAULT_IMAGE + " (build it: docker build -f src/main/docker/Dockerfile -t "
+                    + HOST_DEFAULT_IMAGE + " . after mvn package), nor helperImage in the configuration");
+        }
+    }
+
+    /**
+     * At start-up, before anything of ours runs restic: helpers of a sidecar that died mid-run hold
+     * the target's volumes, and the locks their restic (and the sidecar's own) could not remove
+     * would block every repo for 30 minutes. Both go; a lock of a helper that still exists (another
+     * sidecar's), of a restic process still alive here, or of anyone else (Backrest) stays.
+     */
+    public void removeLeftovers() {
+        Set<String> liveHelpers = new HashSet<>();
+        try {
+            docker.listContainersCmd().withShowAll(true).exec().forEach(c -> {
+                String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
+                if (config.instance().equals(c.getLabels() == null ? null : c.getLabels().get(LABEL))) {
+                    LOG.warnf("removing helper container %s left by an earlier run", name);
+                    docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                } else if (name.startsWith(HELPER_PREFIX)) {
+                    liveHelpers.add(name);
+                }
+            });
         } catch (RuntimeException e) {
             LOG.warnf("cannot look for leftover helper containers: %s", e.getMessage());
+            return;
+        }
+        String ownHost = ownHostname();
+        for (RepoConfig repo : config.repos()) {
+            try {
+                restic.removeLocks(repo, lock -> (lock.hostname().startsWith(HELPER_PREFIX)
+                        && !liveHelpers.contains(lock.hostname()))
+                        || (lock.hostname().equals(ownHost) && !isRestic(lock.pid())));
+            } catch (ResticException e) {
+                LOG.warnf("cannot clear the locks an earlier run left in repo %s: %s", repo.id(), e.getMessage());
+            }
+        }
+    }
+
+    /** The host name restic writes into the locks it takes here (the kernel's, as Go's os.Hostname). */
+    private static String ownHostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Whether a process of that id is a restic that is still running on this host. */
+    private static boolean isRestic(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip().equals("restic");
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged sidecar, as a real process, is killed with SIGKILL while it holds a container paused;
- * started again, it resumes that container before anything else and says so in GET /api/runs.
+ * The packaged sidecar, as a real process, is killed with SIGKILL while it holds a container paused
+ * and its helper copies the volume, three times over; started again, it resumes that container
+ * before anything else and says so in GET /api/runs, removes the locks the killed helpers left (no
+ * run waits for them), and the next run succeeds with `restic check` clean.
  */
 class SidecarKilledWhilePausedIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -42,10 +44,13 @@ class SidecarKilledWhilePausedIT {
         Files.writeString(root.resolve("crash.key"), "crash-test-key-0123456789abcdef\n");
         Files.writeString(root.resolve("api-token"), TOKEN + "\n");
         Path config = root.resolve("sidecar.yml");
+        // as README "Run": the sidecar on the host, no helperImage configured, the sidecar's image built
+        // beside it (from the test base, which holds the packages: no registry here)
+        TestDocker.run(java.util.List.of("docker", "build", "-q", "-f", "src/main/docker/Dockerfile", "--build-arg",
+                "BASE_IMAGE=" + TestDocker.IMAGE, "-t", "backrest-sidecar:0.1.0", "."), Map.of());
         Files.writeString(config, """
                 instance: crash-host
                 stateDir: %s
-                helperImage: %s
                 repos:
                   - id: crash
                     uri: %s
@@ -53,7 +58,7 @@ class SidecarKilledWhilePausedIT {
                 plans:
                   - id: crash
                     schedule: "0 2 * * *"
-                """.formatted(root.resolve("state"), TestDocker.IMAGE, root.resolve("repo"), root.resolve("crash.key")));
+                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("crash.key")));
         String app = TestDocker.container("crash-app").volume("/data")
                 .labels(Map.of("backup.enable", "true", "backup.plan", "crash", "backup.strategy", "pause",
                         "backup.max-downtime", "10m", "com.docker.compose.service", "crash-app"))
@@ -62,13 +67,20 @@ class SidecarKilledWhilePausedIT {
         TestDocker.exec(app, "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do head -c 150000000 /dev/urandom > /data/f$i; done").out();
 
         int port = freePort();
-        sidecar = start(config, port, root.resolve("first.log"));
-        awaitReady(port);
-        post(port, "/api/plans/crash/runs");
-        TestDocker.await("the sidecar to pause crash-app", Duration.ofSeconds(120), () -> TestDocker.state(app).paused());
-        sidecar.destroyForcibly().waitFor();
-        Thread.sleep(1000);
-        assertEquals(new TestDocker.State(true, true), TestDocker.state(app), "killed mid-copy, it left the container paused");
+        Path locks = root.resolve("repo/locks");
+        for (int kill = 1; kill <= 3; kill++) {
+            sidecar = start(config, port, root.resolve("killed-" + kill + ".log"));
+            awaitReady(port);
+            // from the second start on, crash recovery first resumes what the last kill left paused
+            TestDocker.await("crash-app running before the run", Duration.ofSeconds(60), () -> !TestDocker.state(app).paused());
+            post(port, "/api/plans/crash/runs");
+            TestDocker.await("the sidecar to pause crash-app", Duration.ofSeconds(120), () -> TestDocker.state(app).paused());
+            TestDocker.await("the helper's restic to lock the repo", Duration.ofSeconds(60), () -> count(locks) > 0);
+            sidecar.destroyForcibly().waitFor();
+            Thread.sleep(1000);
+            assertEquals(new TestDocker.State(true, true), TestDocker.state(app), "killed mid-copy, it left the container paused");
+            assertTrue(count(locks) > 0, "and its helper's lock in the repo");
+        }
 
         sidecar = start(config, port, root.resolve("second.log"));
         TestDocker.await("crash-app to run again", Duration.ofSeconds(60), () -> !TestDocker.state(app).paused());
@@ -88,6 +100,31 @@ class SidecarKilledWhilePausedIT {
         assertEquals("[]", TestDocker.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("backrest-sidecar.helper", "crash-host")).exec().toString(),
                 "the dead sidecar's helper was removed");
+        assertEquals(0, count(locks), "and the locks its killed helpers left: " + Files.readString(root.resolve("second.log")));
+
+        post(port, "/api/plans/crash/runs");
+        TestDocker.await("the run after the crashes to end", Duration.ofMinutes(5), () -> {
+            try {
+                JsonNode last = new ObjectMapper().readTree(get(port, "/api/runs?plan=crash")).get(0);
+                return !"RECOVERY".equals(last.path("trigger").asText())
+                        && last.path("state").asText().matches("SUCCEEDED|FAILED");
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        });
+        JsonNode last = new ObjectMapper().readTree(get(port, "/api/runs?plan=crash")).get(0);
+        assertEquals("SUCCEEDED", last.path("state").asText(), last.toString());
+        String check = TestDocker.run(java.util.List.of("restic", "--repo", root.resolve("repo").toString(),
+                "--password-file", root.resolve("crash.key").toString(), "--no-cache", "check"), Map.of());
+        assertTrue(check.contains("no errors were found"), check);
+    }
+
+    private static long count(Path folder) {
+        try (var files = Files.list(folder)) {
+            return files.count();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private static Process start(Path config, int port, Path log) throws IOException {

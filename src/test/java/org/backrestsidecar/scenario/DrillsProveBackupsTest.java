@@ -47,7 +47,8 @@ class DrillsProveBackupsTest {
     }
 
     private static void startTargets() {
-        pg = PostgresContainer.start("pg-drill", SidecarStack.labels("pg-drill", "drilling"));
+        // its data on a mounted folder the image lacks, prepared by its command: the throwaway needs a fresh volume there
+        pg = PostgresContainer.startOnVolume("pg-drill", SidecarStack.labels("pg-drill", "drilling"), "/srv/pgdata");
         pg.sql("postgres", "CREATE DATABASE inventory");
         pg.sql("postgres", "CREATE ROLE keeper LOGIN");
         pg.sql("inventory", "CREATE TABLE items (id int PRIMARY KEY, name text); ALTER TABLE items OWNER TO keeper;"
@@ -81,7 +82,11 @@ class DrillsProveBackupsTest {
     }
 
     private static JsonPath drill() {
-        String id = given().post("/api/plans/drilling/drills").then().statusCode(202).extract().path("id");
+        return drill("drilling");
+    }
+
+    private static JsonPath drill(String plan) {
+        String id = given().post("/api/plans/" + plan + "/drills").then().statusCode(202).extract().path("id");
         JsonPath[] last = new JsonPath[1];
         TestDocker.await("drill " + id + " to end", Duration.ofMinutes(5), () -> {
             last[0] = when().get("/api/drills/runs/" + id).then().statusCode(200).extract().jsonPath();
@@ -151,6 +156,7 @@ class DrillsProveBackupsTest {
             List<Map<String, Object>> failed = drill.getList("results.findAll { !it.passed }");
             assertFalse(failed.isEmpty());
             failed.forEach(r -> assertTrue(r.get("failure") != null, r.toString()));
+            failed.forEach(r -> assertEquals("failed", r.get("outcome"), "the backup failed its checks: " + r));
             when().get("/q/health/well").then().statusCode(503)
                     .body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("DOWN"))
                     .body(DRILL_HEALTH + ".data.reason", org.hamcrest.Matchers.containsString("last drill failed"));
@@ -179,5 +185,42 @@ class DrillsProveBackupsTest {
         assertEquals(Boolean.TRUE, given().post("/api/repos/drills/checks?data=true").jsonPath().getBoolean("passed"));
         when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"))
                 .body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
+    }
+
+    @Test
+    @Order(3)
+    void aDrillThatCannotRunIsToldApartFromAFailedBackup() {
+        // a Postgres whose cluster was initialised by hand into its volume: its command waits for one, so a
+        // throwaway with a fresh volume never comes up. Nothing is learnt about the backup, which is fine.
+        String data = "/srv/pgdata/db";
+        String pg = TestDocker.container("pg-handmade").volume("/srv/pgdata")
+                .labels(SidecarStack.serviceLabels("pg-handmade", "handmade", "postgres", "backup.timeout", "20s"))
+                .start("mkdir -p /var/run/postgresql && chown postgres:postgres /var/run/postgresql /srv/pgdata"
+                        + " && while [ ! -s " + data + "/PG_VERSION ]; do sleep 1; done"
+                        + " && exec su postgres -s /bin/sh -c '/usr/lib/postgresql/15/bin/postgres -D " + data
+                        + " -c listen_addresses= -c fsync=off'");
+        try {
+            TestDocker.exec(pg, "su", "postgres", "-s", "/bin/sh", "-c", "/usr/lib/postgresql/15/bin/initdb -D " + data
+                    + " -U postgres --auth=trust >/dev/null").out();
+            TestDocker.await("the hand-made Postgres to answer", Duration.ofSeconds(60),
+                    () -> TestDocker.exec(pg, "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
+            assertEquals("SUCCEEDED", SidecarApi.runPlan("handmade").getString("state"));
+
+            JsonPath drill = drill("handmade");
+            Map<String, Object> result = drill.getMap("results[0]");
+            assertEquals("could not run", result.get("outcome"), drill.prettify());
+            assertEquals(Boolean.FALSE, result.get("passed"));
+            assertTrue(String.valueOf(result.get("failure")).contains("did not come up"), result.toString());
+            String check = "checks.find { it.name == 'restore drill of plan handmade' }";
+            when().get("/q/health/well").then().body(check + ".status", org.hamcrest.Matchers.equalTo("UP"))
+                    .body(check + ".data.warning", org.hamcrest.Matchers.containsString("could not run"));
+            String metrics = given().header("Authorization", "").get("/q/metrics").asString();
+            assertTrue(metrics.contains("sidecar_drill_last_could_not_run{plan=\"handmade\",target=\"pg-handmade\"} 1.0"),
+                    metrics);
+            assertFalse(metrics.contains("sidecar_drill_last_passed{plan=\"handmade\""), "no verdict on the backup");
+            assertTrue(metrics.contains("sidecar_drill_last_could_not_run{plan=\"drilling\",target=\"pg-drill\"} 0.0"));
+        } finally {
+            TestDocker.remove("pg-handmade");
+        }
     }
 }

@@ -22,7 +22,20 @@ public final class PostgresContainer {
     }
 
     public static PostgresContainer start(String name, Map<String, String> labels) {
-        PostgresContainer pg = new PostgresContainer(name, TestDocker.start(name, labels, SCRIPT));
+        return started(name, TestDocker.start(name, labels, SCRIPT));
+    }
+
+    /**
+     * Postgres with its data on a volume at {@code dataDir}, a folder the image does not have, and a
+     * command that prepares the mount point (chown) before initdb, as many images' entrypoints do.
+     */
+    public static PostgresContainer startOnVolume(String name, Map<String, String> labels, String dataDir) {
+        String script = "chown postgres:postgres " + dataDir + " && " + SCRIPT.replace("/tmp/pgdata", dataDir + "/db");
+        return started(name, TestDocker.container(name).labels(labels).volume(dataDir).start(script));
+    }
+
+    private static PostgresContainer started(String name, String id) {
+        PostgresContainer pg = new PostgresContainer(name, id);
         TestDocker.await("postgres in " + name + " to accept connections", Duration.ofSeconds(60),
                 () -> TestDocker.exec(pg.id, "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
         return pg;

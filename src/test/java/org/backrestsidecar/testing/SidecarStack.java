@@ -76,7 +76,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     /** One plan per file-copy scenario, all in the models repo, so a scenario's containers are its own. */
     public static final List<String> SCENARIO_PLANS = List.of("redis", "sqlite", "files", "pausing", "stopping",
-            "hooks", "budget", "restoring");
+            "hooks", "budget", "restoring", "handmade");
 
     private static String scenarioPlans() {
         StringBuilder plans = new StringBuilder();
