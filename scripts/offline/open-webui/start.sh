@@ -3,5 +3,7 @@ set -e
 data=/app/backend/data
 mkdir -p "$data/uploads" "$data/vector_db" /srv/www
 [ -f "$data/webui.db" ] || sqlite3 "$data/webui.db" "PRAGMA journal_mode=WAL; CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO chat (body) VALUES ('hello');" >/dev/null
+# Chroma's default store beside it, a second live SQLite database (as Open WebUI's own vector_db/)
+[ -f "$data/vector_db/chroma.sqlite3" ] || sqlite3 "$data/vector_db/chroma.sqlite3" "PRAGMA journal_mode=WAL; CREATE TABLE embeddings (id INTEGER PRIMARY KEY, seq_id BLOB); INSERT INTO embeddings (seq_id) VALUES (x'01');" >/dev/null
 echo ok > /srv/www/health
 exec busybox httpd -f -p 8080 -h /srv/www

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.run.RunReport;
 import org.jboss.logging.Logger;
 
@@ -91,6 +92,12 @@ public class BackrestSync {
             Map<String, String> guids = new HashMap<>();
             for (RepoConfig repo : config.repos()) {
                 keys.put(repo.id(), Files.readString(repo.keyFile(), StandardCharsets.UTF_8).strip());
+                try {
+                    // the sidecar creates its repos: Backrest is only ever given one that exists
+                    restic.ensureInitialized(repo);
+                } catch (ResticException e) {
+                    LOG.debugf("repo %s cannot be created yet: %s", repo.id(), e.getMessage());
+                }
                 restic.repoGuid(repo).ifPresent(g -> guids.put(repo.id(), g));
             }
             List<String> leftOut = List.of();

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Runs a command inside a container with its stdout streamed to a sink, so a dump flows through the
@@ -20,15 +21,38 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The Docker API cannot kill an exec, so the command is wrapped in the container's own
  * {@code timeout}; the sidecar waits a little longer than that before it gives up on the stream.
+ *
+ * <p>No exec stream is ever silent for long: the Docker socket proxy (haproxy) cuts a connection
+ * that carries nothing for 10 minutes, and a pg_restore, a restic restore or a pg_dump waiting on
+ * a lock can be silent far longer. A small shell beside the command writes one ASCII record
+ * separator to stderr every {@code sidecar.docker.keepalive}; it is taken out of stderr here.
  */
 @ApplicationScoped
 public class ContainerExec {
     private static final int STDERR_KEEP = 64 * 1024;
     private static final Duration GRACE = Duration.ofSeconds(30);
+    static final byte KEEPALIVE_BYTE = 0x1e;
+    /**
+     * $1 the interval, then the command. The beating subshell gives the pipes to nobody else (its
+     * sleep has none), so the stream ends the moment the command does.
+     */
+    private static final String KEEPALIVE = """
+            interval=$1; shift
+            ( while sleep "$interval" </dev/null >/dev/null 2>&1 3>&-; do printf '\036' >&3 || exit 0; done ) \
+              3>&2 </dev/null >/dev/null 2>&1 &
+            beat=$!
+            "$@"
+            rc=$?
+            kill "$beat" 2>/dev/null
+            exit $rc
+            """;
     private final DockerClient docker;
+    private final Duration keepalive;
 
-    public ContainerExec(DockerClient docker) {
+    public ContainerExec(DockerClient docker,
+                         @ConfigProperty(name = "sidecar.docker.keepalive", defaultValue = "60s") Duration keepalive) {
         this.docker = docker;
+        this.keepalive = keepalive;
     }
 
     /**
@@ -43,7 +67,8 @@ public class ContainerExec {
     /** @param env extra {@code NAME=value} variables for this command only */
     public ExecResult run(String containerId, List<String> command, List<String> env, Duration timeout,
                           OutputStream stdout) throws IOException {
-        List<String> bounded = new ArrayList<>(List.of("timeout", "-s", "KILL", Long.toString(timeout.toSeconds())));
+        List<String> bounded = new ArrayList<>(List.of("sh", "-c", KEEPALIVE, "keepalive",
+                Long.toString(Math.max(1, keepalive.toSeconds())), "timeout", "-s", "KILL", Long.toString(timeout.toSeconds())));
         bounded.addAll(command);
         String execId = docker.execCreateCmd(containerId)
                 .withCmd(bounded.toArray(String[]::new))
@@ -110,7 +135,14 @@ public class ContainerExec {
                 return;
             }
             if (frame.getStreamType() == StreamType.STDERR) {
-                stderr.write(frame.getPayload(), 0, frame.getPayload().length);
+                byte[] payload = frame.getPayload();
+                int kept = 0;
+                for (byte b : payload) {
+                    if (b != KEEPALIVE_BYTE) {
+                        payload[kept++] = b;
+                    }
+                }
+                stderr.write(payload, 0, kept);
                 return;
             }
             try {

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,9 +22,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The whole bundle as a user runs it: compose.yml from compose.yml.example, scripts/backrest-setup.sh,
  * the offline images of scripts/offline-images.sh (real Postgres, Redis, nginx; stand-ins for Backrest,
- * Ollama and Open WebUI, which cannot be had here; haproxy for the socket proxy), and docker-compose
- * 1.29. Over TLS on 127.0.0.1: the login, /healthz, discovery of every labelled service, a critical
- * backup through scripts/backrest-management.sh, and `down && up` keeping keys and snapshots.
+ * Ollama and Open WebUI, which cannot be had here; haproxy for the socket proxy, with the real one's
+ * rules and timeouts), and docker-compose 1.29. Over TLS on 127.0.0.1: the login, /healthz up and down,
+ * discovery of every labelled service, a backup of every plan through scripts/backrest-management.sh,
+ * restore, drill, and `down && up` keeping keys and snapshots.
+ *
+ * <p>The hard first day: Backrest (the stand-in runs as root, as the real image does) starts first with
+ * a config from an earlier setup whose repos say autoInitialize, and creates them as root before the
+ * sidecar (uid 10001) is up; the proxy cuts streams silent for 15 s instead of 10 minutes, and a pre
+ * hook of Postgres is silent for 25 s.
  */
 class StackComesUpIT {
     private static final String PROJECT = "bsce2e";
@@ -52,13 +59,19 @@ class StackComesUpIT {
         Files.writeString(bundle.resolve(".env"), images.lines().filter(l -> l.contains("_IMAGE="))
                 .reduce("", (a, l) -> a + l + "\n") + "BIND_ADDRESS=127.0.0.1\nHTTP_PORT=" + freePort()
                 + "\nHTTPS_PORT=" + https + "\n", java.nio.file.StandardOpenOption.APPEND);
+        legacyBackrestConfigAndNoRepos();
+        shortProxyTimeoutsAndASilentHook();
 
         up();
+        assertTrue(run(List.of("docker-compose", "logs", "backrest"), Duration.ofMinutes(1))
+                .contains("initialised /repos/"), "Backrest, as root, created repos before the sidecar could");
         String base = "https://127.0.0.1:" + https;
         String login = "admin:" + Files.readString(bundle.resolve("secrets/admin-password")).strip();
         assertEquals("401", curl("-o", "/dev/null", "-w", "%{http_code}", base + "/"));
         assertTrue(curl("-u", login, base + "/").contains("Backrest stand-in"), "the UI upstream, behind the login");
         assertEquals("up\n", curl(base + "/healthz"));
+        assertEquals("redis", run(List.of("docker-compose", "exec", "-T", "redis", "ps", "-o", "user=", "-C",
+                "redis-server"), Duration.ofMinutes(1)).strip(), "Redis stepped down from root");
 
         String targets = run(List.of("bash", "scripts/backrest-management.sh", "targets"), Duration.ofMinutes(1));
         Map<String, String> found = new java.util.TreeMap<>();
@@ -68,8 +81,14 @@ class StackComesUpIT {
         }
         assertEquals(Map.of("postgres", "critical/postgres/running", "open-webui", "critical/sqlite/running",
                 "ollama", "models/volume/running", "redis", "system/redis/running"), found, targets);
-        String backup = run(List.of("bash", "scripts/backrest-management.sh", "backup", "critical"), Duration.ofMinutes(5));
-        assertTrue(backup.contains("SUCCEEDED"), backup);
+        for (String plan : List.of("critical", "system", "models")) {
+            String backup = run(List.of("bash", "scripts/backrest-management.sh", "backup", plan), Duration.ofMinutes(5));
+            assertTrue(backup.contains("SUCCEEDED"), plan + " (critical's pre hook is silent longer than the proxy "
+                    + "allows): " + backup);
+        }
+        assertEquals("10001", run(List.of("docker-compose", "exec", "-T", "sidecar", "stat", "-c", "%u",
+                "/repos/critical/config", "/repos/critical/keys"), Duration.ofMinutes(1)).lines().distinct()
+                .reduce("", String::concat), "the sidecar took back the repos Backrest created as root");
         String snapshots = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
         assertTrue(snapshots.contains("/postgres/app.dump") && snapshots.contains("/app/backend/data"), snapshots);
 
@@ -79,7 +98,20 @@ class StackComesUpIT {
         assertTrue(restored.contains("restore of postgres SUCCEEDED"), restored);
         String drill = run(List.of("bash", "scripts/backrest-management.sh", "drill", "critical"), Duration.ofMinutes(8));
         assertTrue(drill.contains("PASSED") && drill.contains("database app rows per table")
-                && drill.contains("/app/backend/data/webui.db: integrity_check ok"), drill);
+                && drill.contains("/app/backend/data/webui.db: integrity_check ok")
+                && drill.contains("/app/backend/data/vector_db/chroma.sqlite3: integrity_check ok"), drill);
+
+        // /healthz asks the sidecar: stopped, it says down (and so does nginx's own healthcheck)
+        run(List.of("docker-compose", "stop", "sidecar"), Duration.ofMinutes(2));
+        assertEquals("down\n503", curl("-w", "%{http_code}", base + "/healthz"));
+        run(List.of("docker-compose", "start", "sidecar"), Duration.ofMinutes(2));
+        TestDocker.await("/healthz up again", Duration.ofMinutes(2), () -> {
+            try {
+                return curl(base + "/healthz").equals("up\n");
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        });
         assertEquals(0, TestDocker.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(java.util.List.of("backrest-sidecar.helper")).exec().size(), "no throwaway left");
 
@@ -89,6 +121,39 @@ class StackComesUpIT {
         assertEquals(keys, Files.readString(bundle.resolve("keys/critical.key")));
         String after = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
         assertTrue(after.contains("/postgres/app.dump"), "the snapshots outlive down && up: " + after);
+    }
+
+    /**
+     * README's order: setup ran before the sidecar's image existed, so it created no repo; the
+     * Backrest config is one an earlier setup wrote, with every repo to be created by Backrest.
+     */
+    private void legacyBackrestConfigAndNoRepos() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                bundle.resolve("backrest-config/config.json").toFile());
+        var repos = config.putArray("repos");
+        var plans = config.putArray("plans");
+        for (String repo : List.of("critical", "models", "system")) {
+            repos.addObject().put("id", repo).put("uri", "/repos/" + repo).put("autoInitialize", true)
+                    .put("password", Files.readString(bundle.resolve("keys/" + repo + ".key")).strip());
+            plans.addObject().put("id", repo).put("repo", repo).set("paths", json.createArrayNode().add("/userdata"));
+            ((com.fasterxml.jackson.databind.node.ObjectNode) plans.get(plans.size() - 1)).putObject("schedule")
+                    .put("disabled", true);
+        }
+        Files.writeString(bundle.resolve("backrest-config/config.json"), config.toString());
+        TestDocker.run(List.of("sh", "-c", "docker volume rm " + PROJECT + "_repos >/dev/null 2>&1 || true"), Map.of());
+    }
+
+    private void shortProxyTimeoutsAndASilentHook() throws IOException {
+        Path compose = bundle.resolve("compose.yml");
+        String text = Files.readString(compose);
+        String proxy = "      DISABLE_IPV6: 1\n";
+        String hook = "      backup.strategy: postgres\n";
+        assertTrue(text.contains(proxy) && text.contains(hook), text);
+        Files.writeString(compose, text
+                .replace(proxy, proxy + "      TIMEOUT_CLIENT: 15s\n      TIMEOUT_SERVER: 15s\n")
+                .replace(hook, hook + "      backup.exec.pre: '[\"sh\", \"-c\", \"sleep 25\"]'\n"));
+        Files.writeString(bundle.resolve("env/sidecar"), "SIDECAR_DOCKER_KEEPALIVE=5s\n", StandardOpenOption.APPEND);
     }
 
     private void up() throws Exception {
