@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every metric the sidecar exports, named in one place (README "Metrics" lists the Prometheus
+ * Every metric the sidecar exports, named in one place (docs/api.md "Metrics" lists the Prometheus
  * names these become). Gauges hold the last value seen; counters count runs by result.
  */
 @ApplicationScoped

@@ -8,7 +8,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,7 +152,9 @@ class StackComesUpIT {
         Files.writeString(compose, text
                 .replace(proxy, proxy + "      TIMEOUT_CLIENT: 15s\n      TIMEOUT_SERVER: 15s\n")
                 .replace(hook, hook + "      backup.exec.pre: '[\"sh\", \"-c\", \"sleep 25\"]'\n"));
-        Files.writeString(bundle.resolve("env/sidecar"), "SIDECAR_DOCKER_KEEPALIVE=5s\n", StandardOpenOption.APPEND);
+        Path env = bundle.resolve("env/sidecar");
+        Files.writeString(env, Files.readString(env).replaceAll("(?m)^SIDECAR_DOCKER_KEEPALIVE=.*\n", "")
+                + "SIDECAR_DOCKER_KEEPALIVE=5s\n");
     }
 
     private void up() throws Exception {
