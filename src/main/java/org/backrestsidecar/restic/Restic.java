@@ -35,6 +35,7 @@ public class Restic {
     private static final Duration LONG = Duration.ofHours(12);
     private static final int PIPE_BUFFER = 1 << 20;
     private static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+    private static final Duration INIT_WAIT = Duration.ofSeconds(60);
     /** How long a safety snapshot (taken before a restore overwrote live data) is kept. */
     public static final Duration SAFETY_KEEP = Duration.ofDays(30);
 
@@ -109,11 +110,49 @@ public class Restic {
             return;
         }
         String why = problem.get();
+        if (noRepository(why) && repo.uri().startsWith("/") && !isEmptyOrAbsent(Path.of(repo.uri()))) {
+            // files but no config: another restic (Backrest, at its start) is creating this repo right now;
+            // a second init beside it would leave a config and a key that do not belong together
+            Instant giveUp = Instant.now().plus(INIT_WAIT);
+            while (problem.isPresent() && noRepository(problem.get()) && Instant.now().isBefore(giveUp)) {
+                sleep(Duration.ofSeconds(1));
+                problem = openProblem(repo);
+            }
+            if (problem.isEmpty()) {
+                return;
+            }
+            why = problem.get();
+            if (noRepository(why)) {
+                throw new ResticException("repo " + repo.id() + " (" + repo.uri() + ") holds files but no restic config "
+                        + "after " + INIT_WAIT.toSeconds() + " s: a half-created repo; move it aside to let the sidecar create it");
+            }
+        }
         if (!noRepository(why)) {
             throw new ResticException("repo " + repo.id() + " (" + repo.uri() + ") cannot be opened: " + why);
         }
         LOG.infof("initialising restic repo %s at %s", repo.id(), repo.uri());
         run(repo, QUICK, "init");
+    }
+
+    /** True for a folder that is missing or empty; a folder we may not read is not empty. */
+    private static boolean isEmptyOrAbsent(Path folder) {
+        if (!Files.exists(folder)) {
+            return true;
+        }
+        try (var entries = Files.list(folder)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void sleep(Duration pause) throws ResticException {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ResticException("interrupted while waiting for a repo to be created");
+        }
     }
 
     /**
@@ -292,7 +331,8 @@ public class Restic {
      * locks are left to {@code restic unlock} (same host and dead process, or 30 minutes old).
      */
     public void removeLocks(RepoConfig repo, Predicate<Lock> stale) throws ResticException {
-        if (!repo.uri().startsWith("/") || !Files.isDirectory(Path.of(repo.uri(), "locks"))) {
+        if (!repo.uri().startsWith("/") || !Files.isDirectory(Path.of(repo.uri(), "locks"))
+                || !Files.exists(Path.of(repo.uri(), "config"))) {
             return;
         }
         for (String id : run(repo, QUICK, "list", "locks", "--no-lock").lines().map(String::strip)

@@ -159,6 +159,16 @@ class StackComesUpIT {
 
     private void up() throws Exception {
         run(List.of("docker-compose", "up", "-d"), Duration.ofMinutes(5));
+        try {
+            awaitHealthy();
+        } catch (AssertionError e) {
+            // say which service did not come up, and what it printed
+            throw new AssertionError(e.getMessage() + "\n" + run(List.of("docker-compose", "ps"), Duration.ofMinutes(1))
+                    + run(List.of("docker-compose", "logs", "--tail", "40"), Duration.ofMinutes(1)), e);
+        }
+    }
+
+    private void awaitHealthy() {
         TestDocker.await("every service of the stack healthy", Duration.ofMinutes(4), () -> {
             var containers = TestDocker.client().listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of("com.docker.compose.project", PROJECT)).exec();
