@@ -68,8 +68,8 @@ public final class BackrestConfigRenderer {
                     .or(() -> Optional.ofNullable(existing).map(r -> r.path("guid").asText("")).filter(g -> !g.isEmpty()));
             if (guid.isEmpty()) {
                 skippedRepos.add(repo.id());
-                leftOut.add("repo " + repo.id() + " is not in Backrest yet: restic cannot read its id (it is created "
-                        + "by the sidecar's first start or run)");
+                leftOut.add("repo " + repo.id() + " is not in Backrest yet: restic cannot read its id (the sidecar "
+                        + "could not create or open it; see the readiness check 'repos')");
                 continue;
             }
             put(repos, repo(existing, repo, keys.get(repo.id()), guid.get()));

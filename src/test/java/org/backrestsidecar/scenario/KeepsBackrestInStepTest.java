@@ -91,22 +91,27 @@ class KeepsBackrestInStepTest {
     }
 
     @Test
-    void aRepoResticCannotNameYetStaysOutAndSaysSo() throws Exception {
+    void aRepoNotMadeYetHoldsNoSnapshotsAndOneThatCannotBeMadeStaysOutOfBackrest() throws Exception {
         Path spare = SidecarStack.repo("spare");
         Path away = spare.resolveSibling("spare.away");
-        backrest().removeRepo("spare");
         Files.move(spare, away);
         try {
+            // before anything creates it again: no snapshots is an empty list, not restic's error
+            when().get("/api/snapshots?plan=hourly").then().statusCode(200).body("size()", equalTo(0));
+            when().get("/api/plans/hourly").then().body("repoState", equalTo("not created yet"));
+
+            // a repo the sidecar can neither open nor create has no restic id to give Backrest
+            Files.writeString(spare, "not a folder");
+            backrest().removeRepo("spare");
             sync.sync();
             JsonNode config = backrest().config();
             assertFalse(ids(config.path("repos")).contains("spare"), config.toString());
             assertFalse(ids(config.path("plans")).contains("hourly"), "its plan waits with it");
-            assertEquals(0, backrest().refusedConfigs());
+            assertEquals(0, backrest().refusedConfigs(), "never a repo without a guid");
             assertTrue(sync.status().orElseThrow().leftOut().toString().contains("repo spare"));
-            when().get("/api/plans/hourly").then().body("backrestSync.leftOut[0]", containsString("repo spare"))
-                    .body("repoState", equalTo("not created yet"));
-            when().get("/api/snapshots?plan=hourly").then().statusCode(200).body("size()", equalTo(0));
+            when().get("/api/plans/hourly").then().body("backrestSync.leftOut[0]", containsString("repo spare"));
         } finally {
+            Files.deleteIfExists(spare);
             Files.move(away, spare);
         }
         sync.sync();
