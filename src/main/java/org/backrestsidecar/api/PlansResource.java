@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.backrestsidecar.backrest.BackrestSync;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.drill.DrillRun;
@@ -67,13 +68,14 @@ public class PlansResource {
 
     @GET
     public List<PlanView> list() {
-        return config.plans().stream().map(this::view).toList();
+        Map<String, String> repoStates = repos.states();
+        return config.plans().stream().map(p -> view(p, repoStates)).toList();
     }
 
     @GET
     @Path("{id}")
     public PlanView get(@PathParam("id") String id) {
-        return view(config.requirePlan(id));
+        return view(config.requirePlan(id), repos.states());
     }
 
     /** Starts a run now: 202 with the run's id, 409 while the plan runs, 404 for an unknown plan. */
@@ -95,7 +97,7 @@ public class PlansResource {
         return Response.accepted(run.report()).location(location).build();
     }
 
-    private PlanView view(PlanConfig p) {
+    private PlanView view(PlanConfig p, Map<String, String> repoStates) {
         return new PlanView(p.id(), p.repo(), p.schedule(), config.timeZone().getId(),
                 scheduler.nextRun(p.id()).orElse(null), p.retention(),
                 p.paths().stream().map(java.nio.file.Path::toString).toList(), freshness.objective(p),
@@ -103,6 +105,6 @@ public class PlansResource {
                 runs.lastFinished(p.id()).map(PlanRun::report).orElse(null), backrestSync.status().orElse(null),
                 config.drills().scheduleOf(p.id()).orElse(null),
                 scheduler.drillSchedule(p.id()).flatMap(d -> d.nextAfter(Instant.now())).orElse(null),
-                repos.state(p.repo()));
+                repoStates.get(p.repo()));
     }
 }

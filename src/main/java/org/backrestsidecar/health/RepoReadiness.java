@@ -54,10 +54,12 @@ public class RepoReadiness implements HealthCheck {
         return answer;
     }
 
-    /** {@code ready}, {@code not created yet}, or why the repo does not open. */
-    public String state(String repoId) {
-        Optional<String> problem = problems().getOrDefault(repoId, Optional.empty());
-        return problem.map(p -> Restic.noRepository(p) ? "not created yet" : p.strip()).orElse("ready");
+    /** Each repo's state, read once: {@code ready}, {@code not created yet}, or why it does not open. */
+    public Map<String, String> states() {
+        Map<String, String> states = new LinkedHashMap<>();
+        problems().forEach((id, problem) -> states.put(id,
+                problem.map(p -> Restic.noRepository(p) ? "not created yet" : p.strip()).orElse("ready")));
+        return states;
     }
 
     @Override
