@@ -100,7 +100,9 @@ class SidecarKilledWhilePausedIT {
         assertEquals("[]", TestDocker.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("backrest-sidecar.helper", "crash-host")).exec().toString(),
                 "the dead sidecar's helper was removed");
-        assertEquals(0, count(locks), "and the locks its killed helpers left: " + Files.readString(root.resolve("second.log")));
+        // the restarted sidecar's own start-up reads take short locks of their own (this host's): any other is left over
+        assertEquals("", foreignLocks(root), "and the locks its killed helpers left: "
+                + Files.readString(root.resolve("second.log")));
 
         post(port, "/api/plans/crash/runs");
         TestDocker.await("the run after the crashes to end", Duration.ofMinutes(5), () -> {
@@ -114,9 +116,35 @@ class SidecarKilledWhilePausedIT {
         });
         JsonNode last = new ObjectMapper().readTree(get(port, "/api/runs?plan=crash")).get(0);
         assertEquals("SUCCEEDED", last.path("state").asText(), last.toString());
-        String check = TestDocker.run(java.util.List.of("restic", "--repo", root.resolve("repo").toString(),
-                "--password-file", root.resolve("crash.key").toString(), "--no-cache", "check"), Map.of());
+        String check = restic(root, "check");
         assertTrue(check.contains("no errors were found"), check);
+    }
+
+    /** The host names of the repo's locks not taken on this host, i.e. by a container such as a helper. */
+    private static String foreignLocks(Path root) throws IOException, InterruptedException {
+        String here = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        StringBuilder found = new StringBuilder();
+        for (String id : restic(root, "list", "locks", "--no-lock").lines().map(String::strip)
+                .filter(l -> !l.isEmpty()).toList()) {
+            String lock;
+            try {
+                lock = restic(root, "cat", "lock", id, "--no-lock");
+            } catch (IOException e) {
+                continue; // released meanwhile
+            }
+            String host = new ObjectMapper().readTree(lock).path("hostname").asText();
+            if (!host.equals(here)) {
+                found.append(host).append(' ');
+            }
+        }
+        return found.toString();
+    }
+
+    private static String restic(Path root, String... args) throws IOException, InterruptedException {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("restic", "--repo",
+                root.resolve("repo").toString(), "--password-file", root.resolve("crash.key").toString(), "--no-cache"));
+        command.addAll(java.util.List.of(args));
+        return TestDocker.run(command, Map.of());
     }
 
     private static long count(Path folder) {
