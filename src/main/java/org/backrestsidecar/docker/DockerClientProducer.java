@@ -35,7 +35,7 @@ public class DockerClientProducer {
                 .maxConnections(50)
                 .connectionTimeout(Duration.ofSeconds(10))
                 .build();
-        return DockerClientImpl.getInstance(config, http);
+        return DockerClientImpl.getInstance(config, new ClosedIdleConnectionRetry(http));
     }
 
     void close(@Disposes DockerClient docker) throws IOException {

@@ -1,0 +1,49 @@
+package org.backrestsidecar.docker;
+
+import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.IOException;
+import org.apache.hc.core5.http.NoHttpResponseException;
+
+/**
+ * Sends a request once more when the connection it went out on had been closed by the other side
+ * while it sat idle in the pool. docker-socket-proxy (haproxy, {@code timeout http-keep-alive 10s})
+ * closes a keep-alive connection after 10 idle seconds; docker-java's pool never checks an idle
+ * connection before reuse, and HttpClient retries only idempotent methods by itself. So the first
+ * POST after any quiet spell longer than 10 s (a helper's create after a long dump) failed with
+ * "failed to respond". No response byte at all means the proxy never took the request, so sending it
+ * again cannot do it twice. Requests whose body is a stream we cannot replay (hijacked stdin) are not
+ * sent again.
+ */
+final class ClosedIdleConnectionRetry implements DockerHttpClient {
+    private final DockerHttpClient http;
+
+    ClosedIdleConnectionRetry(DockerHttpClient http) {
+        this.http = http;
+    }
+
+    @Override
+    public Response execute(Request request) {
+        try {
+            return http.execute(request);
+        } catch (RuntimeException e) {
+            if (request.hijackedInput() != null || !closedBeforeAnswer(e)) {
+                throw e;
+            }
+            return http.execute(request);
+        }
+    }
+
+    private static boolean closedBeforeAnswer(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof NoHttpResponseException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() throws IOException {
+        http.close();
+    }
+}
