@@ -1,6 +1,8 @@
 package org.backrestsidecar.api;
 
 import jakarta.ws.rs.GET;
+import org.backrestsidecar.access.Needs;
+import org.backrestsidecar.access.Role;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -81,6 +83,7 @@ public class PlansResource {
     /** Starts a run now: 202 with the run's id, 409 while the plan runs, 404 for an unknown plan. */
     @POST
     @Path("{id}/runs")
+    @Needs(Role.OPERATOR)
     public Response run(@PathParam("id") String id, @Context UriInfo uri) throws PlanBusyException {
         PlanRun run = runner.start(id, PlanRun.Trigger.MANUAL);
         var location = uri.getBaseUriBuilder().path("api/runs").path(run.id()).build();
@@ -90,6 +93,7 @@ public class PlansResource {
     /** Starts the plan's restore drill now: 202 with the drill run; 409 while one runs. */
     @POST
     @Path("{id}/drills")
+    @Needs(Role.OPERATOR)
     public Response drill(@PathParam("id") String id, @Context UriInfo uri) {
         DrillRun run = drills.start(id, "MANUAL")
                 .orElseThrow(() -> new TargetBusy("a drill of plan " + id + " is running already"));

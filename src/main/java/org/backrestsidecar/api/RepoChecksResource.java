@@ -1,6 +1,8 @@
 package org.backrestsidecar.api;
 
 import jakarta.ws.rs.GET;
+import org.backrestsidecar.access.Needs;
+import org.backrestsidecar.access.Role;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -29,6 +31,7 @@ public class RepoChecksResource {
     /** Runs the check now and answers with its result; {@code data=true} also reads data back. */
     @POST
     @Path("{repo}/checks")
+    @Needs(Role.OPERATOR)
     public RepoChecks.Result check(@PathParam("repo") String repo, @QueryParam("data") boolean data) {
         return checks.check(repo, data);
     }

@@ -6,12 +6,15 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.backrestsidecar.access.Needs;
+import org.backrestsidecar.access.Role;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restore.RestoreJob;
 import org.backrestsidecar.restore.RestoreRequest;
@@ -33,8 +36,10 @@ public class RestoresResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response start(RestoreRequest request, @Context UriInfo uri) throws ResticException {
-        RestoreJob job = restores.start(request);
+    @Needs(Role.ADMIN)
+    public Response start(RestoreRequest request, @Context UriInfo uri, @Context ContainerRequestContext context)
+            throws ResticException {
+        RestoreJob job = restores.start(request, Callers.of(context).who());
         var location = uri.getBaseUriBuilder().path("api/restores").path(job.id()).build();
         return Response.accepted(job.report()).location(location).build();
     }

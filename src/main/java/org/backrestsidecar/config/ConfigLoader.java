@@ -65,7 +65,7 @@ public final class ConfigLoader {
         if (!Files.exists(file)) {
             SidecarConfig defaults = new SidecarConfig(file, DEFAULT_INSTANCE, "backup", Optional.empty(),
                     ZoneId.systemDefault(), DEFAULT_STATE_DIR, Optional.empty(), Optional.empty(), defaultRepos(reposDir, keysDir),
-                    defaultPlans(), DrillConfig.DEFAULT);
+                    defaultPlans(), DrillConfig.DEFAULT, NotificationsConfig.DEFAULT, AccessConfig.DEFAULT);
             List<String> problems = new ArrayList<>();
             checkKeys(defaults.repos(), r -> "built-in default repos (no " + file + "), repo " + r.id() + " keyFile",
                     problems);
@@ -105,7 +105,7 @@ public final class ConfigLoader {
     private static SidecarConfig read(Path file, YamlMapping top, List<String> problems, Path reposDir,
                                       Path keysDir) {
         top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "helperImage",
-                "backrest", "repos", "plans", "drills"));
+                "backrest", "repos", "plans", "drills", "notifications", "access"));
         String instance = top.string("instance").orElse(DEFAULT_INSTANCE);
         if (!ID.matcher(instance).matches()) {
             top.problem("instance", "'" + instance + "' must be 1-50 of A-Z a-z 0-9 _ . - (Backrest's rule)");
@@ -149,8 +149,12 @@ public final class ConfigLoader {
         }
         Optional<BackrestConnection> backrest = top.mapping("backrest").map(ConfigLoader::backrest);
         DrillConfig drills = top.mapping("drills").map(m -> drills(m, planZone, plans)).orElse(DrillConfig.DEFAULT);
+        Set<String> planIds = new java.util.LinkedHashSet<>(plans.stream().map(PlanConfig::id).toList());
+        NotificationsConfig notifications = top.mapping("notifications")
+                .map(m -> NotificationsReader.notifications(m, planIds)).orElse(NotificationsConfig.DEFAULT);
+        AccessConfig access = top.mapping("access").map(NotificationsReader::access).orElse(AccessConfig.DEFAULT);
         return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir,
-                top.string("helperImage"), backrest, repos, plans, drills);
+                top.string("helperImage"), backrest, repos, plans, drills, notifications, access);
     }
 
     private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir) {

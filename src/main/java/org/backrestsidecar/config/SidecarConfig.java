@@ -15,11 +15,13 @@ import java.util.Optional;
  * @param helperImage    image of the containers that read targets' volumes (default: the sidecar's own)
  * @param backrest       Backrest's API, to keep the sidecar's repos and plans there
  * @param drills         when restore drills and repo checks run
+ * @param notifications  where failures are told
+ * @param access         roles of users and API tokens
  */
 public record SidecarConfig(Path source, String instance, String labelPrefix, Optional<String> composeProject,
                             ZoneId timeZone, Path stateDir, Optional<String> helperImage,
                             Optional<BackrestConnection> backrest, List<RepoConfig> repos, List<PlanConfig> plans,
-                            DrillConfig drills) {
+                            DrillConfig drills, NotificationsConfig notifications, AccessConfig access) {
 
     public SidecarConfig {
         repos = List.copyOf(repos);

@@ -2,6 +2,7 @@ package org.backrestsidecar.drill;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Instance;
 import java.time.Instant;
 import java.util.Comparator;
@@ -46,8 +47,11 @@ public class DrillRunner {
         return t;
     });
 
+    private final Event<DrillResult> drilled;
+
     public DrillRunner(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetDrill> kinds,
-                       DrillJournal journal, BackupMetrics metrics) {
+                       DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled) {
+        this.drilled = drilled;
         this.config = config;
         this.discovery = discovery;
         this.backups = backups;
@@ -92,6 +96,7 @@ public class DrillRunner {
                 run.add(result);
                 journal.record(result);
                 metrics.drill(plan.id(), target.name(), result);
+                drilled.fire(result);
                 if (result.passed()) {
                     LOG.infof("drill of %s passed: restored in %.1f s", target.name(), result.restoreSeconds());
                 } else if (result.couldNotRun()) {

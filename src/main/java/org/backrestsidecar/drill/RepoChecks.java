@@ -1,6 +1,7 @@
 package org.backrestsidecar.drill;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -32,8 +33,11 @@ public class RepoChecks {
     private final Restic restic;
     private final BackupMetrics metrics;
     private final Map<String, Result> latest = new ConcurrentHashMap<>();
+    private final Event<Result> checked;
 
-    public RepoChecks(SidecarConfig config, Restic restic, BackupMetrics metrics) {
+    public RepoChecks(SidecarConfig config, Restic restic, BackupMetrics metrics,
+                      Event<Result> checked) {
+        this.checked = checked;
         this.config = config;
         this.restic = restic;
         this.metrics = metrics;
@@ -53,6 +57,7 @@ public class RepoChecks {
         }
         latest.put(repo.id() + "/" + kind, result);
         metrics.repoCheck(repo.id(), kind, result.at(), result.passed());
+        checked.fire(result);
         return result;
     }
 

@@ -26,6 +26,7 @@ public class BackupMetrics {
     public static final String PLAN_LAST_SUCCESS = "sidecar.plan.last.success.timestamp.seconds";
     public static final String PLAN_LAST_DURATION = "sidecar.plan.last.run.duration.seconds";
     public static final String PLAN_RUNS = "sidecar.plan.runs";
+    public static final String PLAN_LAST_SUCCEEDED = "sidecar.plan.last.run.succeeded";
     public static final String REPO_SIZE = "sidecar.repo.size.bytes";
     public static final String TARGET_DOWNTIME = "sidecar.target.last.run.quiesce.downtime.seconds";
     public static final String TARGET_HOOK_FAILURES = "sidecar.target.hook.failures";
@@ -36,6 +37,7 @@ public class BackupMetrics {
     public static final String DRILL_COULD_NOT_RUN = "sidecar.drill.last.could.not.run";
     public static final String REPO_CHECK_LAST_TIME = "sidecar.repo.check.last.timestamp.seconds";
     public static final String REPO_CHECK_LAST_PASSED = "sidecar.repo.check.last.passed";
+    public static final String REPO_DISK_USED = "sidecar.repo.disk.used.ratio";
 
     private final MeterRegistry registry;
     private final Map<String, Value> gauges = new ConcurrentHashMap<>();
@@ -61,6 +63,7 @@ public class BackupMetrics {
     public void planRun(String plan, boolean succeeded, Duration duration, Instant ended) {
         Tags tags = Tags.of("plan", plan);
         gauge(PLAN_LAST_DURATION, tags).set(duration.toMillis() / 1000.0);
+        gauge(PLAN_LAST_SUCCEEDED, tags).set(succeeded ? 1 : 0);
         if (succeeded) {
             gauge(PLAN_LAST_SUCCESS, tags).set(ended.getEpochSecond());
         }
@@ -100,6 +103,11 @@ public class BackupMetrics {
         if (drill.restoreSeconds() != null) {
             gauge(DRILL_RESTORE_SECONDS, tags).set(drill.restoreSeconds());
         }
+    }
+
+    /** Share (0-1) of the disk under a local repo in use, for the disk alert. */
+    public void repoDiskUsed(String repo, double ratio) {
+        gauge(REPO_DISK_USED, Tags.of("repo", repo)).set(ratio);
     }
 
     /** A repo's latest {@code restic check}; {@code kind} is structure or data. */

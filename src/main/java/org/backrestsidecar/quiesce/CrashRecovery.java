@@ -27,7 +27,15 @@ public class CrashRecovery {
     private final RunRegistry runs;
     private final Helpers helpers;
 
-    public CrashRecovery(QuiesceJournal journal, Quiescer quiescer, RunRegistry runs, Helpers helpers) {
+    private final jakarta.enterprise.event.Event<Recovered> recovered;
+
+    /** What a start-up found left paused or stopped by a sidecar that stopped mid-run, and what it did. */
+    public record Recovered(Map<String, List<TargetResult>> byPlan) {
+    }
+
+    public CrashRecovery(QuiesceJournal journal, Quiescer quiescer, RunRegistry runs, Helpers helpers,
+                         jakarta.enterprise.event.Event<Recovered> recovered) {
+        this.recovered = recovered;
         this.journal = journal;
         this.quiescer = quiescer;
         this.runs = runs;
@@ -57,5 +65,8 @@ public class CrashRecovery {
             byPlan.computeIfAbsent(entry.plan(), p -> new ArrayList<>()).add(result);
         }
         byPlan.forEach(runs::recordRecovery);
+        if (!byPlan.isEmpty()) {
+            recovered.fire(new Recovered(byPlan));
+        }
     }
 }

@@ -14,7 +14,7 @@ public final class RestoreJob {
     public record Report(String id, String target, String plan, String strategy, String backup, Instant backupTime,
                          List<String> snapshots, boolean dryRun, State state, String phase, List<String> wouldWrite,
                          List<String> written, List<String> safetySnapshots, Double safetySeconds, boolean rolledBack,
-                         List<String> notes,
+                         List<String> notes, String requestedBy,
                          Instant startedAt, Instant endedAt, Double durationSeconds, String error) {
     }
 
@@ -26,6 +26,7 @@ public final class RestoreJob {
     private final boolean dryRun;
     private final List<String> wouldWrite;
     private final SnapshotTags safetyTags;
+    private final String requestedBy;
     private final List<String> written = new ArrayList<>();
     private final List<String> safety = new ArrayList<>();
     private Duration safetyTook;
@@ -38,7 +39,8 @@ public final class RestoreJob {
     private String error;
 
     RestoreJob(String id, String target, String plan, String strategy, BackupSet backup, boolean dryRun,
-               List<String> wouldWrite, SnapshotTags safetyTags) {
+               List<String> wouldWrite, SnapshotTags safetyTags, String requestedBy) {
+        this.requestedBy = requestedBy;
         this.id = id;
         this.target = target;
         this.plan = plan;
@@ -108,7 +110,7 @@ public final class RestoreJob {
         return new Report(id, target, plan, strategy, backup.label(), backup.time(), backup.ids(), dryRun, state,
                 phase, wouldWrite, List.copyOf(written), List.copyOf(safety),
                 safetyTook == null ? null : safetyTook.toMillis() / 1000.0, rolledBack, List.copyOf(notes),
-                startedAt, endedAt, endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0,
+                requestedBy, startedAt, endedAt, endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0,
                 error);
     }
 }

@@ -45,8 +45,12 @@ public class RestoreService {
         return t;
     });
 
+    private final jakarta.enterprise.event.Event<RestoreJob.Report> told;
+
+    /** @param told fired when a restore starts and when it ends (not for dry runs: nothing is written) */
     public RestoreService(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetRestore> kinds,
-                          RepoLocks repoLocks) {
+                          RepoLocks repoLocks, jakarta.enterprise.event.Event<RestoreJob.Report> told) {
+        this.told = told;
         this.config = config;
         this.discovery = discovery;
         this.backups = backups;
@@ -59,7 +63,7 @@ public class RestoreService {
      * @throws NoSuchElementException  no such target or snapshot (404)
      * @throws TargetBusy             the target is being restored already (409)
      */
-    public RestoreJob start(RestoreRequest request) throws ResticException {
+    public RestoreJob start(RestoreRequest request, String requestedBy) throws ResticException {
         if (request == null || request.target() == null || request.target().isBlank()) {
             throw new RestoreRefused("target is required: the name of a target (GET /api/targets lists them)");
         }
@@ -83,7 +87,7 @@ public class RestoreService {
         List<String> wouldWrite = kind.plan(target, backup, request);
         String id = UUID.randomUUID().toString();
         RestoreJob job = new RestoreJob(id, target.name(), plan.id(), target.strategy(), backup, request.isDryRun(),
-                wouldWrite, SnapshotTags.safety(plan.id(), config.instance(), target.name(), id));
+                wouldWrite, SnapshotTags.safety(plan.id(), config.instance(), target.name(), id), requestedBy);
         remember(job);
         if (request.isDryRun()) {
             job.succeeded();
@@ -94,6 +98,7 @@ public class RestoreService {
             throw new TargetBusy("target " + target.name() + " is being restored already (restore "
                     + runningByTarget.get(target.name()).id() + ")");
         }
+        told.fire(job.report());
         workers.submit(() -> run(kind, target, repo, backup, request, job));
         return job;
     }
@@ -119,6 +124,7 @@ public class RestoreService {
             job.failed(e.getMessage() == null ? e.toString() : e.getMessage());
         } finally {
             runningByTarget.remove(target.name(), job);
+            told.fire(job.report());
         }
     }
 

@@ -55,6 +55,7 @@ public class PlanRunner {
     private final BackupMetrics metrics;
     private final ExecHooks hooks;
     private final Event<RunReport> finished;
+    private final Event<RunStarted> started;
     private final ObjectMapper json;
     private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "plan-run");
@@ -65,7 +66,8 @@ public class PlanRunner {
 
     public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Restic restic,
                       RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished,
-                      ObjectMapper json, RepoLocks repoLocks) {
+                      Event<RunStarted> started, ObjectMapper json, RepoLocks repoLocks) {
+        this.started = started;
         this.repoLocks = repoLocks;
         this.json = json;
         this.hooks = hooks;
@@ -103,6 +105,7 @@ public class PlanRunner {
         RepoConfig repo = config.repoOf(plan);
         ReentrantLock repoLock = repoLocks.of(repo.id());
         try {
+            started.fire(new RunStarted(run.id(), plan.id()));
             run.phase("waiting for repo " + repo.id());
             repoLock.lockInterruptibly();
             try {

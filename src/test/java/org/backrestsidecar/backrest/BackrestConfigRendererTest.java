@@ -28,7 +28,8 @@ class BackrestConfigRendererTest {
             List.of(ConfigLoader.defaultPlans().get(0), ConfigLoader.defaultPlans().get(1),
                     new PlanConfig("system", "system", "0 1 * * 0", new Retention(7, 4, 0, 0, 3),
                             List.of(Path.of("/stack/config")), Optional.empty())),
-            org.backrestsidecar.config.DrillConfig.DEFAULT);
+            org.backrestsidecar.config.DrillConfig.DEFAULT, org.backrestsidecar.config.NotificationsConfig.DEFAULT,
+            org.backrestsidecar.config.AccessConfig.DEFAULT);
     private final Map<String, String> keys = Map.of("critical", "k1-0123456789abcdef", "models", "k2-0123456789abcdef",
             "system", "k3-0123456789abcdef");
 

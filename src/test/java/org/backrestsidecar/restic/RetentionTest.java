@@ -32,7 +32,8 @@ class RetentionTest {
         SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
                 ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
                 List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())),
-                org.backrestsidecar.config.DrillConfig.DEFAULT);
+                org.backrestsidecar.config.DrillConfig.DEFAULT,
+                org.backrestsidecar.config.NotificationsConfig.DEFAULT, org.backrestsidecar.config.AccessConfig.DEFAULT);
         Restic restic = new Restic(config, new ObjectMapper());
         restic.ensureInitialized(repo);
 

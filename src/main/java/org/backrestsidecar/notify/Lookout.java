@@ -1,0 +1,145 @@
+package org.backrestsidecar.notify;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.backrestsidecar.backrest.BackrestSync;
+import org.backrestsidecar.config.NotificationsConfig;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.health.Freshness;
+import org.backrestsidecar.metrics.BackupMetrics;
+import org.jboss.logging.Logger;
+
+/**
+ * What no single event reveals, looked at every {@code checkEvery}: a plan with no good backup
+ * within its recovery-point objective, a repo's disk filling up, Backrest out of step for too long.
+ */
+@ApplicationScoped
+public class Lookout {
+    private static final Logger LOG = Logger.getLogger(Lookout.class);
+    private final SidecarConfig config;
+    private final NotificationsConfig settings;
+    private final Notifier notifier;
+    private final Freshness freshness;
+    private final BackrestSync backrest;
+    private final BackupMetrics metrics;
+    private final Scheduler scheduler;
+    private final Instant started = Instant.now();
+
+    public Lookout(SidecarConfig config, Notifier notifier, Freshness freshness, BackrestSync backrest,
+                   BackupMetrics metrics, Scheduler scheduler) {
+        this.config = config;
+        this.settings = config.notifications();
+        this.notifier = notifier;
+        this.freshness = freshness;
+        this.backrest = backrest;
+        this.metrics = metrics;
+        this.scheduler = scheduler;
+    }
+
+    void schedule(@Observes StartupEvent ignored) {
+        scheduler.newJob("lookout").setInterval(settings.checkEvery().toSeconds() + "s")
+                .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP).setTask(e -> look()).schedule();
+    }
+
+    public void look() {
+        Instant now = Instant.now();
+        for (PlanConfig plan : config.plans()) {
+            latePlan(plan, now);
+        }
+        for (RepoConfig repo : config.repos()) {
+            disk(repo);
+        }
+        backrestInStep(now);
+    }
+
+    private void latePlan(PlanConfig plan, Instant now) {
+        Map<String, String> where = Map.of("plan", plan.id(), "objective", freshness.objective(plan).toString());
+        Optional<String> stale = freshness.staleness(plan, now);
+        if (stale.isPresent()) {
+            notifier.problem(Topic.PLAN_LATE, "late:" + plan.id(), 1, "plan " + plan.id() + " is late", where,
+                    stale.get(), "Look at the plan's runs (GET /sidecar/api/runs?plan=" + plan.id() + ") and start "
+                            + "one now: scripts/backrest-management.sh backup " + plan.id() + ".");
+        } else {
+            notifier.fine(Topic.PLAN_LATE, "late:" + plan.id(), "plan " + plan.id() + " has a fresh backup again", where);
+        }
+    }
+
+    /** Only repos on a local path (or a mounted one) have a disk we can look at. */
+    private void disk(RepoConfig repo) {
+        Path path = Path.of(repo.uri().startsWith("local:") ? repo.uri().substring(6) : repo.uri());
+        if (!path.isAbsolute()) {
+            return;
+        }
+        Path existing = path;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        long total;
+        long free;
+        try {
+            FileStore store = Files.getFileStore(existing);
+            total = store.getTotalSpace();
+            free = store.getUsableSpace();
+        } catch (IOException e) {
+            LOG.debugf("disk of repo %s cannot be measured: %s", repo.id(), e.getMessage());
+            return;
+        }
+        if (total <= 0) {
+            return;
+        }
+        double used = 1.0 - (double) free / total;
+        metrics.repoDiskUsed(repo.id(), used);
+        int percent = (int) Math.floor(used * 100);
+        List<Integer> thresholds = settings.diskThresholds();
+        int level = (int) thresholds.stream().filter(t -> percent >= t).count();
+        Map<String, String> where = Map.of("repo", repo.id(), "path", path.toString(),
+                "used", percent + " %", "free", free / (1024 * 1024) + " MiB");
+        String key = "disk:" + repo.id();
+        if (level > 0) {
+            int over = thresholds.get(level - 1);
+            notifier.problem(Topic.DISK_FULL, key, level, "the disk of repo " + repo.id() + " is " + percent
+                    + " % full (over " + over + " %)", where, null, "Free space or move the repo: a full disk fails "
+                    + "every backup of the plans on it. restic forget/prune of old snapshots frees space in the repo.");
+        } else {
+            notifier.fine(Topic.DISK_FULL, key, "the disk of repo " + repo.id() + " is below "
+                    + thresholds.get(0) + " % again", where);
+        }
+    }
+
+    private void backrestInStep(Instant now) {
+        Optional<BackrestSync.Status> status = backrest.status();
+        if (status.isEmpty()) {
+            return;
+        }
+        BackrestSync.Status s = status.get();
+        Instant since = s.lastSuccess() != null ? s.lastSuccess() : started;
+        boolean outOfStep = s.warning().isPresent()
+                && Duration.between(since, now).compareTo(settings.backrestOutOfStep()) > 0;
+        Map<String, String> where = Map.of("backrest", config.backrest().map(b -> b.url()).orElse(""),
+                "last in step", s.lastSuccess() == null ? "never" : s.lastSuccess().toString());
+        if (outOfStep) {
+            notifier.problem(Topic.BACKREST_OUT_OF_STEP, "backrest", 1, "Backrest has been out of step for over "
+                    + settings.backrestOutOfStep(), where, s.warning().get(), "Backrest's UI may not show the "
+                    + "latest repos, plans or snapshots; backups go on. See /q/health (backrest sync) and the log.");
+        } else if (s.warning().isEmpty()) {
+            notifier.fine(Topic.BACKREST_OUT_OF_STEP, "backrest", "Backrest is in step again", where);
+        }
+    }
+}
