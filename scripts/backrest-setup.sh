@@ -72,6 +72,18 @@ plans:
     schedule: "0 3 * * 0"
   - id: system
     schedule: "0 1 * * 0"
+# Who may do what through /sidecar/api/ (viewer, operator, admin); users are nginx's logins.
+access:
+  users:
+    admin: admin
+# Where failures are told (docs/notifications.md); secrets go in secrets/notifications/.
+# notifications:
+#   channels:
+#     - name: telegram
+#       type: telegram
+#       events: [failures]
+#       botTokenFile: /config/notifications/telegram-token
+#       chatId: "-1001234567890"
 YAML
   note "config/sidecar.yml"
 fi
@@ -90,8 +102,9 @@ fi
 chmod 0644 config/sidecar.yml
 chmod 0755 config config/stack
 if [ "$(id -u)" = 0 ]; then chown -R 10001 env; fi
+mkdir -p secrets/notifications
 if [ "$(id -u)" = 0 ]; then
-  chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password
+  chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password secrets/notifications
 fi
 
 # Initialise the repos through the sidecar's image (the repos live in the named volume 'repos'),

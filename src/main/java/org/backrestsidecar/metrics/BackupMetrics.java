@@ -27,6 +27,7 @@ public class BackupMetrics {
     public static final String PLAN_LAST_DURATION = "sidecar.plan.last.run.duration.seconds";
     public static final String PLAN_RUNS = "sidecar.plan.runs";
     public static final String PLAN_LAST_SUCCEEDED = "sidecar.plan.last.run.succeeded";
+    public static final String PLAN_RPO = "sidecar.plan.rpo.seconds";
     public static final String REPO_SIZE = "sidecar.repo.size.bytes";
     public static final String TARGET_DOWNTIME = "sidecar.target.last.run.quiesce.downtime.seconds";
     public static final String TARGET_HOOK_FAILURES = "sidecar.target.hook.failures";
@@ -103,6 +104,11 @@ public class BackupMetrics {
         if (drill.restoreSeconds() != null) {
             gauge(DRILL_RESTORE_SECONDS, tags).set(drill.restoreSeconds());
         }
+    }
+
+    /** The plan's recovery-point objective, so that Prometheus can tell a stale backup by itself. */
+    public void planObjective(String plan, java.time.Duration objective) {
+        gauge(PLAN_RPO, Tags.of("plan", plan)).set(objective.toSeconds());
     }
 
     /** Share (0-1) of the disk under a local repo in use, for the disk alert. */

@@ -67,7 +67,9 @@ public class Lookout {
     }
 
     private void latePlan(PlanConfig plan, Instant now) {
-        Map<String, String> where = Map.of("plan", plan.id(), "objective", freshness.objective(plan).toString());
+        Duration objective = freshness.objective(plan);
+        metrics.planObjective(plan.id(), objective);
+        Map<String, String> where = Map.of("plan", plan.id(), "objective", objective.toString());
         Optional<String> stale = freshness.staleness(plan, now);
         if (stale.isPresent()) {
             notifier.problem(Topic.PLAN_LATE, "late:" + plan.id(), 1, "plan " + plan.id() + " is late", where,

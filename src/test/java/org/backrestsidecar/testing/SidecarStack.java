@@ -76,7 +76,99 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     /** One plan per file-copy scenario, all in the models repo, so a scenario's containers are its own. */
     public static final List<String> SCENARIO_PLANS = List.of("redis", "sqlite", "files", "pausing", "stopping",
-            "hooks", "budget", "restoring", "handmade");
+            "hooks", "budget", "restoring", "handmade", "alerting");
+    /** The SMTP login and the address mail goes to. */
+    public static final String SMTP_USER = "sidecar";
+    public static final String SMTP_PASSWORD = "smtp-secret-0123456789";
+    public static final String MAIL_TO = "ops@example.test";
+    /** The secret part of the webhook's URL, as Slack's incoming webhooks have one. */
+    public static final String WEBHOOK_PATH = "/services/T0001/B0001/webhookSecret0123456789";
+    public static final String PING_ID = "5f1c1e0a-ping-secret-0001";
+    /** A second token, for a CI job: may back up, may not restore. */
+    public static final String OPERATOR_TOKEN = "operator-token-for-ci-0123456789";
+    private static com.icegreen.greenmail.util.GreenMail smtp;
+    private static FakeTelegram telegram;
+    private static RecordingServer webhook;
+    private static RecordingServer pings;
+
+    /** A real SMTP server (GreenMail) that takes the sidecar's mail. */
+    public static com.icegreen.greenmail.util.GreenMail smtp() {
+        return smtp;
+    }
+
+    public static FakeTelegram telegram() {
+        return telegram;
+    }
+
+    /** Stands in for a Slack incoming webhook. */
+    public static RecordingServer webhook() {
+        return webhook;
+    }
+
+    /** Stands in for healthchecks.io: records the pings. */
+    public static RecordingServer pings() {
+        return pings;
+    }
+
+    private static String notifications(Path root) throws IOException {
+        smtp = new com.icegreen.greenmail.util.GreenMail(
+                new com.icegreen.greenmail.util.ServerSetup(0, "127.0.0.1", "smtp").dynamicPort());
+        smtp.setUser(MAIL_TO, SMTP_USER, SMTP_PASSWORD);
+        smtp.start();
+        telegram = new FakeTelegram();
+        webhook = new RecordingServer(r -> RecordingServer.Answer.ok("text/html", "ok"));
+        pings = new RecordingServer(r -> RecordingServer.Answer.ok("text/plain", "OK"));
+        Files.writeString(root.resolve("telegram-token"), FakeTelegram.TOKEN + "\n");
+        Files.writeString(root.resolve("smtp-password"), SMTP_PASSWORD + "\n");
+        Files.writeString(root.resolve("operator-token"), OPERATOR_TOKEN + "\n");
+        String ping = pings.url() + "/" + PING_ID;
+        return """
+                notifications:
+                  remindEvery: 1h
+                  retryAfter: 1s
+                  checkEvery: 2s
+                  diskThresholds: [1, 99]
+                  channels:
+                    - name: telegram
+                      type: telegram
+                      events: [failures]
+                      botTokenFile: %s
+                      chatId: "%s"
+                      apiUrl: %s
+                    - name: mail
+                      type: email
+                      events: [all]
+                      host: 127.0.0.1
+                      port: %d
+                      security: none
+                      username: %s
+                      passwordFile: %s
+                      from: sidecar@test-host.example
+                      to: [%s]
+                    - name: chat
+                      type: webhook
+                      events: [backup-failed, restore]
+                      url: %s
+                      template: slack
+                    - name: pings
+                      type: heartbeat
+                      plans:
+                        alerting:
+                          start: %s/start
+                          success: %s
+                          fail: %s/fail
+                access:
+                  users:
+                    admin: admin
+                    vera: viewer
+                  tokens:
+                    - name: ci
+                      file: %s
+                      role: operator
+                """.formatted(root.resolve("telegram-token"), FakeTelegram.CHAT, telegram.url(),
+                smtp.getSmtp().getPort(), SMTP_USER, root.resolve("smtp-password"), MAIL_TO,
+                webhook.url() + WEBHOOK_PATH, ping, ping, ping, root.resolve("operator-token"));
+    }
 
     private static String scenarioPlans() {
         StringBuilder plans = new StringBuilder();
@@ -131,9 +223,9 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         repo: drills
                         schedule: "0 4 * * *"
                     %s
-                    """.formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
+                    %s""".formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
                     root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),
-                    scenarioPlans()));
+                    scenarioPlans(), notifications(root)));
 
             main = PostgresContainer.start("pg-main", labels("pg-main", "critical"));
             main.sql("postgres", "CREATE DATABASE app");
@@ -167,6 +259,12 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (smtp != null) {
+            smtp.stop();
+            telegram.stop();
+            webhook.stop();
+            pings.stop();
+        }
         if (backrest != null) {
             backrest.stop();
         }
