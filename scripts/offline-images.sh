@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every image the stack needs on a host that reaches no container registry (air-gapped):
-# Postgres, Redis and nginx are the real programs from Debian's packages; Backrest, Ollama and Open
-# WebUI are stand-ins that keep their data layout (they cannot be built from Debian's packages); the
+# Postgres, Redis, nginx, Prometheus and Alertmanager are the real programs from Debian's packages; Backrest, Ollama and Open
+# WebUI are stand-ins that keep their data layout (they cannot be built from Debian's packages; nor can
+# Grafana, which has no stand-in: the monitoring profile's Grafana needs its image); the
 # socket proxy is haproxy with the same allow-list; the sidecar is built from its own Dockerfile.
 # Usage: scripts/offline-images.sh [BASE_IMAGE]
 #   BASE_IMAGE: a local Debian image holding the packages (default: built here with debootstrap by
@@ -16,7 +17,7 @@ if [ -z "$base" ]; then
 fi
 [ -f "$here/target/quarkus-app/quarkus-run.jar" ] || { echo "build the sidecar first: mvn -q package -DskipTests" >&2; exit 1; }
 
-for name in postgres redis nginx docker-proxy ollama open-webui backrest; do
+for name in postgres redis nginx docker-proxy ollama open-webui backrest prometheus alertmanager; do
   docker build -q --build-arg "BASE_IMAGE=$base" -t "backrest-sidecar-offline/$name:local" "$here/scripts/offline/$name" >/dev/null
   echo "built backrest-sidecar-offline/$name:local" >&2
 done
@@ -31,4 +32,6 @@ DOCKER_PROXY_IMAGE=backrest-sidecar-offline/docker-proxy:local
 OLLAMA_IMAGE=backrest-sidecar-offline/ollama:local
 OPEN_WEBUI_IMAGE=backrest-sidecar-offline/open-webui:local
 BACKREST_IMAGE=backrest-sidecar-offline/backrest:local
+PROMETHEUS_IMAGE=backrest-sidecar-offline/prometheus:local
+ALERTMANAGER_IMAGE=backrest-sidecar-offline/alertmanager:local
 ENV

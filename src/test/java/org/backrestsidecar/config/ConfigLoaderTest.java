@@ -231,4 +231,63 @@ class ConfigLoaderTest {
                 Retention.DEFAULT.forgetFlags());
         assertEquals(List.of("--keep-last", "3", "--keep-daily", "7"), new Retention(7, 0, 0, 0, 3).forgetFlags());
     }
+
+    @Test
+    void notificationChannelsAndRolesAreReadAndEveryMistakeIsNamed() throws IOException {
+        Path token = dir.resolve("telegram-token");
+        Files.writeString(token, "123:abc\n");
+        SidecarConfig good = ConfigLoader.load(yaml(validRepos() + """
+                plans:
+                  - id: critical
+                    schedule: "0 2 * * *"
+                notifications:
+                  remindEvery: 12h
+                  diskThresholds: [85%%, 95]
+                  channels:
+                    - name: tg
+                      type: telegram
+                      events: [failures]
+                      botTokenFile: %s
+                      chatId: "-100"
+                    - name: hc
+                      type: heartbeat
+                      plans:
+                        critical: {success: "https://hc-ping.com/uuid"}
+                access:
+                  users: {alice: operator}
+                """.formatted(token)));
+        assertEquals(Duration.ofHours(12), good.notifications().remindEvery());
+        assertEquals(List.of(85, 95), good.notifications().diskThresholds());
+        assertEquals(2, good.notifications().channels().size());
+        assertEquals(org.backrestsidecar.access.Role.OPERATOR, good.access().roleOf("alice"));
+        assertEquals(org.backrestsidecar.access.Role.VIEWER, good.access().roleOf("mallory"), "unlisted users read only");
+
+        List<String> problems = problems(validRepos() + """
+                plans:
+                  - id: critical
+                    schedule: "0 2 * * *"
+                notifications:
+                  channels:
+                    - name: tg
+                      type: telegram
+                      events: [backups-failed]
+                      botTokenFile: /nonexistent/token
+                      chatId: "1"
+                    - name: hook
+                      type: webhook
+                      url: "ftp://hooks.example/secret-path-123"
+                    - name: pager
+                      type: pager
+                access:
+                  users: {bob: root}
+                """);
+        String all = String.join("\n", problems);
+        assertTrue(all.contains("notifications.channels[0].events: 'backups-failed' is not an event"), all);
+        assertTrue(all.contains("notifications.channels[0].botTokenFile: /nonexistent/token cannot be read"), all);
+        assertTrue(all.contains("notifications.channels[1].url: is not an http(s) URL"), all);
+        assertTrue(!all.contains("secret-path-123"), "a URL may hold a secret and is never echoed: " + all);
+        assertTrue(all.contains("notifications.channels[2].type: 'pager' must be one of"), all);
+        assertTrue(all.contains("access.users: 'root' is not a role (viewer, operator, admin)"), all);
+        assertTrue(problems.stream().allMatch(p -> p.contains(" line ")), "each names its line: " + all);
+    }
 }

@@ -141,6 +141,41 @@ class NginxInFrontTest {
     }
 
     @Test
+    void eachUserActsInTheirRoleAndIsAuditedByName() throws Exception {
+        startNginx();
+        String base = "https://127.0.0.1:" + https;
+        String admin = "admin:" + Files.readString(bundle.resolve("secrets/admin-password")).strip();
+        // README "Add a viewer": a second nginx login, given the viewer role in sidecar.yml (access.users)
+        TestDocker.run(List.of("htpasswd", "-bB", bundle.resolve("secrets/nginx/htpasswd").toString(), "vera",
+                "vera-password-0123"), Map.of());
+        String vera = "vera:vera-password-0123";
+        java.time.Instant since = java.time.Instant.now();
+
+        assertEquals("200", status("-u", vera, base + "/sidecar/api/plans"), "a viewer reads");
+        Curl refused = curl("-u", vera, "-X", "POST", "-w", "\n%{http_code}", base + "/sidecar/api/plans/hourly/runs");
+        assertTrue(refused.out.endsWith("\n403") && refused.out.contains("vera has role viewer; this needs operator"),
+                refused.out);
+        assertEquals("403", status("-u", vera, "-X", "POST", base + "/sidecar/api/notifications/test"));
+        Curl run = curl("-u", admin, "-X", "POST", "-w", "\n%{http_code}", base + "/sidecar/api/plans/hourly/runs");
+        assertTrue(run.out.endsWith("\n202"), "the admin may: " + run.out);
+        // a header the browser sends is not believed: nginx sets who the user is
+        assertEquals("403", status("-u", vera, "-H", "X-Remote-User: admin", "-X", "POST",
+                base + "/sidecar/api/plans/hourly/runs"));
+
+        Curl audit = curl("-u", vera, base + "/sidecar/api/audit?since=" + since);
+        var entries = new com.fasterxml.jackson.databind.ObjectMapper().readTree(audit.out);
+        List<String> lines = new ArrayList<>();
+        for (var e : entries) {
+            lines.add(e.path("who").asText() + " " + e.path("role").asText() + " " + e.path("status").asInt() + " "
+                    + e.path("method").asText() + " " + e.path("path").asText() + " from " + e.path("from").asText());
+        }
+        assertEquals(List.of("vera viewer 403 POST /api/plans/hourly/runs from 127.0.0.1",
+                "vera viewer 403 POST /api/notifications/test from 127.0.0.1",
+                "admin admin 202 POST /api/plans/hourly/runs from 127.0.0.1",
+                "vera viewer 403 POST /api/plans/hourly/runs from 127.0.0.1"), lines, audit.out);
+    }
+
+    @Test
     void healthzSaysDownWhenTheSidecarIsNotReadyOrNotThere() throws Exception {
         // the sidecar's readiness answering 503 as Quarkus does when a check is DOWN (a repo that
         // will not open, Docker gone): a local server stands in for that one answer
