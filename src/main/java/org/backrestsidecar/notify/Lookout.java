@@ -93,22 +93,23 @@ public class Lookout {
         if (existing == null) {
             return;
         }
-        long total;
+        long used;
         long free;
         try {
+            // as df counts: the blocks reserved for root are neither used nor ours to fill
             FileStore store = Files.getFileStore(existing);
-            total = store.getTotalSpace();
+            used = store.getTotalSpace() - store.getUnallocatedSpace();
             free = store.getUsableSpace();
         } catch (IOException e) {
             LOG.debugf("disk of repo %s cannot be measured: %s", repo.id(), e.getMessage());
             return;
         }
-        if (total <= 0) {
+        if (used + free <= 0) {
             return;
         }
-        double used = 1.0 - (double) free / total;
-        metrics.repoDiskUsed(repo.id(), used);
-        int percent = (int) Math.floor(used * 100);
+        double ratio = (double) used / (used + free);
+        metrics.repoDiskUsed(repo.id(), ratio);
+        int percent = (int) Math.ceil(ratio * 100);
         List<Integer> thresholds = settings.diskThresholds();
         int level = (int) thresholds.stream().filter(t -> percent >= t).count();
         Map<String, String> where = Map.of("repo", repo.id(), "path", path.toString(),

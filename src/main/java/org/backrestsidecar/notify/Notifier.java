@@ -207,8 +207,10 @@ public class Notifier {
         while (!stopped) {
             try {
                 outbox.deliverDue(channels::get);
-                long waitMillis = Math.max(100, Math.min(60_000,
-                        Duration.between(Instant.now(), outbox.nextDue()).toMillis()));
+                Instant due = outbox.nextDue();
+                Instant inAMinute = Instant.now().plusSeconds(60);
+                long waitMillis = Math.max(100, Duration.between(Instant.now(),
+                        due.isBefore(inAMinute) ? due : inAMinute).toMillis());
                 synchronized (wake) {
                     wake.wait(waitMillis);
                 }

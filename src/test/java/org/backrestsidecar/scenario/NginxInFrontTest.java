@@ -133,6 +133,8 @@ class NginxInFrontTest {
         assertTrue(targets.out.contains("\"name\":\"pg-main\""), "nginx added the API token: " + targets.out);
         assertEquals("401", status(base + "/sidecar/api/targets"), "the API is behind the login too");
 
+        // a sidecar that has just started is not ready until it has made its repos
+        TestDocker.await("the sidecar ready", Duration.ofMinutes(2), () -> status(sidecar + "q/health/ready").equals("200"));
         Curl healthz = curl("-w", "%{http_code}", base + "/healthz");
         assertEquals("up\n200", healthz.out, "open, and it tells nothing but up or down");
 

@@ -44,7 +44,6 @@ class TellsPeopleTest {
     @AfterAll
     static void remove() {
         if (pg != null) {
-            TestDocker.client().unpauseContainerCmd(pg.id()).exec();
             pg.remove();
         }
     }
@@ -113,7 +112,8 @@ class TellsPeopleTest {
                 () -> pinged("/" + SidecarStack.PING_ID) == before + 1 && channel("pings").getInt("waiting") == 0);
 
         // a restore is news for those who asked for it: who asked, which target
-        JsonPath restore = SidecarApi.restore(Map.of("target", "pg-alerting", "confirm", "pg-alerting"));
+        JsonPath restore = SidecarApi.restore(Map.of("target", "pg-alerting", "database", "alerts",
+                "confirm", "pg-alerting"));
         assertEquals("SUCCEEDED", restore.getString("state"), restore.prettify());
         TestDocker.await("the restore told by mail and in the chat", Duration.ofSeconds(30),
                 () -> mails("INFO: restore of pg-alerting succeeded") == 1 && chat("restore of pg-alerting started").size() == 1);
@@ -180,10 +180,11 @@ class TellsPeopleTest {
         Instant since = Instant.now();
         given().header("Authorization", "Bearer not-a-token-of-this-sidecar-0000").post("/api/plans/hourly/runs")
                 .then().statusCode(401);
-        given().contentType("application/json").body(Map.of("target", "pg-main")).post("/api/restores")
-                .then().statusCode(400);
+        given().contentType("application/json").body(Map.of("target", "pg-main", "database", "app"))
+                .post("/api/restores").then().statusCode(400);
         given().header("Authorization", "Bearer " + SidecarStack.OPERATOR_TOKEN).contentType("application/json")
-                .body(Map.of("target", "pg-main", "confirm", "pg-main")).post("/api/restores").then().statusCode(403);
+                .body(Map.of("target", "pg-main", "database", "app", "confirm", "pg-main")).post("/api/restores")
+                .then().statusCode(403);
         String run = given().header("Authorization", "Bearer " + SidecarStack.OPERATOR_TOKEN)
                 .post("/api/plans/hourly/runs").then().statusCode(202).extract().path("id");
         SidecarApi.awaitRun(run, Duration.ofMinutes(2));
