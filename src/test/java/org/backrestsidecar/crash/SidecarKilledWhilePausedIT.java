@@ -36,7 +36,11 @@ class SidecarKilledWhilePausedIT {
             sidecar.destroyForcibly();
         }
         TestDocker.remove("crash-app");
+        ntfy.stop();
     }
+
+    private final org.backrestsidecar.testing.RecordingServer ntfy = new org.backrestsidecar.testing.RecordingServer(
+            r -> org.backrestsidecar.testing.RecordingServer.Answer.ok("application/json", "{\"id\":\"x\"}"));
 
     @Test
     void restartResumesTheContainerItLeftPaused() throws Exception {
@@ -58,7 +62,14 @@ class SidecarKilledWhilePausedIT {
                 plans:
                   - id: crash
                     schedule: "0 2 * * *"
-                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("crash.key")));
+                notifications:
+                  channels:
+                    - name: ntfy
+                      type: webhook
+                      template: ntfy
+                      events: [containers-recovered]
+                      url: %s/backups
+                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("crash.key"), ntfy.url()));
         String app = TestDocker.container("crash-app").volume("/data")
                 .labels(Map.of("backup.enable", "true", "backup.plan", "crash", "backup.strategy", "pause",
                         "backup.max-downtime", "10m", "com.docker.compose.service", "crash-app"))
@@ -97,6 +108,15 @@ class SidecarKilledWhilePausedIT {
         assertEquals("bsc-test-crash-app", recovery.path("targets").get(0).path("target").asText());
         assertTrue(recovery.path("targets").get(0).path("notes").get(0).asText().startsWith("unpaused"), recovery.toString());
         assertTrue(Files.readString(root.resolve("second.log")).contains("crash recovery: container bsc-test-crash-app unpaused"));
+        // and people are told, once per start that put it back (three), none lost to the kills in between
+        // (a local server stands in for ntfy)
+        TestDocker.await("the recoveries told", Duration.ofSeconds(30), () -> ntfy.requests().size() >= 3);
+        Thread.sleep(1000);
+        assertEquals(3, ntfy.requests().size(), ntfy.requests().toString());
+        org.backrestsidecar.testing.RecordingServer.Request told = ntfy.requests().get(2);
+        assertEquals("/backups", told.path());
+        assertTrue(told.header("Title").startsWith("[crash-host] INFO: containers left paused or stopped"), told.header("Title"));
+        assertTrue(told.body().contains("bsc-test-crash-app: unpaused after the sidecar stopped mid-run"), told.body());
         assertEquals("[]", TestDocker.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("backrest-sidecar.helper", "crash-host")).exec().toString(),
                 "the dead sidecar's helper was removed");

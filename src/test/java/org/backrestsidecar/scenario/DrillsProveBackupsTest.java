@@ -175,6 +175,10 @@ class DrillsProveBackupsTest {
                     .extract().jsonPath();
             assertEquals(Boolean.FALSE, check.getBoolean("passed"), check.prettify());
             when().get("/q/health/well").then().body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("DOWN"));
+            // and people are told, once each (Telegram stand-in: failures only)
+            TestDocker.await("the failed drill and check told", Duration.ofSeconds(30), () -> told(
+                    "FAILED: restore drill of " + failed.get(0).get("target")) == 1
+                    && told("FAILED: restic check (data) of repo drills") == 1);
         } finally {
             for (int i = 0; i < packs.size(); i++) {
                 Files.write(packs.get(i), originals.get(i));
@@ -185,6 +189,12 @@ class DrillsProveBackupsTest {
         assertEquals(Boolean.TRUE, given().post("/api/repos/drills/checks?data=true").jsonPath().getBoolean("passed"));
         when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"))
                 .body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
+        TestDocker.await("the recoveries told", Duration.ofSeconds(30), () -> told("RECOVERED: restore drill of") >= 1
+                && told("RECOVERED: restic check (data) of repo drills") == 1);
+    }
+
+    private static long told(String part) {
+        return SidecarStack.telegram().texts().stream().filter(t -> t.contains(part)).count();
     }
 
     @Test
@@ -211,6 +221,8 @@ class DrillsProveBackupsTest {
             assertEquals("could not run", result.get("outcome"), drill.prettify());
             assertEquals(Boolean.FALSE, result.get("passed"));
             assertTrue(String.valueOf(result.get("failure")).contains("did not come up"), result.toString());
+            TestDocker.await("the drill that could not run told", Duration.ofSeconds(30),
+                    () -> told("FAILED: restore drill of pg-handmade could not run") == 1);
             String check = "checks.find { it.name == 'restore drill of plan handmade' }";
             when().get("/q/health/well").then().body(check + ".status", org.hamcrest.Matchers.equalTo("UP"))
                     .body(check + ".data.warning", org.hamcrest.Matchers.containsString("could not run"));
