@@ -148,12 +148,21 @@ class KeepsBackrestInStepTest {
             when().get("/q/health/well").then().body(check + ".status", equalTo("UP"))
                     .body(check + ".data.state", equalTo("warning"));
             when().get("/api/plans/hourly").then().body("backrestSync.warning", notNullValue());
+            // out of step for longer than backrestOutOfStep (3 s in this stack): told, with the error
+            org.backrestsidecar.testing.TestDocker.await("out of step told", java.time.Duration.ofSeconds(30),
+                    () -> told("FAILED: Backrest has been out of step for over PT3S") == 1);
         } finally {
             backrest().down(false);
         }
         sync.sync();
         when().get("/q/health/well").then().body("checks.find { it.name == 'backrest sync' }.data.state",
                 equalTo("in step"));
+        org.backrestsidecar.testing.TestDocker.await("in step again told", java.time.Duration.ofSeconds(30),
+                () -> told("RECOVERED: Backrest is in step again") == 1);
+    }
+
+    private static long told(String part) {
+        return org.backrestsidecar.testing.SidecarStack.telegram().texts().stream().filter(t -> t.contains(part)).count();
     }
 
     private static List<String> ids(JsonNode list) {

@@ -128,6 +128,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                   retryAfter: 1s
                   checkEvery: 2s
                   diskThresholds: [1, 99]
+                  backrestOutOfStep: 3s
                   channels:
                     - name: telegram
                       type: telegram
