@@ -45,7 +45,7 @@ public class AccessFilter {
             request.setProperty(Caller.PROPERTY, Caller.unknown(address));
             return Response.fromResponse(ApiError.response(Response.Status.UNAUTHORIZED, presented == null
                             ? "this API needs 'Authorization: Bearer <token>' (the token file of the sidecar)"
-                            : "the bearer token is not one this sidecar knows"))
+                            : "the bearer token is not this sidecar's"))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"backrest-sidecar\"").build();
         }
         Caller caller;
