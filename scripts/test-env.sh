@@ -16,6 +16,8 @@ command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v rclone >/dev/null || need+=(rclone)
+command -v ssh >/dev/null || need+=(openssh-client)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

@@ -40,7 +40,7 @@ public class PlansResource {
                            Retention retention, List<String> paths, Duration recoveryPointObjective,
                            Instant lastSuccess, String runningRun, RunReport lastRun,
                            BackrestSync.Status backrestSync, String drillSchedule, Instant nextDrill,
-                           String repoState) {
+                           String repoState, List<org.backrestsidecar.offsite.CopyState> copies) {
     }
 
     public record RunStarted(String id, String plan, String location) {
@@ -54,10 +54,12 @@ public class PlansResource {
     private final BackrestSync backrestSync;
     private final DrillRunner drills;
     private final RepoReadiness repos;
+    private final org.backrestsidecar.offsite.Copies copies;
 
     public PlansResource(SidecarConfig config, PlanScheduler scheduler, PlanRunner runner, RunRegistry runs,
                          Freshness freshness, BackrestSync backrestSync, DrillRunner drills,
-                         @Readiness RepoReadiness repos) {
+                         @Readiness RepoReadiness repos, org.backrestsidecar.offsite.Copies copies) {
+        this.copies = copies;
         this.repos = repos;
         this.drills = drills;
         this.backrestSync = backrestSync;
@@ -109,6 +111,6 @@ public class PlansResource {
                 runs.lastFinished(p.id()).map(PlanRun::report).orElse(null), backrestSync.status().orElse(null),
                 config.drills().scheduleOf(p.id()).orElse(null),
                 scheduler.drillSchedule(p.id()).flatMap(d -> d.nextAfter(Instant.now())).orElse(null),
-                repoStates.get(p.repo()));
+                repoStates.get(p.repo()), copies.statesOf(p.repo()));
     }
 }

@@ -144,9 +144,18 @@ public final class BackrestConfigRenderer {
         r.remove("autoInitialize");
         r.put("password", key);
         r.remove("env");
-        if (!repo.env().isEmpty()) {
+        // Backrest opens a remote repo with the same credentials: it keeps its env in its config.json
+        java.util.Map<String, String> all = new java.util.TreeMap<>(repo.env());
+        repo.envFiles().forEach((name, file) -> {
+            try {
+                all.put(name, java.nio.file.Files.readString(file).strip());
+            } catch (java.io.IOException e) {
+                // restic reports the unreadable file on the next run; Backrest gets the rest
+            }
+        });
+        if (!all.isEmpty()) {
             ArrayNode env = r.putArray("env");
-            repo.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().forEach(env::add);
+            all.forEach((k, v) -> env.add(k + "=" + v));
         }
         return r;
     }

@@ -125,10 +125,10 @@ public final class ConfigLoader {
         }
         Path stateDir = top.string("stateDir").map(Path::of).orElse(DEFAULT_STATE_DIR);
 
-        List<RepoConfig> repos = top.mappings("repos")
-                .map(list -> list.stream().map(m -> repo(m, reposDir, keysDir)).toList())
-                .orElseGet(() -> defaultRepos(reposDir, keysDir));
         ZoneId planZone = zone;
+        List<RepoConfig> repos = top.mappings("repos")
+                .map(list -> list.stream().map(m -> repo(m, reposDir, keysDir, planZone)).toList())
+                .orElseGet(() -> defaultRepos(reposDir, keysDir));
         List<PlanConfig> plans = top.mappings("plans")
                 .map(list -> list.stream().map(m -> plan(m, planZone)).toList())
                 .orElseGet(ConfigLoader::defaultPlans);
@@ -145,7 +145,10 @@ public final class ConfigLoader {
             }
         });
         if (problems.isEmpty()) {
-            checkKeys(repos, r -> file + ", repos." + r.id() + ".keyFile", problems);
+            // a copy's key is checked as a repo's: its own, never shared with its primary or another
+            List<RepoConfig> withCopies = new ArrayList<>(repos);
+            repos.forEach(r -> r.copies().forEach(c -> withCopies.add(c.repo())));
+            checkKeys(withCopies, r -> file + ", repos." + r.id().replace("/", ".copies.") + ".keyFile", problems);
         }
         Optional<BackrestConnection> backrest = top.mapping("backrest").map(ConfigLoader::backrest);
         DrillConfig drills = top.mapping("drills").map(m -> drills(m, planZone, plans)).orElse(DrillConfig.DEFAULT);
@@ -157,12 +160,43 @@ public final class ConfigLoader {
                 top.string("helperImage"), backrest, repos, plans, drills, notifications, access);
     }
 
-    private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir) {
-        m.rejectUnknown(Set.of("id", "uri", "keyFile", "env"));
+    private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir, ZoneId zone) {
+        m.rejectUnknown(Set.of("id", "uri", "keyFile", "env", "envFiles", "options", "copies"));
         String id = id(m);
         String uri = m.string("uri").orElse(reposDir.resolve(id).toString());
         Path keyFile = m.string("keyFile").map(Path::of).orElse(keysDir.resolve(id + ".key"));
-        return new RepoConfig(id, uri, keyFile, m.stringMap("env"));
+        List<CopyConfig> copies = m.mappings("copies").map(list -> list.stream().map(c -> copy(c, id, zone)).toList())
+                .orElse(List.of());
+        checkUnique(m, "copies", copies.stream().map(CopyConfig::id).toList());
+        return new RepoConfig(id, uri, keyFile, m.stringMap("env"), envFiles(m), m.stringMap("options"), copies);
+    }
+
+    /** A copy: where, its own key and environment, when besides after each good run, how fast, how long kept. */
+    private static CopyConfig copy(YamlMapping m, String repoId, ZoneId zone) {
+        m.rejectUnknown(Set.of("id", "uri", "keyFile", "env", "envFiles", "options", "schedule", "retention",
+                "limitUpload", "limitDownload"));
+        String id = id(m);
+        String uri = m.requiredString("uri").orElse("");
+        Path keyFile = m.requiredString("keyFile").map(Path::of).orElse(Path.of("/dev/null"));
+        Optional<String> schedule = cron(m, "schedule", zone).filter(c -> !c.equals(DrillConfig.OFF));
+        Optional<Retention> retention = m.mapping("retention").map(ConfigLoader::retention);
+        java.util.OptionalInt up = m.integer("limitUpload", 1).map(java.util.OptionalInt::of)
+                .orElse(java.util.OptionalInt.empty());
+        java.util.OptionalInt down = m.integer("limitDownload", 1).map(java.util.OptionalInt::of)
+                .orElse(java.util.OptionalInt.empty());
+        return new CopyConfig(id, new RepoConfig(repoId + "/" + id, uri, keyFile, m.stringMap("env"), envFiles(m),
+                m.stringMap("options"), List.of()), schedule, retention, up, down);
+    }
+
+    private static Map<String, Path> envFiles(YamlMapping m) {
+        Map<String, Path> files = new java.util.LinkedHashMap<>();
+        m.stringMap("envFiles").forEach((name, file) -> {
+            if (!Files.isReadable(Path.of(file))) {
+                m.problem("envFiles", name + ": " + file + " cannot be read");
+            }
+            files.put(name, Path.of(file));
+        });
+        return files;
     }
 
     private static PlanConfig plan(YamlMapping m, ZoneId zone) {

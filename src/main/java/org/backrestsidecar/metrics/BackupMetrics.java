@@ -39,6 +39,11 @@ public class BackupMetrics {
     public static final String REPO_CHECK_LAST_TIME = "sidecar.repo.check.last.timestamp.seconds";
     public static final String REPO_CHECK_LAST_PASSED = "sidecar.repo.check.last.passed";
     public static final String REPO_DISK_USED = "sidecar.repo.disk.used.ratio";
+    public static final String COPY_LAST_SUCCESS = "sidecar.copy.last.success.timestamp.seconds";
+    public static final String COPY_NEWEST_SNAPSHOT = "sidecar.copy.newest.snapshot.timestamp.seconds";
+    public static final String COPY_LAST_DURATION = "sidecar.copy.last.run.duration.seconds";
+    public static final String COPY_ADDED = "sidecar.copy.last.run.added.bytes";
+    public static final String COPY_RUNS = "sidecar.copy.runs";
 
     private final MeterRegistry registry;
     private final Map<String, Value> gauges = new ConcurrentHashMap<>();
@@ -109,6 +114,28 @@ public class BackupMetrics {
     /** The plan's recovery-point objective, so that Prometheus can tell a stale backup by itself. */
     public void planObjective(String plan, java.time.Duration objective) {
         gauge(PLAN_RPO, Tags.of("plan", plan)).set(objective.toSeconds());
+    }
+
+    /** A copy that is up to date: when, the newest snapshot it holds (its recovery point), cost. */
+    public void copy(String repo, String copy, org.backrestsidecar.offsite.CopyState state) {
+        Tags tags = Tags.of("repo", repo, "copy", copy);
+        if (state.lastSuccess() != null) {
+            gauge(COPY_LAST_SUCCESS, tags).set(state.lastSuccess().getEpochSecond());
+        }
+        if (state.newestSnapshotTime() != null) {
+            gauge(COPY_NEWEST_SNAPSHOT, tags).set(state.newestSnapshotTime().getEpochSecond());
+        }
+        if (state.durationSeconds() != null) {
+            gauge(COPY_LAST_DURATION, tags).set(state.durationSeconds());
+        }
+        if (state.bytesAdded() != null) {
+            gauge(COPY_ADDED, tags).set(state.bytesAdded());
+        }
+    }
+
+    public void copyRun(String repo, String copy, boolean succeeded) {
+        Counter.builder(COPY_RUNS).tags(Tags.of("repo", repo, "copy", copy)).tag("result", result(succeeded))
+                .register(registry).increment();
     }
 
     /** Share (0-1) of the disk under a local repo in use, for the disk alert. */

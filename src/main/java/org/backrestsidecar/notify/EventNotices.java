@@ -132,6 +132,23 @@ public class EventNotices {
         }
     }
 
+    void copied(@Observes org.backrestsidecar.offsite.CopyFinished finished) {
+        safely("copied", () -> copiedNow(finished.state()));
+    }
+
+    private void copiedNow(org.backrestsidecar.offsite.CopyState copy) {
+        String key = "copy:" + copy.key();
+        String title = "copy " + copy.copy() + " of repo " + copy.repo();
+        Map<String, String> where = where("repo", copy.repo(), "copy", copy.copy(), "to", copy.uri());
+        if (copy.error() == null) {
+            notifier.fine(Topic.COPY_FAILED, key, title, where);
+        } else {
+            notifier.problem(Topic.COPY_FAILED, key, 1, title, where, copy.error(), "The backups themselves are fine "
+                    + "and the copy is tried again after the next run; check the remote's reachability and "
+                    + "credentials (GET /sidecar/api/repos/copies).");
+        }
+    }
+
     void recovered(@Observes CrashRecovery.Recovered recovered) {
         safely("recovered", () -> recoveredNow(recovered));
     }

@@ -39,8 +39,11 @@ public class Lookout {
     private final Scheduler scheduler;
     private final Instant started = Instant.now();
 
+    private final org.backrestsidecar.offsite.CopyFreshness copyFreshness;
+
     public Lookout(SidecarConfig config, Notifier notifier, Freshness freshness, BackrestSync backrest,
-                   BackupMetrics metrics, Scheduler scheduler) {
+                   BackupMetrics metrics, Scheduler scheduler, org.backrestsidecar.offsite.CopyFreshness copyFreshness) {
+        this.copyFreshness = copyFreshness;
         this.config = config;
         this.settings = config.notifications();
         this.notifier = notifier;
@@ -62,6 +65,7 @@ public class Lookout {
         }
         for (RepoConfig repo : config.repos()) {
             disk(repo);
+            repo.copies().forEach(copy -> lateCopy(repo, copy, now));
         }
         backrestInStep(now);
     }
@@ -77,6 +81,20 @@ public class Lookout {
                             + "one now: scripts/backrest-management.sh backup " + plan.id() + ".");
         } else {
             notifier.fine(Topic.PLAN_LATE, "late:" + plan.id(), "plan " + plan.id() + " has a fresh backup again", where);
+        }
+    }
+
+    private void lateCopy(RepoConfig repo, org.backrestsidecar.config.CopyConfig copy, Instant now) {
+        String key = "copy-late:" + repo.id() + "/" + copy.id();
+        Map<String, String> where = Map.of("repo", repo.id(), "copy", copy.id(), "to", copy.repo().shownUri());
+        Optional<String> stale = copyFreshness.staleness(repo, copy, now);
+        if (stale.isPresent()) {
+            notifier.problem(Topic.COPY_FAILED, key, 1, "copy " + copy.id() + " of repo " + repo.id() + " is late",
+                    where, stale.get(), "Start it now: POST /sidecar/api/repos/" + repo.id() + "/copies/" + copy.id()
+                            + "/runs; look at GET /sidecar/api/repos/copies for its last error.");
+        } else {
+            notifier.fine(Topic.COPY_FAILED, key, "copy " + copy.id() + " of repo " + repo.id() + " is recent again",
+                    where);
         }
     }
 

@@ -13,6 +13,7 @@ public enum Topic {
     CONTAINERS_RECOVERED("containers-recovered"),
     RESTORE("restore"),
     BACKREST_OUT_OF_STEP("backrest-out-of-step"),
+    COPY_FAILED("copy-failed"),
     TEST("test");
 
     /** {@code all}: every notice; {@code failures}: problems and their recoveries, no news. */

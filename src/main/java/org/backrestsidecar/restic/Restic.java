@@ -44,8 +44,14 @@ public class Restic {
     private final Map<String, Object> initLocks = new ConcurrentHashMap<>();
     private final Instance<RepoRepair> repair;
 
+    private final Duration unreachableAfter;
+
+    /** @param unreachableAfter how long restic may retry a failing backend before it is stopped */
     @Inject
-    public Restic(SidecarConfig config, ObjectMapper json, Instance<RepoRepair> repair) {
+    public Restic(SidecarConfig config, ObjectMapper json, Instance<RepoRepair> repair,
+                  @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sidecar.restic.unreachable-after",
+                          defaultValue = "2m") String unreachableAfter) {
+        this.unreachableAfter = org.backrestsidecar.config.DurationText.parse(unreachableAfter);
         this.config = config;
         this.json = json;
         this.repair = repair;
@@ -53,7 +59,7 @@ public class Restic {
 
     /** Outside CDI (tools, unit tests): no repair, so a repo must already be readable. */
     public Restic(SidecarConfig config, ObjectMapper json) {
-        this(config, json, null);
+        this(config, json, null, "2m");
     }
 
     private Optional<RepoRepair> repairer() {
@@ -100,11 +106,36 @@ public class Restic {
      */
     public void ensureInitialized(RepoConfig repo) throws ResticException {
         synchronized (initLocks.computeIfAbsent(repo.id(), id -> new Object())) {
-            initialize(repo);
+            initialize(repo, null, "init");
         }
     }
 
-    private void initialize(RepoConfig repo) throws ResticException {
+    /**
+     * Creates a copy repo when there is none, with the primary's chunker parameters (so that what is
+     * deduplicated in the primary stays deduplicated in the copy) and the same repository version
+     * (and so the same compression).
+     */
+    public void ensureCopyInitialized(RepoConfig primary, RepoConfig copy) throws ResticException {
+        synchronized (initLocks.computeIfAbsent(copy.id(), id -> new Object())) {
+            initialize(copy, primary, "init", "--copy-chunker-params", "--from-repo", primary.uri(),
+                    "--from-password-file", primary.keyFile().toString());
+        }
+    }
+
+    /**
+     * Copies every snapshot of {@code primary} that {@code copy} does not hold yet: restic skips
+     * what is there, and an interrupted copy's uploaded data is reused by the next one.
+     *
+     * @param limits restic's {@code --limit-upload}/{@code --limit-download} flags, if any
+     */
+    public String copy(RepoConfig primary, RepoConfig copy, List<String> limits) throws ResticException {
+        List<String> args = new ArrayList<>(List.of("copy", "--from-repo", primary.uri(), "--from-password-file",
+                primary.keyFile().toString()));
+        args.addAll(limits);
+        return run(copy, primary, LONG, args.toArray(String[]::new));
+    }
+
+    private void initialize(RepoConfig repo, RepoConfig from, String... init) throws ResticException {
         Optional<String> problem = openProblem(repo);
         if (problem.isEmpty()) {
             return;
@@ -123,15 +154,29 @@ public class Restic {
             }
             why = problem.get();
             if (noRepository(why)) {
-                throw new ResticException("repo " + repo.id() + " (" + repo.uri() + ") holds files but no restic config "
+                throw new ResticException("repo " + repo.id() + " (" + repo.shownUri() + ") holds files but no restic config "
                         + "after " + INIT_WAIT.toSeconds() + " s: a half-created repo; move it aside to let the sidecar create it");
             }
         }
         if (!noRepository(why)) {
-            throw new ResticException("repo " + repo.id() + " (" + repo.uri() + ") cannot be opened: " + why);
+            throw new ResticException("repo " + repo.id() + " (" + repo.shownUri() + ") cannot be opened: " + why);
         }
-        LOG.infof("initialising restic repo %s at %s", repo.id(), repo.uri());
-        run(repo, QUICK, "init");
+        LOG.infof("initialising restic repo %s at %s", repo.id(), repo.shownUri());
+        run(repo, from, QUICK, init);
+    }
+
+    /** The repo's environment, with the values of {@code envFiles} read now (a rotated secret needs no restart). */
+    private static Map<String, String> environment(RepoConfig repo) throws ResticException {
+        Map<String, String> env = new java.util.HashMap<>(repo.env());
+        for (var e : repo.envFiles().entrySet()) {
+            try {
+                env.put(e.getKey(), Files.readString(e.getValue()).strip());
+            } catch (IOException ex) {
+                throw new ResticException("repo " + repo.id() + ": the file of " + e.getKey() + " (" + e.getValue()
+                        + ") cannot be read");
+            }
+        }
+        return env;
     }
 
     /** True for a folder that is missing or empty; a folder we may not read is not empty. */
@@ -401,10 +446,15 @@ public class Restic {
      * own start-up read) is waited for, up to {@link #LOCK_WAIT}: restic 0.14 has no --retry-lock.
      */
     private String run(RepoConfig repo, Duration timeout, String... args) throws ResticException {
+        return run(repo, null, timeout, args);
+    }
+
+    /** @param from the repo a copy or a copy's init reads from (its environment is given to restic too) */
+    private String run(RepoConfig repo, RepoConfig from, Duration timeout, String... args) throws ResticException {
         Instant giveUp = Instant.now().plus(LOCK_WAIT);
         boolean repaired = false;
         while (true) {
-            try (ResticProcess restic = start(repo, List.of(args))) {
+            try (ResticProcess restic = start(repo, from, List.of(args), null)) {
                 restic.stdin().close();
                 return restic.await(timeout);
             } catch (IOException e) {
@@ -431,19 +481,32 @@ public class Restic {
     }
 
     private ResticProcess start(RepoConfig repo, List<String> args) throws ResticException {
-        return start(repo, args, null);
+        return start(repo, null, args, null);
     }
 
     private ResticProcess start(RepoConfig repo, List<String> args, OutputStream stdoutSink) throws ResticException {
+        return start(repo, null, args, stdoutSink);
+    }
+
+    private ResticProcess start(RepoConfig repo, RepoConfig from, List<String> args, OutputStream stdoutSink)
+            throws ResticException {
         List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(),
                 "--password-file", repo.keyFile().toString(),
                 "--cache-dir", config.stateDir().resolve("restic-cache").toString()));
+        // extended options of both repos: a copy reads its primary over the primary's backend too
+        if (from != null) {
+            from.options().forEach((k, v) -> command.addAll(List.of("-o", k + "=" + v)));
+        }
+        repo.options().forEach((k, v) -> command.addAll(List.of("-o", k + "=" + v)));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         // a password from our own environment must never reach a repo it was not meant for
         env.keySet().removeIf(k -> k.startsWith("RESTIC_"));
-        env.putAll(repo.env());
-        return new ResticProcess(builder, args.get(0) + " on repo " + repo.id(), stdoutSink);
+        if (from != null) {
+            env.putAll(environment(from));
+        }
+        env.putAll(environment(repo));
+        return new ResticProcess(builder, args.get(0) + " on repo " + repo.id(), stdoutSink, unreachableAfter);
     }
 }

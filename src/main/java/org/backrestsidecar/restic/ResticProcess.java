@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.backrestsidecar.docker.TailBuffer;
 
@@ -18,14 +20,16 @@ final class ResticProcess implements AutoCloseable {
     private final String description;
     private final Drain stdout;
     private final Drain stderr;
+    private final Duration unreachableAfter;
 
-    ResticProcess(ProcessBuilder builder, String description) throws ResticException {
-        this(builder, description, null);
-    }
-
-    /** @param stdoutSink where stdout goes (e.g. a file restic dumps), or null to keep its tail */
-    ResticProcess(ProcessBuilder builder, String description, OutputStream stdoutSink) throws ResticException {
+    /**
+     * @param stdoutSink       where stdout goes (e.g. a file restic dumps), or null to keep its tail
+     * @param unreachableAfter how long restic may keep retrying a failing backend before it is stopped
+     */
+    ResticProcess(ProcessBuilder builder, String description, OutputStream stdoutSink, Duration unreachableAfter)
+            throws ResticException {
         this.description = description;
+        this.unreachableAfter = unreachableAfter;
         try {
             this.process = builder.start();
         } catch (IOException e) {
@@ -42,9 +46,19 @@ final class ResticProcess implements AutoCloseable {
     /** Waits for restic to end; a non-zero exit becomes an exception with restic's stderr. */
     String await(Duration timeout) throws ResticException {
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                abort();
-                throw new ResticException("restic " + description + " did not finish within " + timeout);
+            Instant deadline = Instant.now().plus(timeout);
+            BackendWatch backend = new BackendWatch();
+            while (!process.waitFor(1, TimeUnit.SECONDS)) {
+                if (Instant.now().isAfter(deadline)) {
+                    abort();
+                    throw new ResticException("restic " + description + " did not finish within " + timeout);
+                }
+                Optional<String> unreachable = backend.failingLongerThan(unreachableAfter, stderr.text());
+                if (unreachable.isPresent()) {
+                    abort();
+                    throw new ResticException("restic " + description + " stopped: its repository's backend kept "
+                            + "failing for " + unreachableAfter + " (" + unreachable.get() + ")");
+                }
             }
             stdout.join();
             stderr.join();
@@ -62,6 +76,43 @@ final class ResticProcess implements AutoCloseable {
                     + stderr.text().strip());
         }
         return stdout.text();
+    }
+
+    /**
+     * restic retries a backend that fails (a remote server gone, a link down) for up to 15 minutes,
+     * holding whatever waits for it. A streak of "retrying" lines, each within a minute and a half of
+     * the last, that has lasted longer than the limit means the backend is gone.
+     */
+    private static final class BackendWatch {
+        private static final String RETRYING = "returned error, retrying after";
+        private static final Duration QUIET_ENDS_STREAK = Duration.ofSeconds(90);
+        private int seen;
+        private Instant streakStart;
+        private Instant lastRetry;
+
+        Optional<String> failingLongerThan(Duration limit, String stderr) {
+            int count = 0;
+            String last = null;
+            for (String line : stderr.split("\n")) {
+                if (line.contains(RETRYING)) {
+                    count++;
+                    last = line.strip();
+                }
+            }
+            Instant now = Instant.now();
+            if (count > seen) {
+                seen = count;
+                if (streakStart == null || Duration.between(lastRetry, now).compareTo(QUIET_ENDS_STREAK) > 0) {
+                    streakStart = now;
+                }
+                lastRetry = now;
+            }
+            if (streakStart != null && Duration.between(lastRetry, now).compareTo(QUIET_ENDS_STREAK) > 0) {
+                streakStart = null;
+            }
+            return streakStart != null && Duration.between(streakStart, now).compareTo(limit) > 0
+                    ? Optional.ofNullable(last) : Optional.empty();
+        }
     }
 
     int exitCode() {

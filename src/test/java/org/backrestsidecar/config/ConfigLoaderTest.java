@@ -290,4 +290,55 @@ class ConfigLoaderTest {
         assertTrue(all.contains("access.users: 'root' is not a role (viewer, operator, admin)"), all);
         assertTrue(problems.stream().allMatch(p -> p.contains(" line ")), "each names its line: " + all);
     }
+
+    @Test
+    void copiesAreReadWithTheirOwnKeysAndAKeySharedWithThePrimaryIsRefused() throws IOException {
+        Path secret = dir.resolve("s3-secret");
+        Files.writeString(secret, "abc\n");
+        SidecarConfig good = ConfigLoader.load(yaml("""
+                repos:
+                  - id: critical
+                    keyFile: %s
+                    copies:
+                      - id: s3
+                        uri: s3:http://127.0.0.1:9000/bucket/critical
+                        keyFile: %s
+                        envFiles: {AWS_SECRET_ACCESS_KEY: %s}
+                        schedule: "0 12 * * *"
+                        retention: {daily: 60}
+                        limitUpload: 2048
+                plans:
+                  - id: critical
+                    schedule: "0 2 * * *"
+                """.formatted(key("critical", "critical-key-0123456789"), key("critical-s3", "s3-copy-key-0123456789"),
+                secret)));
+        var copy = good.repos().get(0).copies().get(0);
+        assertEquals("s3", copy.id());
+        assertEquals("critical/s3", copy.repo().id());
+        assertEquals(Optional.of("0 12 * * *"), copy.schedule());
+        assertEquals(2048, copy.limitUpload().getAsInt());
+        assertEquals(secret, copy.repo().envFiles().get("AWS_SECRET_ACCESS_KEY"));
+
+        String nas = """
+                repos:
+                  - id: critical
+                    keyFile: %s
+                    copies:
+                      - id: nas
+                        uri: sftp:backup@nas:/srv/critical
+                        keyFile: %s
+                %s
+                plans:
+                  - id: critical
+                    schedule: "0 2 * * *"
+                """;
+        Path critical = key("critical", "critical-key-0123456789");
+        String all = String.join("\n", problems(nas.formatted(critical, key("nas", "nas-key-0123456789abc"),
+                "        limitUpload: fast")));
+        assertTrue(all.contains("repos[0].copies[0].limitUpload: 'fast' must be a whole number"), all);
+
+        String shared = String.join("\n", problems(nas.formatted(critical, critical, "")));
+        assertTrue(shared.contains("repos.critical.copies.nas.keyFile") && shared.contains("same key as repo critical"),
+                shared);
+    }
 }

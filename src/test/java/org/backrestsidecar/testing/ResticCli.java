@@ -18,6 +18,16 @@ public final class ResticCli {
         return TestDocker.run(command, Map.of());
     }
 
+    /** As {@link #run}, for a repo at any restic URI with extended options ({@code -o k=v}). */
+    public static String remote(String uri, Path keyFile, Map<String, String> options, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("restic", "--repo", uri, "--password-file", keyFile.toString(),
+                "--no-cache"));
+        options.forEach((k, v) -> command.addAll(List.of("-o", k + "=" + v)));
+        command.addAll(List.of(args));
+        return TestDocker.run(command, Map.of());
+    }
+
     /** {@code restic dump} of one file into {@code out}, byte for byte ({@code latest}: the latest holding it). */
     public static void dump(Path repo, Path keyFile, String snapshot, String file, Path out)
             throws IOException, InterruptedException {

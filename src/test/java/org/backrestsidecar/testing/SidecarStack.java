@@ -90,6 +90,58 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     private static FakeTelegram telegram;
     private static RecordingServer webhook;
     private static RecordingServer pings;
+    private static SftpServer sftp;
+    private static RestServer rest;
+
+    /** The SFTP server copy {@code sftp} of repo {@code away} goes to. */
+    public static SftpServer sftp() {
+        return sftp;
+    }
+
+    /** The REST server (rclone) copy {@code rest} of repo {@code away} goes to. */
+    public static RestServer rest() {
+        return rest;
+    }
+
+    /**
+     * Repo {@code away} (plan {@code away}) with two copies: {@code sftp} (a real sshd) and
+     * {@code rest} (a real rclone REST server, limited to 4 MiB/s so a test can catch it mid-copy).
+     */
+    private static String awayRepo(Path root) throws IOException, InterruptedException {
+        sftp = SftpServer.start(root);
+        Files.createDirectories(root.resolve("rest"));
+        rest = new RestServer(root.resolve("rest")).start();
+        SecureRandom random = new SecureRandom();
+        for (String id : List.of("away", "away-sftp", "away-rest")) {
+            byte[] key = new byte[32];
+            random.nextBytes(key);
+            Files.writeString(key(id), Base64.getEncoder().encodeToString(key) + "\n");
+        }
+        return """
+                  - id: away
+                    uri: %s
+                    keyFile: %s
+                    copies:
+                      - id: sftp
+                        uri: sftp:offsite@127.0.0.1:/srv/copies/away
+                        keyFile: %s
+                        options:
+                          sftp.command: "%s"
+                      - id: rest
+                        uri: %s/away
+                        keyFile: %s
+                        limitUpload: 4096
+                """.formatted(repo("away"), key("away"), key("away-sftp"), sftp.command(), rest.url(), key("away-rest"));
+    }
+
+    /** The copy {@code id} of repo away as restic's own command line reaches it. */
+    public static String awayCopyUri(String id) {
+        return id.equals("sftp") ? "sftp:offsite@127.0.0.1:/srv/copies/away" : rest.url() + "/away";
+    }
+
+    public static Map<String, String> awayCopyOptions(String id) {
+        return id.equals("sftp") ? Map.of("sftp.command", sftp.command()) : Map.of();
+    }
 
     /** A real SMTP server (GreenMail) that takes the sidecar's mail. */
     public static com.icegreen.greenmail.util.GreenMail smtp() {
@@ -209,6 +261,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                       passwordFile: %s
                     repos:
                     %s
+                    %s
                     plans:
                       - id: critical
                         schedule: "0 2 * * *"
@@ -223,10 +276,12 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                       - id: drilling
                         repo: drills
                         schedule: "0 4 * * *"
+                      - id: away
+                        schedule: "0 4 * * *"
                     %s
                     %s""".formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
                     root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),
-                    scenarioPlans(), notifications(root)));
+                    awayRepo(root).stripTrailing(), scenarioPlans(), notifications(root)));
 
             main = PostgresContainer.start("pg-main", labels("pg-main", "critical"));
             main.sql("postgres", "CREATE DATABASE app");
@@ -251,10 +306,15 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                 }
                 return next.next(request, response);
             });
-            return Map.of("sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
+            // a copy to a server the test kills gives up after 20 s of failing, not 2 minutes
+            return Map.of("sidecar.restic.unreachable-after", "20s",
+                    "sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
                     "sidecar.api.token-file", root.resolve("api-token").toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -262,6 +322,12 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (smtp != null) {
             smtp.stop();
+            sftp.stop();
+            try {
+                rest.kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             telegram.stop();
             webhook.stop();
             pings.stop();

@@ -1,0 +1,229 @@
+package org.backrestsidecar.offsite;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
+import org.backrestsidecar.config.CopyConfig;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.metrics.BackupMetrics;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.run.PlanRun;
+import org.backrestsidecar.run.RepoLocks;
+import org.backrestsidecar.run.RunReport;
+import org.backrestsidecar.state.StateFile;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps each repo's copies: after every good run of a plan on the repo, and on a copy's own cron,
+ * {@code restic copy} of what the copy does not hold yet, then the copy's retention. A copy runs on
+ * its own thread, under its primary's lock (so no prune of the primary runs beneath it), and its
+ * failure never touches the run that triggered it: it is reported, told and tried again next time.
+ * Its state is kept in {@code stateDir/copies.json}.
+ */
+@ApplicationScoped
+public class Copies {
+    private static final Logger LOG = Logger.getLogger(Copies.class);
+    private final SidecarConfig config;
+    private final Restic restic;
+    private final RepoLocks repoLocks;
+    private final BackupMetrics metrics;
+    private final Scheduler scheduler;
+    private final Event<CopyFinished> finished;
+    private final ObjectMapper json;
+    private final Path file;
+    private final Map<String, CopyState> states = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "offsite-copy");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Copies(SidecarConfig config, Restic restic, RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
+                  Event<CopyFinished> finished, ObjectMapper json) {
+        this.config = config;
+        this.restic = restic;
+        this.repoLocks = repoLocks;
+        this.metrics = metrics;
+        this.scheduler = scheduler;
+        this.finished = finished;
+        this.json = json;
+        this.file = config.stateDir().resolve("copies.json");
+        load();
+        states.keySet().removeIf(k -> config.repos().stream().flatMap(r -> r.copies().stream().map(c -> key(r, c)))
+                .noneMatch(k::equals));
+        for (RepoConfig repo : config.repos()) {
+            for (CopyConfig copy : repo.copies()) {
+                states.putIfAbsent(key(repo, copy), CopyState.never(repo.id(), copy.id(), copy.repo().shownUri()));
+                CopyState s = states.get(key(repo, copy));
+                if (s.lastSuccess() != null) {
+                    metrics.copy(repo.id(), copy.id(), s);
+                }
+            }
+        }
+    }
+
+    void schedule(@Observes StartupEvent ignored) {
+        for (RepoConfig repo : config.repos()) {
+            for (CopyConfig copy : repo.copies()) {
+                copy.schedule().ifPresent(cron -> scheduler.newJob("copy-" + repo.id() + "-" + copy.id()).setCron(cron)
+                        .setTimeZone(config.timeZone().getId())
+                        .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
+                        .setTask(e -> start(repo.id(), copy.id())).schedule());
+            }
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        workers.shutdownNow();
+    }
+
+    /** After a good run, every copy of the run's repo is brought up to date. */
+    void afterRun(@Observes RunReport run) {
+        if (run.state() != PlanRun.State.SUCCEEDED) {
+            return;
+        }
+        config.repo(run.repo()).ifPresent(repo -> repo.copies().forEach(c -> start(repo.id(), c.id())));
+    }
+
+    /**
+     * Queues a copy; a copy already queued or running is not queued twice.
+     *
+     * @throws NoSuchElementException for an unknown repo or copy
+     */
+    public CopyState start(String repoId, String copyId) {
+        RepoConfig repo = config.repo(repoId).orElseThrow(() -> new NoSuchElementException("no repo " + repoId));
+        CopyConfig copy = repo.copies().stream().filter(c -> c.id().equals(copyId)).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("repo " + repoId + " has no copy " + copyId
+                        + " (copies: " + String.join(", ", repo.copies().stream().map(CopyConfig::id).toList()) + ")"));
+        String key = key(repo, copy);
+        if (queued.putIfAbsent(key, Boolean.TRUE) == null) {
+            workers.submit(() -> {
+                try {
+                    run(repo, copy);
+                } finally {
+                    queued.remove(key);
+                }
+            });
+        }
+        return states.get(key);
+    }
+
+    public List<CopyState> states() {
+        return states.values().stream().sorted(Comparator.comparing(CopyState::key)).toList();
+    }
+
+    public List<CopyState> statesOf(String repoId) {
+        return states().stream().filter(s -> s.repo().equals(repoId)).toList();
+    }
+
+    public Optional<CopyState> state(String repoId, String copyId) {
+        return Optional.ofNullable(states.get(repoId + "/" + copyId));
+    }
+
+    private void run(RepoConfig repo, CopyConfig copy) {
+        String key = key(repo, copy);
+        Instant start = Instant.now();
+        update(key, states.get(key).started(start));
+        ReentrantLock lock = repoLocks.of(repo.id());
+        try {
+            lock.lockInterruptibly();
+            try {
+                restic.ensureCopyInitialized(repo, copy.repo());
+                long before = restic.repoSize(copy.repo());
+                int had = restic.snapshots(copy.repo(), List.of()).size();
+                restic.copy(repo, copy.repo(), limits(copy));
+                for (PlanConfig plan : config.plans()) {
+                    if (plan.repo().equals(repo.id())) {
+                        restic.forget(copy.repo(), plan.id(), copy.retention().orElse(plan.retention()));
+                    }
+                }
+                List<Snapshot> now = restic.snapshots(copy.repo(), List.of());
+                Snapshot newest = now.stream().max(Comparator.comparing(Snapshot::time)).orElse(null);
+                long after = restic.repoSize(copy.repo());
+                CopyState done = states.get(key).succeeded(Instant.now(), newest == null ? null : newest.id(),
+                        newest == null ? null : newest.time(), Math.max(0, now.size() - had), seconds(start),
+                        after - before);
+                update(key, done);
+                metrics.copy(repo.id(), copy.id(), done);
+                metrics.copyRun(repo.id(), copy.id(), true);
+                LOG.infof("copy %s: up to date, newest snapshot %s", key, done.newestSnapshotTime());
+            } finally {
+                lock.unlock();
+            }
+        } catch (ResticException | RuntimeException e) {
+            String why = e instanceof ResticException ? e.getMessage() : e.toString();
+            LOG.errorf("copy %s FAILED (the backups themselves are not affected; tried again next time): %s", key, why);
+            update(key, states.get(key).failed(seconds(start), why));
+            metrics.copyRun(repo.id(), copy.id(), false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            update(key, states.get(key).failed(seconds(start), "interrupted: the sidecar is stopping"));
+        }
+        finished.fire(new CopyFinished(states.get(key)));
+    }
+
+    private static List<String> limits(CopyConfig copy) {
+        List<String> flags = new ArrayList<>();
+        copy.limitUpload().ifPresent(k -> flags.addAll(List.of("--limit-upload", String.valueOf(k))));
+        copy.limitDownload().ifPresent(k -> flags.addAll(List.of("--limit-download", String.valueOf(k))));
+        return flags;
+    }
+
+    private static double seconds(Instant start) {
+        return Duration.between(start, Instant.now()).toMillis() / 1000.0;
+    }
+
+    private static String key(RepoConfig repo, CopyConfig copy) {
+        return repo.id() + "/" + copy.id();
+    }
+
+    private synchronized void update(String key, CopyState state) {
+        states.put(key, state);
+        try {
+            StateFile.write(file, json.writeValueAsBytes(new TreeMap<>(states)));
+        } catch (IOException e) {
+            LOG.warnf("copy states cannot be saved to %s: %s", file, e.getMessage());
+        }
+    }
+
+    private void load() {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            Map<String, CopyState> saved = json.readValue(file.toFile(), new TypeReference<Map<String, CopyState>>() { });
+            // a copy that was running when the sidecar stopped is not running now
+            saved.forEach((k, v) -> states.put(k, v.running() ? v.failed(0, "the sidecar stopped during the copy") : v));
+        } catch (IOException e) {
+            LOG.warnf("copy states in %s cannot be read (%s); each copy's state starts empty", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package org.backrestsidecar.scenario;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.backrestsidecar.testing.ResticCli;
+import org.backrestsidecar.testing.SidecarApi;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Offsite copies against real servers on this machine: repo {@code away} is copied to an SFTP server
+ * (Debian's sshd in a container, key login) and to a REST server ({@code rclone serve restic}),
+ * after each good run. The REST server is killed in the middle of a copy.
+ */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CopiesGoOffsiteTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static String files;
+
+    @BeforeAll
+    static void start() {
+        files = TestDocker.container("away-files").volume("/data")
+                .labels(SidecarStack.serviceLabels("away-files", "away", "volume")).start(TestDocker.IDLE);
+        TestDocker.exec(files, "sh", "-c", "head -c 12000000 /dev/urandom > /data/first.bin && echo hello > /data/note.txt")
+                .out();
+    }
+
+    @AfterAll
+    static void remove() {
+        TestDocker.remove("away-files");
+    }
+
+    @Test
+    @Order(1)
+    void aGoodRunIsCopiedToEveryCopyWithThePrimarysChunker() throws Exception {
+        JsonPath run = SidecarApi.runPlan("away");
+        assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
+        awaitCopied("sftp");
+        awaitCopied("rest");
+
+        Set<String> primary = snapshotTimes(ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"),
+                "snapshots", "--json"));
+        String primaryConfig = ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"), "cat", "config");
+        for (String copy : List.of("sftp", "rest")) {
+            assertEquals(primary, copySnapshotTimes(copy), "copy " + copy + " holds every snapshot of the primary");
+            ResticCli.remote(SidecarStack.awayCopyUri(copy), SidecarStack.key("away-" + copy),
+                    SidecarStack.awayCopyOptions(copy), "check");
+            String copyConfig = ResticCli.remote(SidecarStack.awayCopyUri(copy), SidecarStack.key("away-" + copy),
+                    SidecarStack.awayCopyOptions(copy), "cat", "config");
+            assertEquals(JSON.readTree(primaryConfig).path("chunker_polynomial"),
+                    JSON.readTree(copyConfig).path("chunker_polynomial"), "deduplication survives the copy");
+            assertEquals(JSON.readTree(primaryConfig).path("version"), JSON.readTree(copyConfig).path("version"),
+                    "the same repository version, so the same compression");
+        }
+        JsonPath plan = given().get("/api/plans/away").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("sftp", "rest").stream().sorted().toList(), plan.getList("copies.copy"));
+        assertNotNull(plan.getString("copies[0].newestSnapshotTime"), plan.prettify());
+        assertTrue(plan.getString("copies.uri").contains("sftp:offsite@127.0.0.1:/srv/copies/away"), plan.prettify());
+        given().get("/q/health/well").then()
+                .body("checks.find { it.name == 'copy rest of repo away' }.status", org.hamcrest.Matchers.equalTo("UP"));
+        String metrics = given().get("/q/metrics").asString();
+        assertTrue(metrics.contains("sidecar_copy_newest_snapshot_timestamp_seconds{copy=\"rest\",repo=\"away\"}"),
+                "per-copy metrics");
+    }
+
+    @Test
+    @Order(2)
+    void aServerKilledMidCopyFailsTheCopyNotTheBackupAndTheNextCopyCompletes() throws Exception {
+        TestDocker.exec(files, "sh", "-c", "head -c 40000000 /dev/urandom > /data/second.bin").out();
+        long failedBefore = told("FAILED: copy rest of repo away");
+        java.nio.file.Path packs = SidecarStack.root().resolve("rest/away/data");
+        long packsBefore = count(packs);
+        String id = SidecarApi.startRun("away");
+        // 40 MB at the copy's 4 MiB/s limit: killed once the copy has written its first new pack there
+        TestDocker.await("the rest copy under way", Duration.ofMinutes(2),
+                () -> copy("rest").path("running").asBoolean() && count(packs) > packsBefore);
+        SidecarStack.rest().kill();
+        try {
+            JsonPath run = SidecarApi.awaitRun(id, Duration.ofMinutes(3));
+            assertEquals("SUCCEEDED", run.getString("state"), "a copy never fails the backup: " + run.prettify());
+            TestDocker.await("the rest copy failed", Duration.ofMinutes(2),
+                    () -> !copy("rest").path("running").asBoolean() && !noError(copy("rest")));
+            TestDocker.await("the failure told", Duration.ofSeconds(30),
+                    () -> told("FAILED: copy rest of repo away") == failedBefore + 1);
+        } finally {
+            SidecarStack.rest().start();
+        }
+        given().post("/api/repos/away/copies/rest/runs").then().statusCode(202);
+        TestDocker.await("the rest copy done", Duration.ofMinutes(3), () -> {
+            JsonNode c = copy("rest");
+            return !c.path("running").asBoolean() && noError(c) && c.path("lastSuccess").asText().compareTo(
+                    c.path("lastAttempt").asText()) >= 0;
+        });
+        Set<String> primary = snapshotTimes(ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"),
+                "snapshots", "--json"));
+        assertEquals(primary, copySnapshotTimes("rest"), "every snapshot is there after the interrupted copy");
+        ResticCli.remote(SidecarStack.awayCopyUri("rest"), SidecarStack.key("away-rest"), Map.of(), "check");
+        TestDocker.await("the recovery told", Duration.ofSeconds(30),
+                () -> told("RECOVERED: copy rest of repo away") >= 1);
+    }
+
+    private static long count(java.nio.file.Path dir) {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            return files.filter(java.nio.file.Files::isRegularFile).count();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    private static void awaitCopied(String copy) {
+        TestDocker.await("copy " + copy + " up to date", Duration.ofMinutes(3), () -> {
+            JsonNode c = copy(copy);
+            return c.path("lastSuccess").isTextual() && !c.path("running").asBoolean();
+        });
+        assertTrue(noError(copy(copy)), copy(copy).toString());
+    }
+
+    /** The API leaves out empty fields. */
+    private static boolean noError(JsonNode copy) {
+        return copy.path("error").isMissingNode() || copy.path("error").isNull();
+    }
+
+    private static JsonNode copy(String id) {
+        try {
+            for (JsonNode c : JSON.readTree(given().get("/api/repos/copies").then().statusCode(200).extract().asString())) {
+                if (c.path("repo").asText().equals("away") && c.path("copy").asText().equals(id)) {
+                    return c;
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        throw new AssertionError("no copy " + id);
+    }
+
+    private static Set<String> copySnapshotTimes(String copy) throws Exception {
+        return snapshotTimes(ResticCli.remote(SidecarStack.awayCopyUri(copy), SidecarStack.key("away-" + copy),
+                SidecarStack.awayCopyOptions(copy), "snapshots", "--json"));
+    }
+
+    /** A snapshot and its copy share time, paths and tags (the id differs): compare by those. */
+    private static Set<String> snapshotTimes(String json) throws Exception {
+        Set<String> out = new TreeSet<>();
+        for (JsonNode s : JSON.readTree(json)) {
+            out.add(s.path("time").asText() + " " + s.path("paths") + " " + s.path("tags"));
+        }
+        return out;
+    }
+
+    private static long told(String part) {
+        return SidecarStack.telegram().texts().stream().filter(t -> t.contains(part)).count();
+    }
+}
