@@ -28,8 +28,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Offsite copies against real servers on this machine: repo {@code away} is copied to an SFTP server
- * (Debian's sshd in a container, key login) and to a REST server ({@code rclone serve restic}),
- * after each good run. The REST server is killed in the middle of a copy.
+ * (Debian's sshd in a container, key login), a REST server ({@code rclone serve restic}) and an S3
+ * API server (S3Proxy; its keys from files), after each good run. The REST server is killed in the
+ * middle of a copy.
  */
 @QuarkusTest
 @QuarkusTestResource(SidecarStack.class)
@@ -58,11 +59,12 @@ class CopiesGoOffsiteTest {
         assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
         awaitCopied("sftp");
         awaitCopied("rest");
+        awaitCopied("s3");
 
         Set<String> primary = snapshotTimes(ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"),
                 "snapshots", "--json"));
         String primaryConfig = ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"), "cat", "config");
-        for (String copy : List.of("sftp", "rest")) {
+        for (String copy : List.of("sftp", "rest", "s3")) {
             assertEquals(primary, copySnapshotTimes(copy), "copy " + copy + " holds every snapshot of the primary");
             ResticCli.remote(SidecarStack.awayCopyUri(copy), SidecarStack.key("away-" + copy),
                     SidecarStack.awayCopyOptions(copy), "check");
@@ -74,7 +76,7 @@ class CopiesGoOffsiteTest {
                     "the same repository version, so the same compression");
         }
         JsonPath plan = given().get("/api/plans/away").then().statusCode(200).extract().jsonPath();
-        assertEquals(List.of("sftp", "rest").stream().sorted().toList(), plan.getList("copies.copy"));
+        assertEquals(List.of("rest", "s3", "sftp"), plan.getList("copies.copy"));
         assertNotNull(plan.getString("copies[0].newestSnapshotTime"), plan.prettify());
         assertTrue(plan.getString("copies.uri").contains("sftp:offsite@127.0.0.1:/srv/copies/away"), plan.prettify());
         given().get("/q/health/well").then()

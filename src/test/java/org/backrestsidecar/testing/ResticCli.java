@@ -25,7 +25,9 @@ public final class ResticCli {
                 "--no-cache"));
         options.forEach((k, v) -> command.addAll(List.of("-o", k + "=" + v)));
         command.addAll(List.of(args));
-        return TestDocker.run(command, Map.of());
+        // S3Proxy's one access key; other backends ignore it
+        return TestDocker.run(command, Map.of("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY));
     }
 
     /** {@code restic dump} of one file into {@code out}, byte for byte ({@code latest}: the latest holding it). */

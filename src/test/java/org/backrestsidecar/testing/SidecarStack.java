@@ -92,6 +92,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     private static RecordingServer pings;
     private static SftpServer sftp;
     private static RestServer rest;
+    private static S3Server s3;
 
     /** The SFTP server copy {@code sftp} of repo {@code away} goes to. */
     public static SftpServer sftp() {
@@ -111,8 +112,11 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
         sftp = SftpServer.start(root);
         Files.createDirectories(root.resolve("rest"));
         rest = new RestServer(root.resolve("rest")).start();
+        s3 = S3Server.start(root.resolve("s3"));
+        Files.writeString(root.resolve("s3-access-key"), S3Server.ACCESS_KEY + "\n");
+        Files.writeString(root.resolve("s3-secret-key"), S3Server.SECRET_KEY + "\n");
         SecureRandom random = new SecureRandom();
-        for (String id : List.of("away", "away-sftp", "away-rest")) {
+        for (String id : List.of("away", "away-sftp", "away-rest", "away-s3")) {
             byte[] key = new byte[32];
             random.nextBytes(key);
             Files.writeString(key(id), Base64.getEncoder().encodeToString(key) + "\n");
@@ -131,12 +135,23 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         uri: %s/away
                         keyFile: %s
                         limitUpload: 4096
-                """.formatted(repo("away"), key("away"), key("away-sftp"), sftp.command(), rest.url(), key("away-rest"));
+                      - id: s3
+                        uri: %s
+                        keyFile: %s
+                        envFiles:
+                          AWS_ACCESS_KEY_ID: %s
+                          AWS_SECRET_ACCESS_KEY: %s
+                """.formatted(repo("away"), key("away"), key("away-sftp"), sftp.command(), rest.url(), key("away-rest"),
+                s3.uri("offsite", "away"), key("away-s3"), root.resolve("s3-access-key"), root.resolve("s3-secret-key"));
     }
 
     /** The copy {@code id} of repo away as restic's own command line reaches it. */
     public static String awayCopyUri(String id) {
-        return id.equals("sftp") ? "sftp:offsite@127.0.0.1:/srv/copies/away" : rest.url() + "/away";
+        return switch (id) {
+            case "sftp" -> "sftp:offsite@127.0.0.1:/srv/copies/away";
+            case "s3" -> s3.uri("offsite", "away");
+            default -> rest.url() + "/away";
+        };
     }
 
     public static Map<String, String> awayCopyOptions(String id) {
@@ -323,6 +338,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
         if (smtp != null) {
             smtp.stop();
             sftp.stop();
+            s3.stop();
             try {
                 rest.kill();
             } catch (InterruptedException e) {
