@@ -122,6 +122,48 @@ class CopiesGoOffsiteTest {
                 () -> told("RECOVERED: copy rest of repo away") >= 1);
     }
 
+    /**
+     * README "Recovering onto a new machine", by hand: the host's repo and the container with its
+     * volume are gone; the repo is brought back from the S3 copy with restic (the commands the README
+     * gives), the container is created anew, and the sidecar's restore puts the files back.
+     */
+    @Test
+    @Order(3)
+    void withTheHostGoneTheCopyBringsTheDataBack() throws Exception {
+        String sums = "cd /data && find . -type f | sort | xargs sha256sum";
+        JsonPath last = SidecarApi.runPlan("away");
+        assertEquals("SUCCEEDED", last.getString("state"), last.prettify());
+        TestDocker.await("copy s3 holds the last run", Duration.ofMinutes(3), () -> {
+            JsonNode c = copy("s3");
+            return !c.path("running").asBoolean() && noError(c)
+                    && c.path("lastSuccess").asText().compareTo(last.getString("endedAt")) > 0;
+        });
+        String before = TestDocker.exec(files, "sh", "-c", sums).out();
+
+        TestDocker.remove("away-files");
+        java.nio.file.Path primary = SidecarStack.repo("away");
+        TestDocker.run(List.of("rm", "-rf", primary.toString()), Map.of());
+
+        // the new host: the repo from the copy (its chunker kept), with the keys kept off the old host
+        Map<String, String> s3 = Map.of("AWS_ACCESS_KEY_ID", org.backrestsidecar.testing.S3Server.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY", org.backrestsidecar.testing.S3Server.SECRET_KEY);
+        for (String verb : List.of("init --copy-chunker-params", "copy")) {
+            List<String> command = new java.util.ArrayList<>(List.of("restic", "-r", primary.toString(),
+                    "--password-file", SidecarStack.key("away").toString()));
+            command.addAll(List.of(verb.split(" ")));
+            command.addAll(List.of("--from-repo", SidecarStack.awayCopyUri("s3"), "--from-password-file",
+                    SidecarStack.key("away-s3").toString()));
+            TestDocker.run(command, s3);
+        }
+        files = TestDocker.container("away-files").volume("/data")
+                .labels(SidecarStack.serviceLabels("away-files", "away", "volume")).start(TestDocker.IDLE);
+        TestDocker.await("the new container found", Duration.ofSeconds(30), () -> given().get("/api/targets").asString()
+                .contains("\"name\":\"away-files\""));
+        JsonPath restore = SidecarApi.restore(Map.of("target", "away-files", "confirm", "away-files"));
+        assertEquals("SUCCEEDED", restore.getString("state"), restore.prettify());
+        assertEquals(before, TestDocker.exec(files, "sh", "-c", sums).out(), "every file back, byte for byte");
+    }
+
     private static long count(java.nio.file.Path dir) {
         try (var files = java.nio.file.Files.walk(dir)) {
             return files.filter(java.nio.file.Files::isRegularFile).count();
