@@ -141,6 +141,15 @@ public class Restic {
             return;
         }
         String why = problem.get();
+        if (noRepository(why) && repo.uri().startsWith("/") && isEmptyOrAbsent(Path.of(repo.uri()))
+                && initBesideAndMoveIn(repo, from, init)) {
+            return;
+        }
+        problem = openProblem(repo);
+        if (problem.isEmpty()) {
+            return;
+        }
+        why = problem.get();
         if (noRepository(why) && repo.uri().startsWith("/") && !isEmptyOrAbsent(Path.of(repo.uri()))) {
             // files but no config: another restic (Backrest, at its start) is creating this repo right now;
             // a second init beside it would leave a config and a key that do not belong together
@@ -163,6 +172,43 @@ public class Restic {
         }
         LOG.infof("initialising restic repo %s at %s", repo.id(), repo.shownUri());
         run(repo, from, QUICK, init);
+    }
+
+    /**
+     * A local repo is made in a folder beside it and renamed into place in one step, so that a
+     * Backrest creating the same repo at the same moment (an old config's autoInitialize) never mixes
+     * its config and keys with ours: whoever renames or writes first wins, the other's init fails
+     * cleanly. False when the other was first (then its repo is waited for, as a half-made one).
+     */
+    private boolean initBesideAndMoveIn(RepoConfig repo, RepoConfig from, String... init) throws ResticException {
+        Path target = Path.of(repo.uri());
+        Path beside = target.resolveSibling("." + target.getFileName() + ".init-" + java.util.UUID.randomUUID());
+        try {
+            Files.createDirectories(target.getParent());
+        } catch (IOException e) {
+            throw new ResticException("repo " + repo.id() + ": " + target.getParent() + " cannot be made: " + e.getMessage());
+        }
+        LOG.infof("initialising restic repo %s at %s", repo.id(), repo.shownUri());
+        RepoConfig there = new RepoConfig(repo.id(), beside.toString(), repo.keyFile(), repo.env(), repo.envFiles(),
+                repo.options(), List.of());
+        run(there, from, QUICK, init);
+        try {
+            // rename(2) replaces a missing or empty folder, and fails if anything has appeared in it
+            Files.move(beside, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException e) {
+            LOG.infof("repo %s was being created by someone else meanwhile; theirs is used", repo.id());
+            removeTree(beside);
+            return false;
+        }
+    }
+
+    private static void removeTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.warnf("%s could not be removed: %s", dir, e.getMessage());
+        }
     }
 
     /** The repo's environment, with the values of {@code envFiles} read now (a rotated secret needs no restart). */

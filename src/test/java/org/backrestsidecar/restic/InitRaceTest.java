@@ -1,0 +1,60 @@
+package org.backrestsidecar.restic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.backrestsidecar.config.AccessConfig;
+import org.backrestsidecar.config.DrillConfig;
+import org.backrestsidecar.config.NotificationsConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.testing.ResticCli;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sidecar and Backrest (an old config's autoInitialize: a plain {@code restic init} with the same
+ * key) creating the same local repo at the same moment, with real restic: whoever wins, the repo
+ * that is left opens with the key. Two inits writing into one folder left a config and keys that do
+ * not belong together ("config or key is damaged"), which the bundle test met.
+ */
+class InitRaceTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRepoCreatedByTwoAtOnceStillOpens() throws Exception {
+        Path key = dir.resolve("key");
+        Files.writeString(key, "init-race-key-0123456789abcdef\n");
+        for (int round = 0; round < 4; round++) {
+            Path path = dir.resolve("repo" + round);
+            RepoConfig repo = new RepoConfig("r" + round, path.toString(), key, Map.of());
+            SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
+                    ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
+                    List.of(), DrillConfig.DEFAULT, NotificationsConfig.DEFAULT, AccessConfig.DEFAULT);
+            Restic restic = new Restic(config, new ObjectMapper());
+            CompletableFuture<String> backrest = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return TestDocker.run(List.of("sh", "-c", "restic --repo " + path + " --password-file " + key
+                            + " init 2>&1 || true"), Map.of());
+                } catch (Exception e) {
+                    return e.toString();
+                }
+            });
+            restic.ensureInitialized(repo);
+            backrest.get();
+            String config1 = ResticCli.run(path, key, "cat", "config");
+            assertTrue(config1.contains("chunker_polynomial"), "round " + round + ": " + config1);
+            assertEquals(Optional.empty(), restic.openProblem(repo), "round " + round);
+        }
+    }
+}
