@@ -2,15 +2,23 @@ package org.backrestsidecar.notify;
 
 import java.util.Map;
 import java.util.Set;
+import org.backrestsidecar.config.NotificationsConfig;
 
 /** A place messages go: Telegram, e-mail, a webhook, or heartbeat pings. */
 public interface Channel {
-    String name();
+    /** The channel as the operator configured it. */
+    NotificationsConfig.Channel config();
+
+    default String name() {
+        return config().name();
+    }
 
     String type();
 
     /** The topics ({@code all}, {@code failures} or topic ids) the operator asked for. */
-    Set<String> events();
+    default Set<String> events() {
+        return config().events();
+    }
 
     /** Sends it now, or says why not; called from the outbox only, never from a backup. */
     void deliver(Letter letter) throws DeliveryFailed;

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,18 +31,13 @@ final class EmailChannel implements Channel {
     }
 
     @Override
-    public String name() {
-        return config.name();
+    public NotificationsConfig.Channel config() {
+        return config;
     }
 
     @Override
     public String type() {
         return "email";
-    }
-
-    @Override
-    public Set<String> events() {
-        return config.events();
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.backrestsidecar.notify;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.backrestsidecar.config.NotificationsConfig;
 
 /**
@@ -18,18 +17,13 @@ final class HeartbeatChannel implements Channel {
     }
 
     @Override
-    public String name() {
-        return config.name();
+    public NotificationsConfig.Channel config() {
+        return config;
     }
 
     @Override
     public String type() {
         return "heartbeat";
-    }
-
-    @Override
-    public Set<String> events() {
-        return Set.of();
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.backrestsidecar.config.NotificationsConfig;
 
 /**
@@ -27,18 +26,13 @@ final class WebhookChannel implements Channel {
     }
 
     @Override
-    public String name() {
-        return config.name();
+    public NotificationsConfig.Channel config() {
+        return config;
     }
 
     @Override
     public String type() {
         return "webhook";
-    }
-
-    @Override
-    public Set<String> events() {
-        return config.events();
     }
 
     @Override
