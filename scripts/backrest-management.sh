@@ -9,6 +9,11 @@
 #                       take --yes), restore, follow it to its end (exit 1 if it failed)
 #   drill <plan>        run the plan's restore drill now and follow it (exit 1 if a target failed)
 #   drills              every target's latest drill
+#   recover --from <copy> [--yes]
+#                       a new host from an offsite copy: show what the copy holds, ask once, bring the
+#                       repos back, put config/ and env/ back, start the stack, restore every target,
+#                       drill every plan, report each step's time (docs/offsite.md); run it again after
+#                       a failure and it goes on where it stopped
 #   logs [n]            the sidecar's last n log lines (docker compose logs)
 #   check               health: ready (Docker, repos) and freshness of every plan
 # Talks to SIDECAR_URL (default: http://127.0.0.1:8080 inside the stack's network, reached with
@@ -70,6 +75,183 @@ follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it
   done
 }
 
+drill_plan() { # drill_plan PLAN: run the plan's drill, follow it to its end; 1 if a target failed
+  local plan=$1 started id run
+  started=$(call POST "/api/plans/$plan/drills")
+  id=$(printf '%s' "$started" | field id)
+  echo "drill $id of plan $plan started"
+  while :; do
+    run=$(call GET "/api/drills/runs/$id")
+    if [ -n "$(printf '%s' "$run" | field endedAt)" ]; then
+      printf '%s' "$run" | pretty
+      case "$run" in
+        *'"passed":false'*) echo "drill $id of plan $plan FAILED"; return 1 ;;
+        *) echo "drill $id PASSED"; return 0 ;;
+      esac
+    fi
+    sleep 2
+  done
+}
+
+recover() { # recover --from COPY [--yes]
+  local from= yes= compose state t0 now staged job report plans failed=0 before after lines=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --from) from=${2:?--from needs a copy id (repos[].copies[].id in config/sidecar.yml)}; shift 2 ;;
+      --yes) yes=1; shift ;;
+      *) die "recover: unknown option '$1'" ;;
+    esac
+  done
+  [ -n "$from" ] || die "usage: recover --from <copy> [--yes]"
+  [ -z "$url" ] || die "recover runs beside the stack's compose.yml (unset SIDECAR_URL)"
+  [ -f config/sidecar.yml ] || die "config/sidecar.yml is missing: put back the one you kept (it names the copies)"
+  compose=$(compose_cmd)
+  mkdir -p .recovery
+  state=.recovery/$from.done
+  touch "$state"
+  t0=$(date +%s)
+  done_already() { grep -qxF "$1" "$state"; }
+  timed() { # timed NAME SECONDS: one line of the final report
+    lines+=("$(printf '%7ss  %s' "$2" "$1")")
+  }
+
+  now=$(date +%s)
+  echo "starting the sidecar (and the socket proxy and Backrest it needs); the services stay down"
+  $compose up -d sidecar >/dev/null
+  local waited=0
+  until $compose exec -T sidecar curl -fsS http://127.0.0.1:8080/q/health/live >/dev/null 2>&1; do
+    [ $waited -lt 300 ] || die "the sidecar did not answer within 5 minutes ($compose logs sidecar)"
+    sleep 2; waited=$((waited + 2))
+  done
+  timed "sidecar up" $(($(date +%s) - now))
+
+  call GET "/api/recovery/$from/text"
+  echo
+  if [ -z "$yes" ]; then
+    [ -t 0 ] || die "not a terminal: add --yes to recover without being asked"
+    echo "This brings the copy back into this host's repos, puts config/ and env/ back (the files"
+    echo "replaced are kept as *.before-recovery), starts the stack and restores every target over its data."
+    read -r -p "type the copy's name ($from) to go ahead: " answer
+    [ "$answer" = "$from" ] || die "not confirmed; nothing was changed"
+  fi
+
+  if ! done_already pulled; then
+    now=$(date +%s)
+    job=$(call POST "/api/recovery/$from/pulls" | field id)
+    report=$(follow_recovery "$job")
+    printf '%s\n' "$report"
+    timed "copy brought back into the repos" $(($(date +%s) - now))
+    [ "$(printf '%s\n' "$report" | tail -1 | cut -d' ' -f1)" = SUCCEEDED ] \
+      || die "bringing the copy back FAILED (see above); run recover again once it is fixed"
+    call GET "/api/recovery/jobs/$job" | field staged > .recovery/staged
+    echo pulled >> "$state"
+  fi
+
+  if ! done_already files; then
+    now=$(date +%s)
+    staged=$(cat .recovery/staged)
+    rm -rf .recovery/files && mkdir -p .recovery/files
+    docker cp "$($compose ps -q sidecar):$staged/." .recovery/files/
+    before=$(cat config/sidecar.yml | cksum)
+    # the sidecar stored the bundle's folders as /stack/<folder>
+    if [ -d .recovery/files/stack ]; then
+      (cd .recovery/files/stack && find . -type f) | while read -r f; do
+        f=${f#./}
+        if [ -f "$f" ] && ! cmp -s "$f" ".recovery/files/stack/$f"; then
+          [ -e "$f.before-recovery" ] || cp -p "$f" "$f.before-recovery"
+        fi
+        mkdir -p "$(dirname "$f")"
+        cp -p ".recovery/files/stack/$f" "$f"
+        echo "put back $f"
+      done
+    else
+      echo "no host paths in the copy: config/ and env/ stay as they are"
+    fi
+    # as backrest-setup.sh leaves them: the sidecar (uid 10001) reads its config and the env files
+    chmod 0644 config/sidecar.yml
+    if [ "$(id -u)" = 0 ]; then chown -R 10001 env; fi
+    after=$(cat config/sidecar.yml | cksum)
+    [ "$before" = "$after" ] || echo "config/sidecar.yml changed: the sidecar restarts with it"
+    [ "$before" = "$after" ] || echo "restart-sidecar" >> "$state"
+    timed "config/ and env/ put back" $(($(date +%s) - now))
+    echo files >> "$state"
+  fi
+
+  now=$(date +%s)
+  echo "starting the stack: $compose up -d"
+  $compose up -d >/dev/null
+  if done_already restart-sidecar && ! done_already restarted-sidecar; then
+    $compose restart sidecar >/dev/null && echo restarted-sidecar >> "$state"
+  fi
+  await_healthy "$compose"
+  timed "stack up and healthy" $(($(date +%s) - now))
+
+  now=$(date +%s)
+  local skip="" t
+  for t in $(sed -n 's/^restored //p' "$state"); do skip+="${skip:+,}\"$(json_escape "$t")\""; done
+  job=$(call POST "/api/recovery/$from/restores" "{\"confirm\":\"$(json_escape "$from")\",\"skip\":[$skip]}")
+  report=$(follow_recovery "$(printf '%s' "$job" | field id)")
+  printf '%s\n' "$report"
+  printf '%s\n' "$report" | awk '$1 == "SUCCEEDED" && $3 == "restore" { print "restored " $4 }' >> "$state"
+  printf '%s\n' "$report" | grep -q '^FAILED ' && failed=1
+  timed "every target restored" $(($(date +%s) - now))
+
+  plans=$(call GET /api/plans | grep -o '"id":"[^"]*","repo"' | sed 's/"id":"\([^"]*\)".*/\1/')
+  for plan in $plans; do
+    done_already "drilled $plan" && continue
+    now=$(date +%s)
+    if drill_plan "$plan" >/dev/null; then
+      echo "drilled $plan" >> "$state"
+      timed "drill of plan $plan PASSED" $(($(date +%s) - now))
+    else
+      failed=1
+      timed "drill of plan $plan FAILED (scripts/backrest-management.sh drills)" $(($(date +%s) - now))
+    fi
+  done
+
+  {
+    echo
+    echo "recovery from copy '$from' on $(date -u +%FT%TZ):"
+    printf '%s\n' "$report" | grep '^[A-Z]* .*restore ' || true
+    printf '%s\n' "${lines[@]}"
+    echo "total: $(($(date +%s) - t0)) s (this attempt)"
+  } | tee ".recovery/$from.report"
+  if [ $failed = 1 ]; then
+    die "some targets or drills FAILED (above); fix what they say and run recover again: it goes on from there"
+  fi
+  echo "RECOVERED: every target is back and every plan's drill passed"
+}
+
+follow_recovery() { # follow_recovery ID: wait for a recovery job; prints its steps, the last line its state
+  local id=$1 job
+  while :; do
+    job=$(call GET "/api/recovery/jobs/$id")
+    [ "$(printf '%s' "$job" | field state)" = RUNNING ] || break
+    sleep 2
+  done
+  call GET "/api/recovery/jobs/$id/text"
+}
+
+await_healthy() { # await_healthy COMPOSE: every container of the stack running, and healthy if it has a check
+  local compose=$1 waited=0 c bad
+  while :; do
+    bad=""
+    for c in $($compose ps -q); do
+      case "$(docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$c")" in
+        running/healthy|running/none) ;;
+        *) bad+=" $(docker inspect -f '{{.Name}}' "$c")" ;;
+      esac
+    done
+    [ -z "$bad" ] && return 0
+    [ $waited -lt 600 ] || die "not healthy after 10 minutes:$bad ($compose ps)"
+    sleep 3; waited=$((waited + 3))
+  done
+}
+
+compose_cmd() {
+  if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi
+}
+
 cmd=${1:-status}
 shift || true
 case "$cmd" in
@@ -113,24 +295,13 @@ case "$cmd" in
     follow "/api/restores/$(printf '%s' "$started" | field id)" "restore of $target"
     ;;
   drill)
-    plan=${1:?usage: drill <plan>}
-    started=$(call POST "/api/plans/$plan/drills")
-    id=$(printf '%s' "$started" | field id)
-    echo "drill $id of plan $plan started"
-    while :; do
-      run=$(call GET "/api/drills/runs/$id")
-      if [ -n "$(printf '%s' "$run" | field endedAt)" ]; then
-        printf '%s' "$run" | pretty
-        case "$run" in
-          *'"passed":false'*) die "drill $id of plan $plan FAILED" ;;
-          *) echo "drill $id PASSED"; exit 0 ;;
-        esac
-      fi
-      sleep 2
-    done
+    drill_plan "${1:?usage: drill <plan>}" || die "the drill of plan $1 FAILED"
     ;;
   drills)
     call GET /api/drills | pretty
+    ;;
+  recover)
+    recover "$@"
     ;;
   logs)
     compose="docker compose"; docker compose version >/dev/null 2>&1 || compose=docker-compose
@@ -141,6 +312,6 @@ case "$cmd" in
     if [ -n "$url" ]; then curl -sS "$url/q/health" | pretty; else $compose exec -T sidecar curl -sS http://127.0.0.1:8080/q/health | pretty; fi
     ;;
   *)
-    die "unknown command '$cmd' (status, targets, backup <plan>, snapshots [plan], restore <target> ..., drill <plan>, drills, logs [n], check)"
+    die "unknown command '$cmd' (status, targets, backup <plan>, snapshots [plan], restore <target> ..., drill <plan>, drills, recover --from <copy>, logs [n], check)"
     ;;
 esac

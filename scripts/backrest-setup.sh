@@ -2,8 +2,7 @@
 # First-time setup of the stack, safe to run again: it creates only what is missing and never
 # replaces a key. Creates: one random key per repo (keys/, 0600), the admin password with nginx's
 # htpasswd, the sidecar's API token, a self-signed certificate unless secrets/nginx/tls.* exist,
-# env files from env/*.example, config/sidecar.yml, Backrest's first config.json; then initialises
-# the repos when the sidecar image is there. Needs: bash, openssl, htpasswd (apache2-utils), docker.
+# env files from env/*.example, config/sidecar.yml, Backrest's first config.json. Needs: bash, openssl, htpasswd (apache2-utils), docker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 077
@@ -107,19 +106,8 @@ if [ "$(id -u)" = 0 ]; then
   chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password secrets/notifications
 fi
 
-# Initialise the repos through the sidecar's image (the repos live in the named volume 'repos'),
-# once the image is built and compose.yml with .env is complete; otherwise the sidecar does it at
-# its first start.
-compose=""
-if docker compose version >/dev/null 2>&1; then compose="docker compose"; elif command -v docker-compose >/dev/null; then compose=docker-compose; fi
-if [ -n "$compose" ] && [ -f compose.yml ] && docker image inspect backrest-sidecar:0.1.0 >/dev/null 2>&1 \
-   && $compose config -q >/dev/null 2>&1; then
-  for repo in critical models system; do
-    $compose run --rm --no-deps --entrypoint sh sidecar -c \
-      "restic -r /repos/$repo --password-file /keys/$repo.key cat config >/dev/null 2>&1 \
-       || restic -r /repos/$repo --password-file /keys/$repo.key init" >/dev/null && echo "repo $repo ready"
-  done
-fi
+# The repos are not made here: the sidecar makes each at its first start, like its offsite copy when
+# one exists already (a new host being recovered), so what is brought back deduplicates.
 
 echo
 if [ ${#created[@]} -eq 0 ]; then

@@ -103,9 +103,24 @@ public class Restic {
     /**
      * Creates the repo when there is none at its URI; an existing one that refuses the key is an error.
      * One repo at a time, so that start-up and a first run cannot both try to create it.
+     *
+     * <p>A repo with copies is created like the first copy that already holds a repo (its chunker
+     * parameters and version): on a new host, before a recovery brings the copy back, so that what is
+     * brought back and every backup after it deduplicate against each other.
      */
     public void ensureInitialized(RepoConfig repo) throws ResticException {
         synchronized (initLocks.computeIfAbsent(repo.id(), id -> new Object())) {
+            if (openProblem(repo).isEmpty()) {
+                return;
+            }
+            for (var copy : repo.copies()) {
+                if (openProblem(copy.repo()).isEmpty()) {
+                    LOG.infof("repo %s is missing and its copy %s holds one: made with the copy's chunker parameters",
+                            repo.id(), copy.id());
+                    initialize(repo, copy.repo(), likeArgs(copy.repo()));
+                    return;
+                }
+            }
             initialize(repo, null, "init");
         }
     }
@@ -117,22 +132,32 @@ public class Restic {
      */
     public void ensureCopyInitialized(RepoConfig primary, RepoConfig copy) throws ResticException {
         synchronized (initLocks.computeIfAbsent(copy.id(), id -> new Object())) {
-            initialize(copy, primary, "init", "--copy-chunker-params", "--from-repo", primary.uri(),
-                    "--from-password-file", primary.keyFile().toString());
+            initialize(copy, primary, likeArgs(primary));
         }
     }
 
+    private static String[] likeArgs(RepoConfig model) {
+        return new String[] {"init", "--copy-chunker-params", "--from-repo", model.uri(), "--from-password-file",
+                model.keyFile().toString()};
+    }
+
     /**
-     * Copies every snapshot of {@code primary} that {@code copy} does not hold yet: restic skips
-     * what is there, and an interrupted copy's uploaded data is reused by the next one.
+     * Copies every snapshot of {@code from} that {@code to} does not hold yet: restic skips what is
+     * there, and an interrupted copy's uploaded data is reused by the next one. A primary to its copy,
+     * or, in a recovery, a copy back to its primary.
      *
      * @param limits restic's {@code --limit-upload}/{@code --limit-download} flags, if any
      */
-    public String copy(RepoConfig primary, RepoConfig copy, List<String> limits) throws ResticException {
-        List<String> args = new ArrayList<>(List.of("copy", "--from-repo", primary.uri(), "--from-password-file",
-                primary.keyFile().toString()));
+    public String copy(RepoConfig from, RepoConfig to, List<String> limits) throws ResticException {
+        List<String> args = new ArrayList<>(List.of("copy", "--from-repo", from.uri(), "--from-password-file",
+                from.keyFile().toString()));
         args.addAll(limits);
-        return run(copy, primary, LONG, args.toArray(String[]::new));
+        return run(to, from, LONG, args.toArray(String[]::new));
+    }
+
+    /** Writes a snapshot's files under {@code folder} (each at its own path below it). */
+    public void restore(RepoConfig repo, String snapshotId, Path folder) throws ResticException {
+        run(repo, LONG, "restore", snapshotId, "--target", folder.toString());
     }
 
     private void initialize(RepoConfig repo, RepoConfig from, String... init) throws ResticException {

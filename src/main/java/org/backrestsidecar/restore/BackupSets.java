@@ -36,9 +36,8 @@ public class BackupSets {
         List<Snapshot> all = restic.snapshotsOf(repo, target);
         Snapshot chosen;
         if (snapshot == null || snapshot.isBlank() || snapshot.equals(LATEST)) {
-            chosen = all.stream().filter(s -> s.tags().contains(SnapshotTags.planTag(plan))).findFirst()
-                    .orElseThrow(() -> new NoSuchElementException("target " + target + " has no backup in repo "
-                            + repo.id() + " yet"));
+            chosen = newest(all, target, plan).orElseThrow(() -> new NoSuchElementException("target " + target
+                    + " has no backup in repo " + repo.id() + " yet"));
         } else {
             List<Snapshot> matching = all.stream().filter(s -> s.id().startsWith(snapshot)).toList();
             if (matching.size() != 1 || snapshot.length() < 4) {
@@ -53,6 +52,21 @@ public class BackupSets {
                         .sorted(Comparator.comparing(Snapshot::time)).toList())
                 .orElse(List.of(chosen));
         return new BackupSet(target, label.orElse(chosen.shortId()), chosen.time(), members);
+    }
+
+    /**
+     * The newest snapshot of the newest complete run of a target among {@code all} (its snapshots):
+     * complete means its facts file was stored, which a run does last and only when every part of the
+     * target's backup was stored. A target whose backups keep no facts (host paths, older backups)
+     * gets its newest run.
+     */
+    public static Optional<Snapshot> newest(List<Snapshot> all, String target, String plan) {
+        List<Snapshot> ofPlan = all.stream().filter(s -> s.tags().contains(SnapshotTags.planTag(plan)))
+                .sorted(Comparator.comparing(Snapshot::time).reversed()).toList();
+        List<String> factsPath = List.of("/" + BackupFacts.pathOf(target));
+        return ofPlan.stream().filter(s -> s.tag("run").map(run -> ofPlan.stream().anyMatch(
+                        other -> other.tags().contains("run:" + run) && other.paths().equals(factsPath))).orElse(false))
+                .findFirst().or(() -> ofPlan.stream().findFirst());
     }
 
     /** The facts recorded with the backup, or empty for a backup made before facts were kept. */

@@ -95,7 +95,10 @@ public class PostgresRestore implements TargetRestore {
     public void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
             throws Exception {
         String user = PostgresStrategy.user(target);
-        if (overwrites(request) && request.database() != null && request.newDatabase() == null) {
+        // on a new host (a recovery) only the image's own database exists: the others come from their dumps
+        boolean missing = request.database() != null && request.newDatabase() == null
+                && !exists(target, user, request.database());
+        if (overwrites(request) && request.database() != null && request.newDatabase() == null && !missing) {
             job.phase("safety snapshot of database " + request.database());
             safety.take(postgres, target.withOption(PostgresStrategy.DATABASES, request.database()), repo, job);
         }
@@ -120,31 +123,44 @@ public class PostgresRestore implements TargetRestore {
         String into = request.newDatabase() == null ? request.database() : request.newDatabase();
         if (request.newDatabase() != null) {
             job.phase("creating database " + into);
-            String exists = exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
-                    "SELECT count(*) FROM pg_database WHERE datname = '" + into + "'"), QUICK).strip();
-            if (!exists.equals("0")) {
+            if (exists(target, user, into)) {
                 throw new IOException("database " + into + " exists already; choose a new name or drop it first");
             }
             exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
         }
-        job.phase("restoring database " + into);
+        job.phase((missing ? "creating database " : "restoring database ") + into);
         String file = copyIn(target, repo, dumpOf(target, backup, request.database() + ".dump"), request.database() + ".dump");
         try {
-            List<String> command = new ArrayList<>(List.of("pg_restore", "-U", user, "-d", into, "--single-transaction"));
-            if (request.newDatabase() == null) {
+            List<String> command = new ArrayList<>(List.of("pg_restore", "-U", user));
+            if (missing) {
+                // CREATE DATABASE cannot run in a transaction; there is nothing to keep if it fails
+                command.addAll(List.of("-d", "postgres", "--create", "--exit-on-error"));
+            } else {
+                command.addAll(List.of("-d", into, "--single-transaction"));
+            }
+            if (request.newDatabase() == null && !missing) {
                 command.addAll(List.of("--clean", "--if-exists"));
             }
             command.add(file);
             ExecResult restored = exec.run(target.containerId(), command, target.timeout(), new TailBuffer(4096));
             if (!restored.succeeded()) {
-                throw new IOException(restored.failure("pg_restore") + " (one transaction: database " + into
-                        + " is as it was before)");
+                throw new IOException(restored.failure("pg_restore") + (missing ? " (database " + into
+                        + " did not exist before; what was made of it is left to look at)"
+                        : " (one transaction: database " + into + " is as it was before)"));
+            }
+            if (missing) {
+                job.note("database " + into + " did not exist: created from its dump, with its owner and settings");
             }
             job.wrote("database " + into + " from /" + target.name() + "/" + request.database() + ".dump of "
                     + backup.time());
         } finally {
             remove(target, file);
         }
+    }
+
+    private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {
+        return !exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
+                "SELECT count(*) FROM pg_database WHERE datname = '" + database + "'"), QUICK).strip().equals("0");
     }
 
     /** Copies a dump into the container's /tmp, where its own tools read it; the caller removes it. */

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 class StackComesUpIT {
     private static final String PROJECT = "bsce2e";
     private Path bundle;
+    private OffsiteServer offsite;
 
     @AfterEach
     void down() throws Exception {
@@ -41,31 +42,27 @@ class StackComesUpIT {
             run(List.of("docker-compose", "--profile", "monitoring", "down", "-v", "--remove-orphans"),
                     Duration.ofMinutes(3));
         }
+        if (offsite != null) {
+            offsite.stop();
+        }
     }
 
     @Test
     void stackUpBacksUpAndSurvivesDownAndUp() throws Exception {
         bundle = Files.createTempDirectory("bsc-e2e");
         Files.setPosixFilePermissions(bundle, PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (String part : List.of("scripts", "env", "nginx", "backrest-config", "monitoring", "src/main/docker")) {
-            Files.createDirectories(bundle.resolve(part).getParent());
-            TestDocker.run(List.of("cp", "-r", part, bundle.resolve(part).toString()), Map.of());
-        }
-        Files.copy(Path.of("compose.yml.example"), bundle.resolve("compose.yml"));
-        String images = TestDocker.run(List.of("bash", "scripts/offline-images.sh", TestDocker.IMAGE), Map.of());
-        String setup = run(List.of("bash", "scripts/backrest-setup.sh"), Duration.ofMinutes(2));
-        assertTrue(setup.contains("keys/critical.key"), setup);
+        offsite = OffsiteServer.start(bundle.resolveSibling(bundle.getFileName() + "-offsite"));
         int https = freePort();
-        Files.writeString(bundle.resolve(".env"), images.lines().filter(l -> l.contains("_IMAGE="))
-                .reduce("", (a, l) -> a + l + "\n") + "BIND_ADDRESS=127.0.0.1\nHTTP_PORT=" + freePort()
-                + "\nHTTPS_PORT=" + https + "\n", java.nio.file.StandardOpenOption.APPEND);
+        String setup = freshBundle(https);
+        assertTrue(setup.contains("keys/critical.key"), setup);
+        offsite.configure(bundle);
+        run(List.of("bash", "scripts/backrest-setup.sh"), Duration.ofMinutes(2));
         legacyBackrestConfigAndNoRepos();
-        shortProxyTimeoutsAndASilentHook();
 
         up();
         assertTrue(run(List.of("docker-compose", "logs", "backrest"), Duration.ofMinutes(1))
                 .contains("initialised /repos/"), "Backrest, as root, created repos before the sidecar could");
-        String base = "https://127.0.0.1:" + https;
+        String base = base(https);
         String login = "admin:" + Files.readString(bundle.resolve("secrets/admin-password")).strip();
         assertEquals("401", curl("-o", "/dev/null", "-w", "%{http_code}", base + "/"));
         assertTrue(curl("-u", login, base + "/").contains("Backrest stand-in"), "the UI upstream, behind the login");
@@ -81,6 +78,8 @@ class StackComesUpIT {
         }
         assertEquals(Map.of("postgres", "critical/postgres/running", "open-webui", "critical/sqlite/running",
                 "ollama", "models/volume/running", "redis", "system/redis/running"), found, targets);
+        StackData.seed(this::run);
+        Map<String, String> backedUp = StackData.fingerprint(this::run);
         for (String plan : List.of("critical", "system", "models")) {
             String backup = run(List.of("bash", "scripts/backrest-management.sh", "backup", plan), Duration.ofMinutes(5));
             assertTrue(backup.contains("SUCCEEDED"), plan + " (critical's pre hook is silent longer than the proxy "
@@ -123,6 +122,72 @@ class StackComesUpIT {
         assertEquals(keys, Files.readString(bundle.resolve("keys/critical.key")));
         String after = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
         assertTrue(after.contains("/postgres/app.dump"), "the snapshots outlive down && up: " + after);
+
+        recoversOntoANewHostFromTheOffsiteCopy(backedUp, https);
+    }
+
+    /**
+     * The host is lost: every container, volume (the repos, the sidecar's state, the data) and file of
+     * the bundle goes, but keys/ (with the offsite copy's keys and SSH key) and config/sidecar.yml. A
+     * fresh bundle, setup (new passwords, new env files), and one command: recover --from offsite,
+     * over SFTP from a real sshd. Every row, key and file comes back as it was backed up, the stack
+     * answers behind nginx, and every plan's drill passes.
+     */
+    private void recoversOntoANewHostFromTheOffsiteCopy(Map<String, String> backedUp, int https) throws Exception {
+        StackData.awaitCopies(this::run, bundle, "offsite", List.of("critical", "models", "system"));
+        Path kept = bundle.resolveSibling(bundle.getFileName() + "-kept");
+        Files.createDirectories(kept);
+        TestDocker.run(List.of("cp", "-a", bundle.resolve("keys").toString(), bundle.resolve("config/sidecar.yml").toString(),
+                kept.toString()), Map.of());
+        run(List.of("docker-compose", "--profile", "monitoring", "down", "-v", "--remove-orphans"), Duration.ofMinutes(3));
+        TestDocker.run(List.of("sh", "-c", "rm -rf " + bundle + "/* " + bundle + "/.[!.]*"), Map.of());
+
+        TestDocker.run(List.of("cp", "-a", kept.resolve("keys").toString(), bundle.toString()), Map.of());
+        Files.createDirectories(bundle.resolve("config"));
+        Files.copy(kept.resolve("sidecar.yml"), bundle.resolve("config/sidecar.yml"));
+        freshBundle(https);
+        String recovered = run(List.of("bash", "scripts/backrest-management.sh", "recover", "--from", "offsite", "--yes"),
+                Duration.ofMinutes(20), false);
+        assertTrue(recovered.contains("RECOVERED"), recovered);
+        for (String target : List.of("postgres", "open-webui", "ollama", "redis")) {
+            assertTrue(recovered.lines().anyMatch(l -> l.startsWith("SUCCEEDED") && l.contains("restore " + target + " from run:")),
+                    target + ": " + recovered);
+        }
+        assertTrue(recovered.contains("drill of plan critical PASSED") && recovered.contains("total: "), recovered);
+        assertTrue(recovered.contains("put back env/postgres"), recovered);
+        assertEquals(backedUp, StackData.fingerprint(this::run), "every row, key and file as it was backed up");
+        assertEquals("up\n", curl(base(https) + "/healthz"));
+        String login = "admin:" + Files.readString(bundle.resolve("secrets/admin-password")).strip();
+        assertTrue(curl("-u", login, base(https) + "/").contains("Backrest stand-in"), "the new host's login");
+
+        String again = run(List.of("bash", "scripts/backrest-management.sh", "recover", "--from", "offsite", "--yes"),
+                Duration.ofMinutes(10), false);
+        assertTrue(again.contains("SKIPPED") && again.contains("RECOVERED"), "run again, it goes on: " + again);
+    }
+
+    private static String base(int https) {
+        return "https://127.0.0.1:" + https;
+    }
+
+    /**
+     * What "this repository" gives on any host: the bundle's files, compose.yml from the example (with
+     * the test's edits), the offline images, setup, and .env with the ports. Setup keeps keys/ and
+     * config/sidecar.yml when they are there.
+     */
+    private String freshBundle(int https) throws Exception {
+        for (String part : List.of("scripts", "env", "nginx", "backrest-config", "monitoring", "src/main/docker")) {
+            Files.createDirectories(bundle.resolve(part).getParent());
+            TestDocker.run(List.of("cp", "-r", part, bundle.resolve(part).toString()), Map.of());
+        }
+        Files.copy(Path.of("compose.yml.example"), bundle.resolve("compose.yml"));
+        String images = TestDocker.run(List.of("bash", "scripts/offline-images.sh", TestDocker.IMAGE), Map.of());
+        String setup = run(List.of("bash", "scripts/backrest-setup.sh"), Duration.ofMinutes(2));
+        Files.writeString(bundle.resolve(".env"), images.lines().filter(l -> l.contains("_IMAGE="))
+                .reduce("", (a, l) -> a + l + "\n") + "BIND_ADDRESS=127.0.0.1\nHTTP_PORT=" + freePort()
+                + "\nHTTPS_PORT=" + https + "\n", java.nio.file.StandardOpenOption.APPEND);
+        shortProxyTimeoutsAndASilentHook();
+        offsite.reachableFrom(bundle.resolve("compose.yml"));
+        return setup;
     }
 
     /**

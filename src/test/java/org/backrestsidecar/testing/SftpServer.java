@@ -19,12 +19,27 @@ public final class SftpServer {
     private final Path key;
     private final int port;
 
-    private SftpServer(Path key, int port) {
+    private final String name;
+
+    private SftpServer(Path key, int port, String name) {
         this.key = key;
         this.port = port;
+        this.name = name;
+    }
+
+    public Path key() {
+        return key;
     }
 
     public static SftpServer start(Path dir) throws IOException, InterruptedException {
+        return start(dir, NAME, null);
+    }
+
+    /**
+     * On a network of its own as well (standing in for the internet between a host and its offsite
+     * server), where containers on it reach it by its container name.
+     */
+    public static SftpServer start(Path dir, String name, String network) throws IOException, InterruptedException {
         Path key = dir.resolve("sftp-key");
         TestDocker.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()), Map.of());
         String publicKey = Files.readString(dir.resolve("sftp-key.pub")).strip();
@@ -37,12 +52,15 @@ public final class SftpServer {
                 + " && echo '" + publicKey + "' > /home/offsite/.ssh/authorized_keys"
                 + " && chown -R offsite /home/offsite/.ssh /srv/copies && chmod 700 /home/offsite/.ssh"
                 + " && exec /usr/sbin/sshd -D -e -p 2222 -o PasswordAuthentication=no";
-        docker.createContainerCmd(TestDocker.IMAGE).withName(TestDocker.PREFIX + NAME).withCmd("sh", "-c", script)
+        docker.createContainerCmd(TestDocker.IMAGE).withName(TestDocker.PREFIX + name).withCmd("sh", "-c", script)
                 .withExposedPorts(ssh).withHostConfig(HostConfig.newHostConfig().withPortBindings(ports)).exec();
-        docker.startContainerCmd(TestDocker.PREFIX + NAME).exec();
-        var bound = docker.inspectContainerCmd(TestDocker.PREFIX + NAME).exec().getNetworkSettings().getPorts()
+        if (network != null) {
+            docker.connectToNetworkCmd().withNetworkId(network).withContainerId(TestDocker.PREFIX + name).exec();
+        }
+        docker.startContainerCmd(TestDocker.PREFIX + name).exec();
+        var bound = docker.inspectContainerCmd(TestDocker.PREFIX + name).exec().getNetworkSettings().getPorts()
                 .getBindings().get(ssh);
-        SftpServer server = new SftpServer(key, Integer.parseInt(bound[0].getHostPortSpec()));
+        SftpServer server = new SftpServer(key, Integer.parseInt(bound[0].getHostPortSpec()), name);
         TestDocker.await("sshd to take the key", Duration.ofSeconds(30), () -> {
             try {
                 TestDocker.run(List.of("ssh", "-i", key.toString(), "-p", String.valueOf(server.port), "-o",
@@ -63,6 +81,6 @@ public final class SftpServer {
     }
 
     public void stop() {
-        TestDocker.remove(NAME);
+        TestDocker.remove(name);
     }
 }

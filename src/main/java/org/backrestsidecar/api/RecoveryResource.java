@@ -1,0 +1,88 @@
+package org.backrestsidecar.api;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import org.backrestsidecar.access.Needs;
+import org.backrestsidecar.access.Role;
+import org.backrestsidecar.recovery.Holdings;
+import org.backrestsidecar.recovery.Recovery;
+import org.backrestsidecar.recovery.RecoveryJob;
+import org.backrestsidecar.recovery.RecoveryText;
+
+/**
+ * Recovery onto a new host from an offsite copy (docs/offsite.md): what the copy holds, the copy
+ * brought back into the repos, every target restored. Both steps answer 202 and are followed by id.
+ */
+@Path("/api/recovery")
+@Produces(MediaType.APPLICATION_JSON)
+public class RecoveryResource {
+    private final Recovery recovery;
+
+    public RecoveryResource(Recovery recovery) {
+        this.recovery = recovery;
+    }
+
+    /** @param confirm the copy's id; @param skip targets an earlier attempt restored already */
+    public record RestoreAll(String confirm, List<String> skip) {
+    }
+
+    @GET
+    @Path("{copy}")
+    public Holdings holdings(@PathParam("copy") String copy) {
+        return recovery.holdings(copy);
+    }
+
+    /** The same for a person at a terminal. */
+    @GET
+    @Path("{copy}/text")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String holdingsText(@PathParam("copy") String copy) {
+        return RecoveryText.holdings(recovery.holdings(copy), java.time.Instant.now());
+    }
+
+    /** Adds to the repos only what they lack: safe to repeat, and needs no confirmation. */
+    @POST
+    @Path("{copy}/pulls")
+    @Needs(Role.ADMIN)
+    public Response pull(@PathParam("copy") String copy) {
+        return Response.accepted(recovery.pull(copy).report()).build();
+    }
+
+    @POST
+    @Path("{copy}/restores")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Needs(Role.ADMIN)
+    public Response restoreAll(@PathParam("copy") String copy, RestoreAll request,
+                               @Context ContainerRequestContext context) {
+        RestoreAll asked = request == null ? new RestoreAll(null, List.of()) : request;
+        RecoveryJob job = recovery.restoreAll(copy, asked.confirm(),
+                Set.copyOf(asked.skip() == null ? List.of() : asked.skip()),
+                "recovery from " + copy + " (" + Callers.of(context).who() + ")");
+        return Response.accepted(job.report()).build();
+    }
+
+    @GET
+    @Path("jobs/{id}")
+    public RecoveryJob.Report job(@PathParam("id") String id) {
+        return recovery.job(id).map(RecoveryJob::report).orElseThrow(() -> new NoSuchElementException("no recovery job " + id));
+    }
+
+    /** One line per step, the outcome first; the last line is the job's state. */
+    @GET
+    @Path("jobs/{id}/text")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String jobText(@PathParam("id") String id) {
+        return RecoveryText.job(job(id));
+    }
+}

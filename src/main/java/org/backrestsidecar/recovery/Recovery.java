@@ -1,0 +1,324 @@
+package org.backrestsidecar.recovery;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
+import org.backrestsidecar.config.CopyConfig;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Discovery;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.SnapshotTags;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.restore.BackupSets;
+import org.backrestsidecar.restore.RestoreJob;
+import org.backrestsidecar.restore.RestoreRefused;
+import org.backrestsidecar.restore.RestoreRequest;
+import org.backrestsidecar.restore.RestoreService;
+import org.backrestsidecar.run.PlanRunner;
+import org.backrestsidecar.run.RepoLocks;
+import org.jboss.logging.Logger;
+
+/**
+ * The day the host is gone: what an offsite copy holds, the copy brought back into this host's repos
+ * (with {@code restic copy}, so the repos keep their history and go on deduplicating), the stack's
+ * own files staged to be put back, and then every target restored from its newest complete run.
+ * Each part can be run again: a copy only brings what is missing, a restore puts the same run back.
+ * The compose steps between them (files into place, {@code docker compose up}) are the management
+ * script's: the sidecar cannot start the stack it runs in.
+ */
+@ApplicationScoped
+public class Recovery {
+    private static final Logger LOG = Logger.getLogger(Recovery.class);
+    static final String STAGED = "recovered";
+    private final SidecarConfig config;
+    private final Restic restic;
+    private final RepoLocks repoLocks;
+    private final Discovery discovery;
+    private final RestoreService restores;
+    private final BackupSets backups;
+    private final Map<String, RecoveryJob> jobs = new ConcurrentHashMap<>();
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "recovery");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Recovery(SidecarConfig config, Restic restic, RepoLocks repoLocks, Discovery discovery,
+                    RestoreService restores, BackupSets backups) {
+        this.backups = backups;
+        this.config = config;
+        this.restic = restic;
+        this.repoLocks = repoLocks;
+        this.discovery = discovery;
+        this.restores = restores;
+    }
+
+    /** @throws NoSuchElementException no repo has a copy of that id (the API's 404) */
+    public Holdings holdings(String copyId) {
+        List<Holdings.Repo> repos = new ArrayList<>();
+        for (var entry : copiesNamed(copyId).entrySet()) {
+            RepoConfig repo = entry.getKey();
+            CopyConfig copy = entry.getValue();
+            int here;
+            try {
+                here = restic.openProblem(repo).isPresent() ? -1 : restic.snapshots(repo, List.of()).size();
+            } catch (ResticException e) {
+                here = -1;
+            }
+            try {
+                List<Snapshot> all = restic.snapshots(copy.repo(), List.of());
+                repos.add(new Holdings.Repo(repo.id(), copy.repo().shownUri(), all.size(), here, null,
+                        newestRuns(all)));
+            } catch (ResticException e) {
+                repos.add(new Holdings.Repo(repo.id(), copy.repo().shownUri(), -1, here, e.getMessage(), List.of()));
+            }
+        }
+        return new Holdings(copyId, repos);
+    }
+
+    /** Brings every repo's copy {@code copyId} back into the repo, then stages the plans' host paths. */
+    public RecoveryJob pull(String copyId) {
+        Map<RepoConfig, CopyConfig> copies = copiesNamed(copyId);
+        return start(copyId, "pull", job -> {
+            Path staged = config.stateDir().resolve(STAGED);
+            removeTree(staged);
+            job.staged(staged.toString());
+            for (var entry : copies.entrySet()) {
+                RepoConfig repo = entry.getKey();
+                ReentrantLock lock = repoLocks.of(repo.id());
+                lock.lockInterruptibly();
+                try {
+                    pullRepo(job, repo, entry.getValue());
+                    for (PlanConfig plan : config.plans()) {
+                        if (plan.repo().equals(repo.id()) && !plan.paths().isEmpty()) {
+                            stageHostPaths(job, repo, plan, staged);
+                        }
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+    }
+
+    private void pullRepo(RecoveryJob job, RepoConfig repo, CopyConfig copy) {
+        Instant start = Instant.now();
+        String name = "bring back repo " + repo.id() + " from " + copy.repo().shownUri();
+        job.phase(name);
+        try {
+            restic.reclaim(repo);
+            restic.ensureInitialized(repo);
+            int had = restic.snapshots(repo, List.of()).size();
+            restic.copy(copy.repo(), repo, List.of());
+            int now = restic.snapshots(repo, List.of()).size();
+            job.step(name, RecoveryJob.Outcome.SUCCEEDED, null, null, start,
+                    (now - had) + " snapshots brought back, " + now + " in the repo");
+        } catch (ResticException e) {
+            job.step(name, RecoveryJob.Outcome.FAILED, null, null, start, e.getMessage());
+        }
+    }
+
+    private void stageHostPaths(RecoveryJob job, RepoConfig repo, PlanConfig plan, Path staged) {
+        Instant start = Instant.now();
+        String name = "stage the host paths of plan " + plan.id();
+        job.phase(name);
+        try {
+            Optional<Snapshot> newest = BackupSets.newest(restic.snapshotsOf(repo, PlanRunner.HOST_PATHS_TARGET),
+                    PlanRunner.HOST_PATHS_TARGET, plan.id());
+            if (newest.isEmpty()) {
+                job.step(name, RecoveryJob.Outcome.SKIPPED, null, null, start, "no backup of them in repo " + repo.id());
+                return;
+            }
+            restic.restore(repo, newest.get().id(), staged);
+            job.step(name, RecoveryJob.Outcome.SUCCEEDED, newest.get().shortId(), newest.get().time(), start,
+                    String.join(", ", newest.get().paths()) + " under " + staged);
+        } catch (ResticException e) {
+            job.step(name, RecoveryJob.Outcome.FAILED, null, null, start, e.getMessage());
+        }
+    }
+
+    /**
+     * Restores every target of the repos that have copy {@code copyId} from its newest complete run
+     * (a Postgres target: its roles, then every database it holds), one after the other.
+     *
+     * @param confirm the copy's id: this overwrites the live data of every target
+     * @param skip    targets not to restore (done by an earlier attempt)
+     */
+    public RecoveryJob restoreAll(String copyId, String confirm, Set<String> skip, String requestedBy) {
+        Map<RepoConfig, CopyConfig> copies = copiesNamed(copyId);
+        if (!copyId.equals(confirm)) {
+            throw new RestoreRefused("this restores every target of repos " + String.join(", ",
+                    copies.keySet().stream().map(RepoConfig::id).sorted().toList()) + " over their live data; send "
+                    + "\"confirm\": \"" + copyId + "\" to go ahead");
+        }
+        Set<String> repoIds = Set.copyOf(copies.keySet().stream().map(RepoConfig::id).toList());
+        return start(copyId, "restore", job -> {
+            List<Target> targets = discovery.refresh().stream()
+                    .filter(t -> config.plan(t.plan()).map(p -> repoIds.contains(p.repo())).orElse(false))
+                    .sorted(Comparator.comparing(Target::plan).thenComparing(Target::name)).toList();
+            for (Target target : targets) {
+                if (skip.contains(target.name())) {
+                    job.step("restore " + target.name(), RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(),
+                            "restored by an earlier attempt");
+                    continue;
+                }
+                restoreTarget(job, target, requestedBy);
+            }
+        });
+    }
+
+    private void restoreTarget(RecoveryJob job, Target target, String requestedBy) throws InterruptedException {
+        Instant start = Instant.now();
+        String name = "restore " + target.name();
+        job.phase(name);
+        BackupSet backup = null;
+        try {
+            if (!target.usable()) {
+                throw new RestoreRefused("label problems: " + String.join("; ", target.problems()));
+            }
+            PlanConfig plan = config.requirePlan(target.plan());
+            RepoConfig repo = config.repoOf(plan);
+            backup = backups.find(repo, target.name(), plan.id(), BackupSets.LATEST);
+            List<String> done = new ArrayList<>();
+            for (RestoreRequest request : requestsFor(target, backup)) {
+                RestoreJob restore = restores.start(request, requestedBy);
+                while (!restore.finished()) {
+                    Thread.sleep(500);
+                }
+                RestoreJob.Report report = restore.report();
+                if (report.state() != RestoreJob.State.SUCCEEDED) {
+                    throw new IOException(String.join("; ", done) + (done.isEmpty() ? "" : "; then ")
+                            + "restore " + report.id() + " failed: " + report.error());
+                }
+                done.addAll(report.written());
+            }
+            job.step(name, RecoveryJob.Outcome.SUCCEEDED, backup.label(), backup.time(), start, String.join("; ", done));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.errorf("recovery: %s FAILED: %s", name, e.getMessage());
+            job.step(name, RecoveryJob.Outcome.FAILED, backup == null ? null : backup.label(),
+                    backup == null ? null : backup.time(), start, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    /** One restore per part of the backup: a Postgres target's roles first, then each database. */
+    private static List<RestoreRequest> requestsFor(Target target, BackupSet backup) {
+        String snapshot = backup.snapshots().get(backup.snapshots().size() - 1).id();
+        if (!target.strategy().equals("postgres")) {
+            return List.of(new RestoreRequest(target.name(), snapshot, null, null, null, null, false, target.name()));
+        }
+        List<RestoreRequest> requests = new ArrayList<>();
+        String prefix = "/" + target.name() + "/";
+        if (backup.dumps().contains(prefix + "globals.sql")) {
+            requests.add(new RestoreRequest(target.name(), snapshot, null, null, null, true, false, target.name()));
+        }
+        for (String dump : backup.dumps()) {
+            if (dump.endsWith(".dump")) {
+                String database = dump.substring(prefix.length(), dump.length() - ".dump".length());
+                requests.add(new RestoreRequest(target.name(), snapshot, null, database, null, null, false,
+                        target.name()));
+            }
+        }
+        return requests;
+    }
+
+    public Optional<RecoveryJob> job(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    private interface Work {
+        void run(RecoveryJob job) throws Exception;
+    }
+
+    private RecoveryJob start(String copyId, String kind, Work work) {
+        RecoveryJob job = new RecoveryJob(UUID.randomUUID().toString(), copyId, kind);
+        jobs.put(job.id(), job);
+        worker.submit(() -> {
+            try {
+                work.run(job);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                job.step("interrupted", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), "the sidecar is stopping");
+            } catch (Exception e) {
+                LOG.errorf(e, "recovery %s %s broke", kind, job.id());
+                job.step("unexpected", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), e.toString());
+            } finally {
+                job.finish();
+            }
+        });
+        return job;
+    }
+
+    /** The repos that have a copy of that id, in the configuration's order. */
+    private Map<RepoConfig, CopyConfig> copiesNamed(String copyId) {
+        Map<RepoConfig, CopyConfig> found = new java.util.LinkedHashMap<>();
+        for (RepoConfig repo : config.repos()) {
+            repo.copies().stream().filter(c -> c.id().equals(copyId)).findFirst().ifPresent(c -> found.put(repo, c));
+        }
+        if (found.isEmpty()) {
+            throw new NoSuchElementException("no repo has a copy " + copyId + " (copies: " + String.join(", ",
+                    config.repos().stream().flatMap(r -> r.copies().stream().map(c -> r.id() + "/" + c.id())).toList())
+                    + ")");
+        }
+        return found;
+    }
+
+    /** Per target, the newest complete run among a copy's snapshots. */
+    private static List<Holdings.Target> newestRuns(List<Snapshot> all) {
+        List<Holdings.Target> out = new ArrayList<>();
+        Map<List<String>, List<Snapshot>> byTarget = new java.util.TreeMap<>(Comparator.comparing(Object::toString));
+        for (Snapshot s : all) {
+            if (s.tags().contains(SnapshotTags.SAFETY)) {
+                continue;
+            }
+            s.tag("plan").ifPresent(plan -> s.tag("target").ifPresent(target ->
+                    byTarget.computeIfAbsent(List.of(plan, target), k -> new ArrayList<>()).add(s)));
+        }
+        byTarget.forEach((key, snapshots) -> BackupSets.newest(snapshots, key.get(1), key.get(0)).ifPresent(newest -> {
+            String run = newest.tag("run").orElse(newest.shortId());
+            List<String> paths = snapshots.stream().filter(s -> s.tags().contains("run:" + run))
+                    .flatMap(s -> s.paths().stream()).sorted().toList();
+            out.add(new Holdings.Target(key.get(0), key.get(1), run, newest.time(),
+                    paths.isEmpty() ? newest.paths() : paths));
+        }));
+        return out;
+    }
+
+    private static void removeTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        worker.shutdownNow();
+    }
+}

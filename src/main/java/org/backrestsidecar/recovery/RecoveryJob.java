@@ -1,0 +1,75 @@
+package org.backrestsidecar.recovery;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One step of a recovery as it runs: bringing the copies back ({@code pull}), or putting every target
+ * back ({@code restore}). Each step is timed, so the report is the measured recovery time; a step
+ * that fails is recorded and the others go on.
+ */
+public final class RecoveryJob {
+    public enum State { RUNNING, SUCCEEDED, FAILED }
+
+    public enum Outcome { SUCCEEDED, FAILED, SKIPPED }
+
+    /**
+     * @param backup     what it was restored from (run label), when a backup was the source
+     * @param backupTime when that backup was taken: the data lost is everything after it
+     */
+    public record Step(String name, Outcome outcome, String backup, Instant backupTime, double seconds,
+                       String detail) {
+    }
+
+    /** @param staged where the host paths' files were put to be taken out (pull), or null */
+    public record Report(String id, String copy, String kind, State state, String phase, List<Step> steps,
+                         String staged, Instant startedAt, Instant endedAt, Double durationSeconds) {
+    }
+
+    private final String id;
+    private final String copy;
+    private final String kind;
+    private final List<Step> steps = new ArrayList<>();
+    private final Instant startedAt = Instant.now();
+    private String phase = "starting";
+    private String staged;
+    private Instant endedAt;
+
+    RecoveryJob(String id, String copy, String kind) {
+        this.id = id;
+        this.copy = copy;
+        this.kind = kind;
+    }
+
+    synchronized void phase(String phase) {
+        this.phase = phase;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    synchronized void step(String name, Outcome outcome, String backup, Instant backupTime, Instant started,
+                           String detail) {
+        steps.add(new Step(name, outcome, backup, backupTime,
+                Duration.between(started, Instant.now()).toMillis() / 1000.0, detail));
+    }
+
+    synchronized void staged(String folder) {
+        staged = folder;
+    }
+
+    synchronized void finish() {
+        phase = "done";
+        endedAt = Instant.now();
+    }
+
+    public synchronized Report report() {
+        State state = endedAt == null ? State.RUNNING
+                : steps.stream().anyMatch(s -> s.outcome() == Outcome.FAILED) ? State.FAILED : State.SUCCEEDED;
+        return new Report(id, copy, kind, state, phase, List.copyOf(steps), staged, startedAt, endedAt,
+                endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0);
+    }
+}
