@@ -6,4 +6,8 @@ mkdir -p "$data/uploads" "$data/vector_db" /srv/www
 # Chroma's default store beside it, a second live SQLite database (as Open WebUI's own vector_db/)
 [ -f "$data/vector_db/chroma.sqlite3" ] || sqlite3 "$data/vector_db/chroma.sqlite3" "PRAGMA journal_mode=WAL; CREATE TABLE embeddings (id INTEGER PRIMARY KEY, seq_id BLOB); INSERT INTO embeddings (seq_id) VALUES (x'01');" >/dev/null
 echo ok > /srv/www/health
-exec busybox httpd -f -p 8080 -h /srv/www
+# the real image ends its start.sh with `exec uvicorn`, which stops at once on SIGTERM; busybox httpd as
+# PID 1 would ignore it and make every `docker stop` wait out its grace period
+busybox httpd -f -p 8080 -h /srv/www &
+trap 'kill $!; exit 0' TERM INT
+wait $!

@@ -6,6 +6,7 @@ import org.backrestsidecar.access.Role;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.backrestsidecar.backrest.BackrestSync;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.drill.DrillRun;
@@ -92,12 +94,15 @@ public class PlansResource {
         return Response.accepted(new RunStarted(run.id(), id, location.getPath())).location(location).build();
     }
 
-    /** Starts the plan's restore drill now: 202 with the drill run; 409 while one runs. */
+    /**
+     * Starts the plan's restore drill now: 202 with the drill run; 409 while one runs; {@code from}
+     * drills from that offsite copy of the plan's repo (404 when it has none of that name).
+     */
     @POST
     @Path("{id}/drills")
     @Needs(Role.OPERATOR)
-    public Response drill(@PathParam("id") String id, @Context UriInfo uri) {
-        DrillRun run = drills.start(id, "MANUAL")
+    public Response drill(@PathParam("id") String id, @QueryParam("from") String from, @Context UriInfo uri) {
+        DrillRun run = drills.start(id, "MANUAL", Optional.ofNullable(from).filter(f -> !f.isBlank()))
                 .orElseThrow(() -> new TargetBusy("a drill of plan " + id + " is running already"));
         var location = uri.getBaseUriBuilder().path("api/drills/runs").path(run.id()).build();
         return Response.accepted(run.report()).location(location).build();

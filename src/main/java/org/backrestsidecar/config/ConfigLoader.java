@@ -151,7 +151,7 @@ public final class ConfigLoader {
             checkKeys(withCopies, r -> file + ", repos." + r.id().replace("/", ".copies.") + ".keyFile", problems);
         }
         Optional<BackrestConnection> backrest = top.mapping("backrest").map(ConfigLoader::backrest);
-        DrillConfig drills = top.mapping("drills").map(m -> drills(m, planZone, plans)).orElse(DrillConfig.DEFAULT);
+        DrillConfig drills = top.mapping("drills").map(m -> drills(m, planZone, plans, repos)).orElse(DrillConfig.DEFAULT);
         Set<String> planIds = new java.util.LinkedHashSet<>(plans.stream().map(PlanConfig::id).toList());
         NotificationsConfig notifications = top.mapping("notifications")
                 .map(m -> NotificationsReader.notifications(m, planIds)).orElse(NotificationsConfig.DEFAULT);
@@ -229,8 +229,8 @@ public final class ConfigLoader {
         return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo);
     }
 
-    private static DrillConfig drills(YamlMapping m, ZoneId zone, List<PlanConfig> plans) {
-        m.rejectUnknown(Set.of("schedule", "plans", "repoCheck", "repoDataCheck", "dataSubset"));
+    private static DrillConfig drills(YamlMapping m, ZoneId zone, List<PlanConfig> plans, List<RepoConfig> repos) {
+        m.rejectUnknown(Set.of("schedule", "plans", "repoCheck", "repoDataCheck", "dataSubset", "from"));
         DrillConfig d = DrillConfig.DEFAULT;
         String schedule = cron(m, "schedule", zone).orElse(d.schedule());
         Map<String, String> perPlan = m.stringMap("plans");
@@ -251,8 +251,13 @@ public final class ConfigLoader {
         if (!subset.matches("(100|[1-9]?[0-9])(\\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*")) {
             m.problem("dataSubset", "'" + subset + "' must be a share like 10% or n/m like 1/5 (restic's --read-data-subset)");
         }
+        Optional<String> from = m.string("from");
+        List<String> copies = repos.stream().flatMap(r -> r.copies().stream().map(CopyConfig::id)).distinct().sorted().toList();
+        if (from.isPresent() && !copies.contains(from.get())) {
+            m.problem("from", "names copy '" + from.get() + "' that no repo has (copies: " + String.join(", ", copies) + ")");
+        }
         return new DrillConfig(schedule, perPlan, cron(m, "repoCheck", zone).orElse(d.repoCheck()),
-                cron(m, "repoDataCheck", zone).orElse(d.repoDataCheck()), subset);
+                cron(m, "repoDataCheck", zone).orElse(d.repoDataCheck()), subset, from);
     }
 
     private static Optional<String> cron(YamlMapping m, String key, ZoneId zone) {

@@ -14,10 +14,11 @@ import java.util.Optional;
  * @param dataSubset    how much data the data check and each drill read back, e.g. {@code 10%}
  */
 public record DrillConfig(String schedule, Map<String, String> perPlan, String repoCheck, String repoDataCheck,
-                          String dataSubset) {
+                          String dataSubset, Optional<String> from) {
     public static final String OFF = "off";
     /** Mondays 05:00, after the weekend's backups; checks Mondays 06:00 and on the 1st at 06:00. */
-    public static final DrillConfig DEFAULT = new DrillConfig("0 5 * * 1", Map.of(), "0 6 * * 1", "0 6 1 * *", "10%");
+    public static final DrillConfig DEFAULT = new DrillConfig("0 5 * * 1", Map.of(), "0 6 * * 1", "0 6 1 * *", "10%",
+            Optional.empty());
 
     public DrillConfig {
         perPlan = Map.copyOf(perPlan);

@@ -24,6 +24,14 @@ public record DrillResult(String plan, String target, String strategy, String ba
         lastRan = lastRan != null || COULD_NOT_RUN.equals(outcome) ? lastRan : at;
     }
 
+    /** The same result, saying where the backup was read from (a drill from an offsite copy). */
+    public DrillResult readFrom(String source) {
+        List<String> more = new java.util.ArrayList<>(checks);
+        more.add(0, "read from " + source);
+        return new DrillResult(plan, target, strategy, backup, backupTime, at, passed, outcome, restoreSeconds, more,
+                failure, lastRan);
+    }
+
     public boolean couldNotRun() {
         return COULD_NOT_RUN.equals(outcome);
     }

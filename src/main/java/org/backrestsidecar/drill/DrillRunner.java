@@ -14,8 +14,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
@@ -48,10 +50,12 @@ public class DrillRunner {
     });
 
     private final Event<DrillResult> drilled;
+    private final FromCopy fromCopy;
 
     public DrillRunner(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetDrill> kinds,
-                       DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled) {
+                       DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled, FromCopy fromCopy) {
         this.drilled = drilled;
+        this.fromCopy = fromCopy;
         this.config = config;
         this.discovery = discovery;
         this.backups = backups;
@@ -61,19 +65,26 @@ public class DrillRunner {
         journal.latest().forEach(r -> metrics.drill(r.plan(), r.target(), r));
     }
 
-    /** Starts a drill in the background; empty when one of this plan is running already. */
-    public Optional<DrillRun> start(String planId, String trigger) {
+    /**
+     * Starts a drill in the background; empty when one of this plan is running already.
+     *
+     * @param from a copy of the plan's repo to drill from instead of the repo itself
+     * @throws NoSuchElementException the plan's repo has no copy {@code from}
+     */
+    public Optional<DrillRun> start(String planId, String trigger, Optional<String> from) {
         PlanConfig plan = config.requirePlan(planId);
+        Optional<CopyConfig> copy = from.map(id -> copyOf(plan, id).orElseThrow(() -> new NoSuchElementException(
+                "repo " + plan.repo() + " of plan " + plan.id() + " has no copy " + id)));
         DrillRun run = new DrillRun(UUID.randomUUID().toString(), plan.id(), trigger);
         if (runningByPlan.putIfAbsent(plan.id(), run) != null) {
             return Optional.empty();
         }
         remember(run);
-        workers.submit(() -> execute(plan, run));
+        workers.submit(() -> execute(plan, run, copy));
         return Optional.of(run);
     }
 
-    /** The scheduler's way in: runs the drill and returns when it has ended. */
+    /** The scheduler's way in: runs the drill (from {@code drills.from} when the repo has that copy) and returns when it has ended. */
     public void runAndWait(String planId, String trigger) {
         PlanConfig plan = config.requirePlan(planId);
         DrillRun run = new DrillRun(UUID.randomUUID().toString(), plan.id(), trigger);
@@ -82,34 +93,71 @@ public class DrillRunner {
             return;
         }
         remember(run);
-        execute(plan, run);
+        execute(plan, run, config.drills().from().flatMap(id -> copyOf(plan, id)));
     }
 
-    private void execute(PlanConfig plan, DrillRun run) {
+    private Optional<CopyConfig> copyOf(PlanConfig plan, String copyId) {
+        return config.repoOf(plan).copies().stream().filter(c -> c.id().equals(copyId)).findFirst();
+    }
+
+    private void execute(PlanConfig plan, DrillRun run, Optional<CopyConfig> copy) {
+        RepoConfig primary = config.repoOf(plan);
+        RepoConfig repo = primary;
         try {
-            RepoConfig repo = config.repoOf(plan);
+            if (copy.isPresent()) {
+                run.phase("reading the newest runs out of copy " + copy.get().id());
+                try {
+                    repo = fromCopy.bringNewest(plan, primary, copy.get());
+                } catch (ResticException e) {
+                    failAll(plan, run, "copy " + copy.get().id() + " (" + copy.get().repo().shownUri()
+                            + ") cannot be read back: " + e.getMessage());
+                    return;
+                }
+            }
             run.phase("discovering targets");
             for (Target target : discovery.refresh().stream().filter(t -> t.plan().equals(plan.id()))
                     .filter(Target::usable).toList()) {
                 run.phase("drilling " + target.name());
                 DrillResult result = drill(plan, repo, target);
-                run.add(result);
-                journal.record(result);
-                metrics.drill(plan.id(), target.name(), result);
-                drilled.fire(result);
-                if (result.passed()) {
-                    LOG.infof("drill of %s passed: restored in %.1f s", target.name(), result.restoreSeconds());
-                } else if (result.couldNotRun()) {
-                    LOG.warnf("drill of %s could not run (the backup is not judged): %s", target.name(), result.failure());
-                } else {
-                    LOG.errorf("drill of %s FAILED: %s", target.name(), result.failure());
+                if (copy.isPresent()) {
+                    result = result.readFrom("copy " + copy.get().id() + " (" + copy.get().repo().shownUri() + ")");
                 }
+                record(plan, run, target, result);
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "drill of plan %s broke", plan.id());
         } finally {
+            if (repo != primary) {
+                try {
+                    fromCopy.drop(repo);
+                } catch (ResticException e) {
+                    LOG.warn(e.getMessage());
+                }
+            }
             run.finish();
             runningByPlan.remove(plan.id(), run);
+        }
+    }
+
+    private void record(PlanConfig plan, DrillRun run, Target target, DrillResult result) {
+        run.add(result);
+        journal.record(result);
+        metrics.drill(plan.id(), target.name(), result);
+        drilled.fire(result);
+        if (result.passed()) {
+            LOG.infof("drill of %s passed: restored in %.1f s", target.name(), result.restoreSeconds());
+        } else if (result.couldNotRun()) {
+            LOG.warnf("drill of %s could not run (the backup is not judged): %s", target.name(), result.failure());
+        } else {
+            LOG.errorf("drill of %s FAILED: %s", target.name(), result.failure());
+        }
+    }
+
+    /** The copy could not be read back: every target's drill fails, as its offsite backup is in doubt. */
+    private void failAll(PlanConfig plan, DrillRun run, String why) {
+        for (Target target : discovery.refresh().stream().filter(t -> t.plan().equals(plan.id()))
+                .filter(Target::usable).toList()) {
+            record(plan, run, target, ended(plan, target, null, DrillResult.FAILED, why));
         }
     }
 

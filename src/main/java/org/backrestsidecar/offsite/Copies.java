@@ -159,7 +159,7 @@ public class Copies {
                 restic.ensureCopyInitialized(repo, copy.repo());
                 long before = restic.repoSize(copy.repo());
                 int had = restic.snapshots(copy.repo(), List.of()).size();
-                restic.copy(repo, copy.repo(), limits(copy));
+                restic.copy(repo, copy.repo(), limits(copy), List.of());
                 for (PlanConfig plan : config.plans()) {
                     if (plan.repo().equals(repo.id())) {
                         restic.forget(copy.repo(), plan.id(), copy.retention().orElse(plan.retention()));

@@ -102,7 +102,7 @@ public class Recovery {
         Map<RepoConfig, CopyConfig> copies = copiesNamed(copyId);
         return start(copyId, "pull", job -> {
             Path staged = config.stateDir().resolve(STAGED);
-            removeTree(staged);
+            org.backrestsidecar.state.Folders.removeTree(staged);
             job.staged(staged.toString());
             for (var entry : copies.entrySet()) {
                 RepoConfig repo = entry.getKey();
@@ -130,7 +130,7 @@ public class Recovery {
             restic.reclaim(repo);
             restic.ensureInitialized(repo);
             int had = restic.snapshots(repo, List.of()).size();
-            restic.copy(copy.repo(), repo, List.of());
+            restic.copy(copy.repo(), repo, List.of(), List.of());
             int now = restic.snapshots(repo, List.of()).size();
             job.step(name, RecoveryJob.Outcome.SUCCEEDED, null, null, start,
                     (now - had) + " snapshots brought back, " + now + " in the repo");
@@ -304,17 +304,6 @@ public class Recovery {
                     paths.isEmpty() ? newest.paths() : paths));
         }));
         return out;
-    }
-
-    private static void removeTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     @PreDestroy

@@ -146,12 +146,15 @@ public class Restic {
      * there, and an interrupted copy's uploaded data is reused by the next one. A primary to its copy,
      * or, in a recovery, a copy back to its primary.
      *
-     * @param limits restic's {@code --limit-upload}/{@code --limit-download} flags, if any
+     * @param limits    restic's {@code --limit-upload}/{@code --limit-download} flags, if any
+     * @param snapshots only these snapshot ids; empty: every snapshot
      */
-    public String copy(RepoConfig from, RepoConfig to, List<String> limits) throws ResticException {
+    public String copy(RepoConfig from, RepoConfig to, List<String> limits, List<String> snapshots)
+            throws ResticException {
         List<String> args = new ArrayList<>(List.of("copy", "--from-repo", from.uri(), "--from-password-file",
                 from.keyFile().toString()));
         args.addAll(limits);
+        args.addAll(snapshots);
         return run(to, from, LONG, args.toArray(String[]::new));
     }
 
@@ -229,8 +232,8 @@ public class Restic {
     }
 
     private static void removeTree(Path dir) {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            org.backrestsidecar.state.Folders.removeTree(dir);
         } catch (IOException e) {
             LOG.warnf("%s could not be removed: %s", dir, e.getMessage());
         }

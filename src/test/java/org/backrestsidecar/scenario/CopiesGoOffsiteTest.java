@@ -123,12 +123,56 @@ class CopiesGoOffsiteTest {
     }
 
     /**
+     * A drill from the REST copy reads the newest run out of the copy and restores it: it passes, and
+     * says so; with the copy's packs damaged (the primary intact) it fails while a drill of the
+     * primary still passes: what it proves is the copy.
+     */
+    @Test
+    @Order(3)
+    void aDrillFromACopyProvesTheCopy() throws Exception {
+        given().queryParam("from", "nope").post("/api/plans/away/drills").then().statusCode(404);
+        JsonPath good = SidecarApi.drill("away", "rest");
+        assertTrue(good.getBoolean("passed"), good.prettify());
+        assertTrue(good.getString("results[0].checks[0]").startsWith("read from copy rest (rest:http://127.0.0.1:"),
+                good.prettify());
+
+        java.nio.file.Path packs = SidecarStack.root().resolve("rest/away/data");
+        Map<java.nio.file.Path, byte[]> kept = new java.util.HashMap<>();
+        try (var all = java.nio.file.Files.walk(packs)) {
+            for (java.nio.file.Path pack : all.filter(java.nio.file.Files::isRegularFile).toList()) {
+                kept.put(pack, java.nio.file.Files.readAllBytes(pack));
+                byte[] garbage = kept.get(pack).clone();
+                java.util.Arrays.fill(garbage, garbage.length / 2, garbage.length, (byte) 7);
+                java.nio.file.Files.write(pack, garbage);
+            }
+        }
+        try {
+            JsonPath damaged = SidecarApi.drill("away", "rest");
+            assertEquals(false, damaged.getBoolean("passed"), damaged.prettify());
+            assertTrue(damaged.getString("results[0].failure").contains("copy rest"), damaged.prettify());
+            JsonPath primary = SidecarApi.drill("away", null);
+            assertTrue(primary.getBoolean("passed"), "the primary is intact: " + primary.prettify());
+        } finally {
+            for (var e : kept.entrySet()) {
+                java.nio.file.Files.write(e.getKey(), e.getValue());
+            }
+        }
+        JsonPath again = SidecarApi.drill("away", "rest");
+        assertTrue(again.getBoolean("passed"), again.prettify());
+        assertEquals(0, TestDocker.client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().size(), "no helper left");
+        try (var left = java.nio.file.Files.list(SidecarStack.root().resolve("state/drill-from-copy"))) {
+            assertEquals(List.of(), left.toList(), "the scratch repo is removed");
+        }
+    }
+
+    /**
      * README "Recovering onto a new machine", by hand: the host's repo and the container with its
      * volume are gone; the repo is brought back from the S3 copy with restic (the commands the README
      * gives), the container is created anew, and the sidecar's restore puts the files back.
      */
     @Test
-    @Order(3)
+    @Order(4)
     void withTheHostGoneTheCopyBringsTheDataBack() throws Exception {
         String sums = "cd /data && find . -type f | sort | xargs sha256sum";
         JsonPath last = SidecarApi.runPlan("away");

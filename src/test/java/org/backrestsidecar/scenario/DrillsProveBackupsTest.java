@@ -86,16 +86,11 @@ class DrillsProveBackupsTest {
     }
 
     private static JsonPath drill(String plan) {
-        String id = given().post("/api/plans/" + plan + "/drills").then().statusCode(202).extract().path("id");
-        JsonPath[] last = new JsonPath[1];
-        TestDocker.await("drill " + id + " to end", Duration.ofMinutes(5), () -> {
-            last[0] = when().get("/api/drills/runs/" + id).then().statusCode(200).extract().jsonPath();
-            return last[0].getString("endedAt") != null;
-        });
+        JsonPath last = org.backrestsidecar.testing.SidecarApi.drill(plan, null);
         assertEquals(0, TestDocker.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().size(),
                 "no throwaway or helper container is left");
-        return last[0];
+        return last;
     }
 
     @Test

@@ -42,4 +42,16 @@ public final class SidecarApi {
     public static JsonPath runPlan(String plan) {
         return awaitRun(startRun(plan), Duration.ofMinutes(5));
     }
+
+    /** POST /api/plans/{plan}/drills (from copy {@code from} when not null), then polls the drill until it has ended. */
+    public static JsonPath drill(String plan, String from) {
+        String id = given().queryParams(from == null ? java.util.Map.of() : java.util.Map.of("from", from))
+                .post("/api/plans/" + plan + "/drills").then().statusCode(202).extract().path("id");
+        JsonPath[] last = new JsonPath[1];
+        TestDocker.await("drill " + id + " to end", Duration.ofMinutes(5), () -> {
+            last[0] = when().get("/api/drills/runs/" + id).then().statusCode(200).extract().jsonPath();
+            return last[0].getString("endedAt") != null;
+        });
+        return last[0];
+    }
 }

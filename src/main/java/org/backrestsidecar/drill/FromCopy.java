@@ -1,0 +1,70 @@
+package org.backrestsidecar.drill;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.backrestsidecar.config.CopyConfig;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.SnapshotTags;
+import org.backrestsidecar.restore.BackupSets;
+import org.backrestsidecar.state.Folders;
+
+/**
+ * A drill from an offsite copy: the newest complete run of each of the plan's targets is read out
+ * of the copy (with the copy's key, over its backend) into a scratch repo in the state folder, and
+ * the ordinary drill restores it from there. What the drill proves is then the copy's data, not the
+ * primary's. The scratch repo is removed after the drill.
+ */
+@ApplicationScoped
+public class FromCopy {
+    private static final String FOLDER = "drill-from-copy";
+    private final Restic restic;
+    private final SidecarConfig config;
+
+    public FromCopy(Restic restic, SidecarConfig config) {
+        this.restic = restic;
+        this.config = config;
+    }
+
+    /** The plan's newest runs, read out of the copy into a scratch repo (opened with the copy's key). */
+    public RepoConfig bringNewest(PlanConfig plan, RepoConfig primary, CopyConfig copy) throws ResticException {
+        List<Snapshot> all = restic.snapshots(copy.repo(), List.of(SnapshotTags.planTag(plan.id())));
+        List<String> ids = new ArrayList<>();
+        Map<String, List<Snapshot>> byTarget = all.stream().filter(s -> s.tag("target").isPresent())
+                .collect(Collectors.groupingBy(s -> s.tag("target").orElseThrow()));
+        byTarget.forEach((target, snapshots) -> BackupSets.newest(snapshots, target, plan.id())
+                .flatMap(newest -> newest.tag("run")).ifPresent(run -> snapshots.stream()
+                        .filter(s -> s.tags().contains("run:" + run)).forEach(s -> ids.add(s.id()))));
+        if (ids.isEmpty()) {
+            throw new ResticException("copy " + copy.id() + " of repo " + primary.id() + " holds no backup of plan "
+                    + plan.id() + " yet");
+        }
+        RepoConfig scratch = new RepoConfig(primary.id() + "-from-" + copy.id(), folder(primary, copy).toString(),
+                copy.repo().keyFile(), Map.of());
+        drop(scratch);
+        restic.ensureCopyInitialized(copy.repo(), scratch);
+        restic.copy(copy.repo(), scratch, List.of(), ids);
+        return scratch;
+    }
+
+    public void drop(RepoConfig scratch) throws ResticException {
+        try {
+            Folders.removeTree(Path.of(scratch.uri()));
+        } catch (IOException e) {
+            throw new ResticException("the scratch repo " + scratch.uri() + " cannot be removed: " + e.getMessage());
+        }
+    }
+
+    private Path folder(RepoConfig primary, CopyConfig copy) {
+        return config.stateDir().resolve(FOLDER).resolve(primary.id() + "-" + copy.id());
+    }
+}
