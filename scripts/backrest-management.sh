@@ -20,6 +20,7 @@
 # `docker compose exec`), with the token from secrets/sidecar-api-token. Needs curl; python3 or jq
 # makes the output readable (raw JSON otherwise).
 set -euo pipefail
+trap 'echo "backrest-management: stopped at line $LINENO: $BASH_COMMAND failed" >&2' ERR
 cd "$(dirname "$0")/.."
 token_file=${SIDECAR_API_TOKEN_FILE:-secrets/sidecar-api-token}
 url=${SIDECAR_URL:-}
@@ -196,7 +197,9 @@ recover() { # recover --from COPY [--yes]
   printf '%s\n' "$report" | grep -q '^FAILED ' && failed=1
   timed "every target restored" $(($(date +%s) - now))
 
-  plans=$(call GET /api/plans | grep -o '"id":"[^"]*","repo"' | sed 's/"id":"\([^"]*\)".*/\1/')
+  # every plan the copy holds a backup of
+  plans=$(call GET "/api/recovery/$from" | grep -o '"plan":"[^"]*"' | sed 's/"plan":"\(.*\)"/\1/' | sort -u || true)
+  [ -n "$plans" ] || echo "no plan to drill: the copy holds no backup of ours"
   for plan in $plans; do
     done_already "drilled $plan" && continue
     now=$(date +%s)
