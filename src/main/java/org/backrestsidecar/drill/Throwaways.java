@@ -83,6 +83,23 @@ public class Throwaways {
         }
     }
 
+    /**
+     * The entrypoint that runs our own command. A Compose {@code entrypoint:} that wraps the image's in a
+     * shell ({@code ["sh", "-c", "exec docker-entrypoint.sh redis-server --requirepass ..."]}, as our
+     * bundle's Redis) would swallow the command: the image's own {@code docker-entrypoint.sh} (every
+     * docker-library image has it, and it steps down from root) takes its place, or none when the
+     * wrapper does not name it. The image's configuration itself is out of reach behind the socket
+     * proxy (no image calls).
+     */
+    static List<String> entrypointFor(List<String> live) {
+        boolean shellWrapper = live.size() >= 2 && live.contains("-c")
+                && List.of("sh", "bash", "dash", "ash").contains(live.get(0).substring(live.get(0).lastIndexOf('/') + 1));
+        if (!shellWrapper) {
+            return live;
+        }
+        return live.get(live.size() - 1).contains("docker-entrypoint.sh") ? List.of("docker-entrypoint.sh") : List.of("");
+    }
+
     private Throwaway create(Target target, List<String> command) {
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         var c = live.getConfig();
@@ -98,7 +115,7 @@ public class Throwaways {
             create.withEnv(c.getEnv());
         }
         if (c.getEntrypoint() != null) {
-            create.withEntrypoint(c.getEntrypoint());
+            create.withEntrypoint(command == null ? List.of(c.getEntrypoint()) : entrypointFor(List.of(c.getEntrypoint())));
         }
         if (command != null) {
             create.withCmd(command);
