@@ -218,7 +218,7 @@ recover() { # recover --from COPY [--yes]
     printf '%s\n' "$report" | grep '^[A-Z]* .*restore ' || true
     printf '%s\n' "${lines[@]}"
     echo "total: $(($(date +%s) - t0)) s (this attempt)"
-  } | tee ".recovery/$from.report"
+  } | tee -a ".recovery/$from.report"
   if [ $failed = 1 ]; then
     die "some targets or drills FAILED (above); fix what they say and run recover again: it goes on from there"
   fi

@@ -148,6 +148,8 @@ class StackComesUpIT {
         freshBundle(https);
         String recovered = run(List.of("bash", "scripts/backrest-management.sh", "recover", "--from", "offsite", "--yes"),
                 Duration.ofMinutes(20), false);
+        // the measured recovery of this stack, for bench/results.md
+        System.out.println("recover --from offsite:\n" + recovered);
         assertTrue(recovered.contains("RECOVERED"), recovered);
         for (String target : List.of("postgres", "open-webui", "ollama", "redis")) {
             assertTrue(recovered.lines().anyMatch(l -> l.startsWith("SUCCEEDED") && l.contains("restore " + target + " from run:")),
