@@ -80,6 +80,7 @@ public class Discovery {
 
     /** Lists every container that carries the enable label (any value, so a wrong value is reported). */
     public synchronized List<Target> refresh() {
+        long start = System.nanoTime();
         var list = docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(List.of(config.labelPrefix() + ".enable"));
         List<Target> found = new ArrayList<>();
@@ -96,6 +97,8 @@ public class Discovery {
             found.add(labels.parse(c.getId(), name, c.getImage(), c.getState(), l));
         }
         targets = uniqueNames(found);
+        // bench/scale.sh reads this line (DEBUG for this category)
+        LOG.debugf("discovery: %d targets in %d ms", targets.size(), (System.nanoTime() - start) / 1_000_000);
         return targets;
     }
 
