@@ -205,8 +205,10 @@ class DrillsProveBackupsTest {
                         + " && exec su postgres -s /bin/sh -c '/usr/lib/postgresql/15/bin/postgres -D " + data
                         + " -c listen_addresses= -c fsync=off'");
         try {
+            // made beside and renamed in: initdb writes PG_VERSION first, and the waiting command must
+            // not start postgres on a half-made cluster
             TestDocker.exec(pg, "su", "postgres", "-s", "/bin/sh", "-c", "/usr/lib/postgresql/15/bin/initdb -D " + data
-                    + " -U postgres --auth=trust >/dev/null").out();
+                    + ".new -U postgres --auth=trust >/dev/null && mv " + data + ".new " + data).out();
             TestDocker.await("the hand-made Postgres to answer", Duration.ofSeconds(60),
                     () -> TestDocker.exec(pg, "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
             assertEquals("SUCCEEDED", SidecarApi.runPlan("handmade").getString("state"));
