@@ -110,8 +110,10 @@ public class SqliteStrategy implements BackupStrategy {
             throws IOException {
         List<String> command = new ArrayList<>(List.of("find"));
         command.addAll(paths);
-        command.addAll(List.of("-type", "f", "-size", "+511c", "-exec", "sh", "-c",
-                "for f; do [ \"$(head -c 15 \"$f\")\" = 'SQLite format 3' ] && printf '%s\\n' \"$f\"; done; true",
+        // the app writes on: a -wal or -shm file can vanish between find's listing and its look at it
+        // (a checkpoint), which is no error here
+        command.addAll(List.of("-ignore_readdir_race", "-type", "f", "-size", "+511c", "-exec", "sh", "-c",
+                "for f; do [ \"$(head -c 15 \"$f\" 2>/dev/null)\" = 'SQLite format 3' ] && printf '%s\\n' \"$f\"; done; true",
                 "find-sqlite", "{}", "+"));
         return helper.output(command, timeout).lines().filter(l -> l.startsWith("/")).sorted().toList();
     }
