@@ -105,7 +105,7 @@ public final class ConfigLoader {
     private static SidecarConfig read(Path file, YamlMapping top, List<String> problems, Path reposDir,
                                       Path keysDir) {
         top.rejectUnknown(Set.of("instance", "labelPrefix", "composeProject", "timeZone", "stateDir", "helperImage",
-                "backrest", "repos", "plans", "drills", "notifications", "access"));
+                "backrest", "repos", "plans", "drills", "notifications", "access", "prune"));
         String instance = top.string("instance").orElse(DEFAULT_INSTANCE);
         if (!ID.matcher(instance).matches()) {
             top.problem("instance", "'" + instance + "' must be 1-50 of A-Z a-z 0-9 _ . - (Backrest's rule)");
@@ -156,8 +156,9 @@ public final class ConfigLoader {
         NotificationsConfig notifications = top.mapping("notifications")
                 .map(m -> NotificationsReader.notifications(m, planIds)).orElse(NotificationsConfig.DEFAULT);
         AccessConfig access = top.mapping("access").map(NotificationsReader::access).orElse(AccessConfig.DEFAULT);
+        PruneConfig prune = top.mapping("prune").map(m -> prune(m, planZone)).orElse(PruneConfig.DEFAULT);
         return new SidecarConfig(file, instance, labelPrefix, top.string("composeProject"), zone, stateDir,
-                top.string("helperImage"), backrest, repos, plans, drills, notifications, access);
+                top.string("helperImage"), backrest, repos, plans, drills, notifications, access, prune);
     }
 
     private static RepoConfig repo(YamlMapping m, Path reposDir, Path keysDir, ZoneId zone) {
@@ -258,6 +259,16 @@ public final class ConfigLoader {
         }
         return new DrillConfig(schedule, perPlan, cron(m, "repoCheck", zone).orElse(d.repoCheck()),
                 cron(m, "repoDataCheck", zone).orElse(d.repoDataCheck()), subset, from);
+    }
+
+    private static PruneConfig prune(YamlMapping m, ZoneId zone) {
+        m.rejectUnknown(Set.of("schedule", "maxUnused"));
+        Optional<String> maxUnused = m.string("maxUnused");
+        if (maxUnused.isPresent() && !maxUnused.get().matches("(100|[1-9]?[0-9])(\\.[0-9]+)?%|[0-9]+[kKmMgGtT]?|unlimited")) {
+            m.problem("maxUnused", "'" + maxUnused.get() + "' must be a share like 10%, a size like 2G, or unlimited "
+                    + "(restic's --max-unused)");
+        }
+        return new PruneConfig(cron(m, "schedule", zone).orElse(PruneConfig.DEFAULT.schedule()), maxUnused);
     }
 
     private static Optional<String> cron(YamlMapping m, String key, ZoneId zone) {

@@ -17,15 +17,26 @@ import java.util.Optional;
  * @param drills         when restore drills and repo checks run
  * @param notifications  where failures are told
  * @param access         roles of users and API tokens
+ * @param prune          when repos are pruned
  */
 public record SidecarConfig(Path source, String instance, String labelPrefix, Optional<String> composeProject,
                             ZoneId timeZone, Path stateDir, Optional<String> helperImage,
                             Optional<BackrestConnection> backrest, List<RepoConfig> repos, List<PlanConfig> plans,
-                            DrillConfig drills, NotificationsConfig notifications, AccessConfig access) {
+                            DrillConfig drills, NotificationsConfig notifications, AccessConfig access,
+                            PruneConfig prune) {
 
     public SidecarConfig {
         repos = List.copyOf(repos);
         plans = List.copyOf(plans);
+    }
+
+    /** With the default prune schedule (tools and tests that build a configuration by hand). */
+    public SidecarConfig(Path source, String instance, String labelPrefix, Optional<String> composeProject,
+                         ZoneId timeZone, Path stateDir, Optional<String> helperImage,
+                         Optional<BackrestConnection> backrest, List<RepoConfig> repos, List<PlanConfig> plans,
+                         DrillConfig drills, NotificationsConfig notifications, AccessConfig access) {
+        this(source, instance, labelPrefix, composeProject, timeZone, stateDir, helperImage, backrest, repos, plans,
+                drills, notifications, access, PruneConfig.DEFAULT);
     }
 
     public Optional<PlanConfig> plan(String id) {

@@ -50,9 +50,9 @@ public class RepoChecks {
         Result result;
         try {
             String out = restic.check(repo, data ? Optional.of(config.drills().dataSubset()) : Optional.empty());
-            result = new Result(repo.id(), kind, Instant.now(), true, tail(out));
+            result = new Result(repo.id(), kind, Instant.now(), true, Restic.tail(out));
         } catch (ResticException e) {
-            result = new Result(repo.id(), kind, Instant.now(), false, tail(e.getMessage()));
+            result = new Result(repo.id(), kind, Instant.now(), false, Restic.tail(e.getMessage()));
             LOG.errorf("restic check (%s) of repo %s FAILED: %s", kind, repo.id(), e.getMessage());
         }
         latest.put(repo.id() + "/" + kind, result);
@@ -71,10 +71,5 @@ public class RepoChecks {
 
     public List<Result> latestOf(String repo) {
         return latest().stream().filter(r -> r.repo().equals(repo)).toList();
-    }
-
-    private static String tail(String text) {
-        String t = text == null ? "" : text.strip();
-        return t.length() > 2000 ? "..." + t.substring(t.length() - 2000) : t;
     }
 }

@@ -38,6 +38,9 @@ public class BackupMetrics {
     public static final String DRILL_COULD_NOT_RUN = "sidecar.drill.last.could.not.run";
     public static final String REPO_CHECK_LAST_TIME = "sidecar.repo.check.last.timestamp.seconds";
     public static final String REPO_CHECK_LAST_PASSED = "sidecar.repo.check.last.passed";
+    public static final String REPO_PRUNE_LAST_TIME = "sidecar.repo.prune.last.timestamp.seconds";
+    public static final String REPO_PRUNE_LAST_SECONDS = "sidecar.repo.prune.last.duration.seconds";
+    public static final String REPO_PRUNE_LAST_SUCCEEDED = "sidecar.repo.prune.last.succeeded";
     public static final String REPO_DISK_USED = "sidecar.repo.disk.used.ratio";
     public static final String COPY_LAST_SUCCESS = "sidecar.copy.last.success.timestamp.seconds";
     public static final String COPY_NEWEST_SNAPSHOT = "sidecar.copy.newest.snapshot.timestamp.seconds";
@@ -148,6 +151,14 @@ public class BackupMetrics {
         Tags tags = Tags.of("repo", repo, "kind", kind);
         gauge(REPO_CHECK_LAST_TIME, tags).set(at.getEpochSecond());
         gauge(REPO_CHECK_LAST_PASSED, tags).set(passed ? 1 : 0);
+    }
+
+    /** A repo's latest prune. */
+    public void repoPrune(String repo, Instant at, double seconds, boolean succeeded) {
+        Tags tags = Tags.of("repo", repo);
+        gauge(REPO_PRUNE_LAST_TIME, tags).set(at.getEpochSecond());
+        gauge(REPO_PRUNE_LAST_SECONDS, tags).set(seconds);
+        gauge(REPO_PRUNE_LAST_SUCCEEDED, tags).set(succeeded ? 1 : 0);
     }
 
     private static String result(boolean succeeded) {

@@ -410,10 +410,23 @@ public class Restic {
         List<String> expired = snapshots(repo, List.of(SnapshotTags.SAFETY)).stream()
                 .filter(s -> s.time().isBefore(expiry)).map(Snapshot::id).toList();
         forgetSnapshots(repo, expired);
-        if (!removed.isEmpty() || !expired.isEmpty()) {
-            run(repo, LONG, "prune");
-        }
+        // the data goes at the next prune (prune/Prunes, on its own schedule): pruning after every run
+        // read every index and repacked, which on a month-old repo cost more than the backup
         return new ForgetResult(kept, removed);
+    }
+
+    /** The end of restic's output (its summary), for a result kept in memory and shown by the API. */
+    public static String tail(String output) {
+        String t = output == null ? "" : output.strip();
+        return t.length() > 2000 ? "..." + t.substring(t.length() - 2000) : t;
+    }
+
+    /** Removes data no snapshot needs; {@code maxUnused} is restic's {@code --max-unused}. */
+    public String prune(RepoConfig repo, java.util.Optional<String> maxUnused) throws ResticException {
+        unlockStale(repo);
+        List<String> args = new ArrayList<>(List.of("prune"));
+        maxUnused.ifPresent(m -> args.addAll(List.of("--max-unused", m)));
+        return run(repo, LONG, args.toArray(String[]::new));
     }
 
     /** Removes snapshots that must not stand, e.g. one made from a dump that later failed. */

@@ -14,6 +14,7 @@ import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.drill.DrillRunner;
 import org.backrestsidecar.drill.RepoChecks;
+import org.backrestsidecar.prune.Prunes;
 import org.backrestsidecar.run.PlanBusyException;
 import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.PlanRunner;
@@ -21,7 +22,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Turns each plan's cron into a scheduler job in the configured time zone, and each plan's drill
- * cron and the repo checks' crons into jobs of their own. A job waits for its run
+ * cron, the repo checks' crons and the prune cron into jobs of their own. A job waits for its run
  * to end, and the scheduler skips a firing while the previous one still runs, so a plan never
  * overlaps itself; plans sharing a repo queue on the runner's repo lock.
  */
@@ -33,10 +34,12 @@ public class PlanScheduler {
     private final PlanRunner runner;
     private final DrillRunner drills;
     private final RepoChecks checks;
+    private final Prunes prunes;
     private final Map<String, CronSchedule> schedules = new ConcurrentHashMap<>();
 
     public PlanScheduler(SidecarConfig config, Scheduler scheduler, PlanRunner runner, DrillRunner drills,
-                         RepoChecks checks) {
+                         RepoChecks checks, Prunes prunes) {
+        this.prunes = prunes;
         this.drills = drills;
         this.checks = checks;
         this.config = config;
@@ -64,6 +67,7 @@ public class PlanScheduler {
         }
         job("repo-check", config.drills().repoCheck(), () -> checks.checkAll(false));
         job("repo-data-check", config.drills().repoDataCheck(), () -> checks.checkAll(true));
+        job("prune", config.prune().schedule(), prunes::pruneAll);
         Thread seeding = new Thread(() -> {
             try {
                 runner.seedFromRepos();

@@ -24,18 +24,46 @@ class RetentionTest {
     @TempDir
     Path dir;
 
-    @Test
-    void forgetKeepsExactlyWhatTheTiersSay() throws Exception {
+    private RepoConfig repo;
+    private Restic restic;
+
+    @org.junit.jupiter.api.BeforeEach
+    void repo() throws Exception {
         Path key = dir.resolve("key");
         Files.writeString(key, "retention-test-key-0123456789\n");
-        RepoConfig repo = new RepoConfig("r", dir.resolve("repo").toString(), key, Map.of());
+        repo = new RepoConfig("r", dir.resolve("repo").toString(), key, Map.of());
         SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
                 ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
                 List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())),
                 org.backrestsidecar.config.DrillConfig.DEFAULT,
                 org.backrestsidecar.config.NotificationsConfig.DEFAULT, org.backrestsidecar.config.AccessConfig.DEFAULT);
-        Restic restic = new Restic(config, new ObjectMapper());
+        restic = new Restic(config, new ObjectMapper());
         restic.ensureInitialized(repo);
+    }
+
+    /** A run only forgets; the data goes at the scheduled prune (a prune after every run cost more than the backup). */
+    @Test
+    void forgetLeavesTheDataForTheScheduledPrune() throws Exception {
+        for (String day : List.of("2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17")) {
+            snapshot(repo, "plan:db", day);
+        }
+        long packs = packs();
+        ForgetResult result = restic.forget(repo, "db", new Retention(1, 0, 0, 0, 0));
+        assertEquals(3, result.removed().size());
+        assertEquals(packs, packs(), "forget rewrites no pack");
+        restic.prune(repo, Optional.of("0%"));
+        assertEquals(true, packs() < packs, "prune removed the forgotten snapshots' data");
+        restic.check(repo, Optional.empty());
+    }
+
+    private long packs() throws java.io.IOException {
+        try (var files = Files.walk(dir.resolve("repo/data"))) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    @Test
+    void forgetKeepsExactlyWhatTheTiersSay() throws Exception {
 
         List<String> times = List.of("2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17", "2026-11-10",
                 "2026-11-03", "2026-10-15", "2026-09-15", "2025-06-01", "2024-06-01");

@@ -61,6 +61,20 @@ class ApiAndHealthTest {
         when().get("/api/runs?plan=critical").then().statusCode(200).body("[0].id", equalTo(first.path("id")));
     }
 
+    /** Prune has its own schedule (weekly); an operator prunes a repo and its copies now. */
+    @Test
+    void aPruneNowAnswersWithEachRepoPruned() {
+        SidecarApi.runPlan("away");
+        given().post("/api/repos/away/prunes").then().statusCode(200)
+                .body("repo", org.hamcrest.Matchers.contains("away", "away/sftp", "away/rest", "away/s3"))
+                .body("succeeded", org.hamcrest.Matchers.everyItem(equalTo(true)));
+        when().get("/api/repos/prunes").then().statusCode(200).body("find { it.repo == 'away' }.succeeded", equalTo(true));
+        given().post("/api/repos/nope/prunes").then().statusCode(404).body("error", equalTo("no repo nope"));
+        String metrics = given().header("Authorization", "").get("/q/metrics").asString();
+        org.junit.jupiter.api.Assertions.assertTrue(metrics.contains("sidecar_repo_prune_last_succeeded{repo=\"away\"} 1.0"),
+                metrics);
+    }
+
     @Test
     void readinessFollowsTheRepoKeys() throws Exception {
         when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
