@@ -3,10 +3,8 @@ package org.backrestsidecar.drill;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
@@ -37,13 +35,8 @@ public class FromCopy {
 
     /** The plan's newest runs, read out of the copy into a scratch repo (opened with the copy's key). */
     public RepoConfig bringNewest(PlanConfig plan, RepoConfig primary, CopyConfig copy) throws ResticException {
-        List<Snapshot> all = restic.snapshots(copy.repo(), List.of(SnapshotTags.planTag(plan.id())));
-        List<String> ids = new ArrayList<>();
-        Map<String, List<Snapshot>> byTarget = all.stream().filter(s -> s.tag("target").isPresent())
-                .collect(Collectors.groupingBy(s -> s.tag("target").orElseThrow()));
-        byTarget.forEach((target, snapshots) -> BackupSets.newest(snapshots, target, plan.id())
-                .flatMap(newest -> newest.tag("run")).ifPresent(run -> snapshots.stream()
-                        .filter(s -> s.tags().contains("run:" + run)).forEach(s -> ids.add(s.id()))));
+        List<String> ids = BackupSets.newestRuns(restic.snapshots(copy.repo(), List.of(SnapshotTags.planTag(plan.id()))))
+                .stream().flatMap(r -> r.members().stream()).map(Snapshot::id).toList();
         if (ids.isEmpty()) {
             throw new ResticException("copy " + copy.id() + " of repo " + primary.id() + " holds no backup of plan "
                     + plan.id() + " yet");

@@ -3,9 +3,7 @@ package org.backrestsidecar.recovery;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,7 +26,6 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
-import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restore.BackupSet;
 import org.backrestsidecar.restore.BackupSets;
 import org.backrestsidecar.restore.RestoreJob;
@@ -287,23 +284,8 @@ public class Recovery {
 
     /** Per target, the newest complete run among a copy's snapshots. */
     private static List<Holdings.Target> newestRuns(List<Snapshot> all) {
-        List<Holdings.Target> out = new ArrayList<>();
-        Map<List<String>, List<Snapshot>> byTarget = new java.util.TreeMap<>(Comparator.comparing(Object::toString));
-        for (Snapshot s : all) {
-            if (s.tags().contains(SnapshotTags.SAFETY)) {
-                continue;
-            }
-            s.tag("plan").ifPresent(plan -> s.tag("target").ifPresent(target ->
-                    byTarget.computeIfAbsent(List.of(plan, target), k -> new ArrayList<>()).add(s)));
-        }
-        byTarget.forEach((key, snapshots) -> BackupSets.newest(snapshots, key.get(1), key.get(0)).ifPresent(newest -> {
-            String run = newest.tag("run").orElse(newest.shortId());
-            List<String> paths = snapshots.stream().filter(s -> s.tags().contains("run:" + run))
-                    .flatMap(s -> s.paths().stream()).sorted().toList();
-            out.add(new Holdings.Target(key.get(0), key.get(1), run, newest.time(),
-                    paths.isEmpty() ? newest.paths() : paths));
-        }));
-        return out;
+        return BackupSets.newestRuns(all).stream().map(r -> new Holdings.Target(r.plan(), r.target(), r.run(),
+                r.newest().time(), r.members().stream().flatMap(s -> s.paths().stream()).sorted().toList())).toList();
     }
 
     @PreDestroy

@@ -69,6 +69,35 @@ public class BackupSets {
                 .findFirst().or(() -> ofPlan.stream().findFirst());
     }
 
+    /** The newest complete run of one target: its newest snapshot and every snapshot of the run. */
+    public record NewestRun(String plan, String target, Snapshot newest, List<Snapshot> members) {
+        public String run() {
+            return newest.tag("run").orElse(newest.shortId());
+        }
+    }
+
+    /**
+     * Per plan and target, the newest complete run among {@code all} (a repo's or a copy's
+     * snapshots), safety snapshots left out; ordered by plan, then target.
+     */
+    public static List<NewestRun> newestRuns(List<Snapshot> all) {
+        java.util.Map<List<String>, List<Snapshot>> byTarget = new java.util.TreeMap<>(
+                Comparator.comparing(Object::toString));
+        for (Snapshot s : all) {
+            if (!s.tags().contains(SnapshotTags.SAFETY)) {
+                s.tag("plan").ifPresent(plan -> s.tag("target").ifPresent(target ->
+                        byTarget.computeIfAbsent(List.of(plan, target), k -> new java.util.ArrayList<>()).add(s)));
+            }
+        }
+        List<NewestRun> out = new java.util.ArrayList<>();
+        byTarget.forEach((key, snapshots) -> newest(snapshots, key.get(1), key.get(0)).ifPresent(newest -> {
+            List<Snapshot> members = newest.tag("run").map(run -> snapshots.stream()
+                    .filter(s -> s.tags().contains("run:" + run)).toList()).orElse(List.of(newest));
+            out.add(new NewestRun(key.get(0), key.get(1), newest, members));
+        }));
+        return out;
+    }
+
     /** The facts recorded with the backup, or empty for a backup made before facts were kept. */
     public Optional<BackupFacts> facts(RepoConfig repo, BackupSet set) throws ResticException {
         Optional<Snapshot> holder = set.holding(BackupFacts.pathOf(set.target()));

@@ -41,4 +41,18 @@ class BackupSetsTest {
         assertEquals("b1", BackupSets.newest(all, "pg", "critical").orElseThrow().id());
         assertEquals(List.of(), BackupSets.newest(all, "pg", "other-plan").stream().toList());
     }
+
+    @Test
+    void newestRunsGivesEachTargetItsNewestCompleteRunWithAllItsSnapshots() {
+        List<Snapshot> all = List.of(
+                snap("a1", "2026-11-20T02:00:00Z", "a", "/pg/app.dump"),
+                snap("a2", "2026-11-20T02:00:05Z", "a", "/pg/backup-facts.json"),
+                snap("b1", "2026-11-21T02:00:00Z", "b", "/pg/app.dump"),
+                new Snapshot("s1", "s1", Instant.parse("2026-11-21T03:00:00Z"), "host", List.of("/pg/app.dump"),
+                        List.of("safety", "target:pg", "restore:x")));
+        List<BackupSets.NewestRun> runs = BackupSets.newestRuns(all);
+        assertEquals(1, runs.size(), runs.toString());
+        assertEquals("a", runs.get(0).run());
+        assertEquals(List.of("a1", "a2"), runs.get(0).members().stream().map(Snapshot::id).sorted().toList());
+    }
 }
