@@ -40,7 +40,7 @@ hand() { # hand REPO [restic flags...]: the dump piped by hand; prints its secon
   local r=$1 start; shift
   start=$(date +%s.%N)
   docker exec "$name" pg_dump -U postgres -Fc -Z0 bench \
-    | restic -r "$r" --password-file "$work/key" --cache-dir "$work/cache" backup -q --stdin \
+    | restic -r "$r" --password-file "$work/key" --cache-dir "$work/state/restic-cache" backup -q --stdin \
         --stdin-filename bench-pg/bench.dump --host bench "$@"
   echo "$(date +%s.%N) - $start" | bc
 }
@@ -64,7 +64,10 @@ plans:
     retention: {daily: 7, weekly: 4, monthly: 12, yearly: 5}
 YAML
 head -c 32 /dev/urandom | base64 > "$work/token"
+# the restic cache is the sidecar's own (stateDir/restic-cache), warm as on a host that ran for a month;
+# each restic it starts is logged with its time
 SIDECAR_CONFIG="$work/sidecar.yml" SIDECAR_API_TOKEN_FILE="$work/token" QUARKUS_HTTP_PORT=$port \
+  QUARKUS_LOG_CATEGORY__ORG_BACKRESTSIDECAR_RESTIC__LEVEL=DEBUG \
   java -jar "$here/target/quarkus-app/quarkus-run.jar" >"$work/sidecar.log" 2>&1 &
 sidecar_pid=$!
 auth=(-H "Authorization: Bearer $(cat "$work/token")")
@@ -81,9 +84,11 @@ report=$(curl -sf "${auth[@]}" "localhost:$port/api/runs/$run")
 echo "$report" | grep -q '"state":"SUCCEEDED"' || { echo "run failed: $report"; exit 1; }
 removed=$(echo "$report" | grep -o '"snapshotsRemoved":[0-9]*' | cut -d: -f2)
 kill "$sidecar_pid"; wait "$sidecar_pid" 2>/dev/null || true; sidecar_pid=
+echo "== each restic of the run"
+sed -n 's/.*DEBUG \[ResticProcess\] restic \(.*\) took \([0-9]*\) ms/  \2 ms  \1/p' "$work/sidecar.log"
 echo "== what a prune of that repo costs (the former after-every-run prune)"
 start=$(date +%s.%N)
-restic -r "$repo" --password-file "$work/key" --cache-dir "$work/cache" prune -q
+restic -r "$repo" --password-file "$work/key" --cache-dir "$work/state/restic-cache" prune -q
 prune_s=$(echo "$(date +%s.%N) - $start" | bc)
 ratio=$(echo "scale=2; $run_s / $manual" | bc)
 echo "RESULT size_mb=$size_mb month=$month manual_s=$manual sidecar_run_s=$run_s ratio=$ratio forgotten=$removed prune_s=$prune_s"

@@ -3,10 +3,14 @@
 # its restore drill (restoreSeconds), for a Postgres of SIZE_MB, a volume of SIZE_MB of model-like
 # blobs, a Redis of SIZE_MB/4 and an SQLite app of SIZE_MB/4. Needs what `bash scripts/test.sh` sets
 # up (dockerd, restic, the test image) and a packaged jar (`mvn -q package -DskipTests`).
-# Usage: bench/restore.sh [SIZE_MB]   (default 1024). Prints RESULT lines; bench/results.md records runs.
+# For Postgres also the goal of issue 12: the API's restore (safety dump included) against a hand
+# `pg_restore --clean --if-exists --single-transaction` of the same dump already in the container.
+# Usage: bench/restore.sh [SIZE_MB] [postgres]   (default 1024; "postgres": that target only).
+# Prints RESULT lines; bench/results.md records runs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 size_mb=${1:-1024}
+only=${2:-}
 quarter=$((size_mb / 4))
 image=backrest-sidecar-test/debian-services:latest
 work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
@@ -25,6 +29,7 @@ bin=/usr/lib/postgresql/15/bin
 # shellcheck disable=SC2046
 docker run -d --name bsc-bench-pg --network none $(label postgres bench-pg) --label backup.postgres.databases=bench \
   "$image" sh -c "mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql && su postgres -s /bin/sh -c '$bin/initdb -D /tmp/pgdata -U postgres --auth=trust >/dev/null && exec $bin/postgres -D /tmp/pgdata -c listen_addresses= -c fsync=off'" >/dev/null
+if [ "$only" != postgres ]; then
 # shellcheck disable=SC2046
 docker run -d --name bsc-bench-models --network none -v /root/.ollama $(label volume bench-models) "$image" \
   sh -c "trap 'exit 0' TERM; sleep 100000 & wait" >/dev/null
@@ -34,6 +39,7 @@ docker run -d --name bsc-bench-redis --network none $(label redis bench-redis) "
 # shellcheck disable=SC2046
 docker run -d --name bsc-bench-webui --network none -v /app/backend/data $(label sqlite bench-webui) \
   --label backup.sqlite.paths=/app/backend/data/webui.db "$image" sh -c "trap 'exit 0' TERM; sleep 100000 & wait" >/dev/null
+fi
 until docker exec bsc-bench-pg psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
 
 echo "loading: Postgres ${size_mb} MiB, models ${size_mb} MiB, Redis ${quarter} MiB, SQLite ${quarter} MiB"
@@ -41,6 +47,7 @@ docker exec bsc-bench-pg psql -U postgres -qc 'CREATE DATABASE bench'
 docker exec bsc-bench-pg psql -U postgres -d bench -qc "CREATE TABLE t (id bigint PRIMARY KEY, body text);
   INSERT INTO t SELECT g, (SELECT string_agg(md5((g * 31 + k)::text), '') FROM generate_series(1, 30) k)
   FROM generate_series(1, $((size_mb * 1024))) g"
+if [ "$only" != postgres ]; then
 docker exec bsc-bench-models sh -c "mkdir -p /root/.ollama/models/blobs && for i in \$(seq 1 $((size_mb / 64))); do
   head -c 67108864 /dev/urandom > /root/.ollama/models/blobs/sha256-\$i; done"
 # 800-byte values of hex (incompressible like real data): 1024 keys a MiB, written by one Lua script
@@ -48,6 +55,7 @@ docker exec bsc-bench-redis redis-cli EVAL "for i = 1, tonumber(ARGV[1]) do loca
   v[k] = redis.sha1hex(i .. ':' .. k) end redis.call('SET', 'key:' .. i, table.concat(v)) end return 1" 0 $((quarter * 1024)) >/dev/null
 docker exec bsc-bench-webui sh -c "cd /app/backend/data && sqlite3 webui.db 'PRAGMA journal_mode=WAL; CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT);'
   sqlite3 webui.db \"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $((quarter * 1024))) INSERT INTO chat (body) SELECT hex(randomblob(500)) FROM n;\""
+fi
 
 mkdir -p "$work/keys"
 head -c 32 /dev/urandom | base64 > "$work/keys/bench.key"
@@ -84,6 +92,18 @@ restore() { # restore TARGET JSON-EXTRA
   api "localhost:$port/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r["safetySeconds"])'
 }
 restore bench-pg ',"database":"bench"'
+echo "== by hand: the same dump, already in the container, into the same database"
+restic -r "$work/repos/bench" --password-file "$work/keys/bench.key" --no-cache dump latest /bench-pg/bench.dump \
+  > "$work/bench.dump"
+docker cp -q "$work/bench.dump" bsc-bench-pg:/tmp/bench.dump
+start=$(date +%s.%N)
+docker exec bsc-bench-pg pg_restore -U postgres -d bench --clean --if-exists --single-transaction /tmp/bench.dump
+hand=$(echo "$(date +%s.%N) - $start" | bc)
+docker exec bsc-bench-pg rm -f /tmp/bench.dump
+echo "RESULT hand pg_restore --single-transaction seconds=$hand"
+if [ "$only" = postgres ]; then
+  exit 0
+fi
 restore bench-models ''
 restore bench-redis ''
 restore bench-webui ''

@@ -201,7 +201,7 @@ public final class ConfigLoader {
     }
 
     private static PlanConfig plan(YamlMapping m, ZoneId zone) {
-        m.rejectUnknown(Set.of("id", "repo", "schedule", "retention", "paths", "rpo"));
+        m.rejectUnknown(Set.of("id", "repo", "schedule", "retention", "paths", "rpo", "priority"));
         String id = id(m);
         String schedule = m.requiredString("schedule").orElse("0 2 * * *");
         try {
@@ -227,7 +227,12 @@ public final class ConfigLoader {
                 m.problem("rpo", e.getMessage());
             }
         }
-        return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo);
+        Priority priority = m.string("priority").map(word -> Priority.of(word).orElseGet(() -> {
+            m.problem("priority", "'" + word + "': write low (the default: the backup yields to the services) "
+                    + "or full (it competes as an equal)");
+            return Priority.LOW;
+        })).orElse(Priority.LOW);
+        return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo, priority);
     }
 
     private static DrillConfig drills(YamlMapping m, ZoneId zone, List<PlanConfig> plans, List<RepoConfig> repos) {

@@ -10,8 +10,14 @@ import java.util.Optional;
  * {@code recoveryPointObjective} is empty when it should follow the schedule (1.5 x interval).
  */
 public record PlanConfig(String id, String repo, String schedule, Retention retention, List<Path> paths,
-                         Optional<Duration> recoveryPointObjective) {
+                         Optional<Duration> recoveryPointObjective, Priority priority) {
     public PlanConfig {
         paths = List.copyOf(paths);
+    }
+
+    /** A plan at the default priority (low). */
+    public PlanConfig(String id, String repo, String schedule, Retention retention, List<Path> paths,
+                      Optional<Duration> recoveryPointObjective) {
+        this(id, repo, schedule, retention, paths, recoveryPointObjective, Priority.LOW);
     }
 }

@@ -29,4 +29,9 @@ public record RepoConfig(String id, String uri, Path keyFile, Map<String, String
     public String shownUri() {
         return uri.replaceAll("//[^/@]*@", "//");
     }
+
+    /** A repo in a folder of this file system (a path), not behind a backend (sftp:, s3:, rest:...). */
+    public boolean local() {
+        return uri.startsWith("/");
+    }
 }

@@ -67,7 +67,9 @@ public class Prunes {
         Instant start = Instant.now();
         Result result;
         try {
-            String out = restic.prune(repo, config.prune().maxUnused());
+            int expired = restic.expireSafetySnapshots(repo);
+            String out = (expired > 0 ? expired + " safety snapshots older than " + Restic.SAFETY_KEEP.toDays()
+                    + " days forgotten\n" : "") + restic.prune(repo, config.prune().maxUnused());
             result = new Result(repo.id(), start, seconds(start), true, Restic.tail(out));
             LOG.infof("repo %s pruned in %.1f s", repo.id(), result.seconds());
         } catch (ResticException e) {

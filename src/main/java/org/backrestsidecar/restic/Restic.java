@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
@@ -45,6 +46,8 @@ public class Restic {
     private final Instance<RepoRepair> repair;
 
     private final Duration unreachableAfter;
+    /** What a low-priority restic runs under, of nice and ionice, those on the PATH. */
+    private final List<String> yielding = yielding();
 
     /** @param unreachableAfter how long restic may retry a failing backend before it is stopped */
     @Inject
@@ -60,6 +63,27 @@ public class Restic {
     /** Outside CDI (tools, unit tests): no repair, so a repo must already be readable. */
     public Restic(SidecarConfig config, ObjectMapper json) {
         this(config, json, null, "2m");
+    }
+
+    /**
+     * nice 19 and the idle I/O class. Inside the sidecar's container these order restic only against
+     * the sidecar itself (containers share the CPU by their cgroup weights: see compose.yml.example's
+     * cpu_shares); run on a host, they make restic yield to everything else.
+     */
+    private static List<String> yielding() {
+        List<String> prefix = new ArrayList<>();
+        if (onPath("nice")) {
+            prefix.addAll(List.of("nice", "-n", "19"));
+        }
+        if (onPath("ionice")) {
+            prefix.addAll(List.of("ionice", "-c", "3"));
+        }
+        return List.copyOf(prefix);
+    }
+
+    private static boolean onPath(String program) {
+        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
     }
 
     private Optional<RepoRepair> repairer() {
@@ -110,7 +134,8 @@ public class Restic {
      */
     public void ensureInitialized(RepoConfig repo) throws ResticException {
         synchronized (initLocks.computeIfAbsent(repo.id(), id -> new Object())) {
-            if (openProblem(repo).isEmpty()) {
+            // a local repo's config file says it exists without a restic (and its key derivation) per run
+            if (repo.local() && Files.isRegularFile(Path.of(repo.uri(), "config")) || openProblem(repo).isEmpty()) {
                 return;
             }
             for (var copy : repo.copies()) {
@@ -169,7 +194,7 @@ public class Restic {
             return;
         }
         String why = problem.get();
-        if (noRepository(why) && repo.uri().startsWith("/") && isEmptyOrAbsent(Path.of(repo.uri()))
+        if (noRepository(why) && repo.local() && isEmptyOrAbsent(Path.of(repo.uri()))
                 && initBesideAndMoveIn(repo, from, init)) {
             return;
         }
@@ -178,7 +203,7 @@ public class Restic {
             return;
         }
         why = problem.get();
-        if (noRepository(why) && repo.uri().startsWith("/") && !isEmptyOrAbsent(Path.of(repo.uri()))) {
+        if (noRepository(why) && repo.local() && !isEmptyOrAbsent(Path.of(repo.uri()))) {
             // files but no config: another restic (Backrest, at its start) is creating this repo right now;
             // a second init beside it would leave a config and a key that do not belong together
             Instant giveUp = Instant.now().plus(INIT_WAIT);
@@ -279,10 +304,10 @@ public class Restic {
      * aborted before it can write a snapshot, and any snapshot that still appeared is forgotten.
      */
     public StoredSnapshot backupStream(RepoConfig repo, String filename, SnapshotTags tags, String host,
-                                       StreamSource source) throws ResticException {
+                                       Priority priority, StreamSource source) throws ResticException {
         List<String> args = backupArgs(tags, host);
         args.addAll(List.of("--stdin", "--stdin-filename", filename));
-        ResticProcess restic = start(repo, args);
+        ResticProcess restic = start(repo, null, args, null, priority);
         OutputStream stdin = new BufferedOutputStream(restic.stdin(), PIPE_BUFFER);
         Optional<String> rejected;
         try {
@@ -324,11 +349,11 @@ public class Restic {
     }
 
     /** Host paths as files, e.g. a plan's extra {@code paths}. */
-    public StoredSnapshot backupPaths(RepoConfig repo, List<Path> paths, SnapshotTags tags, String host)
-            throws ResticException {
+    public StoredSnapshot backupPaths(RepoConfig repo, List<Path> paths, SnapshotTags tags, String host,
+                                      Priority priority) throws ResticException {
         List<String> args = backupArgs(tags, host);
         paths.forEach(p -> args.add(p.toString()));
-        return storedSnapshot(run(repo, LONG, args.toArray(String[]::new)),
+        return storedSnapshot(run(repo, null, LONG, priority, args.toArray(String[]::new)),
                 String.join(" ", paths.stream().map(Path::toString).toList()));
     }
 
@@ -342,12 +367,16 @@ public class Restic {
         JsonNode list = parse(run(repo, QUICK, args.toArray(String[]::new)));
         List<Snapshot> out = new ArrayList<>();
         for (JsonNode s : list) {
-            out.add(new Snapshot(s.path("id").asText(), s.path("short_id").asText(),
-                    Instant.parse(s.path("time").asText()), s.path("hostname").asText(),
-                    strings(s.path("paths")), strings(s.path("tags"))));
+            out.add(snapshot(s));
         }
         out.sort(Comparator.comparing(Snapshot::time).reversed());
         return out;
+    }
+
+    /** A snapshot as restic's JSON gives it (snapshots --json, forget --json). */
+    private static Snapshot snapshot(JsonNode s) {
+        return new Snapshot(s.path("id").asText(), s.path("short_id").asText(), Instant.parse(s.path("time").asText()),
+                s.path("hostname").asText(), strings(s.path("paths")), strings(s.path("tags")));
     }
 
     /** Every snapshot of one target (its plan's and safety snapshots), newest first. */
@@ -390,29 +419,36 @@ public class Restic {
 
     /**
      * Applies a plan's tiers to that plan's snapshots only, per host and path (one series per dumped
-     * database or file set), forgets the repo's safety snapshots older than {@link #SAFETY_KEEP}, then
-     * prunes the data no snapshot needs any more.
+     * database or file set). The data goes at the next prune (prune/Prunes, on its own schedule):
+     * pruning after every run read every index and repacked, which on a month-old repo cost more than
+     * the backup. What is kept is returned whole, so a run needs no second listing to count it.
      */
     public ForgetResult forget(RepoConfig repo, String plan, Retention retention) throws ResticException {
-        unlockStale(repo);
         List<String> args = new ArrayList<>(List.of("forget", "--json", "--tag", SnapshotTags.planTag(plan),
                 "--group-by", "host,paths"));
         args.addAll(retention.forgetFlags());
         JsonNode groups = parse(run(repo, LONG, args.toArray(String[]::new)));
-        List<String> kept = new ArrayList<>();
+        List<Snapshot> kept = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         for (JsonNode group : groups) {
-            group.path("keep").forEach(s -> kept.add(s.path("id").asText()));
+            group.path("keep").forEach(s -> kept.add(snapshot(s)));
             group.path("remove").forEach(s -> removed.add(s.path("id").asText()));
         }
-        // safety snapshots belong to no plan's tiers: each goes when it is SAFETY_KEEP old
+        return new ForgetResult(kept, removed);
+    }
+
+    /**
+     * Forgets the safety snapshots (taken before a restore overwrote live data) that are
+     * {@link #SAFETY_KEEP} old; they belong to no plan's tiers. Done before each prune.
+     *
+     * @return how many went
+     */
+    public int expireSafetySnapshots(RepoConfig repo) throws ResticException {
         Instant expiry = Instant.now().minus(SAFETY_KEEP);
         List<String> expired = snapshots(repo, List.of(SnapshotTags.SAFETY)).stream()
                 .filter(s -> s.time().isBefore(expiry)).map(Snapshot::id).toList();
         forgetSnapshots(repo, expired);
-        // the data goes at the next prune (prune/Prunes, on its own schedule): pruning after every run
-        // read every index and repacked, which on a month-old repo cost more than the backup
-        return new ForgetResult(kept, removed);
+        return expired.size();
     }
 
     /** The end of restic's output (its summary), for a result kept in memory and shown by the API. */
@@ -439,8 +475,18 @@ public class Restic {
         run(repo, QUICK, args.toArray(String[]::new));
     }
 
-    /** Bytes the repo holds on its backend (after dedup and compression). */
+    /**
+     * Bytes the repo holds on its backend (after dedup and compression): a local repo's files summed
+     * (no restic, no key derivation, after every run), else restic's {@code stats --mode raw-data}.
+     */
     public long repoSize(RepoConfig repo) throws ResticException {
+        if (repo.local() && Files.isDirectory(Path.of(repo.uri()))) {
+            try (var files = Files.walk(Path.of(repo.uri()))) {
+                return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                LOG.debugf("repo %s: summing its files failed (%s); asking restic", repo.id(), e.getMessage());
+            }
+        }
         return parse(run(repo, LONG, "stats", "--json", "--mode", "raw-data")).path("total_size").asLong();
     }
 
@@ -463,7 +509,7 @@ public class Restic {
      * locks are left to {@code restic unlock} (same host and dead process, or 30 minutes old).
      */
     public void removeLocks(RepoConfig repo, Predicate<Lock> stale) throws ResticException {
-        if (!repo.uri().startsWith("/") || !Files.isDirectory(Path.of(repo.uri(), "locks"))
+        if (!repo.local() || !Files.isDirectory(Path.of(repo.uri(), "locks"))
                 || !Files.exists(Path.of(repo.uri(), "config"))) {
             return;
         }
@@ -538,10 +584,16 @@ public class Restic {
 
     /** @param from the repo a copy or a copy's init reads from (its environment is given to restic too) */
     private String run(RepoConfig repo, RepoConfig from, Duration timeout, String... args) throws ResticException {
+        return run(repo, from, timeout, Priority.FULL, args);
+    }
+
+    private String run(RepoConfig repo, RepoConfig from, Duration timeout, Priority priority, String... args)
+            throws ResticException {
         Instant giveUp = Instant.now().plus(LOCK_WAIT);
         boolean repaired = false;
+        boolean unlocked = args[0].equals("unlock");
         while (true) {
-            try (ResticProcess restic = start(repo, from, List.of(args), null)) {
+            try (ResticProcess restic = start(repo, from, List.of(args), null, priority)) {
                 restic.stdin().close();
                 return restic.await(timeout);
             } catch (IOException e) {
@@ -556,6 +608,13 @@ public class Restic {
                 if (!e.getMessage().contains("repository is already locked") || Instant.now().isAfter(giveUp)) {
                     throw e;
                 }
+                if (!unlocked) {
+                    // a lock a crashed restic left goes now (unlock removes only stale ones); a live
+                    // lock is waited for. Only here, not before every forget: each restic costs a key derivation
+                    unlocked = true;
+                    unlockStale(repo);
+                    continue;
+                }
                 LOG.debugf("repo %s is locked; %s waits", repo.id(), args[0]);
                 try {
                     Thread.sleep(2000);
@@ -568,16 +627,17 @@ public class Restic {
     }
 
     private ResticProcess start(RepoConfig repo, List<String> args) throws ResticException {
-        return start(repo, null, args, null);
+        return start(repo, null, args, null, Priority.FULL);
     }
 
     private ResticProcess start(RepoConfig repo, List<String> args, OutputStream stdoutSink) throws ResticException {
-        return start(repo, null, args, stdoutSink);
+        return start(repo, null, args, stdoutSink, Priority.FULL);
     }
 
-    private ResticProcess start(RepoConfig repo, RepoConfig from, List<String> args, OutputStream stdoutSink)
-            throws ResticException {
-        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(),
+    private ResticProcess start(RepoConfig repo, RepoConfig from, List<String> args, OutputStream stdoutSink,
+                                Priority priority) throws ResticException {
+        List<String> command = new ArrayList<>(priority == Priority.LOW ? yielding : List.of());
+        command.addAll(List.of("restic", "--repo", repo.uri(),
                 "--password-file", repo.keyFile().toString(),
                 "--cache-dir", config.stateDir().resolve("restic-cache").toString()));
         // extended options of both repos: a copy reads its primary over the primary's backend too

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.backrestsidecar.docker.TailBuffer;
+import org.jboss.logging.Logger;
 
 /**
  * One running restic: stdout and stderr drained on their own threads (so restic never blocks on a
@@ -21,6 +22,8 @@ final class ResticProcess implements AutoCloseable {
     private final Drain stdout;
     private final Drain stderr;
     private final Duration unreachableAfter;
+    private final Instant started = Instant.now();
+    private static final Logger LOG = Logger.getLogger(ResticProcess.class);
 
     /**
      * @param stdoutSink       where stdout goes (e.g. a file restic dumps), or null to keep its tail
@@ -62,6 +65,8 @@ final class ResticProcess implements AutoCloseable {
             }
             stdout.join();
             stderr.join();
+            // what each restic of a run costs: bench/fixed-cost.sh reads these lines
+            LOG.debugf("restic %s took %d ms", description, Duration.between(started, Instant.now()).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abort();

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
@@ -105,7 +106,7 @@ public class FilesRestore implements TargetRestore {
         List<String> databases = target.option("sqlite.paths").map(l -> Arrays.stream(l.split(","))
                 .map(String::strip).toList()).orElse(List.of());
         List<String> live = copy.paths(target);
-        try (Helper helper = helpers.start(target, repo, false)) {
+        try (Helper helper = helpers.start(target, repo, false, Priority.FULL)) {
             job.phase("stopping " + target.containerName());
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
             try (stopped) {

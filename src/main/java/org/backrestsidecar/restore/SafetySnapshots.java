@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.restic.Restic;
@@ -28,7 +29,9 @@ public class SafetySnapshots {
     public List<StoredSnapshot> take(BackupStrategy strategy, Target target, RepoConfig repo, RestoreJob job)
             throws Exception {
         Instant started = Instant.now();
-        TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id());
+        TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id(),
+                // a restore is waited for: its safety dump runs at full speed
+                Priority.FULL);
         strategy.backUp(target, safety);
         List<StoredSnapshot> saved = safety.snapshots();
         if (saved.isEmpty() || !safety.failures().isEmpty()) {

@@ -149,7 +149,8 @@ public class PlanRunner {
     private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, String runId) {
         Instant start = Instant.now();
         TargetBackup backup = new TargetBackup(restic, repo,
-                SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), runId), config.instance(), runId);
+                SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), runId), config.instance(), runId,
+                plan.priority());
         String error = null;
         BackupStrategy strategy = target.usable() ? strategies.named(target.strategy()).orElseThrow() : null;
         if (strategy == null) {
@@ -196,9 +197,9 @@ public class PlanRunner {
     private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo, String runId) {
         Instant start = Instant.now();
         SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), HOST_PATHS_TARGET, runId);
-        TargetBackup backup = new TargetBackup(restic, repo, tags, config.instance(), runId);
+        TargetBackup backup = new TargetBackup(restic, repo, tags, config.instance(), runId, plan.priority());
         try {
-            backup.stored(restic.backupPaths(repo, plan.paths(), tags, config.instance()));
+            backup.stored(restic.backupPaths(repo, plan.paths(), tags, config.instance(), plan.priority()));
             return result(HOST_PATHS_TARGET, "", "paths", backup, null, start);
         } catch (ResticException e) {
             return result(HOST_PATHS_TARGET, "", "paths", backup, e.getMessage(), start);
@@ -218,7 +219,7 @@ public class PlanRunner {
     private void applyRetention(PlanConfig plan, RepoConfig repo, PlanRun run) throws ResticException {
         ForgetResult forgotten = restic.forget(repo, plan.id(), plan.retention());
         run.retention(forgotten.kept().size(), forgotten.removed().size());
-        Map<String, Long> perTarget = restic.snapshots(repo, List.of(SnapshotTags.planTag(plan.id()))).stream()
+        Map<String, Long> perTarget = forgotten.kept().stream()
                 .collect(Collectors.groupingBy(s -> s.tag("target").orElse("?"), Collectors.counting()));
         perTarget.forEach((target, count) -> metrics.snapshotsKept(plan.id(), target, count.intValue()));
     }

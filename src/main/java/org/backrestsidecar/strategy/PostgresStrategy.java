@@ -37,6 +37,46 @@ public class PostgresStrategy implements BackupStrategy {
 
     private static final String DUMP_FAILED = "backrest-sidecar-dump-failed";
     /**
+     * At priority low, lowers the processes given (nice 19, idle I/O class) where the image has the
+     * tools; a process that cannot be lowered only runs at its usual priority. The work of a dump is
+     * mostly the server process that serves it, a child of the postmaster, not of anything we start,
+     * so that process is found by its application_name and lowered too: it competes with the app's
+     * own server processes in the same container, where nice takes effect. Docker gives root no
+     * CAP_SYS_NICE, so a process of the server's user is lowered as that user (gosu, which the
+     * official images carry, or setpriv).
+     */
+    private static final String LOWER = """
+            lower() {
+              for p in "$@"; do
+                owner=$(stat -c %u "/proc/$p" 2>/dev/null) || continue
+                as=
+                if [ "$owner" != "$(id -u)" ]; then
+                  if command -v gosu >/dev/null 2>&1; then as="gosu $owner"
+                  elif command -v setpriv >/dev/null 2>&1; then as="setpriv --reuid=$owner --regid=$(stat -c %g "/proc/$p") --clear-groups"
+                  fi
+                fi
+                $as renice -n 19 -p "$p" >/dev/null 2>&1; $as ionice -c 3 -p "$p" >/dev/null 2>&1
+              done
+              true
+            }
+            """;
+    /** pg_dump of the exported snapshot; at priority low it and its server process are lowered. */
+    private static final String PG_DUMP = LOWER + """
+            if [ "$BACKREST_SIDECAR_PRIORITY" != low ]; then
+              exec pg_dump -Fc $BACKREST_SIDECAR_DUMP_FLAGS --snapshot="$BACKREST_SIDECAR_SNAPSHOT"
+            fi
+            PGAPPNAME=backrest-sidecar-dump pg_dump -Fc $BACKREST_SIDECAR_DUMP_FLAGS --snapshot="$BACKREST_SIDECAR_SNAPSHOT" &
+            dump=$!
+            lower $dump
+            n=0
+            while [ $n -lt 100 ] && kill -0 $dump 2>/dev/null; do
+              served=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'backrest-sidecar-dump'" 2>/dev/null)
+              if [ -n "$served" ]; then lower $served; break; fi
+              n=$((n + 1)); sleep 0.1
+            done
+            wait $dump
+            """;
+    /**
      * One read-only transaction exports its snapshot, counts every table's rows in it (to stderr)
      * and has pg_dump dump that very snapshot to stdout, so the counts are exactly the dump's even
      * while the app writes. psql does not fail on a failed {@code \!}, hence the marker line.
@@ -44,12 +84,14 @@ public class PostgresStrategy implements BackupStrategy {
     private static final String DUMP_WITH_COUNTS = """
             psql -X -q -At -v ON_ERROR_STOP=1 <<'SQL'
             BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-            SELECT pg_export_snapshot() AS backrest_sidecar_snapshot \\gset
+            SELECT pg_export_snapshot() AS backrest_sidecar_snapshot, pg_backend_pid() AS backrest_sidecar_backend \\gset
             \\setenv BACKREST_SIDECAR_SNAPSHOT :backrest_sidecar_snapshot
+            \\setenv BACKREST_SIDECAR_BACKEND :backrest_sidecar_backend
+            \\! [ "$BACKREST_SIDECAR_PRIORITY" != low ] || sh -c "$BACKREST_SIDECAR_LOWER lower $BACKREST_SIDECAR_BACKEND"
             \\o | cat >&2
             %s
             \\o
-            \\! pg_dump -Fc $BACKREST_SIDECAR_DUMP_FLAGS --snapshot="$BACKREST_SIDECAR_SNAPSHOT" || echo "%s: exit $?" >&2
+            \\! sh -c "$BACKREST_SIDECAR_PG_DUMP" || echo "%s: exit $?" >&2
             COMMIT;
             SQL
             """.formatted(PostgresRowCounts.QUERY, DUMP_FAILED);
@@ -101,7 +143,9 @@ public class PostgresStrategy implements BackupStrategy {
         dump(target, backup, "globals.sql", List.of("pg_dumpall", "-U", user, "--globals-only"), List.of(), null);
         for (String db : databases) {
             dump(target, backup, db + ".dump", List.of("sh", "-c", DUMP_WITH_COUNTS),
-                    List.of("PGUSER=" + user, "PGDATABASE=" + db, "BACKREST_SIDECAR_DUMP_FLAGS=" + dumpFlags(target)), db);
+                    List.of("PGUSER=" + user, "PGDATABASE=" + db, "BACKREST_SIDECAR_DUMP_FLAGS=" + dumpFlags(target),
+                            "BACKREST_SIDECAR_PRIORITY=" + backup.priority().word(), "BACKREST_SIDECAR_LOWER=" + LOWER,
+                            "BACKREST_SIDECAR_PG_DUMP=" + PG_DUMP), db);
         }
     }
 

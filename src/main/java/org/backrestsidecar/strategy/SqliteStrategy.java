@@ -64,7 +64,7 @@ public class SqliteStrategy implements BackupStrategy {
     @Override
     public void backUp(Target target, TargetBackup backup) throws Exception {
         List<String> paths = copy.paths(target);
-        try (Helper helper = helpers.start(target, backup.repo(), false)) {
+        try (Helper helper = helpers.start(target, backup.repo(), false, backup.priority())) {
             Set<String> found = new LinkedHashSet<>(databases(target.option(PATHS).orElse("")));
             found.addAll(findDatabases(helper, paths, target.timeout()));
             List<String> databases = List.copyOf(found);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
@@ -22,6 +23,7 @@ public final class TargetBackup {
     private final SnapshotTags tags;
     private final String host;
     private final String runId;
+    private final Priority priority;
     private final List<StoredSnapshot> snapshots = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -29,7 +31,9 @@ public final class TargetBackup {
     private Duration downtime = Duration.ZERO;
     private int hookFailures;
 
-    public TargetBackup(Restic restic, RepoConfig repo, SnapshotTags tags, String host, String runId) {
+    public TargetBackup(Restic restic, RepoConfig repo, SnapshotTags tags, String host, String runId,
+                        Priority priority) {
+        this.priority = priority;
         this.restic = restic;
         this.repo = repo;
         this.tags = tags;
@@ -53,9 +57,14 @@ public final class TargetBackup {
         return runId;
     }
 
+    /** How hard this backup may compete with the services (its plan's {@code priority}). */
+    public Priority priority() {
+        return priority;
+    }
+
     /** Stores one stream as {@code path} (e.g. {@code db/app.dump}) in a snapshot of its own. */
     public StoredSnapshot stream(String path, StreamSource source) throws ResticException {
-        return stored(restic.backupStream(repo, path, tags, host, source));
+        return stored(restic.backupStream(repo, path, tags, host, priority, source));
     }
 
     public synchronized StoredSnapshot stored(StoredSnapshot snapshot) {

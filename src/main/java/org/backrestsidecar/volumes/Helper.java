@@ -204,7 +204,7 @@ public final class Helper implements AutoCloseable {
      * no longer list, forget or prune.
      */
     private void handBackRepo() {
-        if (!repo.uri().startsWith("/") || owner == null || owner.equals("0:0")) {
+        if (!repo.local() || owner == null || owner.equals("0:0")) {
             return;
         }
         try {

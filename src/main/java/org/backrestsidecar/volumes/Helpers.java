@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
@@ -34,6 +35,8 @@ import org.jboss.logging.Logger;
 public class Helpers {
     private static final Logger LOG = Logger.getLogger(Helpers.class);
     public static final String LABEL = "backrest-sidecar.helper";
+    /** The least CPU weight Docker gives (cgroup v1 cpu.shares 2; on cgroup v2 cpu.weight 1). */
+    static final int LOW_CPU_SHARES = 2;
     /** The sidecar's image as README "Run" and compose.yml build it: the helper image on the host. */
     public static final String HOST_DEFAULT_IMAGE = "backrest-sidecar:0.1.0";
     /** Name and host name of every helper container. */
@@ -56,9 +59,9 @@ public class Helpers {
      * @param readOnly the target's volumes read-only (file copies), or writable (SQLite's backup API
      *                 must write the database's lock files even to read it)
      */
-    public Helper start(Target target, RepoConfig repo, boolean readOnly) throws IOException {
+    public Helper start(Target target, RepoConfig repo, boolean readOnly, Priority priority) throws IOException {
         return start(new VolumesFrom(target.containerId(), readOnly ? AccessMode.ro : AccessMode.rw), repo,
-                target.name());
+                target.name(), priority);
     }
 
     /**
@@ -66,16 +69,22 @@ public class Helpers {
      * restores into its own scratch folder and is removed with it.
      */
     public Helper startScratch(RepoConfig repo, String forTarget) throws IOException {
-        return start(null, repo, forTarget);
+        return start(null, repo, forTarget, Priority.FULL);
     }
 
-    private Helper start(VolumesFrom volumesFrom, RepoConfig repo, String forTarget) throws IOException {
+    private Helper start(VolumesFrom volumesFrom, RepoConfig repo, String forTarget, Priority priority)
+            throws IOException {
         String image = helperImage();
-        boolean localRepo = repo.uri().startsWith("/");
+        boolean localRepo = repo.local();
         HostConfig host = HostConfig.newHostConfig()
                 // a local repo needs no network; a remote one needs the sidecar's way out
                 .withNetworkMode(localRepo ? "none" : self.self().map(s -> s.getHostConfig().getNetworkMode())
                         .orElse("bridge"));
+        if (priority == Priority.LOW) {
+            // containers share the CPU by weight (default 1024): at 2 the helper runs on what the
+            // services leave; a nice inside it would only order it against itself
+            host.withCpuShares(LOW_CPU_SHARES);
+        }
         if (volumesFrom != null) {
             host.withVolumesFrom(volumesFrom);
         }

@@ -59,7 +59,7 @@ public class RepoOwnership implements RepoRepair {
     }
 
     private boolean applies(RepoConfig repo) {
-        return repo.uri().startsWith("/") && !"0".equals(uid());
+        return repo.local() && !"0".equals(uid());
     }
 
     private String uid() {

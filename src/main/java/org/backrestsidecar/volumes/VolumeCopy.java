@@ -46,7 +46,7 @@ public class VolumeCopy {
      */
     public void copy(Target target, TargetBackup backup, List<String> paths, List<String> excludes,
                      Function<Target, Quiesced> freeze) throws IOException, ResticException {
-        try (Helper helper = helpers.start(target, backup.repo(), true)) {
+        try (Helper helper = helpers.start(target, backup.repo(), true, backup.priority())) {
             copyWith(helper, target, backup, paths, excludes, freeze);
         }
     }

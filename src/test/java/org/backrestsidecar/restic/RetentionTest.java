@@ -86,8 +86,11 @@ class RetentionTest {
         assertEquals(5, result.removed().size());
         assertEquals(List.of("2020-01-01"), days(restic.snapshots(repo, List.of("plan:other"))),
                 "another plan's snapshots are not this plan's to forget");
+        assertEquals(List.of(oldSafety, recentSafety), days(restic.snapshots(repo, List.of("safety"))),
+                "a plan's forget leaves safety snapshots alone");
+        assertEquals(1, restic.expireSafetySnapshots(repo));
         assertEquals(List.of(recentSafety), days(restic.snapshots(repo, List.of("safety"))),
-                "safety snapshots go 30 days after they were taken");
+                "safety snapshots go (before the scheduled prune) 30 days after they were taken");
     }
 
     private static void snapshot(RepoConfig repo, String tag, String day) throws Exception {
