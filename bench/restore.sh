@@ -12,12 +12,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 size_mb=${1:-1024}
 only=${2:-}
 quarter=$((size_mb / 4))
-image=backrest-sidecar-test/debian-services:latest
 work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
 port=18081
 names=(bsc-bench-pg bsc-bench-models bsc-bench-redis bsc-bench-webui)
+. "$here/bench/lib.sh"
 cleanup() {
-  [ -n "${sidecar_pid:-}" ] && kill "$sidecar_pid" 2>/dev/null || true
+  stop_sidecar
   for n in "${names[@]}"; do docker rm -f -v "$n" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
@@ -25,10 +25,8 @@ trap cleanup EXIT
 for n in "${names[@]}"; do docker rm -f -v "$n" >/dev/null 2>&1 || true; done
 label() { echo --label backup.enable=true --label backup.plan=bench --label "backup.strategy=$1" --label "com.docker.compose.service=$2"; }
 
-bin=/usr/lib/postgresql/15/bin
 # shellcheck disable=SC2046
-docker run -d --name bsc-bench-pg --network none $(label postgres bench-pg) --label backup.postgres.databases=bench \
-  "$image" sh -c "mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql && su postgres -s /bin/sh -c '$bin/initdb -D /tmp/pgdata -U postgres --auth=trust >/dev/null && exec $bin/postgres -D /tmp/pgdata -c listen_addresses= -c fsync=off'" >/dev/null
+start_postgres bsc-bench-pg off $(label postgres bench-pg) --label backup.postgres.databases=bench
 if [ "$only" != postgres ]; then
 # shellcheck disable=SC2046
 docker run -d --name bsc-bench-models --network none -v /root/.ollama $(label volume bench-models) "$image" \
@@ -40,13 +38,9 @@ docker run -d --name bsc-bench-redis --network none $(label redis bench-redis) "
 docker run -d --name bsc-bench-webui --network none -v /app/backend/data $(label sqlite bench-webui) \
   --label backup.sqlite.paths=/app/backend/data/webui.db "$image" sh -c "trap 'exit 0' TERM; sleep 100000 & wait" >/dev/null
 fi
-until docker exec bsc-bench-pg psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
 
 echo "loading: Postgres ${size_mb} MiB, models ${size_mb} MiB, Redis ${quarter} MiB, SQLite ${quarter} MiB"
-docker exec bsc-bench-pg psql -U postgres -qc 'CREATE DATABASE bench'
-docker exec bsc-bench-pg psql -U postgres -d bench -qc "CREATE TABLE t (id bigint PRIMARY KEY, body text);
-  INSERT INTO t SELECT g, (SELECT string_agg(md5((g * 31 + k)::text), '') FROM generate_series(1, 30) k)
-  FROM generate_series(1, $((size_mb * 1024))) g"
+load_text bsc-bench-pg "$size_mb"
 if [ "$only" != postgres ]; then
 docker exec bsc-bench-models sh -c "mkdir -p /root/.ollama/models/blobs && for i in \$(seq 1 $((size_mb / 64))); do
   head -c 67108864 /dev/urandom > /root/.ollama/models/blobs/sha256-\$i; done"
@@ -59,7 +53,6 @@ fi
 
 mkdir -p "$work/keys"
 head -c 32 /dev/urandom | base64 > "$work/keys/bench.key"
-head -c 32 /dev/urandom | base64 > "$work/api-token"
 cat > "$work/sidecar.yml" <<YAML
 instance: bench
 stateDir: $work/state
@@ -72,24 +65,16 @@ plans:
   - id: bench
     schedule: "0 2 * * *"
 YAML
-SIDECAR_CONFIG="$work/sidecar.yml" SIDECAR_API_TOKEN_FILE="$work/api-token" QUARKUS_HTTP_PORT=$port \
-  java -jar "$here/target/quarkus-app/quarkus-run.jar" >"$work/sidecar.log" 2>&1 &
-sidecar_pid=$!
-until curl -sf "localhost:$port/q/health/ready" >/dev/null; do sleep 0.5; done
-api() { curl -sf -H "Authorization: Bearer $(cat "$work/api-token")" -H 'Content-Type: application/json' "$@"; }
+start_sidecar "$work/sidecar.yml" "$port"
 field() { python3 -c "import json,sys; r=json.load(sys.stdin); print($1)"; }
 
-run=$(api -X POST "localhost:$port/api/plans/bench/runs" | field 'r["id"]')
-until api "localhost:$port/api/runs/$run" | grep -q '"endedAt"'; do sleep 1; done
-report=$(api "localhost:$port/api/runs/$run")
-echo "$report" | grep -q '"state":"SUCCEEDED"' || { echo "backup failed: $report"; exit 1; }
-echo "$report" | field '"\n".join("backup %s: %s" % (t["target"], t["duration"]) for t in r["targets"])'
+echo "backup run: $(run_plan "$port" bench) s"
 
 restore() { # restore TARGET JSON-EXTRA
   local id
-  id=$(api -X POST "localhost:$port/api/restores" -d "{\"target\":\"$1\",\"confirm\":\"$1\"$2}" | field 'r["id"]')
-  until api "localhost:$port/api/restores/$id" | grep -q '"endedAt"'; do sleep 1; done
-  api "localhost:$port/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r["safetySeconds"])'
+  id=$(api "$port" /api/restores -X POST -d "{\"target\":\"$1\",\"confirm\":\"$1\"$2}" | field 'r["id"]')
+  until api "$port" "/api/restores/$id" | grep -q '"endedAt"'; do sleep 1; done
+  api "$port" "/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r["safetySeconds"])'
 }
 restore bench-pg ',"database":"bench"'
 echo "== by hand: the same dump, already in the container, into the same database"
@@ -108,7 +93,7 @@ restore bench-models ''
 restore bench-redis ''
 restore bench-webui ''
 
-drill=$(api -X POST "localhost:$port/api/plans/bench/drills" | field 'r["id"]')
-until api "localhost:$port/api/drills/runs/$drill" | grep -q '"endedAt"'; do sleep 1; done
-api "localhost:$port/api/drills/runs/$drill" | field '"\n".join("RESULT drill target=%s passed=%s restore_seconds=%s" % (x["target"], x["passed"], x["restoreSeconds"]) for x in r["results"])'
+drill=$(api "$port" /api/plans/bench/drills -X POST | field 'r["id"]')
+until api "$port" "/api/drills/runs/$drill" | grep -q '"endedAt"'; do sleep 1; done
+api "$port" "/api/drills/runs/$drill" | field '"\n".join("RESULT drill target=%s passed=%s restore_seconds=%s" % (x["target"], x["passed"], x["restoreSeconds"]) for x in r["results"])'
 echo "RESULT size_mb=$size_mb"

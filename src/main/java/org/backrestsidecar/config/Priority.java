@@ -9,9 +9,10 @@ import java.util.Optional;
  */
 public enum Priority {
     /**
-     * The default: what the backup starts runs at nice 19 and in the idle I/O class (restic, and in
-     * a Postgres container pg_dump and the server process that serves it), helper containers at
-     * the lowest CPU weight. Idle CPU is still used in full; only under load does the backup yield.
+     * The default: what the backup starts runs at nice 19, in the idle I/O class and in the SCHED_IDLE
+     * policy (restic, and in a Postgres container pg_dump and the server process that serves it),
+     * helper containers at the lowest CPU weight. Idle CPU is still used in full; only under load
+     * does the backup yield.
      */
     LOW,
     /** Competes as an equal: for a window when nothing else runs, or a backup that must end soon. */

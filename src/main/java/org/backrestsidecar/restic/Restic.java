@@ -46,7 +46,7 @@ public class Restic {
     private final Instance<RepoRepair> repair;
 
     private final Duration unreachableAfter;
-    /** What a low-priority restic runs under, of nice and ionice, those on the PATH. */
+    /** What a low-priority restic runs under, of nice, ionice and chrt, those on the PATH. */
     private final List<String> yielding = yielding();
 
     /** @param unreachableAfter how long restic may retry a failing backend before it is stopped */
@@ -66,7 +66,7 @@ public class Restic {
     }
 
     /**
-     * nice 19 and the idle I/O class. Inside the sidecar's container these order restic only against
+     * nice 19, the idle I/O class and the SCHED_IDLE policy. Inside the sidecar's container these order restic only against
      * the sidecar itself (containers share the CPU by their cgroup weights: see compose.yml.example's
      * cpu_shares); run on a host, they make restic yield to everything else.
      */
@@ -77,6 +77,9 @@ public class Restic {
         }
         if (onPath("ionice")) {
             prefix.addAll(List.of("ionice", "-c", "3"));
+        }
+        if (onPath("chrt")) {
+            prefix.addAll(List.of("chrt", "--idle", "0"));
         }
         return List.copyOf(prefix);
     }

@@ -60,6 +60,7 @@ class ConfigLoaderTest {
                     retention: {daily: 7, weekly: 4, last: 2}
                     paths: [/etc/stack]
                     rpo: 30h
+                    priority: full
                   - id: models
                     schedule: "0 3 * * 0"
                 """.formatted(validRepos())));
@@ -72,6 +73,8 @@ class ConfigLoaderTest {
         assertEquals(Optional.of(Duration.ofHours(30)), critical.recoveryPointObjective());
         assertEquals("models", c.plan("models").orElseThrow().repo(), "repo defaults to the plan's id");
         assertEquals(Retention.DEFAULT, c.plan("models").orElseThrow().retention());
+        assertEquals(Priority.FULL, critical.priority());
+        assertEquals(Priority.LOW, c.plan("models").orElseThrow().priority(), "a backup yields to the services unless told");
     }
 
     @Test
@@ -165,6 +168,7 @@ class ConfigLoaderTest {
                     schedule: "0 2 * * *"
                     retention: {daily: 0}
                     rpo: soon
+                    priority: fast
                   - id: critical
                     schedule: "0 2 * * *"
                     paths: [relative/path]
@@ -176,6 +180,7 @@ class ConfigLoaderTest {
         assertTrue(all.contains("plans[0].repo: names repo 'nowhere' that is not in repos (known: critical, models)"), all);
         assertTrue(all.contains("plans[0].retention.daily: every tier is 0"), all);
         assertTrue(all.contains("plans[0].rpo: 'soon' is not a duration"), all);
+        assertTrue(all.contains("plans[0].priority: 'fast': write low"), all);
         assertTrue(all.contains("plans: id 'critical' is used twice"), all);
         assertTrue(all.contains("plans[1].paths: 'relative/path' must be an absolute path"), all);
     }

@@ -1,0 +1,63 @@
+# What the benches share; sourced by them (`. "$here/bench/lib.sh"`), never run on its own.
+# Needs $here (the repo) and $work (the bench's scratch folder) set by the bench.
+image=backrest-sidecar-test/debian-services:latest
+pg_bin=/usr/lib/postgresql/15/bin
+
+# start_postgres NAME FSYNC [docker run options, e.g. --label ...]: Postgres 15 of the test image,
+# local socket only, trusted; FSYNC on (the server's default, as users run it) or off (faster loads)
+start_postgres() {
+  local name=$1 fsync=$2
+  shift 2
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker run -d --name "$name" --network none "$@" "$image" sh -c "mkdir -p /var/run/postgresql \
+    && chown postgres /var/run/postgresql && su postgres -s /bin/sh -c '$pg_bin/initdb -D /tmp/pgdata -U postgres \
+    --auth=trust >/dev/null && exec $pg_bin/postgres -D /tmp/pgdata -c listen_addresses= -c fsync=$fsync'" >/dev/null
+  until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
+}
+
+# load_text NAME MIB: database bench with table t of ~1 KiB md5-text rows, 1024 a MiB (compresses
+# about 2:1 like application text, where pgbench's blank-padded rows compress about 35:1)
+load_text() {
+  docker exec "$1" psql -U postgres -qc 'CREATE DATABASE bench'
+  docker exec "$1" psql -U postgres -d bench -qc "CREATE TABLE t (id bigint PRIMARY KEY, body text);
+    INSERT INTO t SELECT g, (SELECT string_agg(md5((g * 31 + k)::text), '') FROM generate_series(1, 30) k)
+    FROM generate_series(1, $(($2 * 1024))) g"
+}
+
+# start_sidecar CONFIG PORT [VAR=value ...]: the packaged jar with the token $work/token, its log
+# appended to $work/sidecar.log; returns when it is ready; sets sidecar_pid
+start_sidecar() {
+  local config=$1 port=$2
+  shift 2
+  [ -s "$work/token" ] || head -c 32 /dev/urandom | base64 > "$work/token"
+  env SIDECAR_CONFIG="$config" SIDECAR_API_TOKEN_FILE="$work/token" QUARKUS_HTTP_PORT="$port" "$@" \
+    java -jar "$here/target/quarkus-app/quarkus-run.jar" >>"$work/sidecar.log" 2>&1 &
+  sidecar_pid=$!
+  until curl -sf "localhost:$port/q/health/ready" >/dev/null; do sleep 0.5; done
+}
+
+stop_sidecar() {
+  if [ -n "${sidecar_pid:-}" ]; then
+    kill "$sidecar_pid" 2>/dev/null || true
+    wait "$sidecar_pid" 2>/dev/null || true
+    sidecar_pid=
+  fi
+}
+
+# api PORT PATH [curl options]: the sidecar's API with the bench's token
+api() {
+  local port=$1 path=$2
+  shift 2
+  curl -sf -H "Authorization: Bearer $(cat "$work/token")" -H 'Content-Type: application/json' "$@" "localhost:$port$path"
+}
+
+# run_plan PORT PLAN: one run through the API, waited for; prints its seconds, or fails with its report
+run_plan() {
+  local port=$1 plan=$2 start id report
+  start=$(date +%s.%N)
+  id=$(api "$port" "/api/plans/$plan/runs" -X POST | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  until api "$port" "/api/runs/$id" | grep -q '"endedAt"'; do sleep 0.2; done
+  report=$(api "$port" "/api/runs/$id")
+  echo "$report" | grep -q '"state":"SUCCEEDED"' || { echo "run failed: $report" >&2; return 1; }
+  echo "$(date +%s.%N) - $start" | bc
+}
