@@ -39,7 +39,7 @@ docker run -d --name bsc-bench-webui --network none -v /app/backend/data $(label
   --label backup.sqlite.paths=/app/backend/data/webui.db "$image" sh -c "trap 'exit 0' TERM; sleep 100000 & wait" >/dev/null
 fi
 
-echo "loading: Postgres ${size_mb} MiB, models ${size_mb} MiB, Redis ${quarter} MiB, SQLite ${quarter} MiB"
+echo "loading: Postgres ${size_mb} MiB$([ "$only" = postgres ] || echo ", models ${size_mb} MiB, Redis ${quarter} MiB, SQLite ${quarter} MiB")"
 load_text bsc-bench-pg "$size_mb"
 if [ "$only" != postgres ]; then
 docker exec bsc-bench-models sh -c "mkdir -p /root/.ollama/models/blobs && for i in \$(seq 1 $((size_mb / 64))); do
@@ -74,9 +74,11 @@ restore() { # restore TARGET JSON-EXTRA
   local id
   id=$(api "$port" /api/restores -X POST -d "{\"target\":\"$1\",\"confirm\":\"$1\"$2}" | field 'r["id"]')
   until api "$port" "/api/restores/$id" | grep -q '"endedAt"'; do sleep 1; done
-  api "$port" "/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r["safetySeconds"])'
+  api "$port" "/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r.get("safetySeconds", 0))'
 }
 restore bench-pg ',"database":"bench"'
+# into a new database beside it: nothing is overwritten, so no safety dump
+restore bench-pg ',"database":"bench","newDatabase":"bench_restored"'
 echo "== by hand: the same dump, already in the container, into the same database"
 restic -r "$work/repos/bench" --password-file "$work/keys/bench.key" --no-cache dump latest /bench-pg/bench.dump \
   > "$work/bench.dump"
