@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * How hard a plan's backups compete with the services for CPU and disk while they run
- * ({@code plans[].priority}). Measured in bench/results.md "Impact".
+ * ({@code plans[].priority}). Measured in bench/results.md "What a backup costs the service".
  */
 public enum Priority {
     /**

@@ -101,7 +101,7 @@ public class PostgresRestore implements TargetRestore {
         boolean missing = request.database() != null && request.newDatabase() == null
                 && !exists(target, user, request.database());
         // the dump is copied into the container while the safety dump runs: the restore's wait is the
-        // longer of the two, not their sum (bench/results.md "Restore")
+        // longer of the two, not their sum (bench/results.md "Postgres restore against a hand pg_restore")
         FutureTask<String> fetch = null;
         if (request.database() != null) {
             Snapshot dump = dumpOf(target, backup, request.database() + ".dump");

@@ -30,7 +30,7 @@ public class PostgresStrategy implements BackupStrategy {
      * {@code restic} ({@code pg_dump -Z0}, the repo's zstd). Measured in bench/results.md: on
      * application-like text restic's way dumps 2.3x faster and stores 8 % less ("Storage"), but on
      * pgbench's rows (compressing 35:1) it pushes 35 times the bytes through Docker and restic, takes
-     * 1.5-2.9x as long and costs the service 12-20 points more of its throughput ("Impact").
+     * 1.5-2.9x as long and costs the service 12-20 points more of its throughput ("What a backup costs the service").
      */
     static final String COMPRESSION = "postgres.compression";
     private static final List<String> COMPRESSIONS = List.of("restic", "pg_dump");
