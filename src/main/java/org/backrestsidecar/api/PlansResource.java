@@ -42,7 +42,8 @@ public class PlansResource {
                            Retention retention, List<String> paths, Duration recoveryPointObjective,
                            Instant lastSuccess, String runningRun, RunReport lastRun,
                            BackrestSync.Status backrestSync, String drillSchedule, Instant nextDrill,
-                           String repoState, List<org.backrestsidecar.offsite.CopyState> copies) {
+                           String repoState, List<org.backrestsidecar.offsite.CopyState> copies,
+                           String freshness, Long repoBytes, List<org.backrestsidecar.drill.DrillResult> lastDrills) {
     }
 
     public record RunStarted(String id, String plan, String location) {
@@ -57,10 +58,15 @@ public class PlansResource {
     private final DrillRunner drills;
     private final RepoReadiness repos;
     private final org.backrestsidecar.offsite.Copies copies;
+    private final org.backrestsidecar.metrics.BackupMetrics metrics;
+    private final org.backrestsidecar.drill.DrillJournal journal;
 
     public PlansResource(SidecarConfig config, PlanScheduler scheduler, PlanRunner runner, RunRegistry runs,
                          Freshness freshness, BackrestSync backrestSync, DrillRunner drills,
-                         @Readiness RepoReadiness repos, org.backrestsidecar.offsite.Copies copies) {
+                         @Readiness RepoReadiness repos, org.backrestsidecar.offsite.Copies copies,
+                         org.backrestsidecar.metrics.BackupMetrics metrics, org.backrestsidecar.drill.DrillJournal journal) {
+        this.metrics = metrics;
+        this.journal = journal;
         this.copies = copies;
         this.repos = repos;
         this.drills = drills;
@@ -76,6 +82,14 @@ public class PlansResource {
     public List<PlanView> list() {
         Map<String, String> repoStates = repos.states();
         return config.plans().stream().map(p -> view(p, repoStates)).toList();
+    }
+
+    /** The plans as a table for people ({@code backrest-management.sh status}). */
+    @GET
+    @Path("/table")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String table() {
+        return StatusTable.render(list(), Instant.now(), config.timeZone());
     }
 
     @GET
@@ -116,6 +130,8 @@ public class PlansResource {
                 runs.lastFinished(p.id()).map(PlanRun::report).orElse(null), backrestSync.status().orElse(null),
                 config.drills().scheduleOf(p.id()).orElse(null),
                 scheduler.drillSchedule(p.id()).flatMap(d -> d.nextAfter(Instant.now())).orElse(null),
-                repoStates.get(p.repo()), copies.statesOf(p.repo()));
+                repoStates.get(p.repo()), copies.statesOf(p.repo()),
+                freshness.staleness(p, Instant.now()).orElse("fresh"), metrics.repoSize(p.repo()).orElse(null),
+                journal.latestOf(p.id()));
     }
 }

@@ -96,6 +96,11 @@ public class BackupMetrics {
         gauge(REPO_SIZE, Tags.of("repo", repo)).set(bytes);
     }
 
+    /** The repo's size as last measured (after a run), or empty before the first. */
+    public java.util.Optional<Long> repoSize(String repo) {
+        return java.util.Optional.ofNullable(gauges.get(REPO_SIZE + Tags.of("repo", repo))).map(v -> (long) v.get());
+    }
+
     /**
      * A target's latest drill: whether it could not run (1/0); and of the latest that ran, when,
      * whether it passed (1/0) and how long its restore took. A drill that could not run says

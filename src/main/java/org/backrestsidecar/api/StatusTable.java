@@ -1,0 +1,91 @@
+package org.backrestsidecar.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.backrestsidecar.drill.DrillResult;
+
+/**
+ * The plans as a table a person reads at a glance ({@code backrest-management.sh status}): last good
+ * backup and its age, next run, fresh or late, the last drill, the repo's size. Late plans are
+ * followed by why.
+ */
+final class StatusTable {
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT);
+    private static final List<String> HEADER = List.of("PLAN", "LAST GOOD BACKUP", "NEXT RUN", "STATE", "LAST DRILL",
+            "REPO SIZE");
+
+    private StatusTable() {
+    }
+
+    static String render(List<PlansResource.PlanView> plans, Instant now, ZoneId zone) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(HEADER);
+        List<String> why = new ArrayList<>();
+        for (PlansResource.PlanView p : plans) {
+            String state = p.runningRun() != null ? "running" : p.freshness().equals("fresh") ? "fresh" : "LATE";
+            if (!p.freshness().equals("fresh")) {
+                why.add(p.id() + ": " + p.freshness());
+            }
+            rows.add(List.of(p.id(),
+                    p.lastSuccess() == null ? "never" : at(p.lastSuccess(), zone) + " (" + age(p.lastSuccess(), now) + ")",
+                    p.nextRun() == null ? "-" : at(p.nextRun(), zone), state, drill(p.lastDrills(), zone),
+                    p.repoBytes() == null ? "-" : size(p.repoBytes())));
+        }
+        StringBuilder out = new StringBuilder();
+        int[] widths = new int[HEADER.size()];
+        rows.forEach(r -> {
+            for (int i = 0; i < r.size(); i++) {
+                widths[i] = Math.max(widths[i], r.get(i).length());
+            }
+        });
+        for (List<String> r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.size(); i++) {
+                line.append(i == r.size() - 1 ? r.get(i) : String.format("%-" + (widths[i] + 2) + "s", r.get(i)));
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        why.forEach(w -> out.append('\n').append(w));
+        return why.isEmpty() ? out.toString() : out.append('\n').toString();
+    }
+
+    private static String at(Instant t, ZoneId zone) {
+        return WHEN.format(t.atZone(zone));
+    }
+
+    static String age(Instant t, Instant now) {
+        Duration d = Duration.between(t, now);
+        if (d.toMinutes() < 60) {
+            return Math.max(0, d.toMinutes()) + " min ago";
+        }
+        return d.toHours() < 48 ? d.toHours() + " h ago" : d.toDays() + " days ago";
+    }
+
+    /** "passed 4/4, 2026-11-16 05:00", or "2 of 4 FAILED, ..." for a plan's targets' latest drills. */
+    private static String drill(List<DrillResult> drills, ZoneId zone) {
+        if (drills == null || drills.isEmpty()) {
+            return "never";
+        }
+        long passed = drills.stream().filter(DrillResult::passed).count();
+        Instant last = drills.stream().map(DrillResult::at).max(Instant::compareTo).orElseThrow();
+        String outcome = passed == drills.size() ? "passed " + passed + "/" + drills.size()
+                : (drills.size() - passed) + " of " + drills.size() + " FAILED";
+        return outcome + ", " + at(last, zone);
+    }
+
+    static String size(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
