@@ -84,14 +84,6 @@ public class PlansResource {
         return config.plans().stream().map(p -> view(p, repoStates)).toList();
     }
 
-    /** The plans as a table for people ({@code backrest-management.sh status}). */
-    @GET
-    @Path("/table")
-    @Produces(MediaType.TEXT_PLAIN)
-    public String table() {
-        return StatusTable.render(list(), Instant.now(), config.timeZone());
-    }
-
     @GET
     @Path("{id}")
     public PlanView get(@PathParam("id") String id) {

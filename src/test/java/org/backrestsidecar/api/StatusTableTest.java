@@ -1,0 +1,56 @@
+package org.backrestsidecar.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import org.backrestsidecar.config.Retention;
+import org.backrestsidecar.drill.DrillResult;
+import org.junit.jupiter.api.Test;
+
+class StatusTableTest {
+    private static final Instant NOW = Instant.parse("2026-11-21T20:00:00Z");
+
+    @Test
+    void aPersonSeesEachPlanOnOneLineAndWhyALatePlanIsLate() {
+        DrillResult passed = drill("critical", "pg", true, "2026-11-16T05:00:00Z");
+        DrillResult failed = drill("critical", "redis", false, "2026-11-16T05:01:00Z");
+        String table = StatusTable.render(List.of(
+                plan("critical", Instant.parse("2026-11-21T02:00:00Z"), "2026-11-22T02:00:00Z", "fresh",
+                        1_288_490_189L, List.of(passed, failed), null),
+                plan("models", null, "2026-11-22T03:00:00Z", "no good backup since the sidecar started 300h ago",
+                        null, List.of(), null),
+                plan("system", Instant.parse("2026-11-21T19:30:00Z"), "2026-11-22T01:00:00Z", "fresh", 2048L,
+                        List.of(drill("system", "files", true, "2026-11-20T05:00:00Z")), "run-1")),
+                NOW, ZoneId.of("UTC"));
+        assertEquals("""
+                PLAN      LAST GOOD BACKUP               NEXT RUN          STATE    LAST DRILL                       REPO SIZE
+                critical  2026-11-21 02:00 (18 h ago)    2026-11-22 02:00  fresh    1 of 2 FAILED, 2026-11-16 05:01  1.2 GiB
+                models    never                          2026-11-22 03:00  LATE     never                            -
+                system    2026-11-21 19:30 (30 min ago)  2026-11-22 01:00  running  passed 1/1, 2026-11-20 05:00     2.0 KiB
+
+                models: no good backup since the sidecar started 300h ago
+                """, table);
+    }
+
+    @Test
+    void agesAndSizesReadLikeAPersonWouldSayThem() {
+        assertEquals("3 days ago", StatusTable.age(Instant.parse("2026-11-18T08:00:00Z"), NOW));
+        assertEquals("47 h ago", StatusTable.age(Instant.parse("2026-11-19T21:00:00Z"), NOW));
+        assertEquals("512 B", StatusTable.size(512));
+        assertEquals("10.0 GiB", StatusTable.size(10L * 1024 * 1024 * 1024));
+    }
+
+    private static PlansResource.PlanView plan(String id, Instant lastSuccess, String next, String freshness,
+                                               Long repoBytes, List<DrillResult> drills, String running) {
+        return new PlansResource.PlanView(id, id, "0 2 * * *", "UTC", Instant.parse(next), Retention.DEFAULT, List.of(),
+                null, lastSuccess, running, null, null, null, null, "ready", List.of(), freshness, repoBytes, drills);
+    }
+
+    private static DrillResult drill(String plan, String target, boolean passed, String at) {
+        return new DrillResult(plan, target, "postgres", "run-0", Instant.parse(at), Instant.parse(at), passed,
+                passed ? DrillResult.PASSED : DrillResult.FAILED, 1.0, List.of(), passed ? null : "counts differ",
+                Instant.parse(at));
+    }
+}
