@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The operator's command line over the sidecar's API.
-#   status              plans: last run, next run, freshness, Backrest sync; and health
+#   status [--json]     plans as a table: last good backup and its age, next run, fresh or LATE (and
+#                       why), last drill, repo size; --json: everything the API says of each plan
 #   targets             what the sidecar found and any label problems
 #   backup <plan>       start a run now and follow it to its end (exit 1 if it failed)
 #   snapshots [plan]    snapshots, newest first
@@ -259,7 +260,7 @@ cmd=${1:-status}
 shift || true
 case "$cmd" in
   status)
-    call GET /api/plans | pretty
+    if [ "${1:-}" = --json ]; then call GET /api/plans | pretty; else call GET /api/status; fi
     ;;
   targets)
     call GET /api/targets | pretty

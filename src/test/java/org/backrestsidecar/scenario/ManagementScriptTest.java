@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.testing.SidecarApi;
 import org.backrestsidecar.testing.SidecarStack;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +73,20 @@ class ManagementScriptTest {
         assertEquals(0, drill.exit(), drill.output());
         assertTrue(drill.output().contains("PASSED") && drill.output().contains("database app rows per table")
                 && drill.output().contains("database auth rows per table"), drill.output());
+    }
+
+    @Test
+    void statusIsATableForPeopleAndJsonForMachines() throws Exception {
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("critical").getString("state"));
+        Result table = script(base(), SidecarStack.API_TOKEN, "status");
+        assertEquals(0, table.exit(), table.output());
+        assertTrue(table.output().startsWith("PLAN ") && table.output().contains("LAST GOOD BACKUP"), table.output());
+        String critical = table.output().lines().filter(l -> l.startsWith("critical ")).findFirst().orElseThrow();
+        assertTrue(critical.contains(" min ago)") && critical.contains(" fresh ")
+                && (critical.endsWith(" KiB") || critical.endsWith(" MiB")), critical);
+        Result json = script(base(), SidecarStack.API_TOKEN, "status", "--json");
+        assertEquals(0, json.exit(), json.output());
+        assertTrue(json.output().contains("\"freshness\"") && json.output().contains("\"repoBytes\""), json.output());
     }
 
     @Test
