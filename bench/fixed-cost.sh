@@ -21,9 +21,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-start_postgres "$name" off --label backup.enable=true --label backup.strategy=postgres --label backup.plan=critical \
-  --label backup.postgres.databases=bench --label com.docker.compose.service=bench-pg \
-  --label "backup.postgres.compression=$compression"
+start_labelled_postgres "$name" off --label "backup.postgres.compression=$compression"
 load_text "$name" "$size_mb"
 echo "database: $(( $(docker exec "$name" psql -U postgres -Atc "select pg_database_size('bench')") / 1048576 )) MiB"
 flags=(-Fc); [ "$compression" = restic ] && flags+=(-Z0)
@@ -47,18 +45,7 @@ for day in $(seq "$month" -1 1); do
 done
 docker exec "$name" psql -U postgres -d bench -qc "UPDATE t SET body = md5(body) || substr(body, 33) WHERE id % 100 = 99"
 
-cat > "$work/sidecar.yml" <<YAML
-instance: bench
-stateDir: $work/state
-repos:
-  - id: critical
-    uri: $repo
-    keyFile: $work/key
-plans:
-  - id: critical
-    schedule: "0 2 * * *"
-    retention: {daily: 7, weekly: 4, monthly: 12, yearly: 5}
-YAML
+one_plan_config "$repo" "$work/key" "retention: {daily: 7, weekly: 4, monthly: 12, yearly: 5}"
 # each restic the sidecar starts is logged with its time
 start_sidecar "$work/sidecar.yml" "$port" QUARKUS_LOG_CATEGORY__ORG_BACKRESTSIDECAR_RESTIC__LEVEL=DEBUG
 

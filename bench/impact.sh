@@ -28,9 +28,7 @@ trap cleanup EXIT
 # fsync on (the server's defaults), as a user's Postgres runs. Made again for each compression the
 # sidecar is measured with (a label is fixed when the container is made).
 make_db() { # make_db COMPRESSION
-  start_postgres "$name" on --label backup.enable=true --label backup.strategy=postgres --label backup.plan=critical \
-    --label backup.postgres.databases=bench --label com.docker.compose.service=bench-pg \
-    --label "backup.postgres.compression=$1"
+  start_labelled_postgres "$name" on --label "backup.postgres.compression=$1"
   docker exec "$name" psql -U postgres -qc 'CREATE DATABASE bench'
   docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s "$scale" bench 2>&1 | tail -1
   docker exec "$name" psql -U postgres -qc 'CHECKPOINT'
@@ -105,19 +103,7 @@ window() {
 # cgroup v1 cpu.shares, Docker's default 1024 unless SIDECAR_SHARES says otherwise), so it competes
 # with the database's container as compose would have it, not as a process of the host.
 sidecar_with() { # sidecar_with PRIORITY
-  cat > "$work/sidecar.yml" <<YAML
-instance: bench
-stateDir: $work/state
-repos:
-  - id: critical
-    uri: $repo
-    keyFile: $work/key
-plans:
-  - id: critical
-    schedule: "0 2 * * *"
-    priority: $1
-    retention: {daily: 1000}
-YAML
+  one_plan_config "$repo" "$work/key" "priority: $1" "retention: {daily: 1000}"
   start_sidecar "$work/sidecar.yml" "$port"
   if [ -d "$(dirname "$group")" ]; then
     mkdir -p "$group" && echo "${SIDECAR_SHARES:-1024}" > "$group/cpu.shares" && echo "$sidecar_pid" > "$group/cgroup.procs"

@@ -15,6 +15,27 @@ start_postgres() {
   until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
 }
 
+# start_labelled_postgres NAME FSYNC [more labels/options]: start_postgres with the labels of a
+# Postgres target `bench-pg` (database bench) in plan critical, as the benches back it up
+start_labelled_postgres() {
+  local name=$1 fsync=$2
+  shift 2
+  start_postgres "$name" "$fsync" --label backup.enable=true --label backup.strategy=postgres \
+    --label backup.plan=critical --label backup.postgres.databases=bench --label com.docker.compose.service=bench-pg "$@"
+}
+
+# one_plan_config REPO_URI KEY_FILE [plan lines...]: $work/sidecar.yml with repo and plan `critical`
+# (daily at 02:00), each further argument one more line of the plan (e.g. "priority: low")
+one_plan_config() {
+  local uri=$1 key=$2
+  shift 2
+  {
+    printf 'instance: bench\nstateDir: %s\nrepos:\n  - id: critical\n    uri: %s\n    keyFile: %s\n' "$work/state" "$uri" "$key"
+    printf 'plans:\n  - id: critical\n    schedule: "0 2 * * *"\n'
+    for line in "$@"; do printf '    %s\n' "$line"; done
+  } > "$work/sidecar.yml"
+}
+
 # load_text NAME MIB: database bench with table t of ~1 KiB md5-text rows, 1024 a MiB (compresses
 # about 2:1 like application text, where pgbench's blank-padded rows compress about 35:1)
 load_text() {

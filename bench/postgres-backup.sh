@@ -18,8 +18,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-start_postgres "$name" off --label backup.enable=true --label backup.strategy=postgres --label backup.plan=critical \
-  --label backup.postgres.databases=bench --label com.docker.compose.service=bench-pg
+start_labelled_postgres "$name" off
 echo "loading ${size_mb} MiB..."
 load_text "$name" "$size_mb"
 db_size=$(docker exec "$name" psql -U postgres -Atc "select pg_database_size('bench')")
@@ -27,17 +26,7 @@ echo "database size: $((db_size / 1024 / 1024)) MiB"
 
 mkdir -p "$work/keys"
 for r in critical manual; do head -c 32 /dev/urandom | base64 > "$work/keys/$r.key"; done
-cat > "$work/sidecar.yml" <<YAML
-instance: bench
-stateDir: $work/state
-repos:
-  - id: critical
-    uri: $work/repos/critical
-    keyFile: $work/keys/critical.key
-plans:
-  - id: critical
-    schedule: "0 2 * * *"
-YAML
+one_plan_config "$work/repos/critical" "$work/keys/critical.key"
 
 echo "== by hand: docker exec pg_dump -Fc | restic backup --stdin"
 restic -r "$work/repos/manual" --password-file "$work/keys/manual.key" init -q
