@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.backrestsidecar.drill.DrillResult;
+import org.backrestsidecar.progress.Progress;
 
 /**
  * The plans as a table a person reads at a glance ({@code backrest-management.sh status}): last good
@@ -34,22 +35,9 @@ final class StatusTable {
             rows.add(List.of(p.id(),
                     p.lastSuccess() == null ? "never" : at(p.lastSuccess(), zone) + " (" + age(p.lastSuccess(), now) + ")",
                     p.nextRun() == null ? "-" : at(p.nextRun(), zone), state, drill(p.lastDrills(), zone),
-                    p.repoBytes() == null ? "-" : size(p.repoBytes())));
+                    p.repoBytes() == null ? "-" : Progress.bytes(p.repoBytes())));
         }
-        StringBuilder out = new StringBuilder();
-        int[] widths = new int[HEADER.size()];
-        rows.forEach(r -> {
-            for (int i = 0; i < r.size(); i++) {
-                widths[i] = Math.max(widths[i], r.get(i).length());
-            }
-        });
-        for (List<String> r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.size(); i++) {
-                line.append(i == r.size() - 1 ? r.get(i) : String.format("%-" + (widths[i] + 2) + "s", r.get(i)));
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
-        }
+        StringBuilder out = new StringBuilder(TextTable.render(rows));
         why.forEach(w -> out.append('\n').append(w));
         return why.isEmpty() ? out.toString() : out.append('\n').toString();
     }
@@ -76,16 +64,5 @@ final class StatusTable {
         String outcome = passed == drills.size() ? "passed " + passed + "/" + drills.size()
                 : (drills.size() - passed) + " of " + drills.size() + " FAILED";
         return outcome + ", " + at(last, zone);
-    }
-
-    static String size(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -3,12 +3,13 @@ package org.backrestsidecar.drill;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.backrestsidecar.progress.Progress;
 
 /** One drill of one plan: every target's latest backup restored and checked. */
 public final class DrillRun {
     /** The JSON view. */
     public record Report(String id, String plan, String trigger, Instant startedAt, Instant endedAt, String phase,
-                         Boolean passed, List<DrillResult> results) {
+                         Boolean passed, List<DrillResult> results, Progress.View progress) {
     }
 
     private final String id;
@@ -18,6 +19,7 @@ public final class DrillRun {
     private final List<DrillResult> results = new ArrayList<>();
     private String phase = "queued";
     private Instant endedAt;
+    private final Progress progress = new Progress();
 
     DrillRun(String id, String plan, String trigger) {
         this.id = id;
@@ -27,6 +29,11 @@ public final class DrillRun {
 
     public String id() {
         return id;
+    }
+
+    /** The target being drilled: the backup's files fetched into its throwaway. */
+    Progress progress() {
+        return progress;
     }
 
     synchronized void phase(String phase) {
@@ -44,6 +51,7 @@ public final class DrillRun {
 
     public synchronized Report report() {
         return new Report(id, plan, trigger, startedAt, endedAt, phase,
-                endedAt == null ? null : results.stream().allMatch(DrillResult::passed), List.copyOf(results));
+                endedAt == null ? null : results.stream().allMatch(DrillResult::passed), List.copyOf(results),
+                endedAt == null ? progress.view() : null);
     }
 }

@@ -14,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.OptionalLong;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
@@ -118,7 +120,8 @@ public class DrillRunner {
             for (Target target : discovery.refresh().stream().filter(t -> t.plan().equals(plan.id()))
                     .filter(Target::usable).toList()) {
                 run.phase("drilling " + target.name());
-                DrillResult result = drill(plan, repo, target);
+                run.progress().item(target.name(), OptionalLong.empty(), null);
+                DrillResult result = drill(plan, repo, target, run.progress());
                 if (copy.isPresent()) {
                     result = result.readFrom("copy " + copy.get().id() + " (" + copy.get().repo().shownUri() + ")");
                 }
@@ -161,13 +164,13 @@ public class DrillRunner {
         }
     }
 
-    private DrillResult drill(PlanConfig plan, RepoConfig repo, Target target) {
+    private DrillResult drill(PlanConfig plan, RepoConfig repo, Target target, Progress progress) {
         BackupSet backup = null;
         try {
             backup = backups.find(repo, target.name(), plan.id(), BackupSets.LATEST);
             TargetDrill kind = kinds.stream().filter(k -> k.strategies().contains(target.strategy())).findFirst()
                     .orElseThrow(() -> new DrillFailed("no drill for strategy " + target.strategy()));
-            TargetDrill.Outcome outcome = kind.drill(target, repo, backup, backups.facts(repo, backup));
+            TargetDrill.Outcome outcome = kind.drill(target, repo, backup, backups.facts(repo, backup), progress);
             return new DrillResult(plan.id(), target.name(), target.strategy(), backup.label(), backup.time(),
                     Instant.now(), true, DrillResult.PASSED, outcome.restoreSeconds(), outcome.checks(), null, null);
         } catch (InterruptedException e) {

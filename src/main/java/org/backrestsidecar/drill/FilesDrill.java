@@ -12,6 +12,7 @@ import java.util.Set;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
@@ -49,7 +50,8 @@ public class FilesDrill implements TargetDrill {
     }
 
     @Override
-    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts)
+    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
+                         Progress progress)
             throws Exception {
         List<Snapshot> sets = backup.fileSets();
         if (sets.isEmpty()) {

@@ -16,6 +16,7 @@ import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restore.SnapshotFiles;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.PostgresRowCounts;
@@ -45,7 +46,8 @@ public class PostgresDrill implements TargetDrill {
     }
 
     @Override
-    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts)
+    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
+                         Progress progress)
             throws Exception {
         String user = PostgresStrategy.user(target);
         List<String> databases = backup.dumps().stream().filter(p -> p.endsWith(".dump"))
@@ -59,7 +61,7 @@ public class PostgresDrill implements TargetDrill {
             for (String dump : backup.dumps()) {
                 Snapshot s = backup.holding(dump).orElseThrow();
                 String name = dump.substring(dump.lastIndexOf('/') + 1);
-                snapshotFiles.copy(repo, s.id(), dump, pg.id(), "/tmp", name);
+                snapshotFiles.copy(repo, s.id(), dump, pg.id(), "/tmp", name, progress);
             }
             pg.start();
             awaitStable(pg, user, target.timeout().compareTo(READY) < 0 ? target.timeout() : READY);

@@ -14,6 +14,7 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restore.SnapshotFiles;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.RedisStrategy;
@@ -41,7 +42,8 @@ public class RedisDrill implements TargetDrill {
     }
 
     @Override
-    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts)
+    public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
+                         Progress progress)
             throws Exception {
         String path = "/" + target.name() + "/dump.rdb";
         Snapshot rdb = backup.holding(path).orElseThrow(() -> new DrillFailed("backup " + backup.label()
@@ -50,7 +52,7 @@ public class RedisDrill implements TargetDrill {
         try (Throwaways.Throwaway redis = throwaways.like(target, List.of("redis-server", "--dir", "/tmp",
                 "--dbfilename", "dump.rdb", "--appendonly", "no", "--save", ""))) {
             Instant restoreStart = Instant.now();
-            snapshotFiles.copy(repo, rdb.id(), path, redis.id(), "/tmp", "dump.rdb");
+            snapshotFiles.copy(repo, rdb.id(), path, redis.id(), "/tmp", "dump.rdb", progress);
             redis.start();
             Instant giveUp = Instant.now().plus(target.timeout());
             String pong = "";

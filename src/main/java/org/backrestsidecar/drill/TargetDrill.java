@@ -1,5 +1,6 @@
 package org.backrestsidecar.drill;
 
+import org.backrestsidecar.progress.Progress;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -25,5 +26,6 @@ public interface TargetDrill {
      * @param facts empty for a backup made before facts were recorded: the restore is still checked
      * @throws DrillFailed when the backup does not restore or differs from its facts
      */
-    Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts) throws Exception;
+    Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts, Progress progress)
+            throws Exception;
 }

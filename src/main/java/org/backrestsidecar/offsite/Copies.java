@@ -30,6 +30,7 @@ import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.metrics.BackupMetrics;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.Snapshot;
@@ -58,6 +59,7 @@ public class Copies {
     private final ObjectMapper json;
     private final Path file;
     private final Map<String, CopyState> states = new ConcurrentHashMap<>();
+    private final Map<String, Progress> underWay = new ConcurrentHashMap<>();
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "offsite-copy");
@@ -137,7 +139,7 @@ public class Copies {
     }
 
     public List<CopyState> states() {
-        return states.values().stream().sorted(Comparator.comparing(CopyState::key)).toList();
+        return states.values().stream().sorted(Comparator.comparing(CopyState::key)).map(this::withProgress).toList();
     }
 
     public List<CopyState> statesOf(String repoId) {
@@ -145,16 +147,27 @@ public class Copies {
     }
 
     public Optional<CopyState> state(String repoId, String copyId) {
-        return Optional.ofNullable(states.get(repoId + "/" + copyId));
+        return Optional.ofNullable(states.get(repoId + "/" + copyId)).map(this::withProgress);
+    }
+
+    private CopyState withProgress(CopyState state) {
+        Progress progress = underWay.get(state.key());
+        return progress == null ? state : state.with(progress.view());
     }
 
     private void run(RepoConfig repo, CopyConfig copy) {
         String key = key(repo, copy);
         Instant start = Instant.now();
+        Optional<Duration> expected = states.get(key).lastGoodDuration();
         update(key, states.get(key).started(start));
+        Progress progress = new Progress();
+        underWay.put(key, progress);
+        progress.timedItem("waiting for repo " + repo.id(), Optional.empty(), null);
         ReentrantLock lock = repoLocks.of(repo.id());
         try {
             lock.lockInterruptibly();
+            // restic 0.14's copy prints no progress: the clock against the last good copy
+            progress.timedItem("copying to " + copy.id(), expected, "previous copy");
             try {
                 restic.ensureCopyInitialized(repo, copy.repo());
                 long before = restic.repoSize(copy.repo());
@@ -186,6 +199,8 @@ public class Copies {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             update(key, states.get(key).failed(seconds(start), "interrupted: the sidecar is stopping"));
+        } finally {
+            underWay.remove(key);
         }
         finished.fire(new CopyFinished(states.get(key)));
     }

@@ -39,6 +39,11 @@ public class Restic {
     private static final Duration INIT_WAIT = Duration.ofSeconds(60);
     /** How long a safety snapshot (taken before a restore overwrote live data) is kept. */
     public static final Duration SAFETY_KEEP = Duration.ofDays(30);
+    /**
+     * With --json restic prints a status line 60 times a second; one a second is all progress needs
+     * (restic reads it from the environment).
+     */
+    public static final String STATUS_EVERY_SECOND = "RESTIC_PROGRESS_FPS=1";
 
     private final SidecarConfig config;
     private final ObjectMapper json;
@@ -657,6 +662,8 @@ public class Restic {
             env.putAll(environment(from));
         }
         env.putAll(environment(repo));
+        String[] status = STATUS_EVERY_SECOND.split("=");
+        env.put(status[0], status[1]);
         return new ResticProcess(builder, args.get(0) + " on repo " + repo.id(), stdoutSink, unreachableAfter);
     }
 }

@@ -112,12 +112,15 @@ public class FilesRestore implements TargetRestore {
             try (stopped) {
                 job.phase("safety snapshot of " + String.join(" ", live));
                 Instant started = Instant.now();
+                job.progress().item("safety snapshot", java.util.OptionalLong.empty(), null);
                 StoredSnapshot safety = helper.backup(live, List.of(), job.safetyTags(), job.safetyTags().instance(),
-                        target.timeout());
+                        target.timeout(), job.progress());
                 job.safetySnapshots(List.of(safety.id()), Duration.between(started, Instant.now()));
                 try {
                     for (Write w : writes) {
                         job.phase("writing " + w.path());
+                        // restic 0.14's restore prints no progress: the page shows the time it has taken
+                        job.progress().item("writing " + w.path(), java.util.OptionalLong.empty(), null);
                         helper.restoreInPlace(w.snapshot().id(), w.path(), w.include(), databases.contains(w.path()),
                                 target.timeout());
                         job.wrote(w.path() + " from snapshot " + w.snapshot().shortId());

@@ -16,6 +16,7 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.strategy.PostgresStrategy;
 
@@ -105,7 +106,9 @@ public class PostgresRestore implements TargetRestore {
         FutureTask<String> fetch = null;
         if (request.database() != null) {
             Snapshot dump = dumpOf(target, backup, request.database() + ".dump");
-            fetch = new FutureTask<>(() -> copyIn(target, repo, dump, request.database() + ".dump"));
+            // the page follows one step: the safety dump when there is one, else this fetch
+            Progress fetching = takesSafetyDump(request, missing) ? new Progress() : job.progress();
+            fetch = new FutureTask<>(() -> copyIn(target, repo, dump, request.database() + ".dump", fetching));
             Thread fetcher = new Thread(fetch, "restore-fetch-" + job.id());
             fetcher.setDaemon(true);
             fetcher.start();
@@ -126,13 +129,13 @@ public class PostgresRestore implements TargetRestore {
 
     private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
                          String user, boolean missing, FutureTask<String> fetch) throws Exception {
-        if (overwrites(request) && request.database() != null && request.newDatabase() == null && !missing) {
+        if (takesSafetyDump(request, missing)) {
             job.phase("safety snapshot of database " + request.database());
             safety.take(postgres, target.withOption(PostgresStrategy.DATABASES, request.database()), repo, job);
         }
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");
-            String file = copyIn(target, repo, dumpOf(target, backup, "globals.sql"), "globals.sql");
+            String file = copyIn(target, repo, dumpOf(target, backup, "globals.sql"), "globals.sql", job.progress());
             try {
                 // roles that exist already give errors and are kept as they are
                 ExecResult applied = exec.run(target.containerId(), List.of("psql", "-X", "-q", "-U", user, "-d",
@@ -187,16 +190,21 @@ public class PostgresRestore implements TargetRestore {
                 + backup.time());
     }
 
+    private boolean takesSafetyDump(RestoreRequest request, boolean missing) {
+        return overwrites(request) && request.database() != null && request.newDatabase() == null && !missing;
+    }
+
     private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {
         return !exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
                 "SELECT count(*) FROM pg_database WHERE datname = '" + database + "'"), QUICK).strip().equals("0");
     }
 
     /** Copies a dump into the container's /tmp, where its own tools read it; the caller removes it. */
-    private String copyIn(Target target, RepoConfig repo, Snapshot snapshot, String file) throws Exception {
+    private String copyIn(Target target, RepoConfig repo, Snapshot snapshot, String file, Progress progress)
+            throws Exception {
         String path = "/" + target.name() + "/" + file;
         String name = "backrest-sidecar-restore-" + UUID.randomUUID().toString().substring(0, 8) + "-" + file;
-        snapshotFiles.copy(repo, snapshot.id(), path, target.containerId(), "/tmp", name);
+        snapshotFiles.copy(repo, snapshot.id(), path, target.containerId(), "/tmp", name, progress);
         return "/tmp/" + name;
     }
 

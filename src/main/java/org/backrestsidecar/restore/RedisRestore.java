@@ -85,10 +85,10 @@ public class RedisRestore implements TargetRestore {
         try (stopped) {
             job.phase("writing " + rdb);
             try {
-                snapshotFiles.copy(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file);
+                snapshotFiles.copy(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file, job.progress());
             } catch (IOException | RuntimeException e) {
                 String safetyId = saved.get(0).id();
-                snapshotFiles.copy(repo, safetyId, path, target.containerId(), dir, file);
+                snapshotFiles.copy(repo, safetyId, path, target.containerId(), dir, file, job.progress());
                 job.rolledBack();
                 throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
                         + safetyId + " was written back instead", e);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.SnapshotTags;
 
 /** One restore as it runs: what it wrote, its safety snapshots, how it ended. What the API shows. */
@@ -15,7 +16,8 @@ public final class RestoreJob {
                          List<String> snapshots, boolean dryRun, State state, String phase, List<String> wouldWrite,
                          List<String> written, List<String> safetySnapshots, Double safetySeconds, boolean rolledBack,
                          List<String> notes, String requestedBy,
-                         Instant startedAt, Instant endedAt, Double durationSeconds, String error) {
+                         Instant startedAt, Instant endedAt, Double durationSeconds, String error,
+                         Progress.View progress) {
     }
 
     private final String id;
@@ -37,6 +39,7 @@ public final class RestoreJob {
     private boolean rolledBack;
     private Instant endedAt;
     private String error;
+    private final Progress progress = new Progress();
 
     RestoreJob(String id, String target, String plan, String strategy, BackupSet backup, boolean dryRun,
                List<String> wouldWrite, SnapshotTags safetyTags, String requestedBy) {
@@ -57,6 +60,11 @@ public final class RestoreJob {
 
     public String target() {
         return target;
+    }
+
+    /** The step under way: the safety dump, the fetch of a file from the repo. */
+    public Progress progress() {
+        return progress;
     }
 
     /** The tags of the safety snapshots this restore takes. */
@@ -111,6 +119,6 @@ public final class RestoreJob {
                 phase, wouldWrite, List.copyOf(written), List.copyOf(safety),
                 safetyTook == null ? null : safetyTook.toMillis() / 1000.0, rolledBack, List.copyOf(notes),
                 requestedBy, startedAt, endedAt, endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0,
-                error);
+                error, endedAt == null ? progress.view() : null);
     }
 }

@@ -31,7 +31,8 @@ public class SafetySnapshots {
         Instant started = Instant.now();
         TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id(),
                 // a restore is waited for: its safety dump runs at full speed
-                Priority.FULL);
+                Priority.FULL, job.progress());
+        job.progress().item("safety snapshot of " + target.name(), java.util.OptionalLong.empty(), null);
         strategy.backUp(target, safety);
         List<StoredSnapshot> saved = safety.snapshots();
         if (saved.isEmpty() || !safety.failures().isEmpty()) {

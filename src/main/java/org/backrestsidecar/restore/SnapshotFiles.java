@@ -2,8 +2,10 @@ package org.backrestsidecar.restore;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.util.OptionalLong;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.docker.ContainerFiles;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
 
@@ -21,10 +23,14 @@ public class SnapshotFiles {
         this.files = files;
     }
 
-    /** Writes {@code path} of snapshot {@code snapshotId} as {@code dir/name} in the container. */
-    public void copy(RepoConfig repo, String snapshotId, String path, String containerId, String dir, String name)
-            throws IOException, ResticException {
-        files.put(containerId, dir, name, restic.fileSize(repo, snapshotId, path),
-                out -> restic.dump(repo, snapshotId, path, out));
+    /**
+     * Writes {@code path} of snapshot {@code snapshotId} as {@code dir/name} in the container, counted
+     * as an item of {@code progress}.
+     */
+    public void copy(RepoConfig repo, String snapshotId, String path, String containerId, String dir, String name,
+                     Progress progress) throws IOException, ResticException {
+        long size = restic.fileSize(repo, snapshotId, path);
+        progress.item("fetching " + path, OptionalLong.of(size), Progress.FROM_SNAPSHOT);
+        files.put(containerId, dir, name, size, out -> restic.dump(repo, snapshotId, path, progress.counting(out)));
     }
 }

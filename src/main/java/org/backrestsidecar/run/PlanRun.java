@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.backrestsidecar.progress.Progress;
 
 /**
  * One run of one plan, as it goes: which phase it is in, each target's result, how it ended. Read
@@ -27,6 +28,7 @@ public final class PlanRun {
     private final List<String> errors = new ArrayList<>();
     private Integer snapshotsKept;
     private Integer snapshotsRemoved;
+    private final Progress progress = new Progress();
 
     PlanRun(String id, String plan, String repo, Trigger trigger, Instant queuedAt) {
         this.id = id;
@@ -46,6 +48,11 @@ public final class PlanRun {
 
     public Trigger trigger() {
         return trigger;
+    }
+
+    /** The target under way: bytes read, rate, time left. */
+    public Progress progress() {
+        return progress;
     }
 
     synchronized void phase(String name) {
@@ -97,7 +104,7 @@ public final class PlanRun {
     public synchronized RunReport report() {
         long bytes = targets.stream().mapToLong(TargetResult::bytesAdded).sum();
         return new RunReport(id, plan, repo, trigger, state, phase, queuedAt, startedAt, endedAt, List.copyOf(targets),
-                bytes, snapshotsKept, snapshotsRemoved, errors.isEmpty() ? null : String.join("; ", errors),
+                endedAt == null ? progress.view() : null, bytes, snapshotsKept, snapshotsRemoved, errors.isEmpty() ? null : String.join("; ", errors),
                 failedSummary());
     }
 

@@ -116,11 +116,15 @@ public class PlanRunner {
                 List<Target> targets = discovery.refresh().stream().filter(t -> t.plan().equals(plan.id())).toList();
                 for (Target target : targets) {
                     run.phase("backing up " + target.name());
-                    run.add(backUp(plan, repo, target, run.id()));
+                    run.progress().item(target.name(), registry.previousBytes(plan.id(), target.name()),
+                            "previous run");
+                    run.add(backUp(plan, repo, target, run));
                 }
                 if (!plan.paths().isEmpty()) {
                     run.phase("backing up host paths");
-                    run.add(backUpHostPaths(plan, repo, run.id()));
+                    run.progress().item(HOST_PATHS_TARGET, registry.previousBytes(plan.id(), HOST_PATHS_TARGET),
+                            "previous run");
+                    run.add(backUpHostPaths(plan, repo, run));
                 }
                 run.phase("applying retention");
                 applyRetention(plan, repo, run);
@@ -146,11 +150,11 @@ public class PlanRunner {
         }
     }
 
-    private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, String runId) {
+    private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, PlanRun run) {
         Instant start = Instant.now();
         TargetBackup backup = new TargetBackup(restic, repo,
-                SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), runId), config.instance(), runId,
-                plan.priority());
+                SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), run.id()), config.instance(), run.id(),
+                plan.priority(), run.progress());
         String error = null;
         BackupStrategy strategy = target.usable() ? strategies.named(target.strategy()).orElseThrow() : null;
         if (strategy == null) {
@@ -194,10 +198,11 @@ public class PlanRunner {
         }
     }
 
-    private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo, String runId) {
+    private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo, PlanRun run) {
         Instant start = Instant.now();
-        SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), HOST_PATHS_TARGET, runId);
-        TargetBackup backup = new TargetBackup(restic, repo, tags, config.instance(), runId, plan.priority());
+        SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), HOST_PATHS_TARGET, run.id());
+        TargetBackup backup = new TargetBackup(restic, repo, tags, config.instance(), run.id(), plan.priority(),
+                run.progress());
         try {
             backup.stored(restic.backupPaths(repo, plan.paths(), tags, config.instance(), plan.priority()));
             return result(HOST_PATHS_TARGET, "", "paths", backup, null, start);
@@ -213,6 +218,7 @@ public class PlanRunner {
                 error == null ? TargetResult.Outcome.SUCCEEDED : TargetResult.Outcome.FAILED,
                 made.stream().map(StoredSnapshot::id).toList(),
                 made.stream().mapToLong(StoredSnapshot::bytesAdded).sum(),
+                made.stream().mapToLong(StoredSnapshot::bytesProcessed).sum(),
                 Duration.between(start, Instant.now()), backup.downtime(), backup.hookFailures(), backup.notes(), error);
     }
 

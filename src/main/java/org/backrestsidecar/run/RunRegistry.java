@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -77,6 +78,14 @@ public class RunRegistry {
         }
         Collections.reverse(out);
         return plan == null ? out : out.stream().filter(r -> r.plan().equals(plan)).toList();
+    }
+
+    /** What restic read for a target in its plan's last run that backed it up, if one is remembered. */
+    public OptionalLong previousBytes(String plan, String target) {
+        return list(plan).stream().filter(PlanRun::finished)
+                .flatMap(r -> r.targets().stream())
+                .filter(t -> t.target().equals(target) && t.succeeded() && t.bytesRead() > 0)
+                .mapToLong(TargetResult::bytesRead).findFirst();
     }
 
     public Optional<PlanRun> running(String plan) {

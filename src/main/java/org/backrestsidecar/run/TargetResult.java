@@ -4,12 +4,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * How one target fared in one run. {@code error} is empty when it succeeded; {@code downtime} is
+ * How one target fared in one run. {@code error} is empty when it succeeded; {@code bytesRead} is what
+ * restic read for it (the dumps' or files' size: the next run's expected total); {@code downtime} is
  * how long its containers were paused or stopped; {@code notes} are what went wrong without failing
  * it (a post hook with on-error=continue) or what was done for it (a crash recovery).
  */
 public record TargetResult(String target, String container, String strategy, Outcome outcome,
-                           List<String> snapshots, long bytesAdded, Duration duration, Duration downtime,
+                           List<String> snapshots, long bytesAdded, long bytesRead, Duration duration, Duration downtime,
                            int hookFailures, List<String> notes, String error) {
 
     public enum Outcome { SUCCEEDED, FAILED }
@@ -21,7 +22,7 @@ public record TargetResult(String target, String container, String strategy, Out
 
     /** A result that records something done for a container rather than a backup of it. */
     public static TargetResult action(String container, String what, boolean ok, String message) {
-        return new TargetResult(container, container, what, ok ? Outcome.SUCCEEDED : Outcome.FAILED, List.of(), 0,
+        return new TargetResult(container, container, what, ok ? Outcome.SUCCEEDED : Outcome.FAILED, List.of(), 0, 0,
                 Duration.ZERO, Duration.ZERO, 0, List.of(message), ok ? null : message);
     }
 

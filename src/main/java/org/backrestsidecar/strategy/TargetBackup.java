@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.SnapshotTags;
@@ -24,6 +25,7 @@ public final class TargetBackup {
     private final String host;
     private final String runId;
     private final Priority priority;
+    private final Progress progress;
     private final List<StoredSnapshot> snapshots = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -32,8 +34,9 @@ public final class TargetBackup {
     private int hookFailures;
 
     public TargetBackup(Restic restic, RepoConfig repo, SnapshotTags tags, String host, String runId,
-                        Priority priority) {
+                        Priority priority, Progress progress) {
         this.priority = priority;
+        this.progress = progress;
         this.restic = restic;
         this.repo = repo;
         this.tags = tags;
@@ -62,9 +65,15 @@ public final class TargetBackup {
         return priority;
     }
 
+    /** Where the bytes read for this target are counted while they pass. */
+    public Progress progress() {
+        return progress;
+    }
+
     /** Stores one stream as {@code path} (e.g. {@code db/app.dump}) in a snapshot of its own. */
     public StoredSnapshot stream(String path, StreamSource source) throws ResticException {
-        return stored(restic.backupStream(repo, path, tags, host, priority, source));
+        progress.nextPart();
+        return stored(restic.backupStream(repo, path, tags, host, priority, out -> source.writeTo(progress.counting(out))));
     }
 
     public synchronized StoredSnapshot stored(StoredSnapshot snapshot) {

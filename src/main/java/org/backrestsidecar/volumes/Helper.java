@@ -12,6 +12,8 @@ import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.progress.Progress;
+import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.jboss.logging.Logger;
@@ -68,7 +70,7 @@ public final class Helper implements AutoCloseable {
 
     /** Stores {@code paths} (as the target sees them) in one snapshot, leaving out {@code excludes}. */
     public StoredSnapshot backup(List<String> paths, List<String> excludes, SnapshotTags tags, String host,
-                                 Duration timeout) throws ResticException {
+                                 Duration timeout, Progress progress) throws ResticException {
         List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
                 "--no-cache"));
         command.addAll(restic.backupArgs(tags, host));
@@ -79,8 +81,9 @@ public final class Helper implements AutoCloseable {
         command.addAll(paths);
         TailBuffer out = new TailBuffer(OUTPUT_KEEP);
         ExecResult result;
+        progress.nextPart();
         try {
-            result = exec.run(id, command, env(repo.env()), timeout, out);
+            result = exec.run(id, command, env(repo.env()), timeout, progress.resticStatusLines(out));
         } catch (IOException e) {
             throw new ResticException("restic in the helper container: " + e.getMessage(), e);
         }
@@ -216,6 +219,8 @@ public final class Helper implements AutoCloseable {
     }
 
     private static List<String> env(Map<String, String> env) {
-        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        List<String> out = new ArrayList<>(List.of(Restic.STATUS_EVERY_SECOND));
+        env.forEach((k, v) -> out.add(k + "=" + v));
+        return out;
     }
 }

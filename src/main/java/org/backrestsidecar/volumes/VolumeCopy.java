@@ -57,7 +57,7 @@ public class VolumeCopy {
         Quiesced frozen = freeze.apply(target);
         try (frozen) {
             quiescer.budget(frozen, target.maxDowntime(), helper::stopCopy);
-            backup.stored(helper.backup(paths, excludes, backup.tags(), backup.host(), target.timeout()));
+            backup.stored(helper.backup(paths, excludes, backup.tags(), backup.host(), target.timeout(), backup.progress()));
         } catch (ResticException e) {
             if (frozen.budgetExceeded()) {
                 throw new ResticException("downtime budget " + target.maxDowntime() + " exceeded: the copy was "

@@ -1,0 +1,28 @@
+package org.backrestsidecar.api;
+
+import java.util.List;
+
+/** Rows as columns padded to their widest cell, for the tables the CLI prints. */
+final class TextTable {
+    private TextTable() {
+    }
+
+    /** The first row is the header; every line ends with a newline and no trailing spaces. */
+    static String render(List<List<String>> rows) {
+        int[] widths = new int[rows.get(0).size()];
+        rows.forEach(r -> {
+            for (int i = 0; i < r.size(); i++) {
+                widths[i] = Math.max(widths[i], r.get(i).length());
+            }
+        });
+        StringBuilder out = new StringBuilder();
+        for (List<String> r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.size(); i++) {
+                line.append(i == r.size() - 1 ? r.get(i) : String.format("%-" + (widths[i] + 2) + "s", r.get(i)));
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
+    }
+}
