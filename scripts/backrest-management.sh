@@ -2,13 +2,18 @@
 # The operator's command line over the sidecar's API.
 #   status [--json]     plans as a table: last good backup and its age, next run, fresh or LATE (and
 #                       why), last drill, repo size; --json: everything the API says of each plan
-#   targets             what the sidecar found and any label problems
-#   backup <plan>       start a run now and follow it to its end (exit 1 if it failed)
+#   targets [--json]    what the sidecar found as a table: plan, strategy, state, last backup; label
+#                       problems and last errors below it; --json: everything the API says of each
+#   backup <plan>       start a run now and follow it to its end (exit 1 if it failed); on a terminal
+#                       one progress line updates in place (bytes, rate, time left), piped it prints a
+#                       line when the step changes and every 30 s
 #   snapshots [plan]    snapshots, newest first
 #   restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--yes]
 #                       show what the restore would write (a dry run), ask for the target's name (or
-#                       take --yes), restore, follow it to its end (exit 1 if it failed)
-#   drill <plan>        run the plan's restore drill now and follow it (exit 1 if a target failed)
+#                       take --yes), restore, follow it to its end with a progress line (exit 1 if
+#                       it failed)
+#   drill <plan>        run the plan's restore drill now and follow it (exit 1 if a target failed),
+#                       with the same progress line as backup
 #   drills              every target's latest drill
 #   recover --from <copy> [--yes]
 #                       a new host from an offsite copy: show what the copy holds, ask once, bring the
@@ -63,6 +68,28 @@ json_escape() { # a string as the inside of a JSON string
   printf '%s' "${s//\"/\\\"}"
 }
 
+shown= shown_at=0
+progress() { # progress JOB-JSON: what a run, restore or drill is doing now
+  local text head now
+  text=$(printf '%s' "$1" | field line)
+  [ -n "$text" ] || text=$(printf '%s' "$1" | field phase)
+  [ -n "$text" ] || return 0
+  if [ -t 1 ]; then
+    printf '\r\033[K%s' "${text:0:$(( $(tput cols 2>/dev/null || echo 100) - 1 ))}"
+    return 0
+  fi
+  # piped (a log, cron mail): a line when the step changes, else one every 30 s
+  head=${text%%:*} now=$(date +%s)
+  if [ "$head" != "$shown" ] || [ $((now - shown_at)) -ge 30 ]; then
+    echo "$text"
+    shown=$head shown_at=$now
+  fi
+}
+
+progress_end() {
+  if [ -t 1 ]; then printf '\r\033[K'; fi
+}
+
 follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it failed
   local path=$1 what=$2 job state
   echo "$what started: $path"
@@ -70,9 +97,10 @@ follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it
     job=$(call GET "$path")
     state=$(printf '%s' "$job" | field state)
     case "$state" in
-      SUCCEEDED) echo "$what SUCCEEDED"; exit 0 ;;
-      FAILED) printf '%s' "$job" | pretty; die "$what FAILED" ;;
+      SUCCEEDED) progress_end; echo "$what SUCCEEDED"; exit 0 ;;
+      FAILED) progress_end; printf '%s' "$job" | pretty; die "$what FAILED" ;;
     esac
+    progress "$job"
     sleep 2
   done
 }
@@ -85,12 +113,14 @@ drill_plan() { # drill_plan PLAN: run the plan's drill, follow it to its end; 1 
   while :; do
     run=$(call GET "/api/drills/runs/$id")
     if [ -n "$(printf '%s' "$run" | field endedAt)" ]; then
+      progress_end
       printf '%s' "$run" | pretty
       case "$run" in
         *'"passed":false'*) echo "drill $id of plan $plan FAILED"; return 1 ;;
         *) echo "drill $id PASSED"; return 0 ;;
       esac
     fi
+    progress "$run"
     sleep 2
   done
 }
@@ -263,7 +293,7 @@ case "$cmd" in
     if [ "${1:-}" = --json ]; then call GET /api/plans | pretty; else call GET /api/status; fi
     ;;
   targets)
-    call GET /api/targets | pretty
+    if [ "${1:-}" = --json ]; then call GET /api/targets | pretty; else call GET /api/targets/text; fi
     ;;
   backup)
     plan=${1:?usage: backup <plan>}

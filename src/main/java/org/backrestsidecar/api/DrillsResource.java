@@ -30,6 +30,13 @@ public class DrillsResource {
         return journal.latest();
     }
 
+    /** The drill runs of late (as many as are kept), newest first, those under way with their progress. */
+    @GET
+    @Path("runs")
+    public List<DrillRun.Report> runs() {
+        return drills.list();
+    }
+
     @GET
     @Path("runs/{id}")
     public DrillRun.Report run(@PathParam("id") String id) {

@@ -37,12 +37,10 @@ final class StatusTable {
                     p.nextRun() == null ? "-" : at(p.nextRun(), zone), state, drill(p.lastDrills(), zone),
                     p.repoBytes() == null ? "-" : Progress.bytes(p.repoBytes())));
         }
-        StringBuilder out = new StringBuilder(TextTable.render(rows));
-        why.forEach(w -> out.append('\n').append(w));
-        return why.isEmpty() ? out.toString() : out.append('\n').toString();
+        return TextTable.render(rows, why);
     }
 
-    private static String at(Instant t, ZoneId zone) {
+    static String at(Instant t, ZoneId zone) {
         return WHEN.format(t.atZone(zone));
     }
 

@@ -2,13 +2,16 @@ package org.backrestsidecar.api;
 
 import java.util.List;
 
-/** Rows as columns padded to their widest cell, for the tables the CLI prints. */
+/** Rows as columns padded to their widest cell, for the tables the CLI prints, and notes below. */
 final class TextTable {
     private TextTable() {
     }
 
-    /** The first row is the header; every line ends with a newline and no trailing spaces. */
-    static String render(List<List<String>> rows) {
+    /**
+     * The first row is the header; every line ends with a newline and no trailing spaces. Each note
+     * (e.g. why a plan is late) follows after a blank line.
+     */
+    static String render(List<List<String>> rows, List<String> notes) {
         int[] widths = new int[rows.get(0).size()];
         rows.forEach(r -> {
             for (int i = 0; i < r.size(); i++) {
@@ -23,6 +26,7 @@ final class TextTable {
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }
-        return out.toString();
+        notes.forEach(n -> out.append('\n').append(n));
+        return notes.isEmpty() ? out.toString() : out.append('\n').toString();
     }
 }

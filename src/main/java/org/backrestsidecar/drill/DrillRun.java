@@ -38,6 +38,7 @@ public final class DrillRun {
 
     synchronized void phase(String phase) {
         this.phase = phase;
+        progress.clear();
     }
 
     synchronized void add(DrillResult result) {

@@ -120,7 +120,7 @@ public class DrillRunner {
             for (Target target : discovery.refresh().stream().filter(t -> t.plan().equals(plan.id()))
                     .filter(Target::usable).toList()) {
                 run.phase("drilling " + target.name());
-                run.progress().item(target.name(), OptionalLong.empty(), null);
+                run.progress().item("drilling " + target.name(), OptionalLong.empty(), null);
                 DrillResult result = drill(plan, repo, target, run.progress());
                 if (copy.isPresent()) {
                     result = result.readFrom("copy " + copy.get().id() + " (" + copy.get().repo().shownUri() + ")");
@@ -203,6 +203,12 @@ public class DrillRunner {
 
     public Optional<DrillRun> get(String id) {
         return Optional.ofNullable(runs.get(id));
+    }
+
+    /** The drill runs kept, newest first. */
+    public List<DrillRun.Report> list() {
+        return runs.values().stream().map(DrillRun::report)
+                .sorted(Comparator.comparing(DrillRun.Report::startedAt).reversed()).toList();
     }
 
     @PreDestroy

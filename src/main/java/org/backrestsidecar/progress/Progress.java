@@ -79,6 +79,11 @@ public final class Progress {
         expectedFrom = expectedTime == null ? null : from;
     }
 
+    /** Nothing countable is under way (e.g. a run applies retention): the view is null again. */
+    public synchronized void clear() {
+        item = null;
+    }
+
     /** The item's next stream or restic begins; what came before stays counted. */
     public synchronized void nextPart() {
         finishedParts += part;

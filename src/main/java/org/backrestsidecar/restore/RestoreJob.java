@@ -75,6 +75,7 @@ public final class RestoreJob {
     public synchronized void phase(String phase) {
         this.state = State.RUNNING;
         this.phase = phase;
+        progress.clear();
     }
 
     public synchronized void wrote(String what) {

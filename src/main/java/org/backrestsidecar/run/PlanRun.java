@@ -61,6 +61,8 @@ public final class PlanRun {
             startedAt = Instant.now();
         }
         phase = name;
+        // a phase that counts bytes names its item after this
+        progress.clear();
     }
 
     synchronized void add(TargetResult result) {

@@ -116,13 +116,13 @@ public class PlanRunner {
                 List<Target> targets = discovery.refresh().stream().filter(t -> t.plan().equals(plan.id())).toList();
                 for (Target target : targets) {
                     run.phase("backing up " + target.name());
-                    run.progress().item(target.name(), registry.previousBytes(plan.id(), target.name()),
+                    run.progress().item("backing up " + target.name(), registry.previousBytes(plan.id(), target.name()),
                             "previous run");
                     run.add(backUp(plan, repo, target, run));
                 }
                 if (!plan.paths().isEmpty()) {
                     run.phase("backing up host paths");
-                    run.progress().item(HOST_PATHS_TARGET, registry.previousBytes(plan.id(), HOST_PATHS_TARGET),
+                    run.progress().item("backing up " + HOST_PATHS_TARGET, registry.previousBytes(plan.id(), HOST_PATHS_TARGET),
                             "previous run");
                     run.add(backUpHostPaths(plan, repo, run));
                 }

@@ -80,6 +80,20 @@ public class RunRegistry {
         return plan == null ? out : out.stream().filter(r -> r.plan().equals(plan)).toList();
     }
 
+    /** A target's outcome in the last finished run of its plan that had it, and when that run ended. */
+    public record LastResult(TargetResult result, Instant at) {
+    }
+
+    public Optional<LastResult> lastResultOf(String plan, String target) {
+        for (PlanRun run : list(plan)) {
+            Optional<TargetResult> mine = run.targets().stream().filter(t -> t.target().equals(target)).findFirst();
+            if (run.finished() && mine.isPresent() && run.trigger() != PlanRun.Trigger.RECOVERY) {
+                return Optional.of(new LastResult(mine.get(), run.endedAt().orElseThrow()));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** What restic read for a target in its plan's last run that backed it up, if one is remembered. */
     public OptionalLong previousBytes(String plan, String target) {
         return list(plan).stream().filter(PlanRun::finished)

@@ -1,0 +1,26 @@
+package org.backrestsidecar.api;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import org.backrestsidecar.access.Caller;
+
+/**
+ * Who the API takes the caller for, and their role: the page shows a viewer no buttons (the API
+ * refuses them anyway, with 403).
+ */
+@Path("/api/me")
+@Produces(MediaType.APPLICATION_JSON)
+public class MeResource {
+    public record Me(String who, String role) {
+    }
+
+    @GET
+    public Me get(@Context ContainerRequestContext context) {
+        Caller caller = Callers.of(context);
+        return new Me(caller.who(), caller.role() == null ? null : caller.role().id());
+    }
+}

@@ -1,0 +1,340 @@
+'use strict';
+// The operator's page: plain JavaScript over the sidecar's own API, no build step and nothing from
+// elsewhere. Paths are relative, so the page works at nginx's /sidecar/ and at the sidecar's own /.
+// Every value from the API goes into the page as text (textContent), never as HTML.
+
+const REFRESH_MS = 3000;
+const state = { me: null, plans: [], targets: [], runs: [], restores: [], drillRuns: [], copies: [],
+  pending: new Set(), restore: null };
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function when(iso) {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  const pad = n => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function ago(iso) {
+  const min = Math.round((Date.now() - new Date(iso).getTime()) / 60000);
+  if (min < 60) return `${Math.max(0, min)} min ago`;
+  return min < 48 * 60 ? `${Math.round(min / 60)} h ago` : `${Math.round(min / 1440)} days ago`;
+}
+
+function size(bytes) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes, u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return u === 0 ? `${bytes} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+function seconds(s) {
+  if (s === null || s === undefined) return '-';
+  return s < 60 ? `${Math.round(s)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function outcome(stateName) {
+  const cls = /SUCCEEDED|passed|fresh|true/.test(stateName) ? 'good'
+    : /RUNNING|QUEUED|running/.test(stateName) ? 'busy' : 'bad';
+  return el('span', { class: cls }, stateName);
+}
+
+// -- talking to the API ----------------------------------------------------------------------------
+
+async function api(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: text }; }
+  if (!response.ok) {
+    const why = data && data.error ? data.error : `${response.status} ${response.statusText}`;
+    throw new Error(`${method} ${path} answered ${response.status}: ${why}`);
+  }
+  return data;
+}
+
+function showError(message) {
+  const box = document.getElementById('errors');
+  const line = el('div', { class: 'error' }, message, ' ', el('button', { onclick: () => line.remove() }, 'dismiss'));
+  box.append(line);
+}
+
+const may = role => state.me && { viewer: 0, operator: 1, admin: 2 }[state.me.role] >= { viewer: 0, operator: 1, admin: 2 }[role];
+
+async function refresh() {
+  try {
+    const [plans, targets, runs, restores, drillRuns, drills, checks, copies] = await Promise.all([
+      api('GET', 'api/plans'), api('GET', 'api/targets'), api('GET', 'api/runs'), api('GET', 'api/restores'),
+      api('GET', 'api/drills/runs'), api('GET', 'api/drills'), api('GET', 'api/repos/checks'),
+      api('GET', 'api/repos/copies')]);
+    Object.assign(state, { plans, targets, runs, restores, drillRuns, drills, checks, copies });
+    render();
+    document.getElementById('refreshed').textContent = `refreshed ${new Date().toLocaleTimeString()}`;
+  } catch (e) {
+    document.getElementById('refreshed').textContent = `not refreshed: ${e.message}`;
+  }
+}
+
+// -- what is busy ----------------------------------------------------------------------------------
+
+const runningRun = plan => state.runs.find(r => r.plan === plan && !r.endedAt);
+const runningDrill = plan => state.drillRuns.find(d => d.plan === plan && !d.endedAt);
+const runningRestore = target => state.restores.find(r => r.target === target && !r.endedAt);
+const planBusy = plan => !!(runningRun(plan) || runningDrill(plan)) || state.pending.has(`plan:${plan}`);
+const targetBusy = t => planBusy(t.plan) || !!runningRestore(t.name) || state.pending.has(`target:${t.name}`)
+  || (state.restore && state.restore.target === t.name);
+
+// -- rendering -------------------------------------------------------------------------------------
+
+function progressOf(title, job, attrs) {
+  const p = job.progress;
+  const bar = el('div', { class: p && p.percent !== null && p.percent !== undefined ? 'bar' : 'bar unknown' },
+    el('div', { style: p && p.percent !== null && p.percent !== undefined ? `width:${p.percent}%` : null }));
+  return el('div', Object.assign({ class: 'job' }, attrs), el('b', {}, title), ' ', job.phase || '',
+    bar, el('div', { class: 'small progress-line' }, p ? p.line : ''));
+}
+
+function renderUnderWay() {
+  const box = document.getElementById('under-way');
+  const jobs = [
+    ...state.runs.filter(r => !r.endedAt).map(r => progressOf(`Backup of plan ${r.plan}`, r, { 'data-run': r.id })),
+    ...state.restores.filter(r => !r.endedAt).map(r => progressOf(`Restore of ${r.target}`, r, { 'data-restore': r.id })),
+    ...state.drillRuns.filter(d => !d.endedAt).map(d => progressOf(`Drill of plan ${d.plan}`, d, { 'data-drill': d.id })),
+    ...state.copies.filter(c => c.running).map(c => progressOf(`Copy of repo ${c.repo} to ${c.copy}`,
+      { phase: '', progress: c.progress }, { 'data-copy': c.key })),
+  ];
+  box.replaceChildren(...(jobs.length ? jobs : [el('p', { class: 'quiet' }, 'Nothing is running.')]));
+}
+
+function lastDrill(drills) {
+  if (!drills || !drills.length) return 'never';
+  const passed = drills.filter(d => d.passed).length;
+  const last = drills.map(d => d.at).sort().slice(-1)[0];
+  return `${passed === drills.length ? `passed ${passed}/${drills.length}` : `${drills.length - passed} of ${drills.length} FAILED`}, ${when(last)}`;
+}
+
+function renderPlans() {
+  const rows = state.plans.map(p => {
+    const busy = planBusy(p.id);
+    const last = p.lastRun;
+    const lastCell = last ? el('td', {}, outcome(last.state), ` ${when(last.endedAt)}`,
+      el('div', { class: 'small' }, last.targets.map(t => `${t.target}: ${t.outcome === 'SUCCEEDED' ? 'ok' : 'FAILED'}`).join(', ')),
+      last.error ? el('div', { class: 'small bad' }, last.error) : null) : el('td', { class: 'quiet' }, 'none yet');
+    const stateText = runningRun(p.id) ? 'running' : p.freshness === 'fresh' ? 'fresh' : 'LATE';
+    const actions = el('td', {},
+      may('operator') ? el('button', { 'data-action': 'backup', 'data-plan': p.id, disabled: busy,
+        onclick: () => start(`plan:${p.id}`, 'POST', `api/plans/${encodeURIComponent(p.id)}/runs`) }, 'Back up now') : null,
+      may('operator') ? el('button', { 'data-action': 'drill', 'data-plan': p.id, disabled: busy,
+        onclick: () => start(`plan:${p.id}`, 'POST', `api/plans/${encodeURIComponent(p.id)}/drills`) }, 'Drill now') : null);
+    return el('tr', { 'data-plan': p.id },
+      el('td', {}, el('b', {}, p.id)),
+      el('td', {}, `${p.schedule} (${p.timeZone})`),
+      el('td', {}, when(p.nextRun)),
+      el('td', { title: p.freshness }, outcome(stateText), stateText === 'LATE' ? el('div', { class: 'small' }, p.freshness) : null),
+      el('td', {}, p.lastSuccess ? `${when(p.lastSuccess)} (${ago(p.lastSuccess)})` : 'never'),
+      lastCell,
+      el('td', {}, lastDrill(p.lastDrills)),
+      el('td', {}, `${p.repo}${p.repoBytes !== null && p.repoBytes !== undefined ? `, ${size(p.repoBytes)}` : ''}`),
+      actions);
+  });
+  document.querySelector('#plans tbody').replaceChildren(...rows);
+}
+
+function renderTargets() {
+  const rows = state.targets.map(t => el('tr', { 'data-target': t.name },
+    el('td', {}, el('b', {}, t.name)), el('td', {}, t.container), el('td', {}, t.plan || '-'),
+    el('td', {}, t.strategy || '-'), el('td', {}, t.status),
+    el('td', {}, t.lastOutcome ? [outcome(t.lastOutcome), ` ${when(t.lastBackupAt)}`,
+      t.lastError ? el('div', { class: 'small bad' }, t.lastError) : null] : '-'),
+    el('td', { class: t.problems.length ? 'bad' : '' }, t.problems.join('; ')),
+    el('td', {}, may('admin') && t.status !== 'invalid' ? el('button', { 'data-action': 'restore',
+      'data-target': t.name, disabled: targetBusy(t), onclick: () => openRestore(t) }, 'Restore…') : null)));
+  document.querySelector('#targets tbody').replaceChildren(...rows);
+}
+
+function renderDrills() {
+  document.querySelector('#drills tbody').replaceChildren(...state.drills.map(d => el('tr', { 'data-drill-target': d.target },
+    el('td', {}, d.target), el('td', {}, d.plan), el('td', {}, outcome(d.outcome), d.failure ? el('div', { class: 'small bad' }, d.failure) : null),
+    el('td', {}, when(d.at)), el('td', {}, when(d.backupTime)), el('td', {}, seconds(d.restoreSeconds)),
+    el('td', { class: 'small' }, (d.checks || []).join('; ')))));
+  document.querySelector('#checks tbody').replaceChildren(...state.checks.map(c => el('tr', {},
+    el('td', {}, c.repo), el('td', {}, c.kind), el('td', {}, outcome(c.passed ? 'passed' : 'FAILED')), el('td', {}, when(c.at)))));
+}
+
+function renderActivity() {
+  const items = [
+    ...state.runs.map(r => ({ at: r.startedAt || r.queuedAt, attrs: { 'data-run': r.id }, what: `backup of plan ${r.plan} (${r.trigger.toLowerCase()})`,
+      state: r.state, took: r.endedAt && r.startedAt ? (new Date(r.endedAt) - new Date(r.startedAt)) / 1000 : null,
+      details: r.error || r.failedTargets || (r.endedAt ? `${r.targets.length} targets, ${size(r.bytesAdded)} added` : r.phase) })),
+    ...state.restores.filter(r => !r.dryRun).map(r => ({ at: r.startedAt, attrs: { 'data-restore': r.id },
+      what: `restore of ${r.target} by ${r.requestedBy || '?'}`, state: r.state, took: r.durationSeconds,
+      details: r.error || (r.written || []).join('; ') || r.phase })),
+    ...state.drillRuns.map(d => ({ at: d.startedAt, attrs: { 'data-drill': d.id }, what: `drill of plan ${d.plan}`,
+      state: d.endedAt ? (d.passed ? 'passed' : 'FAILED') : 'RUNNING',
+      took: d.endedAt ? (new Date(d.endedAt) - new Date(d.startedAt)) / 1000 : null,
+      details: d.endedAt ? d.results.map(x => `${x.target}: ${x.outcome}`).join(', ') : d.phase })),
+  ].sort((a, b) => String(b.at).localeCompare(String(a.at))).slice(0, 20);
+  document.querySelector('#activity tbody').replaceChildren(...items.map(i => el('tr', i.attrs,
+    el('td', {}, when(i.at)), el('td', {}, i.what), el('td', { class: 'state' }, outcome(i.state)),
+    el('td', {}, seconds(i.took)), el('td', { class: 'small' }, i.details || ''))));
+}
+
+function render() {
+  renderUnderWay();
+  renderPlans();
+  renderTargets();
+  renderDrills();
+  renderActivity();
+  renderRestore();
+}
+
+// -- buttons ---------------------------------------------------------------------------------------
+
+async function start(busyKey, method, path) {
+  state.pending.add(busyKey);
+  render();
+  try {
+    await api(method, path);
+  } catch (e) {
+    showError(e.message);
+  } finally {
+    await refresh();
+    state.pending.delete(busyKey);
+    render();
+  }
+}
+
+// A restore: the dry run first, then the typed name, then the job followed to its end.
+function openRestore(target) {
+  state.restore = { target: target.name, strategy: target.strategy, dryRun: null, job: null };
+  document.getElementById('restore-section').hidden = false;
+  document.getElementById('restore-target').textContent = target.name;
+  document.getElementById('restore-kind').textContent = `${target.name} is backed up as ${target.strategy} (plan ${target.plan}).`;
+  for (const id of ['restore-database', 'restore-new-database', 'restore-snapshot', 'restore-confirm']) {
+    document.getElementById(id).value = '';
+  }
+  document.getElementById('restore-followed').replaceChildren();
+  render();
+  document.getElementById('restore-section').scrollIntoView();
+}
+
+function restoreRequest() {
+  const r = state.restore;
+  const body = { target: r.target };
+  const value = id => document.getElementById(id).value.trim();
+  if (value('restore-snapshot')) body.snapshot = value('restore-snapshot');
+  if (r.strategy === 'postgres') {
+    if (value('restore-database')) body.database = value('restore-database');
+    if (value('restore-new-database')) body.newDatabase = value('restore-new-database');
+  }
+  return body;
+}
+
+async function dryRun() {
+  try {
+    state.restore.dryRun = await api('POST', 'api/restores', Object.assign(restoreRequest(), { dryRun: true }));
+  } catch (e) {
+    state.restore.dryRun = null;
+    showError(e.message);
+  }
+  renderRestore();
+}
+
+async function goRestore() {
+  const r = state.restore;
+  const typed = document.getElementById('restore-confirm').value;
+  if (typed !== r.target) return;
+  try {
+    r.job = await api('POST', 'api/restores', Object.assign(restoreRequest(), { confirm: typed }));
+  } catch (e) {
+    showError(e.message);
+    return;
+  }
+  renderRestore();
+  while (r.job && !r.job.endedAt) {
+    await new Promise(done => setTimeout(done, 1500));
+    try {
+      r.job = await api('GET', `api/restores/${encodeURIComponent(r.job.id)}`);
+    } catch (e) {
+      showError(e.message);
+    }
+    renderRestore();
+  }
+  refresh();
+}
+
+function renderRestore() {
+  const r = state.restore;
+  const section = document.getElementById('restore-section');
+  if (!r) { section.hidden = true; return; }
+  const plan = document.getElementById('restore-plan');
+  document.querySelectorAll('#restore-form .postgres-only').forEach(e => { e.hidden = r.strategy !== 'postgres'; });
+  plan.hidden = !r.dryRun || !!r.job;
+  if (r.dryRun) {
+    document.getElementById('restore-backup').textContent = r.dryRun.backup;
+    document.getElementById('restore-backup-time').textContent = when(r.dryRun.backupTime);
+    document.getElementById('restore-snapshots').textContent = (r.dryRun.snapshots || []).join(', ');
+    document.getElementById('restore-would-write').replaceChildren(...(r.dryRun.wouldWrite || []).map(w => el('li', {}, w)));
+    document.getElementById('restore-name-hint').textContent = r.target;
+  }
+  const busy = planBusy(state.targets.find(t => t.name === r.target)?.plan) || !!runningRestore(r.target);
+  document.getElementById('restore-go').disabled = busy || !!r.job
+    || document.getElementById('restore-confirm').value !== r.target;
+  document.getElementById('restore-dry-run').disabled = busy || !!r.job;
+  const followed = document.getElementById('restore-followed');
+  if (r.job) {
+    const j = r.job;
+    followed.replaceChildren(j.endedAt
+      ? el('div', { class: 'job', 'data-restore': j.id, 'data-state': j.state }, el('b', {}, `Restore of ${j.target}: `), outcome(j.state),
+        ` after ${seconds(j.durationSeconds)}`, el('ul', {}, (j.written || []).map(w => el('li', {}, w))),
+        j.safetySnapshots && j.safetySnapshots.length ? el('div', { class: 'small' }, `safety snapshot: ${j.safetySnapshots.join(', ')}`) : null,
+        j.error ? el('div', { class: 'bad' }, j.error) : null,
+        el('button', { onclick: closeRestore }, 'Close'))
+      : progressOf(`Restore of ${j.target}`, j, { 'data-restore': j.id, 'data-state': j.state }));
+  }
+}
+
+function closeRestore() {
+  state.restore = null;
+  render();
+}
+
+async function main() {
+  document.getElementById('restore-dry-run').addEventListener('click', dryRun);
+  document.getElementById('restore-cancel').addEventListener('click', closeRestore);
+  document.getElementById('restore-go').addEventListener('click', goRestore);
+  document.getElementById('restore-confirm').addEventListener('input', renderRestore);
+  // a changed request makes the dry run shown stale: it must be asked for again
+  for (const id of ['restore-database', 'restore-new-database', 'restore-snapshot']) {
+    document.getElementById(id).addEventListener('input', () => { if (state.restore) { state.restore.dryRun = null; renderRestore(); } });
+  }
+  try {
+    state.me = await api('GET', 'api/me');
+    document.getElementById('me').textContent = `${state.me.who} (${state.me.role})`;
+  } catch (e) {
+    showError(e.message);
+  }
+  await refresh();
+  setInterval(refresh, REFRESH_MS);
+}
+
+main();

@@ -1,0 +1,32 @@
+package org.backrestsidecar.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TargetsTableTest {
+    @Test
+    void eachTargetOnOneLineAndWhatIsWrongBelow() {
+        Instant at = Instant.parse("2026-11-21T02:00:00Z");
+        String table = TargetsTable.render(List.of(
+                new TargetsResource.TargetView("app-db", "stack-postgres-1", "c1", "critical", "postgres", "running",
+                        List.of(), "SUCCEEDED", at, null),
+                new TargetsResource.TargetView("cache", "stack-redis-1", "c2", "critical", "redis", "running",
+                        List.of(), "FAILED", at.plusSeconds(60), "redis-cli BGSAVE failed"),
+                new TargetsResource.TargetView("webui", "stack-open-webui-1", "c3", null, null, "invalid",
+                        List.of("backup.plan 'nightly' is not a plan (plans: critical, models, system)"), null, null,
+                        null)), ZoneId.of("UTC"));
+        assertEquals("""
+                TARGET  CONTAINER           PLAN      STRATEGY  STATE    LAST BACKUP
+                app-db  stack-postgres-1    critical  postgres  running  ok, 2026-11-21 02:00
+                cache   stack-redis-1       critical  redis     running  FAILED, 2026-11-21 02:01
+                webui   stack-open-webui-1  -         -         invalid  -
+
+                cache: last backup failed: redis-cli BGSAVE failed
+                webui: backup.plan 'nightly' is not a plan (plans: critical, models, system)
+                """, table);
+    }
+}
