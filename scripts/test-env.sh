@@ -19,6 +19,9 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v rclone >/dev/null || need+=(rclone)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+# the operator page's test drives a real browser
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,185 @@
+package org.backrestsidecar.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.io.File;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.backrestsidecar.testing.NginxInFront;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The operator's page at /sidecar/ in a real browser: Debian's headless Chromium, driven through its
+ * chromedriver, signed in at the real nginx (shipped config) in front of the running sidecar and a
+ * real labelled Postgres. A screenshot of each page is kept in target/screenshots/.
+ */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+class OperatorPageTest {
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    /** Catches what the page would print as errors, from before its own script runs. */
+    private static final String ERROR_TRAP = """
+            window.__errors = [];
+            const original = console.error.bind(console);
+            console.error = (...args) => { window.__errors.push(args.map(String).join(' ')); original(...args); };
+            addEventListener('error', e => window.__errors.push('error: ' + (e.message || (e.target && (e.target.src || e.target.href)))), true);
+            addEventListener('unhandledrejection', e => window.__errors.push('unhandled: ' + e.reason));
+            """;
+
+    @TestHTTPResource("/")
+    URL sidecar;
+    private NginxInFront nginx;
+    private ChromeDriver browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        nginx = new NginxInFront(sidecar.toString().replaceFirst("/$", "").replace("localhost", "127.0.0.1"));
+        TestDocker.await("the sidecar ready", Duration.ofMinutes(2),
+                () -> RestAssured.get("/q/health/ready").statusCode() == 200);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (nginx != null) {
+            nginx.close();
+        }
+    }
+
+    /** A browser signed in as {@code login} (user:password), as nginx's basic auth asks. */
+    private ChromeDriver open(String login) throws Exception {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        // as root in a container, and with no network but 127.0.0.1: nothing may try to go out
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1800",
+                "--user-data-dir=" + Files.createTempDirectory("bsc-chromium"));
+        // the setup's self-signed certificate
+        options.setAcceptInsecureCerts(true);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization",
+                "Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8)))));
+        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", ERROR_TRAP));
+        return driver;
+    }
+
+    private WebDriverWait waiting(Duration limit) {
+        WebDriverWait wait = new WebDriverWait(browser, limit);
+        wait.pollingEvery(Duration.ofMillis(300));
+        return wait;
+    }
+
+    private WebElement planRow(String plan) {
+        return browser.findElement(By.cssSelector("#plans tr[data-plan='" + plan + "']"));
+    }
+
+    private void screenshot(String name) throws Exception {
+        Files.createDirectories(SCREENSHOTS);
+        Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> pageErrors() {
+        return (List<String>) browser.executeScript("return window.__errors;");
+    }
+
+    @Test
+    void anAdminBacksUpAPlanAndRestoresADatabaseFromThePage() throws Exception {
+        browser = open(nginx.adminLogin());
+        browser.get(nginx.base() + "/sidecar/");
+        waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+        assertEquals("admin (admin)", browser.findElement(By.id("me")).getText());
+        Set<String> plans = RestAssured.get("/api/plans").jsonPath().getList("id", String.class).stream()
+                .collect(Collectors.toSet());
+        Set<String> shown = browser.findElements(By.cssSelector("#plans tr[data-plan]")).stream()
+                .map(r -> r.getAttribute("data-plan")).collect(Collectors.toSet());
+        assertEquals(plans, shown, "every plan of the stack on the page");
+        assertTrue(browser.findElement(By.cssSelector("#targets tr[data-target='pg-main']")).getText()
+                .contains("postgres"));
+
+        // back up now: the button is locked at once, and the run ends as a succeeded run on the page
+        Set<String> before = Set.copyOf(RestAssured.get("/api/runs?plan=critical").jsonPath().getList("id", String.class));
+        WebElement backup = planRow("critical").findElement(By.cssSelector("button[data-action='backup']"));
+        backup.click();
+        assertFalse(planRow("critical").findElement(By.cssSelector("button[data-action='backup']")).isEnabled(),
+                "no second click while the plan is busy");
+        String runId = waiting(Duration.ofSeconds(30)).until(b -> b.findElements(By.cssSelector("#activity tr[data-run]"))
+                .stream().map(r -> r.getAttribute("data-run")).filter(id -> !before.contains(id)).findFirst().orElse(null));
+        waiting(Duration.ofMinutes(3)).until(b -> b.findElement(By.cssSelector("#activity tr[data-run='" + runId + "'] .state"))
+                .getText().equals("SUCCEEDED"));
+        assertEquals("SUCCEEDED", RestAssured.get("/api/runs/" + runId).jsonPath().getString("state"));
+        waiting(Duration.ofSeconds(10)).until(b -> planRow("critical").findElement(By.cssSelector("button[data-action='backup']")).isEnabled());
+        screenshot("operator-page-after-backup");
+
+        // restore: a dry run first, then nothing until the target's name is typed, then followed to its end
+        browser.findElement(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']")).click();
+        browser.findElement(By.id("restore-database")).sendKeys("auth");
+        browser.findElement(By.id("restore-new-database")).sendKeys("auth_from_page");
+        browser.findElement(By.id("restore-dry-run")).click();
+        waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-plan")).isDisplayed());
+        assertTrue(browser.findElement(By.id("restore-would-write")).getText()
+                .contains("new database auth_from_page from the dump of auth"), browser.findElement(By.id("restore-would-write")).getText());
+        WebElement go = browser.findElement(By.id("restore-go"));
+        assertFalse(go.isEnabled(), "no restore before the name is typed");
+        WebElement confirm = browser.findElement(By.id("restore-confirm"));
+        confirm.sendKeys("pg-mai");
+        assertFalse(go.isEnabled(), "a name that is not the target's does not unlock it");
+        confirm.sendKeys("n");
+        assertTrue(go.isEnabled());
+        go.click();
+        waiting(Duration.ofMinutes(3)).until(b -> !b.findElements(By.cssSelector("#restore-followed [data-state='SUCCEEDED']")).isEmpty()
+                || !b.findElements(By.cssSelector("#restore-followed [data-state='FAILED']")).isEmpty());
+        assertTrue(browser.findElement(By.id("restore-followed")).getText().contains("SUCCEEDED"),
+                browser.findElement(By.id("restore-followed")).getText());
+        assertEquals(SidecarStack.main().checksum("auth", "users"), SidecarStack.main().checksum("auth_from_page", "users"),
+                "the restored database holds what was backed up");
+        screenshot("operator-page-after-restore");
+        assertEquals(List.of(), pageErrors(), "the page printed no errors");
+        SidecarStack.main().sql("postgres", "DROP DATABASE auth_from_page");
+    }
+
+    @Test
+    void aViewerSeesThePlansButNoButtons() throws Exception {
+        browser = open(nginx.addLogin("vera", "vera-password-0123"));
+        browser.get(nginx.base() + "/sidecar/");
+        waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+        assertEquals("vera (viewer)", browser.findElement(By.id("me")).getText());
+        assertTrue(planRow("critical").getText().contains("0 2 * * *"), planRow("critical").getText());
+        assertEquals(List.of(), browser.findElements(By.cssSelector("button[data-action]")),
+                "a viewer is offered nothing the API would refuse");
+        screenshot("operator-page-viewer");
+        assertEquals(List.of(), pageErrors(), "the page printed no errors");
+    }
+}
