@@ -122,8 +122,8 @@ public class PlanRunner {
                 }
                 if (!plan.paths().isEmpty()) {
                     run.phase("backing up host paths");
-                    run.progress().item("backing up " + HOST_PATHS_TARGET, registry.previousBytes(plan.id(), HOST_PATHS_TARGET),
-                            "previous run");
+                    // restic reads them itself here, without status lines: the time so far, no bytes
+                    run.progress().item("backing up " + HOST_PATHS_TARGET, java.util.OptionalLong.empty(), null);
                     run.add(backUpHostPaths(plan, repo, run));
                 }
                 run.phase("applying retention");
