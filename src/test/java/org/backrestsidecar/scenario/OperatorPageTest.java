@@ -110,6 +110,12 @@ class OperatorPageTest {
         Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
 
+    /** Whether the API lists a job of {@code plan} at {@code path} that has not ended. */
+    private static boolean busy(String path, String plan) {
+        List<Map<String, Object>> jobs = RestAssured.get(path).jsonPath().getList("$");
+        return jobs.stream().anyMatch(j -> plan.equals(j.get("plan")) && j.get("endedAt") == null);
+    }
+
     @SuppressWarnings("unchecked")
     private List<String> pageErrors() {
         return (List<String>) browser.executeScript("return window.__errors;");
@@ -140,6 +146,9 @@ class OperatorPageTest {
         waiting(Duration.ofMinutes(3)).until(b -> b.findElement(By.cssSelector("#activity tr[data-run='" + runId + "'] .state"))
                 .getText().equals("SUCCEEDED"));
         assertEquals("SUCCEEDED", RestAssured.get("/api/runs/" + runId).jsonPath().getString("state"));
+        // unlocked again once the plan is idle (a drill of it, e.g. one an earlier scenario started, also holds it)
+        TestDocker.await("plan critical idle", Duration.ofMinutes(5), () -> !busy("/api/runs?plan=critical", "critical")
+                && !busy("/api/drills/runs", "critical"));
         waiting(Duration.ofSeconds(10)).until(b -> planRow("critical").findElement(By.cssSelector("button[data-action='backup']")).isEnabled());
         screenshot("operator-page-after-backup");
 
