@@ -5,7 +5,10 @@
 
 const REFRESH_MS = 3000;
 const state = { me: null, plans: [], targets: [], runs: [], restores: [], drillRuns: [], copies: [],
-  pending: new Set(), restore: null };
+  // a button's key -> when its POST answered (null while it is under way): locked until a refresh
+  // that began after the answer shows the job itself
+  pending: new Map(), restore: null };
+let refreshing = null;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -80,13 +83,25 @@ function showError(message) {
 
 const may = role => state.me && { viewer: 0, operator: 1, admin: 2 }[state.me.role] >= { viewer: 0, operator: 1, admin: 2 }[role];
 
-async function refresh() {
+// One refresh at a time: a slow API (a repo check under way) must not pile requests up.
+function refresh() {
+  if (!refreshing) {
+    refreshing = load().finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+async function load() {
+  const began = Date.now();
   try {
     const [plans, targets, runs, restores, drillRuns, drills, checks, copies] = await Promise.all([
       api('GET', 'api/plans'), api('GET', 'api/targets'), api('GET', 'api/runs'), api('GET', 'api/restores'),
       api('GET', 'api/drills/runs'), api('GET', 'api/drills'), api('GET', 'api/repos/checks'),
       api('GET', 'api/repos/copies')]);
     Object.assign(state, { plans, targets, runs, restores, drillRuns, drills, checks, copies });
+    for (const [key, answered] of state.pending) {
+      if (answered !== null && answered <= began) state.pending.delete(key);
+    }
     render();
     document.getElementById('refreshed').textContent = `refreshed ${new Date().toLocaleTimeString()}`;
   } catch (e) {
@@ -210,17 +225,16 @@ function render() {
 // -- buttons ---------------------------------------------------------------------------------------
 
 async function start(busyKey, method, path) {
-  state.pending.add(busyKey);
+  state.pending.set(busyKey, null);
   render();
   try {
     await api(method, path);
   } catch (e) {
     showError(e.message);
   } finally {
-    await refresh();
-    state.pending.delete(busyKey);
-    render();
+    state.pending.set(busyKey, Date.now());
   }
+  await refresh();
 }
 
 // A restore: the dry run first, then the typed name, then the job followed to its end.

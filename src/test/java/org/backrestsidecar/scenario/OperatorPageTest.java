@@ -149,7 +149,9 @@ class OperatorPageTest {
         // unlocked again once the plan is idle (a drill of it, e.g. one an earlier scenario started, also holds it)
         TestDocker.await("plan critical idle", Duration.ofMinutes(5), () -> !busy("/api/runs?plan=critical", "critical")
                 && !busy("/api/drills/runs", "critical"));
-        waiting(Duration.ofSeconds(10)).until(b -> planRow("critical").findElement(By.cssSelector("button[data-action='backup']")).isEnabled());
+        waiting(Duration.ofSeconds(30)).withMessage(() -> "still locked: " + planRow("critical").getText() + " / "
+                + browser.findElement(By.id("refreshed")).getText())
+                .until(b -> planRow("critical").findElement(By.cssSelector("button[data-action='backup']")).isEnabled());
         screenshot("operator-page-after-backup");
 
         // restore: a dry run first, then nothing until the target's name is typed, then followed to its end
