@@ -70,7 +70,7 @@ class StackComesUpIT {
         assertEquals("redis", run(List.of("docker-compose", "exec", "-T", "redis", "ps", "-o", "user=", "-C",
                 "redis-server"), Duration.ofMinutes(1)).strip(), "Redis stepped down from root");
 
-        String targets = run(List.of("bash", "scripts/backrest-management.sh", "targets"), Duration.ofMinutes(1));
+        String targets = run(List.of("bash", "scripts/backrest-management.sh", "targets", "--json"), Duration.ofMinutes(1));
         Map<String, String> found = new java.util.TreeMap<>();
         for (var t : new com.fasterxml.jackson.databind.ObjectMapper().readTree(targets)) {
             found.put(t.path("name").asText(), t.path("plan").asText() + "/" + t.path("strategy").asText() + "/"
