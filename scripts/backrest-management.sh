@@ -138,6 +138,14 @@ recover() { # recover --from COPY [--yes]
   [ -z "$url" ] || die "recover runs beside the stack's compose.yml (unset SIDECAR_URL)"
   [ -f config/sidecar.yml ] || die "config/sidecar.yml is missing: put back the one you kept (it names the copies)"
   compose=$(compose_cmd)
+  # Everything that would make the recovery restore nothing, or not start, is found before anything runs
+  same_project
+  $compose config -q 2>/tmp/bsc-compose-check.$$ || {
+    sed 's/^/  /' /tmp/bsc-compose-check.$$ >&2; rm -f /tmp/bsc-compose-check.$$
+    die "compose.yml does not start as it is (above): set what it names in .env as on the old host (docs/offsite.md); nothing was changed"
+  }
+  rm -f /tmp/bsc-compose-check.$$
+  keys_readable
   mkdir -p .recovery
   state=.recovery/$from.done
   touch "$state"
@@ -230,7 +238,7 @@ recover() { # recover --from COPY [--yes]
 
   # every plan the copy holds a backup of
   plans=$(call GET "/api/recovery/$from" | grep -o '"plan":"[^"]*"' | sed 's/"plan":"\(.*\)"/\1/' | sort -u || true)
-  [ -n "$plans" ] || echo "no plan to drill: the copy holds no backup of ours"
+  [ -n "$plans" ] || { echo "no plan to drill: the copy holds no backup of ours"; failed=1; }
   for plan in $plans; do
     done_already "drilled $plan" && continue
     now=$(date +%s)
@@ -250,10 +258,40 @@ recover() { # recover --from COPY [--yes]
     printf '%s\n' "${lines[@]}"
     echo "total: $(($(date +%s) - t0)) s (this attempt)"
   } | tee -a ".recovery/$from.report"
+  # the claim counts what it claims: targets restored (this attempt or an earlier one), plans drilled
+  local restored drilled
+  restored=$(sed -n 's/^restored //p' "$state" | sort -u | tr '\n' ' ')
+  drilled=$(sed -n 's/^drilled //p' "$state" | sort -u | tr '\n' ' ')
+  [ -n "$restored" ] || { echo "no target was restored"; failed=1; }
   if [ $failed = 1 ]; then
-    die "some targets or drills FAILED (above); fix what they say and run recover again: it goes on from there"
+    die "NOT RECOVERED: some targets or drills FAILED, or nothing was restored (above); fix what they say and run recover again: it goes on from there"
   fi
-  echo "RECOVERED: every target is back and every plan's drill passed"
+  echo "RECOVERED: $(wc -w <<<"$restored") targets restored (${restored% }), the drills of $(wc -w <<<"$drilled") plans passed (${drilled% })"
+}
+
+same_project() { # the stack must come up under the Compose project its backups were made in
+  local want have
+  want=$(sed -n 's/^composeProject:[[:space:]]*["'\'']\{0,1\}\([A-Za-z0-9_.-]*\).*/\1/p' config/sidecar.yml | head -1)
+  [ -n "$want" ] || return 0
+  have=${COMPOSE_PROJECT_NAME:-$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null | tail -1)}
+  # Compose names a project after its folder when nothing else does
+  [ -n "$have" ] || have=$(basename "$PWD" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9_-')
+  [ "$have" != "$want" ] || return 0
+  if [ -n "${COMPOSE_PROJECT_NAME:-}" ]; then
+    die "COMPOSE_PROJECT_NAME is '$COMPOSE_PROJECT_NAME' in your shell, but the backups were made in Compose project '$want' (composeProject in config/sidecar.yml): the sidecar would find none of the stack's containers. Run: unset COMPOSE_PROJECT_NAME (or export COMPOSE_PROJECT_NAME=$want) and recover again; nothing was changed"
+  fi
+  if [ -f .env ]; then
+    [ -e .env.before-recovery ] || cp -p .env .env.before-recovery
+    sed -i '/^COMPOSE_PROJECT_NAME=/d' .env
+  fi
+  echo "COMPOSE_PROJECT_NAME=$want" >> .env
+  echo "the Compose project here would be '$have', but the backups were made in '$want' (composeProject in config/sidecar.yml): .env now says COMPOSE_PROJECT_NAME=$want"
+}
+
+keys_readable() { # the sidecar runs as uid 10001 and reads keys/ (repo keys, the copies' SSH keys)
+  local unreadable
+  unreadable=$(find keys -type f ! -perm -o=r ! -user 10001 2>/dev/null | head -5 | tr '\n' ' ')
+  [ -z "$unreadable" ] || die "the sidecar (uid 10001) cannot read: $unreadable- run: sudo chown -R 10001 keys (or bash scripts/backrest-setup.sh as root); nothing was changed"
 }
 
 follow_recovery() { # follow_recovery ID: wait for a recovery job; prints its steps, the last line its state

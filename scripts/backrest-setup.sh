@@ -16,7 +16,9 @@ command -v htpasswd >/dev/null || { echo "setup needs htpasswd (apt-get install 
 mkdir -p keys secrets/nginx config/stack backrest-config
 instance=${BACKUP_INSTANCE:-$(hostname -s | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-50)}
 # One project name for Compose v1 and v2 alike, so the sidecar knows which containers are the stack's
-project=${COMPOSE_PROJECT_NAME:-$(basename "$PWD" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')}
+# (a kept config/sidecar.yml names the project its backups were made in: a new host recovering keeps it)
+kept=$(sed -n 's/^composeProject:[[:space:]]*["'\'']\{0,1\}\([A-Za-z0-9_.-]*\).*/\1/p' config/sidecar.yml 2>/dev/null | head -1)
+project=${COMPOSE_PROJECT_NAME:-${kept:-$(basename "$PWD" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')}}
 [ -n "$project" ] || project=stack
 
 for repo in critical models system; do
@@ -103,7 +105,12 @@ chmod 0755 config config/stack
 if [ "$(id -u)" = 0 ]; then chown -R 10001 env; fi
 mkdir -p secrets/notifications
 if [ "$(id -u)" = 0 ]; then
+  # keys/ as brought from elsewhere too (an offsite copy's SSH key under keys/offsite/)
   chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password secrets/notifications
+  chmod -R u+rwX keys
+else
+  unreadable=$(find keys secrets/sidecar-api-token secrets/backrest-password -type f ! -user 10001 ! -perm -o=r 2>/dev/null | tr '\n' ' ')
+  [ -z "$unreadable" ] || echo "WARNING: the sidecar runs as uid 10001 and cannot read $unreadable- run: sudo chown -R 10001 keys secrets/sidecar-api-token secrets/backrest-password secrets/notifications" >&2
 fi
 
 # The repos are not made here: the sidecar makes each at its first start, like its offsite copy when

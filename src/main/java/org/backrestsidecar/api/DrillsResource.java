@@ -40,6 +40,6 @@ public class DrillsResource {
     @GET
     @Path("runs/{id}")
     public DrillRun.Report run(@PathParam("id") String id) {
-        return drills.get(id).map(DrillRun::report).orElseThrow(() -> new NoSuchElementException("no drill run " + id));
+        return drills.report(id).orElseThrow(() -> new NoSuchElementException("no drill run " + id));
     }
 }

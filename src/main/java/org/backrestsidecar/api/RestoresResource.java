@@ -52,6 +52,6 @@ public class RestoresResource {
     @GET
     @Path("{id}")
     public RestoreJob.Report get(@PathParam("id") String id) {
-        return restores.get(id).map(RestoreJob::report).orElseThrow(() -> new NoSuchElementException("no restore " + id));
+        return restores.report(id).orElseThrow(() -> new NoSuchElementException("no restore " + id));
     }
 }

@@ -26,6 +26,8 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.restore.BackupSet;
 import org.backrestsidecar.restore.BackupSets;
+import org.backrestsidecar.history.Histories;
+import org.backrestsidecar.history.History;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,9 +55,21 @@ public class DrillRunner {
 
     private final Event<DrillResult> drilled;
     private final FromCopy fromCopy;
+    private final History<DrillRun.Report> history;
+    /** Drill runs of earlier lives of the sidecar, read back from the history. */
+    private final Map<String, DrillRun.Report> past = new ConcurrentHashMap<>();
 
     public DrillRunner(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetDrill> kinds,
-                       DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled, FromCopy fromCopy) {
+                       DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled, FromCopy fromCopy,
+                       Histories histories) {
+        this.history = histories.open("drills", DrillRun.Report.class, DrillRun.Report::id, DrillRun.Report::startedAt);
+        for (DrillRun.Report saved : history.entries()) {
+            DrillRun.Report shown = saved.endedAt() != null ? saved : DrillRun.interrupted(saved);
+            past.put(shown.id(), shown);
+            if (shown != saved) {
+                history.put(shown);
+            }
+        }
         this.drilled = drilled;
         this.fromCopy = fromCopy;
         this.config = config;
@@ -129,6 +143,7 @@ public class DrillRunner {
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "drill of plan %s broke", plan.id());
+            run.problem("the drill broke: " + e);
         } finally {
             if (repo != primary) {
                 try {
@@ -139,6 +154,7 @@ public class DrillRunner {
             }
             run.finish();
             runningByPlan.remove(plan.id(), run);
+            history.put(run.report());
         }
     }
 
@@ -195,20 +211,24 @@ public class DrillRunner {
 
     private void remember(DrillRun run) {
         runs.put(run.id(), run);
+        history.put(run.report());
         if (runs.size() > KEEP) {
             runs.values().stream().min(Comparator.comparing(r -> r.report().startedAt()))
                     .filter(r -> r.report().endedAt() != null).ifPresent(r -> runs.remove(r.id()));
         }
     }
 
-    public Optional<DrillRun> get(String id) {
-        return Optional.ofNullable(runs.get(id));
+    /** A drill run of this life of the sidecar or, read back from the history, of an earlier one. */
+    public Optional<DrillRun.Report> report(String id) {
+        return Optional.ofNullable(runs.get(id)).map(DrillRun::report).or(() -> Optional.ofNullable(past.get(id)));
     }
 
-    /** The drill runs kept, newest first. */
+    /** The drill runs kept, this life's and the history's, newest first. */
     public List<DrillRun.Report> list() {
-        return runs.values().stream().map(DrillRun::report)
-                .sorted(Comparator.comparing(DrillRun.Report::startedAt).reversed()).toList();
+        Map<String, DrillRun.Report> all = new java.util.HashMap<>(past);
+        runs.values().forEach(r -> all.put(r.id(), r.report()));
+        return all.values().stream().sorted(Comparator.comparing(DrillRun.Report::startedAt).reversed())
+                .limit(History.KEEP).toList();
     }
 
     @PreDestroy

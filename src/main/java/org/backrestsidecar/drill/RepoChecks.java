@@ -13,6 +13,8 @@ import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.history.Histories;
+import org.backrestsidecar.history.History;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,13 +36,19 @@ public class RepoChecks {
     private final BackupMetrics metrics;
     private final Map<String, Result> latest = new ConcurrentHashMap<>();
     private final Event<Result> checked;
+    private final History<Result> history;
 
     public RepoChecks(SidecarConfig config, Restic restic, BackupMetrics metrics,
-                      Event<Result> checked) {
+                      Event<Result> checked, Histories histories) {
         this.checked = checked;
         this.config = config;
         this.restic = restic;
         this.metrics = metrics;
+        this.history = histories.open("checks", Result.class, r -> r.repo() + "/" + r.kind() + "@" + r.at(), Result::at);
+        for (Result saved : history.entries()) {
+            latest.put(saved.repo() + "/" + saved.kind(), saved);
+            metrics.repoCheck(saved.repo(), saved.kind(), saved.at(), saved.passed());
+        }
     }
 
     /** Checks one repo now; {@code data} reads back {@code drills.dataSubset} of its data. */
@@ -56,6 +64,7 @@ public class RepoChecks {
             LOG.errorf("restic check (%s) of repo %s FAILED: %s", kind, repo.id(), e.getMessage());
         }
         latest.put(repo.id() + "/" + kind, result);
+        history.put(result);
         metrics.repoCheck(repo.id(), kind, result.at(), result.passed());
         checked.fire(result);
         return result;

@@ -159,6 +159,7 @@ public class Copies {
         String key = key(repo, copy);
         Instant start = Instant.now();
         Optional<Duration> expected = states.get(key).lastGoodDuration();
+        boolean lastEndedBadly = states.get(key).lastAttempt() != null && states.get(key).error() != null;
         update(key, states.get(key).started(start));
         Progress progress = new Progress();
         underWay.put(key, progress);
@@ -170,6 +171,12 @@ public class Copies {
             progress.timedItem("copying to " + copy.id(), expected, "previous copy");
             try {
                 restic.ensureCopyInitialized(repo, copy.repo());
+                if (lastEndedBadly) {
+                    // restic writes a copy's index at its end: without this the packs sent are sent again
+                    progress.timedItem("indexing what the last copy to " + copy.id() + " left", Optional.empty(), null);
+                    restic.repairIndex(copy.repo());
+                    progress.timedItem("copying to " + copy.id(), expected, "previous copy");
+                }
                 long before = restic.repoSize(copy.repo());
                 int had = restic.snapshots(copy.repo(), List.of()).size();
                 restic.copy(repo, copy.repo(), limits(copy), List.of());

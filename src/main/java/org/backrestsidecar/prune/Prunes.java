@@ -15,6 +15,8 @@ import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.restic.Restic;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.run.RepoLocks;
+import org.backrestsidecar.history.Histories;
+import org.backrestsidecar.history.History;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,11 +38,18 @@ public class Prunes {
     private final BackupMetrics metrics;
     private final Map<String, Result> latest = new ConcurrentHashMap<>();
 
-    public Prunes(SidecarConfig config, Restic restic, RepoLocks repoLocks, BackupMetrics metrics) {
+    private final History<Result> history;
+
+    public Prunes(SidecarConfig config, Restic restic, RepoLocks repoLocks, BackupMetrics metrics, Histories histories) {
         this.config = config;
         this.restic = restic;
         this.repoLocks = repoLocks;
         this.metrics = metrics;
+        this.history = histories.open("prunes", Result.class, r -> r.repo() + "@" + r.at(), Result::at);
+        for (Result saved : history.entries()) {
+            latest.put(saved.repo(), saved);
+            metrics.repoPrune(saved.repo(), saved.at(), saved.seconds(), saved.succeeded());
+        }
     }
 
     /**
@@ -81,6 +90,7 @@ public class Prunes {
             LOG.errorf("prune of repo %s FAILED: %s", repo.id(), e.getMessage());
         }
         latest.put(repo.id(), result);
+        history.put(result);
         metrics.repoPrune(repo.id(), result.at(), result.seconds(), result.succeeded());
         return result;
     }

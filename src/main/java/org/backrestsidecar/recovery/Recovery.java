@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -169,20 +168,76 @@ public class Recovery {
                     copies.keySet().stream().map(RepoConfig::id).sorted().toList()) + " over their live data; send "
                     + "\"confirm\": \"" + copyId + "\" to go ahead");
         }
-        Set<String> repoIds = Set.copyOf(copies.keySet().stream().map(RepoConfig::id).toList());
         return start(copyId, "restore", job -> {
-            List<Target> targets = discovery.refresh().stream()
-                    .filter(t -> config.plan(t.plan()).map(p -> repoIds.contains(p.repo())).orElse(false))
-                    .sorted(Comparator.comparing(Target::plan).thenComparing(Target::name)).toList();
-            for (Target target : targets) {
-                if (skip.contains(target.name())) {
+            List<Target> found = discovery.refresh();
+            int held = 0;
+            for (RepoConfig repo : copies.keySet()) {
+                held += restoreRepo(job, repo, found, skip, requestedBy);
+            }
+            for (Target target : found) {
+                boolean inRecoveredRepo = config.plan(target.plan()).map(p -> copies.keySet().stream()
+                        .anyMatch(r -> r.id().equals(p.repo()))).orElse(false);
+                if (inRecoveredRepo && !job.named("restore " + target.name())) {
                     job.step("restore " + target.name(), RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(),
-                            "restored by an earlier attempt");
-                    continue;
+                            "the copy holds no backup of it: it starts empty");
                 }
-                restoreTarget(job, target, requestedBy);
+            }
+            if (held == 0) {
+                job.step("restore", RecoveryJob.Outcome.FAILED, null, null, Instant.now(),
+                        "the repos hold no backup of a target: nothing was restored");
             }
         });
+    }
+
+    /**
+     * Restores what one repo holds, driven by its backups rather than by what runs here: a target the
+     * repo holds a backup of but no container here carries is a failure, never a silent skip (the
+     * stack started under another Compose project finds nothing, and must not read as recovered).
+     *
+     * @return how many targets the repo holds backups of
+     */
+    private int restoreRepo(RecoveryJob job, RepoConfig repo, List<Target> found, Set<String> skip, String requestedBy)
+            throws InterruptedException {
+        List<BackupSets.NewestRun> held;
+        try {
+            held = BackupSets.newestRuns(restic.snapshots(repo, List.of())).stream()
+                    .filter(r -> !PlanRunner.HOST_PATHS_TARGET.equals(r.target())).toList();
+        } catch (ResticException e) {
+            job.step("read repo " + repo.id(), RecoveryJob.Outcome.FAILED, null, null, Instant.now(), e.getMessage());
+            return 0;
+        }
+        for (BackupSets.NewestRun run : held) {
+            String name = "restore " + run.target();
+            if (skip.contains(run.target())) {
+                job.step(name, RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(), "restored by an earlier attempt");
+                continue;
+            }
+            Optional<PlanConfig> plan = config.plan(run.plan()).filter(p -> p.repo().equals(repo.id()));
+            Optional<Target> here = found.stream()
+                    .filter(t -> t.name().equals(run.target()) && t.plan().equals(run.plan())).findFirst();
+            if (plan.isEmpty()) {
+                job.step(name, RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
+                        "repo " + repo.id() + " holds backups of plan " + run.plan() + ", which config/sidecar.yml "
+                                + "does not give to this repo: put the plan back in the configuration");
+            } else if (here.isEmpty()) {
+                job.step(name, RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
+                        "no container here is target " + run.target() + " of plan " + run.plan() + "; " + whatRunsHere(found));
+            } else {
+                restoreTarget(job, here.get(), requestedBy);
+            }
+        }
+        return held.size();
+    }
+
+    private String whatRunsHere(List<Target> found) {
+        String where = "containers labelled " + config.labelPrefix() + ".enable"
+                + config.composeProject().map(p -> " in Compose project " + p + " (composeProject)").orElse("");
+        if (found.isEmpty()) {
+            return "no target was found here at all (" + where + "): is the stack up, and under the project name the "
+                    + "backups were made in? (COMPOSE_PROJECT_NAME in .env, or the folder's name)";
+        }
+        return "targets found here (" + where + "): " + String.join(", ",
+                found.stream().map(t -> t.name() + " (" + t.plan() + ")").toList());
     }
 
     private void restoreTarget(RecoveryJob job, Target target, String requestedBy) throws InterruptedException {

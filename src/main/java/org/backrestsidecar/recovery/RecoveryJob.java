@@ -57,6 +57,11 @@ public final class RecoveryJob {
                 Duration.between(started, Instant.now()).toMillis() / 1000.0, detail));
     }
 
+    /** Whether a step of that name was recorded already. */
+    synchronized boolean named(String name) {
+        return steps.stream().anyMatch(s -> s.name().equals(name));
+    }
+
     synchronized void staged(String folder) {
         staged = folder;
     }

@@ -191,6 +191,23 @@ public class Restic {
         return run(to, from, LONG, args.toArray(String[]::new));
     }
 
+    /**
+     * Indexes the packs that an attempt which did not end (killed, its server gone) left in {@code repo}
+     * without an index, so that the next copy reuses them instead of sending them again. It reads every
+     * pack's header: run it only after an attempt that failed. restic 0.14 calls it {@code rebuild-index},
+     * 0.16 and later {@code repair index}.
+     */
+    public String repairIndex(RepoConfig repo) throws ResticException {
+        try {
+            return run(repo, LONG, "rebuild-index");
+        } catch (ResticException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("unknown command")) {
+                throw e;
+            }
+            return run(repo, LONG, "repair", "index");
+        }
+    }
+
     /** Writes a snapshot's files under {@code folder} (each at its own path below it). */
     public void restore(RepoConfig repo, String snapshotId, Path folder) throws ResticException {
         run(repo, LONG, "restore", snapshotId, "--target", folder.toString());

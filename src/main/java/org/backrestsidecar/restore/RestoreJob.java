@@ -54,6 +54,15 @@ public final class RestoreJob {
         this.safetyTags = safetyTags;
     }
 
+    /** A restore the history held as under way: the sidecar stopped before it ended. */
+    static Report interrupted(Report r) {
+        return new Report(r.id(), r.target(), r.plan(), r.strategy(), r.backup(), r.backupTime(), r.snapshots(),
+                r.dryRun(), State.FAILED, "interrupted", r.wouldWrite(), r.written(), r.safetySnapshots(),
+                r.safetySeconds(), r.rolledBack(), r.notes(), r.requestedBy(), r.startedAt(), r.startedAt(), null,
+                "the sidecar stopped during this restore (a restart or a crash): it did not finish, and what it "
+                        + "wrote is unknown; the safety snapshots it lists hold the data from before it", null);
+    }
+
     public String id() {
         return id;
     }

@@ -21,6 +21,8 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.run.RepoLocks;
+import org.backrestsidecar.history.Histories;
+import org.backrestsidecar.history.History;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,11 +48,24 @@ public class RestoreService {
     });
 
     private final jakarta.enterprise.event.Event<RestoreJob.Report> told;
+    private final History<RestoreJob.Report> history;
+    /** Restores of earlier lives of the sidecar, read back from the history. */
+    private final Map<String, RestoreJob.Report> past = new ConcurrentHashMap<>();
 
     /** @param told fired when a restore starts and when it ends (not for dry runs: nothing is written) */
     public RestoreService(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetRestore> kinds,
-                          RepoLocks repoLocks, jakarta.enterprise.event.Event<RestoreJob.Report> told) {
+                          RepoLocks repoLocks, jakarta.enterprise.event.Event<RestoreJob.Report> told,
+                          Histories histories) {
         this.told = told;
+        this.history = histories.open("restores", RestoreJob.Report.class, RestoreJob.Report::id,
+                RestoreJob.Report::startedAt);
+        for (RestoreJob.Report saved : history.entries()) {
+            RestoreJob.Report shown = saved.endedAt() != null ? saved : RestoreJob.interrupted(saved);
+            past.put(shown.id(), shown);
+            if (shown != saved) {
+                history.put(shown);
+            }
+        }
         this.config = config;
         this.discovery = discovery;
         this.backups = backups;
@@ -99,6 +114,7 @@ public class RestoreService {
                     + runningByTarget.get(target.name()).id() + ")");
         }
         told.fire(job.report());
+        history.put(job.report());
         workers.submit(() -> run(kind, target, repo, backup, request, job));
         return job;
     }
@@ -124,6 +140,7 @@ public class RestoreService {
             job.failed(e.getMessage() == null ? e.toString() : e.getMessage());
         } finally {
             runningByTarget.remove(target.name(), job);
+            history.put(job.report());
             told.fire(job.report());
         }
     }
@@ -142,13 +159,17 @@ public class RestoreService {
         }
     }
 
-    public Optional<RestoreJob> get(String id) {
-        return Optional.ofNullable(jobs.get(id));
+    /** A restore of this life of the sidecar or, read back from the history, of an earlier one. */
+    public Optional<RestoreJob.Report> report(String id) {
+        return Optional.ofNullable(jobs.get(id)).map(RestoreJob::report).or(() -> Optional.ofNullable(past.get(id)));
     }
 
+    /** Newest first: this life's restores (dry runs included), then the history's. */
     public List<RestoreJob.Report> list() {
-        return jobs.values().stream().map(RestoreJob::report)
-                .sorted(Comparator.comparing(RestoreJob.Report::startedAt).reversed()).toList();
+        Map<String, RestoreJob.Report> all = new java.util.HashMap<>(past);
+        jobs.values().forEach(j -> all.put(j.id(), j.report()));
+        return all.values().stream().sorted(Comparator.comparing(RestoreJob.Report::startedAt).reversed())
+                .limit(History.KEEP).toList();
     }
 
     @PreDestroy

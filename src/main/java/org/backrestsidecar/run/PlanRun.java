@@ -38,6 +38,31 @@ public final class PlanRun {
         this.queuedAt = queuedAt;
     }
 
+    /**
+     * A run read back from the history after a restart; one that had not ended then was cut short by
+     * the stop, and is shown as failed for that reason.
+     */
+    static PlanRun restored(RunReport r) {
+        PlanRun run = new PlanRun(r.id(), r.plan(), r.repo(), r.trigger(), r.queuedAt());
+        run.state = r.state();
+        run.phase = r.phase();
+        run.startedAt = r.startedAt();
+        run.endedAt = r.endedAt();
+        run.targets.addAll(r.targets());
+        if (r.error() != null) {
+            run.errors.add(r.error());
+        }
+        run.snapshotsKept = r.snapshotsKept();
+        run.snapshotsRemoved = r.snapshotsRemoved();
+        if (run.endedAt == null) {
+            run.errors.add("the sidecar stopped during this run (a restart or a crash): it did not finish");
+            run.state = State.FAILED;
+            run.phase = "interrupted";
+            run.endedAt = r.startedAt() != null ? r.startedAt() : r.queuedAt();
+        }
+        return run;
+    }
+
     public String id() {
         return id;
     }

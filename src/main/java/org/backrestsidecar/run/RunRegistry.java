@@ -11,15 +11,18 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.backrestsidecar.history.Histories;
+import org.backrestsidecar.history.History;
 
 /**
  * The runs the API can show (the newest 500) and, per plan, the running one and when it last
- * succeeded. At start-up the last success is seeded from the repo's snapshots, so a restart of the
- * sidecar does not make a plan look stale or fresh.
+ * succeeded. Runs are kept in the state folder's history, so a restart shows them all again; at
+ * start-up the last success is also seeded from the repo's snapshots, so a restart of the sidecar does
+ * not make a plan look stale or fresh.
  */
 @ApplicationScoped
 public class RunRegistry {
-    private static final int KEEP = 500;
+    private static final int KEEP = History.KEEP;
     private final Map<String, PlanRun> runs = Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, PlanRun> eldest) {
@@ -29,6 +32,22 @@ public class RunRegistry {
     private final Map<String, PlanRun> active = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastSuccess = new ConcurrentHashMap<>();
     private final Map<String, PlanRun> lastFinished = new ConcurrentHashMap<>();
+    private final History<RunReport> history;
+
+    public RunRegistry(Histories histories) {
+        history = histories.open("runs", RunReport.class, RunReport::id, RunReport::queuedAt);
+        for (RunReport saved : history.entries()) {
+            PlanRun run = PlanRun.restored(saved);
+            runs.put(run.id(), run);
+            lastFinished.put(run.plan(), run);
+            if (run.succeeded() && run.trigger() != PlanRun.Trigger.RECOVERY) {
+                seedLastSuccess(run.plan(), saved.endedAt());
+            }
+            if (saved.endedAt() == null) {
+                history.put(run.report());
+            }
+        }
+    }
 
     /** Registers a new run, or refuses when the plan already has one that has not finished. */
     PlanRun open(String id, String plan, String repo, PlanRun.Trigger trigger) throws PlanBusyException {
@@ -38,12 +57,14 @@ public class RunRegistry {
             throw new PlanBusyException(plan, existing.id());
         }
         runs.put(id, run);
+        history.put(run.report());
         return run;
     }
 
     void close(PlanRun run) {
         active.remove(run.plan(), run);
         lastFinished.put(run.plan(), run);
+        history.put(run.report());
         if (run.succeeded() && run.trigger() != PlanRun.Trigger.RECOVERY) {
             run.endedAt().ifPresent(t -> lastSuccess.merge(run.plan(), t, (a, b) -> a.isAfter(b) ? a : b));
         }
@@ -59,6 +80,7 @@ public class RunRegistry {
         results.forEach(run::add);
         run.finish();
         runs.put(run.id(), run);
+        history.put(run.report());
         lastFinished.putIfAbsent(plan, run);
     }
 

@@ -93,10 +93,11 @@ class CopiesGoOffsiteTest {
         long failedBefore = told("FAILED: copy rest of repo away");
         java.nio.file.Path packs = SidecarStack.root().resolve("rest/away/data");
         long packsBefore = count(packs);
+        long bytesBefore = bytes(packs);
         String id = SidecarApi.startRun("away");
-        // 40 MB at the copy's 4 MiB/s limit: killed once the copy has written its first new pack there
+        // 40 MB at the copy's 4 MiB/s limit: killed once the copy has written a few new packs there
         TestDocker.await("the rest copy under way", Duration.ofMinutes(2),
-                () -> copy("rest").path("running").asBoolean() && count(packs) > packsBefore);
+                () -> copy("rest").path("running").asBoolean() && count(packs) > packsBefore + 2);
         SidecarStack.rest().kill();
         try {
             JsonPath run = SidecarApi.awaitRun(id, Duration.ofMinutes(3));
@@ -117,6 +118,9 @@ class CopiesGoOffsiteTest {
         Set<String> primary = snapshotTimes(ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"),
                 "snapshots", "--json"));
         assertEquals(primary, copySnapshotTimes("rest"), "every snapshot is there after the interrupted copy");
+        // the packs sent before the kill are indexed and kept, not sent again (40 MB of new data, incompressible)
+        long grew = bytes(packs) - bytesBefore;
+        assertTrue(grew < 40_000_000L * 108 / 100, "the copy repo grew by " + grew + " bytes for 40 MB of new data");
         ResticCli.remote(SidecarStack.awayCopyUri("rest"), SidecarStack.key("away-rest"), Map.of(), "check");
         TestDocker.await("the recovery told", Duration.ofSeconds(30),
                 () -> told("RECOVERED: copy rest of repo away") >= 1);
@@ -199,6 +203,14 @@ class CopiesGoOffsiteTest {
                     SidecarStack.key("away-s3").toString()));
             TestDocker.run(command, s3);
         }
+        // before the stack is up again, a recovery finds nothing to restore into: it must say so, not succeed
+        TestDocker.await("the old container gone", Duration.ofSeconds(30), () -> !given().get("/api/targets").asString()
+                .contains("\"name\":\"away-files\""));
+        JsonPath nothingHere = recoveryRestore("s3");
+        assertEquals("FAILED", nothingHere.getString("state"), nothingHere.prettify());
+        assertTrue(nothingHere.getList("steps.findAll { it.name == 'restore away-files' && it.outcome == 'FAILED' }.detail")
+                .toString().contains("no container here is target away-files of plan away"), nothingHere.prettify());
+
         files = TestDocker.container("away-files").volume("/data")
                 .labels(SidecarStack.serviceLabels("away-files", "away", "volume")).start(TestDocker.IDLE);
         TestDocker.await("the new container found", Duration.ofSeconds(30), () -> given().get("/api/targets").asString()
@@ -206,6 +218,22 @@ class CopiesGoOffsiteTest {
         JsonPath restore = SidecarApi.restore(Map.of("target", "away-files", "confirm", "away-files"));
         assertEquals("SUCCEEDED", restore.getString("state"), restore.prettify());
         assertEquals(before, TestDocker.exec(files, "sh", "-c", sums).out(), "every file back, byte for byte");
+    }
+
+    private static JsonPath recoveryRestore(String copy) {
+        String id = given().contentType("application/json").body(Map.of("confirm", copy))
+                .post("/api/recovery/" + copy + "/restores").then().statusCode(202).extract().path("id");
+        TestDocker.await("recovery restore " + id + " ended", Duration.ofMinutes(3),
+                () -> !"RUNNING".equals(given().get("/api/recovery/jobs/" + id).then().extract().path("state")));
+        return given().get("/api/recovery/jobs/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static long bytes(java.nio.file.Path dir) {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            return files.filter(java.nio.file.Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
     }
 
     private static long count(java.nio.file.Path dir) {
