@@ -41,6 +41,8 @@ public final class Progress {
     private long partTotal = -1;
     private long expected = -1;
     private String expectedFrom;
+    /** A total an earlier part of the item knew: it stays, so the total never turns unknown mid-item. */
+    private long carriedTotal = -1;
     private Duration expectedTime;
 
     public Progress() {
@@ -64,6 +66,7 @@ public final class Progress {
         finishedParts = 0;
         part = 0;
         partTotal = -1;
+        carriedTotal = -1;
         expected = expectedBytes.orElse(-1);
         expectedFrom = expectedBytes.isPresent() ? from : null;
         expectedTime = null;
@@ -86,6 +89,9 @@ public final class Progress {
 
     /** The item's next stream or restic begins; what came before stays counted. */
     public synchronized void nextPart() {
+        if (partTotal >= 0) {
+            carriedTotal = Math.max(finishedParts + partTotal, finishedParts + part);
+        }
         finishedParts += part;
         part = 0;
         partTotal = -1;
@@ -133,6 +139,10 @@ public final class Progress {
         String from = null;
         if (partTotal >= 0) {
             total = finishedParts + partTotal;
+            from = FROM_RESTIC;
+        } else if (carriedTotal >= 0) {
+            // the last figure is the real total: what the later parts add grows it
+            total = Math.max(carriedTotal, done);
             from = FROM_RESTIC;
         } else if (expected > 0) {
             total = Math.max(expected, done);

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * The packaged sidecar, as a real process, is killed with SIGKILL while it holds a container paused
  * and its helper copies the volume, three times over; started again, it resumes that container
  * before anything else and says so in GET /api/runs, removes the locks the killed helpers left (no
- * run waits for them), and the next run succeeds with `restic check` clean.
+ * run waits for them), and the next run succeeds with `restic check` clean. The runs the kills cut
+ * short, the good run, a restore and a drill stay in the API across a restart and a kill.
  */
 class SidecarKilledWhilePausedIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -124,6 +125,20 @@ class SidecarKilledWhilePausedIT {
         assertEquals("", foreignLocks(root), "and the locks its killed helpers left: "
                 + Files.readString(root.resolve("second.log")));
 
+        // the three runs the kills cut short are still shown, as what they were
+        JsonNode cut = new ObjectMapper().readTree(get(port, "/api/runs?plan=crash"));
+        int interrupted = 0;
+        for (JsonNode run : cut) {
+            if ("MANUAL".equals(run.path("trigger").asText())) {
+                assertEquals("FAILED", run.path("state").asText(), run.toString());
+                assertTrue(run.path("error").asText().contains("the sidecar stopped during this run"), run.toString());
+                interrupted++;
+            }
+        }
+        assertEquals(3, interrupted, "each killed run in the history: " + cut);
+
+        // a smaller volume for the last run, its restore and its drill
+        TestDocker.exec(app, "sh", "-c", "rm -f /data/f2 /data/f3 /data/f4 /data/f5 /data/f6 /data/f7 /data/f8").out();
         post(port, "/api/plans/crash/runs");
         TestDocker.await("the run after the crashes to end", Duration.ofMinutes(5), () -> {
             try {
@@ -138,6 +153,66 @@ class SidecarKilledWhilePausedIT {
         assertEquals("SUCCEEDED", last.path("state").asText(), last.toString());
         String check = restic(root, "check");
         assertTrue(check.contains("no errors were found"), check);
+
+        historySurvivesARestartAndAKill(config, port, root);
+    }
+
+    /**
+     * A restore and a drill after the good run; then the sidecar is stopped as `docker compose restart`
+     * stops it (SIGTERM), and later killed with SIGKILL: each time it comes back showing every run,
+     * restore and drill, in the same order, none twice, and the target's last backup.
+     */
+    private void historySurvivesARestartAndAKill(Path config, int port, Path root) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String restore = postJson(port, "/api/restores", "{\"target\":\"crash-app\",\"confirm\":\"crash-app\"}");
+        String restoreId = json.readTree(restore).path("id").asText();
+        TestDocker.await("the restore to end", Duration.ofMinutes(5), () -> ask(() -> json.readTree(
+                get(port, "/api/restores/" + restoreId)).path("state").asText().matches("SUCCEEDED|FAILED")));
+        assertEquals("SUCCEEDED", json.readTree(get(port, "/api/restores/" + restoreId)).path("state").asText());
+        String drillId = json.readTree(postJson(port, "/api/plans/crash/drills", "")).path("id").asText();
+        TestDocker.await("the drill to end", Duration.ofMinutes(5), () -> ask(() -> json.readTree(
+                get(port, "/api/drills/runs/" + drillId)).hasNonNull("endedAt")));
+        assertTrue(json.readTree(get(port, "/api/drills/runs/" + drillId)).path("passed").asBoolean(),
+                get(port, "/api/drills/runs/" + drillId));
+        String before = history(port);
+        assertTrue(before.contains(restoreId) && before.contains(drillId), before);
+
+        for (String how : java.util.List.of("restart", "kill -9")) {
+            if (how.equals("restart")) {
+                sidecar.destroy();
+            } else {
+                sidecar.destroyForcibly();
+            }
+            sidecar.waitFor();
+            sidecar = start(config, port, root.resolve("after-" + how.replace(' ', '-') + ".log"));
+            awaitReady(port);
+            assertEquals(before, history(port), "after a " + how + ", every run, restore and drill as before");
+            JsonNode target = json.readTree(get(port, "/api/targets")).get(0);
+            assertEquals("SUCCEEDED", target.path("lastOutcome").asText(), "after a " + how + ": " + target);
+        }
+    }
+
+    private static boolean ask(java.util.concurrent.Callable<Boolean> question) {
+        try {
+            return question.call();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Each run, restore and drill run the API lists, in its order: id and state, one a line. */
+    private static String history(int port) throws IOException, InterruptedException {
+        StringBuilder out = new StringBuilder();
+        for (String path : java.util.List.of("/api/runs", "/api/restores", "/api/drills/runs")) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (JsonNode entry : new ObjectMapper().readTree(get(port, path))) {
+                String id = entry.path("id").asText();
+                assertTrue(seen.add(id), path + " lists " + id + " twice");
+                out.append(path).append(' ').append(id).append(' ')
+                        .append(entry.path("state").asText(entry.path("passed").asText())).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     /** The host names of the repo's locks not taken on this host, i.e. by a container such as a helper. */
@@ -204,6 +279,14 @@ class SidecarKilledWhilePausedIT {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                         .header("Authorization", "Bearer " + TOKEN).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static String postJson(int port, String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, answer.statusCode(), answer.body());
+        return answer.body();
     }
 
     private static void post(int port, String path) throws IOException, InterruptedException {

@@ -84,6 +84,22 @@ class ProgressTest {
         assertNull(v.secondsLeft());
     }
 
+    /** A first backup of a volume: restic's files, then the target's facts file streamed after them. */
+    @Test
+    void aTotalOnceKnownStaysToTheEndAndEndsAsTheRealTotal() throws IOException {
+        progress.item("models", OptionalLong.empty(), null);
+        progress.resticStatus(522 * MIB, 600 * MIB);
+        now = now.plusSeconds(8);
+        assertEquals(600 * MIB, progress.view().bytesTotal());
+        progress.resticStatus(600 * MIB, 600 * MIB);
+        progress.nextPart();
+        progress.counting(OutputStream.nullOutputStream()).write(new byte[4096]);
+        Progress.View facts = progress.view();
+        assertEquals(600 * MIB + 4096, facts.bytesTotal(), "the facts file adds to the total, which stays known");
+        assertEquals(100.0, facts.percent());
+        assertEquals(Progress.FROM_RESTIC, facts.totalFrom());
+    }
+
     @Test
     void withoutATotalNoTimeLeftIsMadeUp() {
         progress.item("writing /data", OptionalLong.empty(), null);
