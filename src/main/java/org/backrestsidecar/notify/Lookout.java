@@ -25,7 +25,8 @@ import org.jboss.logging.Logger;
 
 /**
  * What no single event reveals, looked at every {@code checkEvery}: a plan with no good backup
- * within its recovery-point objective, a repo's disk filling up, Backrest out of step for too long.
+ * within its recovery-point objective, a repo's disk filling up, Backrest out of step for too long;
+ * and every problem still open, of any kind, reminded when {@code remindEvery} has passed.
  */
 @ApplicationScoped
 public class Lookout {
@@ -68,6 +69,7 @@ public class Lookout {
             repo.copies().forEach(copy -> lateCopy(repo, copy, now));
         }
         backrestInStep(now);
+        notifier.remindDue();
     }
 
     private void latePlan(PlanConfig plan, Instant now) {

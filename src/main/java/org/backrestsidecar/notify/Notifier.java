@@ -85,17 +85,34 @@ public class Notifier {
                         String hint) {
         try {
             Instant now = Instant.now();
-            Problems.Change change = problems.seen(key, level, title, now, settings.remindEvery());
-            if (change == Problems.Change.NOTHING) {
-                return;
+            Notice notice = new Notice(topic, Notice.Kind.PROBLEM, title, where(where), Notice.firstLines(error), hint, now);
+            Problems.Change change = problems.seen(key, level, notice, now, settings.remindEvery());
+            if (change == Problems.Change.NEW) {
+                send(notice);
+            } else if (change == Problems.Change.REMINDER) {
+                send(reminder(problems.all().get(key), now));
             }
-            Notice.Kind kind = change == Problems.Change.NEW ? Notice.Kind.PROBLEM : Notice.Kind.STILL;
-            String since = change == Problems.Change.REMINDER
-                    ? " (since " + problems.all().get(key).since() + ")" : "";
-            send(new Notice(topic, kind, title + since, where(where), Notice.firstLines(error), hint, now));
         } catch (RuntimeException e) {
             LOG.errorf(e, "the notice of %s could not be made", key);
         }
+    }
+
+    /** Every open problem not told for {@code remindEvery} is told again now (the lookout's clock calls it). */
+    public void remindDue() {
+        Instant now = Instant.now();
+        problems.due(now, settings.remindEvery()).values().forEach(open -> {
+            try {
+                send(reminder(open, now));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "the reminder of \"%s\" could not be made", open.title());
+            }
+        });
+    }
+
+    private static Notice reminder(Problems.Open open, Instant now) {
+        Notice was = open.told();
+        return new Notice(was.topic(), Notice.Kind.STILL, was.title() + " (since " + open.since() + ")", was.where(),
+                was.error(), was.hint(), now);
     }
 
     /** The problem (if one was told) is gone: "recovered". */

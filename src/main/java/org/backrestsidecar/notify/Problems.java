@@ -21,8 +21,11 @@ import org.jboss.logging.Logger;
 final class Problems {
     private static final Logger LOG = Logger.getLogger(Problems.class);
 
-    /** An open problem: since when, when it was last told, and its level (disk 80 % vs 90 %). */
-    record Open(Instant since, Instant lastTold, int level, String title) {
+    /**
+     * An open problem: since when, when it was last told, its level (disk 80 % vs 90 %), and the notice
+     * that told it, which a reminder repeats (null in a file written before reminders went by the clock).
+     */
+    record Open(Instant since, Instant lastTold, int level, String title, Notice told) {
     }
 
     /** What to tell about a problem seen now. */
@@ -46,19 +49,38 @@ final class Problems {
     }
 
     /** A problem is seen: new (or at another level), due for a reminder, or already told. */
-    synchronized Change seen(String key, int level, String title, Instant now, Duration remindEvery) {
+    synchronized Change seen(String key, int level, Notice notice, Instant now, Duration remindEvery) {
         Open known = open.get(key);
         if (known == null || known.level() != level) {
-            open.put(key, new Open(known == null ? now : known.since(), now, level, title));
+            open.put(key, new Open(known == null ? now : known.since(), now, level, notice.title(), notice));
             save();
             return Change.NEW;
         }
         if (Duration.between(known.lastTold(), now).compareTo(remindEvery) >= 0) {
-            open.put(key, new Open(known.since(), now, level, title));
+            open.put(key, new Open(known.since(), now, level, notice.title(), notice));
             save();
             return Change.REMINDER;
         }
         return Change.NOTHING;
+    }
+
+    /**
+     * The problems due for a reminder by the clock, marked as told now: a problem that stays is
+     * reminded whether or not the event that found it comes again (a weekly plan fails once a week).
+     */
+    synchronized Map<String, Open> due(Instant now, Duration remindEvery) {
+        Map<String, Open> due = new TreeMap<>();
+        open.forEach((key, known) -> {
+            if (known.told() != null && Duration.between(known.lastTold(), now).compareTo(remindEvery) >= 0) {
+                due.put(key, known);
+            }
+        });
+        due.forEach((key, known) -> open.put(key, new Open(known.since(), now, known.level(), known.title(),
+                known.told())));
+        if (!due.isEmpty()) {
+            save();
+        }
+        return due;
     }
 
     /** The problem is gone: what was open, to say "recovered", or empty when nothing was told. */

@@ -99,18 +99,40 @@ class OutboxTest {
         Path file = state.resolve("problems.json");
         Instant t0 = Instant.parse("2026-11-21T02:00:00Z");
         Problems before = new Problems(file, JSON);
-        assertEquals(Problems.Change.NEW, before.seen("disk:critical", 1, "disk", t0, Duration.ofHours(24)));
-        assertEquals(Problems.Change.NOTHING, before.seen("disk:critical", 1, "disk", t0.plusSeconds(60),
+        assertEquals(Problems.Change.NEW, before.seen("disk:critical", 1, disk(t0), t0, Duration.ofHours(24)));
+        assertEquals(Problems.Change.NOTHING, before.seen("disk:critical", 1, disk(t0), t0.plusSeconds(60),
                 Duration.ofHours(24)));
 
         Problems restarted = new Problems(file, JSON);
-        assertEquals(Problems.Change.NOTHING, restarted.seen("disk:critical", 1, "disk", t0.plusSeconds(3600),
+        assertEquals(Problems.Change.NOTHING, restarted.seen("disk:critical", 1, disk(t0), t0.plusSeconds(3600),
                 Duration.ofHours(24)), "a restart does not tell it again");
-        assertEquals(Problems.Change.NEW, restarted.seen("disk:critical", 2, "disk", t0.plusSeconds(7200),
+        assertEquals(Problems.Change.NEW, restarted.seen("disk:critical", 2, disk(t0), t0.plusSeconds(7200),
                 Duration.ofHours(24)), "a new level is a change");
-        assertEquals(Problems.Change.REMINDER, restarted.seen("disk:critical", 2, "disk",
+        assertEquals(Problems.Change.REMINDER, restarted.seen("disk:critical", 2, disk(t0),
                 t0.plusSeconds(7200).plus(Duration.ofHours(24)), Duration.ofHours(24)));
         assertEquals(t0, restarted.fine("disk:critical").orElseThrow().since(), "recovered, failing since the first sight");
         assertTrue(new Problems(file, JSON).fine("disk:critical").isEmpty(), "told once");
+    }
+
+    /** A problem no event comes back for (a weekly plan failed once) is reminded by the clock alone. */
+    @Test
+    void aProblemThatStaysIsRemindedByTheClockEvenAfterARestart() {
+        Path file = state.resolve("problems.json");
+        Instant t0 = Instant.parse("2026-11-21T02:00:00Z");
+        Duration every = Duration.ofSeconds(90);
+        Problems problems = new Problems(file, JSON);
+        problems.seen("backup:models", 1, disk(t0), t0, every);
+        assertEquals(Map.of(), problems.due(t0.plusSeconds(89), every), "not due yet");
+        Problems restarted = new Problems(file, JSON);
+        var due = restarted.due(t0.plusSeconds(90), every);
+        assertEquals(Set.of("backup:models"), due.keySet());
+        assertEquals("the disk of repo critical is 91 % full", due.get("backup:models").told().title());
+        assertEquals(Map.of(), restarted.due(t0.plusSeconds(150), every), "reminded once per period");
+        assertEquals(Set.of("backup:models"), new Problems(file, JSON).due(t0.plusSeconds(180), every).keySet());
+    }
+
+    private static Notice disk(Instant at) {
+        return new Notice(Topic.DISK_FULL, Notice.Kind.PROBLEM, "the disk of repo critical is 91 % full",
+                Map.of("repo", "critical"), List.of(), "free space", at);
     }
 }
