@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
  * closes a keep-alive connection after 10 idle seconds exactly as the real one does.
  */
 class ThroughSocketProxyTest {
-    private static final String PROXY = TestDocker.PREFIX + "docker-proxy";
+    /** As {@link TestDocker#remove} names it: without the prefix. */
+    private static final String PROXY_NAME = "docker-proxy";
+    private static final String PROXY = TestDocker.PREFIX + PROXY_NAME;
     private static final String IMAGE = "backrest-sidecar-offline/docker-proxy:local";
     private static String host;
 
@@ -56,7 +58,7 @@ class ThroughSocketProxyTest {
 
     @AfterAll
     static void removeProxy() {
-        TestDocker.remove(PROXY);
+        TestDocker.remove(PROXY_NAME);
     }
 
     @Test
