@@ -25,11 +25,29 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// Every time is shown in the plans' zone (from api/me), with the zone's short name: never the
+// browser's zone unsaid.
+let zoneFormat = null;
 function when(iso) {
   if (!iso) return '-';
-  const d = new Date(iso);
-  const pad = n => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (!zoneFormat) {
+    zoneFormat = new Intl.DateTimeFormat('en-GB', { timeZone: (state.me && state.me.timeZone) || 'UTC',
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+      timeZoneName: 'short' });
+  }
+  const part = Object.fromEntries(zoneFormat.formatToParts(new Date(iso)).map(p => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
+}
+
+// Texts from the API that carry an instant ("its dump of 2026-11-22T02:00:04Z") read as the page does.
+const readable = text => String(text).replace(/\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z/g, when);
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : (many || `${one}s`)}`;
+
+// An empty table says so, across all its columns.
+function rowsOr(tbody, rows, empty) {
+  const columns = tbody.parentElement.querySelectorAll('thead th').length;
+  tbody.replaceChildren(...(rows.length ? rows : [el('tr', { class: 'empty' }, el('td', { class: 'quiet', colspan: columns }, empty))]));
 }
 
 function ago(iso) {
@@ -103,7 +121,7 @@ async function load() {
       if (answered !== null && answered <= began) state.pending.delete(key);
     }
     render();
-    document.getElementById('refreshed').textContent = `refreshed ${new Date().toLocaleTimeString()}`;
+    document.getElementById('refreshed').textContent = `refreshed ${when(new Date())}`;
   } catch (e) {
     document.getElementById('refreshed').textContent = `not refreshed: ${e.message}`;
   }
@@ -152,17 +170,19 @@ function renderPlans() {
     const busy = planBusy(p.id);
     const last = p.lastRun;
     const lastCell = last ? el('td', {}, outcome(last.state), ` ${when(last.endedAt)}`,
-      el('div', { class: 'small' }, last.targets.map(t => `${t.target}: ${t.outcome === 'SUCCEEDED' ? 'ok' : 'FAILED'}`).join(', ')),
+      el('div', { class: 'small' }, last.targets.map(t => `${t.target}: ${t.outcome === 'SUCCEEDED' ? 'ok' : 'FAILED'}`).join(', ')
+        || 'no target'),
       last.error ? el('div', { class: 'small bad' }, last.error) : null) : el('td', { class: 'quiet' }, 'none yet');
     const stateText = runningRun(p.id) ? 'running' : p.freshness === 'fresh' ? 'fresh' : 'LATE';
-    const actions = el('td', {},
+    const actions = el('td', { class: 'actions' },
       may('operator') ? el('button', { 'data-action': 'backup', 'data-plan': p.id, disabled: busy,
         onclick: () => start(`plan:${p.id}`, 'POST', `api/plans/${encodeURIComponent(p.id)}/runs`) }, 'Back up now') : null,
       may('operator') ? el('button', { 'data-action': 'drill', 'data-plan': p.id, disabled: busy,
         onclick: () => start(`plan:${p.id}`, 'POST', `api/plans/${encodeURIComponent(p.id)}/drills`) }, 'Drill now') : null);
     return el('tr', { 'data-plan': p.id },
       el('td', {}, el('b', {}, p.id)),
-      el('td', {}, `${p.schedule} (${p.timeZone})`),
+      el('td', { class: 'nowrap' }, p.scheduleWords ? `${p.scheduleWords} ` : '',
+        el('span', { class: 'small' }, `(${p.schedule}, ${p.timeZone})`)),
       el('td', {}, when(p.nextRun)),
       el('td', { title: p.freshness }, outcome(stateText), stateText === 'LATE' ? el('div', { class: 'small' }, p.freshness) : null),
       el('td', {}, p.lastSuccess ? `${when(p.lastSuccess)} (${ago(p.lastSuccess)})` : 'never'),
@@ -171,7 +191,7 @@ function renderPlans() {
       el('td', {}, `${p.repo}${p.repoBytes !== null && p.repoBytes !== undefined ? `, ${size(p.repoBytes)}` : ''}`),
       actions);
   });
-  document.querySelector('#plans tbody').replaceChildren(...rows);
+  rowsOr(document.querySelector('#plans tbody'), rows, 'no plans');
 }
 
 function renderTargets() {
@@ -181,36 +201,37 @@ function renderTargets() {
     el('td', {}, t.lastOutcome ? [outcome(t.lastOutcome), ` ${when(t.lastBackupAt)}`,
       t.lastError ? el('div', { class: 'small bad' }, t.lastError) : null] : '-'),
     el('td', { class: t.problems.length ? 'bad' : '' }, t.problems.join('; ')),
-    el('td', {}, may('admin') && t.status !== 'invalid' ? el('button', { 'data-action': 'restore',
+    el('td', { class: 'actions' }, may('admin') && t.status !== 'invalid' ? el('button', { 'data-action': 'restore',
       'data-target': t.name, disabled: targetBusy(t), onclick: () => openRestore(t) }, 'Restore…') : null)));
-  document.querySelector('#targets tbody').replaceChildren(...rows);
+  rowsOr(document.querySelector('#targets tbody'), rows, 'no targets found: no container carries the backup labels');
 }
 
 function renderDrills() {
-  document.querySelector('#drills tbody').replaceChildren(...state.drills.map(d => el('tr', { 'data-drill-target': d.target },
+  rowsOr(document.querySelector('#drills tbody'), state.drills.map(d => el('tr', { 'data-drill-target': d.target },
     el('td', {}, d.target), el('td', {}, d.plan), el('td', {}, outcome(d.outcome), d.failure ? el('div', { class: 'small bad' }, d.failure) : null),
     el('td', {}, when(d.at)), el('td', {}, when(d.backupTime)), el('td', {}, seconds(d.restoreSeconds)),
-    el('td', { class: 'small' }, (d.checks || []).join('; ')))));
-  document.querySelector('#checks tbody').replaceChildren(...state.checks.map(c => el('tr', {},
-    el('td', {}, c.repo), el('td', {}, c.kind), el('td', {}, outcome(c.passed ? 'passed' : 'FAILED')), el('td', {}, when(c.at)))));
+    el('td', { class: 'small' }, (d.checks || []).join('; ')))), 'no drills yet');
+  rowsOr(document.querySelector('#checks tbody'), state.checks.map(c => el('tr', {},
+    el('td', {}, c.repo), el('td', {}, c.kind), el('td', {}, outcome(c.passed ? 'passed' : 'FAILED')), el('td', {}, when(c.at)))),
+  'no repo checks yet');
 }
 
 function renderActivity() {
   const items = [
     ...state.runs.map(r => ({ at: r.startedAt || r.queuedAt, attrs: { 'data-run': r.id }, what: `backup of plan ${r.plan} (${r.trigger.toLowerCase()})`,
       state: r.state, took: r.endedAt && r.startedAt ? (new Date(r.endedAt) - new Date(r.startedAt)) / 1000 : null,
-      details: r.error || r.failedTargets || (r.endedAt ? `${r.targets.length} targets, ${size(r.bytesAdded)} added` : r.phase) })),
+      details: r.error || r.failedTargets || (r.endedAt ? `${plural(r.targets.length, 'target')}, ${size(r.bytesAdded)} added` : r.phase) })),
     ...state.restores.filter(r => !r.dryRun).map(r => ({ at: r.startedAt, attrs: { 'data-restore': r.id },
       what: `restore of ${r.target} by ${r.requestedBy || '?'}`, state: r.state, took: r.durationSeconds,
-      details: r.error || (r.written || []).join('; ') || r.phase })),
+      details: readable(r.error || (r.written || []).join('; ') || r.phase) })),
     ...state.drillRuns.map(d => ({ at: d.startedAt, attrs: { 'data-drill': d.id }, what: `drill of plan ${d.plan}`,
       state: d.endedAt ? (d.passed ? 'passed' : 'FAILED') : 'RUNNING',
       took: d.endedAt ? (new Date(d.endedAt) - new Date(d.startedAt)) / 1000 : null,
-      details: d.endedAt ? d.results.map(x => `${x.target}: ${x.outcome}`).join(', ') : d.phase })),
+      details: d.endedAt ? (d.problem || d.results.map(x => `${x.target}: ${x.outcome}`).join(', ')) : d.phase })),
   ].sort((a, b) => String(b.at).localeCompare(String(a.at))).slice(0, 20);
-  document.querySelector('#activity tbody').replaceChildren(...items.map(i => el('tr', i.attrs,
-    el('td', {}, when(i.at)), el('td', {}, i.what), el('td', { class: 'state' }, outcome(i.state)),
-    el('td', {}, seconds(i.took)), el('td', { class: 'small' }, i.details || ''))));
+  rowsOr(document.querySelector('#activity tbody'), items.map(i => el('tr', i.attrs,
+    el('td', { class: 'nowrap' }, when(i.at)), el('td', {}, i.what), el('td', { class: 'state' }, outcome(i.state)),
+    el('td', {}, seconds(i.took)), el('td', { class: 'small' }, i.details || ''))), 'nothing yet: no backup, restore or drill has run');
 }
 
 function render() {
@@ -238,27 +259,74 @@ async function start(busyKey, method, path) {
 }
 
 // A restore: the dry run first, then the typed name, then the job followed to its end.
-function openRestore(target) {
-  state.restore = { target: target.name, strategy: target.strategy, dryRun: null, job: null };
+// The restore offers what the chosen backup holds: backups by date and size, a Postgres backup's
+// databases, and (with its own confirmation) its roles.
+const ROLES = '(roles)';
+
+async function openRestore(target) {
+  state.restore = { target: target.name, strategy: target.strategy, dryRun: null, job: null, backups: null };
   document.getElementById('restore-section').hidden = false;
   document.getElementById('restore-target').textContent = target.name;
   document.getElementById('restore-kind').textContent = `${target.name} is backed up as ${target.strategy} (plan ${target.plan}).`;
-  for (const id of ['restore-database', 'restore-new-database', 'restore-snapshot', 'restore-confirm']) {
-    document.getElementById(id).value = '';
-  }
+  for (const id of ['restore-new-database', 'restore-confirm']) document.getElementById(id).value = '';
+  document.getElementById('restore-roles-confirm').checked = false;
   document.getElementById('restore-followed').replaceChildren();
+  document.getElementById('restore-backup-choice').replaceChildren(el('option', { value: '' }, 'reading the backups…'));
   render();
   document.getElementById('restore-section').scrollIntoView();
+  try {
+    const backups = await api('GET', `api/targets/${encodeURIComponent(target.name)}/backups`);
+    if (!state.restore || state.restore.target !== target.name) return;
+    state.restore.backups = backups;
+    const chosen = backups.find(b => b.complete && !b.safety) || backups[0];
+    document.getElementById('restore-backup-choice').replaceChildren(...(backups.length ? backups.map(b => el('option',
+      { value: b.snapshot, selected: b === chosen },
+      `${when(b.time)} · ${b.bytes === null || b.bytes === undefined ? 'size not recorded' : size(b.bytes)}`
+      + `${b.safety ? ' · safety copy taken before a restore' : ''}${b.complete ? '' : ' · incomplete'}`))
+      : [el('option', { value: '' }, 'no backup of it yet')]));
+    chooseBackup();
+  } catch (e) {
+    showError(e.message);
+  }
 }
+
+const chosenBackup = () => {
+  const r = state.restore;
+  const id = document.getElementById('restore-backup-choice').value;
+  return r && r.backups ? r.backups.find(b => b.snapshot === id) : undefined;
+};
+
+// A backup chosen: the databases (and roles) it holds to pick from, and what else it holds.
+function chooseBackup() {
+  const b = chosenBackup();
+  const databases = document.getElementById('restore-database');
+  const before = databases.value;
+  const options = b ? b.databases.map(d => el('option', { value: d }, `database ${d}`)) : [];
+  if (b && b.globals && may('admin')) options.push(el('option', { value: ROLES }, 'roles and tablespaces (globals.sql)'));
+  databases.replaceChildren(...options);
+  if (options.some(o => o.value === before)) databases.value = before;
+  const holds = !b ? '' : state.restore.strategy === 'postgres'
+    ? `This backup holds ${plural(b.databases.length, 'database')}${b.databases.length ? ` (${b.databases.join(', ')})` : ''}${b.globals ? ' and the roles' : ''}.`
+    : `This backup holds ${b.paths.length ? b.paths.join(', ') : 'the target\'s data'}.`;
+  document.getElementById('restore-holds').textContent = holds;
+  state.restore.dryRun = null;
+  renderRestore();
+}
+
+const rolesChosen = () => state.restore && state.restore.strategy === 'postgres'
+  && document.getElementById('restore-database').value === ROLES;
 
 function restoreRequest() {
   const r = state.restore;
   const body = { target: r.target };
   const value = id => document.getElementById(id).value.trim();
-  if (value('restore-snapshot')) body.snapshot = value('restore-snapshot');
+  if (value('restore-backup-choice')) body.snapshot = value('restore-backup-choice');
   if (r.strategy === 'postgres') {
-    if (value('restore-database')) body.database = value('restore-database');
-    if (value('restore-new-database')) body.newDatabase = value('restore-new-database');
+    if (rolesChosen()) body.globals = true;
+    else {
+      if (value('restore-database')) body.database = value('restore-database');
+      if (value('restore-new-database')) body.newDatabase = value('restore-new-database');
+    }
   }
   return body;
 }
@@ -276,7 +344,7 @@ async function dryRun() {
 async function goRestore() {
   const r = state.restore;
   const typed = document.getElementById('restore-confirm').value;
-  if (typed !== r.target) return;
+  if (typed !== r.target || (rolesChosen() && !document.getElementById('restore-roles-confirm').checked)) return;
   try {
     r.job = await api('POST', 'api/restores', Object.assign(restoreRequest(), { confirm: typed }));
   } catch (e) {
@@ -302,26 +370,34 @@ function renderRestore() {
   if (!r) { section.hidden = true; return; }
   const plan = document.getElementById('restore-plan');
   document.querySelectorAll('#restore-form .postgres-only').forEach(e => { e.hidden = r.strategy !== 'postgres'; });
+  document.querySelectorAll('#restore-form .database-only').forEach(e => { e.hidden = r.strategy !== 'postgres' || rolesChosen(); });
   plan.hidden = !r.dryRun || !!r.job;
+  const roles = rolesChosen();
+  document.getElementById('restore-roles-ack').hidden = !roles;
+  document.getElementById('restore-roles-target').textContent = r.target;
   if (r.dryRun) {
     document.getElementById('restore-backup').textContent = r.dryRun.backup;
     document.getElementById('restore-backup-time').textContent = when(r.dryRun.backupTime);
     document.getElementById('restore-snapshots').textContent = (r.dryRun.snapshots || []).join(', ');
-    document.getElementById('restore-would-write').replaceChildren(...(r.dryRun.wouldWrite || []).map(w => el('li', {}, w)));
+    document.getElementById('restore-would-write').replaceChildren(...(r.dryRun.wouldWrite || []).map(w => el('li', {}, readable(w))));
+    document.getElementById('restore-safety').textContent = r.dryRun.safetyFirst
+      ? 'A safety snapshot of the live data is taken first: it can be restored like any backup.'
+      : 'No safety snapshot is taken: this restore overwrites no live data that one would hold.';
     document.getElementById('restore-name-hint').textContent = r.target;
   }
   const busy = planBusy(state.targets.find(t => t.name === r.target)?.plan) || !!runningRestore(r.target);
   document.getElementById('restore-go').disabled = busy || !!r.job
-    || document.getElementById('restore-confirm').value !== r.target;
+    || document.getElementById('restore-confirm').value !== r.target
+    || (roles && !document.getElementById('restore-roles-confirm').checked);
   document.getElementById('restore-dry-run').disabled = busy || !!r.job;
   const followed = document.getElementById('restore-followed');
   if (r.job) {
     const j = r.job;
     followed.replaceChildren(j.endedAt
       ? el('div', { class: 'job', 'data-restore': j.id, 'data-state': j.state }, el('b', {}, `Restore of ${j.target}: `), outcome(j.state),
-        ` after ${seconds(j.durationSeconds)}`, el('ul', {}, (j.written || []).map(w => el('li', {}, w))),
+        ` after ${seconds(j.durationSeconds)}`, el('ul', {}, (j.written || []).map(w => el('li', {}, readable(w)))),
         j.safetySnapshots && j.safetySnapshots.length ? el('div', { class: 'small' }, `safety snapshot: ${j.safetySnapshots.join(', ')}`) : null,
-        j.error ? el('div', { class: 'bad' }, j.error) : null,
+        j.error ? el('div', { class: 'bad' }, readable(j.error)) : null,
         el('button', { onclick: closeRestore }, 'Close'))
       : progressOf(`Restore of ${j.target}`, j, { 'data-restore': j.id, 'data-state': j.state }));
   }
@@ -337,13 +413,18 @@ async function main() {
   document.getElementById('restore-cancel').addEventListener('click', closeRestore);
   document.getElementById('restore-go').addEventListener('click', goRestore);
   document.getElementById('restore-confirm').addEventListener('input', renderRestore);
+  document.getElementById('restore-roles-confirm').addEventListener('change', renderRestore);
+  document.getElementById('restore-backup-choice').addEventListener('change', chooseBackup);
   // a changed request makes the dry run shown stale: it must be asked for again
-  for (const id of ['restore-database', 'restore-new-database', 'restore-snapshot']) {
-    document.getElementById(id).addEventListener('input', () => { if (state.restore) { state.restore.dryRun = null; renderRestore(); } });
+  for (const id of ['restore-database', 'restore-new-database']) {
+    for (const event of ['input', 'change']) {
+      document.getElementById(id).addEventListener(event, () => { if (state.restore) { state.restore.dryRun = null; renderRestore(); } });
+    }
   }
   try {
     state.me = await api('GET', 'api/me');
     document.getElementById('me').textContent = `${state.me.who} (${state.me.role})`;
+    document.getElementById('zone').textContent = `times in ${state.me.timeZone}`;
   } catch (e) {
     showError(e.message);
   }

@@ -15,12 +15,19 @@ import org.backrestsidecar.access.Caller;
 @Path("/api/me")
 @Produces(MediaType.APPLICATION_JSON)
 public class MeResource {
-    public record Me(String who, String role) {
+    /** @param timeZone the plans' zone: the page shows every time in it, and says so */
+    public record Me(String who, String role, String timeZone) {
+    }
+
+    private final org.backrestsidecar.config.SidecarConfig config;
+
+    public MeResource(org.backrestsidecar.config.SidecarConfig config) {
+        this.config = config;
     }
 
     @GET
     public Me get(@Context ContainerRequestContext context) {
         Caller caller = Callers.of(context);
-        return new Me(caller.who(), caller.role() == null ? null : caller.role().id());
+        return new Me(caller.who(), caller.role() == null ? null : caller.role().id(), config.timeZone().getId());
     }
 }

@@ -38,7 +38,8 @@ import org.backrestsidecar.schedule.PlanScheduler;
 @Produces(MediaType.APPLICATION_JSON)
 public class PlansResource {
 
-    public record PlanView(String id, String repo, String schedule, String timeZone, Instant nextRun,
+    /** @param scheduleWords the schedule as said in words ("daily at 02:00"), null for a cron it cannot word */
+    public record PlanView(String id, String repo, String schedule, String scheduleWords, String timeZone, Instant nextRun,
                            Retention retention, List<String> paths, Duration recoveryPointObjective,
                            Instant lastSuccess, String runningRun, RunReport lastRun,
                            BackrestSync.Status backrestSync, String drillSchedule, Instant nextDrill,
@@ -115,7 +116,8 @@ public class PlansResource {
     }
 
     private PlanView view(PlanConfig p, Map<String, String> repoStates) {
-        return new PlanView(p.id(), p.repo(), p.schedule(), config.timeZone().getId(),
+        return new PlanView(p.id(), p.repo(), p.schedule(),
+                org.backrestsidecar.schedule.CronSchedule.words(p.schedule()).orElse(null), config.timeZone().getId(),
                 scheduler.nextRun(p.id()).orElse(null), p.retention(),
                 p.paths().stream().map(java.nio.file.Path::toString).toList(), freshness.objective(p),
                 runs.lastSuccess(p.id()).orElse(null), runs.running(p.id()).map(PlanRun::id).orElse(null),

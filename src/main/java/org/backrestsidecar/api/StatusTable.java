@@ -37,7 +37,7 @@ final class StatusTable {
                     p.nextRun() == null ? "-" : at(p.nextRun(), zone), state, drill(p.lastDrills(), zone),
                     p.repoBytes() == null ? "-" : Progress.bytes(p.repoBytes())));
         }
-        return TextTable.render(rows, why);
+        return TextTable.render(rows, why, zone);
     }
 
     static String at(Instant t, ZoneId zone) {

@@ -2,13 +2,18 @@ package org.backrestsidecar.api;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restore.BackupSets;
+import org.backrestsidecar.restore.RestoreRefused;
 import org.backrestsidecar.run.RunRegistry;
 
 @Path("/api/targets")
@@ -32,14 +37,49 @@ public class TargetsResource {
         }
     }
 
+    /**
+     * One backup a restore can start from, as the page lists them to pick from.
+     *
+     * @param snapshot  what {@code POST /api/restores} takes as {@code snapshot} for it
+     * @param bytes     what the run read of the target (null when the run is older than the history)
+     * @param databases Postgres: the databases it holds a dump of
+     * @param globals   Postgres: whether it holds the roles ({@code globals.sql})
+     * @param paths     the files it holds (files targets), as the container sees them
+     * @param complete  every part of the target was stored (a run cut short is not)
+     * @param safety    a restore's safety copy of what was there before it
+     */
+    public record BackupChoice(String snapshot, String label, Instant time, Long bytes, List<String> databases,
+                               boolean globals, List<String> paths, boolean complete, boolean safety) {
+    }
+
     private final Discovery discovery;
     private final RunRegistry runs;
     private final SidecarConfig config;
+    private final BackupSets backups;
 
-    public TargetsResource(Discovery discovery, RunRegistry runs, SidecarConfig config) {
+    public TargetsResource(Discovery discovery, RunRegistry runs, SidecarConfig config, BackupSets backups) {
         this.discovery = discovery;
         this.runs = runs;
         this.config = config;
+        this.backups = backups;
+    }
+
+    /** The target's backups, newest first, with what each holds: what a restore picks from. */
+    @GET
+    @Path("{name}/backups")
+    public List<BackupChoice> backups(@PathParam("name") String name) throws ResticException {
+        Target target = discovery.target(name).orElseThrow(() -> new NoSuchElementException("no target " + name));
+        if (!target.usable()) {
+            throw new RestoreRefused("target " + name + " has label problems: " + String.join("; ", target.problems()));
+        }
+        var repo = config.repoOf(config.requirePlan(target.plan()));
+        String globals = "/" + name + "/globals.sql";
+        return backups.list(repo, name).stream().map(b -> new BackupChoice(b.snapshots().get(b.snapshots().size() - 1).id(),
+                b.label(), b.time(), b.label().startsWith("run:")
+                        ? runs.bytesRead(b.label().substring(4), name).stream().boxed().findFirst().orElse(null) : null,
+                b.databases(), b.dumps().contains(globals),
+                b.fileSets().stream().flatMap(s -> s.paths().stream()).sorted().toList(), b.complete(), b.safety()))
+                .toList();
     }
 
     @GET

@@ -31,6 +31,6 @@ final class TargetsTable {
                 why.add(t.name() + ": last backup failed: " + t.lastError());
             }
         }
-        return TextTable.render(rows, why);
+        return TextTable.render(rows, why, zone);
     }
 }

@@ -12,6 +12,11 @@ final class TextTable {
      * (e.g. why a plan is late) follows after a blank line.
      */
     static String render(List<List<String>> rows, List<String> notes) {
+        return render(rows, notes, null);
+    }
+
+    /** The same, ending with the line that says in which zone its times are. */
+    static String render(List<List<String>> rows, List<String> notes, java.time.ZoneId zone) {
         int[] widths = new int[rows.get(0).size()];
         rows.forEach(r -> {
             for (int i = 0; i < r.size(); i++) {
@@ -27,6 +32,12 @@ final class TextTable {
             out.append(line.toString().stripTrailing()).append('\n');
         }
         notes.forEach(n -> out.append('\n').append(n));
-        return notes.isEmpty() ? out.toString() : out.append('\n').toString();
+        if (!notes.isEmpty()) {
+            out.append('\n');
+        }
+        if (zone != null) {
+            out.append('\n').append("Times are in ").append(zone.getId()).append(".\n");
+        }
+        return out.toString();
     }
 }

@@ -173,6 +173,7 @@ public class Copies {
                 restic.ensureCopyInitialized(repo, copy.repo());
                 if (lastEndedBadly) {
                     // restic writes a copy's index at its end: without this the packs sent are sent again
+                    LOG.infof("copy %s: the last attempt did not end well; indexing what it left there first", key);
                     progress.timedItem("indexing what the last copy to " + copy.id() + " left", Optional.empty(), null);
                     restic.repairIndex(copy.repo());
                     progress.timedItem("copying to " + copy.id(), expected, "previous copy");

@@ -36,6 +36,28 @@ public record BackupSet(String target, String label, Instant time, List<Snapshot
                 .filter(p -> !p.endsWith("/" + BackupFacts.FILE)).sorted().toList();
     }
 
+    /** When it was taken as texts for people give it: to the second, in UTC (the page shows it in the plans' zone). */
+    public String shownTime() {
+        return time.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    }
+
+    /** Whether the run stored every part of the target (its facts file, written last). */
+    public boolean complete() {
+        return holding(BackupFacts.pathOf(target)).isPresent();
+    }
+
+    /** A restore's safety copy rather than a run's backup. */
+    public boolean safety() {
+        return label.startsWith("restore:");
+    }
+
+    /** The Postgres databases it holds a dump of ({@code /pg-main/app.dump} is {@code app}). */
+    public List<String> databases() {
+        String ours = "/" + target + "/";
+        return dumps().stream().filter(p -> p.endsWith(".dump"))
+                .map(p -> p.substring(ours.length(), p.length() - ".dump".length())).toList();
+    }
+
     public List<String> ids() {
         return snapshots.stream().map(Snapshot::shortId).toList();
     }

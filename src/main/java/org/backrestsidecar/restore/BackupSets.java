@@ -55,6 +55,23 @@ public class BackupSets {
     }
 
     /**
+     * Every backup of a target, newest first: the snapshots of each run (and of each restore's safety
+     * copy) together, as a restore takes them.
+     */
+    public List<BackupSet> list(RepoConfig repo, String target) throws ResticException {
+        java.util.Map<String, List<Snapshot>> byLabel = new java.util.LinkedHashMap<>();
+        for (Snapshot s : restic.snapshotsOf(repo, target)) {
+            String label = s.tag("run").map(r -> "run:" + r).or(() -> s.tag("restore").map(r -> "restore:" + r))
+                    .orElse(s.shortId());
+            byLabel.computeIfAbsent(label, l -> new java.util.ArrayList<>()).add(s);
+        }
+        return byLabel.entrySet().stream().map(e -> new BackupSet(target, e.getKey(),
+                        e.getValue().stream().map(Snapshot::time).max(Comparator.naturalOrder()).orElseThrow(),
+                        e.getValue().stream().sorted(Comparator.comparing(Snapshot::time)).toList()))
+                .sorted(Comparator.comparing(BackupSet::time).reversed()).toList();
+    }
+
+    /**
      * The newest snapshot of the newest complete run of a target among {@code all} (its snapshots):
      * complete means its facts file was stored, which a run does last and only when every part of the
      * target's backup was stored. A target whose backups keep no facts (host paths, older backups)

@@ -70,7 +70,7 @@ public class FilesRestore implements TargetRestore {
     public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
         return writes(target, backup, request.path()).stream()
                 .map(w -> w.path() + " replaced by its copy in snapshot " + w.snapshot().shortId() + " of "
-                        + backup.time())
+                        + backup.shownTime())
                 .toList();
     }
 

@@ -81,9 +81,9 @@ public class PostgresRestore implements TargetRestore {
         if (request.database() != null) {
             dumpOf(target, backup, request.database() + ".dump");
             lines.add(request.newDatabase() == null
-                    ? "database " + request.database() + " replaced by its dump of " + backup.time()
+                    ? "database " + request.database() + " replaced by its dump of " + backup.shownTime()
                     : "new database " + request.newDatabase() + " from the dump of " + request.database() + " of "
-                    + backup.time() + " (" + request.database() + " untouched)");
+                    + backup.shownTime() + " (" + request.database() + " untouched)");
         }
         return lines;
     }
@@ -187,11 +187,17 @@ public class PostgresRestore implements TargetRestore {
             job.note("database " + into + " did not exist: created from its dump, with its owner and settings");
         }
         job.wrote("database " + into + " from /" + target.name() + "/" + request.database() + ".dump of "
-                + backup.time());
+                + backup.shownTime());
+    }
+
+    /** A database overwritten in place is dumped first; roles (kept, only added) and a new database are not. */
+    @Override
+    public boolean takesSafetySnapshot(RestoreRequest request) {
+        return overwrites(request) && request.database() != null && request.newDatabase() == null;
     }
 
     private boolean takesSafetyDump(RestoreRequest request, boolean missing) {
-        return overwrites(request) && request.database() != null && request.newDatabase() == null && !missing;
+        return takesSafetySnapshot(request) && !missing;
     }
 
     private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {

@@ -54,7 +54,7 @@ public class RedisRestore implements TargetRestore {
     @Override
     public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
         rdbOf(target, backup);
-        return List.of("Redis's RDB replaced by /" + target.name() + "/dump.rdb of " + backup.time()
+        return List.of("Redis's RDB replaced by /" + target.name() + "/dump.rdb of " + backup.shownTime()
                 + "; Redis restarted on it");
     }
 
@@ -93,7 +93,7 @@ public class RedisRestore implements TargetRestore {
                 throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
                         + safetyId + " was written back instead", e);
             }
-            job.wrote(rdb + " from " + path + " of " + backup.time());
+            job.wrote(rdb + " from " + path + " of " + backup.shownTime());
             job.phase("starting " + target.containerName());
         } finally {
             stopped.failures().forEach(f -> job.note("starting again: " + f));

@@ -17,7 +17,7 @@ public final class RestoreJob {
                          List<String> written, List<String> safetySnapshots, Double safetySeconds, boolean rolledBack,
                          List<String> notes, String requestedBy,
                          Instant startedAt, Instant endedAt, Double durationSeconds, String error,
-                         Progress.View progress) {
+                         Progress.View progress, boolean safetyFirst) {
     }
 
     private final String id;
@@ -41,8 +41,12 @@ public final class RestoreJob {
     private String error;
     private final Progress progress = new Progress();
 
+    private final boolean safetyFirst;
+
+    /** @param safetyFirst whether a safety snapshot of the live data is taken before anything is written */
     RestoreJob(String id, String target, String plan, String strategy, BackupSet backup, boolean dryRun,
-               List<String> wouldWrite, SnapshotTags safetyTags, String requestedBy) {
+               List<String> wouldWrite, SnapshotTags safetyTags, String requestedBy, boolean safetyFirst) {
+        this.safetyFirst = safetyFirst;
         this.requestedBy = requestedBy;
         this.id = id;
         this.target = target;
@@ -60,7 +64,8 @@ public final class RestoreJob {
                 r.dryRun(), State.FAILED, "interrupted", r.wouldWrite(), r.written(), r.safetySnapshots(),
                 r.safetySeconds(), r.rolledBack(), r.notes(), r.requestedBy(), r.startedAt(), r.startedAt(), null,
                 "the sidecar stopped during this restore (a restart or a crash): it did not finish, and what it "
-                        + "wrote is unknown; the safety snapshots it lists hold the data from before it", null);
+                        + "wrote is unknown; the safety snapshots it lists hold the data from before it", null,
+                r.safetyFirst());
     }
 
     public String id() {
@@ -129,6 +134,6 @@ public final class RestoreJob {
                 phase, wouldWrite, List.copyOf(written), List.copyOf(safety),
                 safetyTook == null ? null : safetyTook.toMillis() / 1000.0, rolledBack, List.copyOf(notes),
                 requestedBy, startedAt, endedAt, endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0,
-                error, endedAt == null ? progress.view() : null);
+                error, endedAt == null ? progress.view() : null, safetyFirst);
     }
 }

@@ -102,7 +102,8 @@ public class RestoreService {
         List<String> wouldWrite = kind.plan(target, backup, request);
         String id = UUID.randomUUID().toString();
         RestoreJob job = new RestoreJob(id, target.name(), plan.id(), target.strategy(), backup, request.isDryRun(),
-                wouldWrite, SnapshotTags.safety(plan.id(), config.instance(), target.name(), id), requestedBy);
+                wouldWrite, SnapshotTags.safety(plan.id(), config.instance(), target.name(), id), requestedBy,
+                kind.takesSafetySnapshot(request));
         remember(job);
         if (request.isDryRun()) {
             job.succeeded();

@@ -21,6 +21,11 @@ public interface TargetRestore {
     /** Whether the restore overwrites live data (and so needs {@code confirm} and a safety snapshot). */
     boolean overwrites(RestoreRequest request);
 
+    /** Whether a safety snapshot of the live data is taken first (what the dry run promises). */
+    default boolean takesSafetySnapshot(RestoreRequest request) {
+        return overwrites(request);
+    }
+
     /**
      * What the restore will write from {@code backup}, one line each.
      *

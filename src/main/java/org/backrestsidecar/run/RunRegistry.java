@@ -124,6 +124,12 @@ public class RunRegistry {
                 .mapToLong(TargetResult::bytesRead).findFirst();
     }
 
+    /** What restic read for a target in one run, if the run is remembered and backed it up. */
+    public OptionalLong bytesRead(String runId, String target) {
+        return get(runId).stream().flatMap(r -> r.targets().stream())
+                .filter(t -> t.target().equals(target) && t.bytesRead() > 0).mapToLong(TargetResult::bytesRead).findFirst();
+    }
+
     public Optional<PlanRun> running(String plan) {
         return Optional.ofNullable(active.get(plan));
     }

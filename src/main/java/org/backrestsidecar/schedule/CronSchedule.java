@@ -70,6 +70,81 @@ public final class CronSchedule {
         return longest;
     }
 
+    private static final java.util.List<String> DAYS = java.util.List.of("Sundays", "Mondays", "Tuesdays", "Wednesdays",
+            "Thursdays", "Fridays", "Saturdays");
+    private static final java.util.List<String> DAY_NAMES = java.util.List.of("SUN", "MON", "TUE", "WED", "THU", "FRI",
+            "SAT");
+
+    /**
+     * The schedule as a person says it ("daily at 02:00", "Sundays at 03:00", "Mondays to Fridays at
+     * 22:30", "monthly on day 1 at 04:00", "every 15 minutes"), or empty for a shape this does not
+     * word (the cron is shown beside it anyway).
+     */
+    public static Optional<String> words(String cron) {
+        String[] f = cron == null ? new String[0] : cron.trim().split("\\s+");
+        if (f.length != 5 || !f[3].equals("*")) {
+            return Optional.empty();
+        }
+        String minute = f[0];
+        String hour = f[1];
+        String dayOfMonth = f[2];
+        String dayOfWeek = f[4];
+        boolean everyDay = dayOfMonth.equals("*") && dayOfWeek.equals("*");
+        if (minute.matches("\\d{1,2}") && hour.matches("\\d{1,2}")) {
+            String at = String.format(java.util.Locale.ROOT, "at %02d:%02d", Integer.parseInt(hour), Integer.parseInt(minute));
+            if (everyDay) {
+                return Optional.of("daily " + at);
+            }
+            if (dayOfMonth.equals("*")) {
+                return days(dayOfWeek).map(d -> d + " " + at);
+            }
+            if (dayOfWeek.equals("*") && dayOfMonth.matches("\\d{1,2}")) {
+                return Optional.of("monthly on day " + Integer.parseInt(dayOfMonth) + " " + at);
+            }
+            return Optional.empty();
+        }
+        if (!everyDay) {
+            return Optional.empty();
+        }
+        if (minute.matches("\\d{1,2}") && hour.equals("*")) {
+            return Optional.of("hourly at minute " + Integer.parseInt(minute));
+        }
+        if (minute.matches("\\*/\\d+") && hour.equals("*")) {
+            return Optional.of("every " + minute.substring(2) + " minutes");
+        }
+        if (minute.matches("\\d{1,2}") && hour.matches("\\*/\\d+")) {
+            return Optional.of("every " + hour.substring(2) + " hours at minute " + Integer.parseInt(minute));
+        }
+        return Optional.empty();
+    }
+
+    /** "0" Sundays, "1-5" Mondays to Fridays, "1,4" Mondays and Thursdays. */
+    private static Optional<String> days(String field) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String part : field.split(",")) {
+            String[] range = part.split("-");
+            if (range.length > 2) {
+                return Optional.empty();
+            }
+            Optional<Integer> from = day(range[0]);
+            Optional<Integer> to = range.length == 2 ? day(range[1]) : from;
+            if (from.isEmpty() || to.isEmpty()) {
+                return Optional.empty();
+            }
+            out.add(range.length == 2 ? DAYS.get(from.get()) + " to " + DAYS.get(to.get()) : DAYS.get(from.get()));
+        }
+        return Optional.of(out.size() == 1 ? out.get(0)
+                : String.join(", ", out.subList(0, out.size() - 1)) + " and " + out.get(out.size() - 1));
+    }
+
+    private static Optional<Integer> day(String value) {
+        if (value.matches("[0-7]")) {
+            return Optional.of(Integer.parseInt(value) % 7);
+        }
+        int named = DAY_NAMES.indexOf(value.toUpperCase(java.util.Locale.ROOT));
+        return named < 0 ? Optional.empty() : Optional.of(named);
+    }
+
     /** The default recovery-point objective: one and a half intervals, so one late run is not an alarm. */
     public Duration defaultRecoveryPointObjective(Instant from) {
         Duration interval = longestInterval(from);

@@ -31,6 +31,8 @@ class StatusTableTest {
                 system    2026-11-21 19:30 (30 min ago)  2026-11-22 01:00  running  passed 1/1, 2026-11-20 05:00     2.0 KiB
 
                 models: no good backup since the sidecar started 300h ago
+
+                Times are in UTC.
                 """, table);
     }
 
@@ -42,7 +44,7 @@ class StatusTableTest {
 
     private static PlansResource.PlanView plan(String id, Instant lastSuccess, String next, String freshness,
                                                Long repoBytes, List<DrillResult> drills, String running) {
-        return new PlansResource.PlanView(id, id, "0 2 * * *", "UTC", Instant.parse(next), Retention.DEFAULT, List.of(),
+        return new PlansResource.PlanView(id, id, "0 2 * * *", "daily at 02:00", "UTC", Instant.parse(next), Retention.DEFAULT, List.of(),
                 null, lastSuccess, running, null, null, null, null, "ready", List.of(), freshness, repoBytes, drills);
     }
 

@@ -27,6 +27,8 @@ class TargetsTableTest {
 
                 cache: last backup failed: redis-cli BGSAVE failed
                 webui: backup.plan 'nightly' is not a plan (plans: critical, models, system)
+
+                Times are in UTC.
                 """, table);
     }
 }

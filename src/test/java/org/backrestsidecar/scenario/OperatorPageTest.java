@@ -32,6 +32,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -134,6 +135,20 @@ class OperatorPageTest {
         assertEquals(plans, shown, "every plan of the stack on the page");
         assertTrue(browser.findElement(By.cssSelector("#targets tr[data-target='pg-main']")).getText()
                 .contains("postgres"));
+        // every time in the plans' zone, saying so; schedules in words beside their cron, on one line,
+        // the buttons side by side (the window is 1400 px wide)
+        assertEquals("times in UTC", browser.findElement(By.id("zone")).getText());
+        WebElement critical = planRow("critical");
+        assertTrue(critical.getText().contains("daily at 02:00 (0 2 * * *, UTC)"), critical.getText());
+        assertTrue(critical.findElements(By.tagName("td")).get(2).getText().matches("\\d{4}-\\d\\d-\\d\\d 02:00 UTC"),
+                "next run: " + critical.findElements(By.tagName("td")).get(2).getText());
+        WebElement schedule = critical.findElements(By.tagName("td")).get(1);
+        WebElement name = critical.findElement(By.tagName("b"));
+        assertTrue(schedule.getRect().getHeight() < 2 * name.getRect().getHeight() + 12,
+                "the schedule on one line: " + schedule.getRect().getHeight() + " px vs a line of " + name.getRect().getHeight());
+        List<WebElement> buttons = critical.findElements(By.cssSelector("button[data-action]"));
+        assertEquals(2, buttons.size());
+        assertEquals(buttons.get(0).getRect().getY(), buttons.get(1).getRect().getY(), "the buttons side by side");
 
         // back up now: the button is locked at once, and the run ends as a succeeded run on the page
         Set<String> before = Set.copyOf(RestAssured.get("/api/runs?plan=critical").jsonPath().getList("id", String.class));
@@ -154,14 +169,26 @@ class OperatorPageTest {
                 .until(b -> planRow("critical").findElement(By.cssSelector("button[data-action='backup']")).isEnabled());
         screenshot("operator-page-after-backup");
 
-        // restore: a dry run first, then nothing until the target's name is typed, then followed to its end
+        // restore: the backup picked from a list by date and size, the database from the ones it holds; a
+        // dry run first, then nothing until the target's name is typed, then followed to its end
         browser.findElement(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']")).click();
-        browser.findElement(By.id("restore-database")).sendKeys("auth");
+        waiting(Duration.ofSeconds(30)).until(b -> !new Select(b.findElement(By.id("restore-backup-choice")))
+                .getFirstSelectedOption().getAttribute("value").isEmpty());
+        String newest = new Select(browser.findElement(By.id("restore-backup-choice"))).getFirstSelectedOption().getText();
+        assertTrue(newest.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC · [\\d.]+ (B|KiB|MiB)"),
+                "the newest backup, by date (in the plans' zone) and size: " + newest);
+        Select databases = new Select(browser.findElement(By.id("restore-database")));
+        assertEquals(List.of("database app", "database auth", "roles and tablespaces (globals.sql)"),
+                databases.getOptions().stream().map(WebElement::getText).toList(), "what the backup holds, to pick from");
+        databases.selectByValue("auth");
         browser.findElement(By.id("restore-new-database")).sendKeys("auth_from_page");
         browser.findElement(By.id("restore-dry-run")).click();
         waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-plan")).isDisplayed());
-        assertTrue(browser.findElement(By.id("restore-would-write")).getText()
-                .contains("new database auth_from_page from the dump of auth"), browser.findElement(By.id("restore-would-write")).getText());
+        String wouldWrite = browser.findElement(By.id("restore-would-write")).getText();
+        assertTrue(wouldWrite.contains("new database auth_from_page from the dump of auth")
+                && wouldWrite.matches("(?s).* of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC .*"), wouldWrite);
+        assertTrue(browser.findElement(By.id("restore-safety")).getText().startsWith("No safety snapshot"),
+                "a new database overwrites nothing: " + browser.findElement(By.id("restore-safety")).getText());
         WebElement go = browser.findElement(By.id("restore-go"));
         assertFalse(go.isEnabled(), "no restore before the name is typed");
         WebElement confirm = browser.findElement(By.id("restore-confirm"));
@@ -177,8 +204,46 @@ class OperatorPageTest {
         assertEquals(SidecarStack.main().checksum("auth", "users"), SidecarStack.main().checksum("auth_from_page", "users"),
                 "the restored database holds what was backed up");
         screenshot("operator-page-after-restore");
-        assertEquals(List.of(), pageErrors(), "the page printed no errors");
         SidecarStack.main().sql("postgres", "DROP DATABASE auth_from_page");
+
+        // the roles, with a confirmation of their own
+        browser.findElement(By.cssSelector("#restore-followed button")).click();
+        browser.findElement(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']")).click();
+        waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 3);
+        new Select(browser.findElement(By.id("restore-database"))).selectByValue("(roles)");
+        assertFalse(browser.findElement(By.id("restore-new-database")).isDisplayed(), "roles go into no new database");
+        browser.findElement(By.id("restore-dry-run")).click();
+        waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-plan")).isDisplayed());
+        assertTrue(browser.findElement(By.id("restore-would-write")).getText().contains("roles and tablespaces"),
+                browser.findElement(By.id("restore-would-write")).getText());
+        browser.findElement(By.id("restore-confirm")).sendKeys("pg-main");
+        assertFalse(browser.findElement(By.id("restore-go")).isEnabled(), "the name alone does not restore roles");
+        browser.findElement(By.id("restore-roles-confirm")).click();
+        assertTrue(browser.findElement(By.id("restore-go")).isEnabled());
+        browser.findElement(By.id("restore-go")).click();
+        waiting(Duration.ofMinutes(3)).until(b -> !b.findElements(By.cssSelector("#restore-followed [data-state='SUCCEEDED']")).isEmpty()
+                || !b.findElements(By.cssSelector("#restore-followed [data-state='FAILED']")).isEmpty());
+        assertTrue(browser.findElement(By.id("restore-followed")).getText().contains("SUCCEEDED"),
+                browser.findElement(By.id("restore-followed")).getText());
+        assertEquals(List.of(), pageErrors(), "the page printed no errors");
+    }
+
+    /** An operator backs up and drills, and restores nothing: no Restore button, and the API refuses the roles. */
+    @Test
+    void anOperatorIsOfferedNoRestoreAndTheApiRefusesOneOfRoles() throws Exception {
+        String otto = nginx.addLogin("otto", "otto-password-0123");
+        browser = open(otto);
+        browser.get(nginx.base() + "/sidecar/");
+        waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+        assertEquals("otto (operator)", browser.findElement(By.id("me")).getText());
+        assertFalse(planRow("critical").findElements(By.cssSelector("button[data-action='backup']")).isEmpty());
+        assertEquals(List.of(), browser.findElements(By.cssSelector("button[data-action='restore']")));
+        NginxInFront.Curl refused = NginxInFront.curl("-u", otto, "-X", "POST", "-H", "Content-Type: application/json",
+                "--data-binary", "{\"target\":\"pg-main\",\"globals\":true,\"confirm\":\"pg-main\"}",
+                "-w", "\n%{http_code}", nginx.base() + "/sidecar/api/restores");
+        assertTrue(refused.out().endsWith("\n403") && refused.out().contains("otto has role operator; this needs admin"),
+                refused.out());
+        assertEquals(List.of(), pageErrors(), "the page printed no errors");
     }
 
     @Test
@@ -188,6 +253,10 @@ class OperatorPageTest {
         waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
         assertEquals("vera (viewer)", browser.findElement(By.id("me")).getText());
         assertTrue(planRow("critical").getText().contains("0 2 * * *"), planRow("critical").getText());
+        // no table stands blank: an empty one says so ("no drills yet")
+        for (WebElement body : browser.findElements(By.cssSelector("table tbody"))) {
+            assertFalse(body.getText().isBlank(), "table " + body.findElement(By.xpath("..")).getAttribute("id") + " is blank");
+        }
         assertEquals(List.of(), browser.findElements(By.cssSelector("button[data-action]")),
                 "a viewer is offered nothing the API would refuse");
         screenshot("operator-page-viewer");

@@ -55,4 +55,19 @@ class CronScheduleTest {
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("61 2 * * *", BERLIN));
     }
+
+    @Test
+    void schedulesReadAsWordsBesideTheirCron() {
+        assertEquals(java.util.Optional.of("daily at 02:00"), CronSchedule.words("0 2 * * *"));
+        assertEquals(java.util.Optional.of("Sundays at 03:00"), CronSchedule.words("0 3 * * 0"));
+        assertEquals(java.util.Optional.of("Sundays at 01:00"), CronSchedule.words("0 1 * * SUN"));
+        assertEquals(java.util.Optional.of("Mondays to Fridays at 22:30"), CronSchedule.words("30 22 * * 1-5"));
+        assertEquals(java.util.Optional.of("Mondays and Thursdays at 05:00"), CronSchedule.words("0 5 * * 1,4"));
+        assertEquals(java.util.Optional.of("monthly on day 1 at 04:00"), CronSchedule.words("0 4 1 * *"));
+        assertEquals(java.util.Optional.of("every 15 minutes"), CronSchedule.words("*/15 * * * *"));
+        assertEquals(java.util.Optional.of("hourly at minute 5"), CronSchedule.words("5 * * * *"));
+        assertEquals(java.util.Optional.of("every 6 hours at minute 0"), CronSchedule.words("0 */6 * * *"));
+        assertEquals(java.util.Optional.empty(), CronSchedule.words("0 2 1 6 *"), "a shape it does not word: the cron alone");
+        assertEquals(java.util.Optional.empty(), CronSchedule.words("0 2 1 * 1"));
+    }
 }

@@ -228,6 +228,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                 access:
                   users:
                     admin: admin
+                    otto: operator
                     vera: viewer
                   tokens:
                     - name: ci
