@@ -35,9 +35,12 @@ class StackComesUpIT {
     private static final String PROJECT = "bsce2e";
     private Path bundle;
     private OffsiteServer offsite;
+    /** Whether commands get COMPOSE_PROJECT_NAME from their environment (the new host's do not). */
+    private boolean projectInEnv = true;
 
     @AfterEach
     void down() throws Exception {
+        projectInEnv = true;
         if (bundle != null) {
             run(List.of("docker-compose", "--profile", "monitoring", "down", "-v", "--remove-orphans"),
                     Duration.ofMinutes(3));
@@ -140,17 +143,39 @@ class StackComesUpIT {
         TestDocker.run(List.of("cp", "-a", bundle.resolve("keys").toString(), bundle.resolve("config/sidecar.yml").toString(),
                 kept.toString()), Map.of());
         run(List.of("docker-compose", "--profile", "monitoring", "down", "-v", "--remove-orphans"), Duration.ofMinutes(3));
-        TestDocker.run(List.of("sh", "-c", "rm -rf " + bundle + "/* " + bundle + "/.[!.]*"), Map.of());
+        TestDocker.run(List.of("rm", "-rf", bundle.toString()), Map.of());
 
+        // docs/offsite.md to the letter: the repository cloned into a folder named "stack", no
+        // COMPOSE_PROJECT_NAME in the shell; the backups were made in project bsce2e
+        bundle = Files.createTempDirectory("bsc-newhost").resolve("stack");
+        Files.createDirectories(bundle);
+        Files.setPosixFilePermissions(bundle.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(bundle, PosixFilePermissions.fromString("rwxr-xr-x"));
+        projectInEnv = false;
         TestDocker.run(List.of("cp", "-a", kept.resolve("keys").toString(), bundle.toString()), Map.of());
         Files.createDirectories(bundle.resolve("config"));
         Files.copy(kept.resolve("sidecar.yml"), bundle.resolve("config/sidecar.yml"));
         freshBundle(https);
+        assertTrue(Files.readString(bundle.resolve(".env")).contains("COMPOSE_PROJECT_NAME=" + PROJECT + "\n"),
+                "setup takes the project from the kept sidecar.yml");
+        // as an .env made by hand, or by an older setup, would have it: the folder's name
+        Path env = bundle.resolve(".env");
+        Files.writeString(env, Files.readString(env).replace("COMPOSE_PROJECT_NAME=" + PROJECT, "COMPOSE_PROJECT_NAME=stack"));
+
+        String refused = run(List.of("bash", "scripts/backrest-management.sh", "recover", "--from", "offsite", "--yes"),
+                Duration.ofMinutes(5), false, Map.of("COMPOSE_PROJECT_NAME", "other"));
+        assertTrue(refused.contains("COMPOSE_PROJECT_NAME is 'other' in your shell") && refused.contains("nothing was changed")
+                && !refused.contains("RECOVERED"), refused);
+        assertEquals(0, TestDocker.client().listContainersCmd().withShowAll(true).withLabelFilter(
+                Map.of("com.docker.compose.project", "other")).exec().size(), "refused before anything started");
+
         String recovered = run(List.of("bash", "scripts/backrest-management.sh", "recover", "--from", "offsite", "--yes"),
                 Duration.ofMinutes(20), false);
         // the measured recovery of this stack, for bench/results.md
         System.out.println("recover --from offsite:\n" + recovered);
-        assertTrue(recovered.contains("RECOVERED"), recovered);
+        assertTrue(recovered.contains("the Compose project here would be 'stack', but the backups were made in '"
+                + PROJECT + "'"), recovered);
+        assertTrue(recovered.lines().anyMatch(l -> l.startsWith("RECOVERED: 4 targets restored")), recovered);
         for (String target : List.of("postgres", "open-webui", "ollama", "redis")) {
             assertTrue(recovered.lines().anyMatch(l -> l.startsWith("SUCCEEDED") && l.contains("restore " + target + " from run:")),
                     target + ": " + recovered);
@@ -164,7 +189,8 @@ class StackComesUpIT {
 
         String again = run(List.of("bash", "scripts/backrest-management.sh", "recover", "--from", "offsite", "--yes"),
                 Duration.ofMinutes(10), false);
-        assertTrue(again.contains("SKIPPED") && again.contains("RECOVERED"), "run again, it goes on: " + again);
+        assertTrue(again.contains("SKIPPED") && again.lines().anyMatch(l -> l.startsWith("RECOVERED: 4 targets restored")),
+                "run again, it goes on: " + again);
     }
 
     private static String base(int https) {
@@ -293,8 +319,14 @@ class StackComesUpIT {
 
     /** Runs a command in the bundle; {@code mustSucceed} false gives its output whatever its exit code. */
     private String run(List<String> command, Duration limit, boolean mustSucceed) throws IOException, InterruptedException {
+        return run(command, limit, mustSucceed, projectInEnv ? Map.of("COMPOSE_PROJECT_NAME", PROJECT) : Map.of());
+    }
+
+    private String run(List<String> command, Duration limit, boolean mustSucceed, Map<String, String> env)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(bundle.toFile()).redirectErrorStream(true);
-        pb.environment().put("COMPOSE_PROJECT_NAME", PROJECT);
+        pb.environment().remove("COMPOSE_PROJECT_NAME");
+        pb.environment().putAll(env);
         pb.environment().put("BACKUP_INSTANCE", "e2e-host");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
