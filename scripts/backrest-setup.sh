@@ -17,7 +17,7 @@ mkdir -p keys secrets/nginx config/stack backrest-config
 instance=${BACKUP_INSTANCE:-$(hostname -s | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-50)}
 # One project name for Compose v1 and v2 alike, so the sidecar knows which containers are the stack's
 # (a kept config/sidecar.yml names the project its backups were made in: a new host recovering keeps it)
-kept=$(sed -n 's/^composeProject:[[:space:]]*["'\'']\{0,1\}\([A-Za-z0-9_.-]*\).*/\1/p' config/sidecar.yml 2>/dev/null | head -1)
+kept=$(sed -n 's/^composeProject:[[:space:]]*["'\'']\{0,1\}\([A-Za-z0-9_.-]*\).*/\1/p' config/sidecar.yml 2>/dev/null | head -1 || true)
 project=${COMPOSE_PROJECT_NAME:-${kept:-$(basename "$PWD" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')}}
 [ -n "$project" ] || project=stack
 

@@ -106,7 +106,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     /**
      * Repo {@code away} (plan {@code away}) with two copies: {@code sftp} (a real sshd) and
-     * {@code rest} (a real rclone REST server, limited to 4 MiB/s so a test can catch it mid-copy).
+     * {@code rest} (a real rclone REST server, limited to 4 MiB/s and 4 MiB packs so a test can catch it
+     * mid-copy with whole packs sent).
      */
     private static String awayRepo(Path root) throws IOException, InterruptedException {
         sftp = SftpServer.start(root);
@@ -135,6 +136,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         uri: %s/away
                         keyFile: %s
                         limitUpload: 4096
+                        # packs of 4 MiB (restic's least), so a copy killed midway has sent whole ones
+                        env: {RESTIC_PACK_SIZE: "4"}
                       - id: s3
                         uri: %s
                         keyFile: %s
