@@ -181,9 +181,9 @@ function renderPlans() {
         onclick: () => start(`plan:${p.id}`, 'POST', `api/plans/${encodeURIComponent(p.id)}/drills`) }, 'Drill now') : null);
     return el('tr', { 'data-plan': p.id },
       el('td', {}, el('b', {}, p.id)),
-      el('td', { class: 'nowrap' }, p.scheduleWords ? `${p.scheduleWords} ` : '',
-        el('span', { class: 'small' }, `(${p.schedule}, ${p.timeZone})`)),
-      el('td', {}, when(p.nextRun)),
+      el('td', {}, el('span', { class: 'schedule nowrap' }, p.scheduleWords ? `${p.scheduleWords} ` : '',
+        el('span', { class: 'small' }, `(${p.schedule}, ${p.timeZone})`))),
+      el('td', { class: 'nowrap' }, when(p.nextRun)),
       el('td', { title: p.freshness }, outcome(stateText), stateText === 'LATE' ? el('div', { class: 'small' }, p.freshness) : null),
       el('td', {}, p.lastSuccess ? `${when(p.lastSuccess)} (${ago(p.lastSuccess)})` : 'never'),
       lastCell,

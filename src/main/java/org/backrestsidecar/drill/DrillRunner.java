@@ -63,13 +63,7 @@ public class DrillRunner {
                        DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled, FromCopy fromCopy,
                        Histories histories) {
         this.history = histories.open("drills", DrillRun.Report.class, DrillRun.Report::id, DrillRun.Report::startedAt);
-        for (DrillRun.Report saved : history.entries()) {
-            DrillRun.Report shown = saved.endedAt() != null ? saved : DrillRun.interrupted(saved);
-            past.put(shown.id(), shown);
-            if (shown != saved) {
-                history.put(shown);
-            }
-        }
+        history.readBack(r -> r.endedAt() != null, DrillRun::interrupted).forEach(r -> past.put(r.id(), r));
         this.drilled = drilled;
         this.fromCopy = fromCopy;
         this.config = config;

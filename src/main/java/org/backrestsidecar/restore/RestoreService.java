@@ -59,13 +59,7 @@ public class RestoreService {
         this.told = told;
         this.history = histories.open("restores", RestoreJob.Report.class, RestoreJob.Report::id,
                 RestoreJob.Report::startedAt);
-        for (RestoreJob.Report saved : history.entries()) {
-            RestoreJob.Report shown = saved.endedAt() != null ? saved : RestoreJob.interrupted(saved);
-            past.put(shown.id(), shown);
-            if (shown != saved) {
-                history.put(shown);
-            }
-        }
+        history.readBack(r -> r.endedAt() != null, RestoreJob::interrupted).forEach(r -> past.put(r.id(), r));
         this.config = config;
         this.discovery = discovery;
         this.backups = backups;

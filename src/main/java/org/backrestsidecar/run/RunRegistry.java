@@ -36,15 +36,12 @@ public class RunRegistry {
 
     public RunRegistry(Histories histories) {
         history = histories.open("runs", RunReport.class, RunReport::id, RunReport::queuedAt);
-        for (RunReport saved : history.entries()) {
+        for (RunReport saved : history.readBack(r -> r.endedAt() != null, r -> PlanRun.restored(r).report())) {
             PlanRun run = PlanRun.restored(saved);
             runs.put(run.id(), run);
             lastFinished.put(run.plan(), run);
             if (run.succeeded() && run.trigger() != PlanRun.Trigger.RECOVERY) {
                 seedLastSuccess(run.plan(), saved.endedAt());
-            }
-            if (saved.endedAt() == null) {
-                history.put(run.report());
             }
         }
     }
