@@ -178,7 +178,7 @@ class OperatorPageTest {
         assertTrue(newest.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC · [\\d.]+ (B|KiB|MiB)"),
                 "the newest backup, by date (in the plans' zone) and size: " + newest);
         Select databases = new Select(browser.findElement(By.id("restore-database")));
-        assertEquals(List.of("database app", "database auth", "roles and tablespaces (globals.sql)"),
+        assertEquals(List.of("database app", "database auth", "database postgres", "roles and tablespaces (globals.sql)"),
                 databases.getOptions().stream().map(WebElement::getText).toList(), "what the backup holds, to pick from");
         databases.selectByValue("auth");
         browser.findElement(By.id("restore-new-database")).sendKeys("auth_from_page");
@@ -209,7 +209,7 @@ class OperatorPageTest {
         // the roles, with a confirmation of their own
         browser.findElement(By.cssSelector("#restore-followed button")).click();
         browser.findElement(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']")).click();
-        waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 3);
+        waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 4);
         new Select(browser.findElement(By.id("restore-database"))).selectByValue("(roles)");
         assertFalse(browser.findElement(By.id("restore-new-database")).isDisplayed(), "roles go into no new database");
         browser.findElement(By.id("restore-dry-run")).click();
