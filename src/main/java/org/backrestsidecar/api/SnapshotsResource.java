@@ -9,8 +9,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.config.SidecarConfig;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
@@ -20,11 +21,11 @@ import org.backrestsidecar.restic.SnapshotTags;
 @Produces(MediaType.APPLICATION_JSON)
 public class SnapshotsResource {
     private final SidecarConfig config;
-    private final Restic restic;
+    private final Snapshots snapshots;
 
-    public SnapshotsResource(SidecarConfig config, Restic restic) {
+    public SnapshotsResource(SidecarConfig config, Snapshots snapshots) {
         this.config = config;
-        this.restic = restic;
+        this.snapshots = snapshots;
     }
 
     @GET
@@ -39,10 +40,10 @@ public class SnapshotsResource {
                 tags.add(SnapshotTags.targetTag(target));
             }
             try {
-                out.addAll(restic.snapshots(config.repoOf(p), tags));
+                out.addAll(snapshots.snapshots(config.repoOf(p), tags));
             } catch (ResticException e) {
                 // a repo not created yet holds no snapshot; that is no error of restic's
-                if (!Restic.noRepository(e.getMessage())) {
+                if (!Repository.noRepository(e.getMessage())) {
                     throw e;
                 }
             }

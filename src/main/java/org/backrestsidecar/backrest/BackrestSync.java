@@ -19,7 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.run.RunReport;
 import org.jboss.logging.Logger;
@@ -44,7 +44,7 @@ public class BackrestSync {
     }
 
     private final SidecarConfig config;
-    private final Restic restic;
+    private final Repository repository;
     private final Optional<BackrestClient> client;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "backrest-sync");
@@ -53,9 +53,9 @@ public class BackrestSync {
     });
     private volatile Status status = new Status(null, null, Optional.of("not synced yet"), List.of());
 
-    public BackrestSync(SidecarConfig config, Restic restic, ObjectMapper json) {
+    public BackrestSync(SidecarConfig config, Repository repository, ObjectMapper json) {
         this.config = config;
-        this.restic = restic;
+        this.repository = repository;
         this.client = config.backrest().map(c -> new BackrestClient(c, json));
     }
 
@@ -94,11 +94,11 @@ public class BackrestSync {
                 keys.put(repo.id(), Files.readString(repo.keyFile(), StandardCharsets.UTF_8).strip());
                 try {
                     // the sidecar creates its repos: Backrest is only ever given one that exists
-                    restic.ensureInitialized(repo);
+                    repository.ensureInitialized(repo);
                 } catch (ResticException e) {
                     LOG.debugf("repo %s cannot be created yet: %s", repo.id(), e.getMessage());
                 }
-                restic.repoGuid(repo).ifPresent(g -> guids.put(repo.id(), g));
+                repository.repoGuid(repo).ifPresent(g -> guids.put(repo.id(), g));
             }
             List<String> leftOut = List.of();
             for (int tries = 0; tries < 3; tries++) {

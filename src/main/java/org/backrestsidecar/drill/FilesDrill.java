@@ -13,7 +13,7 @@ import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.progress.Progress;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Check;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.StoredSnapshot;
@@ -35,12 +35,12 @@ import org.backrestsidecar.volumes.Helpers;
 public class FilesDrill implements TargetDrill {
     private static final String SCRATCH = "/drill";
     private final Helpers helpers;
-    private final Restic restic;
+    private final Check check;
     private final SidecarConfig config;
 
-    public FilesDrill(Helpers helpers, Restic restic, SidecarConfig config) {
+    public FilesDrill(Helpers helpers, Check check, SidecarConfig config) {
         this.helpers = helpers;
-        this.restic = restic;
+        this.check = check;
         this.config = config;
     }
 
@@ -100,7 +100,7 @@ public class FilesDrill implements TargetDrill {
             }
         }
         try {
-            restic.check(repo, Optional.of(config.drills().dataSubset()));
+            check.check(repo, Optional.of(config.drills().dataSubset()));
             checks.add("restic check --read-data-subset=" + config.drills().dataSubset() + " of repo " + repo.id()
                     + ": no errors");
         } catch (ResticException e) {

@@ -9,7 +9,9 @@ import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restic.Copy;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
@@ -25,17 +27,21 @@ import org.backrestsidecar.state.Folders;
 @ApplicationScoped
 public class FromCopy {
     private static final String FOLDER = "drill-from-copy";
-    private final Restic restic;
+    private final Repository repository;
+    private final Snapshots snapshots;
+    private final Copy resticCopy;
     private final SidecarConfig config;
 
-    public FromCopy(Restic restic, SidecarConfig config) {
-        this.restic = restic;
+    public FromCopy(Repository repository, Snapshots snapshots, Copy resticCopy, SidecarConfig config) {
+        this.repository = repository;
+        this.snapshots = snapshots;
+        this.resticCopy = resticCopy;
         this.config = config;
     }
 
     /** The plan's newest runs, read out of the copy into a scratch repo (opened with the copy's key). */
     public RepoConfig bringNewest(PlanConfig plan, RepoConfig primary, CopyConfig copy) throws ResticException {
-        List<String> ids = BackupSets.newestRuns(restic.snapshots(copy.repo(), List.of(SnapshotTags.planTag(plan.id()))))
+        List<String> ids = BackupSets.newestRuns(snapshots.snapshots(copy.repo(), List.of(SnapshotTags.planTag(plan.id()))))
                 .stream().flatMap(r -> r.members().stream()).map(Snapshot::id).toList();
         if (ids.isEmpty()) {
             throw new ResticException("copy " + copy.id() + " of repo " + primary.id() + " holds no backup of plan "
@@ -44,8 +50,8 @@ public class FromCopy {
         RepoConfig scratch = new RepoConfig(primary.id() + "-from-" + copy.id(), folder(primary, copy).toString(),
                 copy.repo().keyFile(), Map.of());
         drop(scratch);
-        restic.ensureCopyInitialized(copy.repo(), scratch);
-        restic.copy(copy.repo(), scratch, List.of(), ids);
+        repository.ensureCopyInitialized(copy.repo(), scratch);
+        resticCopy.copy(copy.repo(), scratch, List.of(), ids);
         return scratch;
     }
 

@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.restic.ResticCommand;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.metrics.BackupMetrics;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Check;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.history.Histories;
 import org.backrestsidecar.history.History;
@@ -32,17 +33,17 @@ public class RepoChecks {
     }
 
     private final SidecarConfig config;
-    private final Restic restic;
+    private final Check check;
     private final BackupMetrics metrics;
     private final Map<String, Result> latest = new ConcurrentHashMap<>();
     private final Event<Result> checked;
     private final History<Result> history;
 
-    public RepoChecks(SidecarConfig config, Restic restic, BackupMetrics metrics,
+    public RepoChecks(SidecarConfig config, Check check, BackupMetrics metrics,
                       Event<Result> checked, Histories histories) {
         this.checked = checked;
         this.config = config;
-        this.restic = restic;
+        this.check = check;
         this.metrics = metrics;
         this.history = histories.open("checks", Result.class, r -> r.repo() + "/" + r.kind() + "@" + r.at(), Result::at);
         for (Result saved : history.entries()) {
@@ -57,10 +58,10 @@ public class RepoChecks {
         String kind = data ? DATA : STRUCTURE;
         Result result;
         try {
-            String out = restic.check(repo, data ? Optional.of(config.drills().dataSubset()) : Optional.empty());
-            result = new Result(repo.id(), kind, Instant.now(), true, Restic.tail(out));
+            String out = check.check(repo, data ? Optional.of(config.drills().dataSubset()) : Optional.empty());
+            result = new Result(repo.id(), kind, Instant.now(), true, ResticCommand.tail(out));
         } catch (ResticException e) {
-            result = new Result(repo.id(), kind, Instant.now(), false, Restic.tail(e.getMessage()));
+            result = new Result(repo.id(), kind, Instant.now(), false, ResticCommand.tail(e.getMessage()));
             LOG.errorf("restic check (%s) of repo %s FAILED: %s", kind, repo.id(), e.getMessage());
         }
         latest.put(repo.id() + "/" + kind, result);

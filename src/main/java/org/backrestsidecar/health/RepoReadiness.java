@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -23,15 +23,15 @@ import org.eclipse.microprofile.health.Readiness;
 public class RepoReadiness implements HealthCheck {
     private final Duration reuse;
     private final SidecarConfig config;
-    private final Restic restic;
+    private final Repository repository;
     private volatile Instant checkedAt = Instant.EPOCH;
     private volatile Map<String, Optional<String>> lastAnswer = Map.of();
 
-    public RepoReadiness(SidecarConfig config, Restic restic,
+    public RepoReadiness(SidecarConfig config, Repository repository,
                          @ConfigProperty(name = "sidecar.health.repo-recheck", defaultValue = "30s") Duration reuse) {
         this.reuse = reuse;
         this.config = config;
-        this.restic = restic;
+        this.repository = repository;
     }
 
     /**
@@ -45,7 +45,7 @@ public class RepoReadiness implements HealthCheck {
         if (!reusable) {
             Map<String, Optional<String>> fresh = new LinkedHashMap<>();
             for (RepoConfig repo : config.repos()) {
-                fresh.put(repo.id(), restic.openProblem(repo));
+                fresh.put(repo.id(), repository.openProblem(repo));
             }
             answer = fresh;
             lastAnswer = fresh;
@@ -58,7 +58,7 @@ public class RepoReadiness implements HealthCheck {
     public Map<String, String> states() {
         Map<String, String> states = new LinkedHashMap<>();
         problems().forEach((id, problem) -> states.put(id,
-                problem.map(p -> Restic.noRepository(p) ? "not created yet" : p.strip()).orElse("ready")));
+                problem.map(p -> Repository.noRepository(p) ? "not created yet" : p.strip()).orElse("ready")));
         return states;
     }
 

@@ -32,7 +32,10 @@ import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.ResticException;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restic.Forget;
+import org.backrestsidecar.restic.Copy;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.RepoLocks;
@@ -51,7 +54,10 @@ import org.jboss.logging.Logger;
 public class Copies {
     private static final Logger LOG = Logger.getLogger(Copies.class);
     private final SidecarConfig config;
-    private final Restic restic;
+    private final Repository repository;
+    private final Snapshots snapshots;
+    private final Forget forget;
+    private final Copy resticCopy;
     private final RepoLocks repoLocks;
     private final BackupMetrics metrics;
     private final Scheduler scheduler;
@@ -67,10 +73,13 @@ public class Copies {
         return t;
     });
 
-    public Copies(SidecarConfig config, Restic restic, RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
+    public Copies(SidecarConfig config, Repository repository, Snapshots snapshots, Forget forget, Copy resticCopy, RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
                   Event<CopyFinished> finished, ObjectMapper json) {
         this.config = config;
-        this.restic = restic;
+        this.repository = repository;
+        this.snapshots = snapshots;
+        this.forget = forget;
+        this.resticCopy = resticCopy;
         this.repoLocks = repoLocks;
         this.metrics = metrics;
         this.scheduler = scheduler;
@@ -170,25 +179,25 @@ public class Copies {
             // restic 0.14's copy prints no progress: the clock against the last good copy
             progress.timedItem("copying to " + copy.id(), expected, "previous copy");
             try {
-                restic.ensureCopyInitialized(repo, copy.repo());
+                repository.ensureCopyInitialized(repo, copy.repo());
                 if (lastEndedBadly) {
                     // restic writes a copy's index at its end: without this the packs sent are sent again
                     LOG.infof("copy %s: the last attempt did not end well; indexing what it left there first", key);
                     progress.timedItem("indexing what the last copy to " + copy.id() + " left", Optional.empty(), null);
-                    restic.repairIndex(copy.repo());
+                    repository.repairIndex(copy.repo());
                     progress.timedItem("copying to " + copy.id(), expected, "previous copy");
                 }
-                long before = restic.repoSize(copy.repo());
-                int had = restic.snapshots(copy.repo(), List.of()).size();
-                restic.copy(repo, copy.repo(), limits(copy), List.of());
+                long before = repository.repoSize(copy.repo());
+                int had = snapshots.snapshots(copy.repo(), List.of()).size();
+                resticCopy.copy(repo, copy.repo(), limits(copy), List.of());
                 for (PlanConfig plan : config.plans()) {
                     if (plan.repo().equals(repo.id())) {
-                        restic.forget(copy.repo(), plan.id(), copy.retention().orElse(plan.retention()));
+                        forget.forget(copy.repo(), plan.id(), copy.retention().orElse(plan.retention()));
                     }
                 }
-                List<Snapshot> now = restic.snapshots(copy.repo(), List.of());
+                List<Snapshot> now = snapshots.snapshots(copy.repo(), List.of());
                 Snapshot newest = now.stream().max(Comparator.comparing(Snapshot::time)).orElse(null);
-                long after = restic.repoSize(copy.repo());
+                long after = repository.repoSize(copy.repo());
                 CopyState done = states.get(key).succeeded(Instant.now(), newest == null ? null : newest.id(),
                         newest == null ? null : newest.time(), Math.max(0, now.size() - had), seconds(start),
                         after - before);

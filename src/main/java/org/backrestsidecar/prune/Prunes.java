@@ -10,9 +10,11 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.restic.ResticCommand;
+import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.metrics.BackupMetrics;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Forget;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.run.RepoLocks;
 import org.backrestsidecar.history.Histories;
@@ -33,16 +35,16 @@ public class Prunes {
     }
 
     private final SidecarConfig config;
-    private final Restic restic;
+    private final Forget forget;
     private final RepoLocks repoLocks;
     private final BackupMetrics metrics;
     private final Map<String, Result> latest = new ConcurrentHashMap<>();
 
     private final History<Result> history;
 
-    public Prunes(SidecarConfig config, Restic restic, RepoLocks repoLocks, BackupMetrics metrics, Histories histories) {
+    public Prunes(SidecarConfig config, Forget forget, RepoLocks repoLocks, BackupMetrics metrics, Histories histories) {
         this.config = config;
-        this.restic = restic;
+        this.forget = forget;
         this.repoLocks = repoLocks;
         this.metrics = metrics;
         this.history = histories.open("prunes", Result.class, r -> r.repo() + "@" + r.at(), Result::at);
@@ -76,17 +78,17 @@ public class Prunes {
         Instant start = Instant.now();
         Result result;
         try {
-            int expired = restic.expireSafetySnapshots(repo);
-            String out = (expired > 0 ? expired + " safety snapshots older than " + Restic.SAFETY_KEEP.toDays()
-                    + " days forgotten\n" : "") + restic.prune(repo, config.prune().maxUnused());
-            result = new Result(repo.id(), start, seconds(start), true, Restic.tail(out));
+            int expired = forget.expireSafetySnapshots(repo);
+            String out = (expired > 0 ? expired + " safety snapshots older than " + Forget.SAFETY_KEEP.toDays()
+                    + " days forgotten\n" : "") + forget.prune(repo, config.prune().maxUnused());
+            result = new Result(repo.id(), start, seconds(start), true, ResticCommand.tail(out));
             LOG.infof("repo %s pruned in %.1f s", repo.id(), result.seconds());
         } catch (ResticException e) {
-            if (Restic.noRepository(e.getMessage())) {
+            if (Repository.noRepository(e.getMessage())) {
                 // a copy not made yet (its first copy is still to come): nothing to prune
                 return new Result(repo.id(), start, seconds(start), true, "no repository there yet: nothing to prune");
             }
-            result = new Result(repo.id(), start, seconds(start), false, Restic.tail(e.getMessage()));
+            result = new Result(repo.id(), start, seconds(start), false, ResticCommand.tail(e.getMessage()));
             LOG.errorf("prune of repo %s FAILED: %s", repo.id(), e.getMessage());
         }
         latest.put(repo.id(), result);

@@ -22,7 +22,9 @@ import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restic.Copy;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restore.BackupSet;
@@ -48,7 +50,9 @@ public class Recovery {
     private static final Logger LOG = Logger.getLogger(Recovery.class);
     static final String STAGED = "recovered";
     private final SidecarConfig config;
-    private final Restic restic;
+    private final Repository repository;
+    private final Snapshots snapshots;
+    private final Copy resticCopy;
     private final RepoLocks repoLocks;
     private final Discovery discovery;
     private final RestoreService restores;
@@ -60,11 +64,13 @@ public class Recovery {
         return t;
     });
 
-    public Recovery(SidecarConfig config, Restic restic, RepoLocks repoLocks, Discovery discovery,
+    public Recovery(SidecarConfig config, Repository repository, Snapshots snapshots, Copy resticCopy, RepoLocks repoLocks, Discovery discovery,
                     RestoreService restores, BackupSets backups) {
         this.backups = backups;
         this.config = config;
-        this.restic = restic;
+        this.repository = repository;
+        this.snapshots = snapshots;
+        this.resticCopy = resticCopy;
         this.repoLocks = repoLocks;
         this.discovery = discovery;
         this.restores = restores;
@@ -78,12 +84,12 @@ public class Recovery {
             CopyConfig copy = entry.getValue();
             int here;
             try {
-                here = restic.openProblem(repo).isPresent() ? -1 : restic.snapshots(repo, List.of()).size();
+                here = repository.openProblem(repo).isPresent() ? -1 : snapshots.snapshots(repo, List.of()).size();
             } catch (ResticException e) {
                 here = -1;
             }
             try {
-                List<Snapshot> all = restic.snapshots(copy.repo(), List.of());
+                List<Snapshot> all = snapshots.snapshots(copy.repo(), List.of());
                 repos.add(new Holdings.Repo(repo.id(), copy.repo().shownUri(), all.size(), here, null,
                         newestRuns(all)));
             } catch (ResticException e) {
@@ -123,11 +129,11 @@ public class Recovery {
         String name = "bring back repo " + repo.id() + " from " + copy.repo().shownUri();
         job.phase(name);
         try {
-            restic.reclaim(repo);
-            restic.ensureInitialized(repo);
-            int had = restic.snapshots(repo, List.of()).size();
-            restic.copy(copy.repo(), repo, List.of(), List.of());
-            int now = restic.snapshots(repo, List.of()).size();
+            repository.reclaim(repo);
+            repository.ensureInitialized(repo);
+            int had = snapshots.snapshots(repo, List.of()).size();
+            resticCopy.copy(copy.repo(), repo, List.of(), List.of());
+            int now = snapshots.snapshots(repo, List.of()).size();
             job.step(name, RecoveryJob.Outcome.SUCCEEDED, null, null, start,
                     (now - had) + " snapshots brought back, " + now + " in the repo");
         } catch (ResticException e) {
@@ -140,13 +146,13 @@ public class Recovery {
         String name = "stage the host paths of plan " + plan.id();
         job.phase(name);
         try {
-            Optional<Snapshot> newest = BackupSets.newest(restic.snapshotsOf(repo, PlanRunner.HOST_PATHS_TARGET),
+            Optional<Snapshot> newest = BackupSets.newest(snapshots.snapshotsOf(repo, PlanRunner.HOST_PATHS_TARGET),
                     PlanRunner.HOST_PATHS_TARGET, plan.id());
             if (newest.isEmpty()) {
                 job.step(name, RecoveryJob.Outcome.SKIPPED, null, null, start, "no backup of them in repo " + repo.id());
                 return;
             }
-            restic.restore(repo, newest.get().id(), staged);
+            snapshots.restore(repo, newest.get().id(), staged);
             job.step(name, RecoveryJob.Outcome.SUCCEEDED, newest.get().shortId(), newest.get().time(), start,
                     String.join(", ", newest.get().paths()) + " under " + staged);
         } catch (ResticException e) {
@@ -200,7 +206,7 @@ public class Recovery {
             throws InterruptedException {
         List<BackupSets.NewestRun> held;
         try {
-            held = BackupSets.newestRuns(restic.snapshots(repo, List.of())).stream()
+            held = BackupSets.newestRuns(snapshots.snapshots(repo, List.of())).stream()
                     .filter(r -> !PlanRunner.HOST_PATHS_TARGET.equals(r.target())).toList();
         } catch (ResticException e) {
             job.step("read repo " + repo.id(), RecoveryJob.Outcome.FAILED, null, null, Instant.now(), e.getMessage());

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import org.backrestsidecar.config.RepoConfig;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
@@ -19,11 +19,11 @@ import org.backrestsidecar.strategy.BackupFacts;
 @ApplicationScoped
 public class BackupSets {
     public static final String LATEST = "latest";
-    private final Restic restic;
+    private final Snapshots snapshots;
     private final ObjectMapper json;
 
-    public BackupSets(Restic restic, ObjectMapper json) {
-        this.restic = restic;
+    public BackupSets(Snapshots snapshots, ObjectMapper json) {
+        this.snapshots = snapshots;
         this.json = json;
     }
 
@@ -33,7 +33,7 @@ public class BackupSets {
      * @throws NoSuchElementException naming what was looked for (the API's 404)
      */
     public BackupSet find(RepoConfig repo, String target, String plan, String snapshot) throws ResticException {
-        List<Snapshot> all = restic.snapshotsOf(repo, target);
+        List<Snapshot> all = snapshots.snapshotsOf(repo, target);
         Snapshot chosen;
         if (snapshot == null || snapshot.isBlank() || snapshot.equals(LATEST)) {
             chosen = newest(all, target, plan).orElseThrow(() -> new NoSuchElementException("target " + target
@@ -60,7 +60,7 @@ public class BackupSets {
      */
     public List<BackupSet> list(RepoConfig repo, String target) throws ResticException {
         java.util.Map<String, List<Snapshot>> byLabel = new java.util.LinkedHashMap<>();
-        for (Snapshot s : restic.snapshotsOf(repo, target)) {
+        for (Snapshot s : snapshots.snapshotsOf(repo, target)) {
             String label = s.tag("run").map(r -> "run:" + r).or(() -> s.tag("restore").map(r -> "restore:" + r))
                     .orElse(s.shortId());
             byLabel.computeIfAbsent(label, l -> new java.util.ArrayList<>()).add(s);
@@ -122,7 +122,7 @@ public class BackupSets {
             return Optional.empty();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        restic.dump(repo, holder.get().id(), "/" + BackupFacts.pathOf(set.target()), out);
+        snapshots.dump(repo, holder.get().id(), "/" + BackupFacts.pathOf(set.target()), out);
         try {
             return Optional.of(json.readValue(out.toByteArray(), BackupFacts.class));
         } catch (IOException e) {

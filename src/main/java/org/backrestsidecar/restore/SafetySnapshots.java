@@ -8,7 +8,7 @@ import java.util.List;
 import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.strategy.BackupStrategy;
 import org.backrestsidecar.strategy.TargetBackup;
@@ -19,17 +19,17 @@ import org.backrestsidecar.strategy.TargetBackup;
  */
 @ApplicationScoped
 public class SafetySnapshots {
-    private final Restic restic;
+    private final Backup backup;
 
-    public SafetySnapshots(Restic restic) {
-        this.restic = restic;
+    public SafetySnapshots(Backup backup) {
+        this.backup = backup;
     }
 
     /** Takes it, records it (and how long it took) on the job, and returns what was stored. */
     public List<StoredSnapshot> take(BackupStrategy strategy, Target target, RepoConfig repo, RestoreJob job)
             throws Exception {
         Instant started = Instant.now();
-        TargetBackup safety = new TargetBackup(restic, repo, job.safetyTags(), job.safetyTags().instance(), job.id(),
+        TargetBackup safety = new TargetBackup(backup, repo, job.safetyTags(), job.safetyTags().instance(), job.id(),
                 // a restore is waited for: its safety dump runs at full speed
                 Priority.FULL, job.progress());
         job.progress().item("safety snapshot of " + target.name(), java.util.OptionalLong.empty(), null);

@@ -6,7 +6,7 @@ import java.util.OptionalLong;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.progress.Progress;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restic.ResticException;
 
 /**
@@ -15,11 +15,11 @@ import org.backrestsidecar.restic.ResticException;
  */
 @ApplicationScoped
 public class SnapshotFiles {
-    private final Restic restic;
+    private final Snapshots snapshots;
     private final ContainerFiles files;
 
-    public SnapshotFiles(Restic restic, ContainerFiles files) {
-        this.restic = restic;
+    public SnapshotFiles(Snapshots snapshots, ContainerFiles files) {
+        this.snapshots = snapshots;
         this.files = files;
     }
 
@@ -29,8 +29,8 @@ public class SnapshotFiles {
      */
     public void copy(RepoConfig repo, String snapshotId, String path, String containerId, String dir, String name,
                      Progress progress) throws IOException, ResticException {
-        long size = restic.fileSize(repo, snapshotId, path);
+        long size = snapshots.fileSize(repo, snapshotId, path);
         progress.item("fetching " + path, OptionalLong.of(size), Progress.FROM_SNAPSHOT);
-        files.put(containerId, dir, name, size, out -> restic.dump(repo, snapshotId, path, progress.counting(out)));
+        files.put(containerId, dir, name, size, out -> snapshots.dump(repo, snapshotId, path, progress.counting(out)));
     }
 }

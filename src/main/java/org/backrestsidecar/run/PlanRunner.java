@@ -23,7 +23,10 @@ import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.restic.ForgetResult;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
+import org.backrestsidecar.restic.Backup;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restic.Forget;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
@@ -50,7 +53,10 @@ public class PlanRunner {
     private final SidecarConfig config;
     private final Discovery discovery;
     private final Strategies strategies;
-    private final Restic restic;
+    private final Repository repository;
+    private final Backup resticBackup;
+    private final Snapshots snapshots;
+    private final Forget forget;
     private final RunRegistry registry;
     private final BackupMetrics metrics;
     private final ExecHooks hooks;
@@ -64,7 +70,7 @@ public class PlanRunner {
     });
     private final RepoLocks repoLocks;
 
-    public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Restic restic,
+    public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Repository repository, Backup resticBackup, Snapshots snapshots, Forget forget,
                       RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished,
                       Event<RunStarted> started, ObjectMapper json, RepoLocks repoLocks) {
         this.started = started;
@@ -75,7 +81,10 @@ public class PlanRunner {
         this.config = config;
         this.discovery = discovery;
         this.strategies = strategies;
-        this.restic = restic;
+        this.repository = repository;
+        this.resticBackup = resticBackup;
+        this.snapshots = snapshots;
+        this.forget = forget;
         this.registry = registry;
         this.metrics = metrics;
     }
@@ -110,8 +119,8 @@ public class PlanRunner {
             repoLock.lockInterruptibly();
             try {
                 run.phase("opening repo");
-                restic.reclaim(repo);
-                restic.ensureInitialized(repo);
+                repository.reclaim(repo);
+                repository.ensureInitialized(repo);
                 run.phase("discovering targets");
                 List<Target> targets = discovery.refresh().stream().filter(t -> t.plan().equals(plan.id())).toList();
                 for (Target target : targets) {
@@ -129,7 +138,7 @@ public class PlanRunner {
                 run.phase("applying retention");
                 applyRetention(plan, repo, run);
                 run.phase("measuring repo");
-                metrics.repoSize(repo.id(), restic.repoSize(repo));
+                metrics.repoSize(repo.id(), repository.repoSize(repo));
             } finally {
                 repoLock.unlock();
             }
@@ -152,7 +161,7 @@ public class PlanRunner {
 
     private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, PlanRun run) {
         Instant start = Instant.now();
-        TargetBackup backup = new TargetBackup(restic, repo,
+        TargetBackup backup = new TargetBackup(resticBackup, repo,
                 SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), run.id()), config.instance(), run.id(),
                 plan.priority(), run.progress());
         String error = null;
@@ -201,10 +210,10 @@ public class PlanRunner {
     private TargetResult backUpHostPaths(PlanConfig plan, RepoConfig repo, PlanRun run) {
         Instant start = Instant.now();
         SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), HOST_PATHS_TARGET, run.id());
-        TargetBackup backup = new TargetBackup(restic, repo, tags, config.instance(), run.id(), plan.priority(),
+        TargetBackup backup = new TargetBackup(resticBackup, repo, tags, config.instance(), run.id(), plan.priority(),
                 run.progress());
         try {
-            backup.stored(restic.backupPaths(repo, plan.paths(), tags, config.instance(), plan.priority()));
+            backup.stored(resticBackup.backupPaths(repo, plan.paths(), tags, config.instance(), plan.priority()));
             return result(HOST_PATHS_TARGET, "", "paths", backup, null, start);
         } catch (ResticException e) {
             return result(HOST_PATHS_TARGET, "", "paths", backup, e.getMessage(), start);
@@ -223,7 +232,7 @@ public class PlanRunner {
     }
 
     private void applyRetention(PlanConfig plan, RepoConfig repo, PlanRun run) throws ResticException {
-        ForgetResult forgotten = restic.forget(repo, plan.id(), plan.retention());
+        ForgetResult forgotten = forget.forget(repo, plan.id(), plan.retention());
         run.retention(forgotten.kept().size(), forgotten.removed().size());
         Map<String, Long> perTarget = forgotten.kept().stream()
                 .collect(Collectors.groupingBy(s -> s.tag("target").orElse("?"), Collectors.counting()));
@@ -254,9 +263,9 @@ public class PlanRunner {
     public void seedFromRepos() {
         for (PlanConfig plan : config.plans()) {
             try {
-                restic.reclaim(config.repoOf(plan));
-                restic.ensureInitialized(config.repoOf(plan));
-                List<Snapshot> snaps = restic.snapshots(config.repoOf(plan), List.of(SnapshotTags.planTag(plan.id())));
+                repository.reclaim(config.repoOf(plan));
+                repository.ensureInitialized(config.repoOf(plan));
+                List<Snapshot> snaps = snapshots.snapshots(config.repoOf(plan), List.of(SnapshotTags.planTag(plan.id())));
                 if (!snaps.isEmpty()) {
                     registry.seedLastSuccess(plan.id(), snaps.get(0).time());
                     metrics.planLastSuccess(plan.id(), snaps.get(0).time());

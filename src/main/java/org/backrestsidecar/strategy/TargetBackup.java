@@ -8,7 +8,7 @@ import java.util.Map;
 import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.progress.Progress;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
@@ -19,7 +19,7 @@ import org.backrestsidecar.restic.StreamSource;
  * carry, and the record of what it stored, what failed, and how long the target was frozen.
  */
 public final class TargetBackup {
-    private final Restic restic;
+    private final Backup backup;
     private final RepoConfig repo;
     private final SnapshotTags tags;
     private final String host;
@@ -33,11 +33,11 @@ public final class TargetBackup {
     private Duration downtime = Duration.ZERO;
     private int hookFailures;
 
-    public TargetBackup(Restic restic, RepoConfig repo, SnapshotTags tags, String host, String runId,
+    public TargetBackup(Backup backup, RepoConfig repo, SnapshotTags tags, String host, String runId,
                         Priority priority, Progress progress) {
         this.priority = priority;
         this.progress = progress;
-        this.restic = restic;
+        this.backup = backup;
         this.repo = repo;
         this.tags = tags;
         this.host = host;
@@ -73,7 +73,7 @@ public final class TargetBackup {
     /** Stores one stream as {@code path} (e.g. {@code db/app.dump}) in a snapshot of its own. */
     public StoredSnapshot stream(String path, StreamSource source) throws ResticException {
         progress.nextPart();
-        return stored(restic.backupStream(repo, path, tags, host, priority, out -> source.writeTo(progress.counting(out))));
+        return stored(backup.backupStream(repo, path, tags, host, priority, out -> source.writeTo(progress.counting(out))));
     }
 
     public synchronized StoredSnapshot stored(StoredSnapshot snapshot) {

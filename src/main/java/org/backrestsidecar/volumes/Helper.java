@@ -7,13 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.restic.ResticCommand;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
+import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.progress.Progress;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Repository;
+import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.jboss.logging.Logger;
@@ -31,20 +34,22 @@ public final class Helper implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Helper.class);
     private final DockerClient docker;
     private final ContainerExec exec;
-    private final Restic restic;
+    private final Repository repository;
+    private final Backup backup;
     private final String id;
     private final String hostname;
     private final RepoConfig repo;
     private final String owner;
 
     /** @param owner {@code uid:gid} the repo's files must belong to (the sidecar's own) */
-    Helper(DockerClient docker, ContainerExec exec, Restic restic, String id, String hostname, RepoConfig repo,
+    Helper(DockerClient docker, ContainerExec exec, Repository repository, Backup backup, String id, String hostname, RepoConfig repo,
            String owner) {
         this.hostname = hostname;
         this.owner = owner;
         this.docker = docker;
         this.exec = exec;
-        this.restic = restic;
+        this.repository = repository;
+        this.backup = backup;
         this.id = id;
         this.repo = repo;
     }
@@ -73,7 +78,7 @@ public final class Helper implements AutoCloseable {
                                  Duration timeout, Progress progress) throws ResticException {
         List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
                 "--no-cache"));
-        command.addAll(restic.backupArgs(tags, host));
+        command.addAll(backup.backupArgs(tags, host));
         for (String exclude : excludes) {
             command.add("--exclude");
             command.add(exclude);
@@ -90,7 +95,7 @@ public final class Helper implements AutoCloseable {
         if (!result.succeeded()) {
             throw new ResticException(result.failure("restic backup of " + String.join(" ", paths)));
         }
-        return restic.storedSnapshot(out.text(), String.join(" ", paths));
+        return backup.storedSnapshot(out.text(), String.join(" ", paths));
     }
 
     /**
@@ -190,7 +195,7 @@ public final class Helper implements AutoCloseable {
     public void close() {
         handBackRepo();
         try {
-            restic.removeLocks(repo, lock -> hostname.equals(lock.hostname()));
+            repository.removeLocks(repo, lock -> hostname.equals(lock.hostname()));
         } catch (ResticException e) {
             LOG.warnf("locks left by helper %s in repo %s: %s", hostname, repo.id(), e.getMessage());
         }
@@ -219,7 +224,7 @@ public final class Helper implements AutoCloseable {
     }
 
     private static List<String> env(Map<String, String> env) {
-        List<String> out = new ArrayList<>(List.of(Restic.STATUS_EVERY_SECOND));
+        List<String> out = new ArrayList<>(List.of(ResticCommand.STATUS_EVERY_SECOND));
         env.forEach((k, v) -> out.add(k + "=" + v));
         return out;
     }

@@ -22,7 +22,8 @@ import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
-import org.backrestsidecar.restic.Restic;
+import org.backrestsidecar.restic.Backup;
+import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.ResticException;
 import org.jboss.logging.Logger;
 
@@ -43,14 +44,17 @@ public class Helpers {
     static final String HELPER_PREFIX = "backrest-sidecar-helper-";
     private final DockerClient docker;
     private final ContainerExec exec;
-    private final Restic restic;
+    private final Repository repository;
+    private final Backup backup;
     private final SidecarConfig config;
     private final SelfMounts self;
 
-    public Helpers(DockerClient docker, ContainerExec exec, Restic restic, SidecarConfig config, SelfMounts self) {
+    public Helpers(DockerClient docker, ContainerExec exec, Repository repository, Backup backup, SidecarConfig config,
+                   SelfMounts self) {
+        this.backup = backup;
         this.docker = docker;
         this.exec = exec;
-        this.restic = restic;
+        this.repository = repository;
         this.config = config;
         this.self = self;
     }
@@ -102,7 +106,7 @@ public class Helpers {
                 .withUser("0:0")
                 .withHostConfig(host)
                 .exec().getId();
-        Helper helper = new Helper(docker, exec, restic, id, name, repo, self.owner());
+        Helper helper = new Helper(docker, exec, repository, backup, id, name, repo, self.owner());
         try {
             docker.copyArchiveToContainerCmd(id).withTarInputStream(keyArchive(repo.keyFile()))
                     .withRemotePath("/tmp").exec();
@@ -159,7 +163,7 @@ public class Helpers {
         String ownHost = ownHostname();
         for (RepoConfig repo : config.repos()) {
             try {
-                restic.removeLocks(repo, lock -> (lock.hostname().startsWith(HELPER_PREFIX)
+                repository.removeLocks(repo, lock -> (lock.hostname().startsWith(HELPER_PREFIX)
                         && !liveHelpers.contains(lock.hostname()))
                         || (lock.hostname().equals(ownHost) && !isRestic(lock.pid())));
             } catch (ResticException e) {

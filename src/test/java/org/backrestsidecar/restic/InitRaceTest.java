@@ -41,7 +41,7 @@ class InitRaceTest {
             SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
                     ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
                     List.of(), DrillConfig.DEFAULT, NotificationsConfig.DEFAULT, AccessConfig.DEFAULT);
-            Restic restic = new Restic(config, new ObjectMapper());
+            Repository repository = new Repository(new ResticCommand(config, new ObjectMapper()));
             CompletableFuture<String> backrest = CompletableFuture.supplyAsync(() -> {
                 try {
                     return TestDocker.run(List.of("sh", "-c", "restic --repo " + path + " --password-file " + key
@@ -50,11 +50,11 @@ class InitRaceTest {
                     return e.toString();
                 }
             });
-            restic.ensureInitialized(repo);
+            repository.ensureInitialized(repo);
             backrest.get();
             String config1 = ResticCli.run(path, key, "cat", "config");
             assertTrue(config1.contains("chunker_polynomial"), "round " + round + ": " + config1);
-            assertEquals(Optional.empty(), restic.openProblem(repo), "round " + round);
+            assertEquals(Optional.empty(), repository.openProblem(repo), "round " + round);
         }
     }
 }

@@ -25,7 +25,10 @@ class RetentionTest {
     Path dir;
 
     private RepoConfig repo;
-    private Restic restic;
+    private Repository repository;
+    private Snapshots snapshots;
+    private Forget forget;
+    private Check check;
 
     @org.junit.jupiter.api.BeforeEach
     void repo() throws Exception {
@@ -37,8 +40,12 @@ class RetentionTest {
                 List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())),
                 org.backrestsidecar.config.DrillConfig.DEFAULT,
                 org.backrestsidecar.config.NotificationsConfig.DEFAULT, org.backrestsidecar.config.AccessConfig.DEFAULT);
-        restic = new Restic(config, new ObjectMapper());
-        restic.ensureInitialized(repo);
+        ResticCommand restic = new ResticCommand(config, new ObjectMapper());
+        repository = new Repository(restic);
+        snapshots = new Snapshots(restic);
+        forget = new Forget(restic, snapshots);
+        check = new Check(restic);
+        repository.ensureInitialized(repo);
     }
 
     /** A run only forgets; the data goes at the scheduled prune (a prune after every run cost more than the backup). */
@@ -48,12 +55,12 @@ class RetentionTest {
             snapshot(repo, "plan:db", day);
         }
         long packs = packs();
-        ForgetResult result = restic.forget(repo, "db", new Retention(1, 0, 0, 0, 0));
+        ForgetResult result = forget.forget(repo, "db", new Retention(1, 0, 0, 0, 0));
         assertEquals(3, result.removed().size());
         assertEquals(packs, packs(), "forget rewrites no pack");
-        restic.prune(repo, Optional.of("0%"));
+        forget.prune(repo, Optional.of("0%"));
         assertEquals(true, packs() < packs, "prune removed the forgotten snapshots' data");
-        restic.check(repo, Optional.empty());
+        check.check(repo, Optional.empty());
     }
 
     private long packs() throws java.io.IOException {
@@ -76,20 +83,20 @@ class RetentionTest {
         snapshot(repo, "safety", oldSafety);
         snapshot(repo, "safety", recentSafety);
 
-        ForgetResult result = restic.forget(repo, "db", new Retention(3, 2, 2, 1, 0));
+        ForgetResult result = forget.forget(repo, "db", new Retention(3, 2, 2, 1, 0));
 
         // daily 3: 20, 19, 18; weekly 2: week of the 20th, then the 10th; monthly 2: November, then
         // 15 October; yearly 1: 2026 (already kept by the 20th)
         assertEquals(List.of("2026-10-15", "2026-11-10", "2026-11-18", "2026-11-19", "2026-11-20"),
-                days(restic.snapshots(repo, List.of("plan:db"))));
+                days(snapshots.snapshots(repo, List.of("plan:db"))));
         assertEquals(5, result.kept().size());
         assertEquals(5, result.removed().size());
-        assertEquals(List.of("2020-01-01"), days(restic.snapshots(repo, List.of("plan:other"))),
+        assertEquals(List.of("2020-01-01"), days(snapshots.snapshots(repo, List.of("plan:other"))),
                 "another plan's snapshots are not this plan's to forget");
-        assertEquals(List.of(oldSafety, recentSafety), days(restic.snapshots(repo, List.of("safety"))),
+        assertEquals(List.of(oldSafety, recentSafety), days(snapshots.snapshots(repo, List.of("safety"))),
                 "a plan's forget leaves safety snapshots alone");
-        assertEquals(1, restic.expireSafetySnapshots(repo));
-        assertEquals(List.of(recentSafety), days(restic.snapshots(repo, List.of("safety"))),
+        assertEquals(1, forget.expireSafetySnapshots(repo));
+        assertEquals(List.of(recentSafety), days(snapshots.snapshots(repo, List.of("safety"))),
                 "safety snapshots go (before the scheduled prune) 30 days after they were taken");
     }
 

@@ -1,0 +1,76 @@
+package org.backrestsidecar.restic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.Retention;
+
+/** {@code restic forget} (a plan's tiers, expired safety snapshots, rejected ones) and {@code prune}. */
+@ApplicationScoped
+public class Forget {
+    /** How long a safety snapshot (taken before a restore overwrote live data) is kept. */
+    public static final Duration SAFETY_KEEP = Duration.ofDays(30);
+    private final ResticCommand restic;
+    private final Snapshots snapshots;
+
+    public Forget(ResticCommand restic, Snapshots snapshots) {
+        this.restic = restic;
+        this.snapshots = snapshots;
+    }
+
+    /**
+     * Applies a plan's tiers to that plan's snapshots only, per host and path (one series per dumped
+     * database or file set). The data goes at the next prune (prune/Prunes, on its own schedule):
+     * pruning after every run read every index and repacked, which on a month-old repo cost more than
+     * the backup. What is kept is returned whole, so a run needs no second listing to count it.
+     */
+    public ForgetResult forget(RepoConfig repo, String plan, Retention retention) throws ResticException {
+        List<String> args = new ArrayList<>(List.of("forget", "--json", "--tag", SnapshotTags.planTag(plan),
+                "--group-by", "host,paths"));
+        args.addAll(retention.forgetFlags());
+        JsonNode groups = restic.parse(restic.run(repo, ResticCommand.LONG, args.toArray(String[]::new)));
+        List<Snapshot> kept = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        for (JsonNode group : groups) {
+            group.path("keep").forEach(s -> kept.add(ResticCommand.snapshot(s)));
+            group.path("remove").forEach(s -> removed.add(s.path("id").asText()));
+        }
+        return new ForgetResult(kept, removed);
+    }
+
+    /**
+     * Forgets the safety snapshots (taken before a restore overwrote live data) that are
+     * {@link #SAFETY_KEEP} old; they belong to no plan's tiers. Done before each prune.
+     *
+     * @return how many went
+     */
+    public int expireSafetySnapshots(RepoConfig repo) throws ResticException {
+        Instant expiry = Instant.now().minus(SAFETY_KEEP);
+        List<String> expired = snapshots.snapshots(repo, List.of(SnapshotTags.SAFETY)).stream()
+                .filter(s -> s.time().isBefore(expiry)).map(Snapshot::id).toList();
+        forgetSnapshots(repo, expired);
+        return expired.size();
+    }
+
+    /** Removes data no snapshot needs; {@code maxUnused} is restic's {@code --max-unused}. */
+    public String prune(RepoConfig repo, java.util.Optional<String> maxUnused) throws ResticException {
+        restic.unlockStale(repo);
+        List<String> args = new ArrayList<>(List.of("prune"));
+        maxUnused.ifPresent(m -> args.addAll(List.of("--max-unused", m)));
+        return restic.run(repo, ResticCommand.LONG, args.toArray(String[]::new));
+    }
+
+    /** Removes snapshots that must not stand, e.g. one made from a dump that later failed. */
+    public void forgetSnapshots(RepoConfig repo, List<String> ids) throws ResticException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        List<String> args = new ArrayList<>(List.of("forget"));
+        args.addAll(ids);
+        restic.run(repo, ResticCommand.QUICK, args.toArray(String[]::new));
+    }
+}

@@ -1,0 +1,70 @@
+package org.backrestsidecar.restic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.backrestsidecar.config.RepoConfig;
+
+/** What a repo holds: {@code restic snapshots}, {@code ls}, {@code dump} and {@code restore}. */
+@ApplicationScoped
+public class Snapshots {
+    private final ResticCommand restic;
+
+    public Snapshots(ResticCommand restic) {
+        this.restic = restic;
+    }
+
+    /** Snapshots carrying every one of {@code tags}, newest first. */
+    public List<Snapshot> snapshots(RepoConfig repo, List<String> tags) throws ResticException {
+        List<String> args = new ArrayList<>(List.of("snapshots", "--json"));
+        if (!tags.isEmpty()) {
+            args.add("--tag");
+            args.add(String.join(",", tags));
+        }
+        JsonNode list = restic.parse(restic.run(repo, ResticCommand.QUICK, args.toArray(String[]::new)));
+        List<Snapshot> out = new ArrayList<>();
+        for (JsonNode s : list) {
+            out.add(ResticCommand.snapshot(s));
+        }
+        out.sort(Comparator.comparing(Snapshot::time).reversed());
+        return out;
+    }
+
+    /** Every snapshot of one target (its plan's and safety snapshots), newest first. */
+    public List<Snapshot> snapshotsOf(RepoConfig repo, String target) throws ResticException {
+        return snapshots(repo, List.of(SnapshotTags.targetTag(target)));
+    }
+
+    /** Writes one file of a snapshot to {@code out}, e.g. a database dump on its way into a container. */
+    public void dump(RepoConfig repo, String snapshotId, String path, OutputStream out) throws ResticException {
+        try (ResticProcess process = restic.start(repo, List.of("dump", snapshotId, path), out)) {
+            process.stdin().close();
+            process.await(ResticCommand.LONG);
+        } catch (IOException e) {
+            throw new ResticException("restic dump of " + path + " from " + snapshotId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The size of one file in a snapshot. */
+    public long fileSize(RepoConfig repo, String snapshotId, String path) throws ResticException {
+        for (String line : restic.run(repo, ResticCommand.QUICK, "ls", "--json", snapshotId).split("\n")) {
+            if (line.contains("\"struct_type\":\"node\"")) {
+                JsonNode node = restic.parse(line);
+                if (node.path("path").asText().equals(path) && node.path("type").asText().equals("file")) {
+                    return node.path("size").asLong();
+                }
+            }
+        }
+        throw new ResticException("snapshot " + snapshotId + " has no file " + path);
+    }
+
+    /** Writes a snapshot's files under {@code folder} (each at its own path below it). */
+    public void restore(RepoConfig repo, String snapshotId, Path folder) throws ResticException {
+        restic.run(repo, ResticCommand.LONG, "restore", snapshotId, "--target", folder.toString());
+    }
+}
