@@ -266,7 +266,7 @@ recover() { # recover --from COPY [--yes]
   if [ $failed = 1 ]; then
     die "NOT RECOVERED: some targets or drills FAILED, or nothing was restored (above); fix what they say and run recover again: it goes on from there"
   fi
-  echo "RECOVERED: $(wc -w <<<"$restored") targets restored (${restored% }), the drills of $(wc -w <<<"$drilled") plans passed (${drilled% })"
+  echo "RECOVERED: $(count "$restored" target) restored (${restored% }), the drills of $(count "$drilled" plan) passed (${drilled% })"
 }
 
 same_project() { # the stack must come up under the Compose project its backups were made in
@@ -292,6 +292,12 @@ keys_readable() { # the sidecar runs as uid 10001 and reads keys/ (repo keys, th
   local unreadable
   unreadable=$(find keys -type f ! -perm -o=r ! -user 10001 2>/dev/null | head -5 | tr '\n' ' ')
   [ -z "$unreadable" ] || die "the sidecar (uid 10001) cannot read: $unreadable- run: sudo chown -R 10001 keys (or bash scripts/backrest-setup.sh as root); nothing was changed"
+}
+
+count() { # count "WORDS" NOUN: "1 target", "4 targets"
+  local n
+  n=$(wc -w <<<"$1")
+  if [ "$n" = 1 ]; then echo "1 $2"; else echo "$n $2s"; fi
 }
 
 follow_recovery() { # follow_recovery ID: wait for a recovery job; prints its steps, the last line its state
