@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -96,10 +97,20 @@ class OperatorPageTest {
         return driver;
     }
 
+    /** The page redraws its tables every 3 s: an element found just before a redraw is stale, and is looked up again. */
     private WebDriverWait waiting(Duration limit) {
         WebDriverWait wait = new WebDriverWait(browser, limit);
         wait.pollingEvery(Duration.ofMillis(300));
+        wait.ignoring(StaleElementReferenceException.class);
         return wait;
+    }
+
+    /** Clicks what {@code where} finds, finding it again if a redraw replaced it meanwhile. */
+    private void click(By where) {
+        waiting(Duration.ofSeconds(10)).until(b -> {
+            b.findElement(where).click();
+            return true;
+        });
     }
 
     private WebElement planRow(String plan) {
@@ -115,6 +126,22 @@ class OperatorPageTest {
     private static boolean busy(String path, String plan) {
         List<Map<String, Object>> jobs = RestAssured.get(path).jsonPath().getList("$");
         return jobs.stream().anyMatch(j -> plan.equals(j.get("plan")) && j.get("endedAt") == null);
+    }
+
+    /** Plan critical as a person reads it: in words, in the plans' zone, on one line, buttons side by side. */
+    private boolean planLooksRight() {
+        WebElement critical = planRow("critical");
+        assertTrue(critical.getText().contains("daily at 02:00 (0 2 * * *, UTC)"), critical.getText());
+        assertTrue(critical.findElements(By.tagName("td")).get(2).getText().matches("\\d{4}-\\d\\d-\\d\\d 02:00 UTC"),
+                "next run: " + critical.findElements(By.tagName("td")).get(2).getText());
+        WebElement schedule = critical.findElement(By.cssSelector("span.schedule"));
+        WebElement name = critical.findElement(By.tagName("b"));
+        assertTrue(schedule.getRect().getHeight() < 2 * name.getRect().getHeight(),
+                "the schedule on one line: " + schedule.getRect().getHeight() + " px vs a line of " + name.getRect().getHeight());
+        List<WebElement> buttons = critical.findElements(By.cssSelector("button[data-action]"));
+        assertEquals(2, buttons.size());
+        assertEquals(buttons.get(0).getRect().getY(), buttons.get(1).getRect().getY(), "the buttons side by side");
+        return true;
     }
 
     @SuppressWarnings("unchecked")
@@ -138,17 +165,7 @@ class OperatorPageTest {
         // every time in the plans' zone, saying so; schedules in words beside their cron, on one line,
         // the buttons side by side (the window is 1400 px wide)
         assertEquals("times in UTC", browser.findElement(By.id("zone")).getText());
-        WebElement critical = planRow("critical");
-        assertTrue(critical.getText().contains("daily at 02:00 (0 2 * * *, UTC)"), critical.getText());
-        assertTrue(critical.findElements(By.tagName("td")).get(2).getText().matches("\\d{4}-\\d\\d-\\d\\d 02:00 UTC"),
-                "next run: " + critical.findElements(By.tagName("td")).get(2).getText());
-        WebElement schedule = critical.findElement(By.cssSelector("span.schedule"));
-        WebElement name = critical.findElement(By.tagName("b"));
-        assertTrue(schedule.getRect().getHeight() < 2 * name.getRect().getHeight(),
-                "the schedule on one line: " + schedule.getRect().getHeight() + " px vs a line of " + name.getRect().getHeight());
-        List<WebElement> buttons = critical.findElements(By.cssSelector("button[data-action]"));
-        assertEquals(2, buttons.size());
-        assertEquals(buttons.get(0).getRect().getY(), buttons.get(1).getRect().getY(), "the buttons side by side");
+        waiting(Duration.ofSeconds(10)).until(b -> planLooksRight());
 
         // back up now: the button is locked at once, and the run ends as a succeeded run on the page
         Set<String> before = Set.copyOf(RestAssured.get("/api/runs?plan=critical").jsonPath().getList("id", String.class));
@@ -171,7 +188,7 @@ class OperatorPageTest {
 
         // restore: the backup picked from a list by date and size, the database from the ones it holds; a
         // dry run first, then nothing until the target's name is typed, then followed to its end
-        browser.findElement(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']")).click();
+        click(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']"));
         waiting(Duration.ofSeconds(30)).until(b -> !new Select(b.findElement(By.id("restore-backup-choice")))
                 .getFirstSelectedOption().getAttribute("value").isEmpty());
         String newest = new Select(browser.findElement(By.id("restore-backup-choice"))).getFirstSelectedOption().getText();
@@ -207,8 +224,8 @@ class OperatorPageTest {
         SidecarStack.main().sql("postgres", "DROP DATABASE auth_from_page");
 
         // the roles, with a confirmation of their own
-        browser.findElement(By.cssSelector("#restore-followed button")).click();
-        browser.findElement(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']")).click();
+        click(By.cssSelector("#restore-followed button"));
+        click(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']"));
         waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 4);
         new Select(browser.findElement(By.id("restore-database"))).selectByValue("(roles)");
         assertFalse(browser.findElement(By.id("restore-new-database")).isDisplayed(), "roles go into no new database");
