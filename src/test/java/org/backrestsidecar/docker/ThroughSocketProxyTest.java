@@ -64,6 +64,7 @@ class ThroughSocketProxyTest {
     @Test
     void aPostAfterTheProxyClosedAnIdleConnectionStillGoesThrough() throws Exception {
         String helper = TestDocker.PREFIX + "after-idle";
+        // TestDocker.remove adds the prefix itself
         try (var docker = new DockerClientProducer(host).docker()) {
             docker.listContainersCmd().exec();
             // Longer than haproxy's `timeout http-keep-alive 10s`: the pooled connection is now closed.
@@ -73,7 +74,7 @@ class ThroughSocketProxyTest {
             assertEquals(helper, docker.inspectContainerCmd(id).exec().getName().substring(1),
                     "the container asked for after the quiet spell exists, once");
         } finally {
-            TestDocker.remove(helper);
+            TestDocker.remove("after-idle");
         }
     }
 }
