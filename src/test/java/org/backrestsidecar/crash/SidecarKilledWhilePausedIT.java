@@ -189,6 +189,10 @@ class SidecarKilledWhilePausedIT {
             assertEquals(before, history(port), "after a " + how + ", every run, restore and drill as before");
             JsonNode target = json.readTree(get(port, "/api/targets")).get(0);
             assertEquals("SUCCEEDED", target.path("lastOutcome").asText(), "after a " + how + ": " + target);
+            // and `status`, as the operator reads it: the last good backup and the drill still there
+            String status = get(port, "/api/status");
+            assertTrue(status.lines().anyMatch(l -> l.startsWith("crash ") && !l.contains("never")
+                    && l.contains("passed 1/1")), "after a " + how + ":\n" + status);
         }
     }
 
