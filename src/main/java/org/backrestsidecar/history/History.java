@@ -85,7 +85,8 @@ public final class History<T> {
      * What a new life of the sidecar shows of the last one, oldest first: work that had not ended when
      * the sidecar stopped is replaced (in the file too) by what {@code cutShort} makes of it.
      */
-    public synchronized List<T> readBack(java.util.function.Predicate<T> ended, java.util.function.UnaryOperator<T> cutShort) {
+    public synchronized List<T> readBack(java.util.function.Predicate<T> ended,
+                                       java.util.function.UnaryOperator<T> cutShort) {
         List<T> shown = new ArrayList<>();
         for (T entry : entries()) {
             T now = ended.test(entry) ? entry : cutShort.apply(entry);

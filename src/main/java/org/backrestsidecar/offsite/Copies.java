@@ -73,7 +73,8 @@ public class Copies {
         return t;
     });
 
-    public Copies(SidecarConfig config, Repository repository, Snapshots snapshots, Forget forget, Copy resticCopy, RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
+    public Copies(SidecarConfig config, Repository repository, Snapshots snapshots, Forget forget, Copy resticCopy,
+                  RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
                   Event<CopyFinished> finished, ObjectMapper json) {
         this.config = config;
         this.repository = repository;

@@ -64,7 +64,8 @@ public class Recovery {
         return t;
     });
 
-    public Recovery(SidecarConfig config, Repository repository, Snapshots snapshots, Copy resticCopy, RepoLocks repoLocks, Discovery discovery,
+    public Recovery(SidecarConfig config, Repository repository, Snapshots snapshots, Copy resticCopy,
+                    RepoLocks repoLocks, Discovery discovery,
                     RestoreService restores, BackupSets backups) {
         this.backups = backups;
         this.config = config;

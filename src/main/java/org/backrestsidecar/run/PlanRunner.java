@@ -70,7 +70,8 @@ public class PlanRunner {
     });
     private final RepoLocks repoLocks;
 
-    public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Repository repository, Backup resticBackup, Snapshots snapshots, Forget forget,
+    public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Repository repository,
+                      Backup resticBackup, Snapshots snapshots, Forget forget,
                       RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished,
                       Event<RunStarted> started, ObjectMapper json, RepoLocks repoLocks) {
         this.started = started;
