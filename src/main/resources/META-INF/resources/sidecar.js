@@ -30,10 +30,10 @@ function el(tag, attrs, ...children) {
 let zoneFormat = null;
 function when(iso) {
   if (!iso) return '-';
-  if (!zoneFormat) {
-    zoneFormat = new Intl.DateTimeFormat('en-GB', { timeZone: (state.me && state.me.timeZone) || 'UTC',
-      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-      timeZoneName: 'short' });
+  const zone = (state.me && state.me.timeZone) || 'UTC';
+  if (!zoneFormat || zoneFormat.resolvedOptions().timeZone !== zone) {
+    zoneFormat = new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit',
+      day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
   }
   const part = Object.fromEntries(zoneFormat.formatToParts(new Date(iso)).map(p => [p.type, p.value]));
   return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
