@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * and its helper copies the volume, three times over; started again, it resumes that container
  * before anything else and says so in GET /api/runs, removes the locks the killed helpers left (no
  * run waits for them), and the next run succeeds with `restic check` clean. The runs the kills cut
- * short, the good run, a restore and a drill stay in the API across a restart and a kill.
+ * short, the good run, a restore and a drill stay in the API, `status` and the operator's page (headless
+ * Chromium) across a restart and a kill.
  */
 class SidecarKilledWhilePausedIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -193,6 +194,51 @@ class SidecarKilledWhilePausedIT {
             String status = get(port, "/api/status");
             assertTrue(status.lines().anyMatch(l -> l.startsWith("crash ") && !l.contains("never")
                     && l.contains("passed 1/1")), "after a " + how + ":\n" + status);
+            theOperatorsPageShowsItAll(port, how);
+        }
+    }
+
+    /**
+     * The operator's page, opened on the restarted sidecar (its own port, its API token, as nginx would
+     * send it): every run, restore and drill the API lists is in its activity, once, and the plan's
+     * last run is there.
+     */
+    private static void theOperatorsPageShowsItAll(int port, String how) throws Exception {
+        java.util.Set<String> api = new java.util.TreeSet<>();
+        for (JsonNode run : new ObjectMapper().readTree(get(port, "/api/runs"))) {
+            api.add("run " + run.path("id").asText());
+        }
+        for (JsonNode restore : new ObjectMapper().readTree(get(port, "/api/restores"))) {
+            if (!restore.path("dryRun").asBoolean()) {
+                api.add("restore " + restore.path("id").asText());
+            }
+        }
+        for (JsonNode drill : new ObjectMapper().readTree(get(port, "/api/drills/runs"))) {
+            api.add("drill " + drill.path("id").asText());
+        }
+        org.openqa.selenium.chrome.ChromeDriver browser = org.backrestsidecar.testing.Browser.open("Bearer " + TOKEN);
+        try {
+            browser.get("http://127.0.0.1:" + port + "/");
+            java.util.List<String> shown = org.backrestsidecar.testing.Browser.waiting(browser, Duration.ofSeconds(30))
+                    .until(b -> {
+                        java.util.List<String> rows = new java.util.ArrayList<>();
+                        for (var row : b.findElements(org.openqa.selenium.By.cssSelector("#activity tbody tr"))) {
+                            for (String kind : java.util.List.of("run", "restore", "drill")) {
+                                String id = row.getAttribute("data-" + kind);
+                                if (id != null) {
+                                    rows.add(kind + " " + id);
+                                }
+                            }
+                        }
+                        return rows.size() >= api.size() ? rows : null;
+                    });
+            assertEquals(api, new java.util.TreeSet<>(shown), "after a " + how + ", the page's recent activity");
+            assertEquals(shown.size(), new java.util.HashSet<>(shown).size(), "none twice: " + shown);
+            String plan = browser.findElement(org.openqa.selenium.By.cssSelector("#plans tr[data-plan='crash']")).getText();
+            assertTrue(plan.contains("SUCCEEDED") && !plan.contains("none yet"), "the plan's last run: " + plan);
+            assertEquals(java.util.List.of(), org.backrestsidecar.testing.Browser.errors(browser));
+        } finally {
+            browser.quit();
         }
     }
 

@@ -8,7 +8,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import java.io.File;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.backrestsidecar.testing.Browser;
 import org.backrestsidecar.testing.NginxInFront;
 import org.backrestsidecar.testing.SidecarStack;
 import org.backrestsidecar.testing.TestDocker;
@@ -27,12 +27,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -45,15 +42,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @QuarkusTestResource(SidecarStack.class)
 class OperatorPageTest {
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    /** Catches what the page would print as errors, from before its own script runs. */
-    private static final String ERROR_TRAP = """
-            window.__errors = [];
-            const original = console.error.bind(console);
-            console.error = (...args) => { window.__errors.push(args.map(String).join(' ')); original(...args); };
-            addEventListener('error', e => window.__errors.push('error: ' + (e.message || (e.target && (e.target.src || e.target.href)))), true);
-            addEventListener('unhandledrejection', e => window.__errors.push('unhandled: ' + e.reason));
-            """;
-
     @TestHTTPResource("/")
     URL sidecar;
     private NginxInFront nginx;
@@ -78,31 +66,11 @@ class OperatorPageTest {
 
     /** A browser signed in as {@code login} (user:password), as nginx's basic auth asks. */
     private ChromeDriver open(String login) throws Exception {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        // as root in a container, and with no network but 127.0.0.1: nothing may try to go out
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1400,1800",
-                "--user-data-dir=" + Files.createTempDirectory("bsc-chromium"));
-        // the setup's self-signed certificate
-        options.setAcceptInsecureCerts(true);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-        ChromeDriver driver = new ChromeDriver(service, options);
-        driver.executeCdpCommand("Network.enable", Map.of());
-        driver.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization",
-                "Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8)))));
-        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", ERROR_TRAP));
-        return driver;
+        return Browser.open("Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** The page redraws its tables every 3 s: an element found just before a redraw is stale, and is looked up again. */
     private WebDriverWait waiting(Duration limit) {
-        WebDriverWait wait = new WebDriverWait(browser, limit);
-        wait.pollingEvery(Duration.ofMillis(300));
-        wait.ignoring(StaleElementReferenceException.class);
-        return wait;
+        return Browser.waiting(browser, limit);
     }
 
     /** Clicks what {@code where} finds, finding it again if a redraw replaced it meanwhile. */
@@ -144,9 +112,8 @@ class OperatorPageTest {
         return true;
     }
 
-    @SuppressWarnings("unchecked")
     private List<String> pageErrors() {
-        return (List<String>) browser.executeScript("return window.__errors;");
+        return Browser.errors(browser);
     }
 
     @Test
