@@ -11,14 +11,15 @@ import org.backrestsidecar.drill.DrillResult;
 import org.backrestsidecar.progress.Progress;
 
 /**
- * The plans as a table a person reads at a glance ({@code backrest-management.sh status}): last good
- * backup and its age, next run, fresh or late, the last drill, the repo's size. Late plans are
+ * The plans as a table a person reads at a glance ({@code backrest-management.sh status}): the schedule
+ * in words with its cron, last good backup and its age, next run, fresh or late, the last drill, the
+ * repo's size. Late plans are
  * followed by why.
  */
 final class StatusTable {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT);
-    private static final List<String> HEADER = List.of("PLAN", "LAST GOOD BACKUP", "NEXT RUN", "STATE", "LAST DRILL",
-            "REPO SIZE");
+    private static final List<String> HEADER = List.of("PLAN", "SCHEDULE", "LAST GOOD BACKUP", "NEXT RUN", "STATE",
+            "LAST DRILL", "REPO SIZE");
 
     private StatusTable() {
     }
@@ -33,6 +34,7 @@ final class StatusTable {
                 why.add(p.id() + ": " + p.freshness());
             }
             rows.add(List.of(p.id(),
+                    p.scheduleWords() == null ? p.schedule() : p.scheduleWords() + " (" + p.schedule() + ")",
                     p.lastSuccess() == null ? "never" : at(p.lastSuccess(), zone) + " (" + age(p.lastSuccess(), now) + ")",
                     p.nextRun() == null ? "-" : at(p.nextRun(), zone), state, drill(p.lastDrills(), zone),
                     p.repoBytes() == null ? "-" : Progress.bytes(p.repoBytes())));

@@ -25,10 +25,10 @@ class StatusTableTest {
                         List.of(drill("system", "files", true, "2026-11-20T05:00:00Z")), "run-1")),
                 NOW, ZoneId.of("UTC"));
         assertEquals("""
-                PLAN      LAST GOOD BACKUP               NEXT RUN          STATE    LAST DRILL                       REPO SIZE
-                critical  2026-11-21 02:00 (18 h ago)    2026-11-22 02:00  fresh    1 of 2 FAILED, 2026-11-16 05:01  1.2 GiB
-                models    never                          2026-11-22 03:00  LATE     never                            -
-                system    2026-11-21 19:30 (30 min ago)  2026-11-22 01:00  running  passed 1/1, 2026-11-20 05:00     2.0 KiB
+                PLAN      SCHEDULE                    LAST GOOD BACKUP               NEXT RUN          STATE    LAST DRILL                       REPO SIZE
+                critical  daily at 02:00 (0 2 * * *)  2026-11-21 02:00 (18 h ago)    2026-11-22 02:00  fresh    1 of 2 FAILED, 2026-11-16 05:01  1.2 GiB
+                models    daily at 02:00 (0 2 * * *)  never                          2026-11-22 03:00  LATE     never                            -
+                system    daily at 02:00 (0 2 * * *)  2026-11-21 19:30 (30 min ago)  2026-11-22 01:00  running  passed 1/1, 2026-11-20 05:00     2.0 KiB
 
                 models: no good backup since the sidecar started 300h ago
 
