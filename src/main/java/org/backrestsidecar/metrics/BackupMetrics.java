@@ -47,6 +47,12 @@ public class BackupMetrics {
     public static final String COPY_LAST_DURATION = "sidecar.copy.last.run.duration.seconds";
     public static final String COPY_ADDED = "sidecar.copy.last.run.added.bytes";
     public static final String COPY_RUNS = "sidecar.copy.runs";
+    public static final String WAL_SHIPPED = "sidecar.wal.shipped.timestamp.seconds";
+    public static final String WAL_LAG_SECONDS = "sidecar.wal.lag.seconds";
+    public static final String WAL_NOT_RECEIVED = "sidecar.wal.not.received.bytes";
+    public static final String WAL_SLOT_RETAINED = "sidecar.wal.slot.retained.bytes";
+    public static final String WAL_STREAM_UP = "sidecar.wal.stream.up";
+    public static final String WAL_CHAIN_HOLE = "sidecar.wal.chain.hole";
 
     private final MeterRegistry registry;
     private final Map<String, Value> gauges = new ConcurrentHashMap<>();
@@ -116,6 +122,22 @@ public class BackupMetrics {
         gauge(DRILL_LAST_PASSED, tags).set(drill.passed() ? 1 : 0);
         if (drill.restoreSeconds() != null) {
             gauge(DRILL_RESTORE_SECONDS, tags).set(drill.restoreSeconds());
+        }
+    }
+
+    /**
+     * A wal-mode target's stream: the moment the repo holds everything up to (its recovery point),
+     * how far that is behind now, what the server has not sent us yet and what its slot holds back.
+     */
+    public void wal(String plan, String target, org.backrestsidecar.wal.WalStatus status) {
+        Tags tags = Tags.of("plan", plan, "target", target);
+        gauge(WAL_STREAM_UP, tags).set(status.streaming() && status.problem() == null ? 1 : 0);
+        gauge(WAL_CHAIN_HOLE, tags).set(status.holeSince() != null ? 1 : 0);
+        gauge(WAL_SLOT_RETAINED, tags).set(status.slotRetainedBytes());
+        gauge(WAL_NOT_RECEIVED, tags).set(Math.max(0, status.notReceivedBytes()));
+        if (status.shippedAt() != null) {
+            gauge(WAL_SHIPPED, tags).set(status.shippedAt().getEpochSecond());
+            gauge(WAL_LAG_SECONDS, tags).set(Math.max(0, Duration.between(status.shippedAt(), Instant.now()).toSeconds()));
         }
     }
 

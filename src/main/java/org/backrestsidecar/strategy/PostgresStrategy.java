@@ -14,6 +14,8 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.wal.BaseBackups;
+import org.backrestsidecar.wal.WalMode;
 
 /**
  * Postgres, dumped by its own tools inside its container: the roles and tablespaces with
@@ -101,9 +103,11 @@ public class PostgresStrategy implements BackupStrategy {
 
     private static final Pattern DUMP_FAILED_LINE = Pattern.compile(DUMP_FAILED + ": exit (\\d+)");
     private final ContainerExec exec;
+    private final BaseBackups baseBackups;
 
-    public PostgresStrategy(ContainerExec exec) {
+    public PostgresStrategy(ContainerExec exec, BaseBackups baseBackups) {
         this.exec = exec;
+        this.baseBackups = baseBackups;
     }
 
     @Override
@@ -113,12 +117,14 @@ public class PostgresStrategy implements BackupStrategy {
 
     @Override
     public Set<String> optionKeys() {
-        return Set.of(DATABASES, USER, COMPRESSION);
+        Set<String> keys = new java.util.HashSet<>(Set.of(DATABASES, USER, COMPRESSION));
+        keys.addAll(WalMode.KEYS);
+        return keys;
     }
 
     @Override
     public List<String> check(Map<String, String> options) {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(WalMode.check(options));
         String user = options.get(USER);
         if (user != null && !NAME.matcher(user.strip()).matches()) {
             problems.add(USER + "='" + user + "': not a Postgres role name");
@@ -143,6 +149,10 @@ public class PostgresStrategy implements BackupStrategy {
     public void backUp(Target target, TargetBackup backup) throws Exception {
         String user = user(target);
         List<String> databases = databases(target);
+        if (WalMode.of(target)) {
+            baseBackups.backUp(target, backup, databases);
+            return;
+        }
         dump(target, backup, "globals.sql", List.of("pg_dumpall", "-U", user, "--globals-only"), List.of(), null);
         for (String db : databases) {
             dump(target, backup, db + ".dump", List.of("sh", "-c", DUMP_WITH_COUNTS),

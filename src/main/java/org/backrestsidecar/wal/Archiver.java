@@ -1,0 +1,307 @@
+package org.backrestsidecar.wal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.Priority;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Discovery;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.metrics.BackupMetrics;
+import org.backrestsidecar.notify.Notifier;
+import org.backrestsidecar.notify.Topic;
+import org.backrestsidecar.restic.Backup;
+import org.backrestsidecar.restic.Forget;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.SnapshotTags;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.run.PlanBusyException;
+import org.backrestsidecar.run.PlanRun;
+import org.backrestsidecar.run.PlanRunner;
+import org.jboss.logging.Logger;
+
+/**
+ * Ships each wal-mode target's spool into its plan's repo every {@link #SHIP_EVERY}, keeps its
+ * stream running, and tells people when it is not. A chain (one base backup and the WAL after it)
+ * is one snapshot in the repo at any time: each ship stores the whole spool (restic adds only what
+ * changed) and forgets the chain's previous WAL snapshot, so a month of WAL is a few dozen
+ * snapshots, not tens of thousands. WAL snapshots carry {@code wal} and {@code chain:<run>}; the
+ * plan's tiers leave them alone ({@code --keep-tag wal}) and {@link #forgetOrphans} forgets a chain
+ * when retention forgot its base.
+ */
+@ApplicationScoped
+public class Archiver {
+    private static final Logger LOG = Logger.getLogger(Archiver.class);
+    /** How often the spool is shipped: the recovery point is this plus one ship behind the server. */
+    public static final Duration SHIP_EVERY = Duration.ofSeconds(15);
+    public static final String WAL_TAG = "wal";
+    public static final String CHAIN = "chain";
+    private final SidecarConfig config;
+    private final Discovery discovery;
+    private final Streamer streamer;
+    private final Backup backup;
+    private final Snapshots snapshots;
+    private final Forget forget;
+    private final Scheduler scheduler;
+    private final BackupMetrics metrics;
+    private final Notifier notifier;
+    private final PlanRunner runner;
+    private final ObjectMapper json;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
+    private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+
+    public Archiver(SidecarConfig config, Discovery discovery, Streamer streamer, Backup backup, Snapshots snapshots,
+                    Forget forget, Scheduler scheduler, BackupMetrics metrics, Notifier notifier, PlanRunner runner,
+                    ObjectMapper json) {
+        this.config = config;
+        this.discovery = discovery;
+        this.streamer = streamer;
+        this.backup = backup;
+        this.snapshots = snapshots;
+        this.forget = forget;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.notifier = notifier;
+        this.runner = runner;
+        this.json = json;
+    }
+
+    void schedule(@Observes StartupEvent ignored) {
+        scheduler.newJob("wal-archiver").setInterval(SHIP_EVERY.toSeconds() + "s")
+                .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP).setTask(e -> tick()).schedule();
+    }
+
+    /** One round over every wal-mode target: stream kept up, spool shipped, status and metrics set. */
+    public void tick() {
+        for (Target target : discovery.targets()) {
+            if (target.usable() && WalMode.of(target) && target.running() && !held.contains(target.name())) {
+                synchronized (lockOf(target)) {
+                    keepUp(target);
+                }
+            }
+        }
+    }
+
+    /** The stream of every wal-mode target as last seen. */
+    public List<WalStatus> statuses() {
+        return status.values().stream().sorted(java.util.Comparator.comparing(WalStatus::target)).toList();
+    }
+
+    public Optional<WalStatus> status(String target) {
+        return Optional.ofNullable(status.get(target));
+    }
+
+    private void keepUp(Target target) {
+        Spool spool = spool(target);
+        WalStatus was = status.getOrDefault(target.name(), WalStatus.none(target));
+        WalStatus now = was;
+        try {
+            restarted(target, streamer.ensure(target, spool));
+            Instant began = Instant.now();
+            ship(target, spool);
+            Streamer.ServerView view = streamer.view(target);
+            // the repo holds all the spool held when this ship began
+            now = now.seen(streamer.running(target), spool.chain().map(Spool.Chain::base).orElse(null),
+                    spool.chain().isPresent() ? began : was.shippedAt(), view);
+            if (now.problem() == null) {
+                notifier.fine(Topic.BACKUP_FAILED, key(target), "the WAL stream of " + target.name() + " is shipping again",
+                        where(target));
+            }
+        } catch (WalProblem | IOException | ResticException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            now = was.broken(why);
+            LOG.errorf("WAL stream of %s: %s", target.name(), why);
+            notifier.problem(Topic.BACKUP_FAILED, key(target), 1, "the WAL stream of " + target.name() + " is broken",
+                    where(target), why, "until it ships again, the newest moment it can be restored to stays at "
+                            + (was.shippedAt() == null ? "its last base backup" : was.shippedAt()));
+        }
+        status.put(target.name(), now);
+        metrics.wal(target.plan(), target.name(), now);
+    }
+
+    /**
+     * Ships the spool if it changed since the last ship, then forgets the chain's older WAL snapshot.
+     * Nothing is shipped before the first base backup: WAL without a base restores nothing.
+     */
+    private Optional<StoredSnapshot> ship(Target target, Spool spool) throws IOException, ResticException {
+        Optional<Spool.Chain> chain = spool.chain();
+        if (chain.isEmpty()) {
+            return Optional.empty();
+        }
+        String fingerprint = spool.fingerprint();
+        String key = target.name() + "|" + chain.get().base();
+        if (fingerprint.isEmpty() || fingerprint.equals(shippedFingerprint.get(key))) {
+            return Optional.empty();
+        }
+        RepoConfig repo = repoOf(target);
+        SnapshotTags tags = tags(target, chain.get().base());
+        StoredSnapshot stored = backup.backupPaths(repo, List.of(spool.dir()), tags, config.instance(), Priority.LOW);
+        shippedFingerprint.put(key, fingerprint);
+        List<String> older = snapshots.snapshots(repo, List.of(SnapshotTags.targetTag(target.name()), WAL_TAG,
+                CHAIN + ":" + chain.get().base())).stream().map(Snapshot::id)
+                .filter(id -> !id.startsWith(stored.id()) && !stored.id().startsWith(id)).toList();
+        forget.forgetSnapshots(repo, older);
+        return Optional.of(stored);
+    }
+
+    /**
+     * A base backup ended well: the old chain gets its last WAL, then the spool keeps only what the
+     * new base needs and ships under the new chain.
+     */
+    public void newChain(Target target, String baseRun, String firstSegment) throws IOException, ResticException {
+        synchronized (lockOf(target)) {
+            Spool spool = spool(target);
+            ship(target, spool);
+            spool.trimBefore(firstSegment);
+            spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now()));
+            ship(target, spool);
+            status.computeIfPresent(target.name(), (k, s) -> s.hole(null));
+            notifier.fine(Topic.BACKUP_FAILED, key(target) + ":chain", "the WAL chain of " + target.name()
+                    + " is whole again (new base backup)", where(target));
+        }
+    }
+
+    /** Keeps the stream running (a base backup needs it up before it starts). */
+    public void ensureStreaming(Target target) throws WalProblem, IOException {
+        synchronized (lockOf(target)) {
+            Optional<Streamer.Restart> restart = streamer.ensure(target, spool(target));
+            if (restart.isPresent() && restart.get().slotLost()) {
+                // the base backup now under way closes the hole
+                tellHole(target);
+            }
+        }
+    }
+
+    private void restarted(Target target, Optional<Streamer.Restart> restart) throws IOException {
+        if (restart.isEmpty()) {
+            return;
+        }
+        restart.get().ended().ifPresent(why -> LOG.warnf("WAL stream of %s had stopped, started again: %s",
+                target.name(), why));
+        if (restart.get().slotLost()) {
+            tellHole(target);
+            try {
+                runner.start(target.plan(), PlanRun.Trigger.SCHEDULE);
+            } catch (PlanBusyException e) {
+                // the running one takes the base backup
+            }
+        }
+    }
+
+    public String currentSegment(Target target) throws IOException {
+        return streamer.currentSegment(target);
+    }
+
+    /**
+     * Stops shipping and streaming for the target while a restore lays down its data; the stream is
+     * started anew (new slot, empty spool) when the hold is released: the old timeline's WAL was
+     * shipped before, and is no use to the new one.
+     */
+    public Hold hold(Target target) throws IOException, ResticException {
+        held.add(target.name());
+        synchronized (lockOf(target)) {
+            ship(target, spool(target));
+            streamer.stop(target);
+        }
+        return new Hold(target);
+    }
+
+    /** Released by the restore; {@link #restart} when the target's data was replaced. */
+    public final class Hold implements AutoCloseable {
+        private final Target target;
+
+        private Hold(Target target) {
+            this.target = target;
+        }
+
+        /** The server now runs a new timeline: the spool starts empty and waits for a new base backup. */
+        public void restart() throws IOException {
+            synchronized (lockOf(target)) {
+                spool(target).wipe();
+                shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
+            }
+        }
+
+        @Override
+        public void close() {
+            held.remove(target.name());
+        }
+    }
+
+    /**
+     * After the plan's tiers: forgets the WAL of chains whose base backup retention forgot (their WAL
+     * restores nothing).
+     */
+    public int forgetOrphans(RepoConfig repo, String plan) throws ResticException {
+        List<Snapshot> all = snapshots.snapshots(repo, List.of(SnapshotTags.planTag(plan)));
+        Set<String> bases = new java.util.HashSet<>();
+        all.stream().filter(s -> s.paths().size() == 1 && s.paths().get(0).endsWith("/" + BaseBackups.FILE))
+                .forEach(s -> s.tag("run").ifPresent(bases::add));
+        List<String> orphans = new ArrayList<>();
+        for (Snapshot s : all) {
+            if (s.tags().contains(WAL_TAG) && s.tag(CHAIN).map(c -> !bases.contains(c)).orElse(true)) {
+                orphans.add(s.id());
+            }
+        }
+        forget.forgetSnapshots(repo, orphans);
+        return orphans.size();
+    }
+
+    /** A chain that lost WAL (the spool was emptied): told; a new base backup closes it. */
+    private void tellHole(Target target) {
+        shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
+        status.computeIfPresent(target.name(), (k, s) -> s.hole(Instant.now()));
+        notifier.problem(Topic.BACKUP_FAILED, key(target) + ":chain", 1, "the WAL chain of " + target.name()
+                + " has a hole", where(target), "the server gave up the WAL our replication slot held (more than "
+                        + WalMode.maxRetained(target) + " while the stream was down)", "a new base backup starts now "
+                        + "(plan " + target.plan() + " runs); moments before the hole still restore from the older chain");
+    }
+
+    SnapshotTags tags(Target target, String base) {
+        return new SnapshotTags(target.plan(), config.instance(), target.name(), List.of(WAL_TAG, CHAIN + ":" + base));
+    }
+
+    private RepoConfig repoOf(Target target) {
+        PlanConfig plan = config.requirePlan(target.plan());
+        return config.repoOf(plan);
+    }
+
+    Spool spool(Target target) {
+        return new Spool(config.stateDir(), target.name(), json);
+    }
+
+    private Object lockOf(Target target) {
+        return locks.computeIfAbsent(target.name(), k -> new Object());
+    }
+
+    private static String key(Target target) {
+        return "wal:" + target.name();
+    }
+
+    private static Map<String, String> where(Target target) {
+        return Map.of("target", target.name(), "plan", target.plan(), "container", target.containerName());
+    }
+
+    static Path spoolOf(Path stateDir, String target) {
+        return stateDir.resolve("wal").resolve(target);
+    }
+}

@@ -1,0 +1,61 @@
+package org.backrestsidecar.wal;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.strategy.PostgresRowCounts;
+import org.backrestsidecar.strategy.PostgresStrategy;
+import org.backrestsidecar.strategy.TargetBackup;
+
+/**
+ * A physical base backup of a wal-mode target, made on the plan's schedule: {@code pg_basebackup}
+ * as a tar to stdout, straight into one restic snapshot ({@code <target>/base.tar}), with the WAL
+ * it needs to be consistent by itself ({@code -X fetch}; our slot keeps that WAL on the server).
+ * The stream runs before it starts, so the chain after it has no gap; once stored, it starts a new
+ * chain. Row counts per table are recorded as the drill's facts.
+ */
+@ApplicationScoped
+public class BaseBackups {
+    public static final String FILE = "base.tar";
+    private final ContainerExec exec;
+    private final Archiver archiver;
+
+    public BaseBackups(ContainerExec exec, Archiver archiver) {
+        this.exec = exec;
+        this.archiver = archiver;
+    }
+
+    public void backUp(Target target, TargetBackup backup, List<String> databases) throws WalProblem, IOException {
+        archiver.ensureStreaming(target);
+        String firstSegment = archiver.currentSegment(target);
+        String user = PostgresStrategy.user(target);
+        try {
+            backup.stream(target.name() + "/" + FILE, out -> {
+                ExecResult result = exec.run(target.containerId(), List.of("sh", "-c", WalMode.PG_BIN
+                                + "exec pg_basebackup -U \"$PGUSER\" -D - -Ft -X fetch -c " + WalMode.checkpoint(target)
+                                + " -l backrest-sidecar-" + backup.runId()), List.of("PGUSER=" + user),
+                        target.timeout(), out);
+                return result.succeeded() ? Optional.empty() : Optional.of(result.failure("pg_basebackup"));
+            });
+        } catch (ResticException e) {
+            backup.failed(FILE, e.getMessage());
+            return;
+        }
+        for (String db : databases) {
+            String out = exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", db, "-At", "-c",
+                    PostgresRowCounts.QUERY), target.timeout());
+            PostgresRowCounts.parse(out).ifPresent(c -> backup.counted(db, c));
+        }
+        try {
+            archiver.newChain(target, backup.runId(), firstSegment);
+        } catch (ResticException e) {
+            backup.failed("WAL", "the base backup is stored, but the WAL after it could not be shipped yet: "
+                    + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package org.backrestsidecar.wal;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.async.ResultCallback;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.strategy.PostgresStrategy;
+import org.backrestsidecar.volumes.Helpers;
+import org.backrestsidecar.volumes.SelfMounts;
+
+/**
+ * Keeps one {@code pg_receivewal} per target running, as Barman's streaming archiver does: in a
+ * container from the target's own image (client and server versions always match) that shares the
+ * target's network namespace, so it reaches the server on 127.0.0.1, where the official image's
+ * {@code pg_hba.conf} (initdb's own lines) trusts local replication connections: nothing in the
+ * database's configuration has to change. It writes into the target's {@link Spool}.
+ */
+@ApplicationScoped
+public class Streamer {
+    static final String PREFIX = "backrest-sidecar-wal-";
+    static final String APP_NAME = "backrest-sidecar-wal";
+    private static final Duration QUICK = Duration.ofSeconds(30);
+    private final DockerClient docker;
+    private final ContainerExec exec;
+    private final SelfMounts self;
+    private final SidecarConfig config;
+
+    /** What the server says of our stream: bytes its slot holds back, and not yet on the spool. */
+    public record ServerView(long slotRetainedBytes, String walStatus, long notReceivedBytes, int timeline) {
+    }
+
+    public Streamer(DockerClient docker, ContainerExec exec, SelfMounts self, SidecarConfig config) {
+        this.docker = docker;
+        this.exec = exec;
+        this.self = self;
+        this.config = config;
+    }
+
+    /**
+     * A stream (re)started: why the one before ended (its exit code and last lines; empty at the
+     * first start), and whether the server had given up our slot, so the spool was emptied and the
+     * chain has a hole.
+     */
+    record Restart(Optional<String> ended, boolean slotLost) {
+    }
+
+    /**
+     * Starts the stream unless it runs.
+     *
+     * @return empty while it runs
+     * @throws WalProblem when the server cannot stream to us (no replication right)
+     */
+    Optional<Restart> ensure(Target target, Spool spool) throws WalProblem, IOException {
+        Optional<String> ended = Optional.empty();
+        Optional<InspectContainerResponse> running = inspect(name(target));
+        if (running.isPresent()) {
+            if (Boolean.TRUE.equals(running.get().getState().getRunning())) {
+                return Optional.empty();
+            }
+            ended = Optional.of("pg_receivewal exited with code " + running.get().getState().getExitCodeLong() + ": "
+                    + logTail(running.get().getId()));
+            remove(target);
+        }
+        boolean lost = prepareServer(target);
+        if (lost) {
+            // pg_receivewal would resume from the newest segment here, which the server no longer has
+            spool.wipe();
+        }
+        spool.create();
+        start(target, spool);
+        return Optional.of(new Restart(ended, lost));
+    }
+
+    /** Stops the stream (a restore lays down a new data folder; the slot goes with the old one). */
+    void stop(Target target) {
+        remove(target);
+    }
+
+    boolean running(Target target) {
+        return inspect(name(target)).map(c -> Boolean.TRUE.equals(c.getState().getRunning())).orElse(false);
+    }
+
+    /**
+     * Checks the role may stream, bounds what the slot may hold back, and drops the slot when the
+     * server gave it up (its WAL is gone: the chain has a hole that only a new base backup closes).
+     *
+     * @return whether a lost slot was dropped
+     */
+    private boolean prepareServer(Target target) throws WalProblem, IOException {
+        String user = PostgresStrategy.user(target);
+        String may = psql(target, "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user");
+        if (!may.equals("t")) {
+            throw new WalProblem("role " + user + " of " + target.containerName() + " may not stream WAL (it has no "
+                    + "REPLICATION right): ALTER ROLE " + user + " REPLICATION, or label " + "backup.postgres.user with a "
+                    + "role that has it");
+        }
+        if (psql(target, "SHOW max_slot_wal_keep_size").equals("-1")) {
+            // the server's own bound: past it the slot is given up, never the disk filled
+            psql(target, "ALTER SYSTEM SET max_slot_wal_keep_size = '" + WalMode.maxRetained(target) + "'");
+            psql(target, "SELECT pg_reload_conf()");
+        }
+        String status = psql(target, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '"
+                + WalMode.slot(target) + "'");
+        if (status.equals("lost")) {
+            psql(target, "SELECT pg_drop_replication_slot('" + WalMode.slot(target) + "')");
+            return true;
+        }
+        return false;
+    }
+
+    ServerView view(Target target) throws IOException {
+        String row = psql(target, "SELECT coalesce((SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM "
+                + "pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 0) || '|' || coalesce((SELECT "
+                + "wal_status FROM pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 'none') || '|' "
+                + "|| coalesce((SELECT (pg_current_wal_lsn() - flush_lsn)::bigint FROM pg_stat_replication WHERE "
+                + "application_name = '" + APP_NAME + "' LIMIT 1), -1) || '|' || (SELECT timeline_id FROM "
+                + "pg_control_checkpoint())");
+        String[] f = row.split("\\|");
+        return new ServerView(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]));
+    }
+
+    /** The segment the server writes now: a base backup starting now needs none older. */
+    String currentSegment(Target target) throws IOException {
+        return psql(target, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+    }
+
+    String psql(Target target, String sql) throws IOException {
+        return exec.output(target.containerId(), List.of("psql", "-X", "-U", PostgresStrategy.user(target), "-d",
+                "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql), QUICK).strip();
+    }
+
+    private void start(Target target, Spool spool) throws IOException {
+        InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
+        String port = env(live, "PGPORT").orElse("5432");
+        String script = WalMode.PG_BIN + "set -e\n"
+                + "pg_receivewal -h 127.0.0.1 -p " + port + " --slot \"$SLOT\" --create-slot --if-not-exists\n"
+                + "exec pg_receivewal -h 127.0.0.1 -p " + port + " -D \"$SPOOL\" --slot \"$SLOT\" --no-loop "
+                + "--status-interval 5 -v\n";
+        String id = docker.createContainerCmd(live.getImageId())
+                .withName(name(target))
+                .withLabels(Map.of(Helpers.LABEL, config.instance(), "backrest-sidecar.target", target.name(),
+                        "backrest-sidecar.wal", "stream"))
+                .withEntrypoint("sh", "-c", script)
+                .withCmd(List.of())
+                // the spool's owner: the sidecar reads, ships and trims what it writes
+                .withUser(self.owner())
+                .withEnv("HOME=/tmp", "PGUSER=" + PostgresStrategy.user(target), "PGAPPNAME=" + APP_NAME,
+                        "SLOT=" + WalMode.slot(target), "SPOOL=" + spool.dir())
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("container:" + target.containerId())
+                        .withBinds(self.bindFor(spool.dir())))
+                .exec().getId();
+        docker.startContainerCmd(id).exec();
+    }
+
+    private static Optional<String> env(InspectContainerResponse c, String name) {
+        String[] env = c.getConfig().getEnv();
+        if (env == null) {
+            return Optional.empty();
+        }
+        for (String e : env) {
+            if (e.startsWith(name + "=")) {
+                return Optional.of(e.substring(name.length() + 1));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String name(Target target) {
+        return PREFIX + target.name();
+    }
+
+    private Optional<InspectContainerResponse> inspect(String name) {
+        try {
+            return Optional.of(docker.inspectContainerCmd(name).exec());
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void remove(Target target) {
+        try {
+            docker.removeContainerCmd(name(target)).withForce(true).exec();
+        } catch (NotFoundException e) {
+            // gone already
+        }
+    }
+
+    private String logTail(String id) {
+        StringBuilder out = new StringBuilder();
+        try {
+            docker.logContainerCmd(id).withStdErr(true).withStdOut(true).withTail(5)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                    }).awaitCompletion(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            return "(its log cannot be read: " + e.getMessage() + ")";
+        }
+        return out.toString().strip();
+    }
+}
