@@ -33,10 +33,7 @@ public class ContainerFiles {
 
     /** Writes {@code dir/name} (mode 0644, owned by root) in the container. */
     public void put(String containerId, String dir, String name, long size, Content content) throws IOException {
-        PipedInputStream in = new PipedInputStream(PIPE);
-        PipedOutputStream pipe = new PipedOutputStream(in);
-        AtomicReference<Exception> writeFailure = new AtomicReference<>();
-        Thread writer = new Thread(() -> {
+        putTar(containerId, dir, dir + "/" + name, pipe -> {
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(pipe)) {
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 TarArchiveEntry entry = new TarArchiveEntry(name);
@@ -45,6 +42,23 @@ public class ContainerFiles {
                 tar.putArchiveEntry(entry);
                 content.writeTo(tar);
                 tar.closeArchiveEntry(); // fails when fewer bytes came than announced
+            }
+        });
+    }
+
+    /**
+     * Unpacks a tar stream into {@code dir} of the container (running or not), as Docker's archive
+     * call does: e.g. a Postgres base backup straight out of the repo.
+     *
+     * @param what names the content in errors
+     */
+    public void putTar(String containerId, String dir, String what, Content tarStream) throws IOException {
+        PipedInputStream in = new PipedInputStream(PIPE);
+        PipedOutputStream pipe = new PipedOutputStream(in);
+        AtomicReference<Exception> writeFailure = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try (pipe) {
+                tarStream.writeTo(pipe);
             } catch (Exception e) {
                 writeFailure.set(e);
             }
@@ -54,7 +68,7 @@ public class ContainerFiles {
         try (in) {
             docker.copyArchiveToContainerCmd(containerId).withTarInputStream(in).withRemotePath(dir).exec();
         } catch (RuntimeException e) {
-            throw new IOException("cannot write " + dir + "/" + name + " into container " + containerId + ": "
+            throw new IOException("cannot write " + what + " into container " + containerId + ": "
                     + e.getMessage(), e);
         } finally {
             try {
@@ -64,7 +78,7 @@ public class ContainerFiles {
             }
         }
         if (writeFailure.get() != null) {
-            throw new IOException("the content of " + dir + "/" + name + " broke off: " + writeFailure.get().getMessage(),
+            throw new IOException("the content of " + what + " broke off: " + writeFailure.get().getMessage(),
                     writeFailure.get());
         }
     }

@@ -178,7 +178,7 @@ public class DrillRunner {
         BackupSet backup = null;
         try {
             backup = backups.find(repo, target.name(), plan.id(), BackupSets.LATEST);
-            TargetDrill kind = kinds.stream().filter(k -> k.strategies().contains(target.strategy())).findFirst()
+            TargetDrill kind = kinds.stream().filter(k -> k.handles(target)).findFirst()
                     .orElseThrow(() -> new DrillFailed("no drill for strategy " + target.strategy()));
             TargetDrill.Outcome outcome = kind.drill(target, repo, backup, backups.facts(repo, backup), progress);
             return new DrillResult(plan.id(), target.name(), target.strategy(), backup.label(), backup.time(),

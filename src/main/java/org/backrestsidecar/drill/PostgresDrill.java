@@ -45,6 +45,12 @@ public class PostgresDrill implements TargetDrill {
         return Set.of("postgres");
     }
 
+    /** A wal-mode target's drill replays its whole chain (pitr/PointInTimeDrill). */
+    @Override
+    public boolean handles(Target target) {
+        return TargetDrill.super.handles(target) && !org.backrestsidecar.wal.WalMode.of(target);
+    }
+
     @Override
     public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
                          Progress progress)

@@ -22,6 +22,11 @@ public interface TargetDrill {
 
     Set<String> strategies();
 
+    /** Whether it drills this target (by its strategy; a kind may also look at its labels). */
+    default boolean handles(Target target) {
+        return strategies().contains(target.strategy());
+    }
+
     /**
      * @param facts empty for a backup made before facts were recorded: the restore is still checked
      * @throws DrillFailed when the backup does not restore or differs from its facts

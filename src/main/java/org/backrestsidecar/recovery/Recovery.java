@@ -285,6 +285,11 @@ public class Recovery {
     /** One restore per part of the backup: a Postgres target's roles first, then each database. */
     private static List<RestoreRequest> requestsFor(Target target, BackupSet backup) {
         String snapshot = backup.snapshots().get(backup.snapshots().size() - 1).id();
+        if (org.backrestsidecar.wal.WalMode.of(target)) {
+            // the whole server, to the newest moment the repo's WAL holds
+            return List.of(new RestoreRequest(target.name(), null, null, null, null, null, false, target.name(),
+                    "latest", null));
+        }
         if (!target.strategy().equals("postgres")) {
             return List.of(new RestoreRequest(target.name(), snapshot, null, null, null, null, false, target.name()));
         }

@@ -47,8 +47,18 @@ public class PostgresRestore implements TargetRestore {
         return Set.of("postgres");
     }
 
+    /** A wal-mode target is restored as a whole server to a moment (pitr/PointInTimeRestore). */
+    @Override
+    public boolean handles(Target target) {
+        return TargetRestore.super.handles(target) && !org.backrestsidecar.wal.WalMode.of(target);
+    }
+
     @Override
     public void check(RestoreRequest request) {
+        if (request.to() != null || request.newContainer() != null) {
+            throw new RestoreRefused("to and newContainer are for postgres targets in wal mode (label "
+                    + "backup.postgres.mode=wal); this one is backed up by dumps: give database (and newDatabase)");
+        }
         if (request.path() != null) {
             throw new RestoreRefused("path is for file targets; a postgres target restores a database: give database");
         }

@@ -10,9 +10,16 @@ package org.backrestsidecar.restore;
  * @param globals     postgres: also apply the roles and tablespaces dump
  * @param dryRun      say what would be written, touch nothing
  * @param confirm     the target's name, required when live data is overwritten
+ * @param to          postgres in wal mode: the moment to restore to ({@code latest}, default, or a time)
+ * @param newContainer postgres in wal mode: restore into a new container of this name beside the live one
  */
 public record RestoreRequest(String target, String snapshot, String path, String database, String newDatabase,
-                             Boolean globals, Boolean dryRun, String confirm) {
+                             Boolean globals, Boolean dryRun, String confirm, String to, String newContainer) {
+
+    public RestoreRequest(String target, String snapshot, String path, String database, String newDatabase,
+                          Boolean globals, Boolean dryRun, String confirm) {
+        this(target, snapshot, path, database, newDatabase, globals, dryRun, confirm, null, null);
+    }
 
     public boolean isDryRun() {
         return Boolean.TRUE.equals(dryRun);

@@ -83,7 +83,7 @@ public class RestoreService {
             throw new RestoreRefused("target " + target.name() + " has label problems: "
                     + String.join("; ", target.problems()));
         }
-        TargetRestore kind = kindOf(target.strategy());
+        TargetRestore kind = kindOf(target);
         kind.check(request);
         if (kind.overwrites(request) && !request.isDryRun() && !target.name().equals(request.confirm())) {
             throw new RestoreRefused("this restore overwrites the live data of " + target.name()
@@ -140,9 +140,10 @@ public class RestoreService {
         }
     }
 
-    private TargetRestore kindOf(String strategy) {
-        return kinds.stream().filter(k -> k.strategies().contains(strategy)).findFirst()
-                .orElseThrow(() -> new RestoreRefused("targets of strategy " + strategy + " cannot be restored here"));
+    private TargetRestore kindOf(Target target) {
+        return kinds.stream().filter(k -> k.handles(target)).findFirst()
+                .orElseThrow(() -> new RestoreRefused("targets of strategy " + target.strategy()
+                        + " cannot be restored here"));
     }
 
     private void remember(RestoreJob job) {

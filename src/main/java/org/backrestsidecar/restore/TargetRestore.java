@@ -15,6 +15,11 @@ public interface TargetRestore {
     /** The {@code backup.strategy} values it restores. */
     Set<String> strategies();
 
+    /** Whether it restores this target (by its strategy; a kind may also look at its labels). */
+    default boolean handles(Target target) {
+        return strategies().contains(target.strategy());
+    }
+
     /** @throws RestoreRefused when the request's fields do not fit this kind */
     void check(RestoreRequest request);
 

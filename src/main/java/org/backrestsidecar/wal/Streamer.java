@@ -3,19 +3,17 @@ package org.backrestsidecar.wal;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.async.ResultCallback;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerLogs;
 import org.backrestsidecar.strategy.PostgresStrategy;
 import org.backrestsidecar.volumes.Helpers;
 import org.backrestsidecar.volumes.SelfMounts;
@@ -34,6 +32,7 @@ public class Streamer {
     private static final Duration QUICK = Duration.ofSeconds(30);
     private final DockerClient docker;
     private final ContainerExec exec;
+    private final ContainerLogs logs;
     private final SelfMounts self;
     private final SidecarConfig config;
 
@@ -41,7 +40,8 @@ public class Streamer {
     public record ServerView(long slotRetainedBytes, String walStatus, long notReceivedBytes, int timeline) {
     }
 
-    public Streamer(DockerClient docker, ContainerExec exec, SelfMounts self, SidecarConfig config) {
+    public Streamer(DockerClient docker, ContainerExec exec, ContainerLogs logs, SelfMounts self, SidecarConfig config) {
+        this.logs = logs;
         this.docker = docker;
         this.exec = exec;
         this.self = self;
@@ -70,7 +70,7 @@ public class Streamer {
                 return Optional.empty();
             }
             ended = Optional.of("pg_receivewal exited with code " + running.get().getState().getExitCodeLong() + ": "
-                    + logTail(running.get().getId()));
+                    + logs.tail(running.get().getId(), 5));
             remove(target);
         }
         boolean lost = prepareServer(target);
@@ -195,23 +195,5 @@ public class Streamer {
         } catch (NotFoundException e) {
             // gone already
         }
-    }
-
-    private String logTail(String id) {
-        StringBuilder out = new StringBuilder();
-        try {
-            docker.logContainerCmd(id).withStdErr(true).withStdOut(true).withTail(5)
-                    .exec(new ResultCallback.Adapter<Frame>() {
-                        @Override
-                        public void onNext(Frame frame) {
-                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
-                        }
-                    }).awaitCompletion(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            return "(its log cannot be read: " + e.getMessage() + ")";
-        }
-        return out.toString().strip();
     }
 }

@@ -1,0 +1,185 @@
+package org.backrestsidecar.pitr;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.VolumesFrom;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restore.RestoreRefused;
+import org.backrestsidecar.volumes.Helpers;
+
+/**
+ * A Postgres data folder being laid down from a base backup and WAL, by a short-lived container
+ * from the server's own image that sees the server's volumes while the server is stopped (or not
+ * yet started). The live folder's contents are moved aside on the same volume, which is instant and
+ * needs no space; the folder they go to is named {@code pgsql_tmp...}, which {@code pg_basebackup}
+ * leaves out, so the kept copy never swells the next base backups.
+ */
+@ApplicationScoped
+public class DataFolder {
+    /** Where the chain's WAL is put for {@code restore_command}, inside the data folder. */
+    static final String WAL_DIR = "pgsql_tmp.backrest-sidecar-wal";
+    static final String ASIDE_PREFIX = "pgsql_tmp.backrest-sidecar-before-";
+    private static final Duration QUICK = Duration.ofMinutes(10);
+    private static final String EACH = "for f in * .[!.]* ..?*; do [ -e \"$f\" ] || continue; case \"$f\" in pgsql_tmp*) continue;; esac; ";
+    private static final String MOVE_ASIDE = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; mkdir \"$ASIDE\"; "
+            + EACH + "mv -- \"$f\" \"$ASIDE/\"; done";
+    private static final String PUT_BACK = "set -e; cd \"$PGDATA\"; " + EACH + "rm -rf -- \"$f\"; done; rm -rf " + WAL_DIR
+            + "; for f in \"$ASIDE\"/* \"$ASIDE\"/.[!.]* \"$ASIDE\"/..?*; do [ -e \"$f\" ] || continue; mv -- \"$f\" .; done; "
+            + "rmdir \"$ASIDE\"";
+    /**
+     * The server's owner is the kept folder's (or the image's postgres user's); Postgres refuses a
+     * data folder that others may read.
+     */
+    private static final String SETTLE = "set -e; cd \"$PGDATA\"; "
+            + "owner=$(stat -c %u:%g \"$ASIDE/PG_VERSION\" 2>/dev/null || echo \"$(id -u postgres 2>/dev/null || echo 999):"
+            + "$(id -g postgres 2>/dev/null || echo 999)\"); "
+            + "printf '%s\\n' \"$SETTINGS\" >> postgresql.auto.conf; touch recovery.signal; rm -f postmaster.pid; "
+            + "find . -path \"./$ASIDE\" -prune -o -exec chown \"$owner\" {} +; chmod 700 .; rmdir \"$ASIDE\" 2>/dev/null || true";
+    private final DockerClient docker;
+    private final ContainerExec exec;
+    private final ContainerFiles files;
+    private final Snapshots snapshots;
+    private final SidecarConfig config;
+
+    public DataFolder(DockerClient docker, ContainerExec exec, ContainerFiles files, Snapshots snapshots,
+                      SidecarConfig config) {
+        this.docker = docker;
+        this.exec = exec;
+        this.files = files;
+        this.snapshots = snapshots;
+        this.config = config;
+    }
+
+    /**
+     * The server's data folder ({@code PGDATA}, as the official image sets it), which must be on a
+     * volume: a folder in the container's own layer would be lost with the container anyway.
+     */
+    public static String pgdata(InspectContainerResponse server) {
+        String pgdata = env(server, "PGDATA").orElse("/var/lib/postgresql/data");
+        boolean onVolume = server.getMounts() != null && server.getMounts().stream()
+                .anyMatch(m -> m.getDestination() != null && (pgdata + "/").startsWith(m.getDestination().getPath() + "/"));
+        if (!onVolume) {
+            throw new RestoreRefused("the data folder " + pgdata + " of " + server.getName().replaceFirst("^/", "")
+                    + " is not on a volume: mount one there (the official image declares it)");
+        }
+        return pgdata;
+    }
+
+    /** The mount point of the volume holding the data folder (a new container gets a new volume there). */
+    static String volumeMountOf(InspectContainerResponse server, String pgdata) {
+        return server.getMounts().stream().map(m -> m.getDestination().getPath())
+                .filter(d -> (pgdata + "/").startsWith(d + "/")).max(Comparator.comparingInt(String::length)).orElseThrow();
+    }
+
+    static Optional<String> env(InspectContainerResponse c, String name) {
+        String[] env = c.getConfig().getEnv();
+        if (env != null) {
+            for (String e : env) {
+                if (e.startsWith(name + "=")) {
+                    return Optional.of(e.substring(name.length() + 1));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A container from {@code image} that sees the volumes of {@code server}; closing removes it. */
+    public Work open(String image, String serverId, String pgdata, String aside) {
+        String id = docker.createContainerCmd(image)
+                .withName("backrest-sidecar-helper-" + UUID.randomUUID().toString().substring(0, 8))
+                .withLabels(Map.of(Helpers.LABEL, config.instance()))
+                .withEntrypoint("sleep")
+                .withCmd("86400")
+                .withUser("0:0")
+                .withEnv("PGDATA=" + pgdata, "ASIDE=" + aside)
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")
+                        .withVolumesFrom(new VolumesFrom(serverId, AccessMode.rw)))
+                .exec().getId();
+        docker.startContainerCmd(id).exec();
+        return new Work(id, pgdata);
+    }
+
+    /** The work on one data folder. */
+    public final class Work implements AutoCloseable {
+        private final String id;
+        private final String pgdata;
+
+        private Work(String id, String pgdata) {
+            this.id = id;
+            this.pgdata = pgdata;
+        }
+
+        /** Moves everything in the data folder into the kept folder beside it. */
+        public void moveAside() throws IOException {
+            sh(MOVE_ASIDE, List.of(), "moving the data folder aside");
+        }
+
+        /** Empties what was laid down and moves the kept folder's contents back. */
+        public void putBack() throws IOException {
+            sh(PUT_BACK, List.of(), "putting the data folder back");
+        }
+
+        /**
+         * Lays down the base backup, the chain's WAL (for {@code restore_command}) and the recovery
+         * settings: replay to {@code choice.to()}, or to the end of the WAL, or (no WAL) to the end of
+         * the base backup; then promote.
+         */
+        public void layDown(RepoConfig repo, RecoveryWindow.Choice choice, String target) throws IOException {
+            files.putTar(id, pgdata, "base backup " + choice.base().run(), out -> snapshots.dump(repo,
+                    choice.base().snapshotId(), "/" + target + "/" + org.backrestsidecar.wal.BaseBackups.FILE, out));
+            String restoreCommand = "false";
+            if (choice.wal().isPresent()) {
+                RecoveryWindow.WalCopy wal = choice.wal().get();
+                sh("mkdir -p \"$PGDATA/" + WAL_DIR + "\"", List.of(), "making the WAL folder");
+                // restic dump writes the spool folder as a tar of its full path
+                files.putTar(id, pgdata + "/" + WAL_DIR, "WAL of chain " + wal.chain(),
+                        out -> snapshots.dump(repo, wal.snapshotId(), wal.spoolPath(), out));
+                String dir = WAL_DIR + wal.spoolPath();
+                // the newest segment was still being written when shipped: pg_receivewal's .partial
+                restoreCommand = "f=\"" + dir + "/%f\"; if [ -f \"$f\" ]; then cp \"$f\" \"%p\"; elif [ -f \"$f.partial\" ]; "
+                        + "then cp \"$f.partial\" \"%p\"; else exit 1; fi";
+            }
+            StringBuilder settings = new StringBuilder("restore_command = '" + restoreCommand + "'\n");
+            if (choice.to().isPresent()) {
+                settings.append("recovery_target_time = '").append(choice.to().get()).append("'\n");
+            } else if (choice.baseOnly()) {
+                settings.append("recovery_target = 'immediate'\n");
+            }
+            settings.append("recovery_target_action = 'promote'");
+            sh(SETTLE, List.of("SETTINGS=" + settings), "preparing the data folder for recovery");
+        }
+
+        private void sh(String script, List<String> env, String what) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExecResult result = exec.run(id, List.of("sh", "-c", script), env, QUICK, out);
+            if (!result.succeeded()) {
+                throw new IOException(what + " failed: " + result.failure("sh"));
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                docker.removeContainerCmd(id).withForce(true).exec();
+            } catch (RuntimeException e) {
+                // gone; a leftover is removed by label at the next start
+            }
+        }
+    }
+}

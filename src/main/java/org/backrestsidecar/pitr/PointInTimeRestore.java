@@ -1,0 +1,281 @@
+package org.backrestsidecar.pitr;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.quiesce.Quiesced;
+import org.backrestsidecar.quiesce.Quiescer;
+import org.backrestsidecar.restic.ResticException;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.restore.RestoreJob;
+import org.backrestsidecar.restore.RestoreRefused;
+import org.backrestsidecar.restore.RestoreRequest;
+import org.backrestsidecar.restore.TargetRestore;
+import org.backrestsidecar.run.PlanBusyException;
+import org.backrestsidecar.run.PlanRun;
+import org.backrestsidecar.run.PlanRunner;
+import org.backrestsidecar.strategy.PostgresStrategy;
+import org.backrestsidecar.wal.Archiver;
+import org.backrestsidecar.wal.WalMode;
+
+/**
+ * A wal-mode Postgres target put back as a whole server at a moment: the newest base backup ready
+ * before it, and its chain's WAL replayed up to it ({@code to}; the newest shipped moment when
+ * {@code latest}; only the base when a {@code snapshot} of a base backup is named). Into a new
+ * container beside the live one (its own new volume; the live server untouched), or over the live
+ * one: the stream is held, the server and what depends on it stopped, its data folder moved aside
+ * on its own volume (instant; put back if anything fails), the backup laid down, the server started
+ * to replay and promote, then checked. A new base backup follows, since the server now writes a new
+ * timeline.
+ */
+@ApplicationScoped
+public class PointInTimeRestore implements TargetRestore {
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}");
+    private final DockerClient docker;
+    private final SidecarConfig config;
+    private final Snapshots snapshots;
+    private final DataFolder dataFolder;
+    private final Replay replay;
+    private final Archiver archiver;
+    private final Quiescer quiescer;
+    private final PlanRunner runner;
+
+    public PointInTimeRestore(DockerClient docker, SidecarConfig config, Snapshots snapshots, DataFolder dataFolder,
+                              Replay replay, Archiver archiver, Quiescer quiescer, PlanRunner runner) {
+        this.docker = docker;
+        this.config = config;
+        this.snapshots = snapshots;
+        this.dataFolder = dataFolder;
+        this.replay = replay;
+        this.archiver = archiver;
+        this.quiescer = quiescer;
+        this.runner = runner;
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("postgres");
+    }
+
+    @Override
+    public boolean handles(Target target) {
+        return WalMode.of(target);
+    }
+
+    @Override
+    public void check(RestoreRequest request) {
+        if (request.path() != null || request.database() != null || request.newDatabase() != null
+                || request.wantsGlobals()) {
+            throw new RestoreRefused("a postgres target in wal mode is restored as a whole server: give to (latest, "
+                    + "or a time) and newContainer to leave the live one alone; path, database, newDatabase and "
+                    + "globals are for targets backed up by dumps");
+        }
+        if (request.newContainer() != null && !CONTAINER_NAME.matcher(request.newContainer()).matches()) {
+            throw new RestoreRefused("newContainer '" + request.newContainer() + "' is not a container name "
+                    + "(letters, digits, _ . -)");
+        }
+        if (request.to() != null && !request.to().isBlank() && request.snapshot() != null && !request.snapshot().isBlank()
+                && !request.snapshot().equals("latest")) {
+            throw new RestoreRefused("give to (a moment) or snapshot (a base backup, restored as it ended), not both");
+        }
+        Moment.parse(request.to(), config.timeZone());
+    }
+
+    @Override
+    public boolean overwrites(RestoreRequest request) {
+        return request.newContainer() == null;
+    }
+
+    @Override
+    public boolean takesSafetySnapshot(RestoreRequest request) {
+        // the safety copy is the live data folder itself, kept aside on its volume
+        return false;
+    }
+
+    @Override
+    public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
+        RecoveryWindow.Choice choice = choose(target, backup, request);
+        List<String> lines = new ArrayList<>();
+        lines.add("base backup of run " + choice.base().run() + " (ready " + choice.base().ready() + "), "
+                + choice.to().map(t -> "WAL replayed up to " + t)
+                .orElse(choice.wal().map(w -> "all its WAL replayed (up to " + w.upTo() + ")")
+                        .orElse("no WAL replayed (the base backup as it ended)")));
+        if (request.newContainer() == null) {
+            lines.add(target.containerName() + " stopped (and what depends on it); its data folder kept on its volume as "
+                    + DataFolder.ASIDE_PREFIX + "<restore id> (put back if the restore fails); the server then "
+                    + "replays and is promoted; a new base backup follows");
+        } else {
+            lines.add("new container " + request.newContainer() + " (volume " + request.newContainer() + "-data) beside "
+                    + target.containerName() + ", which is untouched");
+        }
+        return lines;
+    }
+
+    RecoveryWindow.Choice choose(Target target, BackupSet backup, RestoreRequest request) {
+        RecoveryWindow window = window(target);
+        if (request.snapshot() != null && !request.snapshot().isBlank() && !request.snapshot().equals("latest")) {
+            return window.base(backup.label().replaceFirst("^run:", ""));
+        }
+        Optional<Instant> to = Moment.parse(request.to(), config.timeZone());
+        return to.map(window::at).orElseGet(window::latest);
+    }
+
+    /** The moments the repo can restore the target to. */
+    public RecoveryWindow window(Target target) {
+        RepoConfig repo = config.repoOf(config.requirePlan(target.plan()));
+        try {
+            return RecoveryWindow.of(target.name(), snapshots.snapshotsOf(repo, target.name()));
+        } catch (ResticException e) {
+            throw new IllegalStateException("the snapshots of " + target.name() + " cannot be listed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
+            throws Exception {
+        RecoveryWindow.Choice choice = choose(target, backup, request);
+        InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
+        String pgdata = DataFolder.pgdata(live);
+        if (request.newContainer() != null) {
+            intoNewContainer(target, repo, choice, request.newContainer(), live, pgdata, job);
+        } else {
+            overLive(target, repo, choice, live, pgdata, job);
+        }
+    }
+
+    private void intoNewContainer(Target target, RepoConfig repo, RecoveryWindow.Choice choice, String name,
+                                  InspectContainerResponse live, String pgdata, RestoreJob job) throws Exception {
+        job.phase("creating " + name);
+        String id = create(live, name, pgdata, target.name());
+        Replay.Reached reached;
+        try {
+            try (DataFolder.Work work = dataFolder.open(live.getImageId(), id, pgdata, DataFolder.ASIDE_PREFIX + job.id()
+                    .substring(0, 8))) {
+                work.moveAside();
+                lay(work, repo, choice, target, job);
+            }
+            job.phase("replaying WAL in " + name);
+            docker.startContainerCmd(id).exec();
+            reached = replayed(id, target, choice);
+        } catch (Exception e) {
+            // nothing half-made is left beside the live server; the error has the server's last words
+            docker.removeContainerCmd(id).withForce(true).exec();
+            docker.removeVolumeCmd(name + "-data").exec();
+            throw e;
+        }
+        job.wrote("container " + name + " (volume " + name + "-data): " + reached.said());
+        job.note("remove it when done: docker rm -f " + name + " && docker volume rm " + name + "-data");
+    }
+
+    private void overLive(Target target, RepoConfig repo, RecoveryWindow.Choice choice, InspectContainerResponse live,
+                          String pgdata, RestoreJob job) throws Exception {
+        String aside = DataFolder.ASIDE_PREFIX + job.id().substring(0, 8);
+        job.phase("shipping the last WAL, stopping the stream");
+        try (Archiver.Hold hold = archiver.hold(target)) {
+            job.phase("stopping " + target.containerName());
+            Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
+            try (stopped) {
+                try (DataFolder.Work work = dataFolder.open(live.getImageId(), target.containerId(), pgdata, aside)) {
+                    job.phase("moving the data folder aside");
+                    work.moveAside();
+                    try {
+                        lay(work, repo, choice, target, job);
+                    } catch (Exception e) {
+                        work.putBack();
+                        job.rolledBack();
+                        throw new IOException(e.getMessage() + "; the data folder was put back as it was", e);
+                    }
+                }
+                job.phase("starting " + target.containerName() + " to replay WAL");
+            } finally {
+                stopped.failures().forEach(f -> job.note("starting again: " + f));
+            }
+            Replay.Reached reached;
+            try {
+                reached = replayed(target.containerId(), target, choice);
+            } catch (Exception e) {
+                job.phase("putting the data folder back");
+                try (Quiesced again = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
+                     DataFolder.Work work = dataFolder.open(live.getImageId(), target.containerId(), pgdata, aside)) {
+                    work.putBack();
+                }
+                job.rolledBack();
+                throw new IOException(e.getMessage() + "; the data folder was put back as it was and "
+                        + target.containerName() + " started on it", e);
+            }
+            hold.restart();
+            job.wrote(target.containerName() + ": " + reached.said());
+            job.note("the data folder as it was before is kept on its volume as " + pgdata + "/" + aside);
+        }
+        try {
+            runner.start(target.plan(), PlanRun.Trigger.MANUAL);
+            job.note("plan " + target.plan() + " runs now for a new base backup on the new timeline");
+        } catch (PlanBusyException e) {
+            job.note("plan " + target.plan() + " is running; run it again for a base backup on the new timeline");
+        }
+    }
+
+    private static void lay(DataFolder.Work work, RepoConfig repo, RecoveryWindow.Choice choice, Target target,
+                            RestoreJob job) throws IOException {
+        job.phase("laying down base backup " + choice.base().run() + (choice.wal().isPresent() ? " and its WAL" : ""));
+        work.layDown(repo, choice, target.name());
+    }
+
+    /** Waits for the promotion, reads what was reached, and refuses a replay that stopped short. */
+    private Replay.Reached replayed(String containerId, Target target, RecoveryWindow.Choice choice)
+            throws IOException, InterruptedException {
+        String user = PostgresStrategy.user(target);
+        replay.awaitPromoted(containerId, user, target.timeout());
+        String pgdata = DataFolder.pgdata(docker.inspectContainerCmd(containerId).exec());
+        Replay.Reached reached = replay.settle(containerId, user, pgdata);
+        if (choice.to().isEmpty() && reached.stoppedEarly()) {
+            throw new IOException("the replay ended in WAL segment " + reached.endSegment() + " but the chain holds "
+                    + "segments up to " + reached.newestGiven() + ": one in between is missing or damaged ("
+                    + reached.said() + ")");
+        }
+        return reached;
+    }
+
+    /** A container like the live server: its image, settings and network, a new volume for its data. */
+    private String create(InspectContainerResponse live, String name, String pgdata, String target) {
+        var c = live.getConfig();
+        String mount = DataFolder.volumeMountOf(live, pgdata);
+        HostConfig host = HostConfig.newHostConfig().withBinds(new Bind(name + "-data", new Volume(mount)));
+        String network = live.getHostConfig().getNetworkMode();
+        if (network != null && !network.startsWith("container:") && !network.equals("host")) {
+            host.withNetworkMode(network);
+        }
+        CreateContainerCmd create = docker.createContainerCmd(live.getImageId()).withName(name)
+                .withLabels(Map.of("backrest-sidecar.restored-from", target))
+                .withHostConfig(host);
+        if (c.getEnv() != null) {
+            create.withEnv(c.getEnv());
+        }
+        if (c.getEntrypoint() != null) {
+            create.withEntrypoint(c.getEntrypoint());
+        }
+        if (c.getCmd() != null) {
+            create.withCmd(c.getCmd());
+        }
+        if (c.getUser() != null && !c.getUser().isEmpty()) {
+            create.withUser(c.getUser());
+        }
+        return create.exec().getId();
+    }
+}
