@@ -34,16 +34,24 @@ public class ContainerExec {
     static final byte KEEPALIVE_BYTE = 0x1e;
     /**
      * $1 the interval, then the command. The beating subshell gives the pipes to nobody else (its
-     * sleep has none), so the stream ends the moment the command does.
+     * sleep has none), so the stream ends the moment the command does. Every process it starts is
+     * waited for before the exec ends: an orphan is adopted by the container's PID 1, and where that
+     * is the postmaster (the official Postgres image) one that dies of a signal counts as a crashed
+     * server process and every connection of the server is reset.
      */
     private static final String KEEPALIVE = """
             interval=$1; shift
-            ( while sleep "$interval" </dev/null >/dev/null 2>&1 3>&-; do printf '\036' >&3 || exit 0; done ) \
-              3>&2 </dev/null >/dev/null 2>&1 &
+            ( trap 'kill "$s" 2>/dev/null; wait "$s" 2>/dev/null; exit 0' TERM
+              while :; do
+                sleep "$interval" </dev/null >/dev/null 2>&1 3>&- & s=$!
+                wait "$s" || exit 0
+                printf '\036' >&3 || exit 0
+              done ) 3>&2 </dev/null >/dev/null 2>&1 &
             beat=$!
             "$@"
             rc=$?
             kill "$beat" 2>/dev/null
+            wait "$beat" 2>/dev/null
             exit $rc
             """;
     private final DockerClient docker;

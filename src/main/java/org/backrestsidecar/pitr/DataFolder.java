@@ -36,6 +36,8 @@ public class DataFolder {
     static final String WAL_DIR = "pgsql_tmp.backrest-sidecar-wal";
     static final String ASIDE_PREFIX = "pgsql_tmp.backrest-sidecar-before-";
     private static final Duration QUICK = Duration.ofMinutes(10);
+    private static final java.time.format.DateTimeFormatter SERVER_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx").withZone(java.time.ZoneOffset.UTC);
     private static final String EACH = "for f in * .[!.]* ..?*; do [ -e \"$f\" ] || continue; case \"$f\" in pgsql_tmp*) continue;; esac; ";
     private static final String MOVE_ASIDE = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; mkdir \"$ASIDE\"; "
             + EACH + "mv -- \"$f\" \"$ASIDE/\"; done";
@@ -157,12 +159,18 @@ public class DataFolder {
             }
             StringBuilder settings = new StringBuilder("restore_command = '" + restoreCommand + "'\n");
             if (choice.to().isPresent()) {
-                settings.append("recovery_target_time = '").append(choice.to().get()).append("'\n");
+                // an offset, not "Z": at start-up the server reads this before it knows zone abbreviations
+                settings.append("recovery_target_time = '").append(SERVER_TIME.format(choice.to().get())).append("'\n");
             } else if (choice.baseOnly()) {
                 settings.append("recovery_target = 'immediate'\n");
             }
             settings.append("recovery_target_action = 'promote'");
             sh(SETTLE, List.of("SETTINGS=" + settings), "preparing the data folder for recovery");
+        }
+
+        /** The moment is dropped from the settings: the replay then runs to the end of the WAL. */
+        public void replayToTheEnd() throws IOException {
+            sh("sed -i '/^recovery_target_time/d' \"$PGDATA/postgresql.auto.conf\"", List.of(), "dropping the moment");
         }
 
         private void sh(String script, List<String> env, String what) throws IOException {

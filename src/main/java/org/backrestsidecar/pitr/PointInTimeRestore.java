@@ -140,7 +140,9 @@ public class PointInTimeRestore implements TargetRestore {
     public RecoveryWindow window(Target target) {
         RepoConfig repo = config.repoOf(config.requirePlan(target.plan()));
         try {
-            return RecoveryWindow.of(target.name(), snapshots.snapshotsOf(repo, target.name()));
+            RecoveryWindow window = RecoveryWindow.of(target.name(), snapshots.snapshotsOf(repo, target.name()));
+            return archiver.status(target.name()).filter(s -> s.chain() != null && s.shippedAt() != null)
+                    .map(s -> window.heldUntil(s.chain(), s.shippedAt())).orElse(window);
         } catch (ResticException e) {
             throw new IllegalStateException("the snapshots of " + target.name() + " cannot be listed: " + e.getMessage(), e);
         }
@@ -149,13 +151,14 @@ public class PointInTimeRestore implements TargetRestore {
     @Override
     public void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
             throws Exception {
-        RecoveryWindow.Choice choice = choose(target, backup, request);
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         String pgdata = DataFolder.pgdata(live);
-        if (request.newContainer() != null) {
-            intoNewContainer(target, repo, choice, request.newContainer(), live, pgdata, job);
-        } else {
-            overLive(target, repo, choice, live, pgdata, job);
+        try (AutoCloseable reading = archiver.reading(target)) {
+            if (request.newContainer() != null) {
+                intoNewContainer(target, repo, choose(target, backup, request), request.newContainer(), live, pgdata, job);
+            } else {
+                overLive(target, repo, () -> choose(target, backup, request), live, pgdata, job);
+            }
         }
     }
 
@@ -172,7 +175,7 @@ public class PointInTimeRestore implements TargetRestore {
             }
             job.phase("replaying WAL in " + name);
             docker.startContainerCmd(id).exec();
-            reached = replayed(id, target, choice);
+            reached = replayed(id, target, choice, live.getImageId(), pgdata, job);
         } catch (Exception e) {
             // nothing half-made is left beside the live server; the error has the server's last words
             docker.removeContainerCmd(id).withForce(true).exec();
@@ -183,11 +186,13 @@ public class PointInTimeRestore implements TargetRestore {
         job.note("remove it when done: docker rm -f " + name + " && docker volume rm " + name + "-data");
     }
 
-    private void overLive(Target target, RepoConfig repo, RecoveryWindow.Choice choice, InspectContainerResponse live,
-                          String pgdata, RestoreJob job) throws Exception {
+    /** @param chosen what to lay down, chosen once the last WAL was shipped (so latest has it) */
+    private void overLive(Target target, RepoConfig repo, java.util.function.Supplier<RecoveryWindow.Choice> chosen,
+                          InspectContainerResponse live, String pgdata, RestoreJob job) throws Exception {
         String aside = DataFolder.ASIDE_PREFIX + job.id().substring(0, 8);
         job.phase("shipping the last WAL, stopping the stream");
         try (Archiver.Hold hold = archiver.hold(target)) {
+            RecoveryWindow.Choice choice = chosen.get();
             job.phase("stopping " + target.containerName());
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
             try (stopped) {
@@ -208,7 +213,7 @@ public class PointInTimeRestore implements TargetRestore {
             }
             Replay.Reached reached;
             try {
-                reached = replayed(target.containerId(), target, choice);
+                reached = replayed(target.containerId(), target, choice, live.getImageId(), pgdata, job);
             } catch (Exception e) {
                 job.phase("putting the data folder back");
                 try (Quiesced again = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
@@ -238,11 +243,21 @@ public class PointInTimeRestore implements TargetRestore {
     }
 
     /** Waits for the promotion, reads what was reached, and refuses a replay that stopped short. */
-    private Replay.Reached replayed(String containerId, Target target, RecoveryWindow.Choice choice)
-            throws IOException, InterruptedException {
+    private Replay.Reached replayed(String containerId, Target target, RecoveryWindow.Choice choice, String image,
+                                    String pgdata, RestoreJob job) throws IOException, InterruptedException {
         String user = PostgresStrategy.user(target);
-        replay.awaitPromoted(containerId, user, target.timeout());
-        String pgdata = DataFolder.pgdata(docker.inspectContainerCmd(containerId).exec());
+        try {
+            replay.awaitPromoted(containerId, user, target.timeout());
+        } catch (Replay.TargetNotReached e) {
+            job.note("no transaction after " + choice.to().orElseThrow() + " is in the WAL: all of it was replayed, "
+                    + "which is the state at that moment");
+            try (DataFolder.Work work = dataFolder.open(image, containerId, pgdata, DataFolder.ASIDE_PREFIX + job.id()
+                    .substring(0, 8))) {
+                work.replayToTheEnd();
+            }
+            docker.startContainerCmd(containerId).exec();
+            replay.awaitPromoted(containerId, user, target.timeout());
+        }
         Replay.Reached reached = replay.settle(containerId, user, pgdata);
         if (choice.to().isEmpty() && reached.stoppedEarly()) {
             throw new IOException("the replay ended in WAL segment " + reached.endSegment() + " but the chain holds "

@@ -48,6 +48,21 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         return new RecoveryWindow(target, bases, wal);
     }
 
+    /**
+     * The window as the archiver knows it now: when the chain's spool had nothing new since its
+     * newest WAL snapshot, the repo holds everything up to {@code shippedAt} (no snapshot is written
+     * for an idle server).
+     */
+    public RecoveryWindow heldUntil(String chain, Instant shippedAt) {
+        Optional<WalCopy> newest = wal.stream().filter(w -> w.chain().equals(chain)).max(Comparator.comparing(WalCopy::upTo));
+        if (newest.isEmpty() || !shippedAt.isAfter(newest.get().upTo())) {
+            return this;
+        }
+        List<WalCopy> moved = wal.stream().map(w -> w == newest.get() ? new WalCopy(w.chain(), w.snapshotId(), shippedAt,
+                w.spoolPath()) : w).toList();
+        return new RecoveryWindow(target, bases, moved);
+    }
+
     public Optional<Instant> from() {
         return bases.stream().map(Base::ready).min(Comparator.naturalOrder());
     }

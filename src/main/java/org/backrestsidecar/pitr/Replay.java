@@ -45,6 +45,16 @@ public class Replay {
         }
     }
 
+    /**
+     * The WAL ended before any transaction after the moment asked for: replaying all of it gives
+     * exactly the state at that moment (Postgres 13+ stops with FATAL instead).
+     */
+    public static class TargetNotReached extends IOException {
+        TargetNotReached() {
+            super("no transaction after the moment asked for is in the WAL");
+        }
+    }
+
     public Replay(DockerClient docker, ContainerExec exec, ContainerLogs logs) {
         this.logs = logs;
         this.docker = docker;
@@ -57,8 +67,12 @@ public class Replay {
         while (true) {
             var state = docker.inspectContainerCmd(containerId).exec().getState();
             if (!Boolean.TRUE.equals(state.getRunning())) {
+                String said = logs.tail(containerId, 20);
+                if (said.contains("recovery ended before configured recovery target was reached")) {
+                    throw new TargetNotReached();
+                }
                 throw new IOException("the server stopped while replaying WAL (exit code " + state.getExitCodeLong()
-                        + "): " + logs.tail(containerId, 8));
+                        + "): " + said);
             }
             try {
                 if (psql(containerId, user, "SELECT pg_is_in_recovery()").equals("f")) {

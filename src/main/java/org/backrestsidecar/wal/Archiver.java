@@ -52,6 +52,8 @@ public class Archiver {
     /** How often the spool is shipped: the recovery point is this plus one ship behind the server. */
     public static final Duration SHIP_EVERY = Duration.ofSeconds(15);
     public static final String WAL_TAG = "wal";
+    /** The stream counts as caught up when the server has written less than this that we have not. */
+    private static final long CAUGHT_UP = 1 << 20;
     public static final String CHAIN = "chain";
     private final SidecarConfig config;
     private final Discovery discovery;
@@ -68,6 +70,7 @@ public class Archiver {
     private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
     private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> readers = new ConcurrentHashMap<>();
 
     public Archiver(SidecarConfig config, Discovery discovery, Streamer streamer, Backup backup, Snapshots snapshots,
                     Forget forget, Scheduler scheduler, BackupMetrics metrics, Notifier notifier, PlanRunner runner,
@@ -115,13 +118,18 @@ public class Archiver {
         WalStatus was = status.getOrDefault(target.name(), WalStatus.none(target));
         WalStatus now = was;
         try {
-            restarted(target, streamer.ensure(target, spool));
+            anotherServer(target, spool);
+            Optional<Streamer.Restart> restart = streamer.ensure(target, spool);
+            restarted(target, restart);
+            Streamer.ServerView before = streamer.view(target);
             Instant began = Instant.now();
             ship(target, spool);
-            Streamer.ServerView view = streamer.view(target);
-            // the repo holds all the spool held when this ship began
+            // the repo holds all the server had written when this ship began, if the stream was up and
+            // had received it (written to the spool, which restic reads whether fsync'd or not)
+            boolean whole = spool.chain().isPresent() && restart.isEmpty() && before.notReceivedBytes() >= 0
+                    && before.notReceivedBytes() < CAUGHT_UP;
             now = now.seen(streamer.running(target), spool.chain().map(Spool.Chain::base).orElse(null),
-                    spool.chain().isPresent() ? began : was.shippedAt(), view);
+                    whole ? began : was.shippedAt(), streamer.view(target));
             if (now.problem() == null) {
                 notifier.fine(Topic.BACKUP_FAILED, key(target), "the WAL stream of " + target.name() + " is shipping again",
                         where(target));
@@ -156,6 +164,9 @@ public class Archiver {
         SnapshotTags tags = tags(target, chain.get().base());
         StoredSnapshot stored = backup.backupPaths(repo, List.of(spool.dir()), tags, config.instance(), Priority.LOW);
         shippedFingerprint.put(key, fingerprint);
+        if (readers.getOrDefault(target.name(), new java.util.concurrent.atomic.AtomicInteger()).get() > 0) {
+            return Optional.of(stored); // a restore reads an older one; the next ship forgets it
+        }
         List<String> older = snapshots.snapshots(repo, List.of(SnapshotTags.targetTag(target.name()), WAL_TAG,
                 CHAIN + ":" + chain.get().base())).stream().map(Snapshot::id)
                 .filter(id -> !id.startsWith(stored.id()) && !stored.id().startsWith(id)).toList();
@@ -172,11 +183,35 @@ public class Archiver {
             Spool spool = spool(target);
             ship(target, spool);
             spool.trimBefore(firstSegment);
-            spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now()));
+            spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now(), streamer.systemId(target)));
             ship(target, spool);
             status.computeIfPresent(target.name(), (k, s) -> s.hole(null));
             notifier.fine(Topic.BACKUP_FAILED, key(target) + ":chain", "the WAL chain of " + target.name()
                     + " is whole again (new base backup)", where(target));
+        }
+    }
+
+    /**
+     * The container is a different server than the chain's (its volume was lost and it started
+     * empty): what the spool holds is the old server's, shipped as the old chain's last WAL; the
+     * new server starts from an empty spool. No base backup is taken of it here: until its plan runs,
+     * "latest" still restores the old server's newest moment, which is what a restore onto it needs.
+     */
+    private void anotherServer(Target target, Spool spool) throws IOException, ResticException {
+        Optional<Spool.Chain> chain = spool.chain();
+        if (chain.isEmpty() || chain.get().system() == null) {
+            return;
+        }
+        String system = streamer.systemId(target);
+        if (!system.equals(chain.get().system())) {
+            streamer.stop(target);
+            ship(target, spool);
+            spool.wipe();
+            shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
+            notifier.news(Topic.BACKUP_FAILED, true, target.name() + " is another Postgres server now", where(target),
+                    "its system identifier is " + system + ", the WAL chain's server was " + chain.get().system(),
+                    "its WAL is kept from its next base backup (plan " + target.plan() + "'s next run); to put the old "
+                            + "server's data back, restore " + target.name() + " to latest before that");
         }
     }
 
@@ -223,6 +258,16 @@ public class Archiver {
             streamer.stop(target);
         }
         return new Hold(target);
+    }
+
+    /**
+     * While a restore reads the target's WAL snapshots, ships forget none: the one it chose stays
+     * until it is done (the first ship after forgets it).
+     */
+    public AutoCloseable reading(Target target) {
+        var count = readers.computeIfAbsent(target.name(), k -> new java.util.concurrent.atomic.AtomicInteger());
+        count.incrementAndGet();
+        return count::decrementAndGet;
     }
 
     /** Released by the restore; {@link #restart} when the target's data was replaced. */

@@ -28,8 +28,9 @@ final class Spool {
      *
      * @param base         the run that made the base backup
      * @param firstSegment the segment the base backup began in: no older one is needed
+     * @param system       the server's system identifier: WAL of another server never joins the chain
      */
-    record Chain(String base, String firstSegment, Instant since) {
+    record Chain(String base, String firstSegment, Instant since, String system) {
     }
 
     Spool(Path stateDir, String target, ObjectMapper json) {

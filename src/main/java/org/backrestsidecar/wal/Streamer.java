@@ -124,11 +124,16 @@ public class Streamer {
         String row = psql(target, "SELECT coalesce((SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM "
                 + "pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 0) || '|' || coalesce((SELECT "
                 + "wal_status FROM pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 'none') || '|' "
-                + "|| coalesce((SELECT (pg_current_wal_lsn() - flush_lsn)::bigint FROM pg_stat_replication WHERE "
+                + "|| coalesce((SELECT (pg_current_wal_lsn() - write_lsn)::bigint FROM pg_stat_replication WHERE "
                 + "application_name = '" + APP_NAME + "' LIMIT 1), -1) || '|' || (SELECT timeline_id FROM "
                 + "pg_control_checkpoint())");
         String[] f = row.split("\\|");
         return new ServerView(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]));
+    }
+
+    /** The server's identity: a new server (a new volume, initdb again) has another. */
+    String systemId(Target target) throws IOException {
+        return psql(target, "SELECT system_identifier FROM pg_control_system()");
     }
 
     /** The segment the server writes now: a base backup starting now needs none older. */

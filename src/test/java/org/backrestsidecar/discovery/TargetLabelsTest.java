@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class TargetLabelsTest {
     private final TargetLabels labels = new TargetLabels("backup", Set.of("critical", "models"),
-            Strategies.of(new PostgresStrategy(null)));
+            Strategies.of(new PostgresStrategy(null, null)));
 
     @Test
     void aComposeServiceIsNamedAfterItsServiceAndDefaultsToCritical() {
@@ -52,7 +52,7 @@ class TargetLabelsTest {
 
     @Test
     void withoutAStrategyLabelTheImageDecides() {
-        TargetLabels all = new TargetLabels("backup", Set.of("critical"), Strategies.of(new PostgresStrategy(null),
+        TargetLabels all = new TargetLabels("backup", Set.of("critical"), Strategies.of(new PostgresStrategy(null, null),
                 new RedisStrategy(null), new SqliteStrategy(null, null, null), new VolumeStrategy(null)));
         Map<String, String> enable = Map.of("backup.enable", "true");
         assertEquals("postgres", all.parse("1", "/db", "postgres:16-alpine", "running", enable).strategy());

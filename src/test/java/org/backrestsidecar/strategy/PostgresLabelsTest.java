@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** The postgres labels a user writes, and the error that names what is wrong. */
 class PostgresLabelsTest {
-    private final PostgresStrategy postgres = new PostgresStrategy(null);
+    private final PostgresStrategy postgres = new PostgresStrategy(null, null);
 
     @Test
     void compressionIsResticOrPgDump() {

@@ -34,6 +34,23 @@ public final class PostgresContainer {
         return started(name, TestDocker.container(name).labels(labels).volume(dataDir).start(script));
     }
 
+    /**
+     * Postgres laid out as the official image runs it: its data folder on a volume at
+     * /var/lib/postgresql/data (PGDATA), initdb only when that folder is empty (so a restored folder
+     * is started as it is), listening on every address, initdb's pg_hba (local and 127.0.0.1
+     * replication trusted).
+     */
+    public static PostgresContainer startOfficialLike(String name, Map<String, String> labels) {
+        String data = "/var/lib/postgresql/data";
+        // the server is PID 1, as the image's gosu makes it, so that docker stop reaches it
+        String asPostgres = "setpriv --reuid=postgres --regid=postgres --init-groups ";
+        String script = "mkdir -p /var/run/postgresql && chown postgres:postgres /var/run/postgresql " + data
+                + " && chmod 700 " + data + " && { [ -s " + data + "/PG_VERSION ] || " + asPostgres + BIN + "initdb -D "
+                + data + " -U postgres >/tmp/initdb.log; } && exec " + asPostgres + BIN + "postgres -D " + data
+                + " -c listen_addresses=* -c fsync=off";
+        return started(name, TestDocker.container(name).labels(labels).env("PGDATA=" + data).volume(data).start(script));
+    }
+
     private static PostgresContainer started(String name, String id) {
         PostgresContainer pg = new PostgresContainer(name, id);
         TestDocker.await("postgres in " + name + " to accept connections", Duration.ofSeconds(60),

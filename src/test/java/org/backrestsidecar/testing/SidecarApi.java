@@ -29,7 +29,8 @@ public final class SidecarApi {
 
     /** POST /api/restores with {@code body}, expecting 202, then polls the restore until it has ended. */
     public static JsonPath restore(java.util.Map<String, Object> body) {
-        String id = given().contentType("application/json").body(body).post("/api/restores").then().statusCode(202)
+        String id = given().contentType("application/json").body(body).post("/api/restores").then()
+                .log().ifValidationFails().statusCode(202)
                 .extract().path("id");
         JsonPath[] last = new JsonPath[1];
         TestDocker.await("restore " + id + " to end", Duration.ofMinutes(5), () -> {

@@ -23,10 +23,12 @@ import java.util.Map;
  *   <li>{@link #SCENARIO_PLANS}, repo {@code models}: empty; each file-copy scenario starts its own
  *       containers into its own plan;</li>
  *   <li>plan {@code drilling}, repo {@code drills}: the drill scenario's own repo, which it damages.</li>
+ *   <li>plan {@code pitr}, repo {@code pitr}: the point-in-time scenario's wal-mode Postgres, streaming
+ *       into a repo of its own.</li>
  * </ul>
  */
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
-    public static final List<String> REPOS = List.of("critical", "models", "system", "spare", "drills");
+    public static final List<String> REPOS = List.of("critical", "models", "system", "spare", "drills", "pitr");
     /** The operators' scripts send it; RestAssured sends it on every request of the scenarios. */
     public static final String API_TOKEN = "test-api-token-0123456789abcdef";
     private static Path root;
@@ -296,6 +298,9 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         repo: drills
                         schedule: "0 4 * * *"
                       - id: away
+                        schedule: "0 4 * * *"
+                      - id: pitr
+                        repo: pitr
                         schedule: "0 4 * * *"
                     %s
                     %s""".formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,

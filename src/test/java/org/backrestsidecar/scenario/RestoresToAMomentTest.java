@@ -1,0 +1,224 @@
+package org.backrestsidecar.scenario;
+
+import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.backrestsidecar.testing.PostgresContainer;
+import org.backrestsidecar.testing.SidecarApi;
+import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A Postgres in wal mode (real Postgres 15 laid out as the official image, real pg_receivewal and
+ * pg_basebackup, real restic): a base backup, WAL streamed and shipped, then restores to a noted
+ * moment before a DROP TABLE, into a new container and over the live one, a second restore to a
+ * moment after the first (the new timeline), and refusals that name what was wrong.
+ */
+@QuarkusTest
+@QuarkusTestResource(SidecarStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RestoresToAMomentTest {
+    private static final String TARGET = "pg-pitr";
+    private static final String COPY = TestDocker.PREFIX + "pg-pitr-copy";
+    private static PostgresContainer pg;
+    /** The moment noted after the first 2000 rows, and their checksum. */
+    private static Instant noted;
+    private static String atNoted;
+
+    @BeforeAll
+    static void streaming() {
+        pg = PostgresContainer.startOfficialLike(TARGET, SidecarStack.labels(TARGET, "pitr",
+                "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast",
+                "backup.postgres.wal.max-retained", "256MB"));
+        pg.sql("postgres", "CREATE DATABASE shop");
+        pg.sql("shop", "CREATE TABLE orders (id int PRIMARY KEY, note text);"
+                + "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 1000) g");
+    }
+
+    @AfterAll
+    static void removed() {
+        pg.remove();
+        for (String copy : java.util.List.of(COPY, COPY + "-idle")) {
+            try {
+                TestDocker.client().removeContainerCmd(copy).withForce(true).exec();
+                TestDocker.client().removeVolumeCmd(copy + "-data").exec();
+            } catch (RuntimeException e) {
+                // not made
+            }
+        }
+    }
+
+    private static Map<String, Object> restoreOf(Object... more) {
+        var body = new HashMap<String, Object>(Map.of("target", TARGET));
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            body.put((String) more[i], more[i + 1]);
+        }
+        return body;
+    }
+
+    /** The moment the server's clock shows now (commits before it are in, after it out). */
+    private static Instant serverNow() {
+        return Instant.parse(pg.sql("postgres", "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+    }
+
+    /** Waits until the repo holds WAL up to {@code moment}. */
+    private static JsonPath shippedPast(Instant moment) {
+        return windowOnce("WAL shipped past " + moment, Duration.ofSeconds(90), w -> w.getString("until") != null
+                && Instant.parse(w.getString("until")).isAfter(moment));
+    }
+
+    /** Polls the target's window until {@code done}; a timeout shows the last one. */
+    private static JsonPath windowOnce(String what, Duration limit, java.util.function.Predicate<JsonPath> done) {
+        JsonPath[] window = new JsonPath[1];
+        try {
+            TestDocker.await(what, limit, () -> {
+                window[0] = when().get("/api/targets/" + TARGET + "/window").then().statusCode(200).extract().jsonPath();
+                return done.test(window[0]);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the window was " + (window[0] == null ? "never read"
+                    : window[0].prettify()), e);
+        }
+        return window[0];
+    }
+
+    @Test
+    @Order(1)
+    void aBaseBackupStartsTheChainAndTheStreamShipsWal() {
+        JsonPath run = SidecarApi.runPlan("pitr");
+        assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
+        assertTrue(TestDocker.state("backrest-sidecar-wal-" + TARGET).running(), "pg_receivewal runs beside it");
+        pg.sql("shop", "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1001, 2000) g");
+        noted = serverNow();
+        atNoted = pg.checksum("shop", "orders");
+        pg.sql("shop", "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(2001, 3000) g");
+        pg.sql("shop", "DROP TABLE orders");
+        JsonPath window = shippedPast(serverNow());
+        assertTrue(Instant.parse(window.getString("from")).isBefore(noted), window.prettify());
+        assertTrue(window.getBoolean("stream.streaming"), window.prettify());
+        assertEquals("pitr", window.getString("stream.plan"));
+    }
+
+    @Test
+    @Order(2)
+    void intoANewContainerAtTheNotedMomentLeavesTheLiveOneAlone() {
+        JsonPath dry = SidecarApi.restore(restoreOf("to", noted.toString(), "newContainer", COPY, "dryRun", true));
+        assertEquals("SUCCEEDED", dry.getString("state"), dry.prettify());
+        assertTrue(dry.getString("wouldWrite[0]").contains("WAL replayed up to " + noted), dry.prettify());
+
+        JsonPath done = SidecarApi.restore(restoreOf("to", noted.toString(), "newContainer", COPY));
+        assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+        String copy = TestDocker.exec(COPY, "psql", "-U", "postgres", "-d", "shop", "-Atc",
+                "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM orders t").out();
+        assertEquals(atNoted, copy, "exactly the rows committed by the noted moment");
+        assertTrue(done.getString("written[0]").contains("databases: postgres, shop"), done.prettify());
+        assertEquals("0", pg.sql("shop", "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"),
+                "the live server is untouched: its table is still dropped");
+        assertTrue(TestDocker.state(pg.id()).running());
+    }
+
+    @Test
+    @Order(3)
+    void badInputIsRefusedByNameAndTouchesNothing() {
+        given().contentType("application/json").body(restoreOf("to", "2001-01-01 00:00", "confirm", TARGET))
+                .post("/api/restores").then().statusCode(400).body("error", containsString("before the first base backup"));
+        given().contentType("application/json").body(restoreOf("to", Instant.now().plusSeconds(3600).toString(),
+                "confirm", TARGET)).post("/api/restores").then().statusCode(400)
+                .body("error", containsString("after the newest WAL"));
+        given().contentType("application/json").body(restoreOf("to", "yesterday-ish", "confirm", TARGET))
+                .post("/api/restores").then().statusCode(400).body("error", containsString("is not a moment"));
+        given().contentType("application/json").body(restoreOf("database", "shop", "confirm", TARGET))
+                .post("/api/restores").then().statusCode(400).body("error", containsString("whole server"));
+        given().contentType("application/json").body(restoreOf("to", noted.toString()))
+                .post("/api/restores").then().statusCode(400).body("error", containsString("\"confirm\": \"" + TARGET + "\""));
+        given().contentType("application/json").body(Map.of("target", "pg-main", "database", "app", "to", "latest",
+                "confirm", "pg-main")).post("/api/restores").then().statusCode(400)
+                .body("error", containsString("wal mode"));
+        when().get("/api/targets/pg-main/window").then().statusCode(400).body("error", containsString("backed up by dumps"));
+        assertEquals("0", pg.sql("shop", "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"));
+        assertTrue(TestDocker.state(pg.id()).running());
+    }
+
+    /**
+     * The server is PID 1 here, as in the official image: every process our execs start is reaped by
+     * us, never left to the postmaster, which takes an orphan dying of a signal for a crashed server
+     * process and resets every connection.
+     */
+    @Test
+    @Order(3)
+    void ourExecsNeverMakeThePostmasterResetItsConnections() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            when().get("/api/targets/" + TARGET + "/window").then().statusCode(200);
+            SidecarApi.restore(restoreOf("dryRun", true));
+        }
+        String log = TestDocker.run(java.util.List.of("docker", "logs", TestDocker.PREFIX + TARGET), Map.of());
+        assertFalse(log.contains("terminated by signal"), log);
+        assertFalse(log.contains("all server processes terminated; reinitializing"), log);
+    }
+
+    @Test
+    @Order(4)
+    void overTheLiveOneThenASecondRestoreOnTheNewTimeline() {
+        String chainBefore = when().get("/api/targets/" + TARGET + "/window").then().extract().path("stream.chain");
+        JsonPath done = SidecarApi.restore(restoreOf("to", noted.toString(), "confirm", TARGET));
+        assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+        assertEquals(atNoted, pg.checksum("shop", "orders"), "the dropped table is back as it was at the noted moment");
+        assertTrue(TestDocker.state(pg.id()).running());
+        assertTrue(done.getString("written[0]").contains("timeline 2"), done.prettify());
+        String aside = TestDocker.exec(pg.id(), "sh", "-c", "ls -d /var/lib/postgresql/data/pgsql_tmp.backrest-sidecar-before-*")
+                .out();
+        assertFalse(aside.isBlank(), "the data folder as it was is kept on the volume");
+        assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /var/lib/postgresql/data | grep -v '^pgsql_tmp' | grep -c "
+                + "recovery.signal || true").out().replace("0", ""), "recovery is over");
+
+        // the restore started a base backup on the new timeline; then writes go on and a second restore
+        // goes to a moment after the first
+        windowOnce("a base backup on timeline 2", Duration.ofMinutes(3), w -> w.getString("stream.chain") != null
+                && !w.getString("stream.chain").equals(chainBefore) && w.getInt("stream.timeline") == 2);
+        pg.sql("shop", "INSERT INTO orders SELECT g, 'again ' || g FROM generate_series(2001, 2500) g");
+        Instant second = serverNow();
+        String atSecond = pg.checksum("shop", "orders");
+        pg.sql("shop", "DELETE FROM orders WHERE id % 2 = 0");
+        shippedPast(serverNow());
+        String chainAfterFirst = when().get("/api/targets/" + TARGET + "/window").then().extract().path("stream.chain");
+        JsonPath again = SidecarApi.restore(restoreOf("to", second.toString(), "confirm", TARGET));
+        assertEquals("SUCCEEDED", again.getString("state"), again.prettify());
+        assertEquals(atSecond, pg.checksum("shop", "orders"), "the rows of the new timeline, as at the second moment");
+        assertTrue(again.getString("written[0]").contains("timeline 3"), again.prettify());
+        windowOnce("a base backup on timeline 3", Duration.ofMinutes(3), w -> w.getString("stream.chain") != null
+                && !w.getString("stream.chain").equals(chainAfterFirst) && w.getInt("stream.timeline") == 3);
+    }
+
+    @Test
+    @Order(5)
+    void aMomentAfterTheLastTransactionRestoresEverything() throws InterruptedException {
+        pg.sql("shop", "INSERT INTO orders VALUES (9999, 'last')");
+        String last = pg.checksum("shop", "orders");
+        Thread.sleep(1500);
+        Instant idle = serverNow();
+        shippedPast(idle);
+        JsonPath done = SidecarApi.restore(restoreOf("to", idle.toString(), "newContainer", COPY + "-idle"));
+        assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+        assertEquals(last, TestDocker.exec(COPY + "-idle", "psql", "-U", "postgres", "-d", "shop", "-Atc",
+                "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM orders t").out());
+        assertTrue(done.getString("notes").contains("all of it was replayed"), done.prettify());
+    }
+}
