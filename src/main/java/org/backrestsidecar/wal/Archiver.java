@@ -95,6 +95,13 @@ public class Archiver {
 
     /** One round over every wal-mode target: stream kept up, spool shipped, status and metrics set. */
     public void tick() {
+        Set<String> streaming = new java.util.HashSet<>();
+        discovery.targets().stream().filter(t -> t.usable() && WalMode.of(t)).forEach(t -> streaming.add(t.name()));
+        try {
+            streamer.removeAllBut(streaming);
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot look for WAL streams of targets that are gone: %s", e.getMessage());
+        }
         for (Target target : discovery.targets()) {
             if (target.usable() && WalMode.of(target) && target.running() && !held.contains(target.name())) {
                 synchronized (lockOf(target)) {

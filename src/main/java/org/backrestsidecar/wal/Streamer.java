@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
@@ -86,6 +87,14 @@ public class Streamer {
     /** Stops the stream (a restore lays down a new data folder; the slot goes with the old one). */
     void stop(Target target) {
         remove(target);
+    }
+
+    /** Removes the streams of targets that are gone or no longer in wal mode (their server went away). */
+    void removeAllBut(Set<String> targets) {
+        docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of("backrest-sidecar.wal", "stream",
+                Helpers.LABEL, config.instance())).exec().stream()
+                .filter(c -> !targets.contains(c.getLabels().get("backrest-sidecar.target")))
+                .forEach(c -> docker.removeContainerCmd(c.getId()).withForce(true).exec());
     }
 
     boolean running(Target target) {

@@ -55,6 +55,11 @@ class RestoresToAMomentTest {
     @AfterAll
     static void removed() {
         pg.remove();
+        try {
+            TestDocker.client().removeContainerCmd("backrest-sidecar-wal-" + TARGET).withForce(true).exec();
+        } catch (RuntimeException e) {
+            // the archiver removed it already
+        }
         for (String copy : java.util.List.of(COPY, COPY + "-idle")) {
             try {
                 TestDocker.client().removeContainerCmd(copy).withForce(true).exec();
@@ -94,8 +99,14 @@ class RestoresToAMomentTest {
                 return done.test(window[0]);
             });
         } catch (AssertionError e) {
+            String log;
+            try {
+                log = TestDocker.run(java.util.List.of("docker", "logs", "--tail", "60", TestDocker.PREFIX + TARGET), Map.of());
+            } catch (Exception unreadable) {
+                log = unreadable.toString();
+            }
             throw new AssertionError(e.getMessage() + "; the window was " + (window[0] == null ? "never read"
-                    : window[0].prettify()), e);
+                    : window[0].prettify()) + "\nthe server's log:\n" + log, e);
         }
         return window[0];
     }
@@ -220,5 +231,45 @@ class RestoresToAMomentTest {
         assertEquals(last, TestDocker.exec(COPY + "-idle", "psql", "-U", "postgres", "-d", "shop", "-Atc",
                 "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM orders t").out());
         assertTrue(done.getString("notes").contains("all of it was replayed"), done.prettify());
+    }
+
+    @Test
+    @Order(6)
+    void theDrillReplaysTheWholeChain() {
+        pg.sql("shop", "INSERT INTO orders SELECT g, 'drill ' || g FROM generate_series(10001, 10300) g");
+        shippedPast(serverNow());
+        JsonPath drill = SidecarApi.drill("pitr", null);
+        assertEquals(true, drill.getBoolean("passed"), drill.prettify());
+        String checks = drill.getString("results[0].checks");
+        assertTrue(checks.contains("every WAL segment after it replayed through"), drill.prettify());
+        assertTrue(checks.contains("public.orders " + pg.sql("shop", "SELECT count(*) FROM orders")), drill.prettify());
+    }
+
+    /**
+     * The recovery point: rows committed under steady writes, then the container and its volume
+     * destroyed; a new empty server in its place is restored to the newest moment the repo holds,
+     * which has every row committed more than {@code Archiver.SHIP_EVERY} plus one ship before the end.
+     */
+    @Test
+    @Order(7)
+    void afterTheServerAndItsVolumeAreLostEveryRowOlderThanAShipComesBack() throws Exception {
+        pg.sql("shop", "CREATE TABLE ticks (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())");
+        Instant end = Instant.now().plusSeconds(45);
+        while (Instant.now().isBefore(end)) {
+            pg.sql("shop", "INSERT INTO ticks DEFAULT VALUES");
+            Thread.sleep(200);
+        }
+        Instant lost = serverNow();
+        String committed = pg.sql("shop", "SELECT count(*) FROM ticks WHERE at < '" + lost.minusSeconds(30) + "'");
+        pg.remove(); // the container and its volume
+        pg = PostgresContainer.startOfficialLike(TARGET, SidecarStack.labels(TARGET, "pitr",
+                "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast"));
+        JsonPath done = SidecarApi.restore(restoreOf("to", "latest", "confirm", TARGET));
+        assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+        assertEquals(committed, pg.sql("shop", "SELECT count(*) FROM ticks WHERE at < '" + lost.minusSeconds(30) + "'"),
+                "every row committed more than 30 s before the server was lost is back");
+        String newest = pg.sql("shop", "SELECT extract(epoch FROM '" + lost + "'::timestamptz - max(at)) FROM ticks");
+        System.out.println("recovery point after losing the server: the newest row restored was committed " + newest
+                + " s before the loss");
     }
 }
