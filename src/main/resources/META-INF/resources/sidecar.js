@@ -28,6 +28,15 @@ function el(tag, attrs, ...children) {
 // Every time is shown in the plans' zone (from api/me), with the zone's short name: never the
 // browser's zone unsaid.
 let zoneFormat = null;
+// An instant as the plans' zone writes it, for a datetime-local input: 2026-11-22T19:05:09.
+function localInput(iso) {
+  const zone = (state.me && state.me.timeZone) || 'UTC';
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit',
+    day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date(iso)).map(x => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+}
+
 function when(iso) {
   if (!iso) return '-';
   const zone = (state.me && state.me.timeZone) || 'UTC';
@@ -264,16 +273,23 @@ async function start(busyKey, method, path) {
 const ROLES = '(roles)';
 
 async function openRestore(target) {
-  state.restore = { target: target.name, strategy: target.strategy, dryRun: null, job: null, backups: null };
+  state.restore = { target: target.name, strategy: target.strategy, wal: !!target.walMode, dryRun: null, job: null,
+    backups: null };
   document.getElementById('restore-section').hidden = false;
   document.getElementById('restore-target').textContent = target.name;
   document.getElementById('restore-kind').textContent = `${target.name} is backed up as ${target.strategy} (plan ${target.plan}).`;
-  for (const id of ['restore-new-database', 'restore-confirm']) document.getElementById(id).value = '';
+  for (const id of ['restore-new-database', 'restore-confirm', 'restore-moment', 'restore-new-container']) {
+    document.getElementById(id).value = '';
+  }
   document.getElementById('restore-roles-confirm').checked = false;
   document.getElementById('restore-followed').replaceChildren();
   document.getElementById('restore-backup-choice').replaceChildren(el('option', { value: '' }, 'reading the backups…'));
   render();
   document.getElementById('restore-section').scrollIntoView();
+  if (target.walMode) {
+    await openMoments(target);
+    return;
+  }
   try {
     const backups = await api('GET', `api/targets/${encodeURIComponent(target.name)}/backups`);
     if (!state.restore || state.restore.target !== target.name) return;
@@ -285,6 +301,25 @@ async function openRestore(target) {
       + `${b.safety ? ' · safety copy taken before a restore' : ''}${b.complete ? '' : ' · incomplete'}`))
       : [el('option', { value: '' }, 'no backup of it yet')]));
     chooseBackup();
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+// A wal-mode Postgres restores to a moment: the picker is bounded by the window the repo holds.
+async function openMoments(target) {
+  try {
+    const w = await api('GET', `api/targets/${encodeURIComponent(target.name)}/window`);
+    if (!state.restore || state.restore.target !== target.name) return;
+    const moment = document.getElementById('restore-moment');
+    moment.min = w.from ? localInput(w.from) : '';
+    moment.max = w.until ? localInput(w.until) : '';
+    document.getElementById('restore-holds').textContent = w.from
+      ? `It can be restored to any moment from ${when(w.from)} to ${when(w.until)}`
+        + ` (${plural(w.bases.length, 'base backup')}; the stream is ${w.stream && w.stream.streaming ? 'up' : 'not up'}).`
+      : 'It has no base backup yet: nothing to restore.';
+    state.restore.dryRun = null;
+    renderRestore();
   } catch (e) {
     showError(e.message);
   }
@@ -320,6 +355,11 @@ function restoreRequest() {
   const r = state.restore;
   const body = { target: r.target };
   const value = id => document.getElementById(id).value.trim();
+  if (r.wal) {
+    body.to = value('restore-moment') || 'latest';
+    if (value('restore-new-container')) body.newContainer = value('restore-new-container');
+    return body;
+  }
   if (value('restore-backup-choice')) body.snapshot = value('restore-backup-choice');
   if (r.strategy === 'postgres') {
     if (rolesChosen()) body.globals = true;
@@ -369,7 +409,9 @@ function renderRestore() {
   const section = document.getElementById('restore-section');
   if (!r) { section.hidden = true; return; }
   const plan = document.getElementById('restore-plan');
-  document.querySelectorAll('#restore-form .postgres-only').forEach(e => { e.hidden = r.strategy !== 'postgres'; });
+  document.querySelectorAll('#restore-form .postgres-only').forEach(e => { e.hidden = r.strategy !== 'postgres' || r.wal; });
+  document.querySelectorAll('#restore-form .backup-only').forEach(e => { e.hidden = r.wal; });
+  document.querySelectorAll('#restore-form .wal-only').forEach(e => { e.hidden = !r.wal; });
   document.querySelectorAll('#restore-form .database-only').forEach(e => { e.hidden = r.strategy !== 'postgres' || rolesChosen(); });
   plan.hidden = !r.dryRun || !!r.job;
   const roles = rolesChosen();
@@ -416,7 +458,7 @@ async function main() {
   document.getElementById('restore-roles-confirm').addEventListener('change', renderRestore);
   document.getElementById('restore-backup-choice').addEventListener('change', chooseBackup);
   // a changed request makes the dry run shown stale: it must be asked for again
-  for (const id of ['restore-database', 'restore-new-database']) {
+  for (const id of ['restore-database', 'restore-new-database', 'restore-moment', 'restore-new-container']) {
     for (const event of ['input', 'change']) {
       document.getElementById(id).addEventListener(event, () => { if (state.restore) { state.restore.dryRun = null; renderRestore(); } });
     }

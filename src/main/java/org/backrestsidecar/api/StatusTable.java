@@ -25,6 +25,12 @@ final class StatusTable {
     }
 
     static String render(List<PlansResource.PlanView> plans, Instant now, ZoneId zone) {
+        return render(plans, List.of(), now, zone);
+    }
+
+    /** With a line per wal-mode Postgres target: the moments it can be restored to, and its stream. */
+    static String render(List<PlansResource.PlanView> plans, List<WindowResource.WindowView> windows, Instant now,
+                         ZoneId zone) {
         List<List<String>> rows = new ArrayList<>();
         rows.add(HEADER);
         List<String> why = new ArrayList<>();
@@ -39,7 +45,23 @@ final class StatusTable {
                     p.nextRun() == null ? "-" : at(p.nextRun(), zone), state, drill(p.lastDrills(), zone),
                     p.repoBytes() == null ? "-" : Progress.bytes(p.repoBytes())));
         }
+        for (WindowResource.WindowView w : windows) {
+            why.add(window(w, now, zone));
+        }
         return TextTable.render(rows, why, zone);
+    }
+
+    /** "pg: any moment from 2026-11-20 02:00 to 2026-11-22 19:10 (stream up, WAL shipped 0 min ago)". */
+    static String window(WindowResource.WindowView w, Instant now, ZoneId zone) {
+        String moments = w.from() == null ? "no base backup yet: nothing to restore"
+                : "any moment from " + at(w.from(), zone) + " to " + at(w.until(), zone);
+        var s = w.stream();
+        String stream = s == null ? "stream not seen yet"
+                : s.problem() != null ? "stream BROKEN: " + s.problem()
+                : (s.streaming() ? "stream up" : "stream DOWN")
+                + (s.shippedAt() == null ? "" : ", WAL shipped " + age(s.shippedAt(), now))
+                + (s.holeSince() != null ? ", HOLE in the chain since " + at(s.holeSince(), zone) : "");
+        return w.target() + ": " + moments + " (" + stream + ")";
     }
 
     static String at(Instant t, ZoneId zone) {

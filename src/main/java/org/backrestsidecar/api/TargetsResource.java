@@ -22,18 +22,20 @@ public class TargetsResource {
 
     /**
      * A target as an operator reads it: what it is, where it goes, what is wrong with its labels, and
-     * how its last backup went ({@code lastOutcome} null while this sidecar has not backed it up).
+     * how its last backup went ({@code lastOutcome} null while this sidecar has not backed it up);
+     * {@code walMode}: a Postgres restored to a moment (GET {name}/window, POST /api/restores with {@code to}).
      */
     public record TargetView(String name, String container, String containerId, String plan, String strategy,
                              String status, List<String> problems, String lastOutcome, Instant lastBackupAt,
-                             String lastError) {
+                             String lastError, boolean walMode) {
         static TargetView of(Target t, RunRegistry runs) {
             String status = !t.usable() ? "invalid" : t.state();
             var last = t.plan() == null ? java.util.Optional.<RunRegistry.LastResult>empty()
                     : runs.lastResultOf(t.plan(), t.name());
             return new TargetView(t.name(), t.containerName(), t.containerId(), t.plan(), t.strategy(), status,
                     t.problems(), last.map(l -> l.result().outcome().name()).orElse(null),
-                    last.map(RunRegistry.LastResult::at).orElse(null), last.map(l -> l.result().error()).orElse(null));
+                    last.map(RunRegistry.LastResult::at).orElse(null), last.map(l -> l.result().error()).orElse(null),
+                    org.backrestsidecar.wal.WalMode.of(t));
         }
     }
 

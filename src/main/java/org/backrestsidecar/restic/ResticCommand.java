@@ -33,7 +33,7 @@ public class ResticCommand {
     private static final Logger LOG = Logger.getLogger(ResticCommand.class);
     static final Duration QUICK = Duration.ofMinutes(5);
     static final Duration LONG = Duration.ofHours(12);
-    private static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+    static final Duration LOCK_WAIT = Duration.ofMinutes(10);
     /**
      * With --json restic prints a status line 60 times a second; one a second is all progress needs
      * (restic reads it from the environment).

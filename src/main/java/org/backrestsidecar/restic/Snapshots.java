@@ -40,13 +40,46 @@ public class Snapshots {
         return snapshots(repo, List.of(SnapshotTags.targetTag(target)));
     }
 
-    /** Writes one file of a snapshot to {@code out}, e.g. a database dump on its way into a container. */
+    /**
+     * Writes one file (or a folder, as a tar) of a snapshot to {@code out}, e.g. a database dump on its
+     * way into a container. A repo locked exclusively (a forget, a prune) is waited for as long as
+     * nothing was written yet.
+     */
     public void dump(RepoConfig repo, String snapshotId, String path, OutputStream out) throws ResticException {
-        try (ResticProcess process = restic.start(repo, List.of("dump", snapshotId, path), out)) {
-            process.stdin().close();
-            process.await(ResticCommand.LONG);
-        } catch (IOException e) {
-            throw new ResticException("restic dump of " + path + " from " + snapshotId + ": " + e.getMessage(), e);
+        java.time.Instant giveUp = java.time.Instant.now().plus(ResticCommand.LOCK_WAIT);
+        long[] written = {0};
+        OutputStream counted = new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                written[0] += len;
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                written[0]++;
+                out.write(b);
+            }
+        };
+        while (true) {
+            try (ResticProcess process = restic.start(repo, List.of("dump", snapshotId, path), counted)) {
+                process.stdin().close();
+                process.await(ResticCommand.LONG);
+                return;
+            } catch (IOException e) {
+                throw new ResticException("restic dump of " + path + " from " + snapshotId + ": " + e.getMessage(), e);
+            } catch (ResticException e) {
+                if (written[0] > 0 || !e.getMessage().contains("repository is already locked")
+                        || java.time.Instant.now().isAfter(giveUp)) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ResticException("interrupted while repo " + repo.id() + " was locked");
+            }
         }
     }
 

@@ -40,9 +40,9 @@ import org.jboss.logging.Logger;
 /**
  * Ships each wal-mode target's spool into its plan's repo every {@link #SHIP_EVERY}, keeps its
  * stream running, and tells people when it is not. A chain (one base backup and the WAL after it)
- * is one snapshot in the repo at any time: each ship stores the whole spool (restic adds only what
- * changed) and forgets the chain's previous WAL snapshot, so a month of WAL is a few dozen
- * snapshots, not tens of thousands. WAL snapshots carry {@code wal} and {@code chain:<run>}; the
+ * is one snapshot in the repo (and at most {@link #FORGET_EVERY} of ships more): each ship stores the
+ * whole spool (restic adds only what changed), and the chain's superseded WAL snapshots are
+ * forgotten, so a month of WAL is a few dozen snapshots, not tens of thousands. WAL snapshots carry {@code wal} and {@code chain:<run>}; the
  * plan's tiers leave them alone ({@code --keep-tag wal}) and {@link #forgetOrphans} forgets a chain
  * when retention forgot its base.
  */
@@ -52,6 +52,8 @@ public class Archiver {
     /** How often the spool is shipped: the recovery point is this plus one ship behind the server. */
     public static final Duration SHIP_EVERY = Duration.ofSeconds(15);
     public static final String WAL_TAG = "wal";
+    /** A chain's superseded WAL snapshots are forgotten at most this often: a chain is a few snapshots. */
+    static final Duration FORGET_EVERY = Duration.ofMinutes(5);
     /** The stream counts as caught up when the server has written less than this that we have not. */
     private static final long CAUGHT_UP = 1 << 20;
     public static final String CHAIN = "chain";
@@ -70,6 +72,7 @@ public class Archiver {
     private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
     private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> forgotAt = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> readers = new ConcurrentHashMap<>();
 
     public Archiver(SidecarConfig config, Discovery discovery, Streamer streamer, Backup backup, Snapshots snapshots,
@@ -171,9 +174,14 @@ public class Archiver {
         SnapshotTags tags = tags(target, chain.get().base());
         StoredSnapshot stored = backup.backupPaths(repo, List.of(spool.dir()), tags, config.instance(), Priority.LOW);
         shippedFingerprint.put(key, fingerprint);
-        if (readers.getOrDefault(target.name(), new java.util.concurrent.atomic.AtomicInteger()).get() > 0) {
-            return Optional.of(stored); // a restore reads an older one; the next ship forgets it
+        Instant lastForget = forgotAt.getOrDefault(key, Instant.EPOCH);
+        if (readers.getOrDefault(target.name(), new java.util.concurrent.atomic.AtomicInteger()).get() > 0
+                || Instant.now().isBefore(lastForget.plus(FORGET_EVERY))) {
+            // a restore reads an older one; or forgot lately: forget takes the repo's exclusive lock,
+            // which every other restic on the repo (a run's backup, a restore's dump) waits for
+            return Optional.of(stored);
         }
+        forgotAt.put(key, Instant.now());
         List<String> older = snapshots.snapshots(repo, List.of(SnapshotTags.targetTag(target.name()), WAL_TAG,
                 CHAIN + ":" + chain.get().base())).stream().map(Snapshot::id)
                 .filter(id -> !id.startsWith(stored.id()) && !stored.id().startsWith(id)).toList();

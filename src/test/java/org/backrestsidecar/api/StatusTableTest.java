@@ -37,6 +37,29 @@ class StatusTableTest {
     }
 
     @Test
+    void aWalTargetShowsTheMomentsItCanBeRestoredToAndItsStream() {
+        var up = new org.backrestsidecar.wal.WalStatus("pg", "critical", true, "run-9", Instant.parse("2026-11-21T19:59:30Z"),
+                4096, "reserved", 0, 1, null, null, NOW);
+        var broken = new org.backrestsidecar.wal.WalStatus("pg2", "critical", false, "run-8", Instant.parse("2026-11-21T18:00:00Z"),
+                4096, "reserved", -1, 1, Instant.parse("2026-11-21T18:30:00Z"), "role app may not stream WAL", NOW);
+        String table = StatusTable.render(List.of(), List.of(
+                new WindowResource.WindowView("pg", Instant.parse("2026-11-14T02:00:00Z"), Instant.parse("2026-11-21T19:59:30Z"),
+                        List.of(), up),
+                new WindowResource.WindowView("pg2", Instant.parse("2026-11-20T02:00:00Z"), Instant.parse("2026-11-21T18:00:00Z"),
+                        List.of(), broken),
+                new WindowResource.WindowView("pg3", null, null, List.of(), null)), NOW, ZoneId.of("Europe/Berlin"));
+        assertEquals("""
+                PLAN  SCHEDULE  LAST GOOD BACKUP  NEXT RUN  STATE  LAST DRILL  REPO SIZE
+
+                pg: any moment from 2026-11-14 03:00 to 2026-11-21 20:59 (stream up, WAL shipped 0 min ago)
+                pg2: any moment from 2026-11-20 03:00 to 2026-11-21 19:00 (stream BROKEN: role app may not stream WAL)
+                pg3: no base backup yet: nothing to restore (stream not seen yet)
+
+                Times are in Europe/Berlin.
+                """, table);
+    }
+
+    @Test
     void agesReadLikeAPersonWouldSayThem() {
         assertEquals("3 days ago", StatusTable.age(Instant.parse("2026-11-18T08:00:00Z"), NOW));
         assertEquals("47 h ago", StatusTable.age(Instant.parse("2026-11-19T21:00:00Z"), NOW));

@@ -13,12 +13,12 @@ class TargetsTableTest {
         Instant at = Instant.parse("2026-11-21T02:00:00Z");
         String table = TargetsTable.render(List.of(
                 new TargetsResource.TargetView("app-db", "stack-postgres-1", "c1", "critical", "postgres", "running",
-                        List.of(), "SUCCEEDED", at, null),
+                        List.of(), "SUCCEEDED", at, null, false),
                 new TargetsResource.TargetView("cache", "stack-redis-1", "c2", "critical", "redis", "running",
-                        List.of(), "FAILED", at.plusSeconds(60), "redis-cli BGSAVE failed"),
+                        List.of(), "FAILED", at.plusSeconds(60), "redis-cli BGSAVE failed", false),
                 new TargetsResource.TargetView("webui", "stack-open-webui-1", "c3", null, null, "invalid",
                         List.of("backup.plan 'nightly' is not a plan (plans: critical, models, system)"), null, null,
-                        null)), ZoneId.of("UTC"));
+                        null, false)), ZoneId.of("UTC"));
         assertEquals("""
                 TARGET  CONTAINER           PLAN      STRATEGY  STATE    LAST BACKUP
                 app-db  stack-postgres-1    critical  postgres  running  ok, 2026-11-21 02:00

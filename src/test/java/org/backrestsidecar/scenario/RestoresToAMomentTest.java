@@ -35,6 +35,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTestResource(SidecarStack.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RestoresToAMomentTest {
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL sidecar;
     private static final String TARGET = "pg-pitr";
     private static final String COPY = TestDocker.PREFIX + "pg-pitr-copy";
     private static PostgresContainer pg;
@@ -126,6 +128,8 @@ class RestoresToAMomentTest {
         assertTrue(Instant.parse(window.getString("from")).isBefore(noted), window.prettify());
         assertTrue(window.getBoolean("stream.streaming"), window.prettify());
         assertEquals("pitr", window.getString("stream.plan"));
+        assertTrue(when().get("/api/status").then().statusCode(200).extract().asString()
+                .contains(TARGET + ": any moment from "), "status shows the recovery window");
     }
 
     @Test
@@ -231,6 +235,49 @@ class RestoresToAMomentTest {
         assertEquals(last, TestDocker.exec(COPY + "-idle", "psql", "-U", "postgres", "-d", "shop", "-Atc",
                 "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM orders t").out());
         assertTrue(done.getString("notes").contains("all of it was replayed"), done.prettify());
+    }
+
+    /** The page offers a wal-mode target a moment picker bounded by its window, and dry-runs a restore to one. */
+    @Test
+    @Order(5)
+    void thePageOffersAMomentWithinTheWindow() throws Exception {
+        try (var nginx = new org.backrestsidecar.testing.NginxInFront(sidecar.toString().replaceFirst("/$", "")
+                .replace("localhost", "127.0.0.1"))) {
+            var browser = org.backrestsidecar.testing.Browser.open("Basic " + java.util.Base64.getEncoder().encodeToString(
+                    nginx.adminLogin().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            try {
+                browser.get(nginx.base() + "/sidecar/");
+                var wait = org.backrestsidecar.testing.Browser.waiting(browser, Duration.ofSeconds(30));
+                wait.until(b -> {
+                    b.findElement(org.openqa.selenium.By.cssSelector("#targets tr[data-target='" + TARGET
+                            + "'] button[data-action='restore']")).click();
+                    return true;
+                });
+                wait.until(b -> b.findElement(org.openqa.selenium.By.id("restore-holds")).getText()
+                        .startsWith("It can be restored to any moment from"));
+                var moment = browser.findElement(org.openqa.selenium.By.id("restore-moment"));
+                assertTrue(moment.isDisplayed() && !browser.findElement(org.openqa.selenium.By.id("restore-backup-choice"))
+                        .isDisplayed(), "a moment to pick, no backup list");
+                String min = moment.getAttribute("min");
+                String max = moment.getAttribute("max");
+                assertTrue(min.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d") && min.compareTo(max) < 0,
+                        "bounded by the window: " + min + " to " + max);
+                // the newest moment the picker offers (the plans' zone is UTC here)
+                String picked = max;
+                browser.executeScript("arguments[0].value = arguments[1];"
+                        + "arguments[0].dispatchEvent(new Event('input'));", moment, picked);
+                browser.findElement(org.openqa.selenium.By.id("restore-new-container")).sendKeys(COPY + "-page");
+                browser.findElement(org.openqa.selenium.By.id("restore-dry-run")).click();
+                wait.until(b -> b.findElement(org.openqa.selenium.By.id("restore-plan")).isDisplayed()
+                        || !b.findElement(org.openqa.selenium.By.id("errors")).getText().isBlank());
+                assertEquals("", browser.findElement(org.openqa.selenium.By.id("errors")).getText(), "no error on the page");
+                String would = browser.findElement(org.openqa.selenium.By.id("restore-would-write")).getText();
+                assertTrue(would.contains("new container " + COPY + "-page") && would.contains("WAL replayed up to"), would);
+                assertEquals(java.util.List.of(), org.backrestsidecar.testing.Browser.errors(browser));
+            } finally {
+                browser.quit();
+            }
+        }
     }
 
     @Test
