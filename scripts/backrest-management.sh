@@ -9,6 +9,8 @@
 #                       line when the step changes and every 30 s
 #   snapshots [plan]    snapshots, newest first
 #   restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--yes]
+#   restore <target> [--to latest|TIME] [--new-container NAME] [--yes]   (a Postgres in wal mode: to a moment)
+#   window <target>     the moments a Postgres in wal mode can be restored to, and its stream
 #                       show what the restore would write (a dry run), ask for the target's name (or
 #                       take --yes), restore, follow it to its end with a progress line (exit 1 if
 #                       it failed)
@@ -348,9 +350,9 @@ case "$cmd" in
     if [ -n "${1:-}" ]; then call GET "/api/snapshots?plan=$1" | pretty; else call GET /api/snapshots | pretty; fi
     ;;
   restore)
-    target=${1:?usage: restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--yes]}
+    target=${1:?usage: restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--to latest|TIME] [--new-container NAME] [--yes]}
     shift
-    fields="\"target\":\"$(json_escape "$target")\"" yes=
+    fields="\"target\":\"$(json_escape "$target")\"" yes= new_container=
     while [ $# -gt 0 ]; do
       case "$1" in
         --snapshot) fields+=",\"snapshot\":\"$(json_escape "${2:?--snapshot needs an id}")\""; shift 2 ;;
@@ -358,19 +360,24 @@ case "$cmd" in
         --database) fields+=",\"database\":\"$(json_escape "${2:?--database needs a name}")\""; shift 2 ;;
         --new-database) fields+=",\"newDatabase\":\"$(json_escape "${2:?--new-database needs a name}")\""; shift 2 ;;
         --globals) fields+=",\"globals\":true"; shift ;;
+        --to) fields+=",\"to\":\"$(json_escape "${2:?--to needs latest or a time such as 2026-11-22 09:30}")\""; shift 2 ;;
+        --new-container) fields+=",\"newContainer\":\"$(json_escape "${2:?--new-container needs a name}")\""; new_container=1; shift 2 ;;
         --yes) yes=1; shift ;;
         *) die "restore: unknown option '$1'" ;;
       esac
     done
     echo "a dry run first; nothing is touched:"
     call POST /api/restores "{$fields,\"dryRun\":true}" | pretty
-    if [ -z "$yes" ]; then
+    if [ -z "$yes" ] && [ -z "$new_container" ]; then
       [ -t 0 ] || die "not a terminal: add --yes to restore without being asked"
       read -r -p "type the target's name ($target) to overwrite its live data with this backup: " answer
       [ "$answer" = "$target" ] || die "not confirmed; nothing was restored"
     fi
     started=$(call POST /api/restores "{$fields,\"confirm\":\"$(json_escape "$target")\"}")
     follow "/api/restores/$(printf '%s' "$started" | field id)" "restore of $target"
+    ;;
+  window)
+    call GET "/api/targets/${1:?usage: window <target>}/window" | pretty
     ;;
   drill)
     drill_plan "${1:?usage: drill <plan>}" || die "the drill of plan $1 FAILED"
@@ -390,6 +397,6 @@ case "$cmd" in
     if [ -n "$url" ]; then curl -sS "$url/q/health" | pretty; else $compose exec -T sidecar curl -sS http://127.0.0.1:8080/q/health | pretty; fi
     ;;
   *)
-    die "unknown command '$cmd' (status, targets, backup <plan>, snapshots [plan], restore <target> ..., drill <plan>, drills, recover --from <copy>, logs [n], check)"
+    die "unknown command '$cmd' (status, targets, backup <plan>, snapshots [plan], restore <target> ..., window <target>, drill <plan>, drills, recover --from <copy>, logs [n], check)"
     ;;
 esac
