@@ -86,8 +86,9 @@ max_age=$(sort -g "$work/ages" | tail -1)
 mean_age=$(awk '{s += $1} END {if (NR) printf "%.1f", s / NR}' "$work/ages")
 # during a base backup
 ( sleep 1; run_plan "$port" critical > "$work/base2" ) &
+base_job=$!
 during_base=$(tps "$(printf '%.0f' "$(echo "$base_s + 5" | bc)")")
-wait
+wait "$base_job"
 echo "RESULT throughput alone_tps=$alone streaming_tps=$streaming ratio=$(echo "scale=3; $streaming / $alone" | bc) during_base_tps=$during_base ratio_base=$(echo "scale=3; $during_base / $alone" | bc)"
 echo "RESULT recovery-point-under-load max_seconds=$max_age mean_seconds=$mean_age samples=$(wc -l < "$work/ages")"
 

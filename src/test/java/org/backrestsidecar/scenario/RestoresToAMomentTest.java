@@ -48,7 +48,10 @@ class RestoresToAMomentTest {
     static void streaming() {
         pg = PostgresContainer.startOfficialLike(TARGET, SidecarStack.labels(TARGET, "pitr",
                 "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast",
-                "backup.postgres.wal.max-retained", "256MB"));
+                "backup.postgres.wal.max-retained", "128MB"));
+        // a small max_wal_size, so that what pg_wal holds beyond it is what our slot holds
+        pg.sql("postgres", "ALTER SYSTEM SET max_wal_size = '64MB'");
+        pg.sql("postgres", "SELECT pg_reload_conf()");
         pg.sql("postgres", "CREATE DATABASE shop");
         pg.sql("shop", "CREATE TABLE orders (id int PRIMARY KEY, note text);"
                 + "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 1000) g");
@@ -119,6 +122,7 @@ class RestoresToAMomentTest {
         JsonPath run = SidecarApi.runPlan("pitr");
         assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
         assertTrue(TestDocker.state("backrest-sidecar-wal-" + TARGET).running(), "pg_receivewal runs beside it");
+        assertEquals("128MB", pg.sql("postgres", "SHOW max_slot_wal_keep_size"), "the sidecar bounded its slot");
         pg.sql("shop", "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1001, 2000) g");
         noted = serverNow();
         atNoted = pg.checksum("shop", "orders");
@@ -310,7 +314,8 @@ class RestoresToAMomentTest {
         String committed = pg.sql("shop", "SELECT count(*) FROM ticks WHERE at < '" + lost.minusSeconds(30) + "'");
         pg.remove(); // the container and its volume
         pg = PostgresContainer.startOfficialLike(TARGET, SidecarStack.labels(TARGET, "pitr",
-                "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast"));
+                "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast",
+                "backup.postgres.wal.max-retained", "128MB"));
         JsonPath done = SidecarApi.restore(restoreOf("to", "latest", "confirm", TARGET));
         assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
         assertEquals(committed, pg.sql("shop", "SELECT count(*) FROM ticks WHERE at < '" + lost.minusSeconds(30) + "'"),
@@ -318,5 +323,45 @@ class RestoresToAMomentTest {
         String newest = pg.sql("shop", "SELECT extract(epoch FROM '" + lost + "'::timestamptz - max(at)) FROM ticks");
         System.out.println("recovery point after losing the server: the newest row restored was committed " + newest
                 + " s before the loss");
+    }
+
+    /** The sidecar's own archiver: its hold stops the stream as a sidecar that is down would. */
+    @jakarta.inject.Inject
+    org.backrestsidecar.wal.Archiver archiver;
+    @jakarta.inject.Inject
+    org.backrestsidecar.discovery.Discovery discovery;
+
+    /**
+     * The stream stopped (the sidecar's stream held, as when it is down) while 600 MB of WAL are
+     * written: the server's pg_wal stays near the bound (128 MB) plus max_wal_size (64 MB), the
+     * server gives our slot up, and once the stream may run again the hole is told and closed by a
+     * new base backup.
+     */
+    @Test
+    @Order(8)
+    void aStoppedStreamNeverFillsTheServersDiskAndTheHoleIsClosed() throws Exception {
+        String chainBefore = when().get("/api/targets/" + TARGET + "/window").then().extract().path("stream.chain");
+        long most = 0;
+        try (var held = archiver.hold(discovery.refresh().stream().filter(t -> t.name().equals(TARGET)).findFirst()
+                .orElseThrow())) {
+            pg.sql("shop", "CREATE TABLE filler (body text)");
+            for (int i = 0; i < 3; i++) {
+                pg.sql("shop", "INSERT INTO filler SELECT repeat(md5(g::text), 30) FROM generate_series(1, 200000) g");
+                pg.sql("postgres", "CHECKPOINT");
+                most = Math.max(most, Long.parseLong(pg.sql("postgres",
+                        "SELECT sum(size) FROM pg_ls_waldir()")));
+            }
+            assertEquals("lost", pg.sql("postgres", "SELECT wal_status FROM pg_replication_slots WHERE slot_name = "
+                    + "'backrest_sidecar_pg_pitr'"), "the server gave our slot up rather than keep its WAL");
+        }
+        assertTrue(most < (128 + 64 + 64) * 1024L * 1024L, "pg_wal held at most " + most / 1048576
+                + " MiB while the stream was down (bound 128 MiB + max_wal_size 64 MiB)");
+        JsonPath hole = windowOnce("the hole told", Duration.ofSeconds(60), w -> w.getString("stream.holeSince") != null
+                || (w.getString("stream.chain") != null && !w.getString("stream.chain").equals(chainBefore)));
+        windowOnce("a new base backup closing the hole", Duration.ofMinutes(3), w -> w.getString("stream.holeSince") == null
+                && w.getString("stream.chain") != null && !w.getString("stream.chain").equals(chainBefore)
+                && w.getBoolean("stream.streaming"));
+        assertTrue(org.backrestsidecar.testing.SidecarStack.telegram().texts().stream()
+                .anyMatch(m -> m.contains("the WAL chain of " + TARGET + " has a hole")), "told: " + hole.prettify());
     }
 }
