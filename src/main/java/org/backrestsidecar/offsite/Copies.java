@@ -57,6 +57,7 @@ public class Copies {
     private final Repository repository;
     private final Snapshots snapshots;
     private final Forget forget;
+    private final org.backrestsidecar.wal.WalRetention walRetention;
     private final Copy resticCopy;
     private final RepoLocks repoLocks;
     private final BackupMetrics metrics;
@@ -75,7 +76,8 @@ public class Copies {
 
     public Copies(SidecarConfig config, Repository repository, Snapshots snapshots, Forget forget, Copy resticCopy,
                   RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
-                  Event<CopyFinished> finished, ObjectMapper json) {
+                  Event<CopyFinished> finished, ObjectMapper json, org.backrestsidecar.wal.WalRetention walRetention) {
+        this.walRetention = walRetention;
         this.config = config;
         this.repository = repository;
         this.snapshots = snapshots;
@@ -194,6 +196,8 @@ public class Copies {
                 for (PlanConfig plan : config.plans()) {
                     if (plan.repo().equals(repo.id())) {
                         forget.forget(copy.repo(), plan.id(), copy.retention().orElse(plan.retention()));
+                        // each chain's newest WAL, while its base backup is kept
+                        walRetention.apply(copy.repo(), plan.id(), true);
                     }
                 }
                 List<Snapshot> now = snapshots.snapshots(copy.repo(), List.of());

@@ -32,7 +32,7 @@ public class Forget {
         List<String> args = new ArrayList<>(List.of("forget", "--json", "--tag", SnapshotTags.planTag(plan),
                 "--group-by", "host,paths"));
         args.addAll(retention.forgetFlags());
-        // a chain's WAL lives as long as its base backup, which wal/Archiver.forgetOrphans decides
+        // a chain's WAL lives as long as its base backup, which wal/WalRetention decides
         args.addAll(List.of("--keep-tag", "wal"));
         JsonNode groups = restic.parse(restic.run(repo, ResticCommand.LONG, args.toArray(String[]::new)));
         List<Snapshot> kept = new ArrayList<>();

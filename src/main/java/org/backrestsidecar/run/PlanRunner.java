@@ -32,7 +32,7 @@ import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.quiesce.UndoStack;
-import org.backrestsidecar.wal.Archiver;
+import org.backrestsidecar.wal.WalRetention;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.BackupStrategy;
 import org.backrestsidecar.strategy.ExecHooks;
@@ -58,7 +58,7 @@ public class PlanRunner {
     private final Backup resticBackup;
     private final Snapshots snapshots;
     private final Forget forget;
-    private final Archiver archiver;
+    private final WalRetention walRetention;
     private final RunRegistry registry;
     private final BackupMetrics metrics;
     private final ExecHooks hooks;
@@ -75,8 +75,8 @@ public class PlanRunner {
     public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Repository repository,
                       Backup resticBackup, Snapshots snapshots, Forget forget,
                       RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished,
-                      Event<RunStarted> started, ObjectMapper json, RepoLocks repoLocks, Archiver archiver) {
-        this.archiver = archiver;
+                      Event<RunStarted> started, ObjectMapper json, RepoLocks repoLocks, WalRetention walRetention) {
+        this.walRetention = walRetention;
         this.started = started;
         this.repoLocks = repoLocks;
         this.json = json;
@@ -237,7 +237,7 @@ public class PlanRunner {
 
     private void applyRetention(PlanConfig plan, RepoConfig repo, PlanRun run) throws ResticException {
         ForgetResult forgotten = forget.forget(repo, plan.id(), plan.retention());
-        int orphans = archiver.forgetOrphans(repo, plan.id());
+        int orphans = walRetention.apply(repo, plan.id(), false);
         run.retention(forgotten.kept().size() - orphans, forgotten.removed().size() + orphans);
         Map<String, Long> perTarget = forgotten.kept().stream()
                 .collect(Collectors.groupingBy(s -> s.tag("target").orElse("?"), Collectors.counting()));

@@ -43,7 +43,7 @@ import org.jboss.logging.Logger;
  * is one snapshot in the repo (and at most {@link #FORGET_EVERY} of ships more): each ship stores the
  * whole spool (restic adds only what changed), and the chain's superseded WAL snapshots are
  * forgotten, so a month of WAL is a few dozen snapshots, not tens of thousands. WAL snapshots carry {@code wal} and {@code chain:<run>}; the
- * plan's tiers leave them alone ({@code --keep-tag wal}) and {@link #forgetOrphans} forgets a chain
+ * plan's tiers leave them alone ({@code --keep-tag wal}) and {@link WalRetention} forgets a chain
  * when retention forgot its base.
  */
 @ApplicationScoped
@@ -305,25 +305,6 @@ public class Archiver {
         public void close() {
             held.remove(target.name());
         }
-    }
-
-    /**
-     * After the plan's tiers: forgets the WAL of chains whose base backup retention forgot (their WAL
-     * restores nothing).
-     */
-    public int forgetOrphans(RepoConfig repo, String plan) throws ResticException {
-        List<Snapshot> all = snapshots.snapshots(repo, List.of(SnapshotTags.planTag(plan)));
-        Set<String> bases = new java.util.HashSet<>();
-        all.stream().filter(s -> s.paths().size() == 1 && s.paths().get(0).endsWith("/" + BaseBackups.FILE))
-                .forEach(s -> s.tag("run").ifPresent(bases::add));
-        List<String> orphans = new ArrayList<>();
-        for (Snapshot s : all) {
-            if (s.tags().contains(WAL_TAG) && s.tag(CHAIN).map(c -> !bases.contains(c)).orElse(true)) {
-                orphans.add(s.id());
-            }
-        }
-        forget.forgetSnapshots(repo, orphans);
-        return orphans.size();
     }
 
     /** A chain that lost WAL (the spool was emptied): told; a new base backup closes it. */

@@ -22,6 +22,8 @@ import org.backrestsidecar.strategy.TargetBackup;
 @ApplicationScoped
 public class BaseBackups {
     public static final String FILE = "base.tar";
+    /** How long the data folder a restore over the live server moved aside is kept. */
+    public static final java.time.Duration KEEP_ASIDE = java.time.Duration.ofDays(7);
     private final ContainerExec exec;
     private final Archiver archiver;
 
@@ -51,11 +53,31 @@ public class BaseBackups {
                     PostgresRowCounts.QUERY), target.timeout());
             PostgresRowCounts.parse(out).ifPresent(c -> backup.counted(db, c));
         }
+        removeOldKeptFolders(target, backup);
         try {
             archiver.newChain(target, backup.runId(), firstSegment);
         } catch (ResticException e) {
             backup.failed("WAL", "the base backup is stored, but the WAL after it could not be shipped yet: "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * The data folders restores over the live server kept aside, once older than {@link #KEEP_ASIDE}:
+     * by then base backups and WAL cover that time, and the folder holds a whole database's space.
+     */
+    private void removeOldKeptFolders(Target target, TargetBackup backup) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ExecResult result = exec.run(target.containerId(), List.of("sh", "-c", "find \"${PGDATA:-/var/lib/postgresql/data}\" "
+                + "-maxdepth 1 -name 'pgsql_tmp.backrest-sidecar-before-*' -mmin +" + KEEP_ASIDE.toMinutes()
+                + " -print -exec rm -rf {} +"), List.of(), java.time.Duration.ofMinutes(10), out);
+        String removed = out.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (!result.succeeded()) {
+            backup.note("the kept data folders older than " + KEEP_ASIDE.toDays() + " days could not be removed: "
+                    + result.failure("find"));
+        } else if (!removed.isEmpty()) {
+            backup.note("removed the data folders kept by restores over " + KEEP_ASIDE.toDays() + " days ago: "
+                    + removed.replace('\n', ' '));
         }
     }
 }

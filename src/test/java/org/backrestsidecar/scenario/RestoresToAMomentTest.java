@@ -341,6 +341,9 @@ class RestoresToAMomentTest {
     @Order(8)
     void aStoppedStreamNeverFillsTheServersDiskAndTheHoleIsClosed() throws Exception {
         String chainBefore = when().get("/api/targets/" + TARGET + "/window").then().extract().path("stream.chain");
+        // a data folder a restore kept aside 8 days ago: the next base backup removes it
+        TestDocker.exec(pg.id(), "sh", "-c", "mkdir -p $PGDATA/pgsql_tmp.backrest-sidecar-before-old/base"
+                + " && touch -d '8 days ago' $PGDATA/pgsql_tmp.backrest-sidecar-before-old");
         long most = 0;
         try (var held = archiver.hold(discovery.refresh().stream().filter(t -> t.name().equals(TARGET)).findFirst()
                 .orElseThrow())) {
@@ -361,6 +364,8 @@ class RestoresToAMomentTest {
         windowOnce("a new base backup closing the hole", Duration.ofMinutes(3), w -> w.getString("stream.holeSince") == null
                 && w.getString("stream.chain") != null && !w.getString("stream.chain").equals(chainBefore)
                 && w.getBoolean("stream.streaming"));
+        assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls -d $PGDATA/pgsql_tmp.backrest-sidecar-before-old 2>/dev/null || true")
+                .out().strip(), "the base backup removed the data folder kept over 7 days ago");
         assertTrue(org.backrestsidecar.testing.SidecarStack.telegram().texts().stream()
                 .anyMatch(m -> m.contains("the WAL chain of " + TARGET + " has a hole")), "told: " + hole.prettify());
     }
