@@ -48,7 +48,7 @@ class DiscoveryFollowsDockerTest {
             JsonPath bad = target("bad-labels");
             assertEquals("invalid", bad.getString("status"));
             String problems = String.join("\n", bad.getList("problems"));
-            assertTrue(problems.contains("label backup.plan='nightly': no such plan (known: alerting, away, budget, critical, drilling, files, following, handmade, hooks, hourly, models, pausing, redis, restoring, sqlite, stopping, system, yielding)"),
+            assertTrue(problems.contains("label backup.plan='nightly': no such plan (known: alerting, away, budget, critical, drilling, files, following, handmade, hooks, hourly, models, pausing, pitr, redis, restoring, sqlite, stopping, system, yielding)"),
                     problems);
             assertTrue(problems.contains("label backup.strategy='postgress': no such strategy (known: pause, postgres, redis, sqlite, stop, volume)"), problems);
             assertTrue(problems.contains("label backup.timeout: 'soon' is not a duration"), problems);
