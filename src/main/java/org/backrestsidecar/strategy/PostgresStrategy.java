@@ -49,7 +49,7 @@ public class PostgresStrategy implements BackupStrategy {
      * CAP_SYS_NICE, so a process of the server's user is lowered as that user (gosu, which the
      * official images carry, or setpriv).
      */
-    private static final String LOWER = """
+    public static final String LOWER = """
             lower() {
               for p in "$@"; do
                 owner=$(stat -c %u "/proc/$p" 2>/dev/null) || continue
@@ -64,22 +64,26 @@ public class PostgresStrategy implements BackupStrategy {
               done
               true
             }
+            lowered() { # APPNAME COMMAND...: runs the command as that client, lowered with the server process serving it
+              app=$1; shift
+              PGAPPNAME=$app "$@" &
+              client=$!
+              lower $client
+              n=0
+              while [ $n -lt 100 ] && kill -0 $client 2>/dev/null; do
+                served=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app'" 2>/dev/null)
+                if [ -n "$served" ]; then lower $served; break; fi
+                n=$((n + 1)); sleep 0.1
+              done
+              wait $client
+            }
             """;
     /** pg_dump of the exported snapshot; at priority low it and its server process are lowered. */
     private static final String PG_DUMP = LOWER + """
             if [ "$BACKREST_SIDECAR_PRIORITY" != low ]; then
               exec pg_dump -Fc $BACKREST_SIDECAR_DUMP_FLAGS --snapshot="$BACKREST_SIDECAR_SNAPSHOT"
             fi
-            PGAPPNAME=backrest-sidecar-dump pg_dump -Fc $BACKREST_SIDECAR_DUMP_FLAGS --snapshot="$BACKREST_SIDECAR_SNAPSHOT" &
-            dump=$!
-            lower $dump
-            n=0
-            while [ $n -lt 100 ] && kill -0 $dump 2>/dev/null; do
-              served=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'backrest-sidecar-dump'" 2>/dev/null)
-              if [ -n "$served" ]; then lower $served; break; fi
-              n=$((n + 1)); sleep 0.1
-            done
-            wait $dump
+            lowered backrest-sidecar-dump pg_dump -Fc $BACKREST_SIDECAR_DUMP_FLAGS --snapshot="$BACKREST_SIDECAR_SNAPSHOT"
             """;
     /**
      * One read-only transaction exports its snapshot, counts every table's rows in it (to stderr)

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ExecResult;
@@ -38,10 +39,14 @@ public class BaseBackups {
         String user = PostgresStrategy.user(target);
         try {
             backup.stream(target.name() + "/" + FILE, out -> {
-                ExecResult result = exec.run(target.containerId(), List.of("sh", "-c", WalMode.PG_BIN
-                                + "exec pg_basebackup -U \"$PGUSER\" -D - -Ft -X fetch -c " + WalMode.checkpoint(target)
-                                + " -l backrest-sidecar-" + backup.runId()), List.of("PGUSER=" + user),
-                        target.timeout(), out);
+                String basebackup = "pg_basebackup -U \"$PGUSER\" -D - -Ft -X fetch -c " + WalMode.checkpoint(target)
+                        + " -l backrest-sidecar-" + backup.runId();
+                // at priority low, as the dump: pg_basebackup and the WAL sender reading the files for it
+                String command = backup.priority() == Priority.LOW
+                        ? PostgresStrategy.LOWER + "lowered backrest-sidecar-base " + basebackup
+                        : "exec " + basebackup;
+                ExecResult result = exec.run(target.containerId(), List.of("sh", "-c", WalMode.PG_BIN + command),
+                        List.of("PGUSER=" + user, "PGDATABASE=postgres"), target.timeout(), out);
                 return result.succeeded() ? Optional.empty() : Optional.of(result.failure("pg_basebackup"));
             });
         } catch (ResticException e) {

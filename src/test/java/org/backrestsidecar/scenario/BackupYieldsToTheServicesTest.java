@@ -78,6 +78,45 @@ class BackupYieldsToTheServicesTest {
         }
     }
 
+    /**
+     * A wal-mode target's base backup yields as the dump does: pg_basebackup and the WAL sender that
+     * reads the data files for it. The spread checkpoint it starts with writes the table's dirty pages
+     * at about ten a second, which holds both processes long enough to be looked at.
+     */
+    @Test
+    void aLowPriorityBaseBackupRunsPgBasebackupAndItsWalSenderAtNice19() throws Exception {
+        PostgresContainer pg = PostgresContainer.startOfficialLike("pg-yield-wal",
+                SidecarStack.labels("pg-yield-wal", "yielding", "backup.postgres.mode", "wal"));
+        try {
+            pg.sql("postgres", "CREATE TABLE notes (id int, body text); "
+                    + "INSERT INTO notes SELECT g, repeat('n', 200) FROM generate_series(1, 12000) g");
+            String before = pg.checksum("postgres", "notes");
+            String run = SidecarApi.startRun("yielding");
+            String query = "SELECT pid FROM pg_stat_activity WHERE application_name = 'backrest-sidecar-base'";
+            TestDocker.await("the WAL sender of the base backup", Duration.ofMinutes(2),
+                    () -> !pg.sql("postgres", query).isBlank());
+            int sender = Integer.parseInt(pg.sql("postgres", query).lines().findFirst().orElseThrow().strip());
+            TestDocker.await("the WAL sender lowered", Duration.ofSeconds(10), () -> nice(pg, sender) == 19);
+            assertEquals(SCHED_IDLE, policy(pg, sender), "the WAL sender serving pg_basebackup runs in SCHED_IDLE");
+            int client = Integer.parseInt(TestDocker.exec(pg.id(), "sh", "-c",
+                    "for p in /proc/[0-9]*; do [ \"$(cat $p/comm)\" = pg_basebackup ] && basename $p; done; true")
+                    .out().strip());
+            assertEquals(19, nice(pg, client), "pg_basebackup runs at nice 19");
+            assertEquals(SCHED_IDLE, policy(pg, client), "pg_basebackup runs in SCHED_IDLE");
+
+            JsonPath done = SidecarApi.awaitRun(run, Duration.ofMinutes(5));
+            assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+            assertEquals(before, pg.checksum("postgres", "notes"), "the backup changed nothing");
+        } finally {
+            pg.remove();
+            try {
+                TestDocker.client().removeContainerCmd("backrest-sidecar-wal-pg-yield-wal").withForce(true).exec();
+            } catch (RuntimeException e) {
+                // the archiver removed it already
+            }
+        }
+    }
+
     /** Starts a session that holds an exclusive lock on orders until it is terminated. */
     private static void lock(PostgresContainer pg, String appName) {
         TestDocker.execDetached(pg.id(), "env", "PGAPPNAME=" + appName, "psql", "-U", "postgres", "-d", "shop", "-c",
