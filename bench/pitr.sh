@@ -103,3 +103,50 @@ shipped_past "$(date +%s)"
 after=$(repo_bytes)
 rss=$(ps -o rss= -p "$sidecar_pid" | tr -d ' ')
 echo "RESULT storage days=$days first_base_bytes=$first second_base_bytes=$base_bytes wal_bytes=$((after - before)) ratio_month_to_base=$(echo "scale=2; ($first + $after - $before) / $first" | bc) sidecar_rss_kib=$rss"
+
+# restore to a moment (the base backup and the WAL since, DAYS days of it), over the live server:
+# the sidecar (one API call: stream held, server stopped, data folder kept aside, base and WAL laid
+# down, replayed, promoted, checked) against the same by hand (docker stop, the folder moved aside,
+# restic dump of the base untarred, the WAL restored for restore_command, recovery settings, start,
+# wait for the promotion)
+# an offset, not Z: the server reads recovery_target_time before it knows zone abbreviations
+moment=$(docker exec "$name" psql -U postgres -Atc "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US+00:00')")
+docker exec "$name" psql -U postgres -d bench -qc "UPDATE pgbench_branches SET bbalance = bbalance + 1"
+shipped_past "$(date +%s)"
+rows_at_moment=$(docker exec "$name" psql -U postgres -d bench -Atc "SELECT sum(abalance) FROM pgbench_accounts")
+start=$(date +%s.%N)
+id=$(api "$port" /api/restores -X POST -d "{\"target\":\"bench-pg\",\"to\":\"$moment\",\"confirm\":\"bench-pg\"}" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+until api "$port" "/api/restores/$id" | grep -q '"endedAt":"'; do sleep 0.5; done
+sidecar_s=$(echo "$(date +%s.%N) - $start" | bc)
+api "$port" "/api/restores/$id" | grep -q '"state":"SUCCEEDED"' || { api "$port" "/api/restores/$id"; exit 1; }
+[ "$(docker exec "$name" psql -U postgres -d bench -Atc "SELECT sum(abalance) FROM pgbench_accounts")" = "$rows_at_moment" ]
+# by hand, from the same snapshots (the sidecar's new base backup and stream stopped first)
+until api "$port" "/api/runs?plan=critical" | python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)[0].get("endedAt") else 1)'; do sleep 1; done
+stop_sidecar
+docker rm -f backrest-sidecar-wal-bench-pg >/dev/null 2>&1 || true
+export RESTIC_REPOSITORY="$work/repo" RESTIC_PASSWORD_FILE="$work/key"
+# the base the sidecar restored from (the newest ready before the moment) and its chain's newest WAL
+base_run=$(restic snapshots --json --path /bench-pg/base.tar | python3 -c 'import json, sys
+import re
+from datetime import datetime
+def at(t):  # restic writes nanoseconds and Z or an offset
+    return datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", t).replace("Z", "+00:00"))
+moment = at(sys.argv[1])
+bases = [s for s in json.load(sys.stdin) if at(s["time"]) < moment]
+print(max(bases, key=lambda s: s["time"])["id"], [t for t in max(bases, key=lambda s: s["time"])["tags"] if t.startswith("run:")][0][4:])' "$moment")
+base_snap=${base_run% *}
+chain=${base_run#* }
+read -r wal_snap wal_path < <(restic snapshots --json --tag "wal,chain:$chain" | python3 -c 'import json, sys
+s = max(json.load(sys.stdin), key=lambda s: s["time"]); print(s["id"], s["paths"][0])')
+in_volume() { docker run --rm -i --volumes-from "$name" --user 0 --network none --entrypoint sh "$image" -c "$1"; }
+start=$(date +%s.%N)
+docker stop "$name" >/dev/null
+in_volume "cd $data && mkdir by-hand-before && for f in *; do [ \"\$f\" = by-hand-before ] || mv \"\$f\" by-hand-before/; done"
+restic dump --quiet "$base_snap" /bench-pg/base.tar | in_volume "tar x -C $data"
+restic dump --quiet "$wal_snap" "$wal_path" | in_volume "mkdir -p $data/wal-by-hand && tar x -C $data/wal-by-hand"
+in_volume "cd $data && printf \"restore_command = 'cp $data/wal-by-hand$wal_path/%%f %%p || cp $data/wal-by-hand$wal_path/%%f.partial %%p'\nrecovery_target_time = '$moment'\nrecovery_target_action = 'promote'\n\" >> postgresql.auto.conf && touch recovery.signal && rm -f postmaster.pid && find . -path ./by-hand-before -prune -o -exec chown postgres:postgres {} + && chmod 700 ."
+docker start "$name" >/dev/null
+until [ "$(docker exec "$name" psql -U postgres -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do sleep 0.5; done
+hand_s=$(echo "$(date +%s.%N) - $start" | bc)
+[ "$(docker exec "$name" psql -U postgres -d bench -Atc "SELECT sum(abalance) FROM pgbench_accounts")" = "$rows_at_moment" ]
+echo "RESULT restore-to-a-moment database_mib=$db_mib wal_days=$days sidecar_seconds=$sidecar_s by_hand_seconds=$hand_s ratio=$(echo "scale=2; $sidecar_s / $hand_s" | bc)"

@@ -9,7 +9,7 @@
 #                       line when the step changes and every 30 s
 #   snapshots [plan]    snapshots, newest first
 #   restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--yes]
-#   restore <target> [--to latest|TIME] [--new-container NAME] [--yes]   (a Postgres in wal mode: to a moment)
+#   restore <target> [--to latest|TIME|kept[:ID]] [--new-container NAME] [--yes]   (a Postgres in wal mode: to a moment, or its kept data folder back)
 #   window <target>     the moments a Postgres in wal mode can be restored to, and its stream
 #                       show what the restore would write (a dry run), ask for the target's name (or
 #                       take --yes), restore, follow it to its end with a progress line (exit 1 if
@@ -350,7 +350,7 @@ case "$cmd" in
     if [ -n "${1:-}" ]; then call GET "/api/snapshots?plan=$1" | pretty; else call GET /api/snapshots | pretty; fi
     ;;
   restore)
-    target=${1:?usage: restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--to latest|TIME] [--new-container NAME] [--yes]}
+    target=${1:?usage: restore <target> [--snapshot ID] [--path P] [--database DB] [--new-database NAME] [--globals] [--to latest|TIME|kept[:ID]] [--new-container NAME] [--yes]}
     shift
     fields="\"target\":\"$(json_escape "$target")\"" yes= new_container=
     while [ $# -gt 0 ]; do
@@ -360,7 +360,7 @@ case "$cmd" in
         --database) fields+=",\"database\":\"$(json_escape "${2:?--database needs a name}")\""; shift 2 ;;
         --new-database) fields+=",\"newDatabase\":\"$(json_escape "${2:?--new-database needs a name}")\""; shift 2 ;;
         --globals) fields+=",\"globals\":true"; shift ;;
-        --to) fields+=",\"to\":\"$(json_escape "${2:?--to needs latest or a time such as 2026-11-22 09:30}")\""; shift 2 ;;
+        --to) fields+=",\"to\":\"$(json_escape "${2:?--to needs latest, a time such as 2026-11-22 09:30, or kept[:restore id]}")\""; shift 2 ;;
         --new-container) fields+=",\"newContainer\":\"$(json_escape "${2:?--new-container needs a name}")\""; new_container=1; shift 2 ;;
         --yes) yes=1; shift ;;
         *) die "restore: unknown option '$1'" ;;

@@ -101,6 +101,21 @@ public class DataFolder {
         return Optional.empty();
     }
 
+    /**
+     * The data folders restores over the live server kept beside it, newest first, read in the running
+     * server's container.
+     */
+    public List<String> kept(String serverId, String pgdata) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ExecResult result = exec.run(serverId, List.of("sh", "-c", "cd \"$PGDATA\" && ls -dt " + ASIDE_PREFIX
+                + "* 2>/dev/null; true"), List.of("PGDATA=" + pgdata), QUICK, out);
+        if (!result.succeeded()) {
+            throw new IOException("listing the kept data folders failed: " + result.failure("ls"));
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().map(String::strip)
+                .filter(l -> l.startsWith(ASIDE_PREFIX)).toList();
+    }
+
     /** A container from {@code image} that sees the volumes of {@code server}; closing removes it. */
     public Work open(String image, String serverId, String pgdata, String aside) {
         String id = docker.createContainerCmd(image)
@@ -132,9 +147,19 @@ public class DataFolder {
             sh(MOVE_ASIDE, List.of(), "moving the data folder aside");
         }
 
+        /** Moves everything in the data folder into {@code folder} beside it (a new folder). */
+        public void moveAsideInto(String folder) throws IOException {
+            sh(MOVE_ASIDE, List.of("ASIDE=" + folder), "moving the data folder into " + folder);
+        }
+
         /** Empties what was laid down and moves the kept folder's contents back. */
         public void putBack() throws IOException {
             sh(PUT_BACK, List.of(), "putting the data folder back");
+        }
+
+        /** Empties the data folder and moves the contents of {@code folder}, kept beside it, in. */
+        public void putBackFrom(String folder) throws IOException {
+            sh(PUT_BACK, List.of("ASIDE=" + folder), "putting " + folder + " back");
         }
 
         /**

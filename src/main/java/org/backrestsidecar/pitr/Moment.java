@@ -16,9 +16,34 @@ import org.backrestsidecar.restore.RestoreRefused;
  */
 public final class Moment {
     public static final String LATEST = "latest";
+    /** The data folder a restore over the live server kept aside: {@code kept} (the newest) or {@code kept:<restore id>}. */
+    public static final String KEPT = "kept";
+    private static final java.util.regex.Pattern KEPT_NAMED = java.util.regex.Pattern.compile("kept:([0-9a-f]{8})[0-9a-f-]*");
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd[ ]['T']HH:mm[:ss][.SSSSSS][.SSS]");
 
     private Moment() {
+    }
+
+    /** Whether {@code to} asks for a kept data folder rather than a moment. */
+    public static boolean isKept(String to) {
+        return to != null && (to.strip().equals(KEPT) || to.strip().startsWith(KEPT + ":"));
+    }
+
+    /**
+     * The kept folder's restore id (its first 8 characters, as the folder is named), or empty for the newest.
+     *
+     * @throws RestoreRefused when it names none
+     */
+    public static Optional<String> keptId(String to) {
+        if (to.strip().equals(KEPT)) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher m = KEPT_NAMED.matcher(to.strip());
+        if (!m.matches()) {
+            throw new RestoreRefused("to '" + to + "': write kept (the newest kept data folder) or kept:<restore id> "
+                    + "(the restore that kept it)");
+        }
+        return Optional.of(m.group(1));
     }
 
     /** @return empty for latest */

@@ -90,6 +90,14 @@ public class PointInTimeRestore implements TargetRestore {
             throw new RestoreRefused("newContainer '" + request.newContainer() + "' is not a container name "
                     + "(letters, digits, _ . -)");
         }
+        if (Moment.isKept(request.to())) {
+            Moment.keptId(request.to());
+            if (request.newContainer() != null) {
+                throw new RestoreRefused("a kept data folder is on the live server's volume: it goes back over the live "
+                        + "one (leave out newContainer)");
+            }
+            return;
+        }
         if (request.to() != null && !request.to().isBlank() && request.snapshot() != null && !request.snapshot().isBlank()
                 && !request.snapshot().equals("latest")) {
             throw new RestoreRefused("give to (a moment) or snapshot (a base backup, restored as it ended), not both");
@@ -110,6 +118,13 @@ public class PointInTimeRestore implements TargetRestore {
 
     @Override
     public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
+        if (Moment.isKept(request.to())) {
+            InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
+            String kept = keptFolder(target, request, DataFolder.pgdata(live));
+            return List.of("the data folder kept as " + kept + " put back in " + target.containerName()
+                    + " (stopped, with what depends on it, and started on it)", "the data folder it replaces kept as "
+                    + DataFolder.ASIDE_PREFIX + "<restore id>; a new base backup follows");
+        }
         RecoveryWindow.Choice choice = choose(target, backup, request);
         List<String> lines = new ArrayList<>();
         lines.add("base backup of run " + choice.base().run() + " (ready " + choice.base().ready() + "), "
@@ -156,9 +171,109 @@ public class PointInTimeRestore implements TargetRestore {
         try (AutoCloseable reading = archiver.reading(target)) {
             if (request.newContainer() != null) {
                 intoNewContainer(target, repo, choose(target, backup, request), request.newContainer(), live, pgdata, job);
+            } else if (Moment.isKept(request.to())) {
+                overLive(target, live, pgdata, job, new KeptFolder(target, keptFolder(target, request, pgdata), live, pgdata));
             } else {
-                overLive(target, repo, () -> choose(target, backup, request), live, pgdata, job);
+                overLive(target, live, pgdata, job, new ToAMoment(target, repo, () -> choose(target, backup, request),
+                        live, pgdata, job));
             }
+        }
+    }
+
+    /** The kept data folder a request names (or the newest), refused by name when there is none. */
+    private String keptFolder(Target target, RestoreRequest request, String pgdata) {
+        List<String> kept;
+        try {
+            kept = dataFolder.kept(target.containerId(), pgdata);
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        Optional<String> id = Moment.keptId(request.to());
+        return kept.stream().filter(k -> id.map(i -> k.equals(DataFolder.ASIDE_PREFIX + i)).orElse(true)).findFirst()
+                .orElseThrow(() -> new RestoreRefused(id.map(i -> "no data folder kept by restore " + i)
+                        .orElse("no data folder is kept") + " in " + pgdata + " of " + target.containerName()
+                        + (kept.isEmpty() ? " (a restore over the live server keeps one; they are removed after "
+                        + org.backrestsidecar.wal.BaseBackups.KEEP_ASIDE.toDays() + " days)"
+                        : "; kept: " + String.join(", ", kept))));
+    }
+
+    /** What a restore over the live server lays down while it is stopped, and what it then reached. */
+    private interface LaidOver {
+        /** Called with the stream held (its last WAL shipped) and the live folder moved aside. */
+        void lay(DataFolder.Work work) throws IOException;
+
+        /** Undoes {@link #lay} before the live folder goes back, keeping what must be kept. */
+        default void unlay(DataFolder.Work work) throws IOException {
+        }
+
+        /** Waits for the started server and says what it holds; throws when it does not come up as it must. */
+        String started() throws IOException, InterruptedException;
+    }
+
+    /** A base backup and its WAL replayed to a moment. */
+    private final class ToAMoment implements LaidOver {
+        private final Target target;
+        private final RepoConfig repo;
+        private final java.util.function.Supplier<RecoveryWindow.Choice> chosen;
+        private final InspectContainerResponse live;
+        private final String pgdata;
+        private final RestoreJob job;
+        private RecoveryWindow.Choice choice;
+
+        /** @param chosen what to lay down, chosen once the last WAL was shipped (so latest has it) */
+        ToAMoment(Target target, RepoConfig repo, java.util.function.Supplier<RecoveryWindow.Choice> chosen,
+                  InspectContainerResponse live, String pgdata, RestoreJob job) {
+            this.target = target;
+            this.repo = repo;
+            this.chosen = chosen;
+            this.live = live;
+            this.pgdata = pgdata;
+            this.job = job;
+        }
+
+        @Override
+        public void lay(DataFolder.Work work) throws IOException {
+            choice = chosen.get();
+            PointInTimeRestore.lay(work, repo, choice, target, job);
+        }
+
+        @Override
+        public String started() throws IOException, InterruptedException {
+            return replayed(target.containerId(), target, choice, live.getImageId(), pgdata, job).said();
+        }
+    }
+
+    /** A data folder an earlier restore kept aside, put back as it was (the server shut down cleanly on it). */
+    private final class KeptFolder implements LaidOver {
+        private final Target target;
+        private final String kept;
+        private final InspectContainerResponse live;
+        private final String pgdata;
+
+        KeptFolder(Target target, String kept, InspectContainerResponse live, String pgdata) {
+            this.target = target;
+            this.kept = kept;
+            this.live = live;
+            this.pgdata = pgdata;
+        }
+
+        @Override
+        public void lay(DataFolder.Work work) throws IOException {
+            work.putBackFrom(kept);
+        }
+
+        @Override
+        public void unlay(DataFolder.Work work) throws IOException {
+            work.moveAsideInto(kept);
+        }
+
+        @Override
+        public String started() throws IOException, InterruptedException {
+            String user = PostgresStrategy.user(target);
+            replay.awaitPromoted(target.containerId(), user, target.timeout());
+            Replay.Reached reached = replay.settle(target.containerId(), user, pgdata);
+            return "the data folder kept as " + pgdata + "/" + kept + " is back, on timeline " + reached.timeline()
+                    + "; databases: " + String.join(", ", reached.databases());
         }
     }
 
@@ -186,13 +301,11 @@ public class PointInTimeRestore implements TargetRestore {
         job.note("remove it when done: docker rm -f " + name + " && docker volume rm " + name + "-data");
     }
 
-    /** @param chosen what to lay down, chosen once the last WAL was shipped (so latest has it) */
-    private void overLive(Target target, RepoConfig repo, java.util.function.Supplier<RecoveryWindow.Choice> chosen,
-                          InspectContainerResponse live, String pgdata, RestoreJob job) throws Exception {
+    private void overLive(Target target, InspectContainerResponse live, String pgdata, RestoreJob job, LaidOver laid)
+            throws Exception {
         String aside = DataFolder.ASIDE_PREFIX + job.id().substring(0, 8);
         job.phase("shipping the last WAL, stopping the stream");
         try (Archiver.Hold hold = archiver.hold(target)) {
-            RecoveryWindow.Choice choice = chosen.get();
             job.phase("stopping " + target.containerName());
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
             try (stopped) {
@@ -200,24 +313,26 @@ public class PointInTimeRestore implements TargetRestore {
                     job.phase("moving the data folder aside");
                     work.moveAside();
                     try {
-                        lay(work, repo, choice, target, job);
+                        laid.lay(work);
                     } catch (Exception e) {
+                        laid.unlay(work);
                         work.putBack();
                         job.rolledBack();
                         throw new IOException(e.getMessage() + "; the data folder was put back as it was", e);
                     }
                 }
-                job.phase("starting " + target.containerName() + " to replay WAL");
+                job.phase("starting " + target.containerName());
             } finally {
                 stopped.failures().forEach(f -> job.note("starting again: " + f));
             }
-            Replay.Reached reached;
+            String said;
             try {
-                reached = replayed(target.containerId(), target, choice, live.getImageId(), pgdata, job);
+                said = laid.started();
             } catch (Exception e) {
                 job.phase("putting the data folder back");
                 try (Quiesced again = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
                      DataFolder.Work work = dataFolder.open(live.getImageId(), target.containerId(), pgdata, aside)) {
+                    laid.unlay(work);
                     work.putBack();
                 }
                 job.rolledBack();
@@ -225,8 +340,9 @@ public class PointInTimeRestore implements TargetRestore {
                         + target.containerName() + " started on it", e);
             }
             hold.restart();
-            job.wrote(target.containerName() + ": " + reached.said());
-            job.note("the data folder as it was before is kept on its volume as " + pgdata + "/" + aside);
+            job.wrote(target.containerName() + ": " + said);
+            job.note("the data folder as it was before is kept on its volume as " + pgdata + "/" + aside
+                    + " (put it back with to: kept:" + job.id().substring(0, 8) + ")");
         }
         try {
             runner.start(target.plan(), PlanRun.Trigger.MANUAL);

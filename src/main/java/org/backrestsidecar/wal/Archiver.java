@@ -72,6 +72,8 @@ public class Archiver {
     private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
     private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    /** The targets whose hole this process started a base backup for. */
+    private final Set<String> holesTaken = ConcurrentHashMap.newKeySet();
     private final Map<String, Instant> forgotAt = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> readers = new ConcurrentHashMap<>();
 
@@ -130,7 +132,7 @@ public class Archiver {
         try {
             anotherServer(target, spool);
             Optional<Streamer.Restart> restart = streamer.ensure(target, spool);
-            restarted(target, restart);
+            restarted(target, spool, restart);
             Streamer.ServerView before = streamer.view(target);
             Instant began = Instant.now();
             ship(target, spool);
@@ -152,6 +154,8 @@ public class Archiver {
                     where(target), why, "until it ships again, the newest moment it can be restored to stays at "
                             + (was.shippedAt() == null ? "its last base backup" : was.shippedAt()));
         }
+        // the hole as the spool notes it: a sidecar started after a crash still shows it
+        now = now.hole(spool.hole().orElse(null));
         status.put(target.name(), now);
         metrics.wal(target.plan(), target.name(), now);
     }
@@ -201,6 +205,7 @@ public class Archiver {
             spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now(), streamer.systemId(target)));
             ship(target, spool);
             status.computeIfPresent(target.name(), (k, s) -> s.hole(null));
+            holesTaken.remove(target.name());
             notifier.fine(Topic.BACKUP_FAILED, key(target) + ":chain", "the WAL chain of " + target.name()
                     + " is whole again (new base backup)", where(target));
         }
@@ -233,27 +238,34 @@ public class Archiver {
     /** Keeps the stream running (a base backup needs it up before it starts). */
     public void ensureStreaming(Target target) throws WalProblem, IOException {
         synchronized (lockOf(target)) {
-            Optional<Streamer.Restart> restart = streamer.ensure(target, spool(target));
+            Spool spool = spool(target);
+            Optional<Streamer.Restart> restart = streamer.ensure(target, spool);
             if (restart.isPresent() && restart.get().slotLost()) {
                 // the base backup now under way closes the hole
-                tellHole(target);
+                tellHole(target, spool);
             }
         }
     }
 
-    private void restarted(Target target, Optional<Streamer.Restart> restart) throws IOException {
-        if (restart.isEmpty()) {
+    /**
+     * A stream started again: when the server had given up our slot, the chain has a hole, which a
+     * base backup closes. So does a hole a sidecar before this one noted and did not close (it was
+     * killed, or stopped, before its base backup ended).
+     */
+    private void restarted(Target target, Spool spool, Optional<Streamer.Restart> restart) throws IOException {
+        restart.flatMap(Streamer.Restart::ended).ifPresent(why -> LOG.warnf("WAL stream of %s had stopped, started again: %s",
+                target.name(), why));
+        boolean lostNow = restart.isPresent() && restart.get().slotLost();
+        boolean leftOpen = spool.hole().isPresent() && !holesTaken.contains(target.name());
+        if (!lostNow && !leftOpen) {
             return;
         }
-        restart.get().ended().ifPresent(why -> LOG.warnf("WAL stream of %s had stopped, started again: %s",
-                target.name(), why));
-        if (restart.get().slotLost()) {
-            tellHole(target);
-            try {
-                runner.start(target.plan(), PlanRun.Trigger.SCHEDULE);
-            } catch (PlanBusyException e) {
-                // the running one takes the base backup
-            }
+        tellHole(target, spool);
+        holesTaken.add(target.name());
+        try {
+            runner.start(target.plan(), PlanRun.Trigger.SCHEDULE);
+        } catch (PlanBusyException e) {
+            // the running one takes the base backup
         }
     }
 
@@ -307,10 +319,11 @@ public class Archiver {
         }
     }
 
-    /** A chain that lost WAL (the spool was emptied): told; a new base backup closes it. */
-    private void tellHole(Target target) {
+    /** A chain that lost WAL (the spool was emptied): noted on disk and told; a new base backup closes it. */
+    private void tellHole(Target target, Spool spool) throws IOException {
         shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
-        status.computeIfPresent(target.name(), (k, s) -> s.hole(Instant.now()));
+        spool.markHole(Instant.now());
+        status.computeIfPresent(target.name(), (k, s) -> s.hole(spool.hole().orElse(null)));
         notifier.problem(Topic.BACKUP_FAILED, key(target) + ":chain", 1, "the WAL chain of " + target.name()
                 + " has a hole", where(target), "the server gave up the WAL our replication slot held (more than "
                         + WalMode.maxRetained(target) + " while the stream was down)", "a new base backup starts now "

@@ -21,6 +21,7 @@ final class Spool {
     private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}(\\.partial)?");
     private final Path dir;
     private final Path chainFile;
+    private final Path holeFile;
     private final ObjectMapper json;
 
     /**
@@ -36,6 +37,7 @@ final class Spool {
     Spool(Path stateDir, String target, ObjectMapper json) {
         this.dir = stateDir.resolve("wal").resolve(target);
         this.chainFile = stateDir.resolve("wal").resolve(target + ".chain.json");
+        this.holeFile = stateDir.resolve("wal").resolve(target + ".hole");
         this.json = json;
     }
 
@@ -55,8 +57,30 @@ final class Spool {
         }
     }
 
+    /** A new chain: a hole before it is closed. */
     void chain(Chain chain) throws IOException {
         StateFile.write(chainFile, json.writeValueAsBytes(chain));
+        Files.deleteIfExists(holeFile);
+    }
+
+    /**
+     * Notes that WAL was lost at {@code since}: on disk, so that a sidecar started after a crash
+     * still knows the chain is broken and takes the base backup that closes it.
+     */
+    void markHole(Instant since) throws IOException {
+        if (hole().isEmpty()) {
+            Files.createDirectories(holeFile.getParent());
+            StateFile.write(holeFile, since.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    /** When the chain lost WAL, while no base backup has closed that hole yet. */
+    Optional<Instant> hole() {
+        try {
+            return Files.exists(holeFile) ? Optional.of(Instant.parse(Files.readString(holeFile).strip())) : Optional.empty();
+        } catch (IOException | java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     /** Forgets the chain: nothing is shipped until a new base backup starts the next one. */

@@ -158,10 +158,13 @@ public class Streamer {
     private void start(Target target, Spool spool) throws IOException {
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         String port = env(live, "PGPORT").orElse("5432");
+        // --status-interval 1: the slot's restart point moves only when pg_receivewal reports back, so
+        // under a fast write the slot holds about one interval of WAL more than the stream lacks; a
+        // checkpoint then finding it past max_slot_wal_keep_size would drop the slot (a hole)
         String script = WalMode.PG_BIN + "set -e\n"
                 + "pg_receivewal -h 127.0.0.1 -p " + port + " --slot \"$SLOT\" --create-slot --if-not-exists\n"
                 + "exec pg_receivewal -h 127.0.0.1 -p " + port + " -D \"$SPOOL\" --slot \"$SLOT\" --no-loop "
-                + "--status-interval 5 -v\n";
+                + "--status-interval 1 -v\n";
         String id = docker.createContainerCmd(live.getImageId())
                 .withName(name(target))
                 .withLabels(Map.of(Helpers.LABEL, config.instance(), "backrest-sidecar.target", target.name(),

@@ -1,20 +1,22 @@
 package org.backrestsidecar.crash;
 
+import static org.backrestsidecar.testing.PackagedSidecar.awaitReady;
+import static org.backrestsidecar.testing.PackagedSidecar.get;
+import static org.backrestsidecar.testing.PackagedSidecar.post;
+import static org.backrestsidecar.testing.PackagedSidecar.postJson;
+import static org.backrestsidecar.testing.PackagedSidecar.start;
+import static org.backrestsidecar.testing.PackagedSidecar.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.backrestsidecar.testing.PackagedSidecar;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,8 +30,6 @@ import org.junit.jupiter.api.Test;
  * Chromium) across a restart and a kill.
  */
 class SidecarKilledWhilePausedIT {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final String TOKEN = "crash-test-api-token-0123456789";
     private Process sidecar;
 
     @AfterEach
@@ -48,12 +48,10 @@ class SidecarKilledWhilePausedIT {
     void restartResumesTheContainerItLeftPaused() throws Exception {
         Path root = Files.createTempDirectory("bsc-crash");
         Files.writeString(root.resolve("crash.key"), "crash-test-key-0123456789abcdef\n");
-        Files.writeString(root.resolve("api-token"), TOKEN + "\n");
+        PackagedSidecar.writeToken(root);
         Path config = root.resolve("sidecar.yml");
-        // as README "Run": the sidecar on the host, no helperImage configured, the sidecar's image built
-        // beside it (from the test base, which holds the packages: no registry here)
-        TestDocker.run(java.util.List.of("docker", "build", "-q", "-f", "src/main/docker/Dockerfile", "--build-arg",
-                "BASE_IMAGE=" + TestDocker.IMAGE, "-t", "backrest-sidecar:0.1.0", "."), Map.of());
+        // as README "Run": the sidecar on the host, no helperImage configured, the sidecar's image built beside it
+        PackagedSidecar.buildImage();
         Files.writeString(config, """
                 instance: crash-host
                 stateDir: %s
@@ -216,7 +214,7 @@ class SidecarKilledWhilePausedIT {
         for (JsonNode drill : new ObjectMapper().readTree(get(port, "/api/drills/runs"))) {
             api.add("drill " + drill.path("id").asText());
         }
-        org.openqa.selenium.chrome.ChromeDriver browser = org.backrestsidecar.testing.Browser.open("Bearer " + TOKEN);
+        org.openqa.selenium.chrome.ChromeDriver browser = org.backrestsidecar.testing.Browser.open("Bearer " + PackagedSidecar.TOKEN);
         try {
             browser.get("http://127.0.0.1:" + port + "/");
             java.util.List<String> shown = org.backrestsidecar.testing.Browser.waiting(browser, Duration.ofSeconds(30))
@@ -297,57 +295,6 @@ class SidecarKilledWhilePausedIT {
             return files.count();
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    private static Process start(Path config, int port, Path log) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar"))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("SIDECAR_CONFIG", config.toString());
-        pb.environment().put("SIDECAR_API_TOKEN_FILE", config.resolveSibling("api-token").toString());
-        pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        return pb.start();
-    }
-
-    private static void awaitReady(int port) {
-        TestDocker.await("the sidecar on port " + port, Duration.ofSeconds(60), () -> {
-            try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/live")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
-    }
-
-    private static String get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .header("Authorization", "Bearer " + TOKEN).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static String postJson(int port, String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, answer.statusCode(), answer.body());
-        return answer.body();
-    }
-
-    private static void post(int port, String path) throws IOException, InterruptedException {
-        int status = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-        assertEquals(202, status);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

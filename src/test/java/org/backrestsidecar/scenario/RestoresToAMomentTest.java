@@ -216,6 +216,7 @@ class RestoresToAMomentTest {
         Instant second = serverNow();
         String atSecond = pg.checksum("shop", "orders");
         pg.sql("shop", "DELETE FROM orders WHERE id % 2 = 0");
+        String beforeSecond = pg.checksum("shop", "orders");
         shippedPast(serverNow());
         String chainAfterFirst = when().get("/api/targets/" + TARGET + "/window").then().extract().path("stream.chain");
         JsonPath again = SidecarApi.restore(restoreOf("to", second.toString(), "confirm", TARGET));
@@ -224,11 +225,35 @@ class RestoresToAMomentTest {
         assertTrue(again.getString("written[0]").contains("timeline 3"), again.prettify());
         windowOnce("a base backup on timeline 3", Duration.ofMinutes(3), w -> w.getString("stream.chain") != null
                 && !w.getString("stream.chain").equals(chainAfterFirst) && w.getInt("stream.timeline") == 3);
+
+        // the data folder the second restore kept goes back with one call: the rows just before it
+        String kept = again.getString("id").substring(0, 8);
+        given().contentType("application/json").body(restoreOf("to", "kept:0123abcd", "confirm", TARGET, "dryRun", true))
+                .post("/api/restores").then().statusCode(400).body("error", containsString(
+                        "no data folder kept by restore 0123abcd")).body("error", containsString("before-" + kept));
+        JsonPath dry = SidecarApi.restore(restoreOf("to", "kept:" + kept, "confirm", TARGET, "dryRun", true));
+        assertTrue(dry.getString("wouldWrite[0]").contains("pgsql_tmp.backrest-sidecar-before-" + kept), dry.prettify());
+        String chainOnThree = when().get("/api/targets/" + TARGET + "/window").then().extract().path("stream.chain");
+        JsonPath back = SidecarApi.restore(restoreOf("to", "kept:" + kept, "confirm", TARGET));
+        assertEquals("SUCCEEDED", back.getString("state"), back.prettify());
+        assertEquals(beforeSecond, pg.checksum("shop", "orders"), "the rows as they were just before the second restore");
+        assertTrue(back.getString("written[0]").contains("timeline 2"), back.prettify());
+        String keptNow = back.getString("id").substring(0, 8);
+        assertTrue(back.getString("notes").contains("to: kept:" + keptNow), back.prettify());
+        String folders = TestDocker.exec(pg.id(), "sh", "-c", "ls -d /var/lib/postgresql/data/pgsql_tmp.backrest-sidecar-before-*")
+                .out();
+        assertFalse(folders.contains(kept), "the kept folder is the data folder again: " + folders);
+        assertTrue(folders.contains(keptNow), "and the one it replaced is kept in turn: " + folders);
+        windowOnce("a base backup of the folder put back", Duration.ofMinutes(3), w -> w.getString("stream.chain") != null
+                && !w.getString("stream.chain").equals(chainOnThree) && w.getInt("stream.timeline") == 2);
     }
 
     @Test
     @Order(5)
     void aMomentAfterTheLastTransactionRestoresEverything() throws InterruptedException {
+        // what autovacuum would do now (its ANALYZE commits too), done before the last transaction
+        pg.sql("shop", "VACUUM ANALYZE");
+        pg.sql("postgres", "VACUUM ANALYZE");
         pg.sql("shop", "INSERT INTO orders VALUES (9999, 'last')");
         String last = pg.checksum("shop", "orders");
         Thread.sleep(1500);

@@ -1,0 +1,92 @@
+package org.backrestsidecar.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packaged sidecar as a real process on the host (README "Run"), for the tests that kill it:
+ * started on a port of its own with a config file, an API token beside that file, and its log in a
+ * file; asked over plain HTTP with that token.
+ */
+public final class PackagedSidecar {
+    public static final String TOKEN = "crash-test-api-token-0123456789";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private PackagedSidecar() {
+    }
+
+    /**
+     * The sidecar's image built beside it as README "Run" does (from the test base, which holds the
+     * packages: no registry here); the helpers the sidecar starts run from it.
+     */
+    public static void buildImage() throws IOException, InterruptedException {
+        TestDocker.run(List.of("docker", "build", "-q", "-f", "src/main/docker/Dockerfile", "--build-arg",
+                "BASE_IMAGE=" + TestDocker.IMAGE, "-t", "backrest-sidecar:0.1.0", "."), Map.of());
+    }
+
+    /** Writes the API token the sidecar started with {@code config} in this folder reads. */
+    public static void writeToken(Path folder) throws IOException {
+        Files.writeString(folder.resolve("api-token"), TOKEN + "\n");
+    }
+
+    public static Process start(Path config, int port, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar"))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SIDECAR_CONFIG", config.toString());
+        pb.environment().put("SIDECAR_API_TOKEN_FILE", config.resolveSibling("api-token").toString());
+        pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        return pb.start();
+    }
+
+    public static void awaitReady(int port) {
+        TestDocker.await("the sidecar on port " + port, Duration.ofSeconds(60), () -> {
+            try {
+                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/live")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
+    public static String get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Authorization", "Bearer " + TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** POSTs {@code body} as JSON, expecting 202; the answer's body. */
+    public static String postJson(int port, String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, answer.statusCode(), answer.body());
+        return answer.body();
+    }
+
+    public static void post(int port, String path) throws IOException, InterruptedException {
+        postJson(port, path, "");
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
