@@ -26,6 +26,20 @@ public record Retention(int daily, int weekly, int monthly, int yearly, int last
         return flags;
     }
 
+    /**
+     * As {@link #forgetFlags}, but the daily tier keeps every snapshot of its days ({@code --keep-within},
+     * relative to the newest), not only each day's newest.
+     */
+    public List<String> forgetFlagsKeepingEachDaily() {
+        List<String> flags = new ArrayList<>(forgetFlags());
+        int at = flags.indexOf("--keep-daily");
+        if (at >= 0) {
+            flags.set(at, "--keep-within");
+            flags.set(at + 1, daily + "d");
+        }
+        return flags;
+    }
+
     private static void addTier(List<String> flags, String flag, int count) {
         if (count > 0) {
             flags.add(flag);

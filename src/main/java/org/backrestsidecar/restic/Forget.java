@@ -32,16 +32,32 @@ public class Forget {
         List<String> args = new ArrayList<>(List.of("forget", "--json", "--tag", SnapshotTags.planTag(plan),
                 "--group-by", "host,paths"));
         args.addAll(retention.forgetFlags());
-        // a chain's WAL lives as long as its base backup, which wal/WalRetention decides
-        args.addAll(List.of("--keep-tag", "wal"));
-        JsonNode groups = restic.parse(restic.run(repo, ResticCommand.LONG, args.toArray(String[]::new)));
+        // a chain's WAL lives as long as its base backup, which wal/WalRetention decides; base backups
+        // have tiers of their own (below)
+        args.addAll(List.of("--keep-tag", "wal", "--keep-tag", SnapshotTags.WAL_BASE));
         List<Snapshot> kept = new ArrayList<>();
         List<String> removed = new ArrayList<>();
-        for (JsonNode group : groups) {
+        collect(restic.run(repo, ResticCommand.LONG, args.toArray(String[]::new)), kept, removed);
+        if (kept.stream().anyMatch(s -> s.tags().contains(SnapshotTags.WAL_BASE))) {
+            // every base backup within the daily tier, not only each day's newest: a second one on the
+            // same day (a manual run, the one after a restore) would otherwise cost the earlier one and
+            // with it the moments of that day before the second
+            List<String> bases = new ArrayList<>(List.of("forget", "--json", "--tag",
+                    SnapshotTags.planTag(plan) + "," + SnapshotTags.WAL_BASE, "--group-by", "host,paths"));
+            bases.addAll(retention.forgetFlagsKeepingEachDaily());
+            List<String> basesRemoved = new ArrayList<>();
+            collect(restic.run(repo, ResticCommand.LONG, bases.toArray(String[]::new)), new ArrayList<>(), basesRemoved);
+            kept.removeIf(s -> basesRemoved.contains(s.id()));
+            removed.addAll(basesRemoved);
+        }
+        return new ForgetResult(kept, removed);
+    }
+
+    private void collect(String forgetJson, List<Snapshot> kept, List<String> removed) throws ResticException {
+        for (JsonNode group : restic.parse(forgetJson)) {
             group.path("keep").forEach(s -> kept.add(ResticCommand.snapshot(s)));
             group.path("remove").forEach(s -> removed.add(s.path("id").asText()));
         }
-        return new ForgetResult(kept, removed);
     }
 
     /**

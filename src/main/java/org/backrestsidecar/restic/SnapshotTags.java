@@ -15,6 +15,12 @@ import java.util.List;
  */
 public record SnapshotTags(String plan, String instance, String target, List<String> extra) {
     public static final String SAFETY = "safety";
+    /**
+     * On a wal-mode Postgres target's run snapshots (its base backup and facts): every one of them
+     * within the daily tier is kept, not only a day's newest, since each starts a chain of WAL whose
+     * moments only it can restore ({@code Forget}).
+     */
+    public static final String WAL_BASE = "wal-base";
 
     public SnapshotTags {
         for (String v : List.of(plan, instance, target)) {
@@ -33,6 +39,13 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
     /** The tags of one run's snapshots of one target. */
     public static SnapshotTags ofRun(String plan, String instance, String target, String runId) {
         return new SnapshotTags(plan, instance, target, List.of("run:" + runId));
+    }
+
+    /** These tags and one more. */
+    public SnapshotTags with(String tag) {
+        List<String> more = new java.util.ArrayList<>(extra);
+        more.add(tag);
+        return new SnapshotTags(plan, instance, target, more);
     }
 
     /** The tags of a safety snapshot taken by restore {@code restoreId}. */

@@ -165,9 +165,10 @@ public class PlanRunner {
 
     private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, PlanRun run) {
         Instant start = Instant.now();
+        SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), run.id());
         TargetBackup backup = new TargetBackup(resticBackup, repo,
-                SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), run.id()), config.instance(), run.id(),
-                plan.priority(), run.progress());
+                org.backrestsidecar.wal.WalMode.of(target) ? tags.with(SnapshotTags.WAL_BASE) : tags, config.instance(),
+                run.id(), plan.priority(), run.progress());
         String error = null;
         BackupStrategy strategy = target.usable() ? strategies.named(target.strategy()).orElseThrow() : null;
         if (strategy == null) {

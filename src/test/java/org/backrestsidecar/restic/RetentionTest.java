@@ -100,16 +100,52 @@ class RetentionTest {
                 "safety snapshots go (before the scheduled prune) 30 days after they were taken");
     }
 
+    /**
+     * A wal-mode target's base backups: every one within the daily tier stays, a day's earlier ones
+     * too (each starts a chain whose moments only it restores); a dump target of the same plan keeps
+     * one a day, as before.
+     */
+    @Test
+    void everyBaseBackupWithinTheDailyTierIsKept() throws Exception {
+        for (String at : List.of("2026-11-20 14:00:00", "2026-11-20 02:00:00", "2026-11-19 09:00:00",
+                "2026-11-19 02:00:00", "2026-11-10 02:00:00")) {
+            snapshot(repo, "plan:db,wal-base", "pg/base.tar", at);
+            snapshot(repo, "plan:db", "db/app.dump", at);
+        }
+        ForgetResult result = forget.forget(repo, "db", new Retention(3, 0, 0, 0, 0));
+
+        assertEquals(List.of("2026-11-19 02:00", "2026-11-19 09:00", "2026-11-20 02:00", "2026-11-20 14:00"),
+                times(snapshots.snapshots(repo, List.of("wal-base"))), "every base backup of the last 3 days");
+        assertEquals(List.of("2026-11-10 02:00", "2026-11-19 09:00", "2026-11-20 14:00"),
+                times(snapshots.snapshots(repo, List.of("plan:db")).stream().filter(s -> !s.tags().contains("wal-base"))
+                        .toList()), "the dumps: the newest of each of the last 3 days that have one");
+        assertEquals(7, result.kept().size(), result.kept().toString());
+        assertEquals(3, result.removed().size());
+    }
+
     private static void snapshot(RepoConfig repo, String tag, String day) throws Exception {
-        Process p = new ProcessBuilder("restic", "--repo", repo.uri(), "--password-file", repo.keyFile().toString(),
-                "--no-cache", "backup", "--stdin", "--stdin-filename", "db/app.dump", "--host", "host",
-                "--tag", tag, "--time", day + " 02:00:00").redirectErrorStream(true).start();
-        p.getOutputStream().write(("dump of " + day).getBytes());
+        snapshot(repo, tag, "db/app.dump", day + " 02:00:00");
+    }
+
+    private static void snapshot(RepoConfig repo, String tags, String file, String time) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file",
+                repo.keyFile().toString(), "--no-cache", "backup", "--stdin", "--stdin-filename", file, "--host", "host",
+                "--time", time));
+        for (String tag : tags.split(",")) {
+            command.addAll(List.of("--tag", tag));
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().write(("dump of " + time).getBytes());
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
             throw new AssertionError("restic backup failed: " + out);
         }
+    }
+
+    private static List<String> times(List<Snapshot> snapshots) {
+        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
+        return snapshots.stream().map(s -> f.format(s.time().atZone(ZoneId.systemDefault()))).sorted().toList();
     }
 
     private static List<String> days(List<Snapshot> snapshots) {
