@@ -61,7 +61,8 @@ public class Streamer {
      * Starts the stream unless it runs.
      *
      * @return empty while it runs
-     * @throws WalProblem when the server cannot stream to us (no replication right)
+     * @throws WalProblem when the server cannot stream to us (no replication right), or the spool
+     *                    cannot be shared with the stream's container (the sidecar's state not on a volume)
      */
     Optional<Restart> ensure(Target target, Spool spool) throws WalProblem, IOException {
         Optional<String> ended = Optional.empty();
@@ -73,6 +74,11 @@ public class Streamer {
             ended = Optional.of("pg_receivewal exited with code " + running.get().getState().getExitCodeLong() + ": "
                     + logs.tail(running.get().getId(), 5));
             remove(target);
+        }
+        if (!self.shareable(spool.dir())) {
+            throw new WalProblem("the sidecar's state folder " + config.stateDir() + " is not on a volume, so the WAL "
+                    + "stream (a container of its own) cannot write where the sidecar reads: mount a volume there "
+                    + "(the bundle's sidecar-state)");
         }
         boolean lost = prepareServer(target);
         if (lost) {
