@@ -172,7 +172,7 @@ public class PointInTimeRestore implements TargetRestore {
             if (request.newContainer() != null) {
                 intoNewContainer(target, repo, choose(target, backup, request), request.newContainer(), live, pgdata, job);
             } else if (Moment.isKept(request.to())) {
-                overLive(target, live, pgdata, job, new KeptFolder(target, keptFolder(target, request, pgdata), live, pgdata));
+                overLive(target, live, pgdata, job, new KeptFolder(target, keptFolder(target, request, pgdata), pgdata));
             } else {
                 overLive(target, live, pgdata, job, new ToAMoment(target, repo, () -> choose(target, backup, request),
                         live, pgdata, job));
@@ -247,13 +247,11 @@ public class PointInTimeRestore implements TargetRestore {
     private final class KeptFolder implements LaidOver {
         private final Target target;
         private final String kept;
-        private final InspectContainerResponse live;
         private final String pgdata;
 
-        KeptFolder(Target target, String kept, InspectContainerResponse live, String pgdata) {
+        KeptFolder(Target target, String kept, String pgdata) {
             this.target = target;
             this.kept = kept;
-            this.live = live;
             this.pgdata = pgdata;
         }
 

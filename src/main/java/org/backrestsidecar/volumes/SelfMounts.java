@@ -73,24 +73,27 @@ public class SelfMounts {
     }
 
     /**
-     * The bind that gives a helper the sidecar's view of {@code path}, read-write: the same host
-     * folder (a named volume's too: its host folder) at the same place.
-     */
-    /**
      * Whether another container can be given {@code path} as the sidecar sees it: always on the host;
      * in a container only when a mount holds it (a folder in the sidecar's own layer is nobody else's).
      */
     public boolean shareable(Path path) {
-        return self().map(s -> s.getMounts().stream().anyMatch(m -> m.getDestination() != null && m.getSource() != null
-                && path.startsWith(m.getDestination().getPath()))).orElse(true);
+        return self().isEmpty() || mountHolding(path).isPresent();
     }
 
-    public Bind bindFor(Path path) {
+    /** The sidecar's own mount that holds {@code path} (the innermost), when it runs in a container. */
+    private Optional<InspectContainerResponse.Mount> mountHolding(Path path) {
         return self().flatMap(s -> s.getMounts().stream()
-                        .filter(m -> m.getDestination() != null && m.getSource() != null
-                                && path.startsWith(m.getDestination().getPath()))
-                        .max(Comparator.comparingInt(m -> m.getDestination().getPath().length()))
-                        .map(m -> new Bind(m.getSource(), new Volume(m.getDestination().getPath()), AccessMode.rw)))
+                .filter(m -> m.getDestination() != null && m.getSource() != null
+                        && path.startsWith(m.getDestination().getPath()))
+                .max(Comparator.comparingInt(m -> m.getDestination().getPath().length())));
+    }
+
+    /**
+     * The bind that gives a helper the sidecar's view of {@code path}, read-write: the same host
+     * folder (a named volume's too: its host folder) at the same place.
+     */
+    public Bind bindFor(Path path) {
+        return mountHolding(path).map(m -> new Bind(m.getSource(), new Volume(m.getDestination().getPath()), AccessMode.rw))
                 .orElse(new Bind(path.toString(), new Volume(path.toString()), AccessMode.rw));
     }
 }
