@@ -15,12 +15,7 @@ work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
 name=bsc-bench-fixed
 port=18082
 . "$here/bench/lib.sh"
-cleanup() {
-  stop_sidecar
-  docker rm -f "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap cleanup_sidecar_and_postgres EXIT
 start_labelled_postgres "$name" off --label "backup.postgres.compression=$compression"
 load_text "$name" "$size_mb"
 echo "database: $(( $(docker exec "$name" psql -U postgres -Atc "select pg_database_size('bench')") / 1048576 )) MiB"

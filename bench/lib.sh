@@ -57,6 +57,13 @@ start_sidecar() {
   until curl -sf "localhost:$port/q/health/ready" >/dev/null; do sleep 0.5; done
 }
 
+# cleanup_sidecar_and_postgres: a bench's EXIT trap: its sidecar, its container $name, its $work
+cleanup_sidecar_and_postgres() {
+  stop_sidecar
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+
 stop_sidecar() {
   if [ -n "${sidecar_pid:-}" ]; then
     kill "$sidecar_pid" 2>/dev/null || true

@@ -12,12 +12,7 @@ work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
 name=bsc-bench-pg
 port=18080
 . "$here/bench/lib.sh"
-cleanup() {
-  stop_sidecar
-  docker rm -f "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap cleanup_sidecar_and_postgres EXIT
 start_labelled_postgres "$name" off
 echo "loading ${size_mb} MiB..."
 load_text "$name" "$size_mb"

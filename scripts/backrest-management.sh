@@ -27,11 +27,17 @@
 # Talks to SIDECAR_URL (default: http://127.0.0.1:8080 inside the stack's network, reached with
 # `docker compose exec`), with the token from secrets/sidecar-api-token. Needs curl; python3 or jq
 # makes the output readable (raw JSON otherwise).
+# On a Docker Swarm (docs/swarm.md): SIDECAR_STACK=<stack name> asks the sidecar task on this node
+# (docker exec); `--node NAME` before the command acts on that node's sidecar (status and targets
+# without it show every node).
 set -euo pipefail
 trap 'echo "backrest-management: stopped at line $LINENO: $BASH_COMMAND failed" >&2' ERR
 cd "$(dirname "$0")/.."
 token_file=${SIDECAR_API_TOKEN_FILE:-secrets/sidecar-api-token}
 url=${SIDECAR_URL:-}
+stack=${SIDECAR_STACK:-}
+node=
+if [ "${1:-}" = --node ]; then node=${2:?usage: --node NAME COMMAND ...}; shift 2; fi
 
 die() { echo "backrest-management: $*" >&2; exit 1; }
 [ -r "$token_file" ] || die "cannot read the API token at $token_file (run scripts/backrest-setup.sh, or set SIDECAR_API_TOKEN_FILE)"
@@ -42,8 +48,16 @@ call() { # call METHOD PATH [JSON-BODY]
   local method=$1 path=$2 out status
   local args=(-sS -X "$method" -H "Authorization: Bearer $token" -w '\n%{http_code}')
   if [ -n "${3:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$3"); fi
+  # another node's sidecar, through this one (GET /api/nodes/NAME/...); who-am-I and nodes stay here
+  if [ -n "$node" ] && [[ $path == /api/* ]] && [[ $path != /api/nodes* ]]; then path="/api/nodes/$node/${path#/api/}"; fi
   if [ -n "$url" ]; then
     out=$(curl "${args[@]}" "$url$path") || die "the sidecar at $url does not answer"
+  elif [ -n "$stack" ]; then
+    local task
+    task=$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_sidecar" | head -n 1)
+    [ -n "$task" ] || die "no task of ${stack}_sidecar runs on this node (docker service ps ${stack}_sidecar)"
+    out=$(docker exec "$task" curl "${args[@]}" "http://127.0.0.1:8080$path" 2>&1) \
+      || die "the sidecar task $task does not answer (docker service ps ${stack}_sidecar)"
   else
     local compose="docker compose"; docker compose version >/dev/null 2>&1 || compose=docker-compose
     out=$($compose exec -T sidecar curl "${args[@]}" "http://127.0.0.1:8080$path" 2>&1) \

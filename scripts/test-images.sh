@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the images the tests run, from Debian's packages only (no registry is reachable):
+# Builds the images the tests run (one per src/test/images/*.recipe), from Debian's packages only (no registry is reachable):
 # a debootstrap root file system imported with `docker import`. The tag carries a hash of the
 # recipe, so an unchanged recipe is never rebuilt; `:latest` points at the current one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-recipe="$here/src/test/images/debian-services.recipe"
+for recipe in "$here"/src/test/images/*.recipe; do
+(
 # shellcheck disable=SC1090
 . <(grep -E '^[a-z]+=' "$recipe")
 hash=$(sha256sum "$recipe" | cut -c1-12)
@@ -24,3 +25,5 @@ else
   rm -f "$rootfs.log"
 fi
 docker tag "$image:$hash" "$image:latest"
+)
+done

@@ -8,9 +8,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pw"
   echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
   echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
-  if [ -n "${POSTGRES_DB:-}" ] && [ "$POSTGRES_DB" != "${POSTGRES_USER:-postgres}" ]; then
+  # as the official image: POSTGRES_DB defaults to POSTGRES_USER, and is made unless it is postgres
+  db=${POSTGRES_DB:-${POSTGRES_USER:-postgres}}
+  if [ "$db" != postgres ]; then
     su postgres -s /bin/sh -c "postgres --single -D '$PGDATA' postgres" <<SQL >/dev/null
-CREATE DATABASE "$POSTGRES_DB";
+CREATE DATABASE "$db";
 SQL
   fi
 fi

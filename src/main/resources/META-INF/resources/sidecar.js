@@ -4,7 +4,7 @@
 // Every value from the API goes into the page as text (textContent), never as HTML.
 
 const REFRESH_MS = 3000;
-const state = { me: null, plans: [], targets: [], runs: [], restores: [], drillRuns: [], copies: [],
+const state = { me: null, nodes: [], node: null, self: null, plans: [], targets: [], runs: [], restores: [], drillRuns: [], copies: [],
   // a button's key -> when its POST answered (null while it is under way): locked until a refresh
   // that began after the answer shows the job itself
   pending: new Map(), restore: null };
@@ -85,7 +85,15 @@ function outcome(stateName) {
 
 // -- talking to the API ----------------------------------------------------------------------------
 
-async function api(method, path, body) {
+// In a swarm the page shows one node at a time (state.node); every call but who-am-I and the nodes
+// themselves goes to that node through this sidecar (/api/nodes/<node>/...).
+function onNode(path) {
+  if (!state.node || state.node === state.self || /^api\/(me|nodes)(\/|$)/.test(path)) return path;
+  return path.replace(/^api\//, `api/nodes/${encodeURIComponent(state.node)}/`);
+}
+
+async function api(method, givenPath, body) {
+  const path = onNode(givenPath);
   const init = { method, headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -121,11 +129,20 @@ function refresh() {
 async function load() {
   const began = Date.now();
   try {
-    const [plans, targets, runs, restores, drillRuns, drills, checks, copies] = await Promise.all([
-      api('GET', 'api/plans'), api('GET', 'api/targets'), api('GET', 'api/runs'), api('GET', 'api/restores'),
-      api('GET', 'api/drills/runs'), api('GET', 'api/drills'), api('GET', 'api/repos/checks'),
-      api('GET', 'api/repos/copies')]);
-    Object.assign(state, { plans, targets, runs, restores, drillRuns, drills, checks, copies });
+    const [nodes, plans, targets, runs, restores, drillRuns, drills, checks, copies] = await Promise.all([
+      api('GET', 'api/nodes'), api('GET', 'api/plans'), api('GET', 'api/targets'), api('GET', 'api/runs'),
+      api('GET', 'api/restores'), api('GET', 'api/drills/runs'), api('GET', 'api/drills'),
+      api('GET', 'api/repos/checks'), api('GET', 'api/repos/copies')]);
+    Object.assign(state, { nodes, plans, targets, runs, restores, drillRuns, drills, checks, copies });
+    state.self = (nodes.find(n => !n.address) || {}).node;
+    // nginx in a swarm talks to the repos task, which backs up nothing: the page opens on a node
+    if (!state.node && (nodes.find(n => n.node === state.self) || {}).role === 'repos') {
+      const first = nodes.find(n => n.role === 'node' && n.state === 'up');
+      if (first) {
+        state.node = first.node;
+        return load();
+      }
+    }
     for (const [key, answered] of state.pending) {
       if (answered !== null && answered <= began) state.pending.delete(key);
     }
@@ -172,6 +189,42 @@ function lastDrill(drills) {
   const passed = drills.filter(d => d.passed).length;
   const last = drills.map(d => d.at).sort().slice(-1)[0];
   return `${passed === drills.length ? `passed ${passed}/${drills.length}` : `${drills.length - passed} of ${drills.length} FAILED`}, ${when(last)}`;
+}
+
+// The swarm at a glance: every node (a node that does not answer shown DOWN with its plans late by
+// their objectives), and which one the rest of the page shows.
+function lateOf(n) {
+  return (n.plans || []).filter(p => n.state === 'up' ? p.freshness !== 'fresh'
+    : !p.lastSuccess || Date.parse(p.lastSuccess) + durationMillis(p.recoveryPointObjective) < Date.now()).map(p => p.id);
+}
+
+function durationMillis(iso) {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/.exec(iso || '');
+  return m ? ((+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + (+(m[3] || 0))) * 1000 : 0;
+}
+
+function renderNodes() {
+  const section = document.getElementById('nodes-section');
+  section.hidden = state.nodes.length < 2;
+  const shown = state.node || state.self;
+  document.getElementById('node-shown').textContent = `(below: ${shown})`;
+  const rows = state.nodes.map(n => {
+    const late = lateOf(n);
+    const running = (n.running || []).map(r => `${r.plan}: ${r.phase || ''}`).join('; ');
+    return el('tr', { 'data-node': n.node, class: n.node === shown ? 'shown' : null },
+      el('td', {}, n.node),
+      el('td', {}, n.state === 'up' ? el('span', { class: 'good' }, 'up') : el('span', { class: 'bad', title: n.problem || '' },
+        `DOWN since ${when(n.seenAt)}`)),
+      el('td', {}, n.role),
+      el('td', {}, late.length ? el('span', { class: 'bad' }, late.join(', ')) : '-'),
+      el('td', {}, running || '-'),
+      el('td', {}, n.state === 'up' && n.node !== shown ? el('button', { onclick: () => {
+        state.node = n.node;
+        state.restore = null;
+        refresh();
+      } }, 'Show') : ''));
+  });
+  document.querySelector('#nodes tbody').replaceChildren(...rows);
 }
 
 function renderPlans() {
@@ -244,6 +297,7 @@ function renderActivity() {
 }
 
 function render() {
+  renderNodes();
   renderUnderWay();
   renderPlans();
   renderTargets();

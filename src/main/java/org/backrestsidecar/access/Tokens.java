@@ -60,6 +60,11 @@ public class Tokens {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The sidecar's own token as a header value: what it shows a peer when no caller is asking. */
+    public String ownBearer() {
+        return "Bearer " + new String(entries.get(0).secret(), StandardCharsets.UTF_8);
+    }
+
     void checkAtStart(@Observes StartupEvent ignored) {
         // constructing the bean is the check: a bad token file stops start-up here, not at the first call
     }

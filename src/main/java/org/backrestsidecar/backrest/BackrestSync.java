@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.run.RunReport;
@@ -51,16 +52,20 @@ public class BackrestSync {
         t.setDaemon(true);
         return t;
     });
+    /** In a swarm one Backrest is given the config by the repos task; every node still has it index. */
+    private final boolean syncs;
     private volatile Status status = new Status(null, null, Optional.of("not synced yet"), List.of());
 
-    public BackrestSync(SidecarConfig config, Repository repository, ObjectMapper json) {
+    public BackrestSync(SidecarConfig config, Repository repository, ObjectMapper json,
+                        SwarmRole role) {
         this.config = config;
+        this.syncs = role.keepsRepos();
         this.repository = repository;
         this.client = config.backrest().map(c -> new BackrestClient(c, json));
     }
 
     void start(@Observes StartupEvent ignored) {
-        if (client.isPresent()) {
+        if (client.isPresent() && syncs) {
             worker.scheduleWithFixedDelay(this::syncQuietly, 0, RETRY_MINUTES, TimeUnit.MINUTES);
         }
     }
@@ -78,9 +83,9 @@ public class BackrestSync {
         });
     }
 
-    /** Empty when no Backrest is configured. */
+    /** Empty when no Backrest is configured, or when the repos task of a swarm keeps it (not this node). */
     public Optional<Status> status() {
-        return client.map(c -> status);
+        return client.filter(c -> syncs).map(c -> status);
     }
 
     /** One sync now; what Backrest said is in {@link #status()}. */

@@ -39,6 +39,12 @@ public record SidecarConfig(Path source, String instance, String labelPrefix, Op
                 drills, notifications, access, PruneConfig.DEFAULT);
     }
 
+    /** The same configuration under another instance name (each node of a swarm is its own instance). */
+    public SidecarConfig asInstance(String name) {
+        return new SidecarConfig(source, name, labelPrefix, composeProject, timeZone, stateDir, helperImage, backrest,
+                repos, plans, drills, notifications, access, prune);
+    }
+
     public Optional<PlanConfig> plan(String id) {
         return plans.stream().filter(p -> p.id().equals(id)).findFirst();
     }

@@ -90,7 +90,12 @@ public class Discovery {
                 continue;
             }
             if (config.composeProject().isPresent()
-                    && !config.composeProject().get().equals(l.get("com.docker.compose.project"))) {
+                    && !config.composeProject().equals(TargetLabels.project(l))) {
+                continue;
+            }
+            // Swarm keeps the containers of tasks it ended (its task history): the task that runs is the target
+            if (l.containsKey("com.docker.swarm.task.id") && !"running".equals(c.getState())
+                    && !"paused".equals(c.getState())) {
                 continue;
             }
             String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];

@@ -8,11 +8,12 @@ import java.util.Optional;
 /**
  * A labelled container as the sidecar sees it. {@code options} are its labels under the prefix with
  * the prefix taken off ({@code backup.postgres.user} becomes {@code postgres.user}). A target with
- * problems is listed and reported, never backed up on guesswork.
+ * problems is listed and reported, never backed up on guesswork. {@code swarmService} is the Swarm
+ * service whose task the container is (stack deploy), empty for a Compose or plain container.
  */
 public record Target(String name, String containerId, String containerName, String plan, String strategy,
                      String state, Duration timeout, Duration maxDowntime, Map<String, String> options,
-                     List<String> problems) {
+                     List<String> problems, Optional<String> swarmService) {
 
     public Target {
         options = Map.copyOf(options);
@@ -21,6 +22,11 @@ public record Target(String name, String containerId, String containerName, Stri
 
     public boolean usable() {
         return problems.isEmpty();
+    }
+
+    /** Swarm replaces a task whose container stopped: such a target must never be stopped by us. */
+    public boolean swarmTask() {
+        return swarmService.isPresent();
     }
 
     public boolean running() {
@@ -36,11 +42,11 @@ public record Target(String name, String containerId, String containerName, Stri
         var changed = new java.util.HashMap<>(options);
         changed.put(key, value);
         return new Target(name, containerId, containerName, plan, strategy, state, timeout, maxDowntime, changed,
-                problems);
+                problems, swarmService);
     }
 
     public Target renamed(String newName) {
         return new Target(newName, containerId, containerName, plan, strategy, state, timeout, maxDowntime, options,
-                problems);
+                problems, swarmService);
     }
 }

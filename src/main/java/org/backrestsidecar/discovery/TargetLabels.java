@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.backrestsidecar.config.DurationText;
@@ -17,6 +18,9 @@ import org.backrestsidecar.strategy.Strategies;
  */
 public final class TargetLabels {
     public static final String COMPOSE_SERVICE = "com.docker.compose.service";
+    /** Set by Swarm on every task's container; `docker stack deploy` names the service stack_service. */
+    public static final String SWARM_SERVICE = "com.docker.swarm.service.name";
+    public static final String STACK_NAMESPACE = "com.docker.stack.namespace";
     public static final String DEFAULT_PLAN = "critical";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
     public static final Duration DEFAULT_MAX_DOWNTIME = Duration.ofMinutes(5);
@@ -83,12 +87,31 @@ public final class TargetLabels {
         ExecHooks.check(options).forEach(p -> problems.add("label " + prefix + p));
         Duration timeout = duration(options, "timeout", DEFAULT_TIMEOUT, problems);
         Duration maxDowntime = duration(options, "max-downtime", DEFAULT_MAX_DOWNTIME, problems);
-        String name = stripSlash(labels.getOrDefault(COMPOSE_SERVICE, containerName));
+        Optional<String> swarmService = Optional.ofNullable(labels.get(SWARM_SERVICE)).filter(s -> !s.isBlank());
+        String name = swarmService.map(s -> serviceInStack(s, labels.get(STACK_NAMESPACE)))
+                .orElseGet(() -> stripSlash(labels.getOrDefault(COMPOSE_SERVICE, containerName)));
         if (name.isBlank()) {
             name = stripSlash(containerName);
         }
         return new Target(name, containerId, stripSlash(containerName), plan, strategy, state, timeout, maxDowntime,
-                options, problems);
+                options, problems, swarmService);
+    }
+
+    /**
+     * The service's name as the stack file writes it: a target keeps its name, and so its snapshots,
+     * when the stack moves from Compose to Swarm, and whichever node runs it.
+     */
+    static String serviceInStack(String service, String namespace) {
+        if (namespace != null && !namespace.isEmpty() && service.startsWith(namespace + "_")
+                && service.length() > namespace.length() + 1) {
+            return service.substring(namespace.length() + 1);
+        }
+        return service;
+    }
+
+    /** The Compose project or the Swarm stack the container belongs to (composeProject matches either). */
+    public static Optional<String> project(Map<String, String> labels) {
+        return Optional.ofNullable(labels.getOrDefault("com.docker.compose.project", labels.get(STACK_NAMESPACE)));
     }
 
     private Duration duration(Map<String, String> options, String key, Duration fallback, List<String> problems) {

@@ -11,7 +11,8 @@ import org.apache.hc.core5.http.NoHttpResponseException;
  * connection before reuse, and HttpClient retries only idempotent methods by itself. So the first
  * POST after any quiet spell longer than 10 s (a helper's create after a long dump) failed with
  * "failed to respond". No response byte at all means the proxy never took the request, so sending it
- * again cannot do it twice. Requests whose body is a stream we cannot replay (hijacked stdin) are not
+ * again cannot do it twice; nor can a request whose write met the closed connection ("Broken pipe").
+ * Requests whose body is a stream we cannot replay (hijacked stdin) are not
  * sent again.
  */
 final class ClosedIdleConnectionRetry implements DockerHttpClient {
@@ -36,6 +37,13 @@ final class ClosedIdleConnectionRetry implements DockerHttpClient {
     private static boolean closedBeforeAnswer(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof NoHttpResponseException) {
+                return true;
+            }
+            // over a unix socket (the Swarm stack's proxy) the write into the closed connection fails
+            // first: the proxy had closed it, so it never read this request
+            // (a SocketException over TCP, a plain IOException from the unix socket's channel)
+            if (cause instanceof IOException && cause.getMessage() != null
+                    && cause.getMessage().contains("Broken pipe")) {
                 return true;
             }
         }

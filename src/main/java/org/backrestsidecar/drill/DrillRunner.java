@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.OptionalLong;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.PlanConfig;
@@ -58,10 +59,12 @@ public class DrillRunner {
     private final History<DrillRun.Report> history;
     /** Drill runs of earlier lives of the sidecar, read back from the history. */
     private final Map<String, DrillRun.Report> past = new ConcurrentHashMap<>();
+    private final SwarmRole role;
 
     public DrillRunner(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetDrill> kinds,
                        DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled, FromCopy fromCopy,
-                       Histories histories) {
+                       Histories histories, SwarmRole role) {
+        this.role = role;
         this.history = histories.open("drills", DrillRun.Report.class, DrillRun.Report::id, DrillRun.Report::startedAt);
         history.readBack(r -> r.endedAt() != null, DrillRun::interrupted).forEach(r -> past.put(r.id(), r));
         this.drilled = drilled;
@@ -97,6 +100,13 @@ public class DrillRunner {
     /** The scheduler's way in: runs the drill (from {@code drills.from} when the repo has that copy) and returns when it has ended. */
     public void runAndWait(String planId, String trigger) {
         PlanConfig plan = config.requirePlan(planId);
+        if (role == SwarmRole.NODE
+                && discovery.refresh().stream().noneMatch(t -> t.plan().equals(plan.id()))) {
+            // in a swarm each node drills what runs on it; a node that runs none of the plan has
+            // nothing to prove, which is not a failed drill (the nodes that run it drill it)
+            LOG.infof("drill of plan %s: none of its targets runs on this node", plan.id());
+            return;
+        }
         DrillRun run = new DrillRun(UUID.randomUUID().toString(), plan.id(), trigger);
         if (runningByPlan.putIfAbsent(plan.id(), run) != null) {
             LOG.warnf("drill of plan %s skipped: one is running", plan.id());

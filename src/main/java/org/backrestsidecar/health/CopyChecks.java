@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.offsite.CopyFreshness;
 import org.backrestsidecar.offsite.CopyState;
 import org.backrestsidecar.offsite.Copies;
@@ -23,7 +24,11 @@ public class CopyChecks {
     private final Copies copies;
     private final HealthRegistry registry;
 
-    public CopyChecks(SidecarConfig config, CopyFreshness freshness, Copies copies, @Wellness HealthRegistry registry) {
+    private final SwarmRole role;
+
+    public CopyChecks(SidecarConfig config, CopyFreshness freshness, Copies copies, @Wellness HealthRegistry registry,
+                      SwarmRole role) {
+        this.role = role;
         this.config = config;
         this.freshness = freshness;
         this.copies = copies;
@@ -31,7 +36,7 @@ public class CopyChecks {
     }
 
     void register(@Observes StartupEvent ignored) {
-        for (RepoConfig repo : config.repos()) {
+        for (RepoConfig repo : role.keepsRepos() ? config.repos() : java.util.List.<RepoConfig>of()) {
             for (CopyConfig copy : repo.copies()) {
                 registry.register("copy-" + repo.id() + "-" + copy.id(), () -> check(repo, copy));
             }

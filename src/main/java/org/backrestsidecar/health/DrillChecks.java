@@ -12,6 +12,7 @@ import java.util.List;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.drill.DrillJournal;
 import org.backrestsidecar.drill.DrillResult;
@@ -34,8 +35,11 @@ public class DrillChecks {
     private final HealthRegistry registry;
     private final Instant started = Instant.now();
 
+    private final SwarmRole role;
+
     public DrillChecks(SidecarConfig config, DrillJournal journal, RepoChecks checks, PlanScheduler scheduler,
-                       Discovery discovery, @Wellness HealthRegistry registry) {
+                       Discovery discovery, @Wellness HealthRegistry registry, SwarmRole role) {
+        this.role = role;
         this.config = config;
         this.journal = journal;
         this.checks = checks;
@@ -45,12 +49,12 @@ public class DrillChecks {
     }
 
     void register(@Observes StartupEvent ignored) {
-        for (PlanConfig plan : config.plans()) {
+        for (PlanConfig plan : role.backsUp() ? config.plans() : List.<PlanConfig>of()) {
             if (config.drills().scheduleOf(plan.id()).isPresent()) {
                 registry.register("drill-" + plan.id(), () -> drill(plan));
             }
         }
-        for (RepoConfig repo : config.repos()) {
+        for (RepoConfig repo : role.keepsRepos() ? config.repos() : List.<RepoConfig>of()) {
             registry.register("repo-check-" + repo.id(), () -> repoCheck(repo));
         }
     }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Optional;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.run.RunRegistry;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 
@@ -23,8 +24,11 @@ public class FreshnessChecks {
     private final RunRegistry runs;
     private final HealthRegistry registry;
 
+    private final SwarmRole role;
+
     public FreshnessChecks(SidecarConfig config, Freshness freshness, RunRegistry runs,
-                           @Wellness HealthRegistry registry) {
+                           @Wellness HealthRegistry registry, SwarmRole role) {
+        this.role = role;
         this.config = config;
         this.freshness = freshness;
         this.runs = runs;
@@ -32,7 +36,7 @@ public class FreshnessChecks {
     }
 
     void register(@Observes StartupEvent ignored) {
-        for (PlanConfig plan : config.plans()) {
+        for (PlanConfig plan : role.backsUp() ? config.plans() : java.util.List.<PlanConfig>of()) {
             registry.register("freshness-" + plan.id(), () -> check(plan));
         }
     }

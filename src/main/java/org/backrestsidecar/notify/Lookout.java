@@ -19,8 +19,10 @@ import org.backrestsidecar.config.NotificationsConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.health.Freshness;
 import org.backrestsidecar.metrics.BackupMetrics;
+import org.backrestsidecar.nodes.AllNodes;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,8 +44,17 @@ public class Lookout {
 
     private final org.backrestsidecar.offsite.CopyFreshness copyFreshness;
 
+    private final SwarmRole role;
+    private final AllNodes nodes;
+    private final org.backrestsidecar.access.Tokens tokens;
+
     public Lookout(SidecarConfig config, Notifier notifier, Freshness freshness, BackrestSync backrest,
-                   BackupMetrics metrics, Scheduler scheduler, org.backrestsidecar.offsite.CopyFreshness copyFreshness) {
+                   BackupMetrics metrics, Scheduler scheduler, org.backrestsidecar.offsite.CopyFreshness copyFreshness,
+                   SwarmRole role, AllNodes nodes,
+                   org.backrestsidecar.access.Tokens tokens) {
+        this.role = role;
+        this.nodes = nodes;
+        this.tokens = tokens;
         this.copyFreshness = copyFreshness;
         this.config = config;
         this.settings = config.notifications();
@@ -61,15 +72,46 @@ public class Lookout {
 
     public void look() {
         Instant now = Instant.now();
-        for (PlanConfig plan : config.plans()) {
-            latePlan(plan, now);
+        if (role.backsUp()) {
+            config.plans().forEach(plan -> latePlan(plan, now));
         }
         for (RepoConfig repo : config.repos()) {
             disk(repo);
-            repo.copies().forEach(copy -> lateCopy(repo, copy, now));
+            if (role.keepsRepos()) {
+                repo.copies().forEach(copy -> lateCopy(repo, copy, now));
+            }
+        }
+        if (nodes.inSwarm()) {
+            nodesAnswer();
         }
         backrestInStep(now);
         notifier.remindDue();
+    }
+
+    /**
+     * In a swarm every sidecar asks the others now and then, so that each knows every node before anyone
+     * asks it for the view, and shows one that stops answering as down rather than leaving it out; the
+     * repos task, one for all, tells of it.
+     */
+    private void nodesAnswer() {
+        var others = nodes.others(config.instance(), Map.of("Authorization", tokens.ownBearer()));
+        if (role != SwarmRole.REPOS) {
+            return;
+        }
+        for (var n : others) {
+            String key = "node-down:" + n.node();
+            Map<String, String> where = Map.of("node", n.node());
+            if (n.up()) {
+                notifier.fine(Topic.PLAN_LATE, key, "node " + n.node() + " answers again", where);
+            } else {
+                List<String> plans = new java.util.ArrayList<>();
+                n.plans().forEach(p -> plans.add(p.path("id").asText()));
+                notifier.problem(Topic.PLAN_LATE, key, 1, "node " + n.node() + " does not answer", where,
+                        n.problem() + "; its plans (" + String.join(", ", plans) + ") run nowhere while it is away",
+                        "docker node ls shows whether Swarm still sees the node; docs/swarm.md \"A node is lost\" "
+                                + "says how to restore its services on another node.");
+            }
+        }
     }
 
     private void latePlan(PlanConfig plan, Instant now) {

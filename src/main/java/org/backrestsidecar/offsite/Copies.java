@@ -29,6 +29,7 @@ import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.ResticException;
@@ -74,9 +75,13 @@ public class Copies {
         return t;
     });
 
+    private final SwarmRole role;
+
     public Copies(SidecarConfig config, Repository repository, Snapshots snapshots, Forget forget, Copy resticCopy,
                   RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
-                  Event<CopyFinished> finished, ObjectMapper json, org.backrestsidecar.wal.WalRetention walRetention) {
+                  Event<CopyFinished> finished, ObjectMapper json, org.backrestsidecar.wal.WalRetention walRetention,
+                  SwarmRole role) {
+        this.role = role;
         this.walRetention = walRetention;
         this.config = config;
         this.repository = repository;
@@ -104,6 +109,9 @@ public class Copies {
     }
 
     void schedule(@Observes StartupEvent ignored) {
+        if (!role.keepsRepos()) {
+            return; // the repos task copies each repo once for the whole swarm
+        }
         for (RepoConfig repo : config.repos()) {
             for (CopyConfig copy : repo.copies()) {
                 copy.schedule().ifPresent(cron -> scheduler.newJob("copy-" + repo.id() + "-" + copy.id()).setCron(cron)
@@ -121,7 +129,7 @@ public class Copies {
 
     /** After a good run, every copy of the run's repo is brought up to date. */
     void afterRun(@Observes RunReport run) {
-        if (run.state() != PlanRun.State.SUCCEEDED) {
+        if (run.state() != PlanRun.State.SUCCEEDED || !role.keepsRepos()) {
             return;
         }
         config.repo(run.repo()).ifPresent(repo -> repo.copies().forEach(c -> start(repo.id(), c.id())));

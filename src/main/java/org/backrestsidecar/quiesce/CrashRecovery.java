@@ -68,5 +68,8 @@ public class CrashRecovery {
         if (!byPlan.isEmpty()) {
             recovered.fire(new Recovered(byPlan));
         }
+        Thread unlock = new Thread(helpers::unlockRemoteRepos, "remote-unlock");
+        unlock.setDaemon(true);
+        unlock.start();
     }
 }

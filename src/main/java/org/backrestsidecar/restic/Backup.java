@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.backrestsidecar.config.Priority;
@@ -32,6 +33,36 @@ public class Backup {
      */
     public StoredSnapshot backupStream(RepoConfig repo, String filename, SnapshotTags tags, String host,
                                        Priority priority, StreamSource source) throws ResticException {
+        Instant giveUp = Instant.now().plus(ResticCommand.LOCK_WAIT);
+        while (true) {
+            try {
+                return streamOnce(repo, filename, tags, host, priority, source);
+            } catch (LockedOut e) {
+                // another restic (in a swarm, another node's forget or the repos task's prune) holds the
+                // repo exclusively; restic stopped before it wrote anything: the source is run again
+                if (Instant.now().isAfter(giveUp)) {
+                    throw new ResticException(e.getMessage());
+                }
+                LOG.infof("repo %s is locked exclusively; %s is streamed again in 2 s", repo.id(), filename);
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new ResticException("interrupted while waiting for repo " + repo.id() + "'s lock", ie);
+                }
+            }
+        }
+    }
+
+    /** restic could not take its lock: nothing was read, nothing written. */
+    private static final class LockedOut extends ResticException {
+        LockedOut(String message) {
+            super(message);
+        }
+    }
+
+    private StoredSnapshot streamOnce(RepoConfig repo, String filename, SnapshotTags tags, String host,
+                                      Priority priority, StreamSource source) throws ResticException {
         List<String> args = backupArgs(tags, host);
         args.addAll(List.of("--stdin", "--stdin-filename", filename));
         ResticProcess process = restic.start(repo, null, args, null, priority);
@@ -45,6 +76,7 @@ public class Backup {
         if (rejected.isPresent()) {
             // abort before closing stdin: a closed stdin is how restic learns the data is complete
             process.abort();
+            lockedOut(process);
             forgetIfWritten(repo, process.stdoutText());
             throw new ResticException(rejected.get());
         }
@@ -52,9 +84,26 @@ public class Backup {
             stdin.close();
         } catch (IOException e) {
             process.abort();
+            lockedOut(process);
             throw new ResticException("restic stopped reading " + filename + ": " + process.stderrText().strip(), e);
         }
-        return storedSnapshot(process.await(ResticCommand.LONG), filename);
+        try {
+            return storedSnapshot(process.await(ResticCommand.LONG), filename);
+        } catch (ResticException e) {
+            lockedOut(process);
+            throw e;
+        }
+    }
+
+    /** @throws LockedOut when restic ended because another restic holds the repo, before it stored anything */
+    private static void lockedOut(ResticProcess process) throws LockedOut {
+        if (!process.ended()) {
+            return;
+        }
+        String said = process.stderrText();
+        if (said.contains("repository is already locked") && process.stdoutText().isBlank()) {
+            throw new LockedOut("unable to create lock: " + said.strip());
+        }
     }
 
     /** {@code backup} with our tags and host, to which the caller adds what to read. */

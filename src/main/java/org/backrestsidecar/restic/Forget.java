@@ -29,24 +29,38 @@ public class Forget {
      * the backup. What is kept is returned whole, so a run needs no second listing to count it.
      */
     public ForgetResult forget(RepoConfig repo, String plan, Retention retention) throws ResticException {
+        return forget(repo, plan, retention, java.util.Optional.empty(), ResticCommand.LOCK_WAIT);
+    }
+
+    /**
+     * @param host when present, only that host's snapshots: in a swarm each node thins its own series
+     *             and never removes what another node is writing
+     * @param lockWait how long another restic's lock is waited for
+     */
+    public ForgetResult forget(RepoConfig repo, String plan, Retention retention, java.util.Optional<String> host,
+                               java.time.Duration lockWait) throws ResticException {
+        List<String> hostOnly = host.map(h -> List.of("--host", h)).orElse(List.of());
         List<String> args = new ArrayList<>(List.of("forget", "--json", "--tag", SnapshotTags.planTag(plan),
                 "--group-by", "host,paths"));
+        args.addAll(hostOnly);
         args.addAll(retention.forgetFlags());
         // a chain's WAL lives as long as its base backup, which wal/WalRetention decides; base backups
         // have tiers of their own (below)
         args.addAll(List.of("--keep-tag", "wal", "--keep-tag", SnapshotTags.WAL_BASE));
         List<Snapshot> kept = new ArrayList<>();
         List<String> removed = new ArrayList<>();
-        collect(restic.run(repo, ResticCommand.LONG, args.toArray(String[]::new)), kept, removed);
+        collect(restic.runWaiting(repo, ResticCommand.LONG, lockWait, args.toArray(String[]::new)), kept, removed);
         if (kept.stream().anyMatch(s -> s.tags().contains(SnapshotTags.WAL_BASE))) {
             // every base backup within the daily tier, not only each day's newest: a second one on the
             // same day (a manual run, the one after a restore) would otherwise cost the earlier one and
             // with it the moments of that day before the second
             List<String> bases = new ArrayList<>(List.of("forget", "--json", "--tag",
                     SnapshotTags.planTag(plan) + "," + SnapshotTags.WAL_BASE, "--group-by", "host,paths"));
+            bases.addAll(hostOnly);
             bases.addAll(retention.forgetFlagsKeepingEachDaily());
             List<String> basesRemoved = new ArrayList<>();
-            collect(restic.run(repo, ResticCommand.LONG, bases.toArray(String[]::new)), new ArrayList<>(), basesRemoved);
+            collect(restic.runWaiting(repo, ResticCommand.LONG, lockWait, bases.toArray(String[]::new)),
+                    new ArrayList<>(), basesRemoved);
             kept.removeIf(s -> basesRemoved.contains(s.id()));
             removed.addAll(basesRemoved);
         }

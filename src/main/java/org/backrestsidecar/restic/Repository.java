@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.jboss.logging.Logger;
 
 /**
@@ -24,10 +25,18 @@ public class Repository {
     private static final Logger LOG = Logger.getLogger(Repository.class);
     private static final Duration INIT_WAIT = Duration.ofSeconds(60);
     private final ResticCommand restic;
+    private final SwarmRole role;
     private final Map<String, Object> initLocks = new ConcurrentHashMap<>();
 
+    /** Not in a swarm: a repo that does not exist yet is created by whoever needs it first. */
     public Repository(ResticCommand restic) {
+        this(restic, SwarmRole.ALL);
+    }
+
+    @jakarta.inject.Inject
+    public Repository(ResticCommand restic, SwarmRole role) {
         this.restic = restic;
+        this.role = role;
     }
 
     /** restic's words for "there is no repo at that URI (yet)", as opposed to one it cannot open. */
@@ -75,8 +84,18 @@ public class Repository {
     public void ensureInitialized(RepoConfig repo) throws ResticException {
         synchronized (initLocks.computeIfAbsent(repo.id(), id -> new Object())) {
             // a local repo's config file says it exists without a restic (and its key derivation) per run
-            if (repo.local() && Files.isRegularFile(Path.of(repo.uri(), "config")) || openProblem(repo).isEmpty()) {
+            if (repo.local() && Files.isRegularFile(Path.of(repo.uri(), "config"))) {
                 return;
+            }
+            Optional<String> problem = openProblem(repo);
+            if (problem.isEmpty()) {
+                return;
+            }
+            if (!role.keepsRepos()) {
+                // every node would run restic init on the shared repo at once (a remote backend may keep
+                // one node's config and another's key); the repos task alone creates it
+                throw new ResticException(noRepository(problem.get()) ? "repo " + repo.id() + " is not created yet: in "
+                        + "a swarm the repos task (SIDECAR_SWARM_ROLE=repos) creates it" : problem.get());
             }
             for (var copy : repo.copies()) {
                 if (openProblem(copy.repo()).isEmpty()) {
@@ -245,9 +264,16 @@ public class Repository {
      * another host's lock stale, and every run, check and drill would wait with it. A remote repo's
      * locks are left to {@code restic unlock} (same host and dead process, or 30 minutes old).
      */
+    /** {@code restic unlock}: removes only the locks restic itself takes for stale. */
+    public void unlockStale(RepoConfig repo) throws ResticException {
+        restic.unlockStale(repo);
+    }
+
     public void removeLocks(RepoConfig repo, Predicate<Lock> stale) throws ResticException {
-        if (!repo.local() || !Files.isDirectory(Path.of(repo.uri(), "locks"))
-                || !Files.exists(Path.of(repo.uri(), "config"))) {
+        if (!repo.local()) {
+            return;
+        }
+        if (!Files.isDirectory(Path.of(repo.uri(), "locks")) || !Files.exists(Path.of(repo.uri(), "config"))) {
             return;
         }
         for (String id : restic.run(repo, ResticCommand.QUICK, "list", "locks", "--no-lock").lines().map(String::strip)

@@ -33,7 +33,7 @@ public class ResticCommand {
     private static final Logger LOG = Logger.getLogger(ResticCommand.class);
     static final Duration QUICK = Duration.ofMinutes(5);
     static final Duration LONG = Duration.ofHours(12);
-    static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+    public static final Duration LOCK_WAIT = Duration.ofMinutes(10);
     /**
      * With --json restic prints a status line 60 times a second; one a second is all progress needs
      * (restic reads it from the environment).
@@ -155,7 +155,17 @@ public class ResticCommand {
 
     String run(RepoConfig repo, RepoConfig from, Duration timeout, Priority priority, String... args)
             throws ResticException {
-        Instant giveUp = Instant.now().plus(LOCK_WAIT);
+        return run(repo, from, timeout, priority, LOCK_WAIT, args);
+    }
+
+    /** As {@link #run(RepoConfig, Duration, String...)}, waiting for another restic's lock at most {@code lockWait}. */
+    String runWaiting(RepoConfig repo, Duration timeout, Duration lockWait, String... args) throws ResticException {
+        return run(repo, null, timeout, Priority.FULL, lockWait, args);
+    }
+
+    private String run(RepoConfig repo, RepoConfig from, Duration timeout, Priority priority, Duration lockWait,
+                       String... args) throws ResticException {
+        Instant giveUp = Instant.now().plus(lockWait);
         boolean repaired = false;
         boolean unlocked = args[0].equals("unlock");
         while (true) {

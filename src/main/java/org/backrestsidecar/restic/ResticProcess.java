@@ -68,8 +68,10 @@ final class ResticProcess implements AutoCloseable {
             // what each restic of a run costs: bench/fixed-cost.sh reads these lines
             LOG.debugf("restic %s took %d ms", description, Duration.between(started, Instant.now()).toMillis());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // abort first, interrupted again after: with the flag set abort's waits would end at once and
+            // restic be killed before it removed its lock (the sidecar stopping, a node drained)
             abort();
+            Thread.currentThread().interrupt();
             throw new ResticException("interrupted while restic " + description + " ran", e);
         }
         if (stdout.sinkFailure != null) {
@@ -118,6 +120,20 @@ final class ResticProcess implements AutoCloseable {
             return streakStart != null && Duration.between(streakStart, now).compareTo(limit) > 0
                     ? Optional.ofNullable(last) : Optional.empty();
         }
+    }
+
+    /** Whether restic has exited; if so, what it printed has been read to the end. */
+    boolean ended() {
+        if (process.isAlive()) {
+            return false;
+        }
+        try {
+            stdout.join(2000);
+            stderr.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
     }
 
     int exitCode() {

@@ -77,6 +77,11 @@ public class PostgresRestore implements TargetRestore {
     }
 
     @Override
+    public boolean stopsTheContainer(RestoreRequest request) {
+        return false; // pg_restore into the running server, in one transaction
+    }
+
+    @Override
     public boolean overwrites(RestoreRequest request) {
         return request.newDatabase() == null || request.wantsGlobals();
     }

@@ -85,6 +85,11 @@ public class RestoreService {
         }
         TargetRestore kind = kindOf(target);
         kind.check(request);
+        if (target.swarmTask() && kind.stopsTheContainer(request)) {
+            throw new RestoreRefused("restoring " + target.name() + " this way stops its container, and Swarm would "
+                    + "start a new task of " + target.swarmService().orElseThrow() + " in its place while the data is "
+                    + "written; not done in Swarm (docs/swarm.md \"Restoring in a swarm\" says what is)");
+        }
         if (kind.overwrites(request) && !request.isDryRun() && !target.name().equals(request.confirm())) {
             throw new RestoreRefused("this restore overwrites the live data of " + target.name()
                     + "; send \"confirm\": \"" + target.name() + "\" to go ahead (or \"dryRun\": true to see what it "

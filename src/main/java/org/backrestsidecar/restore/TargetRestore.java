@@ -32,6 +32,14 @@ public interface TargetRestore {
     }
 
     /**
+     * Whether the restore stops the target's container. A Swarm task's container is not stopped
+     * (Swarm would start a new task in its place, perhaps on another node, while the data is written).
+     */
+    default boolean stopsTheContainer(RestoreRequest request) {
+        return overwrites(request);
+    }
+
+    /**
      * What the restore will write from {@code backup}, one line each.
      *
      * @throws java.util.NoSuchElementException when the backup does not hold what was asked for

@@ -54,6 +54,7 @@ public final class PlanRun {
         }
         run.snapshotsKept = r.snapshotsKept();
         run.snapshotsRemoved = r.snapshotsRemoved();
+        run.retentionDeferred = r.retentionDeferred();
         if (run.endedAt == null) {
             run.errors.add("the sidecar stopped during this run (a restart or a crash): it did not finish");
             run.state = State.FAILED;
@@ -79,6 +80,7 @@ public final class PlanRun {
     public Progress progress() {
         return progress;
     }
+    private String retentionDeferred;
 
     synchronized void phase(String name) {
         if (state == State.QUEUED && !name.equals("queued")) {
@@ -96,6 +98,11 @@ public final class PlanRun {
 
     synchronized void error(String message) {
         errors.add(message);
+    }
+
+    /** The backups are stored, but retention waits for the next run (why: another restic's lock). */
+    synchronized void retentionDeferred(String why) {
+        retentionDeferred = why;
     }
 
     synchronized void retention(int kept, int removed) {
@@ -132,7 +139,7 @@ public final class PlanRun {
         long bytes = targets.stream().mapToLong(TargetResult::bytesAdded).sum();
         return new RunReport(id, plan, repo, trigger, state, phase, queuedAt, startedAt, endedAt, List.copyOf(targets),
                 endedAt == null ? progress.view() : null, bytes, snapshotsKept, snapshotsRemoved, errors.isEmpty() ? null : String.join("; ", errors),
-                failedSummary());
+                failedSummary(), retentionDeferred);
     }
 
     private String failedSummary() {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import java.util.stream.Collectors;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.metrics.BackupMetrics;
@@ -27,6 +29,7 @@ import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restic.Forget;
+import org.backrestsidecar.restic.ResticCommand;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
@@ -71,11 +74,20 @@ public class PlanRunner {
         return t;
     });
     private final RepoLocks repoLocks;
+    private static final Duration LOCKED_RETRY = Duration.ofSeconds(5);
+    private final SwarmRole role;
+    /** How long a node's retention waits for another node's lock on the shared repo before it is deferred. */
+    private final Duration sharedRepoLockWait;
 
     public PlanRunner(SidecarConfig config, Discovery discovery, Strategies strategies, Repository repository,
                       Backup resticBackup, Snapshots snapshots, Forget forget,
                       RunRegistry registry, BackupMetrics metrics, ExecHooks hooks, Event<RunReport> finished,
-                      Event<RunStarted> started, ObjectMapper json, RepoLocks repoLocks, WalRetention walRetention) {
+                      Event<RunStarted> started, ObjectMapper json, RepoLocks repoLocks, WalRetention walRetention,
+                      SwarmRole role,
+                      @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sidecar.swarm.retention-lock-wait",
+                              defaultValue = "2m") Duration sharedRepoLockWait) {
+        this.role = role;
+        this.sharedRepoLockWait = sharedRepoLockWait;
         this.walRetention = walRetention;
         this.started = started;
         this.repoLocks = repoLocks;
@@ -163,8 +175,32 @@ public class PlanRunner {
         }
     }
 
-    private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, PlanRun run) {
+    private TargetResult backUp(PlanConfig plan, RepoConfig repo, Target target, PlanRun run)
+            throws InterruptedException {
         Instant start = Instant.now();
+        Instant giveUp = start.plus(ResticCommand.LOCK_WAIT);
+        while (true) {
+            Attempt attempt = attempt(plan, repo, target, run);
+            // another node's forget or prune holds the shared repo exclusively for a moment; restic
+            // stopped before it wrote anything, and the container is running again: try once more
+            boolean locked = attempt.error() != null && attempt.error().contains("repository is already locked")
+                    && attempt.backup().snapshots().isEmpty();
+            if (!locked || Instant.now().isAfter(giveUp)) {
+                return result(target.name(), target.containerName(), target.strategy(), attempt.backup(),
+                        attempt.error(), start);
+            }
+            run.phase("backing up " + target.name() + ": the repo is locked by another restic, waiting");
+            LOG.infof("repo %s is locked exclusively; %s is backed up again in %d s", repo.id(), target.name(),
+                    LOCKED_RETRY.toSeconds());
+            Thread.sleep(LOCKED_RETRY.toMillis());
+            run.phase("backing up " + target.name());
+        }
+    }
+
+    private record Attempt(TargetBackup backup, String error) {
+    }
+
+    private Attempt attempt(PlanConfig plan, RepoConfig repo, Target target, PlanRun run) {
         SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), run.id());
         TargetBackup backup = new TargetBackup(resticBackup, repo,
                 org.backrestsidecar.wal.WalMode.of(target) ? tags.with(SnapshotTags.WAL_BASE) : tags, config.instance(),
@@ -194,7 +230,7 @@ public class PlanRunner {
                 error = storeFacts(target, backup).orElse(null);
             }
         }
-        return result(target.name(), target.containerName(), target.strategy(), backup, error, start);
+        return new Attempt(backup, error);
     }
 
     /** Stores what the drill will compare beside the backup, as one more snapshot of the same run. */
@@ -237,7 +273,22 @@ public class PlanRunner {
     }
 
     private void applyRetention(PlanConfig plan, RepoConfig repo, PlanRun run) throws ResticException {
-        ForgetResult forgotten = forget.forget(repo, plan.id(), plan.retention());
+        ForgetResult forgotten;
+        try {
+            forgotten = role.forgetsOwnHostOnly()
+                    ? forget.forget(repo, plan.id(), plan.retention(), Optional.of(config.instance()), sharedRepoLockWait)
+                    : forget.forget(repo, plan.id(), plan.retention());
+        } catch (ResticException e) {
+            if (!role.forgetsOwnHostOnly() || !e.getMessage().contains("repository is already locked")) {
+                throw e;
+            }
+            // a node that died mid-backup leaves its lock until restic takes it for stale (30 minutes
+            // after its last refresh): the backups are stored, the next run thins them
+            run.retentionDeferred("retention waits for the next run: the shared repo stayed locked by another "
+                    + "node's restic for " + sharedRepoLockWait.toSeconds() + " s (" + e.getMessage().lines()
+                    .filter(l -> l.contains("locked")).findFirst().orElse("locked") + ")");
+            return;
+        }
         int orphans = walRetention.apply(repo, plan.id(), false);
         run.retention(forgotten.kept().size() - orphans, forgotten.removed().size() + orphans);
         Map<String, Long> perTarget = forgotten.kept().stream()
@@ -264,14 +315,20 @@ public class PlanRunner {
 
     /**
      * Creates missing repos, then reads the newest snapshot of each plan, so that freshness and
-     * metrics survive a restart of the sidecar.
+     * metrics survive a restart of the sidecar. In a swarm a node counts its own snapshots only.
+     *
+     * @return the plans whose repo could not be read (yet): the caller tries them again later
      */
-    public void seedFromRepos() {
-        for (PlanConfig plan : config.plans()) {
+    public List<String> seedFromRepos(List<String> plans) {
+        List<String> failed = new ArrayList<>();
+        for (String id : plans) {
+            PlanConfig plan = config.requirePlan(id);
             try {
                 repository.reclaim(config.repoOf(plan));
                 repository.ensureInitialized(config.repoOf(plan));
-                List<Snapshot> snaps = snapshots.snapshots(config.repoOf(plan), List.of(SnapshotTags.planTag(plan.id())));
+                List<Snapshot> snaps = snapshots.snapshots(config.repoOf(plan), List.of(SnapshotTags.planTag(plan.id())))
+                        .stream().filter(s -> !role.forgetsOwnHostOnly() || s.hostname().equals(config.instance()))
+                        .toList();
                 if (!snaps.isEmpty()) {
                     registry.seedLastSuccess(plan.id(), snaps.get(0).time());
                     metrics.planLastSuccess(plan.id(), snaps.get(0).time());
@@ -283,8 +340,10 @@ public class PlanRunner {
                         });
             } catch (ResticException e) {
                 LOG.warnf("cannot read plan %s's snapshots yet: %s", plan.id(), e.getMessage());
+                failed.add(id);
             }
         }
+        return failed;
     }
 
     @PreDestroy

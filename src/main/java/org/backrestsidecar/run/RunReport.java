@@ -11,5 +11,5 @@ import org.backrestsidecar.progress.Progress;
 public record RunReport(String id, String plan, String repo, PlanRun.Trigger trigger, PlanRun.State state,
                         String phase, Instant queuedAt, Instant startedAt, Instant endedAt,
                         List<TargetResult> targets, Progress.View progress, long bytesAdded, Integer snapshotsKept,
-                        Integer snapshotsRemoved, String error, String failedTargets) {
+                        Integer snapshotsRemoved, String error, String failedTargets, String retentionDeferred) {
 }

@@ -6,12 +6,14 @@ import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.backrestsidecar.config.DrillConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.drill.DrillRunner;
 import org.backrestsidecar.drill.RepoChecks;
 import org.backrestsidecar.prune.Prunes;
@@ -36,9 +38,12 @@ public class PlanScheduler {
     private final RepoChecks checks;
     private final Prunes prunes;
     private final Map<String, CronSchedule> schedules = new ConcurrentHashMap<>();
+    private final SwarmRole role;
+    private static final java.time.Duration SEED_RETRY = java.time.Duration.ofSeconds(30);
 
     public PlanScheduler(SidecarConfig config, Scheduler scheduler, PlanRunner runner, DrillRunner drills,
-                         RepoChecks checks, Prunes prunes) {
+                         RepoChecks checks, Prunes prunes, SwarmRole role) {
+        this.role = role;
         this.prunes = prunes;
         this.drills = drills;
         this.checks = checks;
@@ -51,6 +56,38 @@ public class PlanScheduler {
     }
 
     void start(@Observes StartupEvent ignored) {
+        if (role.backsUp()) {
+            schedulePlans();
+        }
+        if (role.keepsRepos()) {
+            job("repo-check", config.drills().repoCheck(), () -> checks.checkAll(false));
+            job("repo-data-check", config.drills().repoDataCheck(), () -> checks.checkAll(true));
+            job("prune", config.prune().schedule(), prunes::pruneAll);
+        } else {
+            LOG.infof("prune and repo checks are the repos task's (SIDECAR_SWARM_ROLE=%s)", role.word());
+        }
+        Thread seeding = new Thread(() -> {
+            // a repo not reachable yet (its server starting with the stack) is tried again until it is
+            List<String> left = config.plans().stream().map(PlanConfig::id).toList();
+            try {
+                while (!left.isEmpty()) {
+                    left = runner.seedFromRepos(left);
+                    if (!left.isEmpty()) {
+                        Thread.sleep(SEED_RETRY.toMillis());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // the sidecar is stopping before the repos were read; nothing to seed then
+                LOG.debugf("seeding from repos ended: %s", e.getMessage());
+            }
+        }, "seed-from-repos");
+        seeding.setDaemon(true);
+        seeding.start();
+    }
+
+    private void schedulePlans() {
         for (PlanConfig plan : config.plans()) {
             scheduler.newJob("plan-" + plan.id())
                     .setCron(plan.schedule())
@@ -65,19 +102,6 @@ public class PlanScheduler {
             config.drills().scheduleOf(plan.id()).ifPresent(cron -> job("drill-" + plan.id(), cron,
                     () -> drills.runAndWait(plan.id(), "SCHEDULE")));
         }
-        job("repo-check", config.drills().repoCheck(), () -> checks.checkAll(false));
-        job("repo-data-check", config.drills().repoDataCheck(), () -> checks.checkAll(true));
-        job("prune", config.prune().schedule(), prunes::pruneAll);
-        Thread seeding = new Thread(() -> {
-            try {
-                runner.seedFromRepos();
-            } catch (RuntimeException e) {
-                // the sidecar is stopping before the repos were read; nothing to seed then
-                LOG.debugf("seeding from repos ended: %s", e.getMessage());
-            }
-        }, "seed-from-repos");
-        seeding.setDaemon(true);
-        seeding.start();
     }
 
     private void job(String name, String cron, Runnable task) {

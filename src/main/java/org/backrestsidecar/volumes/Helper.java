@@ -193,6 +193,16 @@ public final class Helper implements AutoCloseable {
     /** Removes the helper, and any lock a restic in it could not remove because it was killed. */
     @Override
     public void close() {
+        // the run may end because the sidecar is stopping: its thread interrupted, whose waits would
+        // end at once and the restic be killed with its helper before it removed its lock
+        boolean interrupted = Thread.interrupted();
+        try {
+            interruptRestic(exec, id);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         handBackRepo();
         try {
             repository.removeLocks(repo, lock -> hostname.equals(lock.hostname()));
@@ -203,6 +213,23 @@ public final class Helper implements AutoCloseable {
             docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
         } catch (RuntimeException e) {
             // already gone; leftovers are removed at the next start
+        }
+    }
+
+    /**
+     * SIGINT to every restic still running in the helper, and up to 30 s for them to end: restic then
+     * stops and removes its lock, which a remote repo would otherwise keep for 30 minutes against
+     * every node's retention. Removing the helper alone would kill it.
+     */
+    static void interruptRestic(ContainerExec exec, String helperId) {
+        String restics = "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = restic ] && echo ${p#/proc/}; "
+                + "done";
+        try {
+            exec.run(helperId, List.of("sh", "-c", "kill -INT $(" + restics + ") 2>/dev/null; for i in $(seq 30); do "
+                    + "[ -z \"$(" + restics + ")\" ] && exit 0; sleep 1; done"), Duration.ofSeconds(40),
+                    java.io.OutputStream.nullOutputStream());
+        } catch (IOException | RuntimeException e) {
+            // gone or not running: nothing of it to stop
         }
     }
 

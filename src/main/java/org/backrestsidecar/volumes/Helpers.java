@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Optional;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -20,6 +22,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.restic.Backup;
@@ -48,9 +51,11 @@ public class Helpers {
     private final Backup backup;
     private final SidecarConfig config;
     private final SelfMounts self;
+    private final SwarmRole role;
 
     public Helpers(DockerClient docker, ContainerExec exec, Repository repository, Backup backup, SidecarConfig config,
-                   SelfMounts self) {
+                   SelfMounts self, SwarmRole role) {
+        this.role = role;
         this.backup = backup;
         this.docker = docker;
         this.exec = exec;
@@ -80,10 +85,10 @@ public class Helpers {
             throws IOException {
         String image = helperImage();
         boolean localRepo = repo.local();
+        List<String> networks = localRepo ? List.of("none") : networksOfSelf();
         HostConfig host = HostConfig.newHostConfig()
                 // a local repo needs no network; a remote one needs the sidecar's way out
-                .withNetworkMode(localRepo ? "none" : self.self().map(s -> s.getHostConfig().getNetworkMode())
-                        .orElse("bridge"));
+                .withNetworkMode(networks.get(0));
         if (priority == Priority.LOW) {
             // containers share the CPU by weight (default 1024): at 2 the helper runs on what the
             // services leave; a nice inside it would only order it against itself
@@ -95,7 +100,7 @@ public class Helpers {
         if (localRepo) {
             host.withBinds(self.bindFor(Path.of(repo.uri())));
         }
-        String name = HELPER_PREFIX + UUID.randomUUID().toString().substring(0, 8);
+        String name = ownHelperPrefix() + UUID.randomUUID().toString().substring(0, 8);
         String id = docker.createContainerCmd(image)
                 .withName(name)
                 // restic writes it into its locks: a lock a killed helper left is known by it
@@ -108,6 +113,9 @@ public class Helpers {
                 .exec().getId();
         Helper helper = new Helper(docker, exec, repository, backup, id, name, repo, self.owner());
         try {
+            for (String more : networks.subList(1, networks.size())) {
+                docker.connectToNetworkCmd().withContainerId(id).withNetworkId(more).exec();
+            }
             docker.copyArchiveToContainerCmd(id).withTarInputStream(keyArchive(repo.keyFile()))
                     .withRemotePath("/tmp").exec();
             docker.startContainerCmd(id).exec();
@@ -117,6 +125,26 @@ public class Helpers {
             throw e instanceof IOException io ? io : new IOException("cannot start a helper container from image "
                     + image + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The networks the sidecar reaches its repos on. A Swarm task's own mode says only "default": its
+     * overlay networks are joined by name, which Docker allows a plain container for an attachable one
+     * (compose.swarm.yml.example marks it so). Sharing the sidecar's network namespace instead would give
+     * the helper the sidecar's host name, and restic would take the helper's live locks for stale ones.
+     */
+    private List<String> networksOfSelf() {
+        var me = self.self();
+        if (me.isEmpty()) {
+            return List.of("bridge");
+        }
+        boolean swarmTask = me.get().getConfig().getLabels() != null
+                && me.get().getConfig().getLabels().containsKey("com.docker.swarm.task.id");
+        var joined = me.get().getNetworkSettings() == null ? null : me.get().getNetworkSettings().getNetworks();
+        if (swarmTask && joined != null && !joined.isEmpty()) {
+            return joined.keySet().stream().sorted().toList();
+        }
+        return List.of(me.get().getHostConfig().getNetworkMode());
     }
 
     /**
@@ -151,6 +179,11 @@ public class Helpers {
                 String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
                 if (config.instance().equals(c.getLabels() == null ? null : c.getLabels().get(LABEL))) {
                     LOG.warnf("removing helper container %s left by an earlier run", name);
+                    if ("running".equals(c.getState())) {
+                        // a helper outlives a sidecar stopped without a word to Docker (its node
+                        // drained, its proxy gone first), and its restic goes on
+                        Helper.interruptRestic(exec, c.getId());
+                    }
                     docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
                 } else if (name.startsWith(HELPER_PREFIX)) {
                     liveHelpers.add(name);
@@ -163,13 +196,46 @@ public class Helpers {
         String ownHost = ownHostname();
         for (RepoConfig repo : config.repos()) {
             try {
-                repository.removeLocks(repo, lock -> (lock.hostname().startsWith(HELPER_PREFIX)
+                repository.removeLocks(repo, lock -> (lock.hostname().startsWith(ownHelperPrefix())
                         && !liveHelpers.contains(lock.hostname()))
                         || (lock.hostname().equals(ownHost) && !isRestic(lock.pid())));
             } catch (ResticException e) {
                 LOG.warnf("cannot clear the locks an earlier run left in repo %s: %s", repo.id(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * A remote repo's lock files are not ours to delete: restic's own unlock removes those of this host
+     * name whose process is gone (a sidecar task of the same node killed mid-run: the Swarm stack names
+     * each node's sidecar alike, {@code sidecar-<node>}) and those no one refreshed for 30 minutes. Slow
+     * when a remote repo is out of reach, so it runs after the containers were put back, on its own thread.
+     */
+    public void unlockRemoteRepos() {
+        for (RepoConfig repo : config.repos()) {
+            if (repo.local()) {
+                continue;
+            }
+            try {
+                repository.unlockStale(repo);
+            } catch (ResticException e) {
+                LOG.debugf("repo %s: restic unlock at start-up: %s", repo.id(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The start of the names of the helpers this sidecar makes. In a swarm every node's helpers write
+     * locks into the same repos and a node sees only its own containers: the node in the name keeps a
+     * restarted node from taking another node's live helper locks for its own leftovers. (Cut to 24
+     * characters for the 63 of a host name: nodes whose names share their first 24 would share it.)
+     */
+    private String ownHelperPrefix() {
+        if (role == SwarmRole.ALL) {
+            return HELPER_PREFIX;
+        }
+        String node = config.instance().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        return HELPER_PREFIX + node.substring(0, Math.min(24, node.length())) + "-";
     }
 
     /** The host name restic writes into the locks it takes here (the kernel's, as Go's os.Hostname). */

@@ -32,6 +32,24 @@ class TargetLabelsTest {
     }
 
     @Test
+    void aSwarmTaskIsNamedAfterItsServiceInTheStackFile() {
+        // the labels `docker stack deploy` puts on a task's container (Docker 20.10)
+        Target t = labels.parse("abc", "/ai_postgres.1.x3k9", "postgres:16", "running", Map.of("backup.enable", "true",
+                "backup.strategy", "postgres", "com.docker.swarm.service.name", "ai_postgres",
+                "com.docker.stack.namespace", "ai", "com.docker.swarm.task.id", "x3k9"));
+        assertEquals("postgres", t.name(), "the same name as under Compose, so the snapshots go on");
+        assertEquals(java.util.Optional.of("ai_postgres"), t.swarmService());
+        assertTrue(t.swarmTask());
+        assertEquals(java.util.Optional.of("ai"), TargetLabels.project(Map.of("com.docker.stack.namespace", "ai")));
+        Target plain = labels.parse("abd", "/solo.1.y", "postgres:16", "running", Map.of("backup.enable", "true",
+                "backup.strategy", "postgres", "com.docker.swarm.service.name", "solo"));
+        assertEquals("solo", plain.name(), "a service made with docker service create has no stack");
+        Target compose = labels.parse("abe", "/x-db-1", "postgres:16", "running", Map.of("backup.enable", "true",
+                "backup.strategy", "postgres", "com.docker.compose.service", "db"));
+        assertTrue(!compose.swarmTask());
+    }
+
+    @Test
     void everyLabelThatCannotBeHonouredIsNamed() {
         Target t = labels.parse("abc", "/db", "postgres:16", "running", Map.of("backup.enable", "yes", "backup.plan", "weekly",
                 "backup.strategy", "postgres", "backup.postgres.databases", "app,,auth", "backup.postgres.usr", "x"));

@@ -47,6 +47,22 @@ class ApiAndHealthTest {
     }
 
     @Test
+    void aloneTheViewOfNodesIsThisSidecarAndAnUnknownNodeIsNamed() {
+        // not in a swarm (no SIDECAR_PEERS): one node, every part of its report filled
+        given().get("/api/nodes").then().statusCode(200)
+                .body("size()", equalTo(1))
+                .body("[0].state", equalTo("up"))
+                .body("[0].role", equalTo("all"))
+                .body("[0].plans.id", org.hamcrest.Matchers.hasItem("critical"))
+                .body("[0].status", org.hamcrest.Matchers.containsString("PLAN"));
+        given().get("/api/nodes/nowhere/targets").then().statusCode(404)
+                .body("error", org.hamcrest.Matchers.startsWith("no node nowhere"));
+        given().header("Authorization", "").get("/api/nodes/nowhere/targets").then().statusCode(401);
+        org.junit.jupiter.api.Assertions.assertTrue(given().get("/api/status").asString().startsWith("PLAN"),
+                "alone, the status is this sidecar's table as before");
+    }
+
+    @Test
     void aRunIs202WithLocationAndASecondOneWhileItRunsIs409() {
         Response first = given().post("/api/plans/critical/runs");
         first.then().statusCode(202).body("id", notNullValue())

@@ -1,0 +1,141 @@
+package org.backrestsidecar.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import org.backrestsidecar.access.Needs;
+import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
+import org.backrestsidecar.nodes.AllNodes;
+import org.backrestsidecar.nodes.NodeReport;
+
+/**
+ * The nodes of a swarm in one view (docs/swarm.md): {@code GET /api/nodes} every node's plans, targets,
+ * runs under way and drills, a node that does not answer shown down; {@code /api/nodes/{node}/...} any
+ * call of this API made on that node. Alone (no SIDECAR_PEERS) the list holds this sidecar only.
+ */
+@Path("/api/nodes")
+@Produces(MediaType.APPLICATION_JSON)
+public class NodesResource {
+    /** What a forwarded call carries of the caller: who it is, as the node asked would see it directly. */
+    private static final List<String> CALLER_HEADERS = List.of(HttpHeaders.AUTHORIZATION, "X-Sidecar-Via",
+            "X-Remote-User", "X-Real-IP", HttpHeaders.CONTENT_TYPE);
+    private final SidecarConfig config;
+    private final SwarmRole role;
+    private final AllNodes nodes;
+    private final PlansResource plans;
+    private final TargetsResource targets;
+    private final RunsResource runs;
+    private final DrillsResource drills;
+    private final ObjectMapper json;
+
+    public NodesResource(SidecarConfig config, SwarmRole role, AllNodes nodes, PlansResource plans,
+                         TargetsResource targets, RunsResource runs, DrillsResource drills, ObjectMapper json) {
+        this.config = config;
+        this.role = role;
+        this.nodes = nodes;
+        this.plans = plans;
+        this.targets = targets;
+        this.runs = runs;
+        this.drills = drills;
+        this.json = json;
+    }
+
+    @GET
+    public List<NodeReport> all(@Context HttpHeaders headers, @Context ContainerRequestContext request) {
+        return gather(headers, request);
+    }
+
+    List<NodeReport> gather(HttpHeaders headers, ContainerRequestContext request) {
+        return nodes.gather(self(), callerHeaders(headers, request));
+    }
+
+    /** This sidecar's own part of the view, as a peer asks for it. */
+    @GET
+    @Path("self")
+    public NodeReport self() {
+        List<PlansResource.PlanView> planViews = role.backsUp() ? plans.list() : List.of();
+        return new NodeReport(config.instance(), role.word(), NodeReport.UP, Instant.now(), null,
+                json.valueToTree(planViews), json.valueToTree(targets.list()),
+                json.valueToTree(runs.list(null).stream().filter(r -> r.endedAt() == null).toList()),
+                json.valueToTree(drills.latest()), StatusTable.render(planViews, Instant.now(), config.timeZone()),
+                null);
+    }
+
+    @GET
+    @Path("{node}/{rest: .+}")
+    @Needs(Role.VIEWER)
+    public Response getOn(@PathParam("node") String node, @PathParam("rest") String rest, @Context UriInfo uri,
+                          @Context HttpHeaders headers, @Context ContainerRequestContext request) {
+        return forward(node, "GET", rest, uri, headers, request, null);
+    }
+
+    /** The node asked decides by the caller's role (its own @Needs); this one only passes the call on. */
+    @POST
+    @Path("{node}/{rest: .+}")
+    @Needs(Role.VIEWER)
+    public Response postOn(@PathParam("node") String node, @PathParam("rest") String rest, @Context UriInfo uri,
+                           @Context HttpHeaders headers, @Context ContainerRequestContext request, byte[] body) {
+        return forward(node, "POST", rest, uri, headers, request, body);
+    }
+
+    private Response forward(String node, String method, String rest, UriInfo uri, HttpHeaders headers,
+                             ContainerRequestContext request, byte[] body) {
+        Optional<String> address = node.equals(config.instance()) ? Optional.of("127.0.0.1") : nodes.addressOf(node);
+        if (address.isEmpty()) {
+            gather(headers, request);
+            address = nodes.addressOf(node);
+        }
+        if (address.isEmpty()) {
+            List<String> known = new java.util.ArrayList<>(nodes.knownNames());
+            known.add(config.instance());
+            throw new NoSuchElementException("no node " + node + " (known: " + String.join(", ", known.stream().sorted()
+                    .toList()) + ")");
+        }
+        String query = uri.getRequestUri().getRawQuery();
+        String path = "/api/" + rest + (query == null ? "" : "?" + query);
+        try {
+            HttpResponse<byte[]> answer = nodes.forward(address.get(), method, path, callerHeaders(headers, request),
+                    body);
+            Response.ResponseBuilder out = Response.status(answer.statusCode()).entity(answer.body());
+            answer.headers().firstValue(HttpHeaders.CONTENT_TYPE).ifPresent(t -> out.header(HttpHeaders.CONTENT_TYPE, t));
+            // a run or restore started there is followed there: /api/runs/X becomes /api/nodes/N/runs/X
+            answer.headers().firstValue(HttpHeaders.LOCATION).map(l -> l.replaceFirst("^(.*?)/api/",
+                    "$1/api/nodes/" + node + "/")).ifPresent(l -> out.header(HttpHeaders.LOCATION, l));
+            return out.build();
+        } catch (IOException e) {
+            return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "node " + node + " does not answer at "
+                    + address.get() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "interrupted while asking node " + node);
+        }
+    }
+
+    private static Map<String, String> callerHeaders(HttpHeaders headers, ContainerRequestContext request) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String name : CALLER_HEADERS) {
+            Optional.ofNullable(headers.getHeaderString(name)).ifPresent(v -> out.put(name, v));
+        }
+        out.putIfAbsent("X-Real-IP", Callers.of(request).from());
+        return out;
+    }
+}

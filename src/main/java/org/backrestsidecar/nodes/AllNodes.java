@@ -1,0 +1,137 @@
+package org.backrestsidecar.nodes;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The one view of a swarm: this sidecar's own report and every peer's, asked in parallel, and every
+ * node seen before that did not answer, shown down. A call meant for another node is forwarded to
+ * it with the caller's own credentials, so that node decides what the caller may do, as if asked
+ * directly.
+ */
+@ApplicationScoped
+public class AllNodes {
+    /** A node that does not answer within this is shown down rather than holding the page up. */
+    static final Duration ASK_WITHIN = Duration.ofSeconds(2);
+    /** Forwarded calls (a restore's dry run reads the repo) may take longer. */
+    static final Duration FORWARD_WITHIN = Duration.ofSeconds(60);
+    private final Peers peers;
+    private final KnownNodes known;
+    private final ObjectMapper json;
+    private final ExecutorService asking = Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "ask-nodes");
+        t.setDaemon(true);
+        return t;
+    });
+    private final HttpClient http;
+
+    public AllNodes(Peers peers, KnownNodes known, ObjectMapper json) {
+        this.peers = peers;
+        this.known = known;
+        this.json = json;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(800)).executor(asking).build();
+    }
+
+    @PreDestroy
+    void stop() {
+        asking.shutdownNow();
+    }
+
+    public boolean inSwarm() {
+        return peers.any();
+    }
+
+    /**
+     * Every node, by name: {@code self} first asked of nobody, the peers over HTTP with {@code headers}
+     * (the caller's Authorization and nginx's user headers), the ones that are gone from what was known.
+     */
+    public List<NodeReport> gather(NodeReport self, Map<String, String> headers) {
+        List<NodeReport> all = new ArrayList<>(List.of(self));
+        others(self.node(), headers).forEach(all::add);
+        all.sort(Comparator.comparing(NodeReport::node));
+        return all;
+    }
+
+    /** Every node but {@code self}: the peers that answered, and those known before that did not, down. */
+    public List<NodeReport> others(String self, Map<String, String> headers) {
+        List<CompletableFuture<Optional<NodeReport>>> asked = new ArrayList<>();
+        for (String address : peers.addresses()) {
+            asked.add(CompletableFuture.supplyAsync(() -> ask(address, headers), asking));
+        }
+        List<NodeReport> all = new ArrayList<>();
+        Set<String> answered = new HashSet<>(Set.of(self));
+        for (var f : asked) {
+            Optional<NodeReport> report = f.join();
+            if (report.isPresent() && answered.add(report.get().node())) {
+                known.seen(report.get());
+                all.add(report.get());
+            }
+        }
+        for (NodeReport before : known.all()) {
+            if (!answered.contains(before.node())) {
+                all.add(before.down("not answering since " + before.seenAt()
+                        + " (no task of the sidecar runs there, or the node is gone)"));
+            }
+        }
+        return all;
+    }
+
+    private Optional<NodeReport> ask(String address, Map<String, String> headers) {
+        try {
+            HttpResponse<byte[]> response = send(address, "GET", "/api/nodes/self", headers, null, ASK_WITHIN);
+            if (response.statusCode() != 200) {
+                return Optional.empty();
+            }
+            return Optional.of(json.readValue(response.body(), NodeReport.class).at(address));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** Where {@code node} last answered, when it is known and was not marked gone. */
+    public Optional<String> addressOf(String node) {
+        return known.all().stream().filter(n -> n.node().equals(node)).map(NodeReport::address).findFirst();
+    }
+
+    public List<String> knownNames() {
+        return known.all().stream().map(NodeReport::node).toList();
+    }
+
+    /** One call to another node's sidecar, as the caller made it to this one. */
+    public HttpResponse<byte[]> forward(String address, String method, String pathAndQuery, Map<String, String> headers,
+                                        byte[] body) throws IOException, InterruptedException {
+        return send(address, method, pathAndQuery, headers, body, FORWARD_WITHIN);
+    }
+
+    private HttpResponse<byte[]> send(String address, String method, String pathAndQuery, Map<String, String> headers,
+                                      byte[] body, Duration within) throws IOException, InterruptedException {
+        String host = address.contains(":") ? "[" + address + "]" : address;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + peers.port()
+                        + pathAndQuery))
+                .timeout(within)
+                .method(method, body == null || body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+}

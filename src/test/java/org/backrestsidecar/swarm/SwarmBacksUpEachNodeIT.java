@@ -1,0 +1,397 @@
+package org.backrestsidecar.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.backrestsidecar.testing.Browser;
+import org.backrestsidecar.testing.NginxInFront;
+import org.backrestsidecar.testing.SwarmOfNodes;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/**
+ * A real Docker Swarm of three engines (testing/SwarmOfNodes) and the stack of src/test/resources/swarm
+ * deployed with `docker stack deploy`: a sidecar and a Docker API proxy on every node (global
+ * services, each sidecar on its own node's engine through the proxy's socket on a node-local volume),
+ * the repos task once, a REST repo server on node3 (rclone serve restic), Postgres on node1 and a
+ * stop-labelled service on node2. The scenarios share the swarm and run in order: the same cron on
+ * every node, the one view, a node lost mid-backup and back, Postgres restored on another node, a
+ * worker drained mid-backup and back.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SwarmBacksUpEachNodeIT {
+    private static final String STACK = "bsc";
+    private static final String TOKEN = "swarm-test-api-token-0123456789";
+    private static final String KEY = "swarm-test-repo-key-0123456789";
+    private static final String ADMIN_PASSWORD = "swarm-admin-password-0123";
+    private static final String ROWS = "select md5(string_agg(id || body, ',' order by id)) from notes";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static SwarmOfNodes swarm;
+    private static String rowsOnNode1;
+
+    @BeforeAll
+    static void deploy() throws Exception {
+        Path repo = Path.of("").toAbsolutePath();
+        TestDocker.run(List.of("bash", "scripts/offline-images.sh"), Map.of());
+        swarm = SwarmOfNodes.start(3, List.of("backrest-sidecar:0.1.0", "backrest-sidecar-offline/postgres:local",
+                "backrest-sidecar-offline/docker-proxy:local", "backrest-sidecar-offline/nginx:local",
+                "backrest-sidecar-test/debian-services:latest"));
+        Path dir = Files.createTempDirectory("bsc-swarm-stack");
+        Files.copy(repo.resolve("src/test/resources/swarm/stack.yml"), dir.resolve("stack.yml"));
+        Files.copy(repo.resolve("docker-proxy/swarm.cfg"), dir.resolve("docker-proxy.cfg"));
+        // a minute every sidecar reaches after its start: the plan, the prune and the check fire together
+        ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusMinutes(4);
+        String cron = at.getMinute() + " " + at.getHour() + " * * *";
+        Files.writeString(dir.resolve("sidecar.yml"), Files.readString(
+                repo.resolve("src/test/resources/swarm/sidecar.yml")).replace("CRON", cron));
+        Files.writeString(dir.resolve("sidecar-api-token"), TOKEN);
+        Files.writeString(dir.resolve("repo-key-critical"), KEY);
+        // nginx as the bundle has it: its own files, a login, a certificate, the sidecar's token
+        Files.copy(repo.resolve("nginx/nginx.conf"), dir.resolve("nginx.conf"));
+        Files.copy(repo.resolve("nginx/conf.d/stack.conf"), dir.resolve("stack.conf"));
+        TestDocker.run(List.of("htpasswd", "-cbB", dir.resolve("htpasswd").toString(), "admin", ADMIN_PASSWORD), Map.of());
+        TestDocker.run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=swarm", "-keyout", dir.resolve("tls.key").toString(), "-out", dir.resolve("tls.crt").toString()),
+                Map.of());
+        Files.writeString(dir.resolve("sidecar-token.conf"), "proxy_set_header Authorization \"Bearer " + TOKEN + "\";\n");
+        swarm.copyToManager(dir, "/stack");
+        TestDocker.run(List.of("docker", "exec", "-w", "/stack", swarm.container("node1"),
+                "docker", "stack", "deploy", "-c", "stack.yml", STACK), Map.of());
+        for (String node : swarm.nodes()) {
+            TestDocker.await("the sidecar on " + node, Duration.ofMinutes(4),
+                    () -> api(node, "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
+        }
+        TestDocker.await("the repos task", Duration.ofMinutes(2),
+                () -> api("node1", "sidecar-repos", "GET", "/q/health/live", null).contains("\"UP\""));
+        TestDocker.await("Postgres on node1", Duration.ofMinutes(2), () -> psql("node1", "select 1").equals("1"));
+        psql("node1", "create table notes (id int primary key, body text); "
+                + "insert into notes select g, md5(g::text) from generate_series(1, 5000) g");
+        rowsOnNode1 = psql("node1", ROWS);
+        swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 1000000 /dev/urandom > /notes/data.bin");
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (swarm != null) {
+            swarm.keepLogs(Path.of("target/swarm-logs"), List.of(STACK + "_sidecar", STACK + "_sidecar-repos", STACK + "_postgres", STACK + "_nginx"));
+            swarm.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theSameCronOnEveryNodeBacksUpEachNodesTargetsIntoOneRepoKeptOnce() throws Exception {
+        String notesBefore = swarm.taskContainer("node2", STACK + "_notes");
+        Map<String, JsonNode> runs = new TreeMap<>();
+        for (String node : swarm.nodes()) {
+            TestDocker.await("the scheduled run on " + node, Duration.ofMinutes(8), () -> {
+                JsonNode list = json(api(node, "sidecar", "GET", "/api/runs?plan=critical", null));
+                if (list.size() == 1 && list.get(0).path("endedAt").isTextual()) {
+                    runs.put(node, list.get(0));
+                    return true;
+                }
+                return false;
+            });
+        }
+        for (var e : runs.entrySet()) {
+            assertEquals("SUCCEEDED", e.getValue().path("state").asText(), e.getKey() + ": " + e.getValue());
+            assertEquals("SCHEDULE", e.getValue().path("trigger").asText());
+        }
+        assertEquals(List.of("postgres"), targetsOf(runs.get("node1")));
+        assertEquals(List.of("notes"), targetsOf(runs.get("node2")));
+        assertEquals(List.of(), targetsOf(runs.get("node3")));
+        assertTrue(runs.get("node2").toString().contains("paused, not stopped"), runs.get("node2").toString());
+        assertEquals(notesBefore, swarm.taskContainer("node2", STACK + "_notes"),
+                "the same task's container runs on: never stopped, so Swarm replaced nothing");
+        assertEquals(1, swarm.docker("node1", "service", "ps", "-q", STACK + "_notes").strip().lines().count());
+        assertEquals("false", swarm.docker("node2", "inspect", "-f", "{{.State.Paused}}", notesBefore).strip());
+
+        // one repo, each node's snapshots under its own host
+        Map<String, String> hostOf = new TreeMap<>();
+        String snapshots = restic("snapshots", "--json", "--no-lock");
+        for (JsonNode s : json(snapshots)) {
+            for (JsonNode tag : s.path("tags")) {
+                if (tag.asText().startsWith("target:")) {
+                    hostOf.merge(tag.asText().substring(7), s.path("hostname").asText(),
+                            (a, b) -> a.equals(b) ? a : a + "," + b);
+                }
+            }
+        }
+        assertEquals(Map.of("notes", "node2", "postgres", "node1"), hostOf, snapshots);
+        // each node forgot within its own series only: what it kept is what it made
+        assertEquals(4, runs.get("node1").path("snapshotsKept").asInt(), runs.get("node1").toString());
+        assertEquals(2, runs.get("node2").path("snapshotsKept").asInt(), runs.get("node2").toString());
+
+        // prune and check once for the swarm, by the repos task; no node pruned or checked
+        TestDocker.await("the prune and the check of the repos task", Duration.ofMinutes(5), () -> {
+            JsonNode prunes = json(api("node1", "sidecar-repos", "GET", "/api/repos/prunes", null));
+            JsonNode checks = json(api("node1", "sidecar-repos", "GET", "/api/repos/checks", null));
+            return prunes.toString().contains("\"succeeded\":true") && checks.toString().contains("\"passed\":true");
+        });
+        for (String node : swarm.nodes()) {
+            assertEquals("[]", json(api(node, "sidecar", "GET", "/api/repos/prunes", null)).toString(), node);
+            assertEquals("[]", json(api(node, "sidecar", "GET", "/api/repos/checks", null)).toString(), node);
+        }
+        assertTrue(restic("check", "--no-lock").contains("no errors were found"));
+    }
+
+    @Test
+    @Order(2)
+    void thePageAndStatusThroughNginxShowEveryNode() throws Exception {
+        String base = "https://" + swarm.address("node1") + ":8443";
+        String login = "admin:" + ADMIN_PASSWORD;
+        TestDocker.await("nginx on node1", Duration.ofMinutes(2),
+                () -> NginxInFront.curl("-u", login, base + "/sidecar/api/status").out().contains("== node1 =="));
+        String status = NginxInFront.curl("-u", login, base + "/sidecar/api/status").out();
+        for (String node : List.of("node1", "node2", "node3", "repos")) {
+            assertTrue(status.contains("\n" + node + " "), status);
+        }
+        ChromeDriver browser = Browser.open("Basic " + Base64.getEncoder().encodeToString(
+                login.getBytes(StandardCharsets.UTF_8)));
+        try {
+            browser.get(base + "/sidecar/");
+            // the page opens on a node (nginx talks to the repos task, which backs up nothing)
+            Browser.waiting(browser, Duration.ofSeconds(30)).until(b -> !b.findElements(
+                    By.cssSelector("#targets tr[data-target='postgres']")).isEmpty());
+            List<String> rows = new ArrayList<>();
+            for (WebElement row : browser.findElements(By.cssSelector("#nodes tbody tr"))) {
+                rows.add(row.getAttribute("data-node") + " " + row.findElements(By.tagName("td")).get(1).getText());
+            }
+            assertEquals(List.of("node1 up", "node2 up", "node3 up", "repos up"), rows);
+            assertTrue(browser.findElement(By.id("node-shown")).getText().contains("node1"));
+            // Show node2: its target, not node1's
+            browser.findElement(By.cssSelector("#nodes tr[data-node='node2'] button")).click();
+            Browser.waiting(browser, Duration.ofSeconds(30)).until(b -> !b.findElements(
+                    By.cssSelector("#targets tr[data-target='notes']")).isEmpty()
+                    && b.findElements(By.cssSelector("#targets tr[data-target='postgres']")).isEmpty());
+            Files.createDirectories(Path.of("target", "screenshots"));
+            Files.write(Path.of("target", "screenshots", "swarm-page-node2.png"),
+                    ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            assertEquals(List.of(), Browser.errors(browser), "the page printed no errors");
+        } finally {
+            browser.quit();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void everyNodeIsSeenFromAnyNodeAndButtonsActOnTheRightOne() throws Exception {
+        JsonNode nodes = json(api("node3", "sidecar", "GET", "/api/nodes", null));
+        Map<String, String> states = new TreeMap<>();
+        nodes.forEach(n -> states.put(n.path("node").asText(), n.path("state").asText() + "/" + n.path("role").asText()));
+        assertEquals(Map.of("node1", "up/node", "node2", "up/node", "node3", "up/node", "repos", "up/repos"), states);
+        String status = api("node3", "sidecar", "GET", "/api/status", null);
+        for (String node : List.of("node1", "node2", "node3", "repos")) {
+            assertTrue(status.contains("\n" + node + " "), status);
+        }
+        assertTrue(status.contains("== node1 =="), status);
+        // a call for node1 made on node3 is node1's: its targets, and a run started there
+        assertTrue(api("node3", "sidecar", "GET", "/api/nodes/node1/targets", null).contains("\"postgres\""));
+        JsonNode started = json(api("node3", "sidecar", "POST", "/api/nodes/node1/plans/critical/runs", null));
+        String id = started.path("id").asText();
+        TestDocker.await("the run started on node1 through node3", Duration.ofMinutes(2), () -> json(api("node1",
+                "sidecar", "GET", "/api/runs/" + id, null)).path("state").asText().equals("SUCCEEDED"));
+        assertEquals("404", api("node3", "sidecar", "GET", "/api/runs/" + id, null).replaceAll(".*\"status\":(\\d+).*",
+                "$1").strip(), "the run is node1's, not node3's");
+    }
+
+    @Test
+    @Order(4)
+    void aNodeLostMidBackupLeavesTheOthersUnaffectedIsShownDownAndToldAndBackLeavesNothingPaused()
+            throws Exception {
+        // restic is still copying, with the container paused, when the node is lost: 200 MB at 5 MB/s
+        swarm.limitUpload("node2", "40mbit");
+        swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 200000000 /dev/urandom > /notes/big.bin");
+        String id = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+        TestDocker.await("restic copying on node2", Duration.ofMinutes(2), () -> json(api("node2", "sidecar", "GET",
+                "/api/runs/" + id, null)).path("progress").path("bytesDone").asLong() > 0);
+        // the node is frozen whole, as a node that hangs or drops off the network is to everyone else (a
+        // killed docker-in-docker node cannot end while a container in it is paused: the cgroup freezer)
+        swarm.freeze("node2");
+        try {
+            String other = json(api("node1", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+            TestDocker.await("node1's run while node2 is lost", Duration.ofMinutes(3), () -> json(api("node1",
+                    "sidecar", "GET", "/api/runs/" + other, null)).path("endedAt").isTextual());
+            JsonNode run = json(api("node1", "sidecar", "GET", "/api/runs/" + other, null));
+            assertEquals("SUCCEEDED", run.path("state").asText(), run.toString());
+            assertTrue(run.path("retentionDeferred").asText().contains("locked"),
+                    "node2's restic holds its lock: node1's retention waits for the next run, its backup stands");
+
+            awaitText("node2 shown down", Duration.ofMinutes(1), () -> api("node1", "sidecar", "GET",
+                    "/api/status", null), status -> status.contains("\nnode2  DOWN"));
+            TestDocker.await("the repos task to tell", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
+                    "GET", "/api/notifications", null).contains("\"node-down:node2\""));
+            // the backup under way wrote no snapshot; node2's last good backup is whole
+            assertTrue(restic("check", "--no-lock").contains("no errors were found"));
+            assertEquals(2, json(restic("snapshots", "--json", "--no-lock", "--tag", "target:notes")).size(),
+                    "the scheduled run's two snapshots (files and facts), nothing of the one under way");
+        } finally {
+            swarm.thaw("node2");
+        }
+        // back: Swarm may replace the node's tasks (it took the node for down), and whichever runs there
+        // now, nothing is left paused, a notes task runs, and no lock is left in the repo
+        awaitText("node2 up again in the view", Duration.ofMinutes(3), () -> api("node1", "sidecar", "GET",
+                "/api/status", null), status -> status.contains("\nnode2  up"));
+        awaitText("nothing paused on node2", Duration.ofMinutes(3), () -> docker("node2", "ps", "-aq", "--filter",
+                "status=paused"), String::isBlank);
+        assertTrue(!docker("node2", "ps", "-q", "--filter", "label=com.docker.swarm.service.name=" + STACK
+                + "_notes").isBlank(), "a notes task runs on node2");
+        awaitText("no lock left in the repo", Duration.ofMinutes(3), SwarmBacksUpEachNodeIT::locks,
+                String::isBlank);
+    }
+
+    @Test
+    @Order(5)
+    void postgresMovedToAnotherNodeIsRestoredThereFromTheFirstNodesBackup() throws Exception {
+        swarm.docker("node1", "service", "update", "-q", "--constraint-rm", "node.hostname == node1",
+                "--constraint-add", "node.hostname == node3", STACK + "_postgres");
+        TestDocker.await("Postgres on node3", Duration.ofMinutes(3), () -> psql("node3", "select 1").equals("1"));
+        assertEquals("f", psql("node3", "select to_regclass('notes') is not null"), "an empty server on node3");
+        TestDocker.await("node3's sidecar to find postgres", Duration.ofMinutes(1),
+                () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"postgres\""));
+        JsonNode restore = json(api("node3", "sidecar", "POST", "/api/restores",
+                "{\"target\":\"postgres\",\"database\":\"app\",\"confirm\":\"postgres\"}"));
+        String id = restore.path("id").asText();
+        assertTrue(!id.isEmpty(), restore.toString());
+        awaitText("the restore on node3", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
+                "/api/restores/" + id, null), job -> json(job).path("endedAt").isTextual());
+        JsonNode done = json(api("node3", "sidecar", "GET", "/api/restores/" + id, null));
+        assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
+        assertEquals(rowsOnNode1, psql("node3", ROWS), "every row back on node3, from node1's backup");
+    }
+
+    @Test
+    @Order(6)
+    void aWorkerDrainedMidBackupAndBackLeavesNothingPausedAndNoLock() throws Exception {
+        // new data, sent at node2's 5 MB/s (test 4's cap): restic is mid-copy when the drain comes
+        swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 200000000 /dev/urandom > /notes/big.bin");
+        String id = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+        TestDocker.await("restic copying on node2", Duration.ofMinutes(2), () -> json(api("node2", "sidecar", "GET",
+                "/api/runs/" + id, null)).path("progress").path("bytesDone").asLong() > 0);
+        assertEquals("true", swarm.docker("node2", "inspect", "-f", "{{.State.Paused}}",
+                swarm.taskContainer("node2", STACK + "_notes")).strip(), "the drain comes while notes is paused");
+        // Swarm stops every task on a drained node: the sidecar (its run cut off), its proxy and notes
+        swarm.docker("node1", "node", "update", "--availability", "drain", "node2");
+        TestDocker.await("node2's tasks gone", Duration.ofMinutes(2), 
+                () -> docker("node2", "ps", "-q", "--filter", "label=com.docker.swarm.task.id").isBlank());
+        swarm.docker("node1", "node", "update", "--availability", "active", "node2");
+        TestDocker.await("the sidecar back on node2", Duration.ofMinutes(4),
+                () -> api("node2", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
+        TestDocker.await("notes back on node2", Duration.ofMinutes(2), () -> !docker("node2", "ps", "-q",
+                "--filter", "label=com.docker.swarm.service.name=" + STACK + "_notes").isBlank());
+        assertEquals("", swarm.docker("node2", "ps", "-aq", "--filter", "status=paused").strip(), "nothing paused");
+        // the cut-off restic's lock (the sidecar's own, or its helper's) is cleared by the sidecar back
+        // on the node, not left to go stale for 30 minutes while the others' retention waits on it
+        awaitText("no lock left in the repo", Duration.ofMinutes(2), SwarmBacksUpEachNodeIT::locks, String::isBlank);
+        String again = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+        TestDocker.await("a run on node2 after the drain", Duration.ofMinutes(4), () -> json(api("node2", "sidecar",
+                "GET", "/api/runs/" + again, null)).path("endedAt").isTextual());
+        JsonNode run = json(api("node2", "sidecar", "GET", "/api/runs/" + again, null));
+        assertEquals("SUCCEEDED", run.path("state").asText(), run.toString());
+        assertTrue(run.path("retentionDeferred").isMissingNode() || run.path("retentionDeferred").isNull(),
+                "no lock was in the way: " + run);
+    }
+
+    private static List<String> targetsOf(JsonNode run) {
+        List<String> names = new ArrayList<>();
+        run.path("targets").forEach(t -> names.add(t.path("target").asText()));
+        return names;
+    }
+
+    /** restic in the repo server's container, on the repo's own files. */
+    private static String restic(String... args) {
+        try {
+            List<String> command = new ArrayList<>(List.of("exec", "-e", "KEY=" + KEY,
+                    swarm.taskContainer("node3", STACK + "_repo"), "sh", "-c",
+                    "printf %s \"$KEY\" > /tmp/key && restic -r /data/critical --password-file /tmp/key --no-cache \"$@\"",
+                    "restic"));
+            command.addAll(List.of(args));
+            return swarm.docker("node3", command.toArray(String[]::new));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    /** Waits until what {@code get} says satisfies {@code done}; on timeout, says what it said last. */
+    private static void awaitText(String what, Duration limit, java.util.function.Supplier<String> get,
+                                  java.util.function.Predicate<String> done) {
+        String[] last = {""};
+        try {
+            TestDocker.await(what, limit, () -> done.test(last[0] = get.get()));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; it said last:\n" + last[0], e);
+        }
+    }
+
+    /** Every lock in the repo, whose (host name, process) it is: blank when there is none. */
+    private static String locks() {
+        StringBuilder all = new StringBuilder();
+        for (String id : restic("list", "locks", "--no-lock").strip().lines().toList()) {
+            all.append(restic("cat", "lock", id, "--no-lock").strip()).append('\n');
+        }
+        return all.toString();
+    }
+
+    /** The docker CLI on a node, for a wait's condition. */
+    private static String docker(String node, String... args) {
+        try {
+            return swarm.docker(node, args);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    private static String psql(String node, String sql) {
+        try {
+            return swarm.inTask(node, STACK + "_postgres", "psql", "-U", "app", "-d", "app", "-tAc", sql).strip();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    private static String api(String node, String service, String method, String path, String body) {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "60", "-X", method, "-H",
+                "Authorization: Bearer " + TOKEN, "-H", "Content-Type: application/json"));
+        if (body != null) {
+            command.addAll(List.of("-d", body));
+        }
+        command.add("http://127.0.0.1:8080" + path);
+        try {
+            return swarm.inTask(node, STACK + "_" + service, command.toArray(String[]::new));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
+    }
+}
