@@ -50,7 +50,7 @@ rm -f "$work/images.tar"
 
 mkdir "$work/stack"
 cp "$here/src/test/resources/swarm/stack.yml" "$work/stack/"
-cp "$here/docker-proxy/swarm.cfg" "$work/stack/docker-proxy.cfg"
+cp "$here/docker-proxy/docker-api.cfg" "$work/stack/docker-proxy.cfg"
 sed 's/CRON/0 5 1 1 */' "$here/src/test/resources/swarm/sidecar.yml" > "$work/stack/sidecar.yml"
 printf %s "$token" > "$work/stack/sidecar-api-token"; printf %s "$key" > "$work/stack/repo-key-critical"
 # nginx as the test stack has it (the bench does not use it, the stack file names its files)

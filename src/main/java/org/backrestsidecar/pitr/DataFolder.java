@@ -2,9 +2,7 @@ package org.backrestsidecar.pitr;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.VolumesFrom;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +20,7 @@ import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restore.RestoreRefused;
 import org.backrestsidecar.volumes.Helpers;
+import org.backrestsidecar.volumes.SameMounts;
 
 /**
  * A Postgres data folder being laid down from a base backup and WAL, by a short-lived container
@@ -126,7 +125,7 @@ public class DataFolder {
                 .withUser("0:0")
                 .withEnv("PGDATA=" + pgdata, "ASIDE=" + aside)
                 .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")
-                        .withVolumesFrom(new VolumesFrom(serverId, AccessMode.rw)))
+                        .withBinds(SameMounts.of(docker.inspectContainerCmd(serverId).exec(), false)))
                 .exec().getId();
         docker.startContainerCmd(id).exec();
         return new Work(id, pgdata);

@@ -46,6 +46,7 @@ import org.backrestsidecar.wal.WalMode;
  */
 @ApplicationScoped
 public class PointInTimeRestore implements TargetRestore {
+    private static final String OWN_CONTAINERS = "backrest-sidecar-";
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}");
     private final DockerClient docker;
     private final SidecarConfig config;
@@ -89,6 +90,11 @@ public class PointInTimeRestore implements TargetRestore {
         if (request.newContainer() != null && !CONTAINER_NAME.matcher(request.newContainer()).matches()) {
             throw new RestoreRefused("newContainer '" + request.newContainer() + "' is not a container name "
                     + "(letters, digits, _ . -)");
+        }
+        if (request.newContainer() != null && !request.newContainer().startsWith(OWN_CONTAINERS)) {
+            // the Docker API proxy creates no container of another name (docker-proxy/docker-api.cfg)
+            throw new RestoreRefused("newContainer '" + request.newContainer() + "' must start with " + OWN_CONTAINERS
+                    + ", as every container the sidecar makes: e.g. " + OWN_CONTAINERS + request.newContainer());
         }
         if (Moment.isKept(request.to())) {
             Moment.keptId(request.to());

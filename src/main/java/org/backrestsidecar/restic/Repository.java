@@ -56,7 +56,7 @@ public class Repository {
     /** Why the repo cannot be opened with its key, or empty when it opens. */
     public Optional<String> openProblem(RepoConfig repo) {
         try {
-            restic.run(repo, ResticCommand.QUICK, "cat", "config");
+            readConfig(repo);
             return Optional.empty();
         } catch (ResticException e) {
             return Optional.of(e.getMessage());
@@ -66,11 +66,20 @@ public class Repository {
     /** The repo's restic id (Backrest's {@code guid}), or empty when it does not exist yet. */
     public Optional<String> repoGuid(RepoConfig repo) {
         try {
-            String id = restic.parse(restic.run(repo, ResticCommand.QUICK, "cat", "config")).path("id").asText("");
+            String id = restic.parse(readConfig(repo)).path("id").asText("");
             return id.isEmpty() ? Optional.empty() : Optional.of(id);
         } catch (ResticException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The repo's config, read with the key but without a lock: every status a peer asks for reads it,
+     * and restic 0.14's {@code cat} would take a lock each time, short but enough to make a forget or
+     * prune (which needs the repo to itself) fail, and to wait itself behind another node's prune.
+     */
+    private String readConfig(RepoConfig repo) throws ResticException {
+        return restic.run(repo, ResticCommand.QUICK, "cat", "config", "--no-lock");
     }
 
     /**

@@ -1,9 +1,8 @@
 package org.backrestsidecar.volumes;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.VolumesFrom;
+import com.github.dockerjava.api.model.Bind;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -69,7 +68,7 @@ public class Helpers {
      *                 must write the database's lock files even to read it)
      */
     public Helper start(Target target, RepoConfig repo, boolean readOnly, Priority priority) throws IOException {
-        return start(new VolumesFrom(target.containerId(), readOnly ? AccessMode.ro : AccessMode.rw), repo,
+        return start(SameMounts.of(docker.inspectContainerCmd(target.containerId()).exec(), readOnly), repo,
                 target.name(), priority);
     }
 
@@ -78,10 +77,10 @@ public class Helpers {
      * restores into its own scratch folder and is removed with it.
      */
     public Helper startScratch(RepoConfig repo, String forTarget) throws IOException {
-        return start(null, repo, forTarget, Priority.FULL);
+        return start(List.of(), repo, forTarget, Priority.FULL);
     }
 
-    private Helper start(VolumesFrom volumesFrom, RepoConfig repo, String forTarget, Priority priority)
+    private Helper start(List<Bind> targetMounts, RepoConfig repo, String forTarget, Priority priority)
             throws IOException {
         String image = helperImage();
         boolean localRepo = repo.local();
@@ -94,23 +93,32 @@ public class Helpers {
             // services leave; a nice inside it would only order it against itself
             host.withCpuShares(LOW_CPU_SHARES);
         }
-        if (volumesFrom != null) {
-            host.withVolumesFrom(volumesFrom);
-        }
+        List<Bind> binds = new java.util.ArrayList<>(targetMounts);
         if (localRepo) {
-            host.withBinds(self.bindFor(Path.of(repo.uri())));
+            binds.add(self.bindFor(Path.of(repo.uri())));
         }
+        host.withBinds(binds);
         String name = ownHelperPrefix() + UUID.randomUUID().toString().substring(0, 8);
-        String id = docker.createContainerCmd(image)
-                .withName(name)
-                // restic writes it into its locks: a lock a killed helper left is known by it
-                .withHostName(name)
-                .withLabels(Map.of(LABEL, config.instance(), "backrest-sidecar.target", forTarget))
-                .withEntrypoint("sleep")
-                .withCmd("86400")
-                .withUser("0:0")
-                .withHostConfig(host)
-                .exec().getId();
+        String id;
+        try {
+            id = docker.createContainerCmd(image)
+                    .withName(name)
+                    // restic writes it into its locks: a lock a killed helper left is known by it
+                    .withHostName(name)
+                    .withLabels(Map.of(LABEL, config.instance(), "backrest-sidecar.target", forTarget))
+                    .withEntrypoint("sleep")
+                    .withCmd("86400")
+                    .withUser("0:0")
+                    .withHostConfig(host)
+                    .exec().getId();
+        } catch (com.github.dockerjava.api.exception.DockerException e) {
+            List<String> hostFolders = binds.stream().map(Bind::getPath).filter(p -> p.startsWith("/")).toList();
+            if (e.getHttpStatus() == 403 && !hostFolders.isEmpty()) {
+                throw new IOException("the Docker API proxy refused a helper for " + forTarget + " that binds the host "
+                        + "folders " + hostFolders + ": allow them in DOCKER_API_BIND_FROM (docs/security.md)", e);
+            }
+            throw e;
+        }
         Helper helper = new Helper(docker, exec, repository, backup, id, name, repo, self.owner());
         try {
             for (String more : networks.subList(1, networks.size())) {

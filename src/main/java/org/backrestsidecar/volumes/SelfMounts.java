@@ -89,11 +89,11 @@ public class SelfMounts {
     }
 
     /**
-     * The bind that gives a helper the sidecar's view of {@code path}, read-write: the same host
-     * folder (a named volume's too: its host folder) at the same place.
+     * The bind that gives a helper the sidecar's view of {@code path}, read-write: the same volume
+     * (by name) or host folder at the same place.
      */
     public Bind bindFor(Path path) {
-        return mountHolding(path).map(m -> new Bind(m.getSource(), new Volume(m.getDestination().getPath()), AccessMode.rw))
+        return mountHolding(path).map(m -> SameMounts.bind(m, AccessMode.rw))
                 .orElse(new Bind(path.toString(), new Volume(path.toString()), AccessMode.rw));
     }
 }

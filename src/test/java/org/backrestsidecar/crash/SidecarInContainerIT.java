@@ -31,7 +31,7 @@ class SidecarInContainerIT {
     private static final String REPOS = "bsc-test-it-repos";
 
     private static final String STATE = "bsc-test-it-state";
-    private static final String COPY = TestDocker.PREFIX + "it-pg-copy";
+    private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "it-pg-copy";
 
     @AfterEach
     void cleanUp() {

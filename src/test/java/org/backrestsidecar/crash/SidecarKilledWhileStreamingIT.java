@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class SidecarKilledWhileStreamingIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TARGET = "crash-pg";
-    private static final String COPY = TestDocker.PREFIX + "crash-pg-copy";
+    private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "crash-pg-copy";
     private static final long BOUND = 64L << 20;
     private static final long MAX_WAL_SIZE = 32L << 20;
     private Process sidecar;

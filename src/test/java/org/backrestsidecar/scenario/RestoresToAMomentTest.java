@@ -38,7 +38,7 @@ class RestoresToAMomentTest {
     @io.quarkus.test.common.http.TestHTTPResource("/")
     java.net.URL sidecar;
     private static final String TARGET = "pg-pitr";
-    private static final String COPY = TestDocker.PREFIX + "pg-pitr-copy";
+    private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "pg-pitr-copy";
     private static PostgresContainer pg;
     /** The moment noted after the first 2000 rows, and their checksum. */
     private static Instant noted;

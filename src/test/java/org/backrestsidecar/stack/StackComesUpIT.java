@@ -203,7 +203,7 @@ class StackComesUpIT {
      * config/sidecar.yml when they are there.
      */
     private String freshBundle(int https) throws Exception {
-        for (String part : List.of("scripts", "env", "nginx", "backrest-config", "monitoring", "src/main/docker")) {
+        for (String part : List.of("scripts", "env", "nginx", "backrest-config", "monitoring", "docker-proxy", "src/main/docker")) {
             Files.createDirectories(bundle.resolve(part).getParent());
             TestDocker.run(List.of("cp", "-r", part, bundle.resolve(part).toString()), Map.of());
         }
@@ -279,11 +279,11 @@ class StackComesUpIT {
     private void shortProxyTimeoutsAndASilentHook() throws IOException {
         Path compose = bundle.resolve("compose.yml");
         String text = Files.readString(compose);
-        String proxy = "      DISABLE_IPV6: 1\n";
+        String proxy = "      DOCKER_API_TIMEOUT: 10m\n";
         String hook = "      backup.strategy: postgres\n";
         assertTrue(text.contains(proxy) && text.contains(hook), text);
         Files.writeString(compose, text
-                .replace(proxy, proxy + "      TIMEOUT_CLIENT: 15s\n      TIMEOUT_SERVER: 15s\n")
+                .replace(proxy, "      DOCKER_API_TIMEOUT: 15s\n")
                 .replace(hook, hook + "      backup.exec.pre: '[\"sh\", \"-c\", \"sleep 25\"]'\n"));
         Path env = bundle.resolve("env/sidecar");
         Files.writeString(env, Files.readString(env).replaceAll("(?m)^SIDECAR_DOCKER_KEEPALIVE=.*\n", "")

@@ -62,7 +62,7 @@ class SwarmBacksUpEachNodeIT {
                 "backrest-sidecar-test/debian-services:latest"));
         Path dir = Files.createTempDirectory("bsc-swarm-stack");
         Files.copy(repo.resolve("src/test/resources/swarm/stack.yml"), dir.resolve("stack.yml"));
-        Files.copy(repo.resolve("docker-proxy/swarm.cfg"), dir.resolve("docker-proxy.cfg"));
+        Files.copy(repo.resolve("docker-proxy/docker-api.cfg"), dir.resolve("docker-proxy.cfg"));
         // a minute every sidecar reaches after its start: the plan, the prune and the check fire together
         ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusMinutes(4);
         String cron = at.getMinute() + " " + at.getHour() + " * * *";

@@ -21,6 +21,7 @@ public final class SwarmOfNodes implements AutoCloseable {
     public static final String NODE_IMAGE = "backrest-sidecar-test/swarm-node:latest";
     private static final String PREFIX = "bsc-test-swarm-";
     private final List<String> nodes = new ArrayList<>();
+    private final Map<String, List<Path>> frozenContainers = new java.util.HashMap<>();
 
     private SwarmOfNodes() {
     }
@@ -131,13 +132,36 @@ public final class SwarmOfNodes implements AutoCloseable {
         return docker(node, args.toArray(String[]::new));
     }
 
-    /** Freezes the whole node (docker pause): to the others it is lost, as a node that hangs. */
+    /**
+     * Freezes the whole node: to the others it is lost, as a node that hangs. A node mounts the host's
+     * /sys/fs/cgroup, so its engine puts each of its containers in a cgroup beside the node's own, and
+     * {@code docker pause} of the node would freeze only its engine (a helper's restic would go on
+     * uploading): each of its containers is frozen too, through the host's freezer.
+     */
     public void freeze(String node) throws IOException, InterruptedException {
+        List<Path> frozen = new ArrayList<>();
+        // (one the sidecar paused is left to it: thawing it here would unpause it behind Docker's back)
+        for (String id : docker(node, "ps", "-q", "--no-trunc", "--filter", "status=running").strip().lines().toList()) {
+            Path v1 = Path.of("/sys/fs/cgroup/freezer/docker", id, "freezer.state");
+            Path v2 = Path.of("/sys/fs/cgroup/docker", id, "cgroup.freeze");
+            if (Files.exists(v1)) {
+                Files.writeString(v1, "FROZEN");
+                frozen.add(v1);
+            } else if (Files.exists(v2)) {
+                Files.writeString(v2, "1");
+                frozen.add(v2);
+            }
+        }
+        frozenContainers.put(node, frozen);
         host("docker", "pause", PREFIX + node);
     }
 
     public void thaw(String node) throws IOException, InterruptedException {
         host("docker", "unpause", PREFIX + node);
+        for (Path state : frozenContainers.getOrDefault(node, List.of())) {
+            Files.writeString(state, state.getFileName().toString().equals("cgroup.freeze") ? "0" : "THAWED");
+        }
+        frozenContainers.remove(node);
     }
 
     /**
@@ -183,6 +207,7 @@ public final class SwarmOfNodes implements AutoCloseable {
         for (int i = 1; i <= Math.max(count, 5); i++) {
             // a frozen node is thawed first: a process in a frozen cgroup cannot die, nor its container end
             quietly("docker", "unpause", PREFIX + "node" + i);
+            thawContainersOf("node" + i);
             // so is a container paused inside it (a test that failed mid-backup)
             quietly("docker", "exec", PREFIX + "node" + i, "sh", "-c",
                     "docker ps -q --filter status=paused | xargs -r docker unpause");
@@ -190,6 +215,23 @@ public final class SwarmOfNodes implements AutoCloseable {
             quietly("docker", "volume", "rm", PREFIX + "node" + i);
         }
         quietly("docker", "network", "rm", PREFIX + "net");
+    }
+
+    /** Thaws the containers of a node that a test (of this run or one killed) froze through the host. */
+    private void thawContainersOf(String node) throws InterruptedException {
+        try {
+            for (String id : docker(node, "ps", "-aq", "--no-trunc").strip().lines().toList()) {
+                Path v1 = Path.of("/sys/fs/cgroup/freezer/docker", id, "freezer.state");
+                Path v2 = Path.of("/sys/fs/cgroup/docker", id, "cgroup.freeze");
+                if (Files.exists(v1)) {
+                    Files.writeString(v1, "THAWED");
+                } else if (Files.exists(v2)) {
+                    Files.writeString(v2, "0");
+                }
+            }
+        } catch (IOException e) {
+            // no such node
+        }
     }
 
     @Override
