@@ -37,7 +37,9 @@ public class ContainerExec {
      * sleep has none), so the stream ends the moment the command does. Every process it starts is
      * waited for before the exec ends: an orphan is adopted by the container's PID 1, and where that
      * is the postmaster (the official Postgres image) one that dies of a signal counts as a crashed
-     * server process and every connection of the server is reset.
+     * server process and every connection of the server is reset. The byte is written as printf's
+     * octal escape, not the byte itself: JSON would carry that as a Unicode escape, which the Docker API proxy
+     * refuses in any request.
      */
     private static final String KEEPALIVE = """
             interval=$1; shift
@@ -45,7 +47,7 @@ public class ContainerExec {
               while :; do
                 sleep "$interval" </dev/null >/dev/null 2>&1 3>&- & s=$!
                 wait "$s" || exit 0
-                printf '\036' >&3 || exit 0
+                printf '\\036' >&3 || exit 0
               done ) 3>&2 </dev/null >/dev/null 2>&1 &
             beat=$!
             "$@"

@@ -107,6 +107,22 @@ class ThroughSocketProxyTest {
     }
 
     /**
+     * The sidecar's own exec (its keep-alive beat included, every second here) and a file copied in,
+     * through the proxy into a container named by its id, as the strategies and helpers make them.
+     */
+    @Test
+    void theSidecarsExecAndFileCopyGoThrough() throws Exception {
+        try (var docker = new DockerClientProducer(host).docker()) {
+            String id = docker.inspectContainerCmd(TestDocker.PREFIX + TAKEN_NAME).exec().getId();
+            byte[] text = "copied".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            new ContainerFiles(docker).put(id, "/tmp", "through-proxy.txt", text.length, out -> out.write(text));
+            String out = new ContainerExec(docker, Duration.ofSeconds(1)).output(id,
+                    List.of("sh", "-c", "sleep 3; cat /tmp/through-proxy.txt"), Duration.ofSeconds(30));
+            assertEquals("copied", out.strip());
+        }
+    }
+
+    /**
      * What whoever took the sidecar would try first, each refused before Docker sees it: nothing of
      * it exists afterwards. A create of ours with the same body but for the refused part goes through,
      * so each 403 is that part's.
