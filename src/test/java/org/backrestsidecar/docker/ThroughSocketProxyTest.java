@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Ports;
-import com.github.dockerjava.api.model.Volume;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.backrestsidecar.testing.DockerApiProxy;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +29,6 @@ class ThroughSocketProxyTest {
     private static final String PROXY = TestDocker.PREFIX + PROXY_NAME;
     private static final String API_NET = TestDocker.PREFIX + "docker-api";
     private static final String STACK_NET = TestDocker.PREFIX + "stack";
-    private static final String IMAGE = "backrest-sidecar-offline/docker-proxy:local";
     /** What a create that the proxy would take carries: our name prefix and label (helpers, throwaways). */
     private static final String OURS = "backrest-sidecar-" + TestDocker.PREFIX;
     private static final String LABEL = "\"Labels\":{\"backrest-sidecar.helper\":\"taken\"}";
@@ -43,43 +38,18 @@ class ThroughSocketProxyTest {
     static void startProxy() throws Exception {
         TestDocker.removeLeftovers();
         removeNetworks();
-        TestDocker.run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + TestDocker.IMAGE,
-                "-t", IMAGE, "scripts/offline/docker-proxy"), Map.of());
         TestDocker.run(List.of("docker", "network", "create", "--internal", API_NET), Map.of());
         TestDocker.run(List.of("docker", "network", "create", STACK_NET), Map.of());
+        // published on the default bridge (an internal network publishes nothing) for the client
+        // tests; the sidecar's side, as in the bundle, is API_NET
+        host = DockerApiProxy.start(PROXY, "/srv/stack").host();
         var docker = TestDocker.client();
-        var port = ExposedPort.tcp(2375);
-        var ports = new Ports();
-        ports.bind(port, Ports.Binding.bindIp("127.0.0.1"));
-        String config = Path.of("docker-proxy/docker-api.cfg").toAbsolutePath().toString();
-        docker.createContainerCmd(IMAGE).withName(PROXY)
-                .withCmd("haproxy", "-f", "/usr/local/etc/haproxy/docker-api.cfg")
-                .withEnv("DOCKER_API_BIND=:2375", "DOCKER_API_TIMEOUT=10m", "DOCKER_API_BIND_FROM=/srv/stack")
-                .withExposedPorts(port)
-                // published on the default bridge (an internal network publishes nothing), for the client
-                // test; the sidecar's side is API_NET
-                .withHostConfig(HostConfig.newHostConfig().withPortBindings(ports)
-                        .withBinds(new Bind("/var/run/docker.sock", new Volume("/var/run/docker.sock")),
-                                new Bind(config, new Volume("/usr/local/etc/haproxy/docker-api.cfg"),
-                                        com.github.dockerjava.api.model.AccessMode.ro)))
-                .exec();
         docker.connectToNetworkCmd().withContainerId(PROXY).withNetworkId(API_NET).exec();
-        docker.startContainerCmd(PROXY).exec();
         for (String[] c : List.of(new String[] {TAKEN_NAME, API_NET}, new String[] {STACK_NAME, STACK_NET})) {
             docker.createContainerCmd(TestDocker.IMAGE).withName(TestDocker.PREFIX + c[0])
                     .withCmd("sleep", "3600").withHostConfig(HostConfig.newHostConfig().withNetworkMode(c[1])).exec();
             docker.startContainerCmd(TestDocker.PREFIX + c[0]).exec();
         }
-        var bound = docker.inspectContainerCmd(PROXY).exec().getNetworkSettings().getPorts().getBindings().get(port);
-        host = "tcp://127.0.0.1:" + bound[0].getHostPortSpec();
-        TestDocker.await("the proxy answering", Duration.ofSeconds(30), () -> {
-            try (var client = new DockerClientProducer(host).docker()) {
-                client.pingCmd().exec();
-                return true;
-            } catch (Exception notYet) {
-                return false;
-            }
-        });
     }
 
     @AfterAll
