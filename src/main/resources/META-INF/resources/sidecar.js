@@ -338,6 +338,8 @@ async function openRestore(target) {
   document.getElementById('restore-roles-confirm').checked = false;
   document.getElementById('restore-followed').replaceChildren();
   document.getElementById('restore-backup-choice').replaceChildren(el('option', { value: '' }, 'reading the backups…'));
+  // the last restore's databases must not be offered (or picked) before this target's backups are read
+  document.getElementById('restore-database').replaceChildren();
   render();
   document.getElementById('restore-section').scrollIntoView();
   if (target.walMode) {

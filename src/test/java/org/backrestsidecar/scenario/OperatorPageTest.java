@@ -75,8 +75,12 @@ class OperatorPageTest {
 
     /** Clicks what {@code where} finds, finding it again if a redraw replaced it meanwhile. */
     private void click(By where) {
-        waiting(Duration.ofSeconds(10)).until(b -> {
-            b.findElement(where).click();
+        // a disabled button swallows the click without a word (Restore… stays disabled until the page has
+        // seen the last restore end), so wait for one that can take it
+        waiting(Duration.ofSeconds(30)).until(b -> {
+            WebElement button = b.findElement(where);
+            if (!button.isDisplayed() || !button.isEnabled()) return false;
+            button.click();
             return true;
         });
     }
@@ -193,7 +197,8 @@ class OperatorPageTest {
         // the roles, with a confirmation of their own
         click(By.cssSelector("#restore-followed button"));
         click(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']"));
-        waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 4);
+        waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-database")).isDisplayed()
+                && new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 4);
         new Select(browser.findElement(By.id("restore-database"))).selectByValue("(roles)");
         assertFalse(browser.findElement(By.id("restore-new-database")).isDisplayed(), "roles go into no new database");
         browser.findElement(By.id("restore-dry-run")).click();
