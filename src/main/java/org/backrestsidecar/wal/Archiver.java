@@ -56,6 +56,9 @@ public class Archiver {
     static final Duration FORGET_EVERY = Duration.ofMinutes(5);
     /** The stream counts as caught up when the server has written less than this that we have not. */
     private static final long CAUGHT_UP = 1 << 20;
+    /** The wait before a failed hole-closing base backup is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
+    static final Duration HOLE_RETRY = Duration.ofMinutes(1);
+    static final Duration HOLE_RETRY_MOST = Duration.ofHours(1);
     public static final String CHAIN = "chain";
     private final SidecarConfig config;
     private final Discovery discovery;
@@ -72,8 +75,8 @@ public class Archiver {
     private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
     private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
-    /** The targets whose hole this process started a base backup for. */
-    private final Set<String> holesTaken = ConcurrentHashMap.newKeySet();
+    /** The targets whose hole this process started base backups for: how many, and when the last began. */
+    private final Map<String, HoleRuns> holeRuns = new ConcurrentHashMap<>();
     private final Map<String, Instant> forgotAt = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> readers = new ConcurrentHashMap<>();
 
@@ -205,7 +208,7 @@ public class Archiver {
             spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now(), streamer.systemId(target)));
             ship(target, spool);
             status.computeIfPresent(target.name(), (k, s) -> s.hole(null));
-            holesTaken.remove(target.name());
+            holeRuns.remove(target.name());
             notifier.fine(Topic.BACKUP_FAILED, key(target) + ":chain", "the WAL chain of " + target.name()
                     + " is whole again (new base backup)", where(target));
         }
@@ -250,22 +253,48 @@ public class Archiver {
     /**
      * A stream started again: when the server had given up our slot, the chain has a hole, which a
      * base backup closes. So does a hole a sidecar before this one noted and did not close (it was
-     * killed, or stopped, before its base backup ended).
+     * killed, or stopped, before its base backup ended). A base backup that fails leaves the hole
+     * open (the WAL it needed may have gone while it ran): it is tried again, after a wait that
+     * doubles each time, rather than at the plan's next scheduled run a day later.
      */
     private void restarted(Target target, Spool spool, Optional<Streamer.Restart> restart) throws IOException {
         restart.flatMap(Streamer.Restart::ended).ifPresent(why -> LOG.warnf("WAL stream of %s had stopped, started again: %s",
                 target.name(), why));
         boolean lostNow = restart.isPresent() && restart.get().slotLost();
-        boolean leftOpen = spool.hole().isPresent() && !holesTaken.contains(target.name());
-        if (!lostNow && !leftOpen) {
+        if (!lostNow && spool.hole().isEmpty()) {
             return;
         }
-        tellHole(target, spool);
-        holesTaken.add(target.name());
+        HoleRuns runs = lostNow ? null : holeRuns.get(target.name());
+        if (runs == null) {
+            tellHole(target, spool);
+            runs = HoleRuns.NONE;
+        } else if (Instant.now().isBefore(runs.nextTry())) {
+            return;
+        } else {
+            LOG.warnf("the WAL chain of %s still has a hole after %d base backup(s): another one starts", target.name(),
+                    runs.tries());
+        }
         try {
             runner.start(target.plan(), PlanRun.Trigger.SCHEDULE);
+            holeRuns.put(target.name(), runs.tried());
         } catch (PlanBusyException e) {
-            // the running one takes the base backup
+            // the running one takes the base backup; should it fail, the next one starts right after it
+            holeRuns.put(target.name(), runs.waited());
+        }
+    }
+
+    /** Base backups started for a hole: a try's wait doubles from {@link #HOLE_RETRY}, up to {@link #HOLE_RETRY_MOST}. */
+    record HoleRuns(int tries, Instant nextTry) {
+        static final HoleRuns NONE = new HoleRuns(0, Instant.EPOCH);
+
+        HoleRuns tried() {
+            Duration wait = HOLE_RETRY.multipliedBy(1L << Math.min(tries, 10));
+            return new HoleRuns(tries + 1, Instant.now().plus(wait.compareTo(HOLE_RETRY_MOST) > 0 ? HOLE_RETRY_MOST : wait));
+        }
+
+        /** A run of the plan already under way: the next look is at the next round. */
+        HoleRuns waited() {
+            return new HoleRuns(tries, Instant.now());
         }
     }
 

@@ -128,11 +128,16 @@ public class Streamer {
         }
         String status = psql(target, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '"
                 + WalMode.slot(target) + "'");
-        if (status.equals("lost")) {
+        boolean lost = status.equals("lost");
+        if (lost) {
             psql(target, "SELECT pg_drop_replication_slot('" + WalMode.slot(target) + "')");
-            return true;
         }
-        return false;
+        if (lost || status.isEmpty()) {
+            // reserving from now, not from when pg_receivewal first reports back: a base backup that starts
+            // in between would otherwise have its first WAL segment unprotected by any slot
+            psql(target, "SELECT pg_create_physical_replication_slot('" + WalMode.slot(target) + "', true)");
+        }
+        return lost;
     }
 
     ServerView view(Target target) throws IOException {
@@ -168,7 +173,6 @@ public class Streamer {
         // under a fast write the slot holds about one interval of WAL more than the stream lacks; a
         // checkpoint then finding it past max_slot_wal_keep_size would drop the slot (a hole)
         String script = WalMode.PG_BIN + "set -e\n"
-                + "pg_receivewal -h 127.0.0.1 -p " + port + " --slot \"$SLOT\" --create-slot --if-not-exists\n"
                 + "exec pg_receivewal -h 127.0.0.1 -p " + port + " -D \"$SPOOL\" --slot \"$SLOT\" --no-loop "
                 + "--status-interval 1 -v\n";
         String id = docker.createContainerCmd(live.getImageId())
