@@ -31,6 +31,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class ContainerExec {
     private static final int STDERR_KEEP = 64 * 1024;
     private static final Duration GRACE = Duration.ofSeconds(30);
+    private static final Duration LOOK_EVERY = Duration.ofSeconds(5);
+    static final Duration LEFT_OPEN = Duration.ofSeconds(5);
+    /**
+     * Ends the stdout of {@link #output}: with it there, all the command wrote came, even when the
+     * stream itself was left open; without it, the output may be cut.
+     */
+    static final String END_OF_OUTPUT = "\n(backrest-sidecar: end of output)\n";
     static final byte KEEPALIVE_BYTE = 0x1e;
     /**
      * $1 the interval, then the command. The beating subshell gives the pipes to nobody else (its
@@ -87,13 +94,13 @@ public class ContainerExec {
                 .withEnv(env)
                 .exec().getId();
         StreamSplitter frames = new StreamSplitter(stdout);
-        boolean finished;
+        Ending ending;
         try {
             docker.execStartCmd(execId).exec(frames);
-            finished = frames.awaitCompletion(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+            ending = awaitEnd(execId, frames, timeout.plus(GRACE));
         } catch (RuntimeException e) {
-            // awaitCompletion rethrows the stream's first error; onError has recorded it
-            finished = true;
+            // the exec could not be started; the stream's own errors are recorded by onError
+            ending = Ending.STREAM_ENDED;
             if (frames.streamFailure == null) {
                 frames.streamFailure = e;
             }
@@ -101,7 +108,7 @@ public class ContainerExec {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while " + command.get(0) + " ran in the container", e);
         } finally {
-            frames.close();
+            frames.abandon();
         }
         if (frames.writeFailure != null) {
             throw frames.writeFailure;
@@ -110,23 +117,57 @@ public class ContainerExec {
             throw new IOException("the stream from the container broke: " + frames.streamFailure.getMessage(),
                     frames.streamFailure);
         }
-        if (!finished) {
-            return new ExecResult(-1, frames.stderrText(), true);
+        if (ending == Ending.NOT_ENDED) {
+            return new ExecResult(-1, frames.stderrText(), true, false);
         }
         Long exit = docker.inspectExecCmd(execId).exec().getExitCodeLong();
         // GNU timeout answers 124 when it fired; busybox's reports the KILL itself, 137 (128 + 9)
         boolean timedOut = exit != null && (exit == 124 || exit == 137);
-        return new ExecResult(exit == null ? -1 : exit, frames.stderrText(), timedOut);
+        return new ExecResult(exit == null ? -1 : exit, frames.stderrText(), timedOut, ending == Ending.STREAM_LEFT_OPEN);
+    }
+
+    private enum Ending { STREAM_ENDED, STREAM_LEFT_OPEN, NOT_ENDED }
+
+    /**
+     * Waits for the stream's end, looking at the exec itself every few seconds: about one short exec
+     * in 200 has its stream never closed by the engine after the command exited (docker-java #2217,
+     * docker-py #1269; measured here with and without a proxy). Once the command has exited, the stream is
+     * given {@link #LEFT_OPEN} more and then let go, instead of holding a run for its whole timeout.
+     */
+    private Ending awaitEnd(String execId, StreamSplitter frames, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Ending.NOT_ENDED;
+            }
+            // not the callback's awaitCompletion: a timed one closes the stream when it returns
+            if (frames.ended.await(Math.min(left, LOOK_EVERY.toNanos()), TimeUnit.NANOSECONDS)) {
+                return Ending.STREAM_ENDED;
+            }
+            if (!Boolean.TRUE.equals(docker.inspectExecCmd(execId).exec().isRunning())) {
+                return frames.ended.await(LEFT_OPEN.toMillis(), TimeUnit.MILLISECONDS) ? Ending.STREAM_ENDED
+                        : Ending.STREAM_LEFT_OPEN;
+            }
+        }
     }
 
     /** Convenience for short commands whose output is small (lists, versions). */
     public String output(String containerId, List<String> command, Duration timeout) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ExecResult result = run(containerId, command, timeout, out);
-        if (!result.succeeded()) {
+        List<String> marked = new ArrayList<>(List.of("sh", "-c", "\"$@\"; rc=$?; printf '%s' \"$0\"; exit $rc",
+                END_OF_OUTPUT));
+        marked.addAll(command);
+        ExecResult result = run(containerId, marked, timeout, out);
+        String text = out.toString(StandardCharsets.UTF_8);
+        boolean whole = text.endsWith(END_OF_OUTPUT);
+        if (result.exitCode() != 0 || result.timedOut() || (result.leftOpen() && !whole)) {
             throw new IOException(result.failure(String.join(" ", command)));
         }
-        return out.toString(StandardCharsets.UTF_8);
+        if (!whole) {
+            throw new IOException(String.join(" ", command) + ": its output ended without the end mark: cut short");
+        }
+        return text.substring(0, text.length() - END_OF_OUTPUT.length());
     }
 
     private static final class StreamSplitter extends ResultCallback.Adapter<Frame> {
@@ -134,6 +175,8 @@ public class ContainerExec {
         private final TailBuffer stderr = new TailBuffer(STDERR_KEEP);
         private volatile IOException writeFailure;
         private volatile Throwable streamFailure;
+        private volatile boolean abandoned;
+        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
         StreamSplitter(OutputStream stdout) {
             this.stdout = stdout;
@@ -167,10 +210,25 @@ public class ContainerExec {
             }
         }
 
+        /** Stops waiting on the stream; its breaking then, when this closes it, is no failure. */
+        void abandon() throws IOException {
+            abandoned = true;
+            close();
+        }
+
         @Override
         public void onError(Throwable throwable) {
-            streamFailure = throwable;
+            if (!abandoned) {
+                streamFailure = throwable;
+            }
+            ended.countDown();
             super.onError(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            ended.countDown();
+            super.onComplete();
         }
 
         String stderrText() {

@@ -35,6 +35,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     private static PostgresContainer main;
     private static FakeBackrest backrest;
     private static PostgresContainer dying;
+    /** Not named with TestDocker's prefix: a test's removeLeftovers must not take it from under the stack. */
+    private static DockerApiProxy proxy;
 
     public static Path root() {
         return root;
@@ -331,9 +333,13 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                 return next.next(request, response);
             });
             // a copy to a server the test kills gives up after 20 s of failing, not 2 minutes
+            // every scenario's Docker calls go through the proxy with the bundle's config; helpers bind
+            // the repos and the WAL spool from this stack's folder, the only host folder it allows
+            proxy = DockerApiProxy.start("bsc-stack-docker-proxy", root.toString());
             return Map.of("sidecar.restic.unreachable-after", "20s",
                     "sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
-                    "sidecar.api.token-file", root.resolve("api-token").toString());
+                    "sidecar.api.token-file", root.resolve("api-token").toString(),
+                    "sidecar.docker.host", proxy.host());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -360,7 +366,9 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
         if (backrest != null) {
             backrest.stop();
         }
-
+        if (proxy != null) {
+            proxy.remove();
+        }
         if (main != null) {
             main.remove();
         }
