@@ -115,8 +115,14 @@ class ThroughSocketProxyTest {
         settings.put("the host's processes", "\"HostConfig\":{\"PidMode\":\"host\"}");
         settings.put("an added capability", "\"HostConfig\":{\"CapAdd\":[\"SYS_ADMIN\"]}");
         settings.put("a device", "\"HostConfig\":{\"Devices\":[{\"PathOnHost\":\"/dev/mem\",\"PathInContainer\":\"/dev/mem\"}]}");
+        // past what the proxy holds of a body (64 KiB): its regexes would read only the padding
+        settings.put("privileged after 100 kB of padding", "\"Env\":[\"PAD=" + "x".repeat(100_000)
+                + "\"],\"HostConfig\":{\"Privileged\":true}");
         Map<String, String[]> refused = new LinkedHashMap<>();
         settings.forEach((what, setting) -> refused.put(what, create(OURS + "refused", image + "," + LABEL + "," + setting)));
+        refused.put("a create of ours sent in chunks (not all of it seen when judged)", taken("-X", "POST",
+                "-H", "Content-Type: application/json", "-H", "Transfer-Encoding: chunked", "-d", "{" + image + ","
+                        + LABEL + "}", "http://" + PROXY + ":2375/v1.41/containers/create?name=" + OURS + "chunked"));
         refused.put("a name without our prefix", create(TestDocker.PREFIX + "not-ours", image + "," + LABEL));
         refused.put("a create without our label", create(OURS + "no-label", image));
         refused.put("an image pull", taken("-X", "POST", "http://" + PROXY + ":2375/images/create?fromImage=alpine&tag=3"));

@@ -91,6 +91,15 @@ class SwarmBacksUpEachNodeIT {
         psql("node1", "create table notes (id int primary key, body text); "
                 + "insert into notes select g, md5(g::text) from generate_series(1, 5000) g");
         rowsOnNode1 = psql("node1", ROWS);
+        // Swarm starts the tasks in no order: Postgres up on node1 says nothing of node2's
+        TestDocker.await("the notes task on node2", Duration.ofMinutes(2),
+                () -> {
+                    try {
+                        return !swarm.taskContainer("node2", STACK + "_notes").isEmpty();
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
         swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 1000000 /dev/urandom > /notes/data.bin");
     }
 
