@@ -131,8 +131,8 @@ public class ContainerExec {
     /**
      * Waits for the stream's end, looking at the exec itself every few seconds: about one short exec
      * in 200 has its stream never closed by the engine after the command exited (docker-java #2217,
-     * docker-py #1269; measured here with and without a proxy). Once the command has exited, the stream is
-     * given {@link #LEFT_OPEN} more and then let go, instead of holding a run for its whole timeout.
+     * docker-py #1269; measured here with and without a proxy). Once the command has exited, a stream
+     * quiet for {@link #LEFT_OPEN} is let go, instead of holding a run for its whole timeout.
      */
     private Ending awaitEnd(String execId, StreamSplitter frames, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
@@ -146,10 +146,26 @@ public class ContainerExec {
                 return Ending.STREAM_ENDED;
             }
             if (!Boolean.TRUE.equals(docker.inspectExecCmd(execId).exec().isRunning())) {
-                return frames.ended.await(LEFT_OPEN.toMillis(), TimeUnit.MILLISECONDS) ? Ending.STREAM_ENDED
-                        : Ending.STREAM_LEFT_OPEN;
+                return afterExit(frames, deadline);
             }
         }
+    }
+
+    /**
+     * The command has exited, but what it wrote may still be on its way: the engine and the sockets
+     * hold some, and a sink slower than the command (restic waiting on an upload) takes it later.
+     * Only a stream that carries nothing and waits on no sink for {@link #LEFT_OPEN} is let go.
+     */
+    private static Ending afterExit(StreamSplitter frames, long deadline) throws InterruptedException {
+        while (System.nanoTime() < deadline) {
+            if (frames.ended.await(1, TimeUnit.SECONDS)) {
+                return Ending.STREAM_ENDED;
+            }
+            if (frames.quietNanos() >= LEFT_OPEN.toNanos()) {
+                return Ending.STREAM_LEFT_OPEN;
+            }
+        }
+        return Ending.NOT_ENDED;
     }
 
     /** Convenience for short commands whose output is small (lists, versions). */
@@ -176,14 +192,31 @@ public class ContainerExec {
         private volatile IOException writeFailure;
         private volatile Throwable streamFailure;
         private volatile boolean abandoned;
+        private volatile boolean inFrame;
+        private volatile long lastFrameAt = System.nanoTime();
         private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
         StreamSplitter(OutputStream stdout) {
             this.stdout = stdout;
         }
 
+        /** How long the stream has carried nothing while no frame was being written to the sink. */
+        long quietNanos() {
+            return inFrame ? 0 : System.nanoTime() - lastFrameAt;
+        }
+
         @Override
         public void onNext(Frame frame) {
+            inFrame = true;
+            try {
+                take(frame);
+            } finally {
+                lastFrameAt = System.nanoTime();
+                inFrame = false;
+            }
+        }
+
+        private void take(Frame frame) {
             if (writeFailure != null) {
                 return;
             }

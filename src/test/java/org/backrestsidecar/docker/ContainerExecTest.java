@@ -64,6 +64,36 @@ class ContainerExecTest {
         assertTrue(failed.getMessage().contains("exited with 3: broken"), failed.getMessage());
     }
 
+    /**
+     * A dump into a sink slower than the command (restic waiting on an upload): the command has long
+     * exited while what it wrote is still on its way, and none of it is lost or let go.
+     */
+    @Test
+    void aSlowSinkGetsAllOfAStreamLongAfterTheCommandExited() throws IOException {
+        int size = 400 * 1024;
+        var sink = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                try {
+                    Thread.sleep(len / 10); // about 10 kB a second
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.write(b, off, len);
+            }
+
+            @Override
+            public void write(byte[] b) {
+                write(b, 0, b.length);
+            }
+        };
+        ExecResult result = exec.run(id, List.of("sh", "-c", "head -c " + size + " /dev/zero | tr '\\0' a"), LONG, sink);
+        assertTrue(result.succeeded(), result.failure("the dump"));
+        byte[] got = sink.toByteArray();
+        assertEquals(size, got.length, "every byte came");
+        assertTrue(new String(got, StandardCharsets.US_ASCII).chars().allMatch(c -> c == 'a'), "as written");
+    }
+
     /** The timeout is far longer than the test may take: a wait for it would fail the test run. */
     @Test
     @org.junit.jupiter.api.Timeout(120)
