@@ -32,12 +32,12 @@ public class ContainerExec {
     private static final int STDERR_KEEP = 64 * 1024;
     private static final Duration GRACE = Duration.ofSeconds(30);
     private static final Duration LOOK_EVERY = Duration.ofSeconds(5);
-    static final Duration LEFT_OPEN = Duration.ofSeconds(5);
+    private static final Duration LEFT_OPEN = Duration.ofSeconds(5);
     /**
      * Ends the stdout of {@link #output}: with it there, all the command wrote came, even when the
      * stream itself was left open; without it, the output may be cut.
      */
-    static final String END_OF_OUTPUT = "\n(backrest-sidecar: end of output)\n";
+    private static final String END_OF_OUTPUT = "\n(backrest-sidecar: end of output)\n";
     static final byte KEEPALIVE_BYTE = 0x1e;
     /**
      * $1 the interval, then the command. The beating subshell gives the pipes to nobody else (its

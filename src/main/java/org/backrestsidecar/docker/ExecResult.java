@@ -18,8 +18,8 @@ public record ExecResult(long exitCode, String stderr, boolean timedOut, boolean
             tail = "..." + tail.substring(tail.length() - 2000);
         }
         String how = timedOut ? " timed out (or was killed)" : leftOpen ? " exited with " + exitCode
-                + ", but its output stream did not end (a process it left running holds it, or the engine left it "
-                + "open): what it wrote may be cut, so it is not taken" : " exited with " + exitCode;
+                + ", but its output stream did not end (the engine left it open): what it wrote may be cut, so it "
+                + "is not taken" : " exited with " + exitCode;
         return what + how + (tail.isEmpty() ? "" : ": " + tail);
     }
 }
