@@ -187,7 +187,8 @@ public class Helpers {
                 String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
                 if (config.instance().equals(c.getLabels() == null ? null : c.getLabels().get(LABEL))) {
                     LOG.warnf("removing helper container %s left by an earlier run", name);
-                    if ("running".equals(c.getState())) {
+                    // (a WAL stream runs pg_receivewal, no restic: nothing to interrupt, and no exec to wait on)
+                    if ("running".equals(c.getState()) && !"stream".equals(c.getLabels().get("backrest-sidecar.wal"))) {
                         // a helper outlives a sidecar stopped without a word to Docker (its node
                         // drained, its proxy gone first), and its restic goes on
                         Helper.interruptRestic(exec, c.getId());
