@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
-# The one test command (README "Test", .ci/run): set up the machine, then mvn verify, then make sure
-# the tests left nothing of theirs running (containers, volumes, networks named by the test prefixes).
+# The one test command (README "Test", .ci/run): set up the machine, clear what an earlier test run
+# left, mvn verify, then make sure the tests left nothing of theirs (containers, volumes, networks
+# named by the test prefixes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/test-env.sh"
 cd "$here"
+
+# Only names the tests make: bsc-test-*, the stack IT's project bsce2e, the scenario stack's proxy,
+# and helpers the sidecar labels as its own.
+test_containers() {
+  { docker ps -a --filter name=bsc-test- --filter name=bsce2e --filter name=bsc-stack- --format '{{.Names}}'
+    docker ps -a --filter label=backrest-sidecar.helper --format '{{.Names}}'; } | sort -u
+}
+test_volumes() { docker volume ls -q --filter name=bsc-test- --filter name=bsce2e | sort -u; }
+test_networks() { docker network ls --filter name=bsc-test- --filter name=bsce2e --format '{{.Name}}' | sort -u; }
+
+# A run that was killed (CI timeout, a machine reused) leaves labelled containers behind; the next
+# run's sidecars would discover them as targets and fail on them. Swarm nodes are left to
+# SwarmOfNodes, which thaws what a test froze inside them before it removes them.
+not_swarm() { grep -v '^bsc-test-swarm-' || true; }
+earlier=$( { test_containers; test_volumes; test_networks; } | not_swarm)
+if [ -n "$earlier" ]; then
+  echo "removing what an earlier test run left:"
+  echo "$earlier" | sed 's/^/  /'
+  test_containers | not_swarm | xargs -r docker rm -f -v >/dev/null || true
+  test_volumes | not_swarm | xargs -r docker volume rm -f >/dev/null || true
+  test_networks | not_swarm | xargs -r docker network rm >/dev/null || true
+fi
+
 status=0
 mvn -B -ntp verify "$@" || status=$?
-left=$( { docker ps -a --filter name=bsc-test- --filter name=bsce2e --format '{{.Names}}'
-          docker ps -a --filter label=backrest-sidecar.helper --format '{{.Names}}'
-          docker volume ls -q --filter name=bsc-test- --filter name=bsce2e
-          docker network ls --filter name=bsc-test- --filter name=bsce2e --format '{{.Name}}'; } | sort -u)
+left=$( { test_containers; test_volumes; test_networks; } )
 if [ -n "$left" ]; then
   echo "the tests left behind (remove them: docker rm -f / docker volume rm / docker network rm):"
   echo "$left" | sed 's/^/  /'
