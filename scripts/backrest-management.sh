@@ -17,11 +17,13 @@
 #   drill <plan>        run the plan's restore drill now and follow it (exit 1 if a target failed),
 #                       with the same progress line as backup
 #   drills              every target's latest drill
-#   recover --from <copy> [--yes]
+#   recover --from <copy> [--yes] [--restored-by-hand <target>]...
 #                       a new host from an offsite copy: show what the copy holds, ask once, bring the
 #                       repos back, put config/ and env/ back, start the stack, restore every target,
 #                       drill every plan, report each step's time (docs/offsite.md); run it again after
-#                       a failure and it goes on where it stopped
+#                       a failure and it goes on where it stopped. With SIDECAR_STACK, on a manager: a
+#                       whole swarm, each node restoring what runs on it (docs/swarm.md); a target put
+#                       back by hand is named with --restored-by-hand
 #   logs [n]            the sidecar's last n log lines (docker compose logs)
 #   check               health: ready (Docker, repos) and freshness of every plan
 # Talks to SIDECAR_URL (default: http://127.0.0.1:8080 inside the stack's network, reached with
@@ -141,17 +143,39 @@ drill_plan() { # drill_plan PLAN: run the plan's drill, follow it to its end; 1 
   done
 }
 
-recover() { # recover --from COPY [--yes]
-  local from= yes= compose state t0 now staged job report plans failed=0 before after lines=()
+recover() { # recover --from COPY [--yes] [--restored-by-hand TARGET]...
+  local from= yes= by_hand=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --from) from=${2:?--from needs a copy id (repos[].copies[].id in config/sidecar.yml)}; shift 2 ;;
       --yes) yes=1; shift ;;
+      --restored-by-hand) by_hand+=("${2:?--restored-by-hand needs a target}"); shift 2 ;;
       *) die "recover: unknown option '$1'" ;;
     esac
   done
   [ -n "$from" ] || die "usage: recover --from <copy> [--yes]"
   [ -z "$url" ] || die "recover runs beside the stack's compose.yml (unset SIDECAR_URL)"
+  [ -z "$node" ] || die "recover acts on the whole swarm: leave out --node"
+  mkdir -p .recovery
+  state=.recovery/$from.done
+  touch "$state"
+  t0=$(date +%s) failed=0 lines=()
+  # a target the operator restored by hand (a Swarm task whose restore would stop it, docs/swarm.md) is
+  # not restored again, and the verdict says whose word it is
+  for t in "${by_hand[@]}"; do
+    done_already "restored $t by hand" || echo "restored $t by hand" >> "$state"
+  done
+  if [ -n "$stack" ]; then recover_swarm "$from" "$yes"; else recover_compose "$from" "$yes"; fi
+}
+
+done_already() { grep -qxF "$1" "$state"; }
+
+timed() { # timed NAME SECONDS: one line of the final report
+  lines+=("$(printf '%7ss  %s' "$2" "$1")")
+}
+
+recover_compose() { # recover_compose COPY YES: a new host of the Compose bundle
+  local from=$1 yes=$2 compose now staged job report plans before after
   [ -f config/sidecar.yml ] || die "config/sidecar.yml is missing: put back the one you kept (it names the copies)"
   compose=$(compose_cmd)
   # Everything that would make the recovery restore nothing, or not start, is found before anything runs
@@ -162,14 +186,6 @@ recover() { # recover --from COPY [--yes]
   }
   rm -f /tmp/bsc-compose-check.$$
   keys_readable
-  mkdir -p .recovery
-  state=.recovery/$from.done
-  touch "$state"
-  t0=$(date +%s)
-  done_already() { grep -qxF "$1" "$state"; }
-  timed() { # timed NAME SECONDS: one line of the final report
-    lines+=("$(printf '%7ss  %s' "$2" "$1")")
-  }
 
   now=$(date +%s)
   echo "starting the sidecar (and the socket proxy and Backrest it needs); the services stay down"
@@ -181,27 +197,9 @@ recover() { # recover --from COPY [--yes]
   done
   timed "sidecar up" $(($(date +%s) - now))
 
-  call GET "/api/recovery/$from/text"
-  echo
-  if [ -z "$yes" ]; then
-    [ -t 0 ] || die "not a terminal: add --yes to recover without being asked"
-    echo "This brings the copy back into this host's repos, puts config/ and env/ back (the files"
-    echo "replaced are kept as *.before-recovery), starts the stack and restores every target over its data."
-    read -r -p "type the copy's name ($from) to go ahead: " answer
-    [ "$answer" = "$from" ] || die "not confirmed; nothing was changed"
-  fi
-
-  if ! done_already pulled; then
-    now=$(date +%s)
-    job=$(call POST "/api/recovery/$from/pulls" | field id)
-    report=$(follow_recovery "$job")
-    printf '%s\n' "$report"
-    timed "copy brought back into the repos" $(($(date +%s) - now))
-    [ "$(printf '%s\n' "$report" | tail -1 | cut -d' ' -f1)" = SUCCEEDED ] \
-      || die "bringing the copy back FAILED (see above); run recover again once it is fixed"
-    call GET "/api/recovery/jobs/$job" | field staged > .recovery/staged
-    echo pulled >> "$state"
-  fi
+  confirm_recovery "$from" "$yes" "This brings the copy back into this host's repos, puts config/ and env/ back (the files
+replaced are kept as *.before-recovery), starts the stack and restores every target over its data."
+  pull_copy "$from"
 
   if ! done_already files; then
     now=$(date +%s)
@@ -242,47 +240,119 @@ recover() { # recover --from COPY [--yes]
   await_healthy "$compose"
   timed "stack up and healthy" $(($(date +%s) - now))
 
-  now=$(date +%s)
-  local skip="" t
-  for t in $(sed -n 's/^restored //p' "$state"); do skip+="${skip:+,}\"$(json_escape "$t")\""; done
-  job=$(call POST "/api/recovery/$from/restores" "{\"confirm\":\"$(json_escape "$from")\",\"skip\":[$skip]}")
-  report=$(follow_recovery "$(printf '%s' "$job" | field id)")
-  printf '%s\n' "$report"
-  printf '%s\n' "$report" | awk '$1 == "SUCCEEDED" && $3 == "restore" { print "restored " $4 }' >> "$state"
-  printf '%s\n' "$report" | grep -q '^FAILED ' && failed=1
-  timed "every target restored" $(($(date +%s) - now))
+  restore_every_target "$from"
 
   # every plan the copy holds a backup of
   plans=$(call GET "/api/recovery/$from" | grep -o '"plan":"[^"]*"' | sed 's/"plan":"\(.*\)"/\1/' | sort -u || true)
   [ -n "$plans" ] || { echo "no plan to drill: the copy holds no backup of ours"; failed=1; }
   for plan in $plans; do
-    done_already "drilled $plan" && continue
-    now=$(date +%s)
-    if drill_plan "$plan" >/dev/null; then
-      echo "drilled $plan" >> "$state"
-      timed "drill of plan $plan PASSED" $(($(date +%s) - now))
-    else
-      failed=1
-      timed "drill of plan $plan FAILED (scripts/backrest-management.sh drills)" $(($(date +%s) - now))
-    fi
+    drill_once "$plan" ""
   done
+  recovery_verdict "$from"
+}
 
+recover_swarm() { # recover_swarm COPY YES: a swarm whose stack is deployed again (docs/swarm.md)
+  local from=$1 yes=$2 now waited=0 pending held pairs n t p
+  # the services must run before their targets can be restored: a service with no task is a failure
+  now=$(date +%s)
+  docker stack services "$stack" >/dev/null 2>&1 \
+    || die "docker stack services $stack does not answer: run recover on a manager of the swarm, with the stack deployed (docker stack deploy)"
+  while :; do
+    pending=$(docker stack services "$stack" --format '{{.Name}} {{.Replicas}}' \
+      | awk '{ split($2, r, "/"); if (r[1] != r[2]) printf " %s (%s)", $1, $2 }')
+    [ -n "$pending" ] || break
+    if [ $waited -ge 300 ]; then echo "still starting after 5 minutes:$pending; their targets fail below"; break; fi
+    sleep 3; waited=$((waited + 3))
+  done
+  timed "every service of stack $stack running" $(($(date +%s) - now))
+
+  confirm_recovery "$from" "$yes" "This brings the copy back into the swarm's shared repos (the repos task does it), and has every
+node restore the targets that run on it over their data. The stack's own files stay as deployed."
+  pull_copy "$from"
+  restore_every_target "$from"
+
+  # each node drills the plans of the targets it restored
+  held=$(call GET "/api/recovery/$from" | grep -o '"plan":"[^"]*","target":"[^"]*"' \
+    | sed 's/"plan":"\([^"]*\)","target":"\([^"]*\)"/\2 \1/' || true)
+  pairs=$(sed -n 's/^restored \([^ ]*\) on \([^ ]*\)$/\1 \2/p' "$state" | while read -r t n; do
+      printf '%s\n' "$held" | awk -v t="$t" -v n="$n" '$1 == t { print n, $2 }'
+    done | sort -u)
+  [ -n "$pairs" ] || { echo "no plan to drill: no target was restored"; failed=1; }
+  while read -r n p; do
+    [ -n "$n" ] && drill_once "$p" "$n"
+  done <<<"$pairs"
+  recovery_verdict "$from"
+}
+
+confirm_recovery() { # confirm_recovery COPY YES WHAT: show what the copy holds, ask once
+  call GET "/api/recovery/$1/text"
+  echo
+  [ -z "$2" ] || return 0
+  [ -t 0 ] || die "not a terminal: add --yes to recover without being asked"
+  echo "$3"
+  read -r -p "type the copy's name ($1) to go ahead: " answer
+  [ "$answer" = "$1" ] || die "not confirmed; nothing was changed"
+}
+
+pull_copy() { # pull_copy COPY: the copy brought back into the repos, once
+  local job report now
+  done_already pulled && return 0
+  now=$(date +%s)
+  job=$(call POST "/api/recovery/$1/pulls" | field id)
+  report=$(follow_recovery "$job")
+  printf '%s\n' "$report"
+  timed "copy brought back into the repos" $(($(date +%s) - now))
+  [ "$(printf '%s\n' "$report" | tail -1 | cut -d' ' -f1)" = SUCCEEDED ] \
+    || die "bringing the copy back FAILED (see above); run recover again once it is fixed"
+  call GET "/api/recovery/jobs/$job" | field staged > .recovery/staged
+  echo pulled >> "$state"
+}
+
+restore_every_target() { # restore_every_target COPY: what an earlier attempt restored is skipped
+  local skip="" t job now
+  now=$(date +%s)
+  for t in $(sed -n 's/^restored \([^ ]*\).*/\1/p' "$state"); do skip+="${skip:+,}\"$(json_escape "$t")\""; done
+  job=$(call POST "/api/recovery/$1/restores" "{\"confirm\":\"$(json_escape "$1")\",\"skip\":[$skip]}")
+  report=$(follow_recovery "$(printf '%s' "$job" | field id)")
+  printf '%s\n' "$report"
+  # "SUCCEEDED 3.1s restore postgres from ...", or in a swarm "... restore postgres on node1 from ..."
+  printf '%s\n' "$report" | awk '$1 == "SUCCEEDED" && $3 == "restore" { print "restored " $4 ($5 == "on" ? " on " $6 : "") }' >> "$state"
+  printf '%s\n' "$report" | grep -q '^FAILED ' && failed=1
+  timed "every target restored" $(($(date +%s) - now))
+}
+
+drill_once() { # drill_once PLAN NODE: drill a plan (on a node of a swarm), once across attempts
+  local what="drilled $1${2:+ on $2}" now
+  done_already "$what" && return 0
+  now=$(date +%s)
+  if node=$2 drill_plan "$1" >/dev/null; then
+    echo "$what" >> "$state"
+    timed "drill of plan $1${2:+ on $2} PASSED" $(($(date +%s) - now))
+  else
+    failed=1
+    timed "drill of plan $1${2:+ on $2} FAILED (scripts/backrest-management.sh${2:+ --node $2} drills)" $(($(date +%s) - now))
+  fi
+}
+
+recovery_verdict() { # recovery_verdict COPY: the report, then RECOVERED only when it is true
   {
     echo
-    echo "recovery from copy '$from' on $(date -u +%FT%TZ):"
+    echo "recovery from copy '$1' on $(date -u +%FT%TZ):"
     printf '%s\n' "$report" | grep '^[A-Z]* .*restore ' || true
     printf '%s\n' "${lines[@]}"
     echo "total: $(($(date +%s) - t0)) s (this attempt)"
-  } | tee -a ".recovery/$from.report"
+  } | tee -a ".recovery/$1.report"
   # the claim counts what it claims: targets restored (this attempt or an earlier one), plans drilled
-  local restored drilled
-  restored=$(sed -n 's/^restored //p' "$state" | sort -u | tr '\n' ' ')
-  drilled=$(sed -n 's/^drilled //p' "$state" | sort -u | tr '\n' ' ')
+  local restored drilled by_hand
+  restored=$(sed -n '/ by hand$/d; s/^restored \([^ ]*\).*/\1/p' "$state" | sort -u | tr '\n' ' ')
+  by_hand=$(sed -n 's/^restored \([^ ]*\) by hand$/\1/p' "$state" | sort -u | tr '\n' ' ')
+  drilled=$(sed -n 's/^drilled //p' "$state" | sort -u | tr '\n' ',' | sed 's/,$//; s/,/, /g')
   [ -n "$restored" ] || { echo "no target was restored"; failed=1; }
   if [ $failed = 1 ]; then
     die "NOT RECOVERED: some targets or drills FAILED, or nothing was restored (above); fix what they say and run recover again: it goes on from there"
   fi
-  echo "RECOVERED: $(count "$restored" target) restored (${restored% }), the drills of $(count "$drilled" plan) passed (${drilled% })"
+  # a drill per plan, or in a swarm per plan and node ("critical on node1")
+  echo "RECOVERED: $(count "$restored" target) restored (${restored% })${by_hand:+, $(count "$by_hand" target) restored by hand as you said (${by_hand% })}, $(count "$(sed -n 's/^drilled //p' "$state" | sort -u | tr ' ' '_')" drill) passed ($drilled)"
 }
 
 same_project() { # the stack must come up under the Compose project its backups were made in

@@ -15,9 +15,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import org.backrestsidecar.access.Needs;
@@ -35,9 +33,6 @@ import org.backrestsidecar.nodes.NodeReport;
 @Path("/api/nodes")
 @Produces(MediaType.APPLICATION_JSON)
 public class NodesResource {
-    /** What a forwarded call carries of the caller: who it is, as the node asked would see it directly. */
-    private static final List<String> CALLER_HEADERS = List.of(HttpHeaders.AUTHORIZATION, "X-Sidecar-Via",
-            "X-Remote-User", "X-Real-IP", HttpHeaders.CONTENT_TYPE);
     private final SidecarConfig config;
     private final SwarmRole role;
     private final AllNodes nodes;
@@ -65,7 +60,7 @@ public class NodesResource {
     }
 
     List<NodeReport> gather(HttpHeaders headers, ContainerRequestContext request) {
-        return nodes.gather(self(), callerHeaders(headers, request));
+        return nodes.gather(self(), Callers.forwardable(headers, request));
     }
 
     /** This sidecar's own part of the view, as a peer asks for it. */
@@ -113,7 +108,7 @@ public class NodesResource {
         String query = uri.getRequestUri().getRawQuery();
         String path = "/api/" + rest + (query == null ? "" : "?" + query);
         try {
-            HttpResponse<byte[]> answer = nodes.forward(address.get(), method, path, callerHeaders(headers, request),
+            HttpResponse<byte[]> answer = nodes.forward(address.get(), method, path, Callers.forwardable(headers, request),
                     body);
             Response.ResponseBuilder out = Response.status(answer.statusCode()).entity(answer.body());
             answer.headers().firstValue(HttpHeaders.CONTENT_TYPE).ifPresent(t -> out.header(HttpHeaders.CONTENT_TYPE, t));
@@ -128,14 +123,5 @@ public class NodesResource {
             Thread.currentThread().interrupt();
             return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "interrupted while asking node " + node);
         }
-    }
-
-    private static Map<String, String> callerHeaders(HttpHeaders headers, ContainerRequestContext request) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String name : CALLER_HEADERS) {
-            Optional.ofNullable(headers.getHeaderString(name)).ifPresent(v -> out.put(name, v));
-        }
-        out.putIfAbsent("X-Real-IP", Callers.of(request).from());
-        return out;
     }
 }

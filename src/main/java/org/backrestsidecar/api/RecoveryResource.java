@@ -6,8 +6,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -19,18 +21,23 @@ import org.backrestsidecar.recovery.Holdings;
 import org.backrestsidecar.recovery.Recovery;
 import org.backrestsidecar.recovery.RecoveryJob;
 import org.backrestsidecar.recovery.RecoveryText;
+import org.backrestsidecar.recovery.SwarmRecovery;
 
 /**
  * Recovery onto a new host from an offsite copy (docs/offsite.md): what the copy holds, the copy
  * brought back into the repos, every target restored. Both steps answer 202 and are followed by id.
+ * In a swarm the sidecar asked recovers the whole swarm (docs/swarm.md): the repos task pulls, every
+ * node restores what runs on it ({@code ?thisNode=true}: a node's own part).
  */
 @Path("/api/recovery")
 @Produces(MediaType.APPLICATION_JSON)
 public class RecoveryResource {
     private final Recovery recovery;
+    private final SwarmRecovery swarm;
 
-    public RecoveryResource(Recovery recovery) {
+    public RecoveryResource(Recovery recovery, SwarmRecovery swarm) {
         this.recovery = recovery;
+        this.swarm = swarm;
     }
 
     /** @param confirm the copy's id; @param skip targets an earlier attempt restored already */
@@ -55,20 +62,26 @@ public class RecoveryResource {
     @POST
     @Path("{copy}/pulls")
     @Needs(Role.ADMIN)
-    public Response pull(@PathParam("copy") String copy) {
-        return Response.accepted(recovery.pull(copy).report()).build();
+    public Response pull(@PathParam("copy") String copy, @Context HttpHeaders headers,
+                         @Context ContainerRequestContext context) {
+        RecoveryJob job = swarm.coordinates() ? swarm.pull(copy, Callers.forwardable(headers, context))
+                : recovery.pull(copy);
+        return Response.accepted(job.report()).build();
     }
 
     @POST
     @Path("{copy}/restores")
     @Consumes(MediaType.APPLICATION_JSON)
     @Needs(Role.ADMIN)
-    public Response restoreAll(@PathParam("copy") String copy, RestoreAll request,
+    public Response restoreAll(@PathParam("copy") String copy, @QueryParam("thisNode") boolean thisNode,
+                               RestoreAll request, @Context HttpHeaders headers,
                                @Context ContainerRequestContext context) {
         RestoreAll asked = request == null ? new RestoreAll(null, List.of()) : request;
-        RecoveryJob job = recovery.restoreAll(copy, asked.confirm(),
-                Set.copyOf(asked.skip() == null ? List.of() : asked.skip()),
-                "recovery from " + copy + " (" + Callers.of(context).who() + ")");
+        Set<String> skip = Set.copyOf(asked.skip() == null ? List.of() : asked.skip());
+        RecoveryJob job = swarm.coordinates() && !thisNode
+                ? swarm.restoreAll(copy, asked.confirm(), skip, Callers.forwardable(headers, context))
+                : recovery.restoreAll(copy, asked.confirm(), skip,
+                        "recovery from " + copy + " (" + Callers.of(context).who() + ")", thisNode);
         return Response.accepted(job.report()).build();
     }
 

@@ -122,7 +122,7 @@ public class Recovery {
                     lock.unlock();
                 }
             }
-        });
+        }, worker);
     }
 
     private void pullRepo(RecoveryJob job, RepoConfig repo, CopyConfig copy) {
@@ -165,21 +165,19 @@ public class Recovery {
      * Restores every target of the repos that have copy {@code copyId} from its newest complete run
      * (a Postgres target: its roles, then every database it holds), one after the other.
      *
-     * @param confirm the copy's id: this overwrites the live data of every target
-     * @param skip    targets not to restore (done by an earlier attempt)
+     * @param confirm  the copy's id: this overwrites the live data of every target
+     * @param skip     targets not to restore (done by an earlier attempt, or by hand)
+     * @param thisNode only the targets that run here, and no word of the others: one node's part of a
+     *                 swarm's recovery, whose coordinator (SwarmRecovery) accounts for every target
      */
-    public RecoveryJob restoreAll(String copyId, String confirm, Set<String> skip, String requestedBy) {
-        Map<RepoConfig, CopyConfig> copies = copiesNamed(copyId);
-        if (!copyId.equals(confirm)) {
-            throw new RestoreRefused("this restores every target of repos " + String.join(", ",
-                    copies.keySet().stream().map(RepoConfig::id).sorted().toList()) + " over their live data; send "
-                    + "\"confirm\": \"" + copyId + "\" to go ahead");
-        }
+    public RecoveryJob restoreAll(String copyId, String confirm, Set<String> skip, String requestedBy,
+                                  boolean thisNode) {
+        Map<RepoConfig, CopyConfig> copies = confirmed(copyId, confirm);
         return start(copyId, "restore", job -> {
             List<Target> found = discovery.refresh();
             int held = 0;
             for (RepoConfig repo : copies.keySet()) {
-                held += restoreRepo(job, repo, found, skip, requestedBy);
+                held += restoreRepo(job, repo, found, skip, requestedBy, thisNode);
             }
             for (Target target : found) {
                 boolean inRecoveredRepo = config.plan(target.plan()).map(p -> copies.keySet().stream()
@@ -189,11 +187,38 @@ public class Recovery {
                             "the copy holds no backup of it: it starts empty");
                 }
             }
-            if (held == 0) {
-                job.step("restore", RecoveryJob.Outcome.FAILED, null, null, Instant.now(),
-                        "the repos hold no backup of a target: nothing was restored");
+            if (held == 0 && !thisNode) {
+                job.step("restore", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), NOTHING_HELD);
             }
-        });
+        }, worker);
+    }
+
+    static final String NOTHING_HELD = "the repos hold no backup of a target: nothing was restored";
+
+    /** @throws RestoreRefused unless {@code confirm} is the copy's id: a recovery overwrites live data */
+    Map<RepoConfig, CopyConfig> confirmed(String copyId, String confirm) {
+        Map<RepoConfig, CopyConfig> copies = copiesNamed(copyId);
+        if (!copyId.equals(confirm)) {
+            throw new RestoreRefused("this restores every target of repos " + String.join(", ",
+                    copies.keySet().stream().map(RepoConfig::id).sorted().toList()) + " over their live data; send "
+                    + "\"confirm\": \"" + copyId + "\" to go ahead");
+        }
+        return copies;
+    }
+
+    /** Per target, the newest complete run a repo holds (the stack's own files left out). */
+    List<BackupSets.NewestRun> held(RepoConfig repo) throws ResticException {
+        return BackupSets.newestRuns(snapshots.snapshots(repo, List.of())).stream()
+                .filter(r -> !PlanRunner.HOST_PATHS_TARGET.equals(r.target())).toList();
+    }
+
+    /** Why a repo's backups of a plan cannot be restored by this configuration, if they cannot. */
+    Optional<String> planProblem(RepoConfig repo, BackupSets.NewestRun run) {
+        if (config.plan(run.plan()).filter(p -> p.repo().equals(repo.id())).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of("repo " + repo.id() + " holds backups of plan " + run.plan() + ", which config/sidecar.yml "
+                + "does not give to this repo: put the plan back in the configuration");
     }
 
     /**
@@ -203,29 +228,30 @@ public class Recovery {
      *
      * @return how many targets the repo holds backups of
      */
-    private int restoreRepo(RecoveryJob job, RepoConfig repo, List<Target> found, Set<String> skip, String requestedBy)
-            throws InterruptedException {
+    private int restoreRepo(RecoveryJob job, RepoConfig repo, List<Target> found, Set<String> skip, String requestedBy,
+                            boolean thisNode) throws InterruptedException {
         List<BackupSets.NewestRun> held;
         try {
-            held = BackupSets.newestRuns(snapshots.snapshots(repo, List.of())).stream()
-                    .filter(r -> !PlanRunner.HOST_PATHS_TARGET.equals(r.target())).toList();
+            held = held(repo);
         } catch (ResticException e) {
             job.step("read repo " + repo.id(), RecoveryJob.Outcome.FAILED, null, null, Instant.now(), e.getMessage());
             return 0;
         }
         for (BackupSets.NewestRun run : held) {
             String name = "restore " + run.target();
-            if (skip.contains(run.target())) {
-                job.step(name, RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(), "restored by an earlier attempt");
-                continue;
-            }
-            Optional<PlanConfig> plan = config.plan(run.plan()).filter(p -> p.repo().equals(repo.id()));
             Optional<Target> here = found.stream()
                     .filter(t -> t.name().equals(run.target()) && t.plan().equals(run.plan())).findFirst();
-            if (plan.isEmpty()) {
+            if (thisNode && here.isEmpty()) {
+                continue;
+            }
+            if (skip.contains(run.target())) {
+                job.step(name, RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(), "restored already (by an earlier attempt, or by hand)");
+                continue;
+            }
+            Optional<String> planProblem = planProblem(repo, run);
+            if (planProblem.isPresent()) {
                 job.step(name, RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
-                        "repo " + repo.id() + " holds backups of plan " + run.plan() + ", which config/sidecar.yml "
-                                + "does not give to this repo: put the plan back in the configuration");
+                        planProblem.get());
             } else if (here.isEmpty()) {
                 job.step(name, RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
                         "no container here is target " + run.target() + " of plan " + run.plan() + "; " + whatRunsHere(found));
@@ -312,14 +338,18 @@ public class Recovery {
         return Optional.ofNullable(jobs.get(id));
     }
 
-    private interface Work {
+    interface Work {
         void run(RecoveryJob job) throws Exception;
     }
 
-    private RecoveryJob start(String copyId, String kind, Work work) {
+    /**
+     * Runs {@code work} as a job followed by id. A swarm's coordinator brings its own thread: it waits
+     * for this node's part, which runs on {@link #worker}.
+     */
+    RecoveryJob start(String copyId, String kind, Work work, ExecutorService on) {
         RecoveryJob job = new RecoveryJob(UUID.randomUUID().toString(), copyId, kind);
         jobs.put(job.id(), job);
-        worker.submit(() -> {
+        on.submit(() -> {
             try {
                 work.run(job);
             } catch (InterruptedException e) {
@@ -336,7 +366,7 @@ public class Recovery {
     }
 
     /** The repos that have a copy of that id, in the configuration's order. */
-    private Map<RepoConfig, CopyConfig> copiesNamed(String copyId) {
+    Map<RepoConfig, CopyConfig> copiesNamed(String copyId) {
         Map<RepoConfig, CopyConfig> found = new java.util.LinkedHashMap<>();
         for (RepoConfig repo : config.repos()) {
             repo.copies().stream().filter(c -> c.id().equals(copyId)).findFirst().ifPresent(c -> found.put(repo, c));

@@ -57,6 +57,11 @@ public final class RecoveryJob {
                 Duration.between(started, Instant.now()).toMillis() / 1000.0, detail));
     }
 
+    /** A step another node recorded (a swarm's recovery), as it was. */
+    synchronized void add(Step step) {
+        steps.add(step);
+    }
+
     /** Whether a step of that name was recorded already. */
     synchronized boolean named(String name) {
         return steps.stream().anyMatch(s -> s.name().equals(name));

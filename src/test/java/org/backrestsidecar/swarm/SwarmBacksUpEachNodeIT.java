@@ -40,7 +40,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * the repos task once, a REST repo server on node3 (rclone serve restic), Postgres on node1 and a
  * stop-labelled service on node2. The scenarios share the swarm and run in order: the same cron on
  * every node, the one view, a node lost mid-backup and back, Postgres restored on another node, a
- * worker drained mid-backup and back.
+ * worker drained mid-backup and back, and last the whole swarm recovered from an offsite copy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SwarmBacksUpEachNodeIT {
@@ -81,13 +81,7 @@ class SwarmBacksUpEachNodeIT {
         swarm.copyToManager(dir, "/stack");
         TestDocker.run(List.of("docker", "exec", "-w", "/stack", swarm.container("node1"),
                 "docker", "stack", "deploy", "-c", "stack.yml", STACK), Map.of());
-        for (String node : swarm.nodes()) {
-            TestDocker.await("the sidecar on " + node, Duration.ofMinutes(4),
-                    () -> api(node, "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
-        }
-        TestDocker.await("the repos task", Duration.ofMinutes(2),
-                () -> api("node1", "sidecar-repos", "GET", "/q/health/live", null).contains("\"UP\""));
-        TestDocker.await("Postgres on node1", Duration.ofMinutes(2), () -> psql("node1", "select 1").equals("1"));
+        awaitStackUp();
         psql("node1", "create table notes (id int primary key, body text); "
                 + "insert into notes select g, md5(g::text) from generate_series(1, 5000) g");
         rowsOnNode1 = psql("node1", ROWS);
@@ -323,6 +317,108 @@ class SwarmBacksUpEachNodeIT {
         assertEquals("SUCCEEDED", run.path("state").asText(), run.toString());
         assertTrue(run.path("retentionDeferred").isMissingNode() || run.path("retentionDeferred").isNull(),
                 "no lock was in the way: " + run);
+    }
+
+    @Test
+    @Order(7)
+    void aWholeSwarmIsRecoveredFromItsOffsiteCopyWithOneCommand() throws Exception {
+        // what the copy will hold: notes small again (test 6's 200 MB gone) and backed up on node2, and
+        // Postgres's rows, restored on node3 in test 5 from node1's backup, the newest of it
+        swarm.inTask("node2", STACK + "_notes", "rm", "-f", "/notes/big.bin");
+        String notes = swarm.inTask("node2", STACK + "_notes", "sha256sum", "/notes/data.bin");
+        String run = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+        awaitText("node2's run before the copy", Duration.ofMinutes(3), () -> api("node2", "sidecar", "GET",
+                "/api/runs/" + run, null), r -> json(r).path("state").asText().equals("SUCCEEDED"));
+        api("node1", "sidecar-repos", "POST", "/api/repos/critical/copies/offsite/runs", null);
+        awaitText("the offsite copy by the repos task", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
+                "GET", "/api/repos/copies", null), c -> c.contains("\"lastSuccess\":\"") && c.contains("\"running\":false"));
+
+        // the disaster: the primary repo, every node's data and the sidecars' state gone; the copy kept
+        swarm.inTask("node3", STACK + "_repo", "rm", "-rf", "/data/critical");
+        swarm.docker("node1", "stack", "rm", STACK);
+        for (String node : swarm.nodes()) {
+            awaitText("the stack gone from " + node, Duration.ofMinutes(3), () -> docker(node, "ps", "-aq", "--filter",
+                    "label=com.docker.stack.namespace=" + STACK) + docker(node, "network", "ls", "-q", "--filter",
+                    "label=com.docker.stack.namespace=" + STACK), String::isBlank);
+            docker(node, "volume", "rm", "-f", STACK + "_pgdata", STACK + "_notes", STACK + "_sidecar-state",
+                    STACK + "_sidecar-repos-state");
+        }
+        // deployed again, as on new hosts, with the notes service not started yet
+        swarm.docker("node1", "stack", "deploy", "-c", "/stack/stack.yml", STACK);
+        swarm.docker("node1", "service", "scale", "-d", STACK + "_notes=0");
+        awaitStackUp();
+        assertEquals("f", psql("node1", "select to_regclass('notes') is not null"), "an empty server on node1");
+        Path tools = Files.createTempDirectory("bsc-swarm-recover");
+        Files.createDirectories(tools.resolve("scripts"));
+        Files.createDirectories(tools.resolve("secrets"));
+        Files.copy(Path.of("scripts/backrest-management.sh"), tools.resolve("scripts/backrest-management.sh"));
+        Files.writeString(tools.resolve("secrets/sidecar-api-token"), TOKEN);
+        swarm.copyToManager(tools, "/recovery");
+
+        // 1: notes runs nowhere: Postgres is restored on node1, notes is a failure, and it is not RECOVERED
+        Managed first = manage("recover", "--from", "offsite", "--yes");
+        assertEquals(1, first.exit(), first.out());
+        assertTrue(first.line("SUCCEEDED", "restore postgres on node1 from "), first.out());
+        assertTrue(first.line("FAILED", "restore notes: no node that answers runs it"), first.out());
+        assertTrue(first.out().contains("NOT RECOVERED") && !first.line("RECOVERED:", ""), first.out());
+        assertEquals(rowsOnNode1, psql("node1", ROWS), "every row back on node1, out of the copy");
+
+        // 2: notes running again, on node2: its restore would stop a Swarm task, which the node refuses
+        // and says why; Postgres is not restored twice
+        swarm.docker("node1", "service", "scale", STACK + "_notes=1");
+        awaitText("the notes task on node2", Duration.ofMinutes(2), () -> docker("node2", "ps", "-q", "--filter",
+                "label=com.docker.swarm.service.name=" + STACK + "_notes"), ids -> !ids.isBlank());
+        TestDocker.await("node2's sidecar to find notes", Duration.ofMinutes(1),
+                () -> api("node2", "sidecar", "GET", "/api/targets", null).contains("\"notes\""));
+        Managed second = manage("recover", "--from", "offsite", "--yes");
+        assertEquals(1, second.exit(), second.out());
+        assertTrue(second.line("SKIPPED", "restore postgres on node1"), second.out());
+        assertTrue(second.line("FAILED", "restore notes on node2") && second.out().contains("Swarm would start a new task"),
+                second.out());
+
+        // 3: the recipe of docs/swarm.md by hand (scale to 0, restic restore into the volume, scale to 1),
+        // then the recovery told so: the verdict says whose word it is, and each node drills its plan
+        swarm.docker("node1", "service", "scale", STACK + "_notes=0");
+        swarm.docker("node2", "run", "--rm", "-v", STACK + "_notes:/notes", "--network", STACK + "_backup", "-e",
+                "KEY=" + KEY, "backrest-sidecar-test/debian-services:latest", "sh", "-c", "printf %s \"$KEY\" > /tmp/key"
+                        + " && restic -r rest:http://repo:8000/critical --password-file /tmp/key restore latest"
+                        + " --tag target:notes --path /notes --target /");
+        swarm.docker("node1", "service", "scale", STACK + "_notes=1");
+        assertEquals(notes, swarm.inTask("node2", STACK + "_notes", "sha256sum", "/notes/data.bin"));
+        Managed third = manage("recover", "--from", "offsite", "--yes", "--restored-by-hand", "notes");
+        assertEquals(0, third.exit(), third.out());
+        assertTrue(third.line("RECOVERED: 1 target restored (postgres), 1 target restored by hand as you said (notes), "
+                + "1 drill passed (critical on node1)", ""), third.out());
+        assertEquals(rowsOnNode1, psql("node1", ROWS));
+    }
+
+    /** Every node's sidecar, the repos task and Postgres on node1 answering, after a deploy. */
+    private static void awaitStackUp() {
+        for (String node : swarm.nodes()) {
+            TestDocker.await("the sidecar on " + node, Duration.ofMinutes(4),
+                    () -> api(node, "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
+        }
+        TestDocker.await("the repos task", Duration.ofMinutes(2),
+                () -> api("node1", "sidecar-repos", "GET", "/q/health/live", null).contains("\"UP\""));
+        TestDocker.await("Postgres on node1", Duration.ofMinutes(2), () -> psql("node1", "select 1").equals("1"));
+    }
+
+    private record Managed(int exit, String out) {
+        boolean line(String start, String containing) {
+            return out.lines().anyMatch(l -> l.startsWith(start) && l.contains(containing));
+        }
+    }
+
+    /** The management script on node1 (a manager), as an operator runs it there: SIDECAR_STACK names the stack. */
+    private static Managed manage(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("docker", "exec", "-e", "SIDECAR_STACK=" + STACK, "-w",
+                "/recovery", swarm.container("node1"), "bash", "scripts/backrest-management.sh"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        System.out.println("backrest-management.sh " + String.join(" ", args) + ":\n" + out);
+        return new Managed(p.exitValue(), out);
     }
 
     private static List<String> targetsOf(JsonNode run) {
