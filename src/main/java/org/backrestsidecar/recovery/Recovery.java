@@ -189,6 +189,9 @@ public class Recovery {
             }
             if (held == 0 && !thisNode) {
                 job.step("restore", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), NOTHING_HELD);
+            } else if (thisNode && job.report().steps().isEmpty()) {
+                job.step("restore", RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(),
+                        "none of the targets the repos hold runs on this node");
             }
         }, worker);
     }
