@@ -272,8 +272,10 @@ node restore the targets that run on it over their data. The stack's own files s
   restore_every_target "$from"
 
   # each node drills the plans of the targets it restored
-  held=$(call GET "/api/recovery/$from" | grep -o '"plan":"[^"]*","target":"[^"]*"' \
-    | sed 's/"plan":"\([^"]*\)","target":"\([^"]*\)"/\2 \1/' || true)
+  # "target plan" per target the copy holds (each its own innermost JSON object, its fields in any order)
+  held=$(call GET "/api/recovery/$from" | grep -o '{[^{}]*"target":"[^"]*"[^{}]*}' | while read -r t; do
+      echo "$(printf '%s' "$t" | field target) $(printf '%s' "$t" | field plan)"
+    done || true)
   pairs=$(sed -n 's/^restored \([^ ]*\) on \([^ ]*\)$/\1 \2/p' "$state" | while read -r t n; do
       printf '%s\n' "$held" | awk -v t="$t" -v n="$n" '$1 == t { print n, $2 }'
     done | sort -u)

@@ -70,6 +70,7 @@ class SwarmBacksUpEachNodeIT {
                 repo.resolve("src/test/resources/swarm/sidecar.yml")).replace("CRON", cron));
         Files.writeString(dir.resolve("sidecar-api-token"), TOKEN);
         Files.writeString(dir.resolve("repo-key-critical"), KEY);
+        Files.writeString(dir.resolve("repo-key-offsite"), KEY + "-offsite");
         // nginx as the bundle has it: its own files, a login, a certificate, the sidecar's token
         Files.copy(repo.resolve("nginx/nginx.conf"), dir.resolve("nginx.conf"));
         Files.copy(repo.resolve("nginx/conf.d/stack.conf"), dir.resolve("stack.conf"));
