@@ -324,13 +324,15 @@ restore_every_target() { # restore_every_target COPY: what an earlier attempt re
 }
 
 drill_once() { # drill_once PLAN NODE: drill a plan (on a node of a swarm), once across attempts
-  local what="drilled $1${2:+ on $2}" now
+  local what="drilled $1${2:+ on $2}" now out
   done_already "$what" && return 0
   now=$(date +%s)
-  if node=$2 drill_plan "$1" >/dev/null; then
+  if out=$(node=$2 drill_plan "$1"); then
     echo "$what" >> "$state"
     timed "drill of plan $1${2:+ on $2} PASSED" $(($(date +%s) - now))
   else
+    # what the drill found is the first thing the operator needs
+    printf '%s\n' "$out"
     failed=1
     timed "drill of plan $1${2:+ on $2} FAILED (scripts/backrest-management.sh${2:+ --node $2} drills)" $(($(date +%s) - now))
   fi

@@ -343,10 +343,11 @@ class SwarmBacksUpEachNodeIT {
             } catch (IOException | InterruptedException e) {
                 // what is left is asked again on the next round
             }
-            StringBuilder left = new StringBuilder();
+            // the stack's networks are the manager's to remove (a worker may keep its local end a while longer)
+            StringBuilder left = new StringBuilder(docker("node1", "network", "ls", "-q", "--filter",
+                    "label=com.docker.stack.namespace=" + STACK));
             for (String node : swarm.nodes()) {
-                left.append(docker(node, "ps", "-aq", "--filter", "label=com.docker.stack.namespace=" + STACK))
-                        .append(docker(node, "network", "ls", "-q", "--filter", "label=com.docker.stack.namespace=" + STACK));
+                left.append(docker(node, "ps", "-aq", "--filter", "label=com.docker.stack.namespace=" + STACK));
             }
             return left.toString();
         }, String::isBlank);
