@@ -347,8 +347,16 @@ class SwarmBacksUpEachNodeIT {
                 awaitText(service + " gone from " + node, Duration.ofMinutes(3), () -> docker(node, "ps", "-aq",
                         "--filter", "label=com.docker.swarm.service.name=" + STACK + "_" + service), String::isBlank);
             }
-            docker(node, "volume", "rm", "-f", STACK + "_pgdata", STACK + "_notes", STACK + "_sidecar-state",
-                    STACK + "_sidecar-repos-state");
+            for (String volume : List.of("pgdata", "notes", "sidecar-state", "sidecar-repos-state")) {
+                // whatever still has it mounted (a helper of a removed sidecar) goes with the disaster too
+                String users = docker(node, "ps", "-aq", "--filter", "volume=" + STACK + "_" + volume).strip();
+                if (!users.isEmpty()) {
+                    List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+                    rm.addAll(users.lines().toList());
+                    docker(node, rm.toArray(String[]::new));
+                }
+                docker(node, "volume", "rm", "-f", STACK + "_" + volume);
+            }
             assertEquals("", docker(node, "volume", "ls", "-q", "--filter", "name=" + STACK + "_sidecar-state").strip(),
                     node + "'s sidecar state is gone");
         }
