@@ -337,7 +337,6 @@ class SwarmBacksUpEachNodeIT {
         // the disaster: the primary repo, every node's data and the sidecars' state gone; the copy kept.
         // The services that hold them are removed (the stack's networks, proxies and repo server stay:
         // a whole `stack rm` leaves a network a stopping task holds, now and then, for minutes)
-        swarm.inTask("node3", STACK + "_repo", "rm", "-rf", "/data/critical");
         List<String> lost = List.of("sidecar", "sidecar-repos", "postgres", "notes");
         List<String> services = new ArrayList<>(List.of("service", "rm"));
         lost.forEach(service -> services.add(STACK + "_" + service));
@@ -360,6 +359,8 @@ class SwarmBacksUpEachNodeIT {
             assertEquals("", docker(node, "volume", "ls", "-q", "--filter", "name=" + STACK + "_sidecar-state").strip(),
                     node + "'s sidecar state is gone");
         }
+        // last, when no restic of a removed sidecar (or its helper) can write into it any more
+        swarm.inTask("node3", STACK + "_repo", "rm", "-rf", "/data/critical");
         // deployed again, as on new hosts, with the notes service not started yet
         swarm.docker("node1", "stack", "deploy", "-c", "/stack/stack.yml", STACK);
         swarm.docker("node1", "service", "scale", "-d", STACK + "_notes=0");
