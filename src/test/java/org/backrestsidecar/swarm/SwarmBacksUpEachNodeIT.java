@@ -334,10 +334,11 @@ class SwarmBacksUpEachNodeIT {
         awaitText("the offsite copy by the repos task", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
                 "GET", "/api/repos/copies", null), c -> c.contains("\"lastSuccess\":\"") && c.contains("\"running\":false"));
 
-        // the disaster: the primary repo, every node's data and the sidecars' state gone; the copy kept.
-        // The services that hold them are removed (the stack's networks, proxies and repo server stay:
-        // a whole `stack rm` leaves a network a stopping task holds, now and then, for minutes)
-        List<String> lost = List.of("sidecar", "sidecar-repos", "postgres", "notes");
+        // the disaster: the primary repo and its server, every node's data and the sidecars' state gone; the
+        // copy kept (the repo server's volume stands for two sites: the copy's half of it stays). The
+        // services that hold them are removed (the stack's networks and proxies stay: a whole `stack rm`
+        // leaves a network a stopping task holds, now and then, for minutes)
+        List<String> lost = List.of("sidecar", "sidecar-repos", "postgres", "notes", "repo");
         List<String> services = new ArrayList<>(List.of("service", "rm"));
         lost.forEach(service -> services.add(STACK + "_" + service));
         swarm.docker("node1", services.toArray(String[]::new));
@@ -359,8 +360,10 @@ class SwarmBacksUpEachNodeIT {
             assertEquals("", docker(node, "volume", "ls", "-q", "--filter", "name=" + STACK + "_sidecar-state").strip(),
                     node + "'s sidecar state is gone");
         }
-        // last, when no restic of a removed sidecar (or its helper) can write into it any more
-        swarm.inTask("node3", STACK + "_repo", "rm", "-rf", "/data/critical");
+        // with its server gone: a server kept running would still answer from what it listed before
+        // (rclone caches listed objects), a repo that is no longer there
+        swarm.docker("node3", "run", "--rm", "-v", STACK + "_repo-data:/data", "backrest-sidecar-test/debian-services:latest",
+                "rm", "-rf", "/data/critical");
         // deployed again, as on new hosts, with the notes service not started yet
         swarm.docker("node1", "stack", "deploy", "-c", "/stack/stack.yml", STACK);
         swarm.docker("node1", "service", "scale", "-d", STACK + "_notes=0");
