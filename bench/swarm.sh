@@ -53,6 +53,8 @@ cp "$here/src/test/resources/swarm/stack.yml" "$work/stack/"
 cp "$here/docker-proxy/docker-api.cfg" "$work/stack/docker-proxy.cfg"
 sed 's/CRON/0 5 1 1 */' "$here/src/test/resources/swarm/sidecar.yml" > "$work/stack/sidecar.yml"
 printf %s "$token" > "$work/stack/sidecar-api-token"; printf %s "$key" > "$work/stack/repo-key-critical"
+printf %s "$key-offsite" > "$work/stack/repo-key-offsite"
+ssh-keygen -q -t ed25519 -N "" -C swarm-bench -f "$work/stack/repo-ssh"
 # nginx as the test stack has it (the bench does not use it, the stack file names its files)
 cp "$here/nginx/nginx.conf" "$here/nginx/conf.d/stack.conf" "$work/stack/"
 htpasswd -cbB "$work/stack/htpasswd" admin bench-admin-password >/dev/null 2>&1

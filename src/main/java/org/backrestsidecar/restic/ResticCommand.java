@@ -218,9 +218,9 @@ public class ResticCommand {
                 "--cache-dir", config.stateDir().resolve("restic-cache").toString()));
         // extended options of both repos: a copy reads its primary over the primary's backend too
         if (from != null) {
-            from.options().forEach((k, v) -> command.addAll(List.of("-o", k + "=" + v)));
+            command.addAll(extendedOptions(from));
         }
-        repo.options().forEach((k, v) -> command.addAll(List.of("-o", k + "=" + v)));
+        command.addAll(extendedOptions(repo));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
@@ -235,8 +235,15 @@ public class ResticCommand {
         return new ResticProcess(builder, args.get(0) + " on repo " + repo.id(), stdoutSink, unreachableAfter);
     }
 
+    /** The repo's {@code options} as restic's {@code -o key=value} arguments. */
+    public static List<String> extendedOptions(RepoConfig repo) {
+        List<String> args = new ArrayList<>();
+        repo.options().forEach((k, v) -> args.addAll(List.of("-o", k + "=" + v)));
+        return args;
+    }
+
     /** The repo's environment, with the values of {@code envFiles} read now (a rotated secret needs no restart). */
-    private static Map<String, String> environment(RepoConfig repo) throws ResticException {
+    public static Map<String, String> environment(RepoConfig repo) throws ResticException {
         Map<String, String> env = new java.util.HashMap<>(repo.env());
         for (var e : repo.envFiles().entrySet()) {
             try {

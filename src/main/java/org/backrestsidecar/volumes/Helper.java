@@ -15,8 +15,6 @@ import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.progress.Progress;
-import org.backrestsidecar.restic.Repository;
-import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.jboss.logging.Logger;
@@ -76,8 +74,7 @@ public final class Helper implements AutoCloseable {
     /** Stores {@code paths} (as the target sees them) in one snapshot, leaving out {@code excludes}. */
     public StoredSnapshot backup(List<String> paths, List<String> excludes, SnapshotTags tags, String host,
                                  Duration timeout, Progress progress) throws ResticException {
-        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
-                "--no-cache"));
+        List<String> command = restic();
         command.addAll(backup.backupArgs(tags, host));
         for (String exclude : excludes) {
             command.add("--exclude");
@@ -88,7 +85,7 @@ public final class Helper implements AutoCloseable {
         ExecResult result;
         progress.nextPart();
         try {
-            result = exec.run(id, command, env(repo.env()), timeout, progress.resticStatusLines(out));
+            result = exec.run(id, command, env(), timeout, progress.resticStatusLines(out));
         } catch (IOException e) {
             throw new ResticException("restic in the helper container: " + e.getMessage(), e);
         }
@@ -103,14 +100,14 @@ public final class Helper implements AutoCloseable {
      * {@code include} of it; {@code into} is {@code /} for a restore, a scratch folder for a drill.
      */
     public void restore(String snapshotId, String into, String include, Duration timeout) throws ResticException {
-        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
-                "--no-cache", "restore", snapshotId, "--target", into));
+        List<String> command = restic();
+        command.addAll(List.of("restore", snapshotId, "--target", into));
         if (include != null) {
             command.addAll(List.of("--include", include));
         }
         TailBuffer out = new TailBuffer(OUTPUT_KEEP);
         try {
-            ExecResult result = exec.run(id, command, env(repo.env()), timeout, out);
+            ExecResult result = exec.run(id, command, env(), timeout, out);
             if (!result.succeeded()) {
                 throw new ResticException(result.failure("restic restore of " + snapshotId));
             }
@@ -250,9 +247,18 @@ public final class Helper implements AutoCloseable {
         }
     }
 
-    private static List<String> env(Map<String, String> env) {
+    /** restic on the repo as the sidecar runs it, with the repo's extended options (an SFTP primary's ssh command). */
+    private List<String> restic() {
+        List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
+                "--no-cache"));
+        command.addAll(ResticCommand.extendedOptions(repo));
+        return command;
+    }
+
+    /** The repo's environment, its {@code envFiles} read now: a remote primary's credentials (S3 keys). */
+    private List<String> env() throws ResticException {
         List<String> out = new ArrayList<>(List.of(ResticCommand.STATUS_EVERY_SECOND));
-        env.forEach((k, v) -> out.add(k + "=" + v));
+        ResticCommand.environment(repo).forEach((k, v) -> out.add(k + "=" + v));
         return out;
     }
 }

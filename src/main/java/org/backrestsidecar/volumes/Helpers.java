@@ -124,8 +124,8 @@ public class Helpers {
             for (String more : networks.subList(1, networks.size())) {
                 docker.connectToNetworkCmd().withContainerId(id).withNetworkId(more).exec();
             }
-            docker.copyArchiveToContainerCmd(id).withTarInputStream(keyArchive(repo.keyFile()))
-                    .withRemotePath("/tmp").exec();
+            docker.copyArchiveToContainerCmd(id).withTarInputStream(filesArchive(repo))
+                    .withRemotePath("/").exec();
             docker.startContainerCmd(id).exec();
             return helper;
         } catch (RuntimeException | IOException e) {
@@ -265,17 +265,38 @@ public class Helpers {
         }
     }
 
-    private static ByteArrayInputStream keyArchive(Path keyFile) throws IOException {
-        byte[] key = Files.readAllBytes(keyFile);
+    /**
+     * The repo's key, and every file its extended options name (the SSH key in an SFTP primary's
+     * {@code sftp.command}) at the same path as in the sidecar: a helper reaches the repo as it does.
+     */
+    private static ByteArrayInputStream filesArchive(RepoConfig repo) throws IOException {
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
-            TarArchiveEntry entry = new TarArchiveEntry(Path.of(Helper.KEY_PATH).getFileName().toString());
-            entry.setSize(key.length);
-            entry.setMode(0400);
-            out.putArchiveEntry(entry);
-            out.write(key);
-            out.closeArchiveEntry();
+            for (var file : helperFiles(repo).entrySet()) {
+                byte[] content = Files.readAllBytes(file.getValue());
+                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
+                entry.setSize(content.length);
+                entry.setMode(0400);
+                out.putArchiveEntry(entry);
+                out.write(content);
+                out.closeArchiveEntry();
+            }
         }
         return new ByteArrayInputStream(tar.toByteArray());
+    }
+
+    /** Where in the helper (relative to its {@code /}) each file it is given goes, and the sidecar's file. */
+    static Map<String, Path> helperFiles(RepoConfig repo) {
+        Map<String, Path> files = new java.util.LinkedHashMap<>();
+        files.put(Helper.KEY_PATH.substring(1), repo.keyFile());
+        for (String value : repo.options().values()) {
+            // "ssh -i /keys/id -o UserKnownHostsFile=/dev/null ...": the words that are files here
+            for (String word : value.split("[\\s=]+")) {
+                if (word.startsWith("/") && Files.isRegularFile(Path.of(word)) && Files.isReadable(Path.of(word))) {
+                    files.put(word.substring(1), Path.of(word));
+                }
+            }
+        }
+        return files;
     }
 }

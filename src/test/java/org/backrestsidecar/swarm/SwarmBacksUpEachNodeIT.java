@@ -37,7 +37,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * A real Docker Swarm of three engines (testing/SwarmOfNodes) and the stack of src/test/resources/swarm
  * deployed with `docker stack deploy`: a sidecar and a Docker API proxy on every node (global
  * services, each sidecar on its own node's engine through the proxy's socket on a node-local volume),
- * the repos task once, a REST repo server on node3 (rclone serve restic), Postgres on node1 and a
+ * the repos task once, the shared repo on an SFTP server on node3 (its copy on a REST server beside
+ * it), Postgres on node1 and a
  * stop-labelled service on node2. The scenarios share the swarm and run in order: the same cron on
  * every node, the one view, a node lost mid-backup and back, Postgres restored on another node, a
  * worker drained mid-backup and back, and last the whole swarm recovered from an offsite copy.
@@ -52,6 +53,7 @@ class SwarmBacksUpEachNodeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static SwarmOfNodes swarm;
     private static String rowsOnNode1;
+    private static String sshKey;
 
     @BeforeAll
     static void deploy() throws Exception {
@@ -71,6 +73,10 @@ class SwarmBacksUpEachNodeIT {
         Files.writeString(dir.resolve("sidecar-api-token"), TOKEN);
         Files.writeString(dir.resolve("repo-key-critical"), KEY);
         Files.writeString(dir.resolve("repo-key-offsite"), KEY + "-offsite");
+        // the SFTP login: the server's authorized key a Swarm config, the sidecars' private key a secret
+        TestDocker.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "swarm-sidecars", "-f",
+                dir.resolve("repo-ssh").toString()), Map.of());
+        sshKey = Files.readString(dir.resolve("repo-ssh"));
         // nginx as the bundle has it: its own files, a login, a certificate, the sidecar's token
         Files.copy(repo.resolve("nginx/nginx.conf"), dir.resolve("nginx.conf"));
         Files.copy(repo.resolve("nginx/conf.d/stack.conf"), dir.resolve("stack.conf"));
@@ -360,8 +366,7 @@ class SwarmBacksUpEachNodeIT {
             assertEquals("", docker(node, "volume", "ls", "-q", "--filter", "name=" + STACK + "_sidecar-state").strip(),
                     node + "'s sidecar state is gone");
         }
-        // with its server gone: a server kept running would still answer from what it listed before
-        // (rclone caches listed objects), a repo that is no longer there
+        // with its server gone (as the primary site is)
         swarm.docker("node3", "run", "--rm", "-v", STACK + "_repo-data:/data", "backrest-sidecar-test/debian-services:latest",
                 "rm", "-rf", "/data/critical");
         // deployed again, as on new hosts, with the notes service not started yet
@@ -401,9 +406,11 @@ class SwarmBacksUpEachNodeIT {
         // then the recovery told so: the verdict says whose word it is, and each node drills its plan
         swarm.docker("node1", "service", "scale", STACK + "_notes=0");
         swarm.docker("node2", "run", "--rm", "-v", STACK + "_notes:/notes", "--network", STACK + "_backup", "-e",
-                "KEY=" + KEY, "backrest-sidecar-test/debian-services:latest", "sh", "-c", "printf %s \"$KEY\" > /tmp/key"
-                        + " && restic -r rest:http://repo:8000/critical --password-file /tmp/key restore latest"
-                        + " --tag target:notes --path /notes --target /");
+                "KEY=" + KEY, "-e", "SSH_KEY=" + sshKey, "backrest-sidecar-test/debian-services:latest", "sh", "-c",
+                "printf %s \"$KEY\" > /tmp/key && printf %s \"$SSH_KEY\" > /tmp/ssh && chmod 600 /tmp/ssh"
+                        + " && restic -r sftp:restic@repo:/data/critical -o sftp.command='ssh -i /tmp/ssh -p 2222"
+                        + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes restic@repo -s sftp'"
+                        + " --password-file /tmp/key restore latest --tag target:notes --path /notes --target /");
         swarm.docker("node1", "service", "scale", STACK + "_notes=1");
         assertEquals(notes, swarm.inTask("node2", STACK + "_notes", "sha256sum", "/notes/data.bin"));
         Managed third = manage("recover", "--from", "offsite", "--yes", "--restored-by-hand", "notes");
