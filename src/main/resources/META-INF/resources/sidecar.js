@@ -457,6 +457,9 @@ async function goRestore() {
     }
     renderRestore();
   }
+  // a refresh begun while the job ran still lists it as running: the one after it is the first to
+  // know it ended, and unlocks the buttons it held
+  await refresh();
   refresh();
 }
 

@@ -208,7 +208,9 @@ class OperatorPageTest {
         browser.findElement(By.id("restore-confirm")).sendKeys("pg-main");
         assertFalse(browser.findElement(By.id("restore-go")).isEnabled(), "the name alone does not restore roles");
         browser.findElement(By.id("restore-roles-confirm")).click();
-        assertTrue(browser.findElement(By.id("restore-go")).isEnabled());
+        // the button unlocks once the page knows the plan and target idle (the last restore is over)
+        waiting(Duration.ofSeconds(15)).withMessage(() -> "still locked: " + planRow("critical").getText())
+                .until(b -> b.findElement(By.id("restore-go")).isEnabled());
         browser.findElement(By.id("restore-go")).click();
         waiting(Duration.ofMinutes(3)).until(b -> !b.findElements(By.cssSelector("#restore-followed [data-state='SUCCEEDED']")).isEmpty()
                 || !b.findElements(By.cssSelector("#restore-followed [data-state='FAILED']")).isEmpty());
