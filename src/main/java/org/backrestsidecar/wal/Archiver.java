@@ -35,6 +35,7 @@ import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.run.PlanBusyException;
 import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.PlanRunner;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,8 +57,6 @@ public class Archiver {
     static final Duration FORGET_EVERY = Duration.ofMinutes(5);
     /** The stream counts as caught up when the server has written less than this that we have not. */
     private static final long CAUGHT_UP = 1 << 20;
-    /** The wait before a failed hole-closing base backup is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
-    static final Duration HOLE_RETRY = Duration.ofMinutes(1);
     static final Duration HOLE_RETRY_MOST = Duration.ofHours(1);
     public static final String CHAIN = "chain";
     private final SidecarConfig config;
@@ -71,6 +70,8 @@ public class Archiver {
     private final Notifier notifier;
     private final PlanRunner runner;
     private final ObjectMapper json;
+    /** The wait before a failed hole-closing base backup is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
+    private final Duration holeRetry;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
     private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
@@ -82,7 +83,8 @@ public class Archiver {
 
     public Archiver(SidecarConfig config, Discovery discovery, Streamer streamer, Backup backup, Snapshots snapshots,
                     Forget forget, Scheduler scheduler, BackupMetrics metrics, Notifier notifier, PlanRunner runner,
-                    ObjectMapper json) {
+                    ObjectMapper json,
+                    @ConfigProperty(name = "sidecar.wal.hole-retry", defaultValue = "60s") Duration holeRetry) {
         this.config = config;
         this.discovery = discovery;
         this.streamer = streamer;
@@ -94,6 +96,7 @@ public class Archiver {
         this.notifier = notifier;
         this.runner = runner;
         this.json = json;
+        this.holeRetry = holeRetry;
     }
 
     void schedule(@Observes StartupEvent ignored) {
@@ -276,19 +279,19 @@ public class Archiver {
         }
         try {
             runner.start(target.plan(), PlanRun.Trigger.SCHEDULE);
-            holeRuns.put(target.name(), runs.tried());
+            holeRuns.put(target.name(), runs.tried(holeRetry));
         } catch (PlanBusyException e) {
             // the running one takes the base backup; should it fail, the next one starts right after it
             holeRuns.put(target.name(), runs.waited());
         }
     }
 
-    /** Base backups started for a hole: a try's wait doubles from {@link #HOLE_RETRY}, up to {@link #HOLE_RETRY_MOST}. */
+    /** Base backups started for a hole: a try's wait doubles from the first, up to {@link #HOLE_RETRY_MOST}. */
     record HoleRuns(int tries, Instant nextTry) {
         static final HoleRuns NONE = new HoleRuns(0, Instant.EPOCH);
 
-        HoleRuns tried() {
-            Duration wait = HOLE_RETRY.multipliedBy(1L << Math.min(tries, 10));
+        HoleRuns tried(Duration first) {
+            Duration wait = first.multipliedBy(1L << Math.min(tries, 10));
             return new HoleRuns(tries + 1, Instant.now().plus(wait.compareTo(HOLE_RETRY_MOST) > 0 ? HOLE_RETRY_MOST : wait));
         }
 

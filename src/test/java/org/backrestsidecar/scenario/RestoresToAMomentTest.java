@@ -363,8 +363,8 @@ class RestoresToAMomentTest {
      * The stream stopped (the sidecar's stream held, as when it is down) while 600 MB of WAL are
      * written: the server's pg_wal stays near the bound (128 MB) plus max_wal_size (64 MB), the
      * server gives our slot up, and once the stream may run again the hole is told and closed by a
-     * new base backup: the first one fails (the repo takes no key for a while), the next one a minute
-     * later closes it.
+     * new base backup: the first one fails (the repo takes no key for a while), the next one after the
+     * retry wait closes it.
      */
     @Test
     @Order(8)
@@ -408,7 +408,7 @@ class RestoresToAMomentTest {
         JsonPath hole = when().get("/api/targets/" + TARGET + "/window").then().statusCode(200).extract().jsonPath();
         assertTrue(hole.getString("stream.holeSince") != null, "the hole stays open while no base backup stored: "
                 + hole.prettify());
-        // tried again after a minute, not at the plan's next scheduled run
+        // tried again after the retry wait (sidecar.wal.hole-retry, 15 s here), not at the plan's next scheduled run
         windowOnce("a new base backup closing the hole", Duration.ofMinutes(3), w -> w.getString("stream.holeSince") == null
                 && w.getString("stream.chain") != null && !w.getString("stream.chain").equals(chainBefore)
                 && w.getBoolean("stream.streaming"));

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -65,11 +66,6 @@ class SwarmBacksUpEachNodeIT {
         Path dir = Files.createTempDirectory("bsc-swarm-stack");
         Files.copy(repo.resolve("src/test/resources/swarm/stack.yml"), dir.resolve("stack.yml"));
         Files.copy(repo.resolve("docker-proxy/docker-api.cfg"), dir.resolve("docker-proxy.cfg"));
-        // a minute every sidecar reaches after its start: the plan, the prune and the check fire together
-        ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusMinutes(4);
-        String cron = at.getMinute() + " " + at.getHour() + " * * *";
-        Files.writeString(dir.resolve("sidecar.yml"), Files.readString(
-                repo.resolve("src/test/resources/swarm/sidecar.yml")).replace("CRON", cron));
         Files.writeString(dir.resolve("sidecar-api-token"), TOKEN);
         Files.writeString(dir.resolve("repo-key-critical"), KEY);
         Files.writeString(dir.resolve("repo-key-offsite"), KEY + "-offsite");
@@ -85,6 +81,12 @@ class SwarmBacksUpEachNodeIT {
                 "/CN=swarm", "-keyout", dir.resolve("tls.key").toString(), "-out", dir.resolve("tls.crt").toString()),
                 Map.of());
         Files.writeString(dir.resolve("sidecar-token.conf"), "proxy_set_header Authorization \"Bearer " + TOKEN + "\";\n");
+        // a minute every sidecar reaches after its start: the plan, the prune and the check fire together.
+        // The stack's sidecars are up and scheduled about 30 s after the deploy: 100 s is room to spare
+        ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(100 + 59).truncatedTo(ChronoUnit.MINUTES);
+        String cron = at.getMinute() + " " + at.getHour() + " * * *";
+        Files.writeString(dir.resolve("sidecar.yml"), Files.readString(
+                repo.resolve("src/test/resources/swarm/sidecar.yml")).replace("CRON", cron));
         swarm.copyToManager(dir, "/stack");
         TestDocker.run(List.of("docker", "exec", "-w", "/stack", swarm.container("node1"),
                 "docker", "stack", "deploy", "-c", "stack.yml", STACK), Map.of());
@@ -102,6 +104,10 @@ class SwarmBacksUpEachNodeIT {
                     }
                 });
         swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 1000000 /dev/urandom > /notes/data.bin");
+        Duration spare = Duration.between(ZonedDateTime.now(ZoneOffset.UTC), at);
+        System.out.println("the stack up and its data written " + spare.toSeconds() + " s before its plan runs");
+        assertTrue(!spare.isNegative(), "the stack came up, and its data was written, after " + at
+                + ", the minute its plan runs: test 1 would wait for a run that has gone by");
     }
 
     @AfterAll

@@ -338,6 +338,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
             proxy = DockerApiProxy.start("bsc-stack-docker-proxy", root.toString());
             return Map.of("sidecar.restic.unreachable-after", "20s",
                     "sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
+                    // a failed hole-closing base backup tried again at the archiver's next round, not a minute on
+                    "sidecar.wal.hole-retry", "15s",
                     "sidecar.api.token-file", root.resolve("api-token").toString(),
                     "sidecar.docker.host", proxy.host());
         } catch (IOException e) {
