@@ -3,7 +3,7 @@
 # changed. Redis: SIZE_MB of 800-byte hex values, an RDB saved (`SAVE`) with `rdbcompression yes`
 # (Redis' default, LZF per value) and `no`, each stored as the sidecar stores it (the RDB file
 # streamed into `restic backup --stdin`); 1 % of the keys overwritten; saved and stored again.
-# SQLite: SIZE_MB of 1 KiB rows in WAL mode, copied with the backup API (`sqlite3 db ".backup"`, as
+# SQLite: SIZE_MB of 1 KiB rows in WAL mode, copied online with `sqlite3 db "VACUUM INTO ..."` (as
 # the helper does) and stored; 1 % of the rows updated (every 100th); copied and stored again; then
 # 1 % updated together (the newest rows); copied and stored again.
 # Needs what `bash scripts/test.sh` sets up (dockerd, restic, the test image).
@@ -57,14 +57,14 @@ docker exec "$name" sh -c "mkdir -p /app && cd /app && sqlite3 webui.db 'PRAGMA 
   sqlite3 webui.db \"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $rows) INSERT INTO chat (body) SELECT hex(randomblob(500)) FROM n;\""
 repo=$work/sqlite
 restic -r "$repo" --password-file "$work/key" init -q
-docker exec "$name" sqlite3 /app/webui.db ".backup /tmp/copy.db"
+docker exec "$name" sh -c "rm -f /tmp/copy.db && sqlite3 /app/webui.db \"VACUUM INTO '/tmp/copy.db'\""
 first=$(store "$repo" app/webui.db /tmp/copy.db)
 docker exec "$name" sqlite3 /app/webui.db "UPDATE chat SET body = hex(randomblob(500)) WHERE id % 100 = 7"
-docker exec "$name" sqlite3 /app/webui.db ".backup /tmp/copy.db"
+docker exec "$name" sh -c "rm -f /tmp/copy.db && sqlite3 /app/webui.db \"VACUUM INTO '/tmp/copy.db'\""
 second=$(store "$repo" app/webui.db /tmp/copy.db)
 echo "RESULT sqlite change=spread size_mb=$size_mb db_bytes=$(docker exec "$name" stat -c %s /tmp/copy.db) first_added=$first second_added=$second growth_pct=$(pct "$second" "$first")"
 # the same share of rows, but together (the newest 1 %, as an app appends and edits recent rows)
 docker exec "$name" sqlite3 /app/webui.db "UPDATE chat SET body = hex(randomblob(500)) WHERE id > $((rows - rows / 100))"
-docker exec "$name" sqlite3 /app/webui.db ".backup /tmp/copy.db"
+docker exec "$name" sh -c "rm -f /tmp/copy.db && sqlite3 /app/webui.db \"VACUUM INTO '/tmp/copy.db'\""
 third=$(store "$repo" app/webui.db /tmp/copy.db)
 echo "RESULT sqlite change=clustered size_mb=$size_mb first_added=$first added=$third growth_pct=$(pct "$third" "$first")"

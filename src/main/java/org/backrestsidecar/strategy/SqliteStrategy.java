@@ -22,8 +22,9 @@ import org.backrestsidecar.volumes.VolumeCopy;
  * An app that keeps SQLite databases beside plain files (Open WebUI: webui.db, uploads/, and
  * Chroma's vector_db/chroma.sqlite3). Every SQLite database on the target's paths — found by its
  * file header, whatever its name, plus any named in {@code backup.sqlite.paths} — is copied online
- * with SQLite's backup API by the helper, which shares the target's volumes and so its locks, and
- * checked with {@code PRAGMA quick_check}; the copy is stored at the database's own path. The other
+ * with {@code VACUUM INTO} by the helper, which shares the target's volumes and so its locks, and
+ * checked with {@code PRAGMA quick_check}; the copy is stored at the database's own path, in the
+ * journal mode the database had. The other
  * files are stored live. If the helper has no sqlite3, the whole copy is made with the container paused.
  */
 @ApplicationScoped
@@ -72,8 +73,13 @@ public class SqliteStrategy implements BackupStrategy {
             for (int i = 0; i < databases.size(); i++) {
                 String db = databases.get(i);
                 String snapshotCopy = "/tmp/backrest-sidecar-sqlite-" + i + ".db";
-                ExecResult made = helper.run(List.of("sqlite3", db, ".timeout 10000", ".backup '" + snapshotCopy + "'"),
-                        target.timeout(), new TailBuffer(4096));
+                // VACUUM INTO copies in one read transaction. The backup API (".backup") copies 100
+                // pages a step and starts over whenever another process writes between steps: on a
+                // database written every 50 ms it ends only when the writes stop, and with a rollback
+                // journal it fails "database is locked" (bench/results.md)
+                TailBuffer mode = new TailBuffer(4096);
+                ExecResult made = helper.run(List.of("sqlite3", db, ".timeout 10000",
+                        "VACUUM INTO '" + snapshotCopy + "'", "PRAGMA journal_mode;"), target.timeout(), mode);
                 if (made.exitCode() == COMMAND_NOT_FOUND) {
                     backup.note("the helper image has no sqlite3: copied everything with the container paused");
                     copy.copyWith(helper, target, backup, paths, List.of(),
@@ -81,7 +87,15 @@ public class SqliteStrategy implements BackupStrategy {
                     return;
                 }
                 if (!made.succeeded()) {
-                    throw new IOException(made.failure("sqlite3 .backup of " + db));
+                    throw new IOException(made.failure("sqlite3 VACUUM INTO, the online copy of " + db));
+                }
+                // the copy comes out with a rollback journal: restored, it is in WAL mode again, as the app had it
+                if (mode.text().strip().equalsIgnoreCase("wal")) {
+                    ExecResult wal = helper.run(List.of("sqlite3", snapshotCopy, "PRAGMA journal_mode=WAL;"),
+                            target.timeout(), new TailBuffer(4096));
+                    if (!wal.succeeded()) {
+                        throw new IOException(wal.failure("sqlite3 PRAGMA journal_mode=WAL on the copy of " + db));
+                    }
                 }
                 TailBuffer check = new TailBuffer(4096);
                 ExecResult checked = helper.run(List.of("sqlite3", snapshotCopy, "PRAGMA quick_check;"),

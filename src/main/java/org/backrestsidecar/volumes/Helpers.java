@@ -64,7 +64,7 @@ public class Helpers {
     }
 
     /**
-     * @param readOnly the target's volumes read-only (file copies), or writable (SQLite's backup API
+     * @param readOnly the target's volumes read-only (file copies), or writable (SQLite's online copy
      *                 must write the database's lock files even to read it)
      */
     public Helper start(Target target, RepoConfig repo, boolean readOnly, Priority priority) throws IOException {
