@@ -350,9 +350,11 @@ public class PointInTimeRestore implements TargetRestore {
         }
         try {
             runner.start(target.plan(), PlanRun.Trigger.MANUAL);
-            job.note("plan " + target.plan() + " runs now for a new base backup on the new timeline");
+            job.note("plan " + target.plan() + " runs now for a new base backup on the new timeline (tried again "
+                    + "until one is stored)");
         } catch (PlanBusyException e) {
-            job.note("plan " + target.plan() + " is running; run it again for a base backup on the new timeline");
+            job.note("plan " + target.plan() + " is running; a new base backup on the new timeline follows (tried "
+                    + "again until one is stored)");
         }
     }
 

@@ -70,14 +70,17 @@ public class Archiver {
     private final Notifier notifier;
     private final PlanRunner runner;
     private final ObjectMapper json;
-    /** The wait before a failed hole-closing base backup is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
+    /** The wait before a failed base backup that closes a hole, or follows a restore, is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
     private final Duration holeRetry;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
     private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
-    /** The targets whose hole this process started base backups for: how many, and when the last began. */
-    private final Map<String, HoleRuns> holeRuns = new ConcurrentHashMap<>();
+    /**
+     * The targets owed a base backup (a hole in their chain, or a restore put the server on a new
+     * timeline), until one ends well: the tries this process started, and when the next may begin.
+     */
+    private final Map<String, BaseBackupTries> owed = new ConcurrentHashMap<>();
     private final Map<String, Instant> forgotAt = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> readers = new ConcurrentHashMap<>();
 
@@ -211,7 +214,7 @@ public class Archiver {
             spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now(), streamer.systemId(target)));
             ship(target, spool);
             status.computeIfPresent(target.name(), (k, s) -> s.hole(null));
-            holeRuns.remove(target.name());
+            owed.remove(target.name());
             notifier.fine(Topic.BACKUP_FAILED, key(target) + ":chain", "the WAL chain of " + target.name()
                     + " is whole again (new base backup)", where(target));
         }
@@ -256,48 +259,52 @@ public class Archiver {
     /**
      * A stream started again: when the server had given up our slot, the chain has a hole, which a
      * base backup closes. So does a hole a sidecar before this one noted and did not close (it was
-     * killed, or stopped, before its base backup ended). A base backup that fails leaves the hole
-     * open (the WAL it needed may have gone while it ran): it is tried again, after a wait that
-     * doubles each time, rather than at the plan's next scheduled run a day later.
+     * killed, or stopped, before its base backup ended). A restore over the live server owes one too
+     * (its spool waits empty for it). A base backup that fails leaves the debt open (for a hole, the
+     * WAL it needed may have gone while it ran): it is tried again, after a wait that doubles each
+     * time, rather than at the plan's next scheduled run a day later.
      */
     private void restarted(Target target, Spool spool, Optional<Streamer.Restart> restart) throws IOException {
         restart.flatMap(Streamer.Restart::ended).ifPresent(why -> LOG.warnf("WAL stream of %s had stopped, started again: %s",
                 target.name(), why));
         boolean lostNow = restart.isPresent() && restart.get().slotLost();
-        if (!lostNow && spool.hole().isEmpty()) {
+        if (!lostNow && spool.hole().isEmpty() && !owed.containsKey(target.name())) {
             return;
         }
-        HoleRuns runs = lostNow ? null : holeRuns.get(target.name());
-        if (runs == null) {
+        BaseBackupTries tries = lostNow ? null : owed.get(target.name());
+        if (tries == null) {
             tellHole(target, spool);
-            runs = HoleRuns.NONE;
-        } else if (Instant.now().isBefore(runs.nextTry())) {
+            tries = BaseBackupTries.NONE;
+        } else if (Instant.now().isBefore(tries.nextTry())) {
             return;
-        } else {
+        } else if (spool.hole().isPresent()) {
             LOG.warnf("the WAL chain of %s still has a hole after %d base backup(s): another one starts", target.name(),
-                    runs.tries());
+                    tries.tries());
+        } else if (tries.tries() > 0) {
+            LOG.warnf("%s still has no base backup on its new timeline after %d tries: another one starts", target.name(),
+                    tries.tries());
         }
         try {
             runner.start(target.plan(), PlanRun.Trigger.SCHEDULE);
-            holeRuns.put(target.name(), runs.tried(holeRetry));
+            owed.put(target.name(), tries.tried(holeRetry));
         } catch (PlanBusyException e) {
             // the running one takes the base backup; should it fail, the next one starts right after it
-            holeRuns.put(target.name(), runs.waited());
+            owed.put(target.name(), tries.waited());
         }
     }
 
-    /** Base backups started for a hole: a try's wait doubles from the first, up to {@link #HOLE_RETRY_MOST}. */
-    record HoleRuns(int tries, Instant nextTry) {
-        static final HoleRuns NONE = new HoleRuns(0, Instant.EPOCH);
+    /** Base backups started for a debt: a try's wait doubles from the first, up to {@link #HOLE_RETRY_MOST}. */
+    record BaseBackupTries(int tries, Instant nextTry) {
+        static final BaseBackupTries NONE = new BaseBackupTries(0, Instant.EPOCH);
 
-        HoleRuns tried(Duration first) {
+        BaseBackupTries tried(Duration first) {
             Duration wait = first.multipliedBy(1L << Math.min(tries, 10));
-            return new HoleRuns(tries + 1, Instant.now().plus(wait.compareTo(HOLE_RETRY_MOST) > 0 ? HOLE_RETRY_MOST : wait));
+            return new BaseBackupTries(tries + 1, Instant.now().plus(wait.compareTo(HOLE_RETRY_MOST) > 0 ? HOLE_RETRY_MOST : wait));
         }
 
         /** A run of the plan already under way: the next look is at the next round. */
-        HoleRuns waited() {
-            return new HoleRuns(tries, Instant.now());
+        BaseBackupTries waited() {
+            return new BaseBackupTries(tries, Instant.now());
         }
     }
 
@@ -337,11 +344,15 @@ public class Archiver {
             this.target = target;
         }
 
-        /** The server now runs a new timeline: the spool starts empty and waits for a new base backup. */
+        /**
+         * The server now runs a new timeline: the spool starts empty and waits for a new base backup,
+         * which is owed until one ends well (the restore starts the first; a failed one is tried again).
+         */
         public void restart() throws IOException {
             synchronized (lockOf(target)) {
                 spool(target).wipe();
                 shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
+                owed.put(target.name(), BaseBackupTries.NONE.waited());
             }
         }
 

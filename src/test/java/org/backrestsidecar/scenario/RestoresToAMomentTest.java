@@ -237,6 +237,12 @@ class RestoresToAMomentTest {
         JsonPath dry = SidecarApi.restore(restoreOf("to", "kept:" + kept, "confirm", TARGET, "dryRun", true));
         assertTrue(dry.getString("wouldWrite[0]").contains("pgsql_tmp.backrest-sidecar-before-" + kept), dry.prettify());
         String chainOnThree = when().get("/api/targets/" + TARGET + "/window").then().extract().path("stream.chain");
+        // the folder put back refuses replication for a while: the base backup the restore starts fails
+        String hba = "pg_hba.conf";
+        String refuse = "local replication all reject\nhost replication all all reject\n";
+        TestDocker.exec(pg.id(), "sh", "-c", "f=/var/lib/postgresql/data/pgsql_tmp.backrest-sidecar-before-" + kept + "/"
+                + hba + "; { printf '" + refuse + "'; cat $f; } > /tmp/hba && cat /tmp/hba > $f").out();
+        int failedRuns = failedPitrRuns();
         JsonPath back = SidecarApi.restore(restoreOf("to", "kept:" + kept, "confirm", TARGET));
         assertEquals("SUCCEEDED", back.getString("state"), back.prettify());
         assertEquals(beforeSecond, pg.checksum("shop", "orders"), "the rows as they were just before the second restore");
@@ -247,6 +253,11 @@ class RestoresToAMomentTest {
                 .out();
         assertFalse(folders.contains(kept), "the kept folder is the data folder again: " + folders);
         assertTrue(folders.contains(keptNow), "and the one it replaced is kept in turn: " + folders);
+        TestDocker.await("the base backup after the restore failed", Duration.ofMinutes(2), () -> failedPitrRuns() > failedRuns);
+        TestDocker.exec(pg.id(), "sh", "-c", "f=$PGDATA/" + hba + "; grep -v '^[a-z]* *replication all.* reject$' $f > /tmp/hba"
+                + " && cat /tmp/hba > $f").out();
+        pg.sql("postgres", "SELECT pg_reload_conf()");
+        // tried again once replication is let in (sidecar.wal.hole-retry, 15 s here), not at the plan's next scheduled run
         windowOnce("a base backup of the folder put back", Duration.ofMinutes(3), w -> w.getString("stream.chain") != null
                 && !w.getString("stream.chain").equals(chainOnThree) && w.getInt("stream.timeline") == 2);
     }
