@@ -33,6 +33,8 @@ public class ContainerExec {
     private static final Duration GRACE = Duration.ofSeconds(30);
     private static final Duration LOOK_EVERY = Duration.ofSeconds(5);
     private static final Duration LEFT_OPEN = Duration.ofSeconds(5);
+    /** The exit code of an exec the engine never said had ended. */
+    private static final long NEVER_ENDED = -1;
     /**
      * Ends the stdout of {@link #output}: with it there, all the command wrote came, even when the
      * stream itself was left open; without it, the output may be cut.
@@ -118,7 +120,7 @@ public class ContainerExec {
                     frames.streamFailure);
         }
         if (ending == Ending.NOT_ENDED) {
-            return new ExecResult(-1, frames.stderrText(), true, false);
+            return new ExecResult(NEVER_ENDED, frames.stderrText(), true, false);
         }
         Long exit = docker.inspectExecCmd(execId).exec().getExitCodeLong();
         // GNU timeout answers 124 when it fired; busybox's reports the KILL itself, 137 (128 + 9)
@@ -168,6 +170,28 @@ public class ContainerExec {
         return Ending.NOT_ENDED;
     }
 
+    /**
+     * {@link #output} for a command that does no harm run twice (a read, a setting reset): run once
+     * more when the engine never said the first had ended. Seen here twice in a day of test runs,
+     * each a psql into a Postgres container its server had just started in: the exec stayed
+     * "running" past its command's own time limit, and the restore or base backup waiting on it failed.
+     */
+    public String outputRunTwiceIfStuck(String containerId, List<String> command, Duration timeout) throws IOException {
+        try {
+            return output(containerId, command, timeout);
+        } catch (ExecStuck stuck) {
+            org.jboss.logging.Logger.getLogger(ContainerExec.class).warnf("%s; running it once more", stuck.getMessage());
+            return output(containerId, command, timeout);
+        }
+    }
+
+    /** The engine never said the exec ended: whether the command ran, and how far, is unknown. */
+    public static final class ExecStuck extends IOException {
+        ExecStuck(String message) {
+            super(message);
+        }
+    }
+
     /** Convenience for short commands whose output is small (lists, versions). */
     public String output(String containerId, List<String> command, Duration timeout) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -177,6 +201,9 @@ public class ContainerExec {
         ExecResult result = run(containerId, marked, timeout, out);
         String text = out.toString(StandardCharsets.UTF_8);
         boolean whole = text.endsWith(END_OF_OUTPUT);
+        if (result.timedOut() && result.exitCode() == NEVER_ENDED) {
+            throw new ExecStuck(result.failure(String.join(" ", command)));
+        }
         if (result.exitCode() != 0 || result.timedOut() || (result.leftOpen() && !whole)) {
             throw new IOException(result.failure(String.join(" ", command)));
         }

@@ -109,8 +109,9 @@ public class Replay {
     }
 
     String psql(String containerId, String user, String sql) throws IOException {
-        return exec.output(containerId, List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1",
-                "-c", sql), QUICK).strip();
+        // every statement here reads, or resets a setting: harmless run twice
+        return exec.outputRunTwiceIfStuck(containerId, List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v",
+                "ON_ERROR_STOP=1", "-c", sql), QUICK).strip();
     }
 
     private String sh(String containerId, String pgdata, String script) throws IOException {

@@ -141,7 +141,7 @@ public class Streamer {
     }
 
     ServerView view(Target target) throws IOException {
-        String row = psql(target, "SELECT coalesce((SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM "
+        String row = read(target, "SELECT coalesce((SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM "
                 + "pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 0) || '|' || coalesce((SELECT "
                 + "wal_status FROM pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 'none') || '|' "
                 + "|| coalesce((SELECT (pg_current_wal_lsn() - write_lsn)::bigint FROM pg_stat_replication WHERE "
@@ -153,17 +153,26 @@ public class Streamer {
 
     /** The server's identity: a new server (a new volume, initdb again) has another. */
     String systemId(Target target) throws IOException {
-        return psql(target, "SELECT system_identifier FROM pg_control_system()");
+        return read(target, "SELECT system_identifier FROM pg_control_system()");
     }
 
     /** The segment the server writes now: a base backup starting now needs none older. */
     String currentSegment(Target target) throws IOException {
-        return psql(target, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        return read(target, "SELECT pg_walfile_name(pg_current_wal_lsn())");
     }
 
     String psql(Target target, String sql) throws IOException {
-        return exec.output(target.containerId(), List.of("psql", "-X", "-U", PostgresStrategy.user(target), "-d",
-                "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql), QUICK).strip();
+        return exec.output(target.containerId(), command(target, sql), QUICK).strip();
+    }
+
+    /** A query that only reads: run once more should the engine lose track of the first. */
+    private String read(Target target, String sql) throws IOException {
+        return exec.outputRunTwiceIfStuck(target.containerId(), command(target, sql), QUICK).strip();
+    }
+
+    private static List<String> command(Target target, String sql) {
+        return List.of("psql", "-X", "-U", PostgresStrategy.user(target), "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1",
+                "-c", sql);
     }
 
     private void start(Target target, Spool spool) throws IOException {
