@@ -1,6 +1,5 @@
 package org.backrestsidecar.testing;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,9 +98,7 @@ public final class NginxInFront implements AutoCloseable {
     }
 
     public static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FreePorts.next();
     }
 
     @Override

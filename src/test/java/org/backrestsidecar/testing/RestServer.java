@@ -1,7 +1,6 @@
 package org.backrestsidecar.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +16,7 @@ public final class RestServer {
 
     public RestServer(Path dir) throws IOException {
         this.dir = dir;
-        try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
-        }
+        this.port = FreePorts.next();
     }
 
     public synchronized RestServer start() throws IOException {

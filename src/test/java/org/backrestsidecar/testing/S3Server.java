@@ -1,7 +1,6 @@
 package org.backrestsidecar.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +22,7 @@ public final class S3Server {
     }
 
     public static S3Server start(Path dir) throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         Files.createDirectories(dir.resolve("buckets"));
         Path conf = dir.resolve("s3proxy.conf");
         Files.writeString(conf, String.join("\n",
