@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jboss.logging.Logger;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -28,8 +30,15 @@ import java.util.concurrent.Executors;
  */
 @ApplicationScoped
 public class AllNodes {
+    private static final Logger LOG = Logger.getLogger(AllNodes.class);
     /** A node that does not answer within this is shown down rather than holding the page up. */
     static final Duration ASK_WITHIN = Duration.ofSeconds(2);
+    /**
+     * Asked in the background (nodes/NodesWatch, the repos task's lookout), a peer has longer: a sidecar
+     * just started, or busy restoring on a shared CPU, was seen to take over 2 s, and must not be told
+     * as lost, nor be missed as a node, for that.
+     */
+    public static final Duration WATCH_WITHIN = Duration.ofSeconds(10);
     /** Forwarded calls (a restore's dry run reads the repo) may take longer. */
     static final Duration FORWARD_WITHIN = Duration.ofSeconds(60);
     private final Peers peers;
@@ -41,12 +50,15 @@ public class AllNodes {
         return t;
     });
     private final HttpClient http;
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
 
     public AllNodes(Peers peers, KnownNodes known, ObjectMapper json) {
         this.peers = peers;
         this.known = known;
         this.json = json;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(800)).executor(asking).build();
+        this.http = HttpClient.newBuilder()
+                // plain HTTP/1.1: no h2c upgrade on the first call, nor an HTTP/2 connection kept for the next
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(800)).executor(asking).build();
     }
 
     @PreDestroy
@@ -71,9 +83,14 @@ public class AllNodes {
 
     /** Every node but {@code self}: the peers that answered, and those known before that did not, down. */
     public List<NodeReport> others(String self, Map<String, String> headers) {
+        return others(self, headers, ASK_WITHIN);
+    }
+
+    /** As {@link #others(String, Map)}, each peer given {@code within} to answer. */
+    public List<NodeReport> others(String self, Map<String, String> headers, Duration within) {
         List<CompletableFuture<Optional<NodeReport>>> asked = new ArrayList<>();
         for (String address : peers.addresses()) {
-            asked.add(CompletableFuture.supplyAsync(() -> ask(address, headers), asking));
+            asked.add(CompletableFuture.supplyAsync(() -> ask(address, headers, within), asking));
         }
         List<NodeReport> all = new ArrayList<>();
         Set<String> answered = new HashSet<>(Set.of(self));
@@ -93,19 +110,31 @@ public class AllNodes {
         return all;
     }
 
-    private Optional<NodeReport> ask(String address, Map<String, String> headers) {
+    private Optional<NodeReport> ask(String address, Map<String, String> headers, Duration within) {
         try {
-            HttpResponse<byte[]> response = send(address, "GET", "/api/nodes/self", headers, null, ASK_WITHIN);
+            HttpResponse<byte[]> response = send(address, "GET", "/api/nodes/self", headers, null, within);
             if (response.statusCode() != 200) {
-                return Optional.empty();
+                return failed(address, "answered HTTP " + response.statusCode());
             }
-            return Optional.of(json.readValue(response.body(), NodeReport.class).at(address));
+            NodeReport report = json.readValue(response.body(), NodeReport.class).at(address);
+            if (failing.remove(address) != null) {
+                LOG.infof("the sidecar at %s (%s) answers again", address, report.node());
+            }
+            return Optional.of(report);
         } catch (IOException e) {
-            return Optional.empty();
+            return failed(address, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    /** Told once per address and reason: a peer down for hours is not a line a minute. */
+    private Optional<NodeReport> failed(String address, String why) {
+        if (!why.equals(failing.put(address, why))) {
+            LOG.warnf("the sidecar at %s does not answer: %s", address, why);
+        }
+        return Optional.empty();
     }
 
     /** Where {@code node} last answered, when it is known and was not marked gone. */

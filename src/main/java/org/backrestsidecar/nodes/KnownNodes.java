@@ -41,6 +41,7 @@ public class KnownNodes {
     public synchronized void seen(NodeReport report) {
         NodeReport before = nodes.put(report.node(), report);
         if (before == null || !java.util.Objects.equals(before.address(), report.address())) {
+            LOG.infof("node %s (%s) answers at %s", report.node(), report.role(), report.address());
             save();
         }
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * The other sidecars of a swarm, as Swarm's own DNS names them ({@code SIDECAR_PEERS=tasks.sidecar,
@@ -20,8 +21,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class Peers {
+    private static final Logger LOG = Logger.getLogger(Peers.class);
     private final List<String> names;
     private final int port;
+    private volatile List<String> lastFound = List.of();
 
     public Peers(@ConfigProperty(name = "sidecar.peers") Optional<List<String>> names,
                  @ConfigProperty(name = "sidecar.peers.port", defaultValue = "8080") int port) {
@@ -52,6 +55,13 @@ public class Peers {
             } catch (UnknownHostException e) {
                 // no task of that service runs now (Swarm's DNS answers nothing): no peer there
             }
+        }
+        List<String> sorted = found.stream().sorted().toList();
+        if (!sorted.equals(lastFound)) {
+            // the peers come and go with their tasks: each change is worth a line, a repeat is not
+            LOG.infof("Swarm's DNS (%s) names %s", String.join(", ", names), sorted.isEmpty() ? "no other sidecar"
+                    : String.join(", ", sorted));
+            lastFound = sorted;
         }
         return found;
     }

@@ -89,15 +89,15 @@ public class Lookout {
     }
 
     /**
-     * In a swarm every sidecar asks the others now and then, so that each knows every node before anyone
-     * asks it for the view, and shows one that stops answering as down rather than leaving it out; the
-     * repos task, one for all, tells of it.
+     * The repos task, one for all, tells of a node that stops answering (nodes/NodesWatch keeps every
+     * sidecar's view of the nodes current in between).
      */
     private void nodesAnswer() {
-        var others = nodes.others(config.instance(), Map.of("Authorization", tokens.ownBearer()));
         if (role != SwarmRole.REPOS) {
             return;
         }
+        var others = nodes.others(config.instance(), Map.of("Authorization", tokens.ownBearer()),
+                AllNodes.WATCH_WITHIN);
         for (var n : others) {
             String key = "node-down:" + n.node();
             Map<String, String> where = Map.of("node", n.node());

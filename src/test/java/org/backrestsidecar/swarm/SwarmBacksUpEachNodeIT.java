@@ -121,6 +121,23 @@ class SwarmBacksUpEachNodeIT {
     @Test
     @Order(1)
     void theSameCronOnEveryNodeBacksUpEachNodesTargetsIntoOneRepoKeptOnce() throws Exception {
+        // a node is shown down only by a sidecar that saw it answer: each sees every node on its own, soon
+        // after the deploy, before anyone asks it for the view (its stateDir/nodes.json)
+        for (String node : swarm.nodes()) {
+            List<String> others = new ArrayList<>(List.of("node1", "node2", "node3", "repos"));
+            others.remove(node);
+            awaitText(node + "'s sidecar to have seen every other node", Duration.ofSeconds(45),
+                    () -> {
+                        try {
+                            return swarm.inTask(node, STACK + "_sidecar", "cat", "/var/lib/backrest-sidecar/nodes.json");
+                        } catch (IOException e) {
+                            return "{}"; // none seen yet: the file is written at the first
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    seen -> others.stream().allMatch(n -> json(seen).has(n)));
+        }
         String notesBefore = swarm.taskContainer("node2", STACK + "_notes");
         Map<String, JsonNode> runs = new TreeMap<>();
         for (String node : swarm.nodes()) {
