@@ -28,6 +28,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -45,6 +47,10 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * worker drained mid-backup and back, and last the whole swarm recovered from an offsite copy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Runs beside the other end-to-end tests (pom.xml, failsafe): its engines are the nodes' own, so no
+// other test's sidecar finds its containers, nor it theirs. Its scenarios build on each other: each
+// is pinned to the class's thread, since the class's mode would otherwise pass to them.
+@Execution(ExecutionMode.CONCURRENT)
 class SwarmBacksUpEachNodeIT {
     private static final String STACK = "bsc";
     private static final String TOKEN = "swarm-test-api-token-0123456789";
@@ -120,6 +126,7 @@ class SwarmBacksUpEachNodeIT {
 
     @Test
     @Order(1)
+    @Execution(ExecutionMode.SAME_THREAD)
     void theSameCronOnEveryNodeBacksUpEachNodesTargetsIntoOneRepoKeptOnce() throws Exception {
         // a node is shown down only by a sidecar that saw it answer: each sees every node on its own, soon
         // after the deploy, before anyone asks it for the view (its stateDir/nodes.json)
@@ -194,6 +201,7 @@ class SwarmBacksUpEachNodeIT {
 
     @Test
     @Order(2)
+    @Execution(ExecutionMode.SAME_THREAD)
     void thePageAndStatusThroughNginxShowEveryNode() throws Exception {
         String base = "https://" + swarm.address("node1") + ":8443";
         String login = "admin:" + ADMIN_PASSWORD;
@@ -232,6 +240,7 @@ class SwarmBacksUpEachNodeIT {
 
     @Test
     @Order(3)
+    @Execution(ExecutionMode.SAME_THREAD)
     void everyNodeIsSeenFromAnyNodeAndButtonsActOnTheRightOne() throws Exception {
         JsonNode nodes = json(api("node3", "sidecar", "GET", "/api/nodes", null));
         Map<String, String> states = new TreeMap<>();
@@ -254,6 +263,7 @@ class SwarmBacksUpEachNodeIT {
 
     @Test
     @Order(4)
+    @Execution(ExecutionMode.SAME_THREAD)
     void aNodeLostMidBackupLeavesTheOthersUnaffectedIsShownDownAndToldAndBackLeavesNothingPaused()
             throws Exception {
         // restic is still copying, with the container paused, when the node is lost: 200 MB at 5 MB/s
@@ -299,6 +309,7 @@ class SwarmBacksUpEachNodeIT {
 
     @Test
     @Order(5)
+    @Execution(ExecutionMode.SAME_THREAD)
     void postgresMovedToAnotherNodeIsRestoredThereFromTheFirstNodesBackup() throws Exception {
         swarm.docker("node1", "service", "update", "-q", "--constraint-rm", "node.hostname == node1",
                 "--constraint-add", "node.hostname == node3", STACK + "_postgres");
@@ -319,6 +330,7 @@ class SwarmBacksUpEachNodeIT {
 
     @Test
     @Order(6)
+    @Execution(ExecutionMode.SAME_THREAD)
     void aWorkerDrainedMidBackupAndBackLeavesNothingPausedAndNoLock() throws Exception {
         // new data, sent at node2's 5 MB/s (test 4's cap): restic is mid-copy when the drain comes
         swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 200000000 /dev/urandom > /notes/big.bin");
@@ -351,6 +363,7 @@ class SwarmBacksUpEachNodeIT {
 
     @Test
     @Order(7)
+    @Execution(ExecutionMode.SAME_THREAD)
     void aWholeSwarmIsRecoveredFromItsOffsiteCopyWithOneCommand() throws Exception {
         // what the copy will hold: notes small again (test 6's 200 MB gone) and backed up on node2, and
         // Postgres's rows, restored on node3 in test 5 from node1's backup, the newest of it
