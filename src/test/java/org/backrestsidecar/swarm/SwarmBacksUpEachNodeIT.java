@@ -72,6 +72,7 @@ class SwarmBacksUpEachNodeIT {
         Path dir = Files.createTempDirectory("bsc-swarm-stack");
         Files.copy(repo.resolve("src/test/resources/swarm/stack.yml"), dir.resolve("stack.yml"));
         Files.copy(repo.resolve("docker-proxy/docker-api.cfg"), dir.resolve("docker-proxy.cfg"));
+        Files.copy(repo.resolve("docker-proxy/docker-api.lua"), dir.resolve("docker-proxy.lua"));
         Files.writeString(dir.resolve("sidecar-api-token"), TOKEN);
         Files.writeString(dir.resolve("repo-key-critical"), KEY);
         Files.writeString(dir.resolve("repo-key-offsite"), KEY + "-offsite");

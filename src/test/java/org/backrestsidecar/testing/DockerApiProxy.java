@@ -40,13 +40,15 @@ public final class DockerApiProxy {
         var ports = new Ports();
         ports.bind(port, Ports.Binding.bindIp("127.0.0.1"));
         String config = Path.of("docker-proxy/docker-api.cfg").toAbsolutePath().toString();
+        String judge = Path.of("docker-proxy/docker-api.lua").toAbsolutePath().toString();
         docker.createContainerCmd(IMAGE).withName(name)
                 .withCmd("haproxy", "-f", "/usr/local/etc/haproxy/docker-api.cfg")
                 .withEnv("DOCKER_API_BIND=:2375", "DOCKER_API_TIMEOUT=10m", "DOCKER_API_BIND_FROM=" + bindFrom)
                 .withExposedPorts(port)
                 .withHostConfig(HostConfig.newHostConfig().withPortBindings(ports)
                         .withBinds(new Bind("/var/run/docker.sock", new Volume("/var/run/docker.sock")),
-                                new Bind(config, new Volume("/usr/local/etc/haproxy/docker-api.cfg"), AccessMode.ro)))
+                                new Bind(config, new Volume("/usr/local/etc/haproxy/docker-api.cfg"), AccessMode.ro),
+                                new Bind(judge, new Volume("/usr/local/etc/haproxy/docker-api.lua"), AccessMode.ro)))
                 .exec();
         docker.startContainerCmd(name).exec();
         var bound = docker.inspectContainerCmd(name).exec().getNetworkSettings().getPorts().getBindings().get(port);

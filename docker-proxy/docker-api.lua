@@ -1,0 +1,609 @@
+-- The Docker API proxy's judge (docker-proxy/docker-api.cfg loads it): every body the proxy passes
+-- is read the way Docker reads it and held to an allow-list, and every container made through the
+-- proxy is inspected, as Docker made it, before anyone can start it. Why, and what it cannot stop:
+-- docs/security.md, "What the Docker API proxy allows and refuses".
+--
+-- Written for haproxy 2.2 (Tecnativa's docker-socket-proxy 0.3.0) and newer, Lua 5.3: only
+-- core.register_action, txn.sf, txn:set_var, core.tcp on a unix socket and core.msleep.
+--
+-- Docker decodes a body with Go's encoding/json: a key matches a field exactly or under Unicode case
+-- folding ("Bindſ" is Binds), the last of duplicate keys wins, unknown keys are ignored, and a string
+-- stands for a one-element list in some fields. Rather than copy those rules, the judge leaves them
+-- nothing to decide: a body is printable ASCII, every key is spelt exactly as Docker spells its field
+-- and given once (ignoring case), a key the sidecar does not use may only be null (Go's no-op), and
+-- every value has the type and the shape the sidecar sends. Whatever Docker could read differently
+-- is refused.
+
+local SOCKET = "unix@/var/run/docker.sock"
+-- the folds Go makes that ASCII has not (U+017F, U+212A) cannot appear: no byte outside ASCII passes
+local PRINTABLE = "^[\t\n\r -~]*$"
+local MAX_DEPTH = 32
+
+-- A JSON null: Go leaves the field as it was, and a body's fields start empty.
+local NULL = setmetatable({}, {__tostring = function() return "null" end})
+
+local function refusal(why) error({refused = why}, 0) end
+
+--------------------------------------------------------------------------------------------------
+-- JSON, decoded as Go decodes it, refusing what Go could read another way.
+-- strict: a request body (printable ASCII, no key twice); not strict: Docker's own answers.
+
+local function decode(text, strict)
+    if strict and not text:match(PRINTABLE) then
+        refusal("a byte outside printable ASCII in the body")
+    end
+    local pos, len, depth = 1, #text, 0
+    local function fail(why) refusal(why .. " (byte " .. pos .. " of the body)") end
+    local function space()
+        pos = text:find("[^ \t\n\r]", pos) or len + 1
+    end
+    local escapes = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t'}
+    local function string_at()
+        pos = pos + 1
+        local parts, from = {}, pos
+        while true do
+            local b = text:byte(pos)
+            if not b then fail("a string that does not end") end
+            if b == 34 then
+                parts[#parts + 1] = text:sub(from, pos - 1)
+                pos = pos + 1
+                return table.concat(parts)
+            elseif b == 92 then
+                parts[#parts + 1] = text:sub(from, pos - 1)
+                local e = text:sub(pos + 1, pos + 1)
+                if escapes[e] then
+                    parts[#parts + 1] = escapes[e]
+                    pos = pos + 2
+                elseif e == "u" then
+                    local hex = text:sub(pos + 2, pos + 5)
+                    if not hex:match("^%x%x%x%x$") then fail("a broken \\u escape") end
+                    local code = tonumber(hex, 16)
+                    if code >= 128 then
+                        if strict then fail("an escape of a character outside ASCII") end
+                        parts[#parts + 1] = "?"
+                    else
+                        parts[#parts + 1] = string.char(code)
+                    end
+                    pos = pos + 6
+                else
+                    fail("a broken escape")
+                end
+                from = pos
+            elseif b < 32 then
+                fail("a control character inside a string")
+            else
+                pos = pos + 1
+            end
+        end
+    end
+    local value
+    local function number_at()
+        local whole = text:match("^-?%d+", pos)
+        if not whole or whole:match("^-?0%d") then fail("a malformed number") end
+        local after = pos + #whole
+        local fraction = text:match("^%.%d+", after)
+        if text:sub(after, after) == "." and not fraction then fail("a malformed number") end
+        after = after + #(fraction or "")
+        local exponent = text:match("^[eE][-+]?%d+", after)
+        if text:sub(after, after):match("[eE]") and not exponent then fail("a malformed number") end
+        after = after + #(exponent or "")
+        local s = text:sub(pos, after - 1)
+        pos = after
+        return tonumber(s)
+    end
+    function value()
+        space()
+        local c = text:sub(pos, pos)
+        if c == "{" or c == "[" then
+            depth = depth + 1
+            if depth > MAX_DEPTH then fail("more than " .. MAX_DEPTH .. " levels") end
+            pos = pos + 1
+            local result
+            if c == "{" then
+                result = {object = true, keys = {}, fields = {}}
+                local seen = {}
+                space()
+                if text:sub(pos, pos) == "}" then
+                    pos = pos + 1
+                else
+                    while true do
+                        space()
+                        if text:sub(pos, pos) ~= '"' then fail("a key that is not a string") end
+                        local key = string_at()
+                        space()
+                        if text:sub(pos, pos) ~= ":" then fail("no ':' after a key") end
+                        pos = pos + 1
+                        local v = value()
+                        if seen[key:lower()] then
+                            if strict then fail("the key " .. key .. " given twice (Docker ignores case)") end
+                        else
+                            result.keys[#result.keys + 1] = key
+                        end
+                        seen[key:lower()] = true
+                        result.fields[key] = v
+                        space()
+                        local sep = text:sub(pos, pos)
+                        pos = pos + 1
+                        if sep == "}" then break end
+                        if sep ~= "," then fail("no ',' or '}' after a value") end
+                    end
+                end
+            else
+                result = {array = true}
+                space()
+                if text:sub(pos, pos) == "]" then
+                    pos = pos + 1
+                else
+                    while true do
+                        result[#result + 1] = value()
+                        space()
+                        local sep = text:sub(pos, pos)
+                        pos = pos + 1
+                        if sep == "]" then break end
+                        if sep ~= "," then fail("no ',' or ']' after a value") end
+                    end
+                end
+            end
+            depth = depth - 1
+            return result
+        elseif c == '"' then
+            return string_at()
+        elseif c == "-" or c:match("%d") then
+            return number_at()
+        end
+        for word, v in pairs({["true"] = true, ["false"] = false, ["null"] = NULL}) do
+            if text:sub(pos, pos + #word - 1) == word then
+                pos = pos + #word
+                return v
+            end
+        end
+        fail("not JSON")
+    end
+    local result = value()
+    space()
+    -- Go's decoder would read the first value and leave the rest: nothing may follow it
+    if pos <= len then fail("something after the JSON value") end
+    return result
+end
+
+--------------------------------------------------------------------------------------------------
+-- What may be in a body: a schema per object, a check per field. A key not in the schema may only
+-- be null; docker-java sends every field it knows, most of them null.
+
+local function is_object(v) return type(v) == "table" and v.object end
+local function is_array(v) return type(v) == "table" and v.array end
+
+local function any_string(v, at)
+    if type(v) ~= "string" then refusal(at .. " is not a string") end
+end
+
+local function string_list(v, at)
+    if not is_array(v) then refusal(at .. " is not a list (Docker would read a string as one)") end
+    for i, s in ipairs(v) do any_string(s, at .. "[" .. (i - 1) .. "]") end
+end
+
+local function boolean_false(v, at)
+    if v ~= false then refusal(at .. " may only be false") end
+end
+
+local function any_boolean(v, at)
+    if type(v) ~= "boolean" then refusal(at .. " is not true or false") end
+end
+
+local function checked_object(schema)
+    return function(v, at)
+        if not is_object(v) then refusal(at .. " is not an object") end
+        for _, key in ipairs(v.keys) do
+            local value, check = v.fields[key], schema[key]
+            local here = at == "" and key or at .. "." .. key
+            if value ~= NULL then
+                if not check then refusal(here .. " is not a setting the sidecar uses") end
+                check(value, here)
+            end
+        end
+    end
+end
+
+-- The host folders helpers may bind, exactly (DOCKER_API_BIND_FROM, joined by |). A folder under an
+-- allowed one is refused: a helper writes where it binds, and a link it leaves there (ln -s / x)
+-- would be followed by the daemon at the next bind of that path.
+local BIND_FROM = {}
+do
+    local listed = os.getenv("DOCKER_API_BIND_FROM") or ""
+    for folder in listed:gmatch("[^|]+") do
+        folder = folder:match("^%s*(.-)%s*$")
+        if folder ~= "" then
+            if not folder:match("^/[%w_.%-/@+=~]+$") or folder:match("//") or folder:match("/$")
+                    or folder:match("/%.%.?/") or folder:match("/%.%.?$") then
+                error("DOCKER_API_BIND_FROM: '" .. folder .. "' is not a clean absolute folder (letters, digits, "
+                    .. "_ . - / @ + = ~; no trailing /, no . or .. parts)")
+            end
+            for _, other in ipairs(BIND_FROM) do
+                if folder:sub(1, #other + 1) == other .. "/" or other:sub(1, #folder + 1) == folder .. "/" then
+                    error("DOCKER_API_BIND_FROM: '" .. folder .. "' and '" .. other .. "' lie one inside the other; "
+                        .. "a helper binding the outer one could put a link where the inner one is")
+                end
+            end
+            BIND_FROM[#BIND_FROM + 1] = folder
+        end
+    end
+end
+
+local function allowed_folder(path)
+    for _, folder in ipairs(BIND_FROM) do
+        if path == folder then return true end
+    end
+    return false
+end
+
+local VOLUME_NAME = "^[%w][%w_.%-]+$"
+local BIND_MODES = {ro = true, rw = true, nocopy = true}
+
+-- A bind as docker-java writes it: source:destination:mode, the source a named volume or an allowed
+-- host folder, the mode ro or rw (and nocopy). No propagation, no relabelling.
+local function bind(v, at)
+    any_string(v, at)
+    local source, destination, mode = v:match("^([^:]+):([^:]+):([^:]+)$")
+    if not source then refusal(at .. " '" .. v .. "' is not source:destination:mode") end
+    if destination:sub(1, 1) ~= "/" then refusal(at .. " '" .. v .. "' has no absolute destination") end
+    for word in (mode .. ","):gmatch("([^,]*),") do
+        if not BIND_MODES[word] then refusal(at .. " '" .. v .. "': mode " .. word .. " is not ro, rw or nocopy") end
+    end
+    if source:sub(1, 1) == "/" then
+        if not allowed_folder(source) then
+            refusal(at .. " binds the host folder " .. source .. ", which is not one of DOCKER_API_BIND_FROM")
+        end
+    elseif not source:match(VOLUME_NAME) then
+        refusal(at .. " '" .. source .. "' is neither a volume's name nor an absolute folder")
+    end
+end
+
+local NETWORK_NAME = "^[%w][%w_.%-]*$"
+-- none, a network by name or id, or another container's (the WAL streamer joins its server's): never
+-- the host's
+local function network_mode(v, at)
+    any_string(v, at)
+    if v:lower() == "host" then refusal(at .. " is the host's network") end
+    if v:match("^container:%x+$") then
+        if #v ~= #"container:" + 64 or v:match("%u") then refusal(at .. " names a container by other than its whole id") end
+        return
+    end
+    if not v:match(NETWORK_NAME) then refusal(at .. " '" .. v .. "' is not a network's name") end
+end
+
+local function cpu_shares(v, at)
+    if math.type(v) ~= "integer" or v < 0 or v > 262144 then refusal(at .. " is not a CPU weight (0-262144)") end
+end
+
+local function our_labels(v, at)
+    if not is_object(v) then refusal(at .. " is not an object") end
+    for _, key in ipairs(v.keys) do
+        if not key:match("^backrest%-sidecar%.[%w_.%-]+$") then
+            refusal(at .. " '" .. key .. "' is not a backrest-sidecar.* label")
+        end
+        any_string(v.fields[key], at .. "." .. key)
+    end
+end
+
+local function anonymous_volumes(v, at)
+    if not is_object(v) then refusal(at .. " is not an object") end
+    for _, key in ipairs(v.keys) do
+        if key:sub(1, 1) ~= "/" then refusal(at .. " '" .. key .. "' is not an absolute path") end
+        local empty = v.fields[key]
+        if not is_object(empty) or #empty.keys > 0 then refusal(at .. "." .. key .. " is not {}") end
+    end
+end
+
+local function empty_object(v, at)
+    if not is_object(v) or #v.keys > 0 then refusal(at .. " may only be {}") end
+end
+
+-- Everything the sidecar's containers set (volumes/Helpers, drill/Throwaways, wal/Streamer,
+-- pitr/DataFolder and PointInTimeRestore); what its code may set later must be added here first.
+local CREATE = checked_object({
+    Image = any_string, Hostname = any_string, User = any_string, WorkingDir = any_string,
+    Env = string_list, Cmd = string_list, Entrypoint = string_list,
+    Labels = our_labels, Volumes = anonymous_volumes, ExposedPorts = empty_object,
+    HostConfig = checked_object({Binds = function(v, at)
+        if not is_array(v) then refusal(at .. " is not a list") end
+        for i, b in ipairs(v) do bind(b, at .. "[" .. (i - 1) .. "]") end
+    end, NetworkMode = network_mode, CpuShares = cpu_shares}),
+})
+
+-- An exec as docker-java writes it (it adds its own containerId, which Docker ignores).
+local EXEC = checked_object({
+    Cmd = string_list, Env = string_list, User = any_string, WorkingDir = any_string,
+    AttachStdin = any_boolean, AttachStdout = any_boolean, AttachStderr = any_boolean, Tty = any_boolean,
+    Privileged = boolean_false, containerId = any_string,
+})
+
+local CONNECT = checked_object({Container = any_string})
+
+--------------------------------------------------------------------------------------------------
+-- Docker itself, asked over the socket the proxy holds.
+
+local function docker(method, path)
+    -- every name in a path here was checked, but a request line is no place for a space or a newline
+    if not path:match("^/[%w_.%-/?=&]*$") then refusal("a name Docker does not give: " .. path) end
+    local socket = core.tcp()
+    socket:settimeout(20)
+    local ok, err = socket:connect(SOCKET)
+    if not ok then refusal("the Docker socket does not answer the proxy's check: " .. tostring(err)) end
+    socket:send(method .. " " .. path .. " HTTP/1.0\r\nHost: docker\r\n\r\n")
+    local answer = socket:receive("*a") or ""
+    socket:close()
+    local status = tonumber(answer:match("^HTTP/%d%.%d (%d%d%d)"))
+    local body = answer:match("\r\n\r\n(.*)$") or ""
+    return status, body
+end
+
+-- a container (/containers/<name>/json) or a volume (/volumes/<name>) as Docker has it; nil if none
+local function inspect(path, name)
+    local status, body = docker("GET", path)
+    if status == 404 then return nil end
+    if status ~= 200 then refusal("Docker answered " .. tostring(status) .. " to the proxy's inspect of " .. name) end
+    return decode(body, false)
+end
+
+-- The proxy's own container: its mounts name it (/var/lib/docker/containers/<id>/hostname), whatever
+-- host name it was given; else Docker knows it by its host name.
+local own_id
+local function proxy_id()
+    if own_id then return own_id end
+    local mounts = io.open("/proc/self/mountinfo")
+    if mounts then
+        own_id = mounts:read("a"):match("/containers/(%x+)/hostname")
+        mounts:close()
+    end
+    if not own_id or #own_id ~= 64 then
+        local me = inspect("/containers/" .. (os.getenv("HOSTNAME") or "") .. "/json", "the proxy")
+        own_id = me and me.fields.Id
+    end
+    if not own_id then refusal("the proxy does not know its own container") end
+    return own_id
+end
+
+local function get(object, key)
+    local v = is_object(object) and object.fields[key]
+    if v == NULL then return nil end
+    return v
+end
+
+local function empty(v)
+    return v == nil or v == NULL or v == false or v == 0 or v == ""
+        or (is_array(v) and #v == 0) or (is_object(v) and #v.keys == 0)
+end
+
+-- What Docker itself fills into a container's HostConfig, and settings that give nothing of the host
+-- (limits, DNS, the log driver): allowed as they are. Any other field must be empty, so one that a
+-- later Docker adds is refused until it is judged here.
+local HARMLESS = {}
+for name in ([[LogConfig RestartPolicy AutoRemove ConsoleSize Isolation OomScoreAdj ShmSize Init
+    ContainerIDFile Dns DnsOptions DnsSearch ExtraHosts GroupAdd ReadonlyRootfs Tmpfs Annotations
+    CpuShares Memory NanoCpus CpuPeriod CpuQuota CpuRealtimePeriod CpuRealtimeRuntime
+    CpusetCpus CpusetMems BlkioWeight BlkioWeightDevice BlkioDeviceReadBps BlkioDeviceWriteBps
+    BlkioDeviceReadIOps BlkioDeviceWriteIOps MemoryReservation MemorySwap MemorySwappiness
+    KernelMemory KernelMemoryTCP OomKillDisable PidsLimit Ulimits CpuCount CpuPercent
+    IOMaximumIOps IOMaximumBandwidth CapDrop]]):gmatch("%S+") do
+    HARMLESS[name] = true
+end
+
+-- Docker's own masked and read-only /proc and /sys paths: emptied, /proc/sys is writable
+-- (kernel.core_pattern is root on the host at the next crash)
+local MASKED = {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"}
+local READ_ONLY = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+
+local function holds_all(list, wanted, at)
+    local have = {}
+    for _, p in ipairs(is_array(list) and list or {}) do have[p] = true end
+    for _, p in ipairs(wanted) do
+        if not have[p] then refusal(at .. " lacks " .. p) end
+    end
+end
+
+local default_runtime
+local function runtime_ok(name)
+    if name == nil or name == "" or name == "runc" then return true end
+    if not default_runtime then
+        local status, body = docker("GET", "/info")
+        default_runtime = status == 200 and get(decode(body, false), "DefaultRuntime") or "runc"
+    end
+    return name == default_runtime
+end
+
+local function volume_ok(name, at)
+    local volume = inspect("/volumes/" .. name, name)
+    if not volume then refusal(at .. ": volume " .. name .. " is not there to judge") end
+    local driver = get(volume, "Driver")
+    if driver ~= "local" then refusal(at .. ": volume " .. name .. " uses the driver " .. tostring(driver)
+        .. ", whose reach the proxy cannot tell") end
+    local options = get(volume, "Options")
+    local device = get(options, "device")
+    if not device then return end
+    local bound = (("," .. (get(options, "o") or "") .. ","):match(",r?bind,")) ~= nil
+    if bound and not allowed_folder(device) then
+        refusal(at .. ": volume " .. name .. " binds the host folder " .. device .. ", not one of DOCKER_API_BIND_FROM")
+    elseif not bound and device:sub(1, 1) == "/" then
+        refusal(at .. ": volume " .. name .. " mounts the host's " .. device)
+    end
+end
+
+-- The container as Docker made it, held to the same allow-list as the body: a parsing difference
+-- between the judge and Docker cannot become root.
+local function as_made(container)
+    local host = get(container, "HostConfig")
+    if not is_object(host) then refusal("Docker shows no HostConfig") end
+    for _, key in ipairs(host.keys) do
+        local v, at = get(host, key), "HostConfig." .. key
+        if key == "Binds" then
+            for i, b in ipairs(is_array(v) and v or {}) do bind(b, at .. "[" .. (i - 1) .. "]") end
+        elseif key == "NetworkMode" then
+            if v and v ~= "" then network_mode(v, at) end
+            local joined = v and v:match("^container:(%x+)$")
+            if joined then
+                if joined == proxy_id() then refusal(at .. " is the proxy's own") end
+                local other = inspect("/containers/" .. joined .. "/json", joined)
+                local theirs = get(get(other, "HostConfig"), "NetworkMode") or ""
+                if theirs == "host" or theirs:match("^container:") then
+                    refusal(at .. " joins a container whose network is " .. theirs)
+                end
+            end
+        elseif key == "IpcMode" then
+            if not (empty(v) or v == "private" or v == "shareable" or v == "none") then refusal(at .. " is " .. v) end
+        elseif key == "CgroupnsMode" then
+            -- host is Docker's own default on a cgroup v1 host; it shows cgroup paths, no more
+            if not (empty(v) or v == "private" or v == "host") then refusal(at .. " is " .. v) end
+        elseif key == "Runtime" then
+            if not runtime_ok(v) then refusal(at .. " is " .. tostring(v)) end
+        elseif key == "MaskedPaths" then
+            holds_all(v, MASKED, at)
+        elseif key == "ReadonlyPaths" then
+            holds_all(v, READ_ONLY, at)
+        elseif key == "Privileged" or key == "PublishAllPorts" then
+            if v then refusal(at .. " is set") end
+        elseif not HARMLESS[key] and not empty(v) then
+            refusal(at .. " is set, and the sidecar never sets it")
+        end
+    end
+    for i, mount in ipairs(get(container, "Mounts") or {}) do
+        local at, kind = "Mounts[" .. (i - 1) .. "]", get(mount, "Type")
+        if kind == "volume" then
+            volume_ok(get(mount, "Name") or "", at)
+        elseif kind == "bind" then
+            if not allowed_folder(get(mount, "Source") or "") then
+                refusal(at .. " binds the host's " .. tostring(get(mount, "Source")))
+            end
+        elseif kind ~= "tmpfs" then
+            refusal(at .. " is a mount of type " .. tostring(kind))
+        end
+    end
+end
+
+--------------------------------------------------------------------------------------------------
+-- The requests. Every verdict is a variable the config acts on; an error in here leaves none, and the
+-- config refuses then (it fails closed).
+
+-- Containers made through this proxy, by id, and the creates whose container is not yet inspected: a
+-- start waits for those, so that none can be started in between.
+local made, made_order, pending = {}, {}, {}
+
+local function pending_creates()
+    local now, count = core.now().sec, 0
+    for name, since in pairs(pending) do
+        if now - since > 60 then pending[name] = nil else count = count + 1 end
+    end
+    return count
+end
+
+local function url_decode(s)
+    return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function whole_body(txn)
+    local headers = txn.http:req_get_headers()
+    if headers["transfer-encoding"] then refusal("a body sent in chunks is not judged") end
+    local length = tonumber(headers["content-length"] and headers["content-length"][0] or "0")
+    local body = txn.sf:req_body() or ""
+    if #body ~= length then refusal("the body is not all here (" .. #body .. " of " .. tostring(length) .. " bytes)") end
+    if length == 0 then return "{}" end
+    return body
+end
+
+-- A call naming a container: never the proxy's own, by whatever name Docker would take for it.
+local function not_the_proxy(name)
+    if not name:match("^[%w][%w_.%-]*$") then refusal("'" .. name .. "' is not a container's name or id") end
+    local id = name
+    if not (#name == 64 and name:match("^%x+$")) then
+        local container = inspect("/containers/" .. name .. "/json", name)
+        if not container then return nil end
+        id = get(container, "Id")
+    end
+    if id == proxy_id() then refusal("that is the proxy's own container") end
+    return id
+end
+
+local function judge(txn)
+    local method = txn.sf:method()
+    local path = url_decode(txn.sf:path()):gsub("^/v[%d.]+/", "/")
+    if path == "/containers/create" then
+        if method ~= "POST" then return end
+        local query = txn.sf:query() or ""
+        local name = query:match("^name=(backrest%-sidecar%-[%w_.%-]+)$")
+        if not name then refusal("a create is named backrest-sidecar-... and nothing else in its query") end
+        local body = decode(whole_body(txn), true)
+        CREATE(body, "")
+        if not get(body, "Labels") or #get(body, "Labels").keys == 0 then
+            refusal("a create carries a backrest-sidecar.* label")
+        end
+        pending[name] = core.now().sec
+        txn:set_var("txn.docker_api_created", name)
+        return
+    end
+    local network = path:match("^/networks/[^/]+/connect$")
+    if network and method == "POST" then
+        local body = decode(whole_body(txn), true)
+        CONNECT(body, "")
+        local container = get(body, "Container")
+        if not container then refusal("a connect names its container") end
+        local id = not_the_proxy(container)
+        if not id or not made[id] then refusal("only a container made through the proxy joins a network") end
+        return
+    end
+    local name, rest = path:match("^/containers/([^/]+)(.*)$")
+    if not name or name == "json" then return end
+    if rest == "/start" and method == "POST" then
+        for _ = 1, 200 do
+            if pending_creates() == 0 then break end
+            core.msleep(50)
+        end
+        if pending_creates() > 0 then refusal("a create is still being checked; start again") end
+    end
+    local id = not_the_proxy(name)
+    if rest == "/exec" and method == "POST" then
+        EXEC(decode(whole_body(txn), true), "")
+    elseif rest == "/start" and method == "POST" and id and made[id] then
+        as_made(inspect("/containers/" .. id .. "/json", id) or refusal("the container to start is gone"))
+    elseif rest == "" and method == "DELETE" and id then
+        made[id] = nil
+    end
+end
+
+core.register_action("docker_api_judge", {"http-req"}, function(txn)
+    local ok, err = pcall(judge, txn)
+    if ok then
+        txn:set_var("txn.docker_api_judged", true)
+    else
+        local why = type(err) == "table" and err.refused or ("the proxy's check failed: " .. tostring(err))
+        -- the reason goes into a JSON answer: keep it plain
+        txn:set_var("txn.docker_api_refused", (why:gsub('[^%w%s_.,:;()/=+*@%[%]\'%-]', "?")))
+    end
+end, 0)
+
+-- After Docker made a container: inspected as made, and removed before anyone learns its id if it is
+-- outside the allow-list.
+core.register_action("docker_api_check_created", {"http-res"}, function(txn)
+    local name = txn:get_var("txn.docker_api_created")
+    local ok, err = pcall(function()
+        if tonumber(txn.sf:status()) ~= 201 then return end
+        local container = inspect("/containers/" .. name .. "/json", name)
+        if not container then refusal("the container made is gone") end
+        local id = get(container, "Id")
+        local passed, why = pcall(as_made, container)
+        if not passed then
+            docker("DELETE", "/containers/" .. id .. "?force=1&v=1")
+            error(why, 0)
+        end
+        made[id] = true
+        made_order[#made_order + 1] = id
+        if #made_order > 4096 then
+            for i = 1, 2048 do made[made_order[i]] = nil end
+            table.move(made_order, 2049, #made_order, 1)
+            for i = #made_order - 2047, #made_order do made_order[i] = nil end
+        end
+    end)
+    pending[name] = nil
+    if not ok then
+        local why = type(err) == "table" and err.refused or ("the proxy's check failed: " .. tostring(err))
+        txn:set_var("txn.docker_api_refused", (why:gsub('[^%w%s_.,:;()/=+*@%[%]\'%-]', "?")))
+    end
+end, 0)
