@@ -93,30 +93,52 @@ class ThroughSocketProxyTest {
     }
 
     /**
-     * What whoever took the sidecar would try first, each refused before Docker sees it: nothing of
-     * it exists afterwards. A create of ours with the same body but for the refused part goes through,
-     * so each 403 is that part's.
+     * What whoever took the sidecar would try, each refused before it could be started: nothing of it
+     * exists afterwards. A create of ours with the same body but for the refused part goes through,
+     * so each 403 is that part's. Bodies go as raw bytes (UTF-8 where they hold ſ or K): Docker's Go
+     * reader folds those to s and k, an ASCII-only filter does not.
      */
     @Test
     void aTakenSidecarCannotBecomeRootOnTheHost() throws Exception {
+        String proxyId = TestDocker.client().inspectContainerCmd(PROXY).exec().getId();
         String image = "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"true\"]";
         // each a create of ours but for one thing
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("privileged", "\"HostConfig\":{\"Privileged\":true}");
         settings.put("privileged, spelt in lower case", "\"hostconfig\":{\"privileged\" : true}");
         settings.put("privileged behind a JSON escape", "\"HostConfig\":{\"Privil\\u0065ged\":true}");
-        settings.put("a bind of /", "\"HostConfig\":{\"Binds\":[\"backrest-sidecar-vol:/v\",\"/:/host\"]}");
-        settings.put("a bind climbing out of an allowed folder", "\"HostConfig\":{\"Binds\":[\"/srv/stack/../../etc:/host\"]}");
-        settings.put("a bind of a folder named like an allowed one", "\"HostConfig\":{\"Binds\":[\"/srv/stackx:/host\"]}");
+        settings.put("privileged, the key given twice", "\"HostConfig\":{\"Privileged\":false,\"Privileged\":true}");
+        settings.put("a bind of /", "\"HostConfig\":{\"Binds\":[\"backrest-sidecar-vol:/v:rw\",\"/:/host:rw\"]}");
+        settings.put("a bind climbing out of an allowed folder", "\"HostConfig\":{\"Binds\":[\"/srv/stack/../../etc:/host:rw\"]}");
+        settings.put("a bind of a folder named like an allowed one", "\"HostConfig\":{\"Binds\":[\"/srv/stackx:/host:rw\"]}");
+        settings.put("a bind of a folder under an allowed one", "\"HostConfig\":{\"Binds\":[\"/srv/stack/escape:/host:rw\"]}");
+        settings.put("a bind with ] inside a quoted path", "\"HostConfig\":{\"Binds\":[\"ho-vol:/x]y\",\"/:/host\"]}");
+        settings.put("a bind with mount propagation", "\"HostConfig\":{\"Binds\":[\"backrest-sidecar-vol:/v:rshared\"]}");
         settings.put("a bind mount by Mounts",
                 "\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/\",\"Target\":\"/host\"}]}");
         settings.put("the proxy's volumes (its Docker socket)", "\"HostConfig\":{\"VolumesFrom\":[\"" + PROXY + "\"]}");
         settings.put("the host's network", "\"HostConfig\":{\"NetworkMode\":\"host\"}");
         settings.put("the host's processes", "\"HostConfig\":{\"PidMode\":\"host\"}");
+        settings.put("the proxy's network", "\"HostConfig\":{\"NetworkMode\":\"container:" + proxyId + "\"}");
         settings.put("an added capability", "\"HostConfig\":{\"CapAdd\":[\"SYS_ADMIN\"]}");
+        settings.put("an added capability as a bare string", "\"HostConfig\":{\"CapAdd\":\"SYS_ADMIN\"}");
         settings.put("a device", "\"HostConfig\":{\"Devices\":[{\"PathOnHost\":\"/dev/mem\",\"PathInContainer\":\"/dev/mem\"}]}");
-        // past what the proxy holds of a body (64 KiB): its regexes would read only the padding
-        settings.put("privileged after 100 kB of padding", "\"Env\":[\"PAD=" + "x".repeat(100_000)
+        settings.put("/proc/sys writable (no masked or read-only paths)", "\"HostConfig\":{\"MaskedPaths\":[],\"ReadonlyPaths\":[]}");
+        settings.put("a label that is not ours beside ours", "\"Labels\":{\"backrest-sidecar.helper\":\"x\",\"com.docker.compose.project\":\"x\"}");
+        settings.put("a second JSON value after the first", "\"HostConfig\":{}}{\"HostConfig\":{\"Privileged\":true}");
+        // Go folds U+017F to s and U+212A (Kelvin) to k in field names
+        settings.put("Bind\u017f of /", "\"HostConfig\":{\"Bind\u017f\":[\"/:/host\"]}");
+        settings.put("Bind\u017f of the Docker socket", "\"HostConfig\":{\"Bind\u017f\":[\"/var/run/docker.sock:/s\"]}");
+        settings.put("Mount\u017f of /", "\"HostConfig\":{\"Mount\u017f\":[{\"Type\":\"bind\",\"Source\":\"/\",\"Target\":\"/host\"}]}");
+        settings.put("Volume\u017fFrom the proxy", "\"HostConfig\":{\"Volume\u017fFrom\":[\"" + proxyId + "\"]}");
+        settings.put("NetworKMode host (Kelvin sign)", "\"HostConfig\":{\"Networ\u212aMode\":\"host\"}");
+        settings.put("UT\u017fMode host", "\"HostConfig\":{\"UT\u017fMode\":\"host\"}");
+        settings.put("\u017fecurityOpt unconfined", "\"HostConfig\":{\"\u017fecurityOpt\":[\"seccomp=unconfined\",\"apparmor=unconfined\"]}");
+        settings.put("Device\u017f of the root disk", "\"HostConfig\":{\"Device\u017f\":[{\"PathOnHost\":\"/dev/vda\",\"PathInContainer\":\"/dev/vda\",\"CgroupPermissions\":\"rwm\"}]}");
+        settings.put("DeviceCgroupRule\u017f of block devices", "\"HostConfig\":{\"DeviceCgroupRule\u017f\":[\"b 254:* r\"]}");
+        settings.put("the same escaped as \\u017f", "\"HostConfig\":{\"Bind\\u017f\":[\"/:/host\"]}");
+        // past what the proxy holds of a body (64 KiB): its checks would read only the padding
+        settings.put("privileged after 70 kB of padding", "\"Env\":[\"PAD=" + "x".repeat(70_000)
                 + "\"],\"HostConfig\":{\"Privileged\":true}");
         Map<String, String[]> refused = new LinkedHashMap<>();
         settings.forEach((what, setting) -> refused.put(what, create(OURS + "refused", image + "," + LABEL + "," + setting)));
@@ -124,6 +146,9 @@ class ThroughSocketProxyTest {
                 "-H", "Content-Type: application/json", "-H", "Transfer-Encoding: chunked", "-d", "{" + image + ","
                         + LABEL + "}", "http://" + PROXY + ":2375/v1.41/containers/create?name=" + OURS + "chunked"));
         refused.put("a name without our prefix", create(TestDocker.PREFIX + "not-ours", image + "," + LABEL));
+        refused.put("a second name in the query", taken("-X", "POST", "-H", "Content-Type: application/json", "-d",
+                "{" + image + "," + LABEL + "}", "http://" + PROXY + ":2375/v1.41/containers/create?name=" + OURS
+                        + "first&name=" + TestDocker.PREFIX + "second"));
         refused.put("a create without our label", create(OURS + "no-label", image));
         refused.put("an image pull", taken("-X", "POST", "http://" + PROXY + ":2375/images/create?fromImage=alpine&tag=3"));
         refused.put("a build", taken("-X", "POST", "-H", "Content-Type: application/x-tar",
@@ -132,14 +157,25 @@ class ThroughSocketProxyTest {
         refused.put("a volume bound to a host folder", taken("-X", "POST", "-H", "Content-Type: application/json",
                 "-d", "{\"Name\":\"" + OURS + "vol\",\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/\"}}",
                 "http://" + PROXY + ":2375/volumes/create"));
-        String proxyId = TestDocker.client().inspectContainerCmd(PROXY).exec().getId();
         refused.put("an exec into the proxy", taken("-X", "POST", "-H", "Content-Type: application/json",
                 "-d", "{\"Cmd\":[\"id\"]}", "http://" + PROXY + ":2375/containers/" + proxyId + "/exec"));
+        refused.put("a privileged exec", taken("-X", "POST", "-H", "Content-Type: application/json",
+                "-d", "{\"Cmd\":[\"id\"],\"Privileged\":true}", "http://" + PROXY + ":2375/containers/"
+                        + TestDocker.client().inspectContainerCmd(TestDocker.PREFIX + TAKEN_NAME).exec().getId() + "/exec"));
         refused.put("a file into the proxy", taken("-X", "PUT", "-H", "Content-Type: application/x-tar",
                 "--data-binary", "x", "http://" + PROXY + ":2375/containers/" + proxyId + "/archive?path=/"));
         refused.put("a start with API 1.23's settings", taken("-X", "POST", "-H", "Content-Type: application/json",
                 "-d", "{\"Binds\":[\"/:/host\"]}", "http://" + PROXY + ":2375/containers/" + proxyId + "/start"));
+        refused.put("the proxy stopped by its name", taken("-X", "POST", "http://" + PROXY + ":2375/containers/" + PROXY + "/stop"));
+        refused.put("the proxy inspected by a short id", taken("http://" + PROXY + ":2375/containers/" + proxyId.substring(0, 5) + "/json"));
+        refused.put("the proxy joined to the stack's network", taken("-X", "POST", "-H", "Content-Type: application/json",
+                "-d", "{\"Container\":\"" + proxyId.substring(0, 12) + "\"}", "http://" + PROXY + ":2375/networks/" + STACK_NET + "/connect"));
+        refused.put("a container not made through the proxy joined to a network", taken("-X", "POST", "-H",
+                "Content-Type: application/json", "-d", "{\"Container\":\"" + TestDocker.PREFIX + STACK_NAME + "\"}",
+                "http://" + PROXY + ":2375/networks/" + API_NET + "/connect"));
         refused.forEach((what, answer) -> assertEquals("403", answer[0], what + ": " + answer[1]));
+        assertTrue(refused.get("Bind\u017f of /")[1].contains("printable ASCII"), "the refusal says why: "
+                + refused.get("Bind\u017f of /")[1]);
 
         List<String> made = TestDocker.client().listContainersCmd().withShowAll(true).exec().stream()
                 .map(c -> c.getNames()[0].substring(1)).filter(n -> n.contains(TestDocker.PREFIX))
@@ -148,15 +184,219 @@ class ThroughSocketProxyTest {
         assertEquals(List.of(), made, "nothing was created");
         var volumes = TestDocker.client().listVolumesCmd().exec().getVolumes();
         assertTrue(volumes == null || volumes.stream().noneMatch(v -> v.getName().startsWith(OURS)), "no volume either");
+        assertEquals("running", TestDocker.client().inspectContainerCmd(PROXY).exec().getState().getStatus(),
+                "the proxy itself is untouched");
 
-        // the same create of ours, less what was refused, is what the sidecar does: Docker makes it
+        // the same create of ours, less what was refused, is what the sidecar does: Docker makes it,
+        // it starts, and it joins a network
         String[] ours = create(OURS + "helper", image + "," + LABEL
-                + ",\"HostConfig\":{\"Binds\":[\"/srv/stack/data:/data:ro\"],\"NetworkMode\":\"none\"}");
+                + ",\"HostConfig\":{\"Binds\":[\"/srv/stack:/data:ro\"],\"NetworkMode\":\"none\",\"Privileged\":null}");
         try {
             assertEquals("201", ours[0], ours[1]);
+            String[] started = taken("-X", "POST", "http://" + PROXY + ":2375/containers/" + OURS + "helper/start");
+            assertEquals("204", started[0], started[1]);
         } finally {
             TestDocker.client().removeContainerCmd(OURS + "helper").withForce(true).exec();
         }
+    }
+
+    /**
+     * Where the body passes but what Docker makes of it would not: a volume of the host's whose
+     * driver binds / (made by the host's owner, not through the proxy), and the network of a
+     * container that has the host's. Docker's own view is inspected after the create and before any
+     * start: refused, and the container made is gone.
+     */
+    @Test
+    void whatDockerMadeIsJudgedBeforeItCanStart() throws Exception {
+        var docker = TestDocker.client();
+        String volume = TestDocker.PREFIX + "root-bound";
+        String hostNet = TestDocker.PREFIX + "host-network";
+        docker.createVolumeCmd().withName(volume).withDriverOpts(Map.of("type", "none", "o", "bind", "device", "/")).exec();
+        docker.createContainerCmd(TestDocker.IMAGE).withName(hostNet).withCmd("sleep", "600")
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host")).exec();
+        try {
+            String image = "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"true\"]," + LABEL;
+            String[] rootVolume = create(OURS + "root-volume", image + ",\"HostConfig\":{\"Binds\":[\"" + volume + ":/v:rw\"]}");
+            assertEquals("403", rootVolume[0], rootVolume[1]);
+            assertTrue(rootVolume[1].contains("binds the host folder /"), rootVolume[1]);
+            String hostNetId = docker.inspectContainerCmd(hostNet).exec().getId();
+            String[] joined = create(OURS + "host-net", image + ",\"HostConfig\":{\"NetworkMode\":\"container:" + hostNetId + "\"}");
+            assertEquals("403", joined[0], joined[1]);
+            for (String gone : List.of(OURS + "root-volume", OURS + "host-net")) {
+                assertTrue(docker.listContainersCmd().withShowAll(true).withNameFilter(List.of(gone)).exec().isEmpty(),
+                        gone + " was removed");
+            }
+        } finally {
+            docker.removeContainerCmd(hostNet).withForce(true).exec();
+            docker.removeVolumeCmd(volume).exec();
+        }
+    }
+
+    /**
+     * A helper may write where it binds: a link it leaves in an allowed folder (ln -s / escape) would
+     * be followed by the daemon at a later bind of that path. Only the allowed folder itself binds.
+     */
+    @Test
+    void aLinkLeftInAnAllowedFolderLeadsNowhere() throws Exception {
+        String image = "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"sh\",\"-c\",\"ln -sfn / /data/escape\"]," + LABEL;
+        String[] planter = create(OURS + "planter", image + ",\"HostConfig\":{\"Binds\":[\"/srv/stack:/data:rw\"],\"NetworkMode\":\"none\"}");
+        try {
+            assertEquals("201", planter[0], planter[1]);
+            String id = TestDocker.client().inspectContainerCmd(OURS + "planter").exec().getId();
+            assertEquals("204", taken("-X", "POST", "http://" + PROXY + ":2375/containers/" + id + "/start")[0]);
+            TestDocker.await("the link planted", Duration.ofSeconds(30), () -> !TestDocker.client().inspectContainerCmd(id)
+                    .exec().getState().getRunning());
+            String[] escape = create(OURS + "escape", "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"ls\",\"/host\"]," + LABEL
+                    + ",\"HostConfig\":{\"Binds\":[\"/srv/stack/escape:/host:ro\"]}");
+            assertEquals("403", escape[0], escape[1]);
+        } finally {
+            TestDocker.client().removeContainerCmd(OURS + "planter").withForce(true).exec();
+            TestDocker.run(List.of("docker", "run", "--rm", "-v", "/srv/stack:/data", TestDocker.IMAGE, "rm", "-f", "/data/escape"), Map.of());
+        }
+    }
+
+    /**
+     * Every field of Docker's Config and HostConfig in API 1.41 (the engine's, moby's
+     * api/types/container), each with a value that would matter, sent plainly, in another case, with
+     * ſ or K where its name has s or k, given twice, and as a string where Docker takes a list. Each
+     * is refused, or Docker's own inspect of what it made shows HostConfig as it is for our plain
+     * helper but for the settings the sidecar uses, with the values it may use. Nothing is modelled:
+     * the answers are the real engine's.
+     */
+    @Test
+    void noSpellingOfAnyFieldGetsPastTheProxy() throws Exception {
+        Map<String, String> hostFields = new LinkedHashMap<>();
+        for (String[] f : new String[][] {
+                {"Binds", "[\"/:/host:rw\"]"}, {"ContainerIDFile", "\"/tmp/id\""},
+                {"LogConfig", "{\"Type\":\"syslog\",\"Config\":{}}"}, {"NetworkMode", "\"host\""},
+                {"PortBindings", "{\"22/tcp\":[{\"HostPort\":\"2222\"}]}"},
+                {"RestartPolicy", "{\"Name\":\"always\"}"}, {"AutoRemove", "true"}, {"VolumeDriver", "\"local\""},
+                {"VolumesFrom", "[\"" + PROXY + "\"]"}, {"CapAdd", "[\"SYS_ADMIN\"]"}, {"CapDrop", "[\"CHOWN\"]"},
+                {"CgroupnsMode", "\"host\""}, {"Dns", "[\"127.0.0.1\"]"}, {"DnsOptions", "[\"ndots:1\"]"},
+                {"DnsSearch", "[\"example.org\"]"}, {"ExtraHosts", "[\"a:127.0.0.1\"]"}, {"GroupAdd", "[\"0\"]"},
+                {"IpcMode", "\"host\""}, {"Cgroup", "\"host\""}, {"Links", "[\"" + PROXY + ":p\"]"},
+                {"OomScoreAdj", "-1000"}, {"PidMode", "\"host\""}, {"Privileged", "true"}, {"PublishAllPorts", "true"},
+                {"ReadonlyRootfs", "true"}, {"SecurityOpt", "[\"seccomp=unconfined\"]"},
+                {"StorageOpt", "{\"size\":\"1G\"}"}, {"Tmpfs", "{\"/run\":\"\"}"}, {"UTSMode", "\"host\""},
+                {"UsernsMode", "\"host\""}, {"ShmSize", "1048576"}, {"Sysctls", "{\"net.ipv4.ip_forward\":\"1\"}"},
+                {"Runtime", "\"runc\""}, {"ConsoleSize", "[10,10]"}, {"Isolation", "\"default\""},
+                {"CpuShares", "-1"}, {"Memory", "4194304"}, {"NanoCpus", "1000000"}, {"CgroupParent", "\"/\""},
+                {"BlkioWeight", "100"}, {"BlkioWeightDevice", "[{\"Path\":\"/dev/vda\",\"Weight\":100}]"},
+                {"BlkioDeviceReadBps", "[{\"Path\":\"/dev/vda\",\"Rate\":1}]"},
+                {"BlkioDeviceWriteBps", "[{\"Path\":\"/dev/vda\",\"Rate\":1}]"},
+                {"BlkioDeviceReadIOps", "[{\"Path\":\"/dev/vda\",\"Rate\":1}]"},
+                {"BlkioDeviceWriteIOps", "[{\"Path\":\"/dev/vda\",\"Rate\":1}]"}, {"CpuPeriod", "100000"},
+                {"CpuQuota", "50000"}, {"CpuRealtimePeriod", "1000"}, {"CpuRealtimeRuntime", "1000"},
+                {"CpusetCpus", "\"0\""}, {"CpusetMems", "\"0\""},
+                {"Devices", "[{\"PathOnHost\":\"/dev/vda\",\"PathInContainer\":\"/dev/vda\",\"CgroupPermissions\":\"rwm\"}]"},
+                {"DeviceCgroupRules", "[\"b 254:* r\"]"},
+                {"DeviceRequests", "[{\"Driver\":\"x\",\"Count\":-1,\"Capabilities\":[[\"gpu\"]]}]"},
+                {"KernelMemory", "4194304"}, {"KernelMemoryTCP", "4194304"}, {"MemoryReservation", "4194304"},
+                {"MemorySwap", "-1"}, {"MemorySwappiness", "0"}, {"OomKillDisable", "true"}, {"PidsLimit", "10"},
+                {"Ulimits", "[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":1}]"}, {"CpuCount", "1"}, {"CpuPercent", "1"},
+                {"IOMaximumIOps", "1"}, {"IOMaximumBandwidth", "1"},
+                {"Mounts", "[{\"Type\":\"bind\",\"Source\":\"/\",\"Target\":\"/host\"}]"},
+                {"MaskedPaths", "[]"}, {"ReadonlyPaths", "[]"}, {"Init", "true"}}) {
+            hostFields.put(f[0], f[1]);
+        }
+        Map<String, String> configFields = new LinkedHashMap<>();
+        for (String[] f : new String[][] {
+                {"Hostname", "\"h\""}, {"Domainname", "\"d\""}, {"User", "\"0\""}, {"AttachStdin", "true"},
+                {"AttachStdout", "true"}, {"AttachStderr", "true"}, {"ExposedPorts", "{\"22/tcp\":{}}"},
+                {"Tty", "true"}, {"OpenStdin", "true"}, {"StdinOnce", "true"}, {"Env", "[\"A=1\"]"},
+                {"Healthcheck", "{\"Test\":[\"NONE\"]}"}, {"ArgsEscaped", "true"},
+                {"Volumes", "{\"/anon\":{}}"}, {"WorkingDir", "\"/tmp\""}, {"Entrypoint", "[\"sleep\"]"},
+                {"NetworkDisabled", "true"}, {"MacAddress", "\"02:42:ac:11:00:99\""}, {"OnBuild", "[\"RUN x\"]"},
+                {"StopSignal", "\"SIGINT\""}, {"StopTimeout", "3"}, {"Shell", "[\"/bin/sh\"]"},
+                {"NetworkingConfig", "{\"EndpointsConfig\":{\"host\":{}}}"}}) {
+            configFields.put(f[0], f[1]);
+        }
+        String base = "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"true\"]," + LABEL;
+        var docker = TestDocker.client();
+        String[] plain = createFromHost(OURS + "matrix-base", "{" + base + "}");
+        assertEquals("201", plain[0], plain[1]);
+        Map<String, Object> baseline = hostConfigOf(OURS + "matrix-base");
+        docker.removeContainerCmd(OURS + "matrix-base").withForce(true).exec();
+
+        List<String> passedWrongly = new java.util.ArrayList<>();
+        int sent = 0;
+        int refused = 0;
+        for (boolean inHost : List.of(true, false)) {
+            for (Map.Entry<String, String> field : (inHost ? hostFields : configFields).entrySet()) {
+                for (Map.Entry<String, String> variant : spellings(field.getKey(), field.getValue()).entrySet()) {
+                    String name = OURS + "matrix-" + sent++;
+                    String body = inHost ? "{" + base + ",\"HostConfig\":{" + variant.getValue() + "}}"
+                            : "{" + base + "," + variant.getValue() + "}";
+                    String[] answer = createFromHost(name, body);
+                    if (!answer[0].equals("201")) {
+                        refused++;
+                        continue;
+                    }
+                    Map<String, Object> made = hostConfigOf(name);
+                    docker.removeContainerCmd(name).withForce(true).exec();
+                    for (String key : made.keySet()) {
+                        if (!java.util.Objects.equals(made.get(key), baseline.get(key))) {
+                            passedWrongly.add(variant.getKey() + " -> HostConfig." + key + " = " + made.get(key));
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), passedWrongly, "Docker made something outside the allow-list");
+        assertTrue(refused > 400 && refused <= sent, sent + " sent, " + refused + " refused");
+        // the settings the sidecar uses, with values it uses, still pass and do what they say
+        String[] allowed = createFromHost(OURS + "matrix-allowed", "{" + base + ",\"HostConfig\":{\"Binds\":"
+                + "[\"backrest-sidecar-matrix:/v:ro\"],\"NetworkMode\":\"none\",\"CpuShares\":2}}");
+        try {
+            assertEquals("201", allowed[0], allowed[1]);
+            Map<String, Object> made = hostConfigOf(OURS + "matrix-allowed");
+            assertEquals(List.of("backrest-sidecar-matrix:/v:ro"), made.get("Binds"));
+            assertEquals("none", made.get("NetworkMode"));
+            assertEquals(2, ((Number) made.get("CpuShares")).intValue());
+        } finally {
+            docker.removeContainerCmd(OURS + "matrix-allowed").withForce(true).exec();
+            docker.removeVolumeCmd("backrest-sidecar-matrix").exec();
+        }
+    }
+
+    /** A field's ways past a filter that reads text: as Docker's Go reader would still take them. */
+    private static Map<String, String> spellings(String field, String value) {
+        Map<String, String> ways = new LinkedHashMap<>();
+        ways.put(field + " plainly", "\"" + field + "\":" + value);
+        ways.put(field + " in lower case", "\"" + field.toLowerCase(java.util.Locale.ROOT) + "\":" + value);
+        int s = field.indexOf('s');
+        if (s >= 0) {
+            ways.put(field + " with \u017f", "\"" + field.substring(0, s) + "\u017f" + field.substring(s + 1) + "\":" + value);
+        }
+        int k = field.toLowerCase(java.util.Locale.ROOT).indexOf('k');
+        if (k >= 0) {
+            ways.put(field + " with the Kelvin sign", "\"" + field.substring(0, k) + "\u212a" + field.substring(k + 1) + "\":" + value);
+        }
+        ways.put(field + " given twice", "\"" + field + "\":null,\"" + field + "\":" + value);
+        ways.put(field + " given twice in two cases", "\"" + field.toUpperCase(java.util.Locale.ROOT) + "\":null,\""
+                + field + "\":" + value);
+        if (value.startsWith("[\"")) {
+            ways.put(field + " as a string", "\"" + field + "\":" + value.substring(1, value.indexOf('"', 2) + 1));
+        }
+        return ways;
+    }
+
+    private static String[] createFromHost(String name, String body) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(host.replace("tcp:", "http:")
+                        + "/v1.41/containers/create?name=" + name))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .build();
+        var answer = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        return new String[] {String.valueOf(answer.statusCode()), answer.body()};
+    }
+
+    /** HostConfig as Docker itself shows it, straight from the engine. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> hostConfigOf(String name) throws Exception {
+        String json = TestDocker.run(List.of("docker", "inspect", "--format", "{{json .HostConfig}}", name), Map.of());
+        return new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, Map.class);
     }
 
     @Test
@@ -168,8 +408,16 @@ class ThroughSocketProxyTest {
                 "http://" + PROXY + ":2375/_ping").out(), "while the sidecar's network does");
     }
 
+    /**
+     * A create from the taken sidecar's container. The body travels base64-encoded into a file there
+     * and is sent with --data-binary, so its bytes (raw UTF-8 included) reach the proxy as written,
+     * whatever the test's own locale.
+     */
     private static String[] create(String name, String body) {
-        return taken("-X", "POST", "-H", "Content-Type: application/json", "-d", "{" + body + "}",
+        String encoded = java.util.Base64.getEncoder().encodeToString(("{" + body + "}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        TestDocker.exec(TestDocker.PREFIX + TAKEN_NAME, "sh", "-c", "echo " + encoded + " | base64 -d > /tmp/body");
+        return taken("-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@/tmp/body",
                 "http://" + PROXY + ":2375/v1.41/containers/create?name=" + name);
     }
 

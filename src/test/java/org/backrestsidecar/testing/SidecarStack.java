@@ -29,6 +29,8 @@ import java.util.Map;
  */
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     public static final List<String> REPOS = List.of("critical", "models", "system", "spare", "drills", "pitr");
+    /** The scenarios' Postgres targets in wal mode: their spools are host folders the proxy must allow. */
+    public static final List<String> WAL_TARGETS = List.of("pg-pitr", "pg-yield-wal");
     /** The operators' scripts send it; RestAssured sends it on every request of the scenarios. */
     public static final String API_TOKEN = "test-api-token-0123456789abcdef";
     private static Path root;
@@ -333,9 +335,18 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                 return next.next(request, response);
             });
             // a copy to a server the test kills gives up after 20 s of failing, not 2 minutes
-            // every scenario's Docker calls go through the proxy with the bundle's config; helpers bind
-            // the repos and the WAL spool from this stack's folder, the only host folder it allows
-            proxy = DockerApiProxy.start("bsc-stack-docker-proxy", root.toString());
+            // every scenario's Docker calls go through the proxy with the bundle's config; helpers of
+            // this sidecar on the host bind its repos and its WAL spools, each allowed by its exact
+            // folder (DOCKER_API_BIND_FROM allows no folder under one it names)
+            List<String> folders = new java.util.ArrayList<>();
+            for (String id : REPOS) {
+                folders.add(repo(id).toString());
+            }
+            folders.add(repo("away").toString());
+            for (String walTarget : WAL_TARGETS) {
+                folders.add(root.resolve("state").resolve("wal").resolve(walTarget).toString());
+            }
+            proxy = DockerApiProxy.start("bsc-stack-docker-proxy", String.join("|", folders));
             return Map.of("sidecar.restic.unreachable-after", "20s",
                     "sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
                     // a failed hole-closing base backup tried again at the archiver's next round, not a minute on
