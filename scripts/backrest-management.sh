@@ -48,7 +48,7 @@ token=$(tr -d '\n' < "$token_file")
 # No URL: ask the sidecar container itself, so no port has to be published.
 call() { # call METHOD PATH [JSON-BODY]
   local method=$1 path=$2 out status
-  local args=(-sS -X "$method" -H "Authorization: Bearer $token" -w '\n%{http_code}')
+  local args=(-sS -X "$method" -H "Authorization: Bearer $token" -H 'X-Requested-By: backrest-management' -w '\n%{http_code}')
   if [ -n "${3:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$3"); fi
   # another node's sidecar, through this one (GET /api/nodes/NAME/...); who-am-I and nodes stay here
   if [ -n "$node" ] && [[ $path == /api/* ]] && [[ $path != /api/nodes* ]]; then path="/api/nodes/$node/${path#/api/}"; fi

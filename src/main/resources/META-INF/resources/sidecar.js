@@ -16,6 +16,8 @@ function el(tag, attrs, ...children) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else if (k === 'class') e.className = v;
+    // through the style object, not the attribute: the page's Content-Security-Policy allows no inline style
+    else if (k === 'style') e.style.cssText = v;
     else e.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children.flat()) {
@@ -94,7 +96,8 @@ function onNode(path) {
 
 async function api(method, givenPath, body) {
   const path = onNode(givenPath);
-  const init = { method, headers: { Accept: 'application/json' } };
+  // X-Requested-By: what a form on another site cannot send (the sidecar refuses a change without it)
+  const init = { method, headers: { Accept: 'application/json', 'X-Requested-By': 'sidecar-page' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -12,7 +12,7 @@ import org.backrestsidecar.access.Caller;
 final class Callers {
     /** What a call passed on to another node carries of the caller: who it is, as that node would see it directly. */
     private static final List<String> FORWARDED = List.of(HttpHeaders.AUTHORIZATION, "X-Sidecar-Via",
-            "X-Remote-User", "X-Real-IP", HttpHeaders.CONTENT_TYPE);
+            "X-Remote-User", "X-Real-IP", HttpHeaders.CONTENT_TYPE, org.backrestsidecar.access.CrossSiteGuard.MARK);
 
     private Callers() {
     }

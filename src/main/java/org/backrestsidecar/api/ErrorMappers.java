@@ -1,8 +1,13 @@
 package org.backrestsidecar.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.NoSuchElementException;
+import java.util.stream.Collectors;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restore.RestoreRefused;
 import org.backrestsidecar.restore.TargetBusy;
@@ -35,6 +40,37 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response restic(ResticException e) {
         return ApiError.response(Response.Status.BAD_GATEWAY, e.getMessage());
+    }
+
+    /** A field the call does not take: named, with those it does. */
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream().map(String::valueOf)
+                .sorted().collect(Collectors.joining(", "));
+        return ApiError.response(Response.Status.BAD_REQUEST, "unknown field '" + where(e) + "' in the body"
+                + (known.isEmpty() ? "" : "; this call takes: " + known));
+    }
+
+    /** A value of the wrong type, or a body that is not the object the call takes. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e) {
+        String field = where(e);
+        String wanted = e.getTargetType() == null ? "another value" : BodyTypes.described(e.getTargetType());
+        return ApiError.response(Response.Status.BAD_REQUEST, field.isEmpty()
+                ? "the body must be " + wanted + " (docs/api.md)"
+                : "field '" + field + "' must be " + wanted);
+    }
+
+    /** Not JSON at all, a key given twice, or something after the value. */
+    @ServerExceptionMapper
+    public Response notJson(JsonProcessingException e) {
+        return ApiError.response(Response.Status.BAD_REQUEST, "the body is not one JSON value as the call takes it: "
+                + e.getOriginalMessage());
+    }
+
+    private static String where(JsonMappingException e) {
+        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
     }
 
     @ServerExceptionMapper

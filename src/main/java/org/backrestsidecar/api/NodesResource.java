@@ -76,6 +76,7 @@ public class NodesResource {
     }
 
     @GET
+    @StrictQuery.PassesQueryOn
     @Path("{node}/{rest: .+}")
     @Needs(Role.VIEWER)
     public Response getOn(@PathParam("node") String node, @PathParam("rest") String rest, @Context UriInfo uri,
@@ -85,6 +86,7 @@ public class NodesResource {
 
     /** The node asked decides by the caller's role (its own @Needs); this one only passes the call on. */
     @POST
+    @StrictQuery.PassesQueryOn
     @Path("{node}/{rest: .+}")
     @Needs(Role.VIEWER)
     public Response postOn(@PathParam("node") String node, @PathParam("rest") String rest, @Context UriInfo uri,
