@@ -26,7 +26,8 @@ public class CrossSiteGuard {
     private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
     private static final Set<String> OWN_SITE = Set.of("same-origin", "none");
 
-    @ServerRequestFilter(preMatching = true)
+    /** After {@link AccessFilter#authenticate}, so that a refusal is audited with who asked. */
+    @ServerRequestFilter(preMatching = true, priority = jakarta.ws.rs.Priorities.USER + 1)
     public Response refuseOtherSites(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
         if (!path.startsWith("/api/") || READS.contains(request.getMethod())) {

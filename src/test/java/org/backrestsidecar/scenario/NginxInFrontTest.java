@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(SidecarStack.class)
 class NginxInFrontTest {
+    /** What the sidecar's page sends with every call, and a form on another site cannot. */
+    private static final String PAGE = "X-Requested-By: sidecar-page";
     @TestHTTPResource("/")
     URL sidecar;
     private NginxInFront nginx;
@@ -97,14 +99,14 @@ class NginxInFrontTest {
         java.time.Instant since = java.time.Instant.now();
 
         assertEquals("200", status("-u", vera, base + "/sidecar/api/plans"), "a viewer reads");
-        NginxInFront.Curl refused = curl("-u", vera, "-X", "POST", "-w", "\n%{http_code}", base + "/sidecar/api/plans/hourly/runs");
+        NginxInFront.Curl refused = curl("-u", vera, "-H", PAGE, "-X", "POST", "-w", "\n%{http_code}", base + "/sidecar/api/plans/hourly/runs");
         assertTrue(refused.out().endsWith("\n403") && refused.out().contains("vera has role viewer; this needs operator"),
                 refused.out());
-        assertEquals("403", status("-u", vera, "-X", "POST", base + "/sidecar/api/notifications/test"));
-        NginxInFront.Curl run = curl("-u", admin, "-X", "POST", "-w", "\n%{http_code}", base + "/sidecar/api/plans/hourly/runs");
+        assertEquals("403", status("-u", vera, "-H", PAGE, "-X", "POST", base + "/sidecar/api/notifications/test"));
+        NginxInFront.Curl run = curl("-u", admin, "-H", PAGE, "-X", "POST", "-w", "\n%{http_code}", base + "/sidecar/api/plans/hourly/runs");
         assertTrue(run.out().endsWith("\n202"), "the admin may: " + run.out());
         // a header the browser sends is not believed: nginx sets who the user is
-        assertEquals("403", status("-u", vera, "-H", "X-Remote-User: admin", "-X", "POST",
+        assertEquals("403", status("-u", vera, "-H", PAGE, "-H", "X-Remote-User: admin", "-X", "POST",
                 base + "/sidecar/api/plans/hourly/runs"));
 
         NginxInFront.Curl audit = curl("-u", vera, base + "/sidecar/api/audit?since=" + since);
@@ -118,6 +120,57 @@ class NginxInFrontTest {
                 "vera viewer 403 POST /api/notifications/test from 127.0.0.1",
                 "admin admin 202 POST /api/plans/hourly/runs from 127.0.0.1",
                 "vera viewer 403 POST /api/plans/hourly/runs from 127.0.0.1"), lines, audit.out());
+    }
+
+    /**
+     * A logged-in admin's browser, sent by another site: the login is the browser's (curl gives it as
+     * the browser would, cached), the site's marks are what Chromium sends with a cross-site form. No
+     * run, drill, check, prune, copy, restore or test notice starts; each is refused with its reason,
+     * and the admin's own call with the page's header goes through. Errors nginx itself gives are
+     * the API's JSON too.
+     */
+    @Test
+    void anotherSiteCannotActAsALoggedInAdmin() throws Exception {
+        startNginx();
+        String base = nginx.base();
+        String admin = nginx.adminLogin();
+        java.time.Instant since = java.time.Instant.now();
+        for (String path : List.of("plans/system/runs", "plans/system/drills", "repos/system/checks",
+                "repos/system/prunes", "repos/away/copies/sftp/runs", "notifications/test")) {
+            NginxInFront.Curl form = curl("-u", admin, "-X", "POST", "-H", "Origin: https://evil.example",
+                    "-H", "Sec-Fetch-Site: cross-site", "-H", "Content-Type: application/x-www-form-urlencoded",
+                    "-d", "x=1", "-w", "\n%{http_code}", base + "/sidecar/api/" + path);
+            assertTrue(form.out().endsWith("\n403") && form.out().contains("comes from another site"), path + ": " + form.out());
+            // an older browser: no Sec-Fetch-Site, no Origin on the form, text/plain: no page header, refused
+            NginxInFront.Curl old = curl("-u", admin, "-X", "POST", "-H", "Content-Type: text/plain", "-d", "{}",
+                    "-w", "\n%{http_code}", base + "/sidecar/api/" + path);
+            assertTrue(old.out().endsWith("\n403") && old.out().contains("needs the header X-Requested-By"), path + ": " + old.out());
+        }
+        NginxInFront.Curl restore = curl("-u", admin, "-X", "POST", "-H", "Origin: https://evil.example",
+                "-H", "Content-Type: text/plain", "-d", "{\"target\":\"pg-main\",\"confirm\":\"pg-main\"}",
+                "-w", "\n%{http_code}", base + "/sidecar/api/restores");
+        assertTrue(restore.out().endsWith("\n403"), restore.out());
+
+        NginxInFront.Curl audit = curl("-u", admin, base + "/sidecar/api/audit?since=" + since);
+        var entries = new com.fasterxml.jackson.databind.ObjectMapper().readTree(audit.out());
+        assertEquals(13, entries.size(), "each attempt is in the audit log: " + audit.out());
+        for (var e : entries) {
+            assertEquals(403, e.path("status").asInt(), "nothing was accepted: " + e);
+        }
+        NginxInFront.Curl own = curl("-u", admin, "-H", PAGE, "-X", "POST", base + "/sidecar/api/plans/system/runs");
+        String runId = new com.fasterxml.jackson.databind.ObjectMapper().readTree(own.out()).path("id").asText();
+        assertTrue(!runId.isEmpty(), "the admin's own page may: " + own.out());
+        org.backrestsidecar.testing.SidecarApi.awaitRun(runId, Duration.ofMinutes(5));
+
+        NginxInFront.Curl noLogin = curl("-D", "-", base + "/sidecar/api/targets");
+        assertTrue(noLogin.out().contains("WWW-Authenticate: Basic realm=\"backrest\"")
+                && noLogin.out().contains("\"status\":401"), noLogin.out());
+        java.nio.file.Path big = java.nio.file.Files.createTempFile("bsc-big", ".json");
+        java.nio.file.Files.write(big, new byte[17 * 1024 * 1024]);
+        NginxInFront.Curl tooBig = curl("-u", admin, "-H", PAGE, "-H", "Content-Type: application/json",
+                "--data-binary", "@" + big, "-w", "\n%{http_code}", base + "/sidecar/api/restores");
+        java.nio.file.Files.delete(big);
+        assertTrue(tooBig.out().endsWith("\n413") && tooBig.out().contains("\"status\":413"), tooBig.out());
     }
 
     @Test

@@ -120,6 +120,86 @@ class OperatorPageTest {
         return Browser.errors(browser);
     }
 
+    /**
+     * The admin is logged in (the browser sends the login with every request, as one that cached it),
+     * and opens a page of another site: its forms (one posted as text/plain, a JSON body in disguise)
+     * and its fetches with credentials aim at every call that starts work. None starts anything: each
+     * arrived (the audit log has it) and was refused, and the counts of runs, drills, checks, prunes,
+     * copies and restores are as before. The page's own Content-Security-Policy is checked as served.
+     */
+    @Test
+    void anotherSiteCannotActAsTheLoggedInAdmin() throws Exception {
+        String base = nginx.base() + "/sidecar/api/";
+        List<String> calls = List.of("plans/system/runs", "plans/system/drills", "repos/system/checks",
+                "repos/system/prunes", "repos/away/copies/sftp/runs", "notifications/test", "restores");
+        StringBuilder page = new StringBuilder("<!doctype html><html><body>");
+        int n = 0;
+        for (String call : calls) {
+            page.append("<iframe name='f").append(n).append("'></iframe><form id='form").append(n).append("' method='POST' ")
+                    .append("target='f").append(n).append("' enctype='text/plain' action='").append(base).append(call).append("'>")
+                    .append("<input name='{\"target\":\"pg-main\",\"confirm\":\"pg-main\",\"x\":\"' value='\"}'></form>");
+            n++;
+        }
+        page.append("<script>");
+        for (int i = 0; i < n; i++) {
+            page.append("document.getElementById('form").append(i).append("').submit();");
+        }
+        for (String call : calls) {
+            page.append("fetch('").append(base).append(call).append("',{method:'POST',credentials:'include',mode:'no-cors',")
+                    .append("headers:{'Content-Type':'text/plain'},body:'{\"target\":\"pg-main\",\"confirm\":\"pg-main\"}'});");
+        }
+        page.append("document.title='sent';</script></body></html>");
+        com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        evil.createContext("/", exchange -> {
+            byte[] body = page.toString().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/html");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        evil.start();
+        Map<String, String> before = jobCounts();
+        java.time.Instant since = java.time.Instant.now();
+        try {
+            browser = open(nginx.adminLogin());
+            browser.get("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
+            waiting(Duration.ofSeconds(20)).until(b -> "sent".equals(b.getTitle()));
+            // every form and fetch arrives and is refused: 2 per call
+            TestDocker.await("every attempt answered", Duration.ofSeconds(30), () -> RestAssured.given()
+                    .queryParam("since", since.toString()).get("/api/audit").jsonPath().getList("$").size() >= 2 * calls.size());
+        } finally {
+            evil.stop(0);
+        }
+        List<Map<String, Object>> audit = RestAssured.given().queryParam("since", since.toString()).get("/api/audit")
+                .jsonPath().getList("$");
+        for (Map<String, Object> entry : audit) {
+            assertEquals(403, entry.get("status"), "nothing another site sent was accepted: " + audit);
+        }
+        assertEquals(before, jobCounts(), "no work started");
+
+        browser.get(nginx.base() + "/sidecar/");
+        String policy = NginxInFront.curl("-u", nginx.adminLogin(), "-D", "-", "-o", "/dev/null", nginx.base() + "/sidecar/").out();
+        assertTrue(policy.contains("Content-Security-Policy: default-src 'none'; script-src 'self'"), policy);
+        waiting(Duration.ofSeconds(30)).until(b -> planRow("critical").isDisplayed());
+        assertEquals(List.of(), pageErrors(), "the page runs under its policy");
+    }
+
+    /**
+     * The runs of plan system, the drills and restores the sidecar has seen (how many), and the last
+     * check, prune and copy of each repo (as they are): what another site's page aimed at.
+     */
+    private static Map<String, String> jobCounts() {
+        Map<String, String> seen = new java.util.TreeMap<>();
+        for (String list : List.of("/api/runs?plan=system", "/api/drills/runs", "/api/restores")) {
+            seen.put(list, String.valueOf(RestAssured.get(list).jsonPath().getList("$").size()));
+        }
+        for (String latest : List.of("/api/repos/checks", "/api/repos/prunes", "/api/repos/copies")) {
+            seen.put(latest, RestAssured.get(latest).asString());
+        }
+        return seen;
+    }
+
     @Test
     void anAdminBacksUpAPlanAndRestoresADatabaseFromThePage() throws Exception {
         browser = open(nginx.adminLogin());

@@ -25,6 +25,8 @@ public final class Browser {
             console.error = (...args) => { window.__errors.push(args.map(String).join(' ')); original(...args); };
             addEventListener('error', e => window.__errors.push('error: ' + (e.message || (e.target && (e.target.src || e.target.href)))), true);
             addEventListener('unhandledrejection', e => window.__errors.push('unhandled: ' + e.reason));
+            addEventListener('securitypolicyviolation', e => window.__errors.push('refused by the page policy: '
+                + e.violatedDirective + ' ' + e.blockedURI));
             """;
 
     private Browser() {

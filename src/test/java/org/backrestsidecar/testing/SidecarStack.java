@@ -343,6 +343,10 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                 folders.add(repo(id).toString());
             }
             folders.add(repo("away").toString());
+            // a drill from a copy reads it through a local repo of its own (drill/FromCopy)
+            for (String copy : List.of("sftp", "rest", "s3")) {
+                folders.add(root.resolve("state").resolve("drill-from-copy").resolve("away-" + copy).toString());
+            }
             for (String walTarget : WAL_TARGETS) {
                 folders.add(root.resolve("state").resolve("wal").resolve(walTarget).toString());
             }
