@@ -57,7 +57,7 @@ public class ErrorMappers {
         String field = where(e);
         String wanted = e.getTargetType() == null ? "another value" : BodyTypes.described(e.getTargetType());
         return ApiError.response(Response.Status.BAD_REQUEST, field.isEmpty()
-                ? "the body must be " + wanted + " (docs/api.md)"
+                ? "the body must be one JSON object, the call's (docs/api.md): " + e.getOriginalMessage()
                 : "field '" + field + "' must be " + wanted);
     }
 
@@ -75,6 +75,16 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        // the JSON reader's own refusal, wrapped by the framework: said as the JSON mappers say it
+        if (e.getCause() instanceof UnrecognizedPropertyException unknown) {
+            return unknownField(unknown);
+        }
+        if (e.getCause() instanceof MismatchedInputException mismatched) {
+            return wrongType(mismatched);
+        }
+        if (e.getCause() instanceof JsonProcessingException malformed) {
+            return notJson(malformed);
+        }
         Response.Status status = Response.Status.fromStatusCode(e.getResponse().getStatus());
         return ApiError.response(status == null ? Response.Status.INTERNAL_SERVER_ERROR : status, e.getMessage());
     }

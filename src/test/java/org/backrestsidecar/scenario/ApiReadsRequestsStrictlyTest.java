@@ -41,11 +41,11 @@ class ApiReadsRequestsStrictlyTest {
         bodies.put("an object for a boolean", new String[] {"{\"target\":\"" + TARGET + "\",\"globals\":{\"a\":1}}",
                 "field 'globals' must be true or false"});
         bodies.put("a number for a name", new String[] {"{\"target\":7}", "field 'target' must be a string"});
-        bodies.put("a list for the body", new String[] {"[{\"target\":\"" + TARGET + "\"}]", "the body must be a JSON object"});
+        bodies.put("a list for the body", new String[] {"[{\"target\":\"" + TARGET + "\"}]", "the body must be one JSON object"});
         bodies.put("a key given twice", new String[] {"{\"target\":\"" + TARGET + "\",\"dryRun\":true,\"dryRun\":false,"
                 + "\"confirm\":\"" + TARGET + "\"}", "Duplicate field 'dryRun'"});
         bodies.put("a second value after the body", new String[] {"{\"target\":\"" + TARGET + "\",\"dryRun\":true}"
-                + "{\"confirm\":\"" + TARGET + "\"}", "the body is not one JSON value"});
+                + "{\"confirm\":\"" + TARGET + "\"}", "the body must be one JSON object"});
         bodies.put("not JSON", new String[] {"{target: " + TARGET + "}", "the body is not one JSON value"});
         bodies.forEach((what, body) -> {
             Response answer = given().contentType("application/json").body(body[0]).post("/api/restores");

@@ -173,6 +173,29 @@ class NginxInFrontTest {
         assertTrue(tooBig.out().endsWith("\n413") && tooBig.out().contains("\"status\":413"), tooBig.out());
     }
 
+    /**
+     * A target named with ';' (a label set by hand: Compose itself allows only letters, digits, _ . -)
+     * reaches the sidecar whole, as the page encodes it, directly and through nginx, where a rewrite
+     * used to hand on the decoded path and the sidecar cut the name at the ';'.
+     */
+    @Test
+    void aTargetWhoseNameHoldsASemicolonIsFoundThroughNginx() throws Exception {
+        startNginx();
+        String odd = "odd;name";
+        TestDocker.start("odd-name", SidecarStack.serviceLabels(odd, "system", "volume"), TestDocker.IDLE);
+        try {
+            TestDocker.await("the target named " + odd + " found", Duration.ofSeconds(60), () -> io.restassured.RestAssured
+                    .get("/api/targets").jsonPath().getList("name", String.class).contains(odd));
+            io.restassured.RestAssured.given().urlEncodingEnabled(false).get("/api/targets/odd%3Bname/backups")
+                    .then().statusCode(200);
+            NginxInFront.Curl backups = curl("-u", nginx.adminLogin(), "-w", "\n%{http_code}",
+                    nginx.base() + "/sidecar/api/targets/odd%3Bname/backups");
+            assertTrue(backups.out().endsWith("\n200"), backups.out());
+        } finally {
+            TestDocker.remove("odd-name");
+        }
+    }
+
     @Test
     void healthzSaysDownWhenTheSidecarIsNotReadyOrNotThere() throws Exception {
         // the sidecar's readiness answering 503 as Quarkus does when a check is DOWN (a repo that
