@@ -27,7 +27,8 @@ import org.backrestsidecar.strategy.PostgresStrategy;
  */
 @ApplicationScoped
 public class PostgresRestore implements TargetRestore {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
+    /** Any name Postgres takes (quoted), but '/', which would nest the dump's path, and control characters. */
+    private static final Pattern NAME = Pattern.compile("[^/\\p{Cntrl}]{1,63}");
     private static final Duration QUICK = Duration.ofMinutes(2);
     private final PostgresStrategy postgres;
     private final SafetySnapshots safety;
@@ -66,9 +67,10 @@ public class PostgresRestore implements TargetRestore {
             throw new RestoreRefused("database is required for a postgres target (or globals: true for the roles)");
         }
         for (String name : new String[] {request.database(), request.newDatabase()}) {
-            if (name != null && !NAME.matcher(name).matches()) {
-                throw new RestoreRefused("'" + name + "' is not a database name this restore accepts "
-                        + "(letters, digits, _ . -)");
+            if (name != null && !NAME.matcher(name).matches()
+                    || name != null && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+                throw new RestoreRefused("'" + name + "' is not a database name this restore accepts (any name "
+                        + "Postgres takes, up to 63 bytes, but for '/' and control characters)");
             }
         }
         if (request.newDatabase() != null && request.database() == null) {
@@ -146,7 +148,7 @@ public class PostgresRestore implements TargetRestore {
                          String user, boolean missing, FutureTask<String> fetch) throws Exception {
         if (takesSafetyDump(request, missing)) {
             job.phase("safety snapshot of database " + request.database());
-            safety.take(postgres, target.withOption(PostgresStrategy.DATABASES, request.database()), repo, job);
+            safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, request.database()), repo, job);
         }
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");
@@ -217,7 +219,12 @@ public class PostgresRestore implements TargetRestore {
 
     private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {
         return !exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
-                "SELECT count(*) FROM pg_database WHERE datname = '" + database + "'"), QUICK).strip().equals("0");
+                "SELECT count(*) FROM pg_database WHERE datname = " + literal(database)), QUICK).strip().equals("0");
+    }
+
+    /** A name as an SQL string literal: quotes doubled (standard_conforming_strings, Postgres's default since 9.1). */
+    static String literal(String name) {
+        return "'" + name.replace("'", "''") + "'";
     }
 
     /** Copies a dump into the container's /tmp, where its own tools read it; the caller removes it. */

@@ -26,6 +26,12 @@ import org.backrestsidecar.wal.WalMode;
 public class PostgresStrategy implements BackupStrategy {
     /** The label naming the databases to dump (all that accept connections when absent). */
     public static final String DATABASES = "postgres.databases";
+    /**
+     * One database by its exact name, whatever it holds (a ',' or a space): a restore's safety dump
+     * of the database it replaces. Set by the sidecar on its own copy of a target, never from a label
+     * (it is not one of {@link #optionKeys}).
+     */
+    public static final String ONE_DATABASE = "postgres.one-database";
     static final String USER = "postgres.user";
     /**
      * Who compresses the dump: {@code pg_dump} (default: its zlib, inside the database's container) or
@@ -177,6 +183,10 @@ public class PostgresStrategy implements BackupStrategy {
 
     /** The databases the label names, or every database that accepts connections. */
     private List<String> databases(Target target) throws IOException {
+        Optional<String> one = target.option(ONE_DATABASE);
+        if (one.isPresent()) {
+            return List.of(one.get());
+        }
         Optional<String> named = target.option(DATABASES);
         return named.isPresent() ? Arrays.stream(named.get().split(",")).map(String::strip).toList()
                 : listDatabases(target, user(target));

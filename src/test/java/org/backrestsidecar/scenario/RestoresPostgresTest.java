@@ -125,4 +125,32 @@ class RestoresPostgresTest {
         assertEquals(before, pg.checksum("shop", "orders"), "one transaction: the old data is all there");
         assertEquals("1", pg.sql("shop", "SELECT count(*) FROM pg_views WHERE viewname = 'recent'"));
     }
+
+    /**
+     * A database whose name Postgres takes but a shell or an SQL string would not (a space, a quote
+     * and a double quote) is backed up, and restored on its own over itself and into a new one: its
+     * rows come back, and the safety dump before it holds it alone.
+     */
+    @Test
+    @Order(4)
+    void aDatabaseWithASpaceAndQuotesInItsNameIsRestoredOnItsOwn() {
+        String odd = "it's \"odd\" db";
+        String quoted = "\"" + odd.replace("\"", "\"\"") + "\"";
+        pg.sql("postgres", "CREATE DATABASE " + quoted);
+        pg.sql(odd, "CREATE TABLE notes (id int PRIMARY KEY, note text);"
+                + "INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 500) g");
+        String backedUp = pg.checksum(odd, "notes");
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("restoring").getString("state"));
+        pg.sql(odd, "DELETE FROM notes WHERE id > 100");
+
+        JsonPath over = SidecarApi.restore(Map.of("target", "pg-restore", "database", odd, "confirm", "pg-restore"));
+        assertEquals("SUCCEEDED", over.getString("state"), over.prettify());
+        assertEquals(backedUp, pg.checksum(odd, "notes"), "the rows are back");
+        assertEquals(1, over.getList("safetySnapshots").size(), over.prettify());
+
+        String copy = "copy of " + odd;
+        JsonPath beside = SidecarApi.restore(Map.of("target", "pg-restore", "database", odd, "newDatabase", copy));
+        assertEquals("SUCCEEDED", beside.getString("state"), beside.prettify());
+        assertEquals(backedUp, pg.checksum(copy, "notes"));
+    }
 }
