@@ -24,8 +24,11 @@ public class RedisRestore implements TargetRestore {
     private final SafetySnapshots safety;
     private final SnapshotFiles snapshotFiles;
     private final Quiescer quiescer;
+    private final RestoreJournal journal;
 
-    public RedisRestore(RedisStrategy redis, SafetySnapshots safety, SnapshotFiles snapshotFiles, Quiescer quiescer) {
+    public RedisRestore(RedisStrategy redis, SafetySnapshots safety, SnapshotFiles snapshotFiles, Quiescer quiescer,
+                        RestoreJournal journal) {
+        this.journal = journal;
         this.redis = redis;
         this.safety = safety;
         this.snapshotFiles = snapshotFiles;
@@ -80,23 +83,35 @@ public class RedisRestore implements TargetRestore {
         String path = "/" + target.name() + "/dump.rdb";
         String dir = rdb.substring(0, rdb.lastIndexOf('/') + 1);
         String file = rdb.substring(rdb.lastIndexOf('/') + 1);
+        String safetyId = saved.get(0).id();
+        // what a start after a kill needs to put whole data back (RestoreRecovery): the safety copy
+        // over an RDB cut off mid-write, before Redis is started on it
+        RestoreJournal.Entry underWay = new RestoreJournal.Entry(job.id(), target.name(), target.containerId(), "redis",
+                RestoreJournal.Phase.STOPPED, repo.id(), safetyId, path, dir, file, java.time.Instant.now());
         job.phase("stopping " + target.containerName());
-        Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
-        try (stopped) {
-            job.phase("writing " + rdb);
-            try {
-                snapshotFiles.copy(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file, job.progress());
-            } catch (IOException | RuntimeException e) {
-                String safetyId = saved.get(0).id();
-                snapshotFiles.copy(repo, safetyId, path, target.containerId(), dir, file, job.progress());
-                job.rolledBack();
-                throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
-                        + safetyId + " was written back instead", e);
+        journal.record(underWay);
+        try {
+            Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
+            try (stopped) {
+                job.phase("writing " + rdb);
+                journal.record(underWay.at(RestoreJournal.Phase.WRITING));
+                try {
+                    snapshotFiles.copy(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file, job.progress());
+                } catch (IOException | RuntimeException e) {
+                    snapshotFiles.copy(repo, safetyId, path, target.containerId(), dir, file, job.progress());
+                    journal.record(underWay.at(RestoreJournal.Phase.STOPPED));
+                    job.rolledBack();
+                    throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
+                            + safetyId + " was written back instead", e);
+                }
+                journal.record(underWay.at(RestoreJournal.Phase.WRITTEN));
+                job.wrote(rdb + " from " + path + " of " + backup.shownTime());
+                job.phase("starting " + target.containerName());
+            } finally {
+                stopped.failures().forEach(f -> job.note("starting again: " + f));
             }
-            job.wrote(rdb + " from " + path + " of " + backup.shownTime());
-            job.phase("starting " + target.containerName());
         } finally {
-            stopped.failures().forEach(f -> job.note("starting again: " + f));
+            journal.done(job.id());
         }
     }
 }

@@ -160,6 +160,23 @@ public class RestoreService {
         }
     }
 
+    /**
+     * What a restore cut off by the sidecar's stop left its target holding, once the next start put
+     * whole data back (RestoreRecovery): said in its record instead of "unknown".
+     */
+    void settleInterrupted(String id, String outcome, boolean rolledBack) {
+        RestoreJob.Report r = past.get(id);
+        if (r == null) {
+            return;
+        }
+        RestoreJob.Report settled = new RestoreJob.Report(r.id(), r.target(), r.plan(), r.strategy(), r.backup(),
+                r.backupTime(), r.snapshots(), r.dryRun(), RestoreJob.State.FAILED, "interrupted", r.wouldWrite(),
+                r.written(), r.safetySnapshots(), r.safetySeconds(), rolledBack || r.rolledBack(), r.notes(),
+                r.requestedBy(), r.startedAt(), r.endedAt(), r.durationSeconds(), outcome, null, r.safetyFirst());
+        past.put(id, settled);
+        history.put(settled);
+    }
+
     /** A restore of this life of the sidecar or, read back from the history, of an earlier one. */
     public Optional<RestoreJob.Report> report(String id) {
         return Optional.ofNullable(jobs.get(id)).map(RestoreJob::report).or(() -> Optional.ofNullable(past.get(id)));
