@@ -72,8 +72,20 @@ public class SwarmRecovery {
         recovery.copiesNamed(copyId);
         return recovery.start(copyId, "pull", job -> {
             List<NodeReport> all = swarm(caller);
-            Optional<NodeReport> repos = all.stream()
-                    .filter(n -> n.up() && roleOf(n).keepsRepos()).findFirst();
+            Optional<NodeReport> repos = reposTask(all);
+            // just deployed on new hosts, Swarm's DNS may not name the repos task for some seconds yet
+            // (tasks.<service>), and this sidecar, its state gone, knows of none: ask again a while
+            Instant giveUp = Instant.now().plus(REPOS_TASK_WAIT);
+            while (repos.isEmpty() && Instant.now().isBefore(giveUp)) {
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                all = swarm(caller);
+                repos = reposTask(all);
+            }
             if (repos.isEmpty()) {
                 job.step("bring back the copy", RecoveryJob.Outcome.FAILED, null, null, Instant.now(),
                         "no repos task answers (SIDECAR_SWARM_ROLE=repos): in a swarm it alone creates repos and "
@@ -137,6 +149,13 @@ public class SwarmRecovery {
                 null, null, null, null));
         all.addAll(nodes.others(config.instance(), caller));
         return all;
+    }
+
+    /** How long a recovery asks for the repos task before it says none answers. */
+    private static final java.time.Duration REPOS_TASK_WAIT = java.time.Duration.ofSeconds(60);
+
+    private static Optional<NodeReport> reposTask(List<NodeReport> all) {
+        return all.stream().filter(n -> n.up() && roleOf(n).keepsRepos()).findFirst();
     }
 
     private static SwarmRole roleOf(NodeReport node) {
