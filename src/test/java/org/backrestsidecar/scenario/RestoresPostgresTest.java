@@ -133,7 +133,7 @@ class RestoresPostgresTest {
      */
     @Test
     @Order(4)
-    void aDatabaseWithASpaceAndQuotesInItsNameIsRestoredOnItsOwn() {
+    void aDatabaseWithASpaceAndQuotesInItsNameIsRestoredOnItsOwn() throws Exception {
         String odd = "it's \"odd\" db";
         String quoted = "\"" + odd.replace("\"", "\"\"") + "\"";
         pg.sql("postgres", "CREATE DATABASE " + quoted);
@@ -146,7 +146,12 @@ class RestoresPostgresTest {
         JsonPath over = SidecarApi.restore(Map.of("target", "pg-restore", "database", odd, "confirm", "pg-restore"));
         assertEquals("SUCCEEDED", over.getString("state"), over.prettify());
         assertEquals(backedUp, pg.checksum(odd, "notes"), "the rows are back");
-        assertEquals(1, over.getList("safetySnapshots").size(), over.prettify());
+        List<String> safety = over.getList("safetySnapshots");
+        List<String> command = new java.util.ArrayList<>(List.of("snapshots", "--json"));
+        command.addAll(safety);
+        String held = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), command.toArray(String[]::new));
+        assertTrue(held.contains("/pg-restore/it's \\\"odd\\\" db.dump") && !held.contains("shop.dump"),
+                "the safety dump holds that database alone (and the roles): " + held);
 
         String copy = "copy of " + odd;
         JsonPath beside = SidecarApi.restore(Map.of("target", "pg-restore", "database", odd, "newDatabase", copy));
