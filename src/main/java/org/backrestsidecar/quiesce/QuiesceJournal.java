@@ -3,11 +3,7 @@ package org.backrestsidecar.quiesce;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.backrestsidecar.state.StateFile;
+import org.backrestsidecar.state.JournalFile;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +24,10 @@ public class QuiesceJournal {
 
     private static final TypeReference<List<Entry>> LIST = new TypeReference<>() {
     };
-    private final Path file;
-    private final ObjectMapper json;
+    private final JournalFile<Entry> file;
 
     public QuiesceJournal(SidecarConfig config, ObjectMapper json) {
-        this.file = config.stateDir().resolve("quiesced.json");
-        this.json = json;
+        this.file = new JournalFile<>(config.stateDir().resolve("quiesced.json"), json, LIST, "the quiesce journal");
     }
 
     public synchronized void add(Entry entry) {
@@ -51,21 +45,10 @@ public class QuiesceJournal {
     }
 
     public synchronized List<Entry> pending() {
-        if (!Files.exists(file)) {
-            return List.of();
-        }
-        try {
-            return json.readValue(file.toFile(), LIST);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the quiesce journal " + file + " cannot be read", e);
-        }
+        return file.read();
     }
 
     private void write(List<Entry> entries) {
-        try {
-            StateFile.write(file, json.writeValueAsBytes(entries));
-        } catch (IOException e) {
-            throw new UncheckedIOException("the quiesce journal " + file + " cannot be written", e);
-        }
+        file.write(entries);
     }
 }

@@ -3,15 +3,11 @@ package org.backrestsidecar.restore;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.backrestsidecar.config.SidecarConfig;
-import org.backrestsidecar.state.StateFile;
+import org.backrestsidecar.state.JournalFile;
 
 /**
  * The restores under way that write over live data, on disk: what is being restored into what, where
@@ -42,12 +38,10 @@ public class RestoreJournal {
 
     private static final TypeReference<List<Entry>> LIST = new TypeReference<>() {
     };
-    private final Path file;
-    private final ObjectMapper json;
+    private final JournalFile<Entry> file;
 
     public RestoreJournal(SidecarConfig config, ObjectMapper json) {
-        this.file = config.stateDir().resolve("restores-under-way.json");
-        this.json = json;
+        this.file = new JournalFile<>(config.stateDir().resolve("restores-under-way.json"), json, LIST, "the restore journal");
     }
 
     /** Records {@code entry}, replacing what was recorded of the same restore. */
@@ -67,21 +61,10 @@ public class RestoreJournal {
     }
 
     public synchronized List<Entry> pending() {
-        if (!Files.exists(file)) {
-            return List.of();
-        }
-        try {
-            return json.readValue(file.toFile(), LIST);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the restore journal " + file + " cannot be read", e);
-        }
+        return file.read();
     }
 
     private void write(List<Entry> entries) {
-        try {
-            StateFile.write(file, json.writeValueAsBytes(entries));
-        } catch (IOException e) {
-            throw new UncheckedIOException("the restore journal " + file + " cannot be written", e);
-        }
+        file.write(entries);
     }
 }
