@@ -325,16 +325,29 @@ local CONNECT = checked_object({Container = any_string})
 local function docker(method, path)
     -- every name in a path here was checked, but a request line is no place for a space or a newline
     if not path:match("^/[%w_.%-/?=&]*$") then refusal("a name Docker does not give: " .. path) end
-    local socket = core.tcp()
-    socket:settimeout(20)
-    local ok, err = socket:connect(SOCKET)
-    if not ok then refusal("the Docker socket does not answer the proxy's check: " .. tostring(err)) end
-    socket:send(method .. " " .. path .. " HTTP/1.0\r\nHost: docker\r\n\r\n")
-    local answer = socket:receive("*a") or ""
-    socket:close()
-    local status = tonumber(answer:match("^HTTP/%d%.%d (%d%d%d)"))
-    local body = answer:match("\r\n\r\n(.*)$") or ""
-    return status, body
+    -- a connect that fails now and then (seen once in a day's test runs) is tried again: each call
+    -- here is a read or a removal, the same twice
+    local why
+    for attempt = 1, 3 do
+        local socket = core.tcp()
+        socket:settimeout(20)
+        local ok, err = socket:connect(SOCKET)
+        if ok then
+            socket:send(method .. " " .. path .. " HTTP/1.0\r\nHost: docker\r\n\r\n")
+            local answer = socket:receive("*a") or ""
+            socket:close()
+            local status = tonumber(answer:match("^HTTP/%d%.%d (%d%d%d)"))
+            if status then
+                return status, answer:match("\r\n\r\n(.*)$") or ""
+            end
+            why = "no answer"
+        else
+            socket:close()
+            why = tostring(err)
+        end
+        core.msleep(100 * attempt)
+    end
+    refusal("the Docker socket does not answer the proxy's check (" .. why .. ", three times)")
 end
 
 -- a container (/containers/<name>/json) or a volume (/volumes/<name>) as Docker has it; nil if none

@@ -299,6 +299,53 @@ class OperatorPageTest {
         assertEquals(List.of(), pageErrors(), "the page printed no errors");
     }
 
+    /**
+     * Names users can have, restored from the page through nginx: a target named with ';' (a label set
+     * by hand) and a database named with a space, a quote and double quotes. The page asks for the
+     * target's backups by its encoded name and restores the database over itself; its rows come back.
+     */
+    @Test
+    void aTargetAndADatabaseWithOddNamesAreRestoredFromThePage() throws Exception {
+        String target = "pg;odd";
+        String database = "it's \"odd\" db";
+        org.backrestsidecar.testing.PostgresContainer pg = org.backrestsidecar.testing.PostgresContainer.start("pg-odd",
+                SidecarStack.labels(target, "restoring"));
+        try {
+            pg.sql("postgres", "CREATE DATABASE \"" + database.replace("\"", "\"\"") + "\"");
+            pg.sql(database, "CREATE TABLE notes (id int PRIMARY KEY, note text);"
+                    + "INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 300) g");
+            String backedUp = pg.checksum(database, "notes");
+            TestDocker.await("the target named " + target + " found", Duration.ofSeconds(60),
+                    () -> RestAssured.get("/api/targets").jsonPath().getList("name", String.class).contains(target));
+            assertEquals("SUCCEEDED", org.backrestsidecar.testing.SidecarApi.runPlan("restoring").getString("state"));
+            pg.sql(database, "DELETE FROM notes WHERE id > 50");
+
+            browser = open(nginx.adminLogin());
+            browser.get(nginx.base() + "/sidecar/");
+            By restore = By.cssSelector("#targets tr[data-target='" + target + "'] button[data-action='restore']");
+            waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(restore).isEmpty());
+            click(restore);
+            waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions()
+                    .stream().anyMatch(o -> database.equals(o.getAttribute("value"))));
+            new Select(browser.findElement(By.id("restore-database"))).selectByValue(database);
+            browser.findElement(By.id("restore-dry-run")).click();
+            waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-plan")).isDisplayed());
+            assertTrue(browser.findElement(By.id("restore-would-write")).getText().contains(database),
+                    browser.findElement(By.id("restore-would-write")).getText());
+            browser.findElement(By.id("restore-confirm")).sendKeys(target);
+            waiting(Duration.ofSeconds(15)).until(b -> b.findElement(By.id("restore-go")).isEnabled());
+            browser.findElement(By.id("restore-go")).click();
+            waiting(Duration.ofMinutes(3)).until(b -> !b.findElements(By.cssSelector("#restore-followed [data-state='SUCCEEDED']")).isEmpty()
+                    || !b.findElements(By.cssSelector("#restore-followed [data-state='FAILED']")).isEmpty());
+            assertTrue(browser.findElement(By.id("restore-followed")).getText().contains("SUCCEEDED"),
+                    browser.findElement(By.id("restore-followed")).getText());
+            assertEquals(backedUp, pg.checksum(database, "notes"), "every row back");
+            assertEquals(List.of(), pageErrors(), "the page printed no errors");
+        } finally {
+            pg.remove();
+        }
+    }
+
     /** An operator backs up and drills, and restores nothing: no Restore button, and the API refuses the roles. */
     @Test
     void anOperatorIsOfferedNoRestoreAndTheApiRefusesOneOfRoles() throws Exception {
