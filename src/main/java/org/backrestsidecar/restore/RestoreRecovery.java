@@ -40,7 +40,7 @@ public class RestoreRecovery {
                     case STOPPED -> outcome = "the sidecar stopped before this restore wrote anything: " + entry.target()
                             + " holds the data from before it";
                     case WRITTEN -> outcome = "the sidecar stopped after the backup's data was whole in place: "
-                            + entry.target() + " holds the backup's data (restored), and runs again";
+                            + entry.target() + " holds the backup's data (restored)";
                     default -> {
                         writeSafetyBack(entry);
                         rolledBack = true;
