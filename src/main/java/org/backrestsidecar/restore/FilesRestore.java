@@ -34,9 +34,11 @@ public class FilesRestore implements TargetRestore {
     private final Helpers helpers;
     private final Quiescer quiescer;
     private final VolumeCopy copy;
+    private final RestoreJournal journal;
 
-    public FilesRestore(Helpers helpers, Quiescer quiescer, VolumeCopy copy) {
+    public FilesRestore(Helpers helpers, Quiescer quiescer, VolumeCopy copy, RestoreJournal journal) {
         this.helpers = helpers;
+        this.journal = journal;
         this.quiescer = quiescer;
         this.copy = copy;
     }
@@ -106,6 +108,10 @@ public class FilesRestore implements TargetRestore {
         List<String> databases = target.option("sqlite.paths").map(l -> Arrays.stream(l.split(","))
                 .map(String::strip).toList()).orElse(List.of());
         List<String> live = copy.paths(target);
+        // what a start after a kill needs to leave whole data and no staging copy behind (RestoreRecovery)
+        RestoreJournal.Entry underWay = RestoreJournal.Entry.files(job.id(), target.name(), target.containerId(),
+                repo.id(), live, databases.stream().filter(live::contains).toList());
+        journal.record(underWay);
         try (Helper helper = helpers.start(target, repo, false, Priority.FULL)) {
             job.phase("stopping " + target.containerName());
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
@@ -116,6 +122,7 @@ public class FilesRestore implements TargetRestore {
                 StoredSnapshot safety = helper.backup(live, List.of(), job.safetyTags(), job.safetyTags().instance(),
                         target.timeout(), job.progress());
                 job.safetySnapshots(List.of(safety.id()), Duration.between(started, Instant.now()));
+                underWay = journal.record(underWay.withSafety(safety.id()).at(RestoreJournal.Phase.WRITING));
                 try {
                     for (Write w : writes) {
                         job.phase("writing " + w.path());
@@ -125,18 +132,18 @@ public class FilesRestore implements TargetRestore {
                                 target.timeout());
                         job.wrote(w.path() + " from snapshot " + w.snapshot().shortId());
                     }
+                    journal.record(underWay.at(RestoreJournal.Phase.WRITTEN));
                 } catch (Exception e) {
                     job.phase("writing the safety snapshot back");
                     try {
-                        for (String p : live) {
-                            helper.restoreInPlace(safety.id(), p, null, databases.contains(p), target.timeout());
-                        }
+                        writeBack(helper, safety.id(), live, databases, target.timeout());
                     } catch (Exception again) {
                         throw new ResticException("the restore failed (" + e.getMessage() + ") and writing safety "
                                 + "snapshot " + safety.id() + " back failed too (" + again.getMessage() + "); a path "
                                 + "is only ever replaced once its copy was restored whole, so none is half-written",
                                 e);
                     }
+                    journal.record(underWay.at(RestoreJournal.Phase.STOPPED));
                     job.rolledBack();
                     throw new ResticException("the restore failed (" + e.getMessage() + "); " + String.join(" ", live)
                             + " were written back from safety snapshot " + safety.id(), e);
@@ -145,6 +152,16 @@ public class FilesRestore implements TargetRestore {
             } finally {
                 stopped.failures().forEach(f -> job.note("starting again: " + f));
             }
+        } finally {
+            journal.done(job.id());
+        }
+    }
+
+    /** Every live path written back from the safety snapshot, each swapped in whole. */
+    static void writeBack(Helper helper, String safety, List<String> live, List<String> databases, Duration timeout)
+            throws Exception {
+        for (String p : live) {
+            helper.restoreInPlace(safety, p, null, databases.contains(p), timeout);
         }
     }
 }

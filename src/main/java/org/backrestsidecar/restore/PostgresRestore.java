@@ -30,13 +30,19 @@ public class PostgresRestore implements TargetRestore {
     /** Any name Postgres takes (quoted), but '/', which would nest the dump's path, and control characters. */
     private static final Pattern NAME = Pattern.compile("[^/\\p{Cntrl}]{1,63}");
     private static final Duration QUICK = Duration.ofMinutes(2);
+    /** Beside the dump: pg_restore's exit code, written when it ends. */
+    static final String EXIT_SUFFIX = ".exit";
+    /** $0 where the exit code goes, then the command. */
+    private static final String EXIT_KEPT = "\"$@\"; rc=$?; echo $rc > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exit $rc";
     private final PostgresStrategy postgres;
     private final SafetySnapshots safety;
     private final ContainerExec exec;
     private final SnapshotFiles snapshotFiles;
+    private final RestoreJournal journal;
 
     public PostgresRestore(PostgresStrategy postgres, SafetySnapshots safety, ContainerExec exec,
-                           SnapshotFiles snapshotFiles) {
+                           SnapshotFiles snapshotFiles, RestoreJournal journal) {
+        this.journal = journal;
         this.postgres = postgres;
         this.safety = safety;
         this.exec = exec;
@@ -194,7 +200,20 @@ public class PostgresRestore implements TargetRestore {
             command.addAll(List.of("--clean", "--if-exists"));
         }
         command.add(file);
-        ExecResult restored = exec.run(target.containerId(), command, target.timeout(), new TailBuffer(4096));
+        // pg_restore goes on in the container if the sidecar dies: its exit code is kept beside the dump,
+        // so that the next start can tell what the database holds (RestoreRecovery)
+        List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", EXIT_KEPT, file + EXIT_SUFFIX));
+        keepingExit.addAll(command);
+        String dir = file.substring(0, file.lastIndexOf('/'));
+        journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(), target.containerId(), into,
+                !missing, dir, file.substring(dir.length() + 1)).at(RestoreJournal.Phase.WRITING));
+        ExecResult restored;
+        try {
+            restored = exec.run(target.containerId(), keepingExit, target.timeout(), new TailBuffer(4096));
+        } finally {
+            journal.done(job.id());
+            remove(target, file + EXIT_SUFFIX);
+        }
         if (!restored.succeeded()) {
             throw new IOException(restored.failure("pg_restore") + (missing ? " (database " + into
                     + " did not exist before; what was made of it is left to look at)"

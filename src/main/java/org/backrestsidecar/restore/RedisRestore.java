@@ -86,8 +86,8 @@ public class RedisRestore implements TargetRestore {
         String safetyId = saved.get(0).id();
         // what a start after a kill needs to put whole data back (RestoreRecovery): the safety copy
         // over an RDB cut off mid-write, before Redis is started on it
-        RestoreJournal.Entry underWay = new RestoreJournal.Entry(job.id(), target.name(), target.containerId(), "redis",
-                RestoreJournal.Phase.STOPPED, repo.id(), safetyId, path, dir, file, java.time.Instant.now());
+        RestoreJournal.Entry underWay = RestoreJournal.Entry.redis(job.id(), target.name(), target.containerId(),
+                repo.id(), safetyId, path, dir, file);
         job.phase("stopping " + target.containerName());
         journal.record(underWay);
         try {

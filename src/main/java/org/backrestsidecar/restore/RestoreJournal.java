@@ -22,17 +22,59 @@ public class RestoreJournal {
     public enum Phase { STOPPED, WRITING, WRITTEN }
 
     /**
-     * @param safetySnapshot the snapshot holding the data from before, in {@code repo}
-     * @param snapshotPath   the file's path in that snapshot
-     * @param dir            the folder, inside the container, of the file being replaced
-     * @param file           its name
+     * One restore under way. Which fields it fills depends on its kind; the factories below make each.
+     *
+     * @param safetySnapshot the snapshot holding the data from before, in {@code repo}; null until taken
+     * @param snapshotPath   redis: the RDB's path in that snapshot
+     * @param dir            redis: the folder, inside the container, of the RDB being replaced;
+     *                       postgres: the folder of the dump pg_restore reads
+     * @param file           redis: the RDB's name; postgres: the dump's name (its exit code goes beside it)
+     * @param paths          files: the live paths, each written back whole from the safety snapshot
+     * @param journals       files: those of them that are SQLite databases
+     * @param database       postgres: the database pg_restore writes
      */
     public record Entry(String restoreId, String target, String containerId, String kind, Phase phase, String repo,
-                        String safetySnapshot, String snapshotPath, String dir, String file, Instant at) {
+                        String safetySnapshot, String snapshotPath, String dir, String file, List<String> paths,
+                        List<String> journals, String database, Instant at) {
+        public static final String REDIS = "redis";
+        public static final String FILES = "files";
+        /** pg_restore in one transaction: all of the dump or nothing. */
+        public static final String POSTGRES_DUMP = "postgres-dump";
+        /** pg_restore --create of a database that did not exist: not one transaction. */
+        public static final String POSTGRES_CREATE = "postgres-create";
+
+        /** An RDB about to be written over, its safety copy in {@code safetySnapshot} at {@code snapshotPath}. */
+        public static Entry redis(String restoreId, String target, String containerId, String repo,
+                                  String safetySnapshot, String snapshotPath, String dir, String file) {
+            return new Entry(restoreId, target, containerId, REDIS, Phase.STOPPED, repo, safetySnapshot, snapshotPath,
+                    dir, file, List.of(), List.of(), null, Instant.now());
+        }
+
+        /** Volume paths about to be replaced; the safety snapshot comes with {@link #withSafety}. */
+        public static Entry files(String restoreId, String target, String containerId, String repo, List<String> paths,
+                                  List<String> journals) {
+            return new Entry(restoreId, target, containerId, FILES, Phase.STOPPED, repo, null, null, null, null,
+                    List.copyOf(paths), List.copyOf(journals), null, Instant.now());
+        }
+
+        /** A pg_restore of {@code database} about to run in the container, reading {@code dir/file}. */
+        public static Entry postgresDump(String restoreId, String target, String containerId, String database,
+                                         boolean oneTransaction, String dir, String file) {
+            return new Entry(restoreId, target, containerId, oneTransaction ? POSTGRES_DUMP : POSTGRES_CREATE,
+                    Phase.STOPPED, null, null, null, dir, file,
+                    List.of(), List.of(), database, Instant.now());
+        }
+
         /** The same restore, now at {@code next}. */
         public Entry at(Phase next) {
             return new Entry(restoreId, target, containerId, kind, next, repo, safetySnapshot, snapshotPath, dir, file,
-                    Instant.now());
+                    paths, journals, database, Instant.now());
+        }
+
+        /** The same restore, its safety snapshot taken. */
+        public Entry withSafety(String snapshot) {
+            return new Entry(restoreId, target, containerId, kind, phase, repo, snapshot, snapshotPath, dir, file,
+                    paths, journals, database, Instant.now());
         }
     }
 

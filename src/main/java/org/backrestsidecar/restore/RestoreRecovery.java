@@ -1,11 +1,20 @@
 package org.backrestsidecar.restore;
 
+import com.github.dockerjava.api.DockerClient;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.progress.Progress;
+import org.backrestsidecar.volumes.Helper;
+import org.backrestsidecar.volumes.Helpers;
 import org.jboss.logging.Logger;
 
 /**
@@ -14,46 +23,93 @@ import org.jboss.logging.Logger;
  * so that its target holds whole data: the backup's when it was all in place, else the safety copy
  * written back over what may be cut off. Its record then says which ("restored: the backup's data",
  * "rolled back to the safety copy"), never "unknown" where it can be known.
+ *
+ * <ul>
+ *   <li>redis: the safety RDB written back over one cut off mid-write;</li>
+ *   <li>files (volume, pause, stop, sqlite): the helper still writing is stopped first (its restic
+ *       interrupted, the helper removed), every path written back whole from the safety snapshot when
+ *       the cut came while paths were being replaced, and staging copies removed either way;</li>
+ *   <li>a Postgres dump: pg_restore goes on in the container without the sidecar. It is waited for
+ *       (on its own thread: it may take hours) and its exit code, kept beside the dump, tells what
+ *       the database holds; the dump is removed then.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class RestoreRecovery {
     private static final Logger LOG = Logger.getLogger(RestoreRecovery.class);
+    private static final Duration QUICK = Duration.ofMinutes(1);
+    private static final Duration WRITE_BACK = Duration.ofHours(2);
+    /** How often a pg_restore that outlived the sidecar is looked at, and for how long at most. */
+    private static final Duration POLL = Duration.ofSeconds(3);
+    private static final Duration LONGEST_PG_RESTORE = Duration.ofHours(24);
+    /** $0 the dump: "exit N" once pg_restore ended, "running" while it runs, else "gone". */
+    private static final String PG_RESTORE_STATE = """
+            if [ -f "$0.exit" ]; then echo "exit $(cat "$0.exit")"; exit 0; fi
+            for p in /proc/[0-9]*; do
+              case "$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null)" in
+                pg_restore*"$0"*) echo running; exit 0;;
+              esac
+            done
+            echo gone
+            """;
     private final RestoreJournal journal;
     private final SnapshotFiles snapshotFiles;
     private final SidecarConfig config;
     private final RestoreService restores;
+    private final Helpers helpers;
+    private final ContainerExec exec;
+    private final DockerClient docker;
 
     public RestoreRecovery(RestoreJournal journal, SnapshotFiles snapshotFiles, SidecarConfig config,
-                           RestoreService restores) {
+                           RestoreService restores, Helpers helpers, ContainerExec exec, DockerClient docker) {
+        this.docker = docker;
         this.journal = journal;
         this.snapshotFiles = snapshotFiles;
         this.config = config;
         this.restores = restores;
+        this.helpers = helpers;
+        this.exec = exec;
     }
 
     void recover(@Observes @Priority(0) StartupEvent ignored) {
-        for (RestoreJournal.Entry entry : journal.pending()) {
+        List<RestoreJournal.Entry> pending = journal.pending();
+        if (pending.isEmpty()) {
+            return;
+        }
+        // a helper of the killed sidecar may still be writing into a staging copy: it stops first
+        helpers.removeLeftovers();
+        for (RestoreJournal.Entry entry : pending) {
+            if (entry.kind().startsWith("postgres")) {
+                restores.settleInterrupted(entry.restoreId(), "the sidecar stopped while pg_restore wrote database "
+                        + entry.database() + "; it goes on in " + entry.target() + ", and this record says what the "
+                        + "database holds once it ends", false);
+                Thread waiter = new Thread(() -> settlePostgres(entry), "pg-restore-after-crash-" + entry.restoreId());
+                waiter.setDaemon(true);
+                waiter.start();
+                continue;
+            }
             String outcome;
             boolean rolledBack = false;
             try {
-                switch (entry.phase()) {
-                    case STOPPED -> outcome = "the sidecar stopped before this restore wrote anything: " + entry.target()
+                if (entry.phase() == RestoreJournal.Phase.WRITING) {
+                    writeSafetyBack(entry);
+                    rolledBack = true;
+                    outcome = "the sidecar stopped while this restore wrote " + written(entry) + "; at its next start "
+                            + "the safety copy (snapshot " + entry.safetySnapshot() + ") was written back: "
+                            + entry.target() + " holds the data from before the restore";
+                } else {
+                    removeStaging(entry);
+                    outcome = entry.phase() == RestoreJournal.Phase.WRITTEN
+                            ? "the sidecar stopped after the backup's data was whole in place: " + entry.target()
+                            + " holds the backup's data (restored)"
+                            : "the sidecar stopped before this restore wrote anything: " + entry.target()
                             + " holds the data from before it";
-                    case WRITTEN -> outcome = "the sidecar stopped after the backup's data was whole in place: "
-                            + entry.target() + " holds the backup's data (restored)";
-                    default -> {
-                        writeSafetyBack(entry);
-                        rolledBack = true;
-                        outcome = "the sidecar stopped while this restore wrote " + entry.dir() + entry.file()
-                                + "; at its next start the safety copy (snapshot " + entry.safetySnapshot()
-                                + ") was written back: " + entry.target() + " holds the data from before the restore";
-                    }
                 }
                 LOG.warnf("restore %s of %s cut off: %s", entry.restoreId(), entry.target(), outcome);
             } catch (Exception e) {
-                outcome = "the sidecar stopped while this restore wrote " + entry.dir() + entry.file()
-                        + ", and writing the safety copy (snapshot " + entry.safetySnapshot() + ") back failed: "
-                        + e.getMessage() + "; restore that snapshot before starting " + entry.target();
+                outcome = "the sidecar stopped while this restore wrote " + written(entry) + ", and putting whole "
+                        + "data back at its next start failed: " + e.getMessage() + "; restore safety snapshot "
+                        + entry.safetySnapshot() + " before starting " + entry.target();
                 LOG.errorf("restore %s of %s: %s", entry.restoreId(), entry.target(), outcome);
             }
             restores.settleInterrupted(entry.restoreId(), outcome, rolledBack);
@@ -61,10 +117,97 @@ public class RestoreRecovery {
         }
     }
 
-    /** The file the restore was writing, from the safety snapshot, while its container is still stopped. */
+    private static String written(RestoreJournal.Entry entry) {
+        return RestoreJournal.Entry.FILES.equals(entry.kind()) ? String.join(" ", entry.paths())
+                : entry.dir() + entry.file();
+    }
+
+    /** What the restore was writing, from the safety snapshot, while its container is still stopped. */
     private void writeSafetyBack(RestoreJournal.Entry entry) throws Exception {
-        var repo = config.repo(entry.repo()).orElseThrow(() -> new IllegalStateException("no repo " + entry.repo()));
+        RepoConfig repo = repo(entry);
+        if (RestoreJournal.Entry.FILES.equals(entry.kind())) {
+            try (Helper helper = helpers.startBeside(entry.containerId(), entry.target(), repo, false,
+                    org.backrestsidecar.config.Priority.FULL)) {
+                FilesRestore.writeBack(helper, entry.safetySnapshot(), entry.paths(), entry.journals(), WRITE_BACK);
+                helper.removeRestoreLeftovers(entry.paths(), QUICK);
+            }
+            return;
+        }
         snapshotFiles.copy(repo, entry.safetySnapshot(), entry.snapshotPath(), entry.containerId(), entry.dir(),
                 entry.file(), new Progress());
+    }
+
+    /** A files restore cut before or after its writes: whole data in place, only staging to remove. */
+    private void removeStaging(RestoreJournal.Entry entry) throws Exception {
+        if (!RestoreJournal.Entry.FILES.equals(entry.kind())) {
+            return;
+        }
+        try (Helper helper = helpers.startBeside(entry.containerId(), entry.target(), repo(entry), false,
+                org.backrestsidecar.config.Priority.FULL)) {
+            helper.removeRestoreLeftovers(entry.paths(), QUICK);
+        }
+    }
+
+    private RepoConfig repo(RestoreJournal.Entry entry) {
+        return config.repo(entry.repo()).orElseThrow(() -> new IllegalStateException("no repo " + entry.repo()
+                + " in the configuration any more"));
+    }
+
+    /** Waits for the pg_restore that outlived the sidecar, then says what the database holds. */
+    private void settlePostgres(RestoreJournal.Entry entry) {
+        String dump = entry.dir() + "/" + entry.file();
+        String database = "database " + entry.database();
+        String outcome;
+        try {
+            Instant giveUp = Instant.now().plus(LONGEST_PG_RESTORE);
+            String state = pgRestoreState(entry.containerId(), dump);
+            while (state.equals("running") && Instant.now().isBefore(giveUp)) {
+                Thread.sleep(POLL.toMillis());
+                state = pgRestoreState(entry.containerId(), dump);
+            }
+            boolean oneTransaction = RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind());
+            if (state.equals("exit 0")) {
+                outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
+                        + "well: " + database + " holds the backup's data (restored)";
+            } else if (state.startsWith("exit ")) {
+                outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
+                        + "with " + state + (oneTransaction ? ": one transaction, " + database + " is as it was before"
+                        : ": " + database + " did not exist before; what was made of it is left to look at");
+            } else if (state.equals("running")) {
+                outcome = "pg_restore of " + database + " still runs after " + LONGEST_PG_RESTORE.toHours()
+                        + " h: look at it in " + entry.target();
+            } else {
+                outcome = "the sidecar stopped while pg_restore wrote " + database + ", and pg_restore ended without "
+                        + "its exit code (" + entry.target() + " was stopped or restarted): " + (oneTransaction
+                        ? "one transaction, so " + database + " holds either all of the backup's data or what it held "
+                        + "before; look before use" : "what was made of " + database + " is left to look at");
+            }
+            LOG.warnf("restore %s of %s cut off: %s", entry.restoreId(), entry.target(), outcome);
+        } catch (IOException | RuntimeException e) {
+            outcome = "the sidecar stopped while pg_restore wrote " + database + ", and what became of it cannot be "
+                    + "read (" + e.getMessage() + "): look at " + database + " in " + entry.target();
+            LOG.errorf("restore %s of %s: %s", entry.restoreId(), entry.target(), outcome);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            exec.output(entry.containerId(), List.of("rm", "-f", dump, dump + PostgresRestore.EXIT_SUFFIX), QUICK);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
+        }
+        restores.settleInterrupted(entry.restoreId(), outcome, false);
+        journal.done(entry.restoreId());
+    }
+
+    private String pgRestoreState(String containerId, String dump) throws IOException {
+        try {
+            if (!Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning())) {
+                return "gone";
+            }
+        } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+            throw new IOException("its container " + containerId + " is gone", e);
+        }
+        return exec.outputRunTwiceIfStuck(containerId, List.of("sh", "-c", PG_RESTORE_STATE, dump), QUICK).strip();
     }
 }

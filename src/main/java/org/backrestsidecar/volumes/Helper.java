@@ -30,6 +30,10 @@ public final class Helper implements AutoCloseable {
     private static final int OUTPUT_KEEP = 256 * 1024;
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(Helper.class);
+    /** Beside a path being restored: its new copy, written whole before it is swapped in. */
+    private static final String STAGING = ".backrest-sidecar-staging";
+    /** Inside a folder being swapped: its entries from before, removed once the new ones are in. */
+    private static final String OLD = ".backrest-sidecar-old";
     private final DockerClient docker;
     private final ContainerExec exec;
     private final Repository repository;
@@ -76,7 +80,8 @@ public final class Helper implements AutoCloseable {
                                  Duration timeout, Progress progress) throws ResticException {
         List<String> command = restic();
         command.addAll(backup.backupArgs(tags, host));
-        for (String exclude : excludes) {
+        // what a restore cut off by a crash may have left on a volume is never data to keep
+        for (String exclude : concat(List.of(STAGING, OLD), excludes)) {
             command.add("--exclude");
             command.add(exclude);
         }
@@ -129,8 +134,10 @@ public final class Helper implements AutoCloseable {
             throws IOException, ResticException {
         boolean folder = run(List.of("test", "-d", path), Duration.ofMinutes(1), new TailBuffer(1024)).exitCode() == 0;
         String parent = path.contains("/") && path.lastIndexOf('/') > 0 ? path.substring(0, path.lastIndexOf('/')) : "/";
-        String staging = (folder ? path : parent) + "/.backrest-sidecar-staging";
+        String staging = (folder ? path : parent) + "/" + STAGING;
         try {
+            // a staging folder a killed restore left would mix its files into this one
+            exec.run(id, List.of("rm", "-rf", staging), timeout, new TailBuffer(1024));
             restore(snapshotId, staging, include == null ? path : include, timeout);
             ExecResult swapped = exec.run(id, List.of("sh", "-c", SWAP, "swap", path, staging + path,
                     journals ? "journals" : ""), timeout, new TailBuffer(4096));
@@ -140,6 +147,28 @@ public final class Helper implements AutoCloseable {
         } finally {
             exec.run(id, List.of("rm", "-rf", staging), timeout, new TailBuffer(1024));
         }
+    }
+
+    /**
+     * Removes what a restore cut off by a crash left beside or inside each of {@code paths}: a
+     * staging copy, a folder's entries from before. Run once the data in place is whole.
+     */
+    public void removeRestoreLeftovers(List<String> paths, Duration timeout) throws IOException {
+        List<String> command = new ArrayList<>(List.of("rm", "-rf"));
+        for (String path : paths) {
+            String parent = path.lastIndexOf('/') > 0 ? path.substring(0, path.lastIndexOf('/')) : "";
+            command.addAll(List.of(path + "/" + STAGING, path + "/" + OLD, parent + "/" + STAGING));
+        }
+        ExecResult removed = exec.run(id, command, timeout, new TailBuffer(4096));
+        if (!removed.succeeded()) {
+            throw new IOException(removed.failure("removing a cut-off restore's staging copies"));
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** $1 the live path, $2 its restored copy (same file system), $3 "journals" for an SQLite file. */

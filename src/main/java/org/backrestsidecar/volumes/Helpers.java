@@ -68,8 +68,17 @@ public class Helpers {
      *                 must write the database's lock files even to read it)
      */
     public Helper start(Target target, RepoConfig repo, boolean readOnly, Priority priority) throws IOException {
-        return start(SameMounts.of(docker.inspectContainerCmd(target.containerId()).exec(), readOnly), repo,
-                target.name(), priority);
+        return startBeside(target.containerId(), target.name(), repo, readOnly, priority);
+    }
+
+    /**
+     * The same, for a container known only by id: at start-up, before discovery, a restore cut off by
+     * a crash is finished with it (restore/RestoreRecovery).
+     */
+    public Helper startBeside(String containerId, String targetName, RepoConfig repo, boolean readOnly,
+                              Priority priority) throws IOException {
+        return start(SameMounts.of(docker.inspectContainerCmd(containerId).exec(), readOnly), repo, targetName,
+                priority);
     }
 
     /**

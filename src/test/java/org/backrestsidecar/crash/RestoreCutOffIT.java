@@ -7,6 +7,8 @@ import static org.backrestsidecar.testing.PackagedSidecar.post;
 import static org.backrestsidecar.testing.PackagedSidecar.postJson;
 import static org.backrestsidecar.testing.PackagedSidecar.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,22 +16,38 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.backrestsidecar.testing.PackagedSidecar;
+import org.backrestsidecar.testing.PostgresContainer;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A Redis restore cut off mid-copy: the packaged sidecar, a real process, is killed with SIGKILL
- * while it writes a 120 MB RDB of random values over the live one (the test follows the restore's
- * phase and kills it once "writing" shows, then checks the RDB in place is indeed cut short).
- * Started again, it writes the safety copy back before the container is started, so Redis loads
- * whole data, the data from before the restore, and the restore's record says so. Before this,
- * Redis aborted on the cut-off RDB and stayed down.
+ * Restores cut off by a crash: the packaged sidecar, a real process, is killed with SIGKILL in the
+ * middle of a confirmed restore and started again with its state. How each test aims at its moment
+ * is said where it kills.
+ * <ul>
+ *   <li>Redis, mid-copy of a 120 MB RDB of random values (the RDB in place is checked cut short):
+ *       the safety copy is written back before the container starts; Redis loads the data from
+ *       before. Before this, Redis aborted on the cut-off RDB and stayed down.</li>
+ *   <li>Files (strategy stop), while the helper's restic restores 150 MB beside the live data: the
+ *       killed helper is stopped, the paths written back from the safety snapshot, the staging copy
+ *       removed; the container runs on the files from before. Before this, the staging copy stayed
+ *       on the volume beside the live data.</li>
+ *   <li>Postgres dump, while pg_restore runs in the container: it goes on without the sidecar; the
+ *       restarted sidecar waits for it and its kept exit code, and the record says the backup's data
+ *       is in, which the rows confirm. Before this, the record said "what it wrote is unknown" and
+ *       the dump stayed in /tmp.</li>
+ * </ul>
+ * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
+ * empty afterwards.
  */
 class RestoreCutOffIT {
     private static final String APP = "cut-redis";
+    private static final String FILES = "cut-files";
+    private static final String PG = "cut-pg";
     private static final ObjectMapper JSON = new ObjectMapper();
     private Process sidecar;
 
@@ -39,16 +57,17 @@ class RestoreCutOffIT {
             sidecar.destroyForcibly();
         }
         TestDocker.remove(APP);
+        TestDocker.remove(FILES);
+        TestDocker.remove(PG);
     }
 
-    @Test
-    void aRedisRestoreKilledMidCopyLeavesRedisRunningOnTheDataFromBefore() throws Exception {
+    /** A sidecar's folder: a key, a token, a config with plan and repo "cut"; the config's path. */
+    private static Path sidecarRoot() throws Exception {
         Path root = Files.createTempDirectory("bsc-cut");
         Files.writeString(root.resolve("cut.key"), "cut-test-key-0123456789abcdef\n");
         PackagedSidecar.writeToken(root);
         PackagedSidecar.buildImage();
-        Path config = root.resolve("sidecar.yml");
-        Files.writeString(config, """
+        Files.writeString(root.resolve("sidecar.yml"), """
                 instance: cut-host
                 stateDir: %s
                 repos:
@@ -59,6 +78,159 @@ class RestoreCutOffIT {
                   - id: cut
                     schedule: "0 2 * * *"
                 """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("cut.key")));
+        return root;
+    }
+
+    private static void backUp(int port) throws Exception {
+        post(port, "/api/plans/cut/runs");
+        TestDocker.await("the backup", Duration.ofMinutes(5), () -> ask(() -> JSON.readTree(
+                get(port, "/api/runs?plan=cut")).path(0).path("state").asText().equals("SUCCEEDED")));
+    }
+
+    /** Follows restore {@code id} every 10 ms until {@code aim} holds of it; fails if it ends first. */
+    private static void awaitRestore(int port, String id, java.util.function.Predicate<JsonNode> aim) throws Exception {
+        long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        JsonNode now = JSON.readTree(get(port, "/api/restores/" + id));
+        while (!aim.test(now)) {
+            assertTrue(System.nanoTime() < until && now.path("endedAt").isMissingNode() | now.path("endedAt").isNull(),
+                    "the restore was seen at the phase aimed at before it ended: " + now);
+            Thread.sleep(10);
+            now = JSON.readTree(get(port, "/api/restores/" + id));
+        }
+    }
+
+    /** The restore's record, once a restarted sidecar has settled it ({@code what} in its error). */
+    private static JsonNode awaitSettled(int port, String id, String what) {
+        JsonNode[] record = new JsonNode[1];
+        TestDocker.await("the restore's record to say " + what, Duration.ofMinutes(2), () -> ask(() -> {
+            record[0] = JSON.readTree(get(port, "/api/restores/" + id));
+            return record[0].path("error").asText().contains(what);
+        }));
+        return record[0];
+    }
+
+    @Test
+    void aFilesRestoreKilledMidCopyLeavesTheDataFromBeforeAndNoStagingCopy() throws Exception {
+        Path root = sidecarRoot();
+        String app = TestDocker.container(FILES).volume("/data")
+                .labels(Map.of("backup.enable", "true", "backup.plan", "cut", "backup.strategy", "stop",
+                        "com.docker.compose.service", FILES))
+                .start("trap 'exit 0' TERM; while :; do sleep 1 & wait; done");
+        // random content that does not compress: the helper's restic takes a while to restore it
+        TestDocker.exec(app, "sh", "-c", "mkdir -p /data/big && for i in $(seq 1 150); do head -c 1000000 "
+                + "/dev/urandom > /data/big/$i; done && echo at-backup > /data/marker").out();
+        int port = freePort();
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
+        awaitReady(port);
+        backUp(port);
+        // the data from before the restore: other files, which the backup does not hold
+        TestDocker.exec(app, "sh", "-c", "rm -rf /data/big && mkdir /data/small && for i in $(seq 1 20); do "
+                + "head -c 100000 /dev/urandom > /data/small/$i; done && echo before-restore > /data/marker").out();
+        String before = filesDigest(app);
+
+        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + FILES + "\",\"confirm\":\""
+                + FILES + "\"}")).path("id").asText();
+        // aimed at the copy: killed once the restore says it writes /data and the helper's restic
+        // restores (its process seen in the helper), while it writes the 150 MB beside the live data
+        awaitRestore(port, id, now -> now.path("phase").asText().startsWith("writing") && helperRestores());
+        sidecar.destroyForcibly().waitFor();
+        assertTrue(!TestDocker.state(app).running(), "killed mid-restore, the container is still stopped");
+        // the killed sidecar's helper goes on: its staging copy is there, beside the live data
+        TestDocker.await("the staging copy on the volume", Duration.ofSeconds(30),
+                () -> volumeListing(app).contains(".backrest-sidecar-staging"));
+
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
+        awaitReady(port);
+        TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
+        assertEquals(before, filesDigest(app), "every file as before the restore, byte for byte, none of the backup's");
+        assertEquals("before-restore", TestDocker.exec(app, "cat", "/data/marker").out().strip());
+        String listing = TestDocker.exec(app, "ls", "-a", "/data").out();
+        assertFalse(listing.contains(".backrest-sidecar"), "no staging copy left on the volume: " + listing);
+        JsonNode record = awaitSettled(port, id, "holds the data from before the restore");
+        assertEquals("FAILED", record.path("state").asText(), record.toString());
+        assertTrue(record.path("rolledBack").asBoolean(), record.toString());
+        assertEquals("", TestDocker.run(List.of("docker", "ps", "-aq", "--filter", "label=backrest-sidecar.helper=cut-host"),
+                Map.of()).strip(), "no helper left");
+        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
+                "nothing left under way");
+    }
+
+    @Test
+    void aPostgresRestoreKilledMidPgRestoreIsWaitedForAndTheRecordSaysTheBackupsDataIsIn() throws Exception {
+        Path root = sidecarRoot();
+        PostgresContainer pg = PostgresContainer.start(PG, Map.of("backup.enable", "true", "backup.plan", "cut",
+                "backup.strategy", "postgres", "com.docker.compose.service", PG));
+        pg.sql("postgres", "CREATE DATABASE app");
+        // large enough that pg_restore runs for seconds
+        pg.sql("app", "CREATE TABLE t (id int PRIMARY KEY, body text); INSERT INTO t SELECT g, md5(g::text) || "
+                + "md5((g * 7)::text) FROM generate_series(1, 1500000) g");
+        String atBackup = pg.checksum("app", "t");
+        int port = freePort();
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
+        awaitReady(port);
+        backUp(port);
+        pg.sql("app", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
+        assertNotEquals(atBackup, pg.checksum("app", "t"));
+
+        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + PG + "\",\"database\":\"app\","
+                + "\"confirm\":\"" + PG + "\"}")).path("id").asText();
+        // aimed at pg_restore: killed once the restore says it writes the database and pg_restore runs
+        awaitRestore(port, id, now -> now.path("phase").asText().startsWith("restoring database")
+                && pgRestoreRuns(pg.id()));
+        sidecar.destroyForcibly().waitFor();
+        assertTrue(pgRestoreRuns(pg.id()), "killed mid-restore: pg_restore still runs without the sidecar");
+
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
+        awaitReady(port);
+        JsonNode record = awaitSettled(port, id, "holds the backup's data (restored)");
+        assertFalse(pgRestoreRuns(pg.id()), record.toString());
+        assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");
+        assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip(),
+                "the dump and its exit code are gone from the container's /tmp");
+        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
+                "nothing left under way");
+    }
+
+    private static boolean pgRestoreRuns(String container) {
+        return !TestDocker.exec(container, "sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = "
+                + "pg_restore ] && echo $p; done; true").out().isBlank();
+    }
+
+    /** A helper of the sidecar runs {@code restic restore}. */
+    private static boolean helperRestores() {
+        try {
+            for (String helper : TestDocker.run(List.of("docker", "ps", "-q", "--filter",
+                    "label=backrest-sidecar.helper=cut-host"), Map.of()).strip().split("\\s+")) {
+                if (!helper.isEmpty() && !TestDocker.exec(helper, "sh", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null "
+                        + "| tr '\\0' ' ' | grep -c '[r]estic.* restore [0-9a-f]' ; true").out().strip().equals("0")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Every file's path and content under /data, as one digest. */
+    private static String filesDigest(String container) {
+        return TestDocker.exec(container, "sh", "-c", "cd /data && find . -type f | sort | xargs md5sum | md5sum").out().strip();
+    }
+
+    /** /data's entries, read from a throwaway beside the (stopped) container. */
+    private static String volumeListing(String container) {
+        try {
+            return TestDocker.run(List.of("docker", "run", "--rm", "--volumes-from", container, TestDocker.IMAGE,
+                    "ls", "-a", "/data"), Map.of());
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    @Test
+    void aRedisRestoreKilledMidCopyLeavesRedisRunningOnTheDataFromBefore() throws Exception {
+        Path root = sidecarRoot();
+        Path config = root.resolve("sidecar.yml");
         String redis = TestDocker.container(APP).volume("/data")
                 .labels(Map.of("backup.enable", "true", "backup.plan", "cut", "backup.strategy", "redis",
                         "com.docker.compose.service", APP))
@@ -72,9 +244,7 @@ class RestoreCutOffIT {
         int port = freePort();
         sidecar = start(config, port, root.resolve("first.log"));
         awaitReady(port);
-        post(port, "/api/plans/cut/runs");
-        TestDocker.await("the backup", Duration.ofMinutes(5), () -> ask(() -> JSON.readTree(
-                get(port, "/api/runs?plan=cut")).path(0).path("state").asText().equals("SUCCEEDED")));
+        backUp(port);
 
         // the data from before the restore: other keys, which the backup does not hold
         TestDocker.exec(redis, "sh", "-c", "redis-cli FLUSHALL >/dev/null && for i in $(seq 1 30); do head -c 100000 "
@@ -85,14 +255,8 @@ class RestoreCutOffIT {
                 + "\"}")).path("id").asText();
         // aimed at the copy: killed once 20 MB of the 120 have been written over the live RDB
         // (asked every 10 ms: the copy itself takes about a second)
-        long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        JsonNode now = JSON.readTree(get(port, "/api/restores/" + id));
-        while (!(now.path("phase").asText().startsWith("writing") && now.path("progress").path("bytesDone").asLong() > 20_000_000L)) {
-            assertTrue(System.nanoTime() < until && now.path("endedAt").isMissingNode() | now.path("endedAt").isNull(),
-                    "the restore was seen writing before it ended: " + now);
-            Thread.sleep(10);
-            now = JSON.readTree(get(port, "/api/restores/" + id));
-        }
+        awaitRestore(port, id, now -> now.path("phase").asText().startsWith("writing")
+                && now.path("progress").path("bytesDone").asLong() > 20_000_000L);
         sidecar.destroyForcibly().waitFor();
         Thread.sleep(500);
         assertTrue(!TestDocker.state(redis).running(), "killed mid-restore, Redis is still stopped");
