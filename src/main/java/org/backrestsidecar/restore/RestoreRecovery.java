@@ -83,6 +83,7 @@ public class RestoreRecovery {
                 restores.settleInterrupted(entry.restoreId(), "the sidecar stopped while pg_restore wrote database "
                         + entry.database() + "; it goes on in " + entry.target() + ", and this record says what the "
                         + "database holds once it ends", false);
+                restores.settling(entry.target(), entry.restoreId());
                 Thread waiter = new Thread(() -> settlePostgres(entry), "pg-restore-after-crash-" + entry.restoreId());
                 waiter.setDaemon(true);
                 waiter.start();
@@ -198,6 +199,7 @@ public class RestoreRecovery {
         }
         restores.settleInterrupted(entry.restoreId(), outcome, false);
         journal.done(entry.restoreId());
+        restores.settled(entry.target(), entry.restoreId());
     }
 
     private String pgRestoreState(String containerId, String dump) throws IOException {

@@ -41,6 +41,8 @@ public class RestoreService {
     private final RepoLocks repoLocks;
     private final Map<String, RestoreJob> jobs = new ConcurrentHashMap<>();
     private final Map<String, RestoreJob> runningByTarget = new ConcurrentHashMap<>();
+    /** Targets a restore cut off by a stop still writes (a pg_restore that outlived the sidecar): restore id. */
+    private final Map<String, String> settlingByTarget = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "restore");
         t.setDaemon(true);
@@ -108,6 +110,13 @@ public class RestoreService {
             job.succeeded();
             return job;
         }
+        String settling = settlingByTarget.get(target.name());
+        if (settling != null) {
+            jobs.remove(id);
+            throw new TargetBusy("target " + target.name() + " is still being written by restore " + settling
+                    + ", which the sidecar's stop cut off: its pg_restore goes on in the container, and the restore's "
+                    + "record says what the database holds once it ends");
+        }
         if (runningByTarget.putIfAbsent(target.name(), job) != null) {
             jobs.remove(id);
             throw new TargetBusy("target " + target.name() + " is being restored already (restore "
@@ -164,6 +173,15 @@ public class RestoreService {
      * What a restore cut off by the sidecar's stop left its target holding, once the next start put
      * whole data back (RestoreRecovery): said in its record instead of "unknown".
      */
+    /** Until {@link #settled}: restore {@code restoreId}, cut off by a stop, still writes {@code target}. */
+    void settling(String target, String restoreId) {
+        settlingByTarget.put(target, restoreId);
+    }
+
+    void settled(String target, String restoreId) {
+        settlingByTarget.remove(target, restoreId);
+    }
+
     void settleInterrupted(String id, String outcome, boolean rolledBack) {
         RestoreJob.Report r = past.get(id);
         if (r == null) {

@@ -5,6 +5,7 @@ import static org.backrestsidecar.testing.PackagedSidecar.freePort;
 import static org.backrestsidecar.testing.PackagedSidecar.get;
 import static org.backrestsidecar.testing.PackagedSidecar.post;
 import static org.backrestsidecar.testing.PackagedSidecar.postJson;
+import static org.backrestsidecar.testing.PackagedSidecar.postJsonAnswer;
 import static org.backrestsidecar.testing.PackagedSidecar.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,10 +37,12 @@ import org.junit.jupiter.api.Test;
  *       killed helper is stopped, the paths written back from the safety snapshot, the staging copy
  *       removed; the container runs on the files from before. Before this, the staging copy stayed
  *       on the volume beside the live data.</li>
- *   <li>Postgres dump, while pg_restore runs in the container: it goes on without the sidecar; the
- *       restarted sidecar waits for it and its kept exit code, and the record says the backup's data
- *       is in, which the rows confirm. Before this, the record said "what it wrote is unknown" and
- *       the dump stayed in /tmp.</li>
+ *   <li>Postgres dump, while pg_restore runs in the container (held at its first DROP by a reader's
+ *       lock, so that it surely outlives the restart): it goes on without the sidecar; the restarted
+ *       sidecar refuses a second restore of the target (409) while it runs, waits for it and its kept
+ *       exit code once the reader goes, and the record says the backup's data is in, which the rows
+ *       confirm. Before this, the record said "what it wrote is unknown" and the dump stayed in
+ *       /tmp.</li>
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
@@ -172,8 +175,16 @@ class RestoreCutOffIT {
         pg.sql("app", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
         assertNotEquals(atBackup, pg.checksum("app", "t"));
 
-        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + PG + "\",\"database\":\"app\","
-                + "\"confirm\":\"" + PG + "\"}")).path("id").asText();
+        // a reader holds a lock on the table (as a long report would): pg_restore --clean waits at its
+        // DROP, inside its one transaction, until the test ends the reader; the pg_dump of the safety
+        // copy takes a lock that does not conflict
+        TestDocker.execDetached(pg.id(), "psql", "-U", "postgres", "-d", "app", "-c", "SET application_name = 'holder'",
+                "-c", "BEGIN", "-c", "LOCK TABLE t IN ACCESS SHARE MODE", "-c", "SELECT pg_sleep(600)");
+        TestDocker.await("the reader's lock", Duration.ofSeconds(30), () -> pg.sql("app", "SELECT count(*) FROM "
+                + "pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'holder' AND l.granted "
+                + "AND l.relation = 't'::regclass").strip().equals("1"));
+        String body = "{\"target\":\"" + PG + "\",\"database\":\"app\",\"confirm\":\"" + PG + "\"}";
+        String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
         // aimed at pg_restore: killed once the restore says it writes the database and pg_restore runs
         awaitRestore(port, id, now -> now.path("phase").asText().startsWith("restoring database")
                 && pgRestoreRuns(pg.id()));
@@ -182,6 +193,12 @@ class RestoreCutOffIT {
 
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
         awaitReady(port);
+        assertTrue(pgRestoreRuns(pg.id()), "pg_restore still waits on the reader");
+        var again = postJsonAnswer(port, "/api/restores", body);
+        assertEquals(409, again.statusCode(), "no second restore while the cut-off one's pg_restore writes: " + again.body());
+        assertTrue(again.body().contains("still being written by restore " + id), again.body());
+        assertTrue(JSON.readTree(get(port, "/api/restores/" + id)).path("error").asText().contains("it goes on in"));
+        pg.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
         JsonNode record = awaitSettled(port, id, "holds the backup's data (restored)");
         assertFalse(pgRestoreRuns(pg.id()), record.toString());
         assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");

@@ -72,11 +72,17 @@ public final class PackagedSidecar {
 
     /** POSTs {@code body} as JSON, expecting 202; the answer's body. */
     public static String postJson(int port, String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = postJsonAnswer(port, path, body);
         assertEquals(202, answer.statusCode(), answer.body());
         return answer.body();
+    }
+
+    /** POSTs {@code body} as JSON; the answer, whatever its status. */
+    public static HttpResponse<String> postJsonAnswer(int port, String path, String body)
+            throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public static void post(int port, String path) throws IOException, InterruptedException {
