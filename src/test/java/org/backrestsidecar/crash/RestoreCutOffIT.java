@@ -33,9 +33,10 @@ import org.junit.jupiter.api.Test;
  *   <li>Redis, mid-copy of a 120 MB RDB of random values (the RDB in place is checked cut short):
  *       the safety copy is written back before the container starts; Redis loads the data from
  *       before. Before this, Redis aborted on the cut-off RDB and stayed down.</li>
- *   <li>Files (strategy stop), while the helper's restic restores 150 MB beside the live data: the
- *       killed helper is stopped, the paths written back from the safety snapshot, the staging copy
- *       removed; the container runs on the files from before. Before this, the staging copy stayed
+ *   <li>Files (strategy stop), once at the safety snapshot (nothing written: the helper stopped,
+ *       the container started), then while the helper's restic restores 150 MB beside the live data:
+ *       the killed helper is stopped, the paths written back from the safety snapshot, the staging
+ *       copy removed; the container runs on the files from before. Before this, the staging copy stayed
  *       on the volume beside the live data.</li>
  *   <li>Postgres dump, while pg_restore runs in the container (held at its first DROP by a reader's
  *       lock, so that it surely outlives the restart): it goes on without the sidecar; the restarted
@@ -113,7 +114,7 @@ class RestoreCutOffIT {
     }
 
     @Test
-    void aFilesRestoreKilledMidCopyLeavesTheDataFromBeforeAndNoStagingCopy() throws Exception {
+    void aFilesRestoreKilledAtItsSafetySnapshotOrMidCopyLeavesTheDataFromBeforeAndNoStagingCopy() throws Exception {
         Path root = sidecarRoot();
         String app = TestDocker.container(FILES).volume("/data")
                 .labels(Map.of("backup.enable", "true", "backup.plan", "cut", "backup.strategy", "stop",
@@ -130,11 +131,27 @@ class RestoreCutOffIT {
         TestDocker.exec(app, "sh", "-c", "rm -rf /data/big && mkdir /data/small && for i in $(seq 1 20); do "
                 + "head -c 100000 /dev/urandom > /data/small/$i; done && echo before-restore > /data/marker").out();
         String before = filesDigest(app);
+        String body = "{\"target\":\"" + FILES + "\",\"confirm\":\"" + FILES + "\"}";
 
-        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + FILES + "\",\"confirm\":\""
-                + FILES + "\"}")).path("id").asText();
-        // aimed at the copy: killed once the restore says it writes /data and the helper's restic
+        // 1. aimed at the safety snapshot: killed the moment the restore says it takes it (10 ms asks;
+        // restic alone takes longer to start), so the journal holds it as stopped, nothing written
+        String first = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
+        awaitRestore(port, first, now -> now.path("phase").asText().startsWith("safety snapshot"));
+        sidecar.destroyForcibly().waitFor();
+        String journalAtKill = Files.readString(root.resolve("state/restores-under-way.json"));
+        assertTrue(journalAtKill.contains("\"phase\":\"STOPPED\""), "killed before anything was written: " + journalAtKill);
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-safety-kill.log"));
+        awaitReady(port);
+        TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
+        assertEquals(before, filesDigest(app), "killed during the safety snapshot: every file as before");
+        JsonNode cut = awaitSettled(port, first, "holds the data from before it");
+        assertFalse(cut.path("rolledBack").asBoolean(), "nothing was written, nothing rolled back: " + cut);
+        assertEquals("", TestDocker.run(List.of("docker", "ps", "-aq", "--filter", "label=backrest-sidecar.helper=cut-host"),
+                Map.of()).strip(), "no helper left");
+
+        // 2. aimed at the copy: killed once the restore says it writes /data and the helper's restic
         // restores (its process seen in the helper), while it writes the 150 MB beside the live data
+        String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
         awaitRestore(port, id, now -> now.path("phase").asText().startsWith("writing") && helperRestores());
         sidecar.destroyForcibly().waitFor();
         assertTrue(!TestDocker.state(app).running(), "killed mid-restore, the container is still stopped");
@@ -142,7 +159,7 @@ class RestoreCutOffIT {
         TestDocker.await("the staging copy on the volume", Duration.ofSeconds(30),
                 () -> volumeListing(app).contains(".backrest-sidecar-staging"));
 
-        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-copy-kill.log"));
         awaitReady(port);
         TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
         assertEquals(before, filesDigest(app), "every file as before the restore, byte for byte, none of the backup's");
