@@ -38,11 +38,30 @@ public class DataFolder {
     private static final java.time.format.DateTimeFormatter SERVER_TIME = java.time.format.DateTimeFormatter
             .ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx").withZone(java.time.ZoneOffset.UTC);
     private static final String EACH = "for f in * .[!.]* ..?*; do [ -e \"$f\" ] || continue; case \"$f\" in pgsql_tmp*) continue;; esac; ";
-    private static final String MOVE_ASIDE = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; mkdir \"$ASIDE\"; "
+    static final String MOVE_ASIDE = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; mkdir \"$ASIDE\"; "
             + EACH + "mv -- \"$f\" \"$ASIDE/\"; done";
-    private static final String PUT_BACK = "set -e; cd \"$PGDATA\"; " + EACH + "rm -rf -- \"$f\"; done; rm -rf " + WAL_DIR
-            + "; for f in \"$ASIDE\"/* \"$ASIDE\"/.[!.]* \"$ASIDE\"/..?*; do [ -e \"$f\" ] || continue; mv -- \"$f\" .; done; "
-            + "rmdir \"$ASIDE\"";
+    /**
+     * Set in the folder being put back once what was laid down is gone: from then on everything in
+     * the data folder is its own, which a roll-back after a crash must keep (ROLL_BACK).
+     */
+    private static final String EMPTIED = ".backrest-sidecar-laid-removed";
+    /** Moves $ASIDE's entries (but the mark) into the data folder, then removes $ASIDE. */
+    private static final String MOVE_BACK = "for f in \"$ASIDE\"/* \"$ASIDE\"/.[!.]* \"$ASIDE\"/..?*; do "
+            + "[ -e \"$f\" ] || continue; case \"$f\" in */" + EMPTIED + ") continue;; esac; mv -- \"$f\" .; done; "
+            + "rm -f \"$ASIDE/" + EMPTIED + "\"; rmdir \"$ASIDE\"";
+    static final String PUT_BACK = "set -e; cd \"$PGDATA\"; " + EACH + "rm -rf -- \"$f\"; done; rm -rf " + WAL_DIR
+            + "; touch \"$ASIDE/" + EMPTIED + "\"; " + MOVE_BACK;
+    /**
+     * After a crash, whatever step it cut: what was laid down goes (back into $KEPT when a kept folder
+     * was being put back, else removed), unless nothing was ($LAID not yes) or a put-back had already
+     * removed it (the mark in $ASIDE); then what was moved aside comes back. A name is never in both
+     * places: each was moved by one mv.
+     */
+    static final String ROLL_BACK = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; "
+            + "if [ \"$LAID\" = yes ] && [ ! -e \"$ASIDE/" + EMPTIED + "\" ]; then if [ -n \"$KEPT\" ]; then "
+            + "mkdir -p \"$KEPT\"; " + EACH + "mv -- \"$f\" \"$KEPT/\"; done; rm -f \"$KEPT/" + EMPTIED + "\"; else "
+            + EACH + "rm -rf -- \"$f\"; done; fi; rm -rf " + WAL_DIR + "; fi; "
+            + "if [ -d \"$ASIDE\" ]; then " + MOVE_BACK + "; fi";
     /**
      * The server's owner is the kept folder's (or the image's postgres user's); Postgres refuses a
      * data folder that others may read.
@@ -154,6 +173,16 @@ public class DataFolder {
         /** Empties what was laid down and moves the kept folder's contents back. */
         public void putBack() throws IOException {
             sh(PUT_BACK, List.of(), "putting the data folder back");
+        }
+
+        /**
+         * Undoes a restore a crash cut off: {@code laid} when it may have laid anything down (what is
+         * in the folder then goes, back into {@code kept} when that was being put back), then the
+         * live folder's contents moved back from where they were put aside.
+         */
+        public void rollBack(boolean laid, String kept) throws IOException {
+            sh(ROLL_BACK, List.of("LAID=" + (laid ? "yes" : "no"), "KEPT=" + (kept == null ? "" : kept)),
+                    "putting the data folder back after a crash");
         }
 
         /** Empties the data folder and moves the contents of {@code folder}, kept beside it, in. */

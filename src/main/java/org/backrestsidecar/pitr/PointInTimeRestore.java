@@ -24,6 +24,7 @@ import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restore.BackupSet;
 import org.backrestsidecar.restore.RestoreJob;
+import org.backrestsidecar.restore.RestoreJournal;
 import org.backrestsidecar.restore.RestoreRefused;
 import org.backrestsidecar.restore.RestoreRequest;
 import org.backrestsidecar.restore.TargetRestore;
@@ -56,9 +57,12 @@ public class PointInTimeRestore implements TargetRestore {
     private final Archiver archiver;
     private final Quiescer quiescer;
     private final PlanRunner runner;
+    private final RestoreJournal journal;
 
     public PointInTimeRestore(DockerClient docker, SidecarConfig config, Snapshots snapshots, DataFolder dataFolder,
-                              Replay replay, Archiver archiver, Quiescer quiescer, PlanRunner runner) {
+                              Replay replay, Archiver archiver, Quiescer quiescer, PlanRunner runner,
+                              RestoreJournal journal) {
+        this.journal = journal;
         this.docker = docker;
         this.config = config;
         this.snapshots = snapshots;
@@ -212,6 +216,11 @@ public class PointInTimeRestore implements TargetRestore {
         default void unlay(DataFolder.Work work) throws IOException {
         }
 
+        /** The kept folder {@link #lay} puts in the live one's place; null when it lays down a backup. */
+        default String kept() {
+            return null;
+        }
+
         /** Waits for the started server and says what it holds; throws when it does not come up as it must. */
         String started() throws IOException, InterruptedException;
     }
@@ -272,6 +281,11 @@ public class PointInTimeRestore implements TargetRestore {
         }
 
         @Override
+        public String kept() {
+            return kept;
+        }
+
+        @Override
         public String started() throws IOException, InterruptedException {
             String user = PostgresStrategy.user(target);
             replay.awaitPromoted(target.containerId(), user, target.timeout());
@@ -285,6 +299,8 @@ public class PointInTimeRestore implements TargetRestore {
                                   InspectContainerResponse live, String pgdata, RestoreJob job) throws Exception {
         job.phase("creating " + name);
         String id = create(live, name, pgdata, target.name());
+        // a start after a kill removes what was half made (finishCutOff)
+        journal.record(RestoreJournal.Entry.postgresWalNew(job.id(), target.name(), id, name + "-data"));
         Replay.Reached reached;
         try {
             try (DataFolder.Work work = dataFolder.open(live.getImageId(), id, pgdata, DataFolder.ASIDE_PREFIX + job.id()
@@ -299,28 +315,45 @@ public class PointInTimeRestore implements TargetRestore {
             // nothing half-made is left beside the live server; the error has the server's last words
             docker.removeContainerCmd(id).withForce(true).exec();
             docker.removeVolumeCmd(name + "-data").exec();
+            journal.done(job.id());
             throw e;
         }
+        journal.done(job.id());
         job.wrote("container " + name + " (volume " + name + "-data): " + reached.said());
         job.note("remove it when done: docker rm -f " + name + " && docker volume rm " + name + "-data");
     }
 
     private void overLive(Target target, InspectContainerResponse live, String pgdata, RestoreJob job, LaidOver laid)
             throws Exception {
-        String aside = DataFolder.ASIDE_PREFIX + job.id().substring(0, 8);
+        try {
+            overLive(target, live, pgdata, job, laid, RestoreJournal.Entry.postgresWal(job.id(), target.name(),
+                    target.containerId(), live.getImageId(), pgdata, DataFolder.ASIDE_PREFIX + job.id().substring(0, 8),
+                    laid.kept()));
+        } finally {
+            journal.done(job.id());
+        }
+    }
+
+    private void overLive(Target target, InspectContainerResponse live, String pgdata, RestoreJob job, LaidOver laid,
+                          RestoreJournal.Entry underWay) throws Exception {
+        String aside = underWay.file();
         job.phase("shipping the last WAL, stopping the stream");
         try (Archiver.Hold hold = archiver.hold(target)) {
             job.phase("stopping " + target.containerName());
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
             try (stopped) {
+                // from here a start after a kill puts the data folder back (finishCutOff)
+                journal.record(underWay);
                 try (DataFolder.Work work = dataFolder.open(live.getImageId(), target.containerId(), pgdata, aside)) {
                     job.phase("moving the data folder aside");
                     work.moveAside();
+                    journal.record(underWay.at(RestoreJournal.Phase.WRITING));
                     try {
                         laid.lay(work);
                     } catch (Exception e) {
                         laid.unlay(work);
                         work.putBack();
+                        journal.record(underWay.at(RestoreJournal.Phase.STOPPED));
                         job.rolledBack();
                         throw new IOException(e.getMessage() + "; the data folder was put back as it was", e);
                     }
@@ -338,6 +371,7 @@ public class PointInTimeRestore implements TargetRestore {
                      DataFolder.Work work = dataFolder.open(live.getImageId(), target.containerId(), pgdata, aside)) {
                     laid.unlay(work);
                     work.putBack();
+                    journal.record(underWay.at(RestoreJournal.Phase.STOPPED));
                 }
                 job.rolledBack();
                 throw new IOException(e.getMessage() + "; the data folder was put back as it was and "
@@ -390,6 +424,54 @@ public class PointInTimeRestore implements TargetRestore {
     }
 
     /** A container like the live server: its image, settings and network, a new volume for its data. */
+    /**
+     * A restore of a wal-mode server cut off by the sidecar's stop. Over the live server: the server
+     * is stopped if the restore had started it to replay, what was laid down goes, the data folder
+     * moved aside comes back, and the server is started on it (what depends on it is started by
+     * quiesce/CrashRecovery next, if the restore had stopped it). Beside it: the half-made container
+     * and its volume are removed. The target holds the data from before either way.
+     */
+    @Override
+    public Optional<CutOff> finishCutOff(RestoreJournal.Entry entry) throws Exception {
+        if (RestoreJournal.Entry.POSTGRES_WAL_NEW.equals(entry.kind())) {
+            try {
+                docker.removeContainerCmd(entry.containerId()).withForce(true).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                // never made, or removed
+            }
+            try {
+                docker.removeVolumeCmd(entry.file()).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                // never made
+            }
+            return Optional.of(new CutOff("the sidecar stopped while it made a new server beside " + entry.target()
+                    + "; at its next start the half-made container and its volume " + entry.file() + " were removed: "
+                    + entry.target() + " is untouched", false));
+        }
+        if (!RestoreJournal.Entry.POSTGRES_WAL.equals(entry.kind())) {
+            return Optional.empty();
+        }
+        boolean laid = entry.phase() != RestoreJournal.Phase.STOPPED;
+        if (Boolean.TRUE.equals(docker.inspectContainerCmd(entry.containerId()).exec().getState().getRunning())) {
+            // started by the restore to replay: its data folder is not the live one
+            docker.stopContainerCmd(entry.containerId()).withTimeout(60).exec();
+        }
+        try (DataFolder.Work work = dataFolder.open(entry.image(), entry.containerId(), entry.dir(), entry.file())) {
+            work.rollBack(laid, entry.kept());
+        }
+        try {
+            docker.startContainerCmd(entry.containerId()).exec();
+        } catch (com.github.dockerjava.api.exception.NotModifiedException e) {
+            // running already
+        }
+        return Optional.of(new CutOff(laid
+                ? "the sidecar stopped while this restore replaced the data folder " + entry.dir() + "; at its next start "
+                + "what was laid down was removed and the data folder put back: " + entry.target() + " holds the data "
+                + "from before the restore"
+                : "the sidecar stopped before this restore laid anything down: " + entry.target() + "'s data folder "
+                + "was put back where it was being moved aside; it holds the data from before it", laid));
+    }
+
     private String create(InspectContainerResponse live, String name, String pgdata, String target) {
         var c = live.getConfig();
         String mount = DataFolder.volumeMountOf(live, pgdata);

@@ -32,29 +32,37 @@ public class RestoreJournal {
      * @param paths          files: the live paths, each written back whole from the safety snapshot
      * @param journals       files: those of them that are SQLite databases
      * @param database       postgres: the database pg_restore writes
+     * @param image          postgres-wal: the server's image, whose tools put its data folder back
+     * @param kept           postgres-wal: the kept folder being put back in the live one's place, or
+     *                       null when a base backup is laid down ({@code dir} is PGDATA, {@code file}
+     *                       the folder the live data is moved aside into)
      */
     public record Entry(String restoreId, String target, String containerId, String kind, Phase phase, String repo,
                         String safetySnapshot, String snapshotPath, String dir, String file, List<String> paths,
-                        List<String> journals, String database, Instant at) {
+                        List<String> journals, String database, String image, String kept, Instant at) {
         public static final String REDIS = "redis";
         public static final String FILES = "files";
         /** pg_restore in one transaction: all of the dump or nothing. */
         public static final String POSTGRES_DUMP = "postgres-dump";
         /** pg_restore --create of a database that did not exist: not one transaction. */
         public static final String POSTGRES_CREATE = "postgres-create";
+        /** A wal-mode server's data folder replaced over the live server. */
+        public static final String POSTGRES_WAL = "postgres-wal";
+        /** A wal-mode server made beside the live one: a new container and volume. */
+        public static final String POSTGRES_WAL_NEW = "postgres-wal-new";
 
         /** An RDB about to be written over, its safety copy in {@code safetySnapshot} at {@code snapshotPath}. */
         public static Entry redis(String restoreId, String target, String containerId, String repo,
                                   String safetySnapshot, String snapshotPath, String dir, String file) {
             return new Entry(restoreId, target, containerId, REDIS, Phase.STOPPED, repo, safetySnapshot, snapshotPath,
-                    dir, file, List.of(), List.of(), null, Instant.now());
+                    dir, file, List.of(), List.of(), null, null, null, Instant.now());
         }
 
         /** Volume paths about to be replaced; the safety snapshot comes with {@link #withSafety}. */
         public static Entry files(String restoreId, String target, String containerId, String repo, List<String> paths,
                                   List<String> journals) {
             return new Entry(restoreId, target, containerId, FILES, Phase.STOPPED, repo, null, null, null, null,
-                    List.copyOf(paths), List.copyOf(journals), null, Instant.now());
+                    List.copyOf(paths), List.copyOf(journals), null, null, null, Instant.now());
         }
 
         /** A pg_restore of {@code database} about to run in the container, reading {@code dir/file}. */
@@ -62,19 +70,35 @@ public class RestoreJournal {
                                          boolean oneTransaction, String dir, String file) {
             return new Entry(restoreId, target, containerId, oneTransaction ? POSTGRES_DUMP : POSTGRES_CREATE,
                     Phase.STOPPED, null, null, null, dir, file,
-                    List.of(), List.of(), database, Instant.now());
+                    List.of(), List.of(), database, null, null, Instant.now());
+        }
+
+        /**
+         * The data folder of a stopped wal-mode server about to be moved aside into {@code aside} and
+         * replaced by a base backup (or by the folder {@code kept} beside it).
+         */
+        public static Entry postgresWal(String restoreId, String target, String containerId, String image,
+                                        String pgdata, String aside, String kept) {
+            return new Entry(restoreId, target, containerId, POSTGRES_WAL, Phase.STOPPED, null, null, null, pgdata,
+                    aside, List.of(), List.of(), null, image, kept, Instant.now());
+        }
+
+        /** A server being made beside the live one in container {@code containerId} (its volume {@code volume}). */
+        public static Entry postgresWalNew(String restoreId, String target, String containerId, String volume) {
+            return new Entry(restoreId, target, containerId, POSTGRES_WAL_NEW, Phase.WRITING, null, null, null, null,
+                    volume, List.of(), List.of(), null, null, null, Instant.now());
         }
 
         /** The same restore, now at {@code next}. */
         public Entry at(Phase next) {
             return new Entry(restoreId, target, containerId, kind, next, repo, safetySnapshot, snapshotPath, dir, file,
-                    paths, journals, database, Instant.now());
+                    paths, journals, database, image, kept, Instant.now());
         }
 
         /** The same restore, its safety snapshot taken. */
         public Entry withSafety(String snapshot) {
             return new Entry(restoreId, target, containerId, kind, phase, repo, snapshot, snapshotPath, dir, file,
-                    paths, journals, database, Instant.now());
+                    paths, journals, database, image, kept, Instant.now());
         }
     }
 

@@ -59,9 +59,12 @@ public class RestoreRecovery {
     private final Helpers helpers;
     private final ContainerExec exec;
     private final DockerClient docker;
+    private final jakarta.enterprise.inject.Instance<TargetRestore> kinds;
 
     public RestoreRecovery(RestoreJournal journal, SnapshotFiles snapshotFiles, SidecarConfig config,
-                           RestoreService restores, Helpers helpers, ContainerExec exec, DockerClient docker) {
+                           RestoreService restores, Helpers helpers, ContainerExec exec, DockerClient docker,
+                           jakarta.enterprise.inject.Instance<TargetRestore> kinds) {
+        this.kinds = kinds;
         this.docker = docker;
         this.journal = journal;
         this.snapshotFiles = snapshotFiles;
@@ -79,7 +82,8 @@ public class RestoreRecovery {
         // a helper of the killed sidecar may still be writing into a staging copy: it stops first
         helpers.removeLeftovers();
         for (RestoreJournal.Entry entry : pending) {
-            if (entry.kind().startsWith("postgres")) {
+            if (RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind())
+                    || RestoreJournal.Entry.POSTGRES_CREATE.equals(entry.kind())) {
                 restores.settleInterrupted(entry.restoreId(), "the sidecar stopped while pg_restore wrote database "
                         + entry.database() + "; it goes on in " + entry.target() + ", and this record says what the "
                         + "database holds once it ends", false);
@@ -92,7 +96,11 @@ public class RestoreRecovery {
             String outcome;
             boolean rolledBack = false;
             try {
-                if (entry.phase() == RestoreJournal.Phase.WRITING) {
+                TargetRestore.CutOff byKind = byItsKind(entry);
+                if (byKind != null) {
+                    outcome = byKind.outcome();
+                    rolledBack = byKind.rolledBack();
+                } else if (entry.phase() == RestoreJournal.Phase.WRITING) {
                     writeSafetyBack(entry);
                     rolledBack = true;
                     outcome = "the sidecar stopped while this restore wrote " + written(entry) + "; at its next start "
@@ -109,8 +117,9 @@ public class RestoreRecovery {
                 LOG.warnf("restore %s of %s cut off: %s", entry.restoreId(), entry.target(), outcome);
             } catch (Exception e) {
                 outcome = "the sidecar stopped while this restore wrote " + written(entry) + ", and putting whole "
-                        + "data back at its next start failed: " + e.getMessage() + "; restore safety snapshot "
-                        + entry.safetySnapshot() + " before starting " + entry.target();
+                        + "data back at its next start failed: " + e.getMessage() + (entry.safetySnapshot() == null
+                        ? "; look at " + entry.target() + " before use (docs/restore.md)"
+                        : "; restore safety snapshot " + entry.safetySnapshot() + " before starting " + entry.target());
                 LOG.errorf("restore %s of %s: %s", entry.restoreId(), entry.target(), outcome);
             }
             restores.settleInterrupted(entry.restoreId(), outcome, rolledBack);
@@ -118,9 +127,24 @@ public class RestoreRecovery {
         }
     }
 
+    /** The cut-off restore as its own kind finishes it, or null when RestoreRecovery does. */
+    private TargetRestore.CutOff byItsKind(RestoreJournal.Entry entry) throws Exception {
+        for (TargetRestore kind : kinds) {
+            var done = kind.finishCutOff(entry);
+            if (done.isPresent()) {
+                return done.get();
+            }
+        }
+        return null;
+    }
+
     private static String written(RestoreJournal.Entry entry) {
-        return RestoreJournal.Entry.FILES.equals(entry.kind()) ? String.join(" ", entry.paths())
-                : entry.dir() + entry.file();
+        return switch (entry.kind()) {
+            case RestoreJournal.Entry.FILES -> String.join(" ", entry.paths());
+            case RestoreJournal.Entry.POSTGRES_WAL -> "the data folder " + entry.dir();
+            case RestoreJournal.Entry.POSTGRES_WAL_NEW -> "a new server beside " + entry.target();
+            default -> entry.dir() + entry.file();
+        };
     }
 
     /** What the restore was writing, from the safety snapshot, while its container is still stopped. */

@@ -46,6 +46,19 @@ public interface TargetRestore {
      */
     List<String> plan(Target target, BackupSet backup, RestoreRequest request);
 
+    /**
+     * At start, before the containers a killed sidecar left stopped are started again: puts whole
+     * data back for a restore of this kind the journal holds as under way, or empty when the entry is
+     * not of this kind. (Redis, files and dumps are finished in {@link RestoreRecovery} itself.)
+     */
+    default java.util.Optional<CutOff> finishCutOff(RestoreJournal.Entry entry) throws Exception {
+        return java.util.Optional.empty();
+    }
+
+    /** What a restore cut off by the sidecar's stop left its target holding, in the record's words. */
+    record CutOff(String outcome, boolean rolledBack) {
+    }
+
     /** Takes the safety snapshot (when it overwrites), then writes; records both on {@code job}. */
     void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
             throws Exception;

@@ -44,6 +44,9 @@ import org.junit.jupiter.api.Test;
  *       exit code once the reader goes, and the record says the backup's data is in, which the rows
  *       confirm. Before this, the record said "what it wrote is unknown" and the dump stayed in
  *       /tmp.</li>
+ *   <li>A wal-mode Postgres restored over the live server, the moment the base backup is laid down
+ *       (the live folder then moved aside): what was laid down is removed, the live folder put back
+ *       and the server started on it.</li>
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
@@ -52,6 +55,7 @@ class RestoreCutOffIT {
     private static final String APP = "cut-redis";
     private static final String FILES = "cut-files";
     private static final String PG = "cut-pg";
+    private static final String WAL_PG = "cut-walpg";
     private static final ObjectMapper JSON = new ObjectMapper();
     private Process sidecar;
 
@@ -63,6 +67,13 @@ class RestoreCutOffIT {
         TestDocker.remove(APP);
         TestDocker.remove(FILES);
         TestDocker.remove(PG);
+        TestDocker.remove(WAL_PG);
+        try {
+            // the WAL stream's container of the wal-mode target
+            TestDocker.client().removeContainerCmd("backrest-sidecar-wal-" + WAL_PG).withForce(true).exec();
+        } catch (RuntimeException e) {
+            // not there
+        }
     }
 
     /** A sidecar's folder: a key, a token, a config with plan and repo "cut"; the config's path. */
@@ -221,6 +232,46 @@ class RestoreCutOffIT {
         assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip(),
                 "the dump and its exit code are gone from the container's /tmp");
+        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
+                "nothing left under way");
+    }
+
+    @Test
+    void aRestoreOverALiveWalServerKilledWhileItLaysDownTheBaseLeavesTheServerOnItsOwnData() throws Exception {
+        Path root = sidecarRoot();
+        PostgresContainer pg = PostgresContainer.startOfficialLike(WAL_PG, Map.of("backup.enable", "true",
+                "backup.plan", "cut", "backup.strategy", "postgres", "com.docker.compose.service", WAL_PG,
+                "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast"));
+        // a data folder large enough that laying its base backup down takes seconds
+        pg.sql("postgres", "CREATE TABLE t (id int PRIMARY KEY, body text); INSERT INTO t SELECT g, md5(g::text) || "
+                + "md5((g * 7)::text) FROM generate_series(1, 1500000) g");
+        int port = freePort();
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
+        awaitReady(port);
+        backUp(port);
+        pg.sql("postgres", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
+        String before = pg.checksum("postgres", "t");
+
+        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + WAL_PG + "\",\"to\":\"latest\","
+                + "\"confirm\":\"" + WAL_PG + "\"}")).path("id").asText();
+        // aimed at the lay-down: killed the moment the restore says it lays the base backup down (10 ms
+        // asks), with the live folder moved aside; the test checks the folder is indeed torn
+        awaitRestore(port, id, now -> now.path("phase").asText().startsWith("laying down base backup"));
+        sidecar.destroyForcibly().waitFor();
+        assertFalse(TestDocker.state(pg.id()).running(), "killed mid-restore, the server is still stopped");
+        String torn = TestDocker.run(List.of("docker", "run", "--rm", "--volumes-from", pg.id(), TestDocker.IMAGE, "sh", "-c",
+                "ls -a /var/lib/postgresql/data"), Map.of());
+        assertTrue(torn.contains("pgsql_tmp.backrest-sidecar-before-"), "the live folder was moved aside: " + torn);
+
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
+        awaitReady(port);
+        TestDocker.await("the server to answer again", Duration.ofSeconds(90), () -> TestDocker.state(pg.id()).running()
+                && TestDocker.exec(pg.id(), "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
+        assertEquals(before, pg.checksum("postgres", "t"), "every row as before the restore");
+        assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls -a /var/lib/postgresql/data | grep -e backrest-sidecar "
+                + "-e backup_label -e recovery.signal; true").out().strip(), "nothing of the restore left in the folder");
+        JsonNode record = awaitSettled(port, id, "holds the data from before the restore");
+        assertTrue(record.path("rolledBack").asBoolean(), record.toString());
         assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
                 "nothing left under way");
     }

@@ -74,6 +74,39 @@ class OperatorPageTest {
     }
 
     /** Clicks what {@code where} finds, finding it again if a redraw replaced it meanwhile. */
+    /**
+     * Clicks Restore… of {@code target} until its dialog shows. A click can land in the moment a
+     * refresh redraws the table with the button still locked (the last restore not yet seen over),
+     * and a locked button swallows it, as it would a person's, who clicks again.
+     */
+    private void openRestore(String target) {
+        By button = By.cssSelector("#targets tr[data-target='" + target + "'] button[data-action='restore']");
+        waiting(Duration.ofSeconds(60)).withMessage(() -> "the restore dialog of " + target + " to open: "
+                + restoreDialogState()).until(b -> {
+            click(button);
+            try {
+                waiting(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("restore-section")).getAttribute("hidden") == null
+                        && d.findElement(By.id("restore-target")).getText().equals(target));
+                return true;
+            } catch (org.openqa.selenium.TimeoutException e) {
+                return false;
+            }
+        });
+    }
+
+    /** What the restore dialog and the error box show, for a failure's message. */
+    private String restoreDialogState() {
+        try {
+            return "section hidden=" + browser.findElement(By.id("restore-section")).getAttribute("hidden") + "; text: "
+                    + browser.findElement(By.id("restore-section")).getText() + "; databases: "
+                    + new Select(browser.findElement(By.id("restore-database"))).getOptions().stream()
+                    .map(WebElement::getText).toList() + "; errors: " + browser.findElement(By.id("errors")).getText()
+                    + "; targets: " + browser.findElement(By.id("targets")).getText();
+        } catch (RuntimeException e) {
+            return "(could not be read: " + e.getMessage() + ")";
+        }
+    }
+
     private void click(By where) {
         // a disabled button swallows the click without a word (Restore… stays disabled until the page has
         // seen the last restore end), so wait for one that can take it
@@ -239,7 +272,7 @@ class OperatorPageTest {
 
         // restore: the backup picked from a list by date and size, the database from the ones it holds; a
         // dry run first, then nothing until the target's name is typed, then followed to its end
-        click(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']"));
+        openRestore("pg-main");
         waiting(Duration.ofSeconds(30)).until(b -> !new Select(b.findElement(By.id("restore-backup-choice")))
                 .getFirstSelectedOption().getAttribute("value").isEmpty());
         String newest = new Select(browser.findElement(By.id("restore-backup-choice"))).getFirstSelectedOption().getText();
@@ -276,8 +309,10 @@ class OperatorPageTest {
 
         // the roles, with a confirmation of their own
         click(By.cssSelector("#restore-followed button"));
-        click(By.cssSelector("#targets tr[data-target='pg-main'] button[data-action='restore']"));
-        waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-database")).isDisplayed()
+        openRestore("pg-main");
+        // (a CI run once timed out here after 30 s: the message now says what the page showed)
+        waiting(Duration.ofSeconds(60)).withMessage(() -> "the restore dialog: " + restoreDialogState())
+                .until(b -> b.findElement(By.id("restore-database")).isDisplayed()
                 && new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 4);
         new Select(browser.findElement(By.id("restore-database"))).selectByValue("(roles)");
         assertFalse(browser.findElement(By.id("restore-new-database")).isDisplayed(), "roles go into no new database");
