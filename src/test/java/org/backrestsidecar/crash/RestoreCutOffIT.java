@@ -44,9 +44,10 @@ import org.junit.jupiter.api.Test;
  *       exit code once the reader goes, and the record says the backup's data is in, which the rows
  *       confirm. Before this, the record said "what it wrote is unknown" and the dump stayed in
  *       /tmp.</li>
- *   <li>A wal-mode Postgres restored over the live server, the moment the base backup is laid down
- *       (the live folder then moved aside): what was laid down is removed, the live folder put back
- *       and the server started on it.</li>
+ *   <li>A wal-mode Postgres restored over the live server, killed the moment the base backup is laid
+ *       down (the live folder then moved aside), then again once the server was started on the
+ *       backup to replay: the server is stopped if it runs, what was laid down is removed, the live
+ *       folder put back and the server started on it.</li>
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
@@ -274,6 +275,23 @@ class RestoreCutOffIT {
         assertTrue(record.path("rolledBack").asBoolean(), record.toString());
         assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
                 "nothing left under way");
+
+        // 2. aimed at the replay: killed once the restore has started the server on the laid-down
+        // backup (its phase says so and the container runs); the restarted sidecar stops it first
+        String second = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + WAL_PG + "\",\"to\":\"latest\","
+                + "\"confirm\":\"" + WAL_PG + "\"}")).path("id").asText();
+        awaitRestore(port, second, now -> now.path("phase").asText().startsWith("starting")
+                && TestDocker.state(pg.id()).running());
+        sidecar.destroyForcibly().waitFor();
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("third.log"));
+        awaitReady(port);
+        JsonNode replayCut = awaitSettled(port, second, "holds the data from before the restore");
+        assertTrue(replayCut.path("rolledBack").asBoolean(), replayCut.toString());
+        TestDocker.await("the server to answer again", Duration.ofSeconds(90), () -> TestDocker.state(pg.id()).running()
+                && TestDocker.exec(pg.id(), "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
+        assertEquals(before, pg.checksum("postgres", "t"), "killed mid-replay: every row as before the restore");
+        assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls -a /var/lib/postgresql/data | grep -e backrest-sidecar "
+                + "-e backup_label -e recovery.signal; true").out().strip(), "nothing of the restore left in the folder");
     }
 
     private static boolean pgRestoreRuns(String container) {
