@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Puts one file into a container's file system through the Docker API: into a running container,
@@ -19,6 +21,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 @ApplicationScoped
 public class ContainerFiles {
     private static final int PIPE = 1 << 20;
+    /** What a file written by {@link #putWhole} is called beside its final name until it is whole. */
+    public static final String BESIDE = ".backrest-sidecar-new";
     private final DockerClient docker;
 
     /** Writes exactly the announced number of bytes. */
@@ -44,6 +48,32 @@ public class ContainerFiles {
                 tar.closeArchiveEntry(); // fails when fewer bytes came than announced
             }
         });
+    }
+
+    /**
+     * Writes {@code dir/name} whole or not at all, as far as a cut of this process goes: the bytes go
+     * to {@code name} + {@link #BESIDE} first; then a second request of one tar header makes
+     * {@code name} a hard link to that whole file. The engine itself replaces the old file by the link
+     * (it removes it and links at once, whatever becomes of this process), so a cut while the bytes
+     * flow leaves the old file untouched, never a torn one the app cannot load. The file beside stays
+     * as a second name of the same bytes (no extra space) until {@link #removeBeside} once the
+     * container runs: nothing else can remove a file from a stopped container.
+     */
+    public void putWhole(String containerId, String dir, String name, long size, Content content) throws IOException {
+        put(containerId, dir, name + BESIDE, size, content);
+        putTar(containerId, dir, dir + "/" + name, pipe -> {
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(pipe)) {
+                TarArchiveEntry link = new TarArchiveEntry(name, TarConstants.LF_LINK);
+                link.setLinkName(name + BESIDE);
+                tar.putArchiveEntry(link);
+                tar.closeArchiveEntry();
+            }
+        });
+    }
+
+    /** The command that removes what {@link #putWhole} left beside {@code dir/name}, run in the container. */
+    public static List<String> removeBeside(String dir, String name) {
+        return List.of("rm", "-f", dir + "/" + name + BESIDE);
     }
 
     /**

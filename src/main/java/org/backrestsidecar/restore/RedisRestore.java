@@ -2,11 +2,14 @@ package org.backrestsidecar.restore;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
 import org.backrestsidecar.restic.Snapshot;
@@ -15,20 +18,24 @@ import org.backrestsidecar.strategy.RedisStrategy;
 
 /**
  * The RDB put back: a safety save first, then Redis stopped (it writes its own RDB as it stops),
- * the backup's RDB written over it, and Redis started on it. If writing fails, the safety RDB is
- * written instead; Redis is started again either way.
+ * the backup's RDB written whole beside it and put in its place in one step, and Redis started on
+ * it. If writing fails, the safety RDB is put in place instead; Redis is started again either way.
+ * A cut mid-write leaves the RDB from before in place, never a torn one Redis refuses to load.
  */
 @ApplicationScoped
 public class RedisRestore implements TargetRestore {
+    private static final Duration REMOVE_WAIT = Duration.ofMinutes(1);
     private final RedisStrategy redis;
     private final SafetySnapshots safety;
     private final SnapshotFiles snapshotFiles;
     private final Quiescer quiescer;
     private final RestoreJournal journal;
+    private final ContainerExec exec;
 
     public RedisRestore(RedisStrategy redis, SafetySnapshots safety, SnapshotFiles snapshotFiles, Quiescer quiescer,
-                        RestoreJournal journal) {
+                        RestoreJournal journal, ContainerExec exec) {
         this.journal = journal;
+        this.exec = exec;
         this.redis = redis;
         this.safety = safety;
         this.snapshotFiles = snapshotFiles;
@@ -90,15 +97,18 @@ public class RedisRestore implements TargetRestore {
                 repo.id(), safetyId, path, dir, file);
         job.phase("stopping " + target.containerName());
         journal.record(underWay);
+        boolean writing = false;
         try {
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
             try (stopped) {
                 job.phase("writing " + rdb);
                 journal.record(underWay.at(RestoreJournal.Phase.WRITING));
+                writing = true;
                 try {
-                    snapshotFiles.copy(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file, job.progress());
+                    snapshotFiles.replace(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file,
+                            job.progress());
                 } catch (IOException | RuntimeException e) {
-                    snapshotFiles.copy(repo, safetyId, path, target.containerId(), dir, file, job.progress());
+                    snapshotFiles.replace(repo, safetyId, path, target.containerId(), dir, file, job.progress());
                     journal.record(underWay.at(RestoreJournal.Phase.STOPPED));
                     job.rolledBack();
                     throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
@@ -111,7 +121,20 @@ public class RedisRestore implements TargetRestore {
                 stopped.failures().forEach(f -> job.note("starting again: " + f));
             }
         } finally {
+            if (writing) {
+                removeBeside(target.containerId(), dir, file, job);
+            }
             journal.done(job.id());
+        }
+    }
+
+    /** The RDB's second name left by the write, once Redis runs (only a running container takes an exec). */
+    void removeBeside(String containerId, String dir, String file, RestoreJob job) {
+        try {
+            exec.output(containerId, ContainerFiles.removeBeside(dir, file), REMOVE_WAIT);
+        } catch (IOException | RuntimeException e) {
+            job.note("the written RDB's second name " + dir + file + ContainerFiles.BESIDE + " stays (" + e.getMessage()
+                    + "): it holds no extra space until Redis next saves; remove it then");
         }
     }
 }

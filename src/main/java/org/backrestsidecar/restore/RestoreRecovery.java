@@ -12,6 +12,7 @@ import java.util.List;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.volumes.Helper;
 import org.backrestsidecar.volumes.Helpers;
@@ -25,7 +26,8 @@ import org.jboss.logging.Logger;
  * "rolled back to the safety copy"), never "unknown" where it can be known.
  *
  * <ul>
- *   <li>redis: the safety RDB written back over one cut off mid-write;</li>
+ *   <li>redis: the safety RDB put back whole in place of the one the cut restore may have put there,
+ *       and the written file's second name removed once Redis runs again;</li>
  *   <li>files (volume, pause, stop, sqlite): the helper still writing is stopped first (its restic
  *       interrupted, the helper removed), every path written back whole from the safety snapshot when
  *       the cut came while paths were being replaced, and staging copies removed either way;</li>
@@ -124,7 +126,40 @@ public class RestoreRecovery {
             }
             restores.settleInterrupted(entry.restoreId(), outcome, rolledBack);
             journal.done(entry.restoreId());
+            if (RestoreJournal.Entry.REDIS.equals(entry.kind())) {
+                Thread remover = new Thread(() -> removeRdbBeside(entry), "rdb-second-name-" + entry.restoreId());
+                remover.setDaemon(true);
+                remover.start();
+            }
         }
+    }
+
+    /**
+     * The RDB's second name its write left (ContainerFiles.putWhole), removed once crash recovery has
+     * started Redis again: only a running container takes an exec.
+     */
+    private void removeRdbBeside(RestoreJournal.Entry entry) {
+        Instant giveUp = Instant.now().plus(QUICK.multipliedBy(5));
+        try {
+            while (!running(entry.containerId())) {
+                if (Instant.now().isAfter(giveUp)) {
+                    LOG.warnf("%s does not run: %s%s%s stays beside its RDB", entry.target(), entry.dir(), entry.file(),
+                            ContainerFiles.BESIDE);
+                    return;
+                }
+                Thread.sleep(POLL.toMillis());
+            }
+            exec.output(entry.containerId(), ContainerFiles.removeBeside(entry.dir(), entry.file()), QUICK);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("%s%s%s stays in %s: %s", entry.dir(), entry.file(), ContainerFiles.BESIDE, entry.target(),
+                    e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean running(String containerId) {
+        return Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning());
     }
 
     /** The cut-off restore as its own kind finishes it, or null when RestoreRecovery does. */
@@ -158,7 +193,7 @@ public class RestoreRecovery {
             }
             return;
         }
-        snapshotFiles.copy(repo, entry.safetySnapshot(), entry.snapshotPath(), entry.containerId(), entry.dir(),
+        snapshotFiles.replace(repo, entry.safetySnapshot(), entry.snapshotPath(), entry.containerId(), entry.dir(),
                 entry.file(), new Progress());
     }
 
@@ -228,7 +263,7 @@ public class RestoreRecovery {
 
     private String pgRestoreState(String containerId, String dump) throws IOException {
         try {
-            if (!Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning())) {
+            if (!running(containerId)) {
                 return "gone";
             }
         } catch (com.github.dockerjava.api.exception.NotFoundException e) {

@@ -29,8 +29,25 @@ public class SnapshotFiles {
      */
     public void copy(RepoConfig repo, String snapshotId, String path, String containerId, String dir, String name,
                      Progress progress) throws IOException, ResticException {
+        long size = announce(repo, snapshotId, path, progress);
+        files.put(containerId, dir, name, size, out -> snapshots.dump(repo, snapshotId, path, progress.counting(out)));
+    }
+
+    /**
+     * As {@link #copy}, over a file the container's app loads (an RDB): written whole beside it and
+     * then put in its place, so that a cut leaves the old file ({@link ContainerFiles#putWhole}).
+     */
+    public void replace(RepoConfig repo, String snapshotId, String path, String containerId, String dir, String name,
+                        Progress progress) throws IOException, ResticException {
+        long size = announce(repo, snapshotId, path, progress);
+        files.putWhole(containerId, dir, name, size, out -> snapshots.dump(repo, snapshotId, path,
+                progress.counting(out)));
+    }
+
+    /** The file's size, a tar entry needs it up front; the fetch counted as an item of {@code progress}. */
+    private long announce(RepoConfig repo, String snapshotId, String path, Progress progress) throws ResticException {
         long size = snapshots.fileSize(repo, snapshotId, path);
         progress.item("fetching " + path, OptionalLong.of(size), Progress.FROM_SNAPSHOT);
-        files.put(containerId, dir, name, size, out -> snapshots.dump(repo, snapshotId, path, progress.counting(out)));
+        return size;
     }
 }

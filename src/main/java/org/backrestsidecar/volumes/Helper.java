@@ -9,6 +9,7 @@ import java.util.Map;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.restic.ResticCommand;
 import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.docker.TailBuffer;
 import org.backrestsidecar.restic.Repository;
@@ -81,7 +82,7 @@ public final class Helper implements AutoCloseable {
         List<String> command = restic();
         command.addAll(backup.backupArgs(tags, host));
         // what a restore cut off by a crash may have left on a volume is never data to keep
-        for (String exclude : concat(List.of(STAGING, OLD), excludes)) {
+        for (String exclude : concat(List.of(STAGING, OLD, "*" + ContainerFiles.BESIDE), excludes)) {
             command.add("--exclude");
             command.add(exclude);
         }

@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
  * middle of a confirmed restore and started again with its state. How each test aims at its moment
  * is said where it kills.
  * <ul>
- *   <li>Redis, mid-copy of a 120 MB RDB of random values (the RDB in place is checked cut short):
- *       the safety copy is written back before the container starts; Redis loads the data from
- *       before. Before this, Redis aborted on the cut-off RDB and stayed down.</li>
+ *   <li>Redis, mid-copy of a 120 MB RDB of random values: the copy is written beside the RDB (checked
+ *       cut short there, the RDB in place whole); the safety copy is put back before the container
+ *       starts and the cut copy removed once it runs; Redis loads the data from before. Before this,
+ *       the RDB was written in place, and Redis aborted on the cut-off RDB and stayed down.</li>
  *   <li>Files (strategy stop), once at the safety snapshot (nothing written: the helper stopped,
  *       the container started), then while the helper's restic restores 150 MB beside the live data:
  *       the killed helper is stopped, the paths written back from the safety snapshot, the staging
@@ -363,9 +364,15 @@ class RestoreCutOffIT {
         sidecar.destroyForcibly().waitFor();
         Thread.sleep(500);
         assertTrue(!TestDocker.state(redis).running(), "killed mid-restore, Redis is still stopped");
-        long cut = Long.parseLong(TestDocker.run(java.util.List.of("docker", "run", "--rm", "--volumes-from", redis,
-                TestDocker.IMAGE, "stat", "-c", "%s", "/data/dump.rdb"), Map.of()).strip());
-        assertTrue(cut > 10_000_000L && cut < 120_000_000L, "the RDB in place was cut off mid-copy: " + cut + " bytes");
+        // the backup's RDB is written beside the live one and only then put in its place: the cut
+        // leaves the file beside short and the RDB in place whole, as Redis saved it before the restore
+        String sizes = TestDocker.run(java.util.List.of("docker", "run", "--rm", "--volumes-from", redis,
+                TestDocker.IMAGE, "stat", "-c", "%s", "/data/dump.rdb", "/data/dump.rdb.backrest-sidecar-new"),
+                Map.of()).strip();
+        long inPlace = Long.parseLong(sizes.lines().toList().get(0));
+        long beside = Long.parseLong(sizes.lines().toList().get(1));
+        assertTrue(beside > 10_000_000L && beside < 120_000_000L, "the file beside was cut off mid-copy: " + sizes);
+        assertTrue(inPlace > 2_000_000L && inPlace < 10_000_000L, "the RDB in place is the one from before: " + sizes);
 
         sidecar = start(config, port, root.resolve("second.log"));
         awaitReady(port);
@@ -374,6 +381,9 @@ class RestoreCutOffIT {
         assertEquals("before-restore", cli(redis, "GET", "marker"));
         assertEquals("31", cli(redis, "DBSIZE"));
         assertEquals(digestBefore, digest(redis), "every key as before the restore, byte for byte");
+        TestDocker.await("the cut-off file beside the RDB to be removed", Duration.ofSeconds(30),
+                () -> TestDocker.exec(redis, "ls", "-a", "/data").out().lines().toList().equals(
+                        java.util.List.of(".", "..", "dump.rdb")));
 
         JsonNode record = JSON.readTree(get(port, "/api/restores/" + id));
         assertEquals("FAILED", record.path("state").asText(), record.toString());

@@ -113,6 +113,8 @@ class RestoresFilesRedisSqliteTest {
                 () -> TestDocker.exec(redis, "redis-cli", "PING").out().equals("PONG"));
         assertEquals(digestAtBackup, TestDocker.exec(redis, "redis-cli", "DEBUG", "DIGEST").out());
         assertEquals("500", TestDocker.exec(redis, "redis-cli", "DBSIZE").out());
+        assertEquals(java.util.List.of(".", "..", "dump.rdb"), TestDocker.exec(redis, "ls", "-a", "/data").out()
+                .lines().toList(), "the RDB written beside and put in place leaves nothing beside it");
     }
 
     @Test
