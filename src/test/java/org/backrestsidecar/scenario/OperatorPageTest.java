@@ -94,6 +94,23 @@ class OperatorPageTest {
         });
     }
 
+    /**
+     * Asks for a dry run and waits for its plan. Dry run… is locked while the page still lists the last
+     * restore as running (its refresh after the end may not be back yet), and a locked button swallows
+     * the click, so it is clicked again, as a user would, until the plan shows.
+     */
+    private void dryRun() {
+        waiting(Duration.ofSeconds(60)).withMessage(() -> "the dry run's plan: " + restoreDialogState()).until(b -> {
+            click(By.id("restore-dry-run"));
+            try {
+                waiting(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("restore-plan")).isDisplayed());
+                return true;
+            } catch (org.openqa.selenium.TimeoutException e) {
+                return false;
+            }
+        });
+    }
+
     /** What the restore dialog and the error box show, for a failure's message. */
     private String restoreDialogState() {
         try {
@@ -283,8 +300,7 @@ class OperatorPageTest {
                 databases.getOptions().stream().map(WebElement::getText).toList(), "what the backup holds, to pick from");
         databases.selectByValue("auth");
         browser.findElement(By.id("restore-new-database")).sendKeys("auth_from_page");
-        browser.findElement(By.id("restore-dry-run")).click();
-        waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-plan")).isDisplayed());
+        dryRun();
         String wouldWrite = browser.findElement(By.id("restore-would-write")).getText();
         assertTrue(wouldWrite.contains("new database auth_from_page from the dump of auth")
                 && wouldWrite.matches("(?s).* of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC .*"), wouldWrite);
@@ -316,8 +332,7 @@ class OperatorPageTest {
                 && new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 4);
         new Select(browser.findElement(By.id("restore-database"))).selectByValue("(roles)");
         assertFalse(browser.findElement(By.id("restore-new-database")).isDisplayed(), "roles go into no new database");
-        browser.findElement(By.id("restore-dry-run")).click();
-        waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-plan")).isDisplayed());
+        dryRun();
         assertTrue(browser.findElement(By.id("restore-would-write")).getText().contains("roles and tablespaces"),
                 browser.findElement(By.id("restore-would-write")).getText());
         browser.findElement(By.id("restore-confirm")).sendKeys("pg-main");
@@ -363,8 +378,7 @@ class OperatorPageTest {
             waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions()
                     .stream().anyMatch(o -> database.equals(o.getAttribute("value"))));
             new Select(browser.findElement(By.id("restore-database"))).selectByValue(database);
-            browser.findElement(By.id("restore-dry-run")).click();
-            waiting(Duration.ofSeconds(30)).until(b -> b.findElement(By.id("restore-plan")).isDisplayed());
+            dryRun();
             assertTrue(browser.findElement(By.id("restore-would-write")).getText().contains(database),
                     browser.findElement(By.id("restore-would-write")).getText());
             browser.findElement(By.id("restore-confirm")).sendKeys(target);
