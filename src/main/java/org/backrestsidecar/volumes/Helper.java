@@ -185,8 +185,9 @@ public final class Helper implements AutoCloseable {
               rm -rf "$old"
             elif [ -e "$2" ]; then
               if [ "$3" = journals ]; then rm -f "$1-wal" "$1-shm" "$1-journal"; fi
-              rm -rf "$1"
-              mv "$2" "$1"
+              if [ -d "$1" ]; then rm -rf "$1"; fi
+              # a rename over the old file: the path never stands empty
+              mv -f "$2" "$1"
             else
               echo "the snapshot holds no $1" >&2; exit 1
             fi

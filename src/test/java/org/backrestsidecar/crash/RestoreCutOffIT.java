@@ -39,6 +39,9 @@ import org.junit.jupiter.api.Test;
  *       the killed helper is stopped, the paths written back from the safety snapshot, the staging
  *       copy removed; the container runs on the files from before. Before this, the staging copy stayed
  *       on the volume beside the live data.</li>
+ *   <li>SQLite (a 120 MB database in WAL mode), while the helper's restic restores it: the database
+ *       from before, whole (integrity_check), every row as it was; the next backup holds no
+ *       leftover of the cut restore.</li>
  *   <li>Postgres dump, while pg_restore runs in the container (held at its first DROP by a reader's
  *       lock, so that it surely outlives the restart): it goes on without the sidecar; the restarted
  *       sidecar refuses a second restore of the target (409) while it runs, waits for it and its kept
@@ -56,6 +59,7 @@ import org.junit.jupiter.api.Test;
 class RestoreCutOffIT {
     private static final String APP = "cut-redis";
     private static final String FILES = "cut-files";
+    private static final String SQLITE = "cut-sqlite";
     private static final String PG = "cut-pg";
     private static final String WAL_PG = "cut-walpg";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,6 +72,7 @@ class RestoreCutOffIT {
         }
         TestDocker.remove(APP);
         TestDocker.remove(FILES);
+        TestDocker.remove(SQLITE);
         TestDocker.remove(PG);
         TestDocker.remove(WAL_PG);
         try {
@@ -96,6 +101,15 @@ class RestoreCutOffIT {
                     schedule: "0 2 * * *"
                 """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("cut.key")));
         return root;
+    }
+
+    /** Starts the sidecar of {@code root} on a free port and backs plan "cut" up once; the port. */
+    private int startAndBackUp(Path root) throws Exception {
+        int port = freePort();
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
+        awaitReady(port);
+        backUp(port);
+        return port;
     }
 
     private static void backUp(int port) throws Exception {
@@ -129,17 +143,11 @@ class RestoreCutOffIT {
     @Test
     void aFilesRestoreKilledAtItsSafetySnapshotOrMidCopyLeavesTheDataFromBeforeAndNoStagingCopy() throws Exception {
         Path root = sidecarRoot();
-        String app = TestDocker.container(FILES).volume("/data")
-                .labels(Map.of("backup.enable", "true", "backup.plan", "cut", "backup.strategy", "stop",
-                        "com.docker.compose.service", FILES))
-                .start("trap 'exit 0' TERM; while :; do sleep 1 & wait; done");
+        String app = appOnAVolume(FILES, "stop");
         // random content that does not compress: the helper's restic takes a while to restore it
         TestDocker.exec(app, "sh", "-c", "mkdir -p /data/big && for i in $(seq 1 150); do head -c 1000000 "
                 + "/dev/urandom > /data/big/$i; done && echo at-backup > /data/marker").out();
-        int port = freePort();
-        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
-        awaitReady(port);
-        backUp(port);
+        int port = startAndBackUp(root);
         // the data from before the restore: other files, which the backup does not hold
         TestDocker.exec(app, "sh", "-c", "rm -rf /data/big && mkdir /data/small && for i in $(seq 1 20); do "
                 + "head -c 100000 /dev/urandom > /data/small/$i; done && echo before-restore > /data/marker").out();
@@ -177,6 +185,60 @@ class RestoreCutOffIT {
         TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
         assertEquals(before, filesDigest(app), "every file as before the restore, byte for byte, none of the backup's");
         assertEquals("before-restore", TestDocker.exec(app, "cat", "/data/marker").out().strip());
+        rolledBackLeavingNothing(root, port, id, app);
+    }
+
+    @Test
+    void anSqliteRestoreKilledMidCopyLeavesAWholeDatabaseFromBeforeAndTheNextBackupHoldsNoLeftovers() throws Exception {
+        Path root = sidecarRoot();
+        String app = appOnAVolume(SQLITE, "sqlite");
+        // 120 rows of random blobs in WAL mode: a database the helper's restic takes a while to restore
+        TestDocker.exec(app, "sqlite3", "/data/app.db", "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, "
+                + "b BLOB); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 120) "
+                + "INSERT INTO t SELECT x, randomblob(1000000) FROM c;").out();
+        int port = startAndBackUp(root);
+        // the data from before the restore: other rows, which the backup does not hold
+        TestDocker.exec(app, "sqlite3", "/data/app.db", "DELETE FROM t; INSERT INTO t VALUES (1000, "
+                + "randomblob(100000)); INSERT INTO t VALUES (1001, 'before-restore');").out();
+        String before = sqliteDigest(app);
+
+        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + SQLITE + "\",\"confirm\":\""
+                + SQLITE + "\"}")).path("id").asText();
+        // aimed at the copy, as the files test: the restore says it writes and the helper's restic restores
+        awaitRestore(port, id, now -> now.path("phase").asText().startsWith("writing") && helperRestores());
+        sidecar.destroyForcibly().waitFor();
+        assertTrue(!TestDocker.state(app).running(), "killed mid-restore, the container is still stopped");
+
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-copy-kill.log"));
+        awaitReady(port);
+        TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
+        assertEquals("ok", TestDocker.exec(app, "sqlite3", "/data/app.db", "PRAGMA integrity_check;").out().strip(),
+                "a whole database, never a mix");
+        assertEquals(before, sqliteDigest(app), "every row as before the restore, none of the backup's");
+        rolledBackLeavingNothing(root, port, id, app);
+
+        // the next backup holds the database from before and nothing a cut restore left
+        backUp(port);
+        Map<String, String> repo = Map.of("RESTIC_REPOSITORY", root.resolve("repo").toString(),
+                "RESTIC_PASSWORD_FILE", root.resolve("cut.key").toString());
+        String found = TestDocker.run(List.of("restic", "--no-lock", "find", "*.backrest-sidecar*",
+                ".backrest-sidecar*"), repo);
+        assertFalse(found.contains(".backrest-sidecar"), "no snapshot holds a leftover: " + found);
+    }
+
+    /** A container of {@code strategy} whose data is its volume at /data, running until it is stopped. */
+    private static String appOnAVolume(String name, String strategy) {
+        return TestDocker.container(name).volume("/data")
+                .labels(Map.of("backup.enable", "true", "backup.plan", "cut", "backup.strategy", strategy,
+                        "com.docker.compose.service", name))
+                .start("trap 'exit 0' TERM; while :; do sleep 1 & wait; done");
+    }
+
+    /**
+     * After a files restore cut mid-copy and the restart: its record says it was rolled back to the
+     * data from before, and no staging copy, helper or journal entry is left.
+     */
+    private static void rolledBackLeavingNothing(Path root, int port, String id, String app) throws Exception {
         String listing = TestDocker.exec(app, "ls", "-a", "/data").out();
         assertFalse(listing.contains(".backrest-sidecar"), "no staging copy left on the volume: " + listing);
         JsonNode record = awaitSettled(port, id, "holds the data from before the restore");
@@ -186,6 +248,12 @@ class RestoreCutOffIT {
                 Map.of()).strip(), "no helper left");
         assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
                 "nothing left under way");
+    }
+
+    /** The database's rows as SQLite reads them (the file's bytes differ after a VACUUM INTO copy). */
+    private static String sqliteDigest(String container) {
+        return TestDocker.exec(container, "sh", "-c", "sqlite3 /data/app.db 'SELECT id, hex(b) FROM t ORDER BY id;' "
+                + "| md5sum").out().strip();
     }
 
     @Test
@@ -198,10 +266,7 @@ class RestoreCutOffIT {
         pg.sql("app", "CREATE TABLE t (id int PRIMARY KEY, body text); INSERT INTO t SELECT g, md5(g::text) || "
                 + "md5((g * 7)::text) FROM generate_series(1, 1500000) g");
         String atBackup = pg.checksum("app", "t");
-        int port = freePort();
-        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
-        awaitReady(port);
-        backUp(port);
+        int port = startAndBackUp(root);
         pg.sql("app", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
         assertNotEquals(atBackup, pg.checksum("app", "t"));
 
@@ -247,10 +312,7 @@ class RestoreCutOffIT {
         // a data folder large enough that laying its base backup down takes seconds
         pg.sql("postgres", "CREATE TABLE t (id int PRIMARY KEY, body text); INSERT INTO t SELECT g, md5(g::text) || "
                 + "md5((g * 7)::text) FROM generate_series(1, 1500000) g");
-        int port = freePort();
-        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
-        awaitReady(port);
-        backUp(port);
+        int port = startAndBackUp(root);
         pg.sql("postgres", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
         String before = pg.checksum("postgres", "t");
 
@@ -345,10 +407,7 @@ class RestoreCutOffIT {
                 + "| redis-cli -x SET big:$i >/dev/null; done").out();
         assertEquals("120", cli(redis, "DBSIZE"));
 
-        int port = freePort();
-        sidecar = start(config, port, root.resolve("first.log"));
-        awaitReady(port);
-        backUp(port);
+        int port = startAndBackUp(root);
 
         // the data from before the restore: other keys, which the backup does not hold
         TestDocker.exec(redis, "sh", "-c", "redis-cli FLUSHALL >/dev/null && for i in $(seq 1 30); do head -c 100000 "
