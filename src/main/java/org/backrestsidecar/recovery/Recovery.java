@@ -135,10 +135,10 @@ public class Recovery {
             int had = snapshots.snapshots(repo, List.of()).size();
             resticCopy.copy(copy.repo(), repo, List.of(), List.of());
             int now = snapshots.snapshots(repo, List.of()).size();
-            job.step(name, RecoveryJob.Outcome.SUCCEEDED, null, null, start,
+            job.step(name, RecoveryJob.Outcome.SUCCEEDED, start,
                     (now - had) + " snapshots brought back, " + now + " in the repo");
         } catch (ResticException e) {
-            job.step(name, RecoveryJob.Outcome.FAILED, null, null, start, e.getMessage());
+            job.step(name, RecoveryJob.Outcome.FAILED, start, e.getMessage());
         }
     }
 
@@ -150,14 +150,14 @@ public class Recovery {
             Optional<Snapshot> newest = BackupSets.newest(snapshots.snapshotsOf(repo, PlanRunner.HOST_PATHS_TARGET),
                     PlanRunner.HOST_PATHS_TARGET, plan.id());
             if (newest.isEmpty()) {
-                job.step(name, RecoveryJob.Outcome.SKIPPED, null, null, start, "no backup of them in repo " + repo.id());
+                job.step(name, RecoveryJob.Outcome.SKIPPED, start, "no backup of them in repo " + repo.id());
                 return;
             }
             snapshots.restore(repo, newest.get().id(), staged);
             job.step(name, RecoveryJob.Outcome.SUCCEEDED, newest.get().shortId(), newest.get().time(), start,
                     String.join(", ", newest.get().paths()) + " under " + staged);
         } catch (ResticException e) {
-            job.step(name, RecoveryJob.Outcome.FAILED, null, null, start, e.getMessage());
+            job.step(name, RecoveryJob.Outcome.FAILED, start, e.getMessage());
         }
     }
 
@@ -183,14 +183,14 @@ public class Recovery {
                 boolean inRecoveredRepo = config.plan(target.plan()).map(p -> copies.keySet().stream()
                         .anyMatch(r -> r.id().equals(p.repo()))).orElse(false);
                 if (inRecoveredRepo && !job.named("restore " + target.name())) {
-                    job.step("restore " + target.name(), RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(),
+                    job.step("restore " + target.name(), RecoveryJob.Outcome.SKIPPED, Instant.now(),
                             "the copy holds no backup of it: it starts empty");
                 }
             }
             if (held == 0 && !thisNode) {
-                job.step("restore", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), NOTHING_HELD);
+                job.step("restore", RecoveryJob.Outcome.FAILED, Instant.now(), NOTHING_HELD);
             } else if (thisNode && job.report().steps().isEmpty()) {
-                job.step("restore", RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(),
+                job.step("restore", RecoveryJob.Outcome.SKIPPED, Instant.now(),
                         "none of the targets the repos hold runs on this node");
             }
         }, worker);
@@ -237,7 +237,7 @@ public class Recovery {
         try {
             held = held(repo);
         } catch (ResticException e) {
-            job.step("read repo " + repo.id(), RecoveryJob.Outcome.FAILED, null, null, Instant.now(), e.getMessage());
+            job.step("read repo " + repo.id(), RecoveryJob.Outcome.FAILED, Instant.now(), e.getMessage());
             return 0;
         }
         for (BackupSets.NewestRun run : held) {
@@ -248,7 +248,7 @@ public class Recovery {
                 continue;
             }
             if (skip.contains(run.target())) {
-                job.step(name, RecoveryJob.Outcome.SKIPPED, null, null, Instant.now(), "restored already (by an earlier attempt, or by hand)");
+                job.step(name, RecoveryJob.Outcome.SKIPPED, Instant.now(), "restored already (by an earlier attempt, or by hand)");
                 continue;
             }
             Optional<String> planProblem = planProblem(repo, run);
@@ -316,22 +316,20 @@ public class Recovery {
         String snapshot = backup.snapshots().get(backup.snapshots().size() - 1).id();
         if (org.backrestsidecar.wal.WalMode.of(target)) {
             // the whole server, to the newest moment the repo's WAL holds
-            return List.of(new RestoreRequest(target.name(), null, null, null, null, null, false, target.name(),
-                    "latest", null));
+            return List.of(RestoreRequest.serverToLatest(target.name()));
         }
         if (!target.strategy().equals("postgres")) {
-            return List.of(new RestoreRequest(target.name(), snapshot, null, null, null, null, false, target.name()));
+            return List.of(RestoreRequest.wholeTarget(target.name(), snapshot));
         }
         List<RestoreRequest> requests = new ArrayList<>();
         String prefix = "/" + target.name() + "/";
         if (backup.dumps().contains(prefix + "globals.sql")) {
-            requests.add(new RestoreRequest(target.name(), snapshot, null, null, null, true, false, target.name()));
+            requests.add(RestoreRequest.roles(target.name(), snapshot));
         }
         for (String dump : backup.dumps()) {
             if (dump.endsWith(".dump")) {
                 String database = dump.substring(prefix.length(), dump.length() - ".dump".length());
-                requests.add(new RestoreRequest(target.name(), snapshot, null, database, null, null, false,
-                        target.name()));
+                requests.add(RestoreRequest.database(target.name(), snapshot, database));
             }
         }
         return requests;
@@ -357,10 +355,10 @@ public class Recovery {
                 work.run(job);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                job.step("interrupted", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), "the sidecar is stopping");
+                job.step("interrupted", RecoveryJob.Outcome.FAILED, Instant.now(), "the sidecar is stopping");
             } catch (Exception e) {
                 LOG.errorf(e, "recovery %s %s broke", kind, job.id());
-                job.step("unexpected", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), e.toString());
+                job.step("unexpected", RecoveryJob.Outcome.FAILED, Instant.now(), e.toString());
             } finally {
                 job.finish();
             }

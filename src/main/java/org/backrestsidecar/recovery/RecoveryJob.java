@@ -51,6 +51,11 @@ public final class RecoveryJob {
         return id;
     }
 
+    /** A step that concerns no backup (reading a repo, bringing a copy back, a refusal). */
+    void step(String name, Outcome outcome, Instant started, String detail) {
+        step(name, outcome, null, null, started, detail);
+    }
+
     synchronized void step(String name, Outcome outcome, String backup, Instant backupTime, Instant started,
                            String detail) {
         steps.add(new Step(name, outcome, backup, backupTime,

@@ -87,7 +87,7 @@ public class SwarmRecovery {
                 repos = reposTask(all);
             }
             if (repos.isEmpty()) {
-                job.step("bring back the copy", RecoveryJob.Outcome.FAILED, null, null, Instant.now(),
+                job.step("bring back the copy", RecoveryJob.Outcome.FAILED, Instant.now(),
                         "no repos task answers (SIDECAR_SWARM_ROLE=repos): in a swarm it alone creates repos and "
                                 + "brings copies back; " + describe(all));
                 return;
@@ -110,7 +110,7 @@ public class SwarmRecovery {
                         held.put(run.target(), recovery.planProblem(repo, run).orElse(null));
                     }
                 } catch (ResticException e) {
-                    job.step("read repo " + repo.id(), RecoveryJob.Outcome.FAILED, null, null, Instant.now(),
+                    job.step("read repo " + repo.id(), RecoveryJob.Outcome.FAILED, Instant.now(),
                             e.getMessage());
                 }
             }
@@ -127,14 +127,14 @@ public class SwarmRecovery {
             for (var entry : held.entrySet()) {
                 String target = entry.getKey();
                 if (steps.stream().noneMatch(s -> s.name().startsWith("restore " + target + " on "))) {
-                    job.step("restore " + target, RecoveryJob.Outcome.FAILED, null, null, Instant.now(),
+                    job.step("restore " + target, RecoveryJob.Outcome.FAILED, Instant.now(),
                             entry.getValue() != null ? entry.getValue() : "no node that answers runs it (its service "
                                     + "has no task, or runs on a node that is down): " + describe(all)
                                     + "; start it (docker service ps) and run the recovery again");
                 }
             }
             if (held.isEmpty()) {
-                job.step("restore", RecoveryJob.Outcome.FAILED, null, null, Instant.now(), Recovery.NOTHING_HELD);
+                job.step("restore", RecoveryJob.Outcome.FAILED, Instant.now(), Recovery.NOTHING_HELD);
             }
         }, coordinating);
     }
@@ -178,13 +178,13 @@ public class SwarmRecovery {
             HttpResponse<byte[]> answer = nodes.forward(node.address(), "POST", path, headers, body);
             String text = new String(answer.body(), StandardCharsets.UTF_8);
             if (answer.statusCode() != 202) {
-                job.step(what + " on " + node.node(), RecoveryJob.Outcome.FAILED, null, null, start,
+                job.step(what + " on " + node.node(), RecoveryJob.Outcome.FAILED, start,
                         "node " + node.node() + " answered " + answer.statusCode() + ": " + text);
                 return Optional.empty();
             }
             return Optional.of(new Remote(node, what, json.readTree(text).path("id").asText()));
         } catch (IOException e) {
-            job.step(what + " on " + node.node(), RecoveryJob.Outcome.FAILED, null, null, start,
+            job.step(what + " on " + node.node(), RecoveryJob.Outcome.FAILED, start,
                     "node " + node.node() + " does not answer at " + node.address() + ": " + e.getMessage());
             return Optional.empty();
         }
@@ -222,7 +222,7 @@ public class SwarmRecovery {
                     }
                 }
                 if (lost.isPresent()) {
-                    job.step(remote.what() + " on " + node, RecoveryJob.Outcome.FAILED, null, null, Instant.now(),
+                    job.step(remote.what() + " on " + node, RecoveryJob.Outcome.FAILED, Instant.now(),
                             "node " + node + " " + lost.get() + "; what it did is unknown: run the recovery again");
                     heard.remove(remote);
                     phases.remove(remote);

@@ -16,9 +16,24 @@ package org.backrestsidecar.restore;
 public record RestoreRequest(String target, String snapshot, String path, String database, String newDatabase,
                              Boolean globals, Boolean dryRun, String confirm, String to, String newContainer) {
 
-    public RestoreRequest(String target, String snapshot, String path, String database, String newDatabase,
-                          Boolean globals, Boolean dryRun, String confirm) {
-        this(target, snapshot, path, database, newDatabase, globals, dryRun, confirm, null, null);
+    /** All of the target's data from {@code snapshot}, over the live data (confirmed by its name). */
+    public static RestoreRequest wholeTarget(String target, String snapshot) {
+        return new RestoreRequest(target, snapshot, null, null, null, null, false, target, null, null);
+    }
+
+    /** A wal-mode Postgres server, whole, to the newest moment its repo holds, over the live one. */
+    public static RestoreRequest serverToLatest(String target) {
+        return new RestoreRequest(target, null, null, null, null, null, false, target, "latest", null);
+    }
+
+    /** A Postgres target's roles and tablespaces (globals.sql) from {@code snapshot}. */
+    public static RestoreRequest roles(String target, String snapshot) {
+        return new RestoreRequest(target, snapshot, null, null, null, true, false, target, null, null);
+    }
+
+    /** One database of a Postgres target from {@code snapshot}, over the live one. */
+    public static RestoreRequest database(String target, String snapshot, String database) {
+        return new RestoreRequest(target, snapshot, null, database, null, null, false, target, null, null);
     }
 
     public boolean isDryRun() {
