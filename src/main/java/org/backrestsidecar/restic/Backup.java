@@ -101,7 +101,7 @@ public class Backup {
             return;
         }
         String said = process.stderrText();
-        if (said.contains("repository is already locked") && process.stdoutText().isBlank()) {
+        if (ResticException.Kind.of(said) == ResticException.Kind.LOCKED && process.stdoutText().isBlank()) {
             throw new LockedOut("unable to create lock: " + said.strip());
         }
     }

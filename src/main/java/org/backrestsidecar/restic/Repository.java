@@ -241,7 +241,7 @@ public class Repository {
         try {
             return restic.run(repo, ResticCommand.LONG, "rebuild-index");
         } catch (ResticException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("unknown command")) {
+            if (e.kind() != ResticException.Kind.UNKNOWN_COMMAND) {
                 throw e;
             }
             return restic.run(repo, ResticCommand.LONG, "repair", "index");

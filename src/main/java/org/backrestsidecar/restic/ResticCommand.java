@@ -176,12 +176,12 @@ public class ResticCommand {
                 throw new ResticException("restic " + args[0] + " on repo " + repo.id() + ": " + e.getMessage(), e);
             } catch (ResticException e) {
                 // a file Backrest (root) wrote since we last looked: take the repo back once, then again
-                if (!repaired && e.getMessage().toLowerCase().contains("permission denied") 
+                if (!repaired && e.kind() == ResticException.Kind.PERMISSION_DENIED
                         && repairer().map(r -> r.repair(repo, e.getMessage())).orElse(false)) {
                     repaired = true;
                     continue;
                 }
-                if (!e.getMessage().contains("repository is already locked") || Instant.now().isAfter(giveUp)) {
+                if (e.kind() != ResticException.Kind.LOCKED || Instant.now().isAfter(giveUp)) {
                     throw e;
                 }
                 if (!unlocked) {

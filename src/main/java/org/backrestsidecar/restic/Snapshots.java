@@ -69,7 +69,7 @@ public class Snapshots {
             } catch (IOException e) {
                 throw new ResticException("restic dump of " + path + " from " + snapshotId + ": " + e.getMessage(), e);
             } catch (ResticException e) {
-                if (written[0] > 0 || !e.getMessage().contains("repository is already locked")
+                if (written[0] > 0 || e.kind() != ResticException.Kind.LOCKED
                         || java.time.Instant.now().isAfter(giveUp)) {
                     throw e;
                 }

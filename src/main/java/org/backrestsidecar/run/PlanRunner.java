@@ -183,7 +183,7 @@ public class PlanRunner {
             Attempt attempt = attempt(plan, repo, target, run);
             // another node's forget or prune holds the shared repo exclusively for a moment; restic
             // stopped before it wrote anything, and the container is running again: try once more
-            boolean locked = attempt.error() != null && attempt.error().contains("repository is already locked")
+            boolean locked = ResticException.Kind.of(attempt.error()) == ResticException.Kind.LOCKED
                     && attempt.backup().snapshots().isEmpty();
             if (!locked || Instant.now().isAfter(giveUp)) {
                 return result(target.name(), target.containerName(), target.strategy(), attempt.backup(),
@@ -279,7 +279,7 @@ public class PlanRunner {
                     ? forget.forget(repo, plan.id(), plan.retention(), Optional.of(config.instance()), sharedRepoLockWait)
                     : forget.forget(repo, plan.id(), plan.retention());
         } catch (ResticException e) {
-            if (!role.forgetsOwnHostOnly() || !e.getMessage().contains("repository is already locked")) {
+            if (!role.forgetsOwnHostOnly() || e.kind() != ResticException.Kind.LOCKED) {
                 throw e;
             }
             // a node that died mid-backup leaves its lock until restic takes it for stale (30 minutes

@@ -1,0 +1,33 @@
+package org.backrestsidecar.restic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** What restic 0.14 said (each as it printed it here), and the kind of failure callers act on. */
+class ResticFailureKindTest {
+
+    @ParameterizedTest(name = "{1}: {0}")
+    @CsvSource(delimiter = '|', value = {
+            "unable to create lock in backend: repository is already locked by PID 13423 on vm by root (UID 0, GID 0)"
+                    + " lock was created at 2026-11-25 14:16:23 (2.04234914s ago) storage ID 494e7c5e | LOCKED",
+            "restic backup on repo critical failed (exit 1): unable to create lock in backend: repository is already "
+                    + "locked exclusively by PID 77 on node2 by root (UID 0, GID 0) | LOCKED",
+            "unknown command \"repair\" for \"restic\" | UNKNOWN_COMMAND",
+            "Fatal: unable to open repository at /tmp/rr: ReadDir: open /tmp/rr/keys: permission denied | PERMISSION_DENIED",
+            "Fatal: unable to open repository at /tmp/rr: ReadDir: open /tmp/rr/keys: Permission Denied | PERMISSION_DENIED",
+            "Fatal: wrong password or no key found | OTHER",
+            "Fatal: unable to open config file: stat /tmp/none/config: no such file or directory | OTHER",
+            "'' | OTHER",
+    })
+    void aFailureIsKnownByWhatResticSaid(String said, ResticException.Kind kind) {
+        assertEquals(kind, ResticException.Kind.of(said));
+        assertEquals(kind, new ResticException(said).kind());
+    }
+
+    @org.junit.jupiter.api.Test
+    void noMessageIsNoKnownKind() {
+        assertEquals(ResticException.Kind.OTHER, ResticException.Kind.of(null));
+    }
+}
