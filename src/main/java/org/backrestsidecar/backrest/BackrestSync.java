@@ -1,5 +1,6 @@
 package org.backrestsidecar.backrest;
 
+import org.backrestsidecar.jobs.Daemons;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.StartupEvent;
@@ -47,11 +48,7 @@ public class BackrestSync {
     private final SidecarConfig config;
     private final Repository repository;
     private final Optional<BackrestClient> client;
-    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "backrest-sync");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(Daemons.named("backrest-sync"));
     /** In a swarm one Backrest is given the config by the repos task; every node still has it index. */
     private final boolean syncs;
     private volatile Status status = new Status(null, null, Optional.of("not synced yet"), List.of());

@@ -1,5 +1,6 @@
 package org.backrestsidecar.discovery;
 
+import org.backrestsidecar.jobs.Daemons;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Container;
@@ -49,9 +50,7 @@ public class Discovery {
         } catch (RuntimeException e) {
             LOG.errorf("cannot list containers yet (%s); will retry on the event stream", e.getMessage());
         }
-        Thread follower = new Thread(this::follow, "docker-events");
-        follower.setDaemon(true);
-        follower.start();
+        Daemons.start("docker-events", this::follow);
     }
 
     void stop(@Observes ShutdownEvent ignored) {

@@ -1,5 +1,6 @@
 package org.backrestsidecar.drill;
 
+import org.backrestsidecar.jobs.Daemons;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -48,11 +49,7 @@ public class DrillRunner {
     private final BackupMetrics metrics;
     private final Map<String, DrillRun> runs = new ConcurrentHashMap<>();
     private final Map<String, DrillRun> runningByPlan = new ConcurrentHashMap<>();
-    private final ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "drill");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService workers = Executors.newFixedThreadPool(2, Daemons.named("drill"));
 
     private final Event<DrillResult> drilled;
     private final FromCopy fromCopy;

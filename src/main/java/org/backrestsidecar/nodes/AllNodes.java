@@ -1,5 +1,6 @@
 package org.backrestsidecar.nodes;
 
+import org.backrestsidecar.jobs.Daemons;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,11 +45,7 @@ public class AllNodes {
     private final Peers peers;
     private final KnownNodes known;
     private final ObjectMapper json;
-    private final ExecutorService asking = Executors.newFixedThreadPool(8, r -> {
-        Thread t = new Thread(r, "ask-nodes");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService asking = Executors.newFixedThreadPool(8, Daemons.named("ask-nodes"));
     private final HttpClient http;
     private final Map<String, String> failing = new ConcurrentHashMap<>();
 

@@ -1,5 +1,6 @@
 package org.backrestsidecar.offsite;
 
+import org.backrestsidecar.jobs.Daemons;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.StartupEvent;
@@ -69,11 +70,7 @@ public class Copies {
     private final Map<String, CopyState> states = new ConcurrentHashMap<>();
     private final Map<String, Progress> underWay = new ConcurrentHashMap<>();
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
-    private final ExecutorService workers = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "offsite-copy");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService workers = Executors.newSingleThreadExecutor(Daemons.named("offsite-copy"));
 
     private final SwarmRole role;
 

@@ -1,5 +1,6 @@
 package org.backrestsidecar.quiesce;
 
+import org.backrestsidecar.jobs.Daemons;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -68,8 +69,6 @@ public class CrashRecovery {
         if (!byPlan.isEmpty()) {
             recovered.fire(new Recovered(byPlan));
         }
-        Thread unlock = new Thread(helpers::unlockRemoteRepos, "remote-unlock");
-        unlock.setDaemon(true);
-        unlock.start();
+        Daemons.start("remote-unlock", helpers::unlockRemoteRepos);
     }
 }

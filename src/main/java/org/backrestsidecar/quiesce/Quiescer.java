@@ -1,5 +1,6 @@
 package org.backrestsidecar.quiesce;
 
+import org.backrestsidecar.jobs.Daemons;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -26,11 +27,7 @@ public class Quiescer {
     private final DockerClient docker;
     private final QuiesceJournal journal;
     private final SidecarConfig config;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "downtime-budget");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Daemons.named("downtime-budget"));
 
     public Quiescer(DockerClient docker, QuiesceJournal journal, SidecarConfig config) {
         this.docker = docker;

@@ -1,5 +1,6 @@
 package org.backrestsidecar.recovery;
 
+import org.backrestsidecar.jobs.Daemons;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -58,11 +59,7 @@ public class Recovery {
     private final RestoreService restores;
     private final BackupSets backups;
     private final Map<String, RecoveryJob> jobs = new ConcurrentHashMap<>();
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "recovery");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(Daemons.named("recovery"));
 
     public Recovery(SidecarConfig config, Repository repository, Snapshots snapshots, Copy resticCopy,
                     RepoLocks repoLocks, Discovery discovery,

@@ -1,5 +1,6 @@
 package org.backrestsidecar.recovery;
 
+import org.backrestsidecar.jobs.Daemons;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,11 +46,7 @@ public class SwarmRecovery {
     private final AllNodes nodes;
     private final Recovery recovery;
     private final ObjectMapper json;
-    private final ExecutorService coordinating = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "swarm-recovery");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService coordinating = Executors.newSingleThreadExecutor(Daemons.named("swarm-recovery"));
 
     public SwarmRecovery(SidecarConfig config, SwarmRole role, AllNodes nodes, Recovery recovery, ObjectMapper json) {
         this.config = config;

@@ -1,5 +1,6 @@
 package org.backrestsidecar.restore;
 
+import org.backrestsidecar.jobs.Daemons;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
@@ -132,9 +133,7 @@ public class PostgresRestore implements TargetRestore {
             // the page follows one step: the safety dump when there is one, else this fetch
             Progress fetching = takesSafetyDump(request, missing) ? new Progress() : job.progress();
             fetch = new FutureTask<>(() -> copyIn(target, repo, dump, request.database() + ".dump", fetching));
-            Thread fetcher = new Thread(fetch, "restore-fetch-" + job.id());
-            fetcher.setDaemon(true);
-            fetcher.start();
+            Daemons.start("restore-fetch-" + job.id(), fetch);
         }
         try {
             restore(target, repo, backup, request, job, user, missing, fetch);

@@ -1,5 +1,6 @@
 package org.backrestsidecar.restore;
 
+import org.backrestsidecar.jobs.Daemons;
 import com.github.dockerjava.api.DockerClient;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -90,9 +91,7 @@ public class RestoreRecovery {
                         + entry.database() + "; it goes on in " + entry.target() + ", and this record says what the "
                         + "database holds once it ends", false);
                 restores.settling(entry.target(), entry.restoreId());
-                Thread waiter = new Thread(() -> settlePostgres(entry), "pg-restore-after-crash-" + entry.restoreId());
-                waiter.setDaemon(true);
-                waiter.start();
+                Daemons.start("pg-restore-after-crash-" + entry.restoreId(), () -> settlePostgres(entry));
                 continue;
             }
             String outcome;
@@ -127,9 +126,7 @@ public class RestoreRecovery {
             restores.settleInterrupted(entry.restoreId(), outcome, rolledBack);
             journal.done(entry.restoreId());
             if (RestoreJournal.Entry.REDIS.equals(entry.kind())) {
-                Thread remover = new Thread(() -> removeRdbBeside(entry), "rdb-second-name-" + entry.restoreId());
-                remover.setDaemon(true);
-                remover.start();
+                Daemons.start("rdb-second-name-" + entry.restoreId(), () -> removeRdbBeside(entry));
             }
         }
     }

@@ -1,5 +1,6 @@
 package org.backrestsidecar.restore;
 
+import org.backrestsidecar.jobs.Daemons;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -43,11 +44,7 @@ public class RestoreService {
     private final Map<String, RestoreJob> runningByTarget = new ConcurrentHashMap<>();
     /** Targets a restore cut off by a stop still writes (a pg_restore that outlived the sidecar): restore id. */
     private final Map<String, String> settlingByTarget = new ConcurrentHashMap<>();
-    private final ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "restore");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService workers = Executors.newFixedThreadPool(2, Daemons.named("restore"));
 
     private final jakarta.enterprise.event.Event<RestoreJob.Report> told;
     private final History<RestoreJob.Report> history;

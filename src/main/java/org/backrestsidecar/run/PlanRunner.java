@@ -1,5 +1,6 @@
 package org.backrestsidecar.run;
 
+import org.backrestsidecar.jobs.Daemons;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -68,11 +69,7 @@ public class PlanRunner {
     private final Event<RunReport> finished;
     private final Event<RunStarted> started;
     private final ObjectMapper json;
-    private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "plan-run");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService workers = Executors.newFixedThreadPool(4, Daemons.named("plan-run"));
     private final RepoLocks repoLocks;
     private static final Duration LOCKED_RETRY = Duration.ofSeconds(5);
     private final SwarmRole role;
