@@ -1,5 +1,6 @@
 package org.backrestsidecar.access;
 
+import org.backrestsidecar.config.Role;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -7,7 +8,6 @@ import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.util.Optional;
-import org.backrestsidecar.api.ApiError;
 import org.backrestsidecar.config.SidecarConfig;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 

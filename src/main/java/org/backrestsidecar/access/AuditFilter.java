@@ -4,7 +4,6 @@ import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import java.time.Instant;
-import org.backrestsidecar.api.ApiError;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 /**

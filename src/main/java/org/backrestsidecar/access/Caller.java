@@ -1,5 +1,6 @@
 package org.backrestsidecar.access;
 
+import org.backrestsidecar.config.Role;
 /**
  * Who is asking: the user nginx authenticated, or the name of the token; their role; and the
  * address the request came from (the browser's, as nginx saw it, when it came through nginx).

@@ -8,7 +8,6 @@ import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.backrestsidecar.api.ApiError;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**

@@ -1,5 +1,6 @@
 package org.backrestsidecar.access;
 
+import org.backrestsidecar.config.Role;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;

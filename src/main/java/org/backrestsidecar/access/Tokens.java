@@ -1,5 +1,6 @@
 package org.backrestsidecar.access;
 
+import org.backrestsidecar.config.Role;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

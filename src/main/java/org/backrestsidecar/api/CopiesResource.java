@@ -9,7 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import org.backrestsidecar.offsite.CopyState;
 import org.backrestsidecar.offsite.Copies;
 

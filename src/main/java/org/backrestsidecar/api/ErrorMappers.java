@@ -1,5 +1,6 @@
 package org.backrestsidecar.api;
 
+import org.backrestsidecar.access.ApiError;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;

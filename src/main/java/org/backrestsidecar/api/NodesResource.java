@@ -1,5 +1,6 @@
 package org.backrestsidecar.api;
 
+import org.backrestsidecar.access.ApiError;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.nodes.AllNodes;

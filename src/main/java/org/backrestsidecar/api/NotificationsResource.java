@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.backrestsidecar.access.Caller;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import org.backrestsidecar.notify.Notifier;
 
 /** The channels (no secrets), how their deliveries went, and a test message to each. */

@@ -2,7 +2,7 @@ package org.backrestsidecar.api;
 
 import jakarta.ws.rs.GET;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -117,7 +117,7 @@ public class PlansResource {
 
     private PlanView view(PlanConfig p, Map<String, String> repoStates) {
         return new PlanView(p.id(), p.repo(), p.schedule(),
-                org.backrestsidecar.schedule.CronSchedule.words(p.schedule()).orElse(null), config.timeZone().getId(),
+                org.backrestsidecar.config.CronSchedule.words(p.schedule()).orElse(null), config.timeZone().getId(),
                 scheduler.nextRun(p.id()).orElse(null), p.retention(),
                 p.paths().stream().map(java.nio.file.Path::toString).toList(), freshness.objective(p),
                 runs.lastSuccess(p.id()).orElse(null), runs.running(p.id()).map(PlanRun::id).orElse(null),

@@ -8,7 +8,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import org.backrestsidecar.prune.Prunes;
 
 /** {@code restic prune} of the repos: the latest results, and a prune of one repo now. */

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import org.backrestsidecar.recovery.Holdings;
 import org.backrestsidecar.recovery.Recovery;
 import org.backrestsidecar.recovery.RecoveryJob;

@@ -2,7 +2,7 @@ package org.backrestsidecar.api;
 
 import jakarta.ws.rs.GET;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;

@@ -14,7 +14,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.backrestsidecar.access.Needs;
-import org.backrestsidecar.access.Role;
+import org.backrestsidecar.config.Role;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restore.RestoreJob;
 import org.backrestsidecar.restore.RestoreRequest;

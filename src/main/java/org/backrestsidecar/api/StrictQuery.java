@@ -1,5 +1,6 @@
 package org.backrestsidecar.api;
 
+import org.backrestsidecar.access.ApiError;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;

@@ -3,7 +3,6 @@ package org.backrestsidecar.config;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.backrestsidecar.access.Role;
 
 /**
  * Who may do what through the API.

@@ -15,8 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.backrestsidecar.access.Role;
-import org.backrestsidecar.notify.Topic;
 
 /** The {@code notifications:} and {@code access:} sections of the YAML. */
 final class NotificationsReader {

@@ -1,5 +1,6 @@
 package org.backrestsidecar.notify;
 
+import org.backrestsidecar.config.Topic;
 import java.util.Map;
 import java.util.Set;
 import org.backrestsidecar.config.NotificationsConfig;

@@ -1,5 +1,6 @@
 package org.backrestsidecar.notify;
 
+import org.backrestsidecar.config.Topic;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package org.backrestsidecar.notify;
 
+import org.backrestsidecar.config.Topic;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;

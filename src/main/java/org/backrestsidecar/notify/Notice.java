@@ -1,5 +1,6 @@
 package org.backrestsidecar.notify;
 
+import org.backrestsidecar.config.Topic;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

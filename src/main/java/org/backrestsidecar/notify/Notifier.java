@@ -1,5 +1,6 @@
 package org.backrestsidecar.notify;
 
+import org.backrestsidecar.config.Topic;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -8,7 +8,7 @@ import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.health.Freshness;
-import org.backrestsidecar.schedule.CronSchedule;
+import org.backrestsidecar.config.CronSchedule;
 
 /**
  * Is a copy recent enough? Its newest snapshot may be as old as the strictest objective of the plans

@@ -1,5 +1,6 @@
 package org.backrestsidecar.schedule;
 
+import org.backrestsidecar.config.CronSchedule;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;

@@ -24,7 +24,7 @@ import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.notify.Notifier;
-import org.backrestsidecar.notify.Topic;
+import org.backrestsidecar.config.Topic;
 import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.Forget;
 import org.backrestsidecar.restic.ResticException;

@@ -264,8 +264,8 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofHours(12), good.notifications().remindEvery());
         assertEquals(List.of(85, 95), good.notifications().diskThresholds());
         assertEquals(2, good.notifications().channels().size());
-        assertEquals(org.backrestsidecar.access.Role.OPERATOR, good.access().roleOf("alice"));
-        assertEquals(org.backrestsidecar.access.Role.VIEWER, good.access().roleOf("mallory"), "unlisted users read only");
+        assertEquals(org.backrestsidecar.config.Role.OPERATOR, good.access().roleOf("alice"));
+        assertEquals(org.backrestsidecar.config.Role.VIEWER, good.access().roleOf("mallory"), "unlisted users read only");
 
         List<String> problems = problems(validRepos() + """
                 plans:

@@ -1,5 +1,6 @@
 package org.backrestsidecar.notify;
 
+import org.backrestsidecar.config.Topic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package org.backrestsidecar.access;
+package org.backrestsidecar.config;
 
 import java.util.Locale;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package org.backrestsidecar.notify;
+package org.backrestsidecar.config;
 
 import java.util.Arrays;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package org.backrestsidecar.api;
+package org.backrestsidecar.access;
 
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;

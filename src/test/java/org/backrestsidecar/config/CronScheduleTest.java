@@ -1,4 +1,4 @@
-package org.backrestsidecar.schedule;
+package org.backrestsidecar.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

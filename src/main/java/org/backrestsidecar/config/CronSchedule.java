@@ -1,4 +1,4 @@
-package org.backrestsidecar.schedule;
+package org.backrestsidecar.config;
 
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;

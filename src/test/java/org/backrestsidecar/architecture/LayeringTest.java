@@ -1,0 +1,107 @@
+package org.backrestsidecar.architecture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Imports run one way: down the layers docs/architecture.md "Layers" draws. A package may use its
+ * own layer and the ones below it; an arrow back up is allowed only where it is listed here with its
+ * reason (the same list as the page). The list only shrinks: an allowed arrow that is gone fails too,
+ * so that it is struck off. Read from the sources, comments left out.
+ */
+class LayeringTest {
+    private static final Path SOURCES = Path.of("src/main/java/org/backrestsidecar");
+    /** Bottom first. */
+    private static final List<Set<String>> LAYERS = List.of(
+            Set.of("config", "state", "progress", "docker", "restic", "history", "jobs"), // core
+            Set.of("discovery", "quiesce", "volumes"),                                      // targets
+            Set.of("strategy", "wal"),                                                      // kinds
+            Set.of("run", "restore", "pitr", "drill", "offsite", "prune", "recovery"),      // work
+            Set.of("schedule", "notify", "health", "metrics", "backrest", "nodes", "access"), // operations
+            Set.of("api"));                                                                 // the API
+    /** Arrows back up that stay for now, and why (docs/architecture.md "Layers"). */
+    private static final Map<String, String> ALLOWED_UP = Map.ofEntries(
+            Map.entry("discovery -> strategy", "a target's labels are checked by its kind, which knows its own keys"),
+            Map.entry("quiesce -> run", "crash recovery records what it put back in the run history"),
+            Map.entry("volumes -> strategy", "a volume copy reports into the strategy's TargetBackup"),
+            Map.entry("wal -> run", "the archiver starts the base backup that closes a hole as a plan run"),
+            Map.entry("wal -> notify", "the archiver tells of a hole directly, not through an event yet"),
+            Map.entry("wal -> metrics", "the archiver sets its own gauges"),
+            Map.entry("run -> metrics", "a run sets its own gauges"),
+            Map.entry("drill -> metrics", "a drill sets its own gauges"),
+            Map.entry("offsite -> metrics", "a copy sets its own gauges"),
+            Map.entry("prune -> metrics", "a prune sets its own gauges"),
+            Map.entry("offsite -> health", "a copy's freshness is one of the health checks"),
+            Map.entry("recovery -> nodes", "a swarm's recovery asks every node"));
+    private static final Pattern REFERENCE = Pattern.compile("org\\.backrestsidecar\\.(\\w+)\\.[A-Z]");
+
+    @Test
+    void importsRunDownTheLayersExceptTheArrowsListed() throws IOException {
+        Map<String, Set<String>> up = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(SOURCES)) {
+            files.filter(f -> f.toString().endsWith(".java")).forEach(f -> {
+                String from = SOURCES.relativize(f).getName(0).toString();
+                Matcher m = REFERENCE.matcher(withoutComments(read(f)));
+                while (m.find()) {
+                    String to = m.group(1);
+                    if (!to.equals(from) && layer(to) > layer(from)) {
+                        up.computeIfAbsent(from + " -> " + to, k -> new TreeSet<>()).add(f.getFileName().toString());
+                    }
+                }
+            });
+        }
+        Map<String, Set<String>> notAllowed = new TreeMap<>(up);
+        notAllowed.keySet().removeAll(ALLOWED_UP.keySet());
+        assertEquals(Map.of(), notAllowed, "imports that run back up (move the class down, or tell through a CDI event)");
+        Set<String> gone = new TreeSet<>(ALLOWED_UP.keySet());
+        gone.removeAll(up.keySet());
+        assertEquals(Set.of(), gone, "allowed arrows that no longer exist: strike them off here and in docs/architecture.md");
+    }
+
+    @Test
+    void everyPackageHasItsLayerAndThePageListsTheAllowedArrows() throws IOException {
+        try (Stream<Path> dirs = Files.list(SOURCES)) {
+            dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString())
+                    .forEach(p -> assertTrue(layer(p) >= 0, "package " + p + " has no layer: give it one here and in "
+                            + "docs/architecture.md"));
+        }
+        String page = Files.readString(Path.of("docs/architecture.md"));
+        ALLOWED_UP.keySet().forEach(arrow -> assertTrue(page.contains("`" + arrow.replace(" -> ", " → ") + "`"),
+                "docs/architecture.md says why " + arrow));
+    }
+
+    private static int layer(String pkg) {
+        for (int i = 0; i < LAYERS.size(); i++) {
+            if (LAYERS.get(i).contains(pkg)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String withoutComments(String java) {
+        return java.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\\n]*", "");
+    }
+}
