@@ -11,7 +11,6 @@ import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.config.SwarmRole;
-import org.backrestsidecar.offsite.CopyFreshness;
 import org.backrestsidecar.offsite.CopyState;
 import org.backrestsidecar.offsite.Copies;
 import org.eclipse.microprofile.health.HealthCheckResponse;

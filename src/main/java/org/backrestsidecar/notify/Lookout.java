@@ -43,14 +43,14 @@ public class Lookout {
     private final Scheduler scheduler;
     private final Instant started = Instant.now();
 
-    private final org.backrestsidecar.offsite.CopyFreshness copyFreshness;
+    private final org.backrestsidecar.health.CopyFreshness copyFreshness;
 
     private final SwarmRole role;
     private final AllNodes nodes;
     private final org.backrestsidecar.access.Tokens tokens;
 
     public Lookout(SidecarConfig config, Notifier notifier, Freshness freshness, BackrestSync backrest,
-                   BackupMetrics metrics, Scheduler scheduler, org.backrestsidecar.offsite.CopyFreshness copyFreshness,
+                   BackupMetrics metrics, Scheduler scheduler, org.backrestsidecar.health.CopyFreshness copyFreshness,
                    SwarmRole role, AllNodes nodes,
                    org.backrestsidecar.access.Tokens tokens) {
         this.role = role;

@@ -45,7 +45,6 @@ class LayeringTest {
             Map.entry("drill -> metrics", "a drill sets its own gauges"),
             Map.entry("offsite -> metrics", "a copy sets its own gauges"),
             Map.entry("prune -> metrics", "a prune sets its own gauges"),
-            Map.entry("offsite -> health", "a copy's freshness is one of the health checks"),
             Map.entry("recovery -> nodes", "a swarm's recovery asks every node"));
     private static final Pattern REFERENCE = Pattern.compile("org\\.backrestsidecar\\.(\\w+)\\.[A-Z]");
 

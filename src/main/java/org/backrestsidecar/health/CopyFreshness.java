@@ -1,4 +1,4 @@
-package org.backrestsidecar.offsite;
+package org.backrestsidecar.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -7,7 +7,8 @@ import java.util.Optional;
 import org.backrestsidecar.config.CopyConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
-import org.backrestsidecar.health.Freshness;
+import org.backrestsidecar.offsite.Copies;
+import org.backrestsidecar.offsite.CopyState;
 import org.backrestsidecar.config.CronSchedule;
 
 /**
