@@ -19,7 +19,7 @@ import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.volumes.Helper;
 import org.backrestsidecar.volumes.Helpers;
-import org.backrestsidecar.volumes.VolumeCopy;
+import org.backrestsidecar.strategy.VolumeCopy;
 
 /**
  * Files back into a container's volumes (volume, pause, stop and sqlite targets), whole or one path.

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Set;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
-import org.backrestsidecar.volumes.VolumeCopy;
 
 /**
  * The strategies that store a container's mounted files as they are; they differ only in what holds

@@ -4,7 +4,6 @@ import jakarta.inject.Singleton;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
-import org.backrestsidecar.volumes.VolumeCopy;
 
 /**
  * The container's mounted files, read while the container is paused (frozen, not stopped: its

@@ -16,7 +16,6 @@ import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
 import org.backrestsidecar.volumes.Helper;
 import org.backrestsidecar.volumes.Helpers;
-import org.backrestsidecar.volumes.VolumeCopy;
 
 /**
  * An app that keeps SQLite databases beside plain files (Open WebUI: webui.db, uploads/, and

@@ -3,7 +3,6 @@ package org.backrestsidecar.strategy;
 import jakarta.inject.Singleton;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
-import org.backrestsidecar.volumes.VolumeCopy;
 
 /**
  * The container's mounted files, read live, with the paths it sees. Right for data that is never

@@ -1,4 +1,4 @@
-package org.backrestsidecar.volumes;
+package org.backrestsidecar.strategy;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -10,7 +10,9 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
 import org.backrestsidecar.restic.ResticException;
-import org.backrestsidecar.strategy.TargetBackup;
+import org.backrestsidecar.volumes.ContainerPaths;
+import org.backrestsidecar.volumes.Helper;
+import org.backrestsidecar.volumes.Helpers;
 
 /**
  * Copies a target's mounted files through a helper: the helper is ready before the target is frozen
