@@ -13,24 +13,31 @@ import org.apache.hc.core5.http.NoHttpResponseException;
  * "failed to respond". No response byte at all means the proxy never took the request, so sending it
  * again cannot do it twice; nor can a request whose write met the closed connection ("Broken pipe").
  * Requests whose body is a stream we cannot replay (hijacked stdin) are not
- * sent again.
+ * sent again. After a burst of calls the pool holds several idle connections, all closed by the
+ * proxy after its 10 s, and each is handed out in turn: so a request is sent again until it goes out
+ * on a live one, at most once per connection the pool can hold (a CI run's pg_dump exec met two
+ * closed connections in a row and failed "failed to respond" when only one retry was made).
  */
 final class ClosedIdleConnectionRetry implements DockerHttpClient {
     private final DockerHttpClient http;
+    private final int attempts;
 
-    ClosedIdleConnectionRetry(DockerHttpClient http) {
+    /** @param pooled the most connections the pool holds: a request is sent at most once more per each */
+    ClosedIdleConnectionRetry(DockerHttpClient http, int pooled) {
         this.http = http;
+        this.attempts = pooled + 1;
     }
 
     @Override
     public Response execute(Request request) {
-        try {
-            return http.execute(request);
-        } catch (RuntimeException e) {
-            if (request.hijackedInput() != null || !closedBeforeAnswer(e)) {
-                throw e;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return http.execute(request);
+            } catch (RuntimeException e) {
+                if (request.hijackedInput() != null || !closedBeforeAnswer(e) || attempt >= attempts) {
+                    throw e;
+                }
             }
-            return http.execute(request);
         }
     }
 

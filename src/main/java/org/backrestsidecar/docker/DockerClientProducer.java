@@ -19,6 +19,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class DockerClientProducer {
+    private static final int POOLED = 50;
     private final String host;
 
     public DockerClientProducer(@ConfigProperty(name = "sidecar.docker.host",
@@ -32,10 +33,10 @@ public class DockerClientProducer {
         var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
         var http = new ApacheDockerHttpClient.Builder()
                 .dockerHost(URI.create(host))
-                .maxConnections(50)
+                .maxConnections(POOLED)
                 .connectionTimeout(Duration.ofSeconds(10))
                 .build();
-        return DockerClientImpl.getInstance(config, new ClosedIdleConnectionRetry(http));
+        return DockerClientImpl.getInstance(config, new ClosedIdleConnectionRetry(http, POOLED));
     }
 
     void close(@Disposes DockerClient docker) throws IOException {
