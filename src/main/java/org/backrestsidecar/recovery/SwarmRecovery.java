@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.config.SwarmRole;
@@ -68,21 +69,10 @@ public class SwarmRecovery {
         }
         recovery.copiesNamed(copyId);
         return recovery.start(copyId, "pull", job -> {
-            List<NodeReport> all = swarm(caller);
-            Optional<NodeReport> repos = reposTask(all);
             // just deployed on new hosts, Swarm's DNS may not name the repos task for some seconds yet
             // (tasks.<service>), and this sidecar, its state gone, knows of none: ask again a while
-            Instant giveUp = Instant.now().plus(REPOS_TASK_WAIT);
-            while (repos.isEmpty() && Instant.now().isBefore(giveUp)) {
-                try {
-                    Thread.sleep(3000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                all = swarm(caller);
-                repos = reposTask(all);
-            }
+            List<NodeReport> all = askUntil(caller, nodes -> reposTask(nodes).isPresent());
+            Optional<NodeReport> repos = reposTask(all);
             if (repos.isEmpty()) {
                 job.step("bring back the copy", RecoveryJob.Outcome.FAILED, Instant.now(),
                         "no repos task answers (SIDECAR_SWARM_ROLE=repos): in a swarm it alone creates repos and "
@@ -111,7 +101,9 @@ public class SwarmRecovery {
                             e.getMessage());
                 }
             }
-            List<NodeReport> all = swarm(caller);
+            // a node known before that does not answer now may be busy (a shared CPU, a task just
+            // started): it is asked again a while before what runs there is called unrestored
+            List<NodeReport> all = askUntil(caller, nodes -> nodes.stream().allMatch(NodeReport::up));
             List<Remote> started = new ArrayList<>();
             for (NodeReport node : all) {
                 if (node.up() && roleOf(node).backsUp()) {
@@ -139,17 +131,37 @@ public class SwarmRecovery {
     private record Remote(NodeReport node, String what, String id) {
     }
 
-    /** This sidecar (asked at 127.0.0.1, with the caller's own credentials) and every other node known. */
+    /**
+     * This sidecar (asked at 127.0.0.1, with the caller's own credentials) and every other node known,
+     * each given as long as the background watch gives it (a recovery is no page to hold up).
+     */
     private List<NodeReport> swarm(Map<String, String> caller) {
         List<NodeReport> all = new ArrayList<>();
         all.add(new NodeReport(config.instance(), role.word(), NodeReport.UP, Instant.now(), "127.0.0.1", null, null,
                 null, null, null, null));
-        all.addAll(nodes.others(config.instance(), caller));
+        all.addAll(nodes.others(config.instance(), caller, AllNodes.WATCH_WITHIN));
         return all;
     }
 
-    /** How long a recovery asks for the repos task before it says none answers. */
-    private static final java.time.Duration REPOS_TASK_WAIT = java.time.Duration.ofSeconds(60);
+    /** The swarm asked again every few seconds, for up to {@link #NODES_WAIT}, until it is {@code enough}. */
+    private List<NodeReport> askUntil(Map<String, String> caller, Predicate<List<NodeReport>> enough) {
+        List<NodeReport> all = swarm(caller);
+        Instant giveUp = Instant.now().plus(NODES_WAIT);
+        while (!enough.test(all) && Instant.now().isBefore(giveUp)) {
+            try {
+                Thread.sleep(ASK_AGAIN.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            all = swarm(caller);
+        }
+        return all;
+    }
+
+    /** How long a recovery asks for the repos task, or for a node that did not answer, before it goes on. */
+    private static final Duration NODES_WAIT = Duration.ofSeconds(60);
+    private static final Duration ASK_AGAIN = Duration.ofSeconds(3);
 
     private static Optional<NodeReport> reposTask(List<NodeReport> all) {
         return all.stream().filter(n -> n.up() && roleOf(n).keepsRepos()).findFirst();

@@ -81,6 +81,11 @@ class RestoreCutOffIT {
         } catch (RuntimeException e) {
             // not there
         }
+        // a helper whose sidecar was killed and not started again (a failed scenario) goes too, so
+        // that the next test class counts only its own
+        TestDocker.client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of("backrest-sidecar.helper", "cut-host")).exec()
+                .forEach(c -> TestDocker.client().removeContainerCmd(c.getId()).withForce(true).exec());
     }
 
     /** A sidecar's folder: a key, a token, a config with plan and repo "cut"; the config's path. */
@@ -107,7 +112,7 @@ class RestoreCutOffIT {
     private int startAndBackUp(Path root) throws Exception {
         int port = freePort();
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("first.log"));
         backUp(port);
         return port;
     }
@@ -162,7 +167,7 @@ class RestoreCutOffIT {
         String journalAtKill = Files.readString(root.resolve("state/restores-under-way.json"));
         assertTrue(journalAtKill.contains("\"phase\":\"STOPPED\""), "killed before anything was written: " + journalAtKill);
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-safety-kill.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("after-safety-kill.log"));
         TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
         assertEquals(before, filesDigest(app), "killed during the safety snapshot: every file as before");
         JsonNode cut = awaitSettled(port, first, "holds the data from before it");
@@ -181,7 +186,7 @@ class RestoreCutOffIT {
                 () -> volumeListing(app).contains(".backrest-sidecar-staging"));
 
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-copy-kill.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("after-copy-kill.log"));
         TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
         assertEquals(before, filesDigest(app), "every file as before the restore, byte for byte, none of the backup's");
         assertEquals("before-restore", TestDocker.exec(app, "cat", "/data/marker").out().strip());
@@ -210,7 +215,7 @@ class RestoreCutOffIT {
         assertTrue(!TestDocker.state(app).running(), "killed mid-restore, the container is still stopped");
 
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-copy-kill.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("after-copy-kill.log"));
         TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
         assertEquals("ok", TestDocker.exec(app, "sqlite3", "/data/app.db", "PRAGMA integrity_check;").out().strip(),
                 "a whole database, never a mix");
@@ -287,7 +292,7 @@ class RestoreCutOffIT {
         assertTrue(pgRestoreRuns(pg.id()), "killed mid-restore: pg_restore still runs without the sidecar");
 
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("second.log"));
         assertTrue(pgRestoreRuns(pg.id()), "pg_restore still waits on the reader");
         var again = postJsonAnswer(port, "/api/restores", body);
         assertEquals(409, again.statusCode(), "no second restore while the cut-off one's pg_restore writes: " + again.body());
@@ -328,7 +333,7 @@ class RestoreCutOffIT {
         assertTrue(torn.contains("pgsql_tmp.backrest-sidecar-before-"), "the live folder was moved aside: " + torn);
 
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("second.log"));
         TestDocker.await("the server to answer again", Duration.ofSeconds(90), () -> TestDocker.state(pg.id()).running()
                 && TestDocker.exec(pg.id(), "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
         assertEquals(before, pg.checksum("postgres", "t"), "every row as before the restore");
@@ -347,7 +352,7 @@ class RestoreCutOffIT {
                 && TestDocker.state(pg.id()).running());
         sidecar.destroyForcibly().waitFor();
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("third.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("third.log"));
         JsonNode replayCut = awaitSettled(port, second, "holds the data from before the restore");
         assertTrue(replayCut.path("rolledBack").asBoolean(), replayCut.toString());
         TestDocker.await("the server to answer again", Duration.ofSeconds(90), () -> TestDocker.state(pg.id()).running()
@@ -434,7 +439,7 @@ class RestoreCutOffIT {
         assertTrue(inPlace > 2_000_000L && inPlace < 10_000_000L, "the RDB in place is the one from before: " + sizes);
 
         sidecar = start(config, port, root.resolve("second.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("second.log"));
         TestDocker.await("redis to run again", Duration.ofSeconds(60), () -> TestDocker.state(redis).running()
                 && cli(redis, "PING").equals("PONG"));
         assertEquals("before-restore", cli(redis, "GET", "marker"));

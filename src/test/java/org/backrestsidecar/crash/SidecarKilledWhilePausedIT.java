@@ -81,7 +81,7 @@ class SidecarKilledWhilePausedIT {
         Path locks = root.resolve("repo/locks");
         for (int kill = 1; kill <= 3; kill++) {
             sidecar = start(config, port, root.resolve("killed-" + kill + ".log"));
-            awaitReady(port);
+            awaitReady(port, root.resolve("killed-" + kill + ".log"));
             // from the second start on, crash recovery first resumes what the last kill left paused
             TestDocker.await("crash-app running before the run", Duration.ofSeconds(60), () -> !TestDocker.state(app).paused());
             post(port, "/api/plans/crash/runs");
@@ -184,7 +184,7 @@ class SidecarKilledWhilePausedIT {
             }
             sidecar.waitFor();
             sidecar = start(config, port, root.resolve("after-" + how.replace(' ', '-') + ".log"));
-            awaitReady(port);
+            awaitReady(port, root.resolve("after-" + how.replace(' ', '-') + ".log"));
             assertEquals(before, history(port), "after a " + how + ", every run, restore and drill as before");
             JsonNode target = json.readTree(get(port, "/api/targets")).get(0);
             assertEquals("SUCCEEDED", target.path("lastOutcome").asText(), "after a " + how + ": " + target);

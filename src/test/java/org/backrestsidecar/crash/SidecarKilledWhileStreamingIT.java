@@ -94,7 +94,7 @@ class SidecarKilledWhileStreamingIT {
 
         int port = freePort();
         sidecar = start(config, port, root.resolve("first.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("first.log"));
         assertEquals("SUCCEEDED", runPlan(port).path("state").asText(), "the first base backup");
         awaitShippedPast(port, Instant.now());
 
@@ -111,7 +111,7 @@ class SidecarKilledWhileStreamingIT {
         assertFalse(pg.sql("postgres", "SELECT wal_status FROM pg_replication_slots").contains("lost"),
                 "the slot was kept: the stream outlived the sidecar");
         sidecar = start(config, port, root.resolve("after-stream-kill.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("after-stream-kill.log"));
         Instant afterFirstKill = Instant.now();
         JsonNode window = awaitShippedPast(port, afterFirstKill);
         assertFalse(window.path("stream").hasNonNull("holeSince"), "no hole after a kill mid-stream: " + window);
@@ -124,7 +124,7 @@ class SidecarKilledWhileStreamingIT {
         sidecar.destroyForcibly().waitFor();
         awaitNoBaseBackupProcess();
         sidecar = start(config, port, root.resolve("after-base-kill.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("after-base-kill.log"));
         assertCutShort(port, killed);
         window = awaitShippedPast(port, Instant.now());
         assertFalse(window.path("stream").hasNonNull("holeSince"), "no hole after a kill mid-base-backup: " + window);
@@ -144,14 +144,14 @@ class SidecarKilledWhileStreamingIT {
         assertEquals("lost", pg.sql("postgres", "SELECT wal_status FROM pg_replication_slots").strip(),
                 "past the bound the server gave up the slot, not its disk");
         sidecar = start(config, port, root.resolve("after-hole.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("after-hole.log"));
         // the sidecar finds the lost slot, tells the hole and starts a base backup by itself; killed in it
         awaitResticStoring(TARGET + "/base.tar");
         String closing = JSON.readTree(get(port, "/api/runs?plan=walcrash")).get(0).path("id").asText();
         sidecar.destroyForcibly().waitFor();
         awaitNoBaseBackupProcess();
         sidecar = start(config, port, root.resolve("after-hole-kill.log"));
-        awaitReady(port);
+        awaitReady(port, root.resolve("after-hole-kill.log"));
         assertCutShort(port, closing);
         TestDocker.await("the hole shown again after the kill", Duration.ofMinutes(1), () -> ask(() -> JSON.readTree(
                 get(port, "/api/targets/" + TARGET + "/window")).path("stream").hasNonNull("holeSince")));

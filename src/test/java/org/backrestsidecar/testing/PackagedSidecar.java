@@ -51,17 +51,42 @@ public final class PackagedSidecar {
     }
 
     public static void awaitReady(int port) {
-        TestDocker.await("the sidecar on port " + port, Duration.ofSeconds(60), () -> {
-            try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/live")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
+        awaitReady(port, null);
+    }
+
+    /**
+     * Up to 4 minutes for the sidecar to answer: started after a kill, it first puts whole data back
+     * for every restore the kill cut off (a helper's restic restoring a safety snapshot), which on a
+     * shared CI machine with a swarm beside it was seen to take over a minute. When it does not
+     * answer, the end of its {@code log} (when given) says why.
+     */
+    public static void awaitReady(int port, Path log) {
+        try {
+            TestDocker.await("the sidecar on port " + port, Duration.ofMinutes(4), () -> live(port));
+        } catch (AssertionError e) {
+            throw log == null ? e : new AssertionError(e.getMessage() + "; the end of its log:\n" + tail(log), e);
+        }
+    }
+
+    private static boolean live(int port) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/live")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 
     public static String get(int port, String path) throws IOException, InterruptedException {
