@@ -5,12 +5,19 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.nodes.AllNodes;
+import org.backrestsidecar.nodes.NodeReport;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restore.BackupSets;
 import org.backrestsidecar.restore.RestoreRefused;
@@ -58,8 +65,13 @@ public class TargetsResource {
     private final RunRegistry runs;
     private final SidecarConfig config;
     private final BackupSets backups;
+    private final AllNodes swarm;
+    private final ObjectMapper json;
 
-    public TargetsResource(Discovery discovery, RunRegistry runs, SidecarConfig config, BackupSets backups) {
+    public TargetsResource(Discovery discovery, RunRegistry runs, SidecarConfig config, BackupSets backups,
+                           AllNodes swarm, ObjectMapper json) {
+        this.swarm = swarm;
+        this.json = json;
         this.discovery = discovery;
         this.runs = runs;
         this.config = config;
@@ -89,11 +101,27 @@ public class TargetsResource {
         return discovery.targets().stream().map(t -> TargetView.of(t, runs)).toList();
     }
 
-    /** The same as a table for people ({@code backrest-management.sh targets}). */
+    /** The same as a table for people ({@code backrest-management.sh targets}); in a swarm, every node's. */
     @GET
     @Path("text")
     @Produces(MediaType.TEXT_PLAIN)
-    public String table() {
-        return TargetsTable.render(list(), config.timeZone());
+    public String table(@Context HttpHeaders headers, @Context ContainerRequestContext request) {
+        if (!swarm.inSwarm()) {
+            return TargetsTable.render(list(), config.timeZone());
+        }
+        // in a swarm, every node's, each row naming its node (asked with the caller's credentials)
+        List<TargetsTable.OnNode> nodes = new ArrayList<>();
+        nodes.add(new TargetsTable.OnNode(config.instance(), true, null, list()));
+        for (NodeReport node : swarm.others(config.instance(), Callers.forwardable(headers, request))) {
+            List<TargetView> targets = new ArrayList<>();
+            if (node.targets() != null) {
+                for (var t : node.targets()) {
+                    targets.add(json.convertValue(t, TargetView.class));
+                }
+            }
+            nodes.add(new TargetsTable.OnNode(node.node(), node.up(), node.problem(), targets));
+        }
+        nodes.sort(java.util.Comparator.comparing(TargetsTable.OnNode::node));
+        return TargetsTable.renderPerNode(nodes, config.timeZone());
     }
 }

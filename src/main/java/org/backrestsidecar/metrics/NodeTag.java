@@ -10,7 +10,7 @@ import org.backrestsidecar.config.SwarmRole;
 
 /**
  * In a swarm every metric carries {@code node} (the sidecar's instance), so one Prometheus scraping
- * every task (dns_sd on tasks.sidecar) keeps the nodes' series apart. Alone, the series stay as they were.
+ * every task (dns_sd on tasks.sidecar-node) keeps the nodes' series apart. Alone, the series stay as they were.
  */
 @ApplicationScoped
 public class NodeTag {

@@ -15,7 +15,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The other sidecars of a swarm, as Swarm's own DNS names them ({@code SIDECAR_PEERS=tasks.sidecar,
+ * The other sidecars of a swarm, as Swarm's own DNS names them ({@code SIDECAR_PEERS=tasks.sidecar-node,
  * tasks.sidecar-repos}: one address per running task). Nothing is registered anywhere: a node that
  * runs a task is found, one that does not is not, and KnownNodes remembers it was there.
  */

@@ -31,4 +31,27 @@ class TargetsTableTest {
                 Times are in UTC.
                 """, table);
     }
+
+    @Test
+    void inASwarmEachRowNamesItsNodeAndANodeDownIsSaid() {
+        Instant at = Instant.parse("2026-11-21T02:00:00Z");
+        String table = TargetsTable.renderPerNode(List.of(
+                new TargetsTable.OnNode("node1", true, null, List.of(new TargetsResource.TargetView("postgres",
+                        "bsc_postgres.1.x", "c1", "critical", "postgres", "running", List.of(), "SUCCEEDED", at, null,
+                        false))),
+                new TargetsTable.OnNode("node2", false, "not answering since 2026-11-21T02:03:00Z", List.of(
+                        new TargetsResource.TargetView("redis", "bsc_redis.1.y", "c2", "system", "redis", "running",
+                                List.of(), "FAILED", at, "redis-cli BGSAVE failed", false))),
+                new TargetsTable.OnNode("repos", true, null, List.of())), ZoneId.of("UTC"));
+        assertEquals("""
+                NODE          TARGET    CONTAINER         PLAN      STRATEGY  STATE    LAST BACKUP
+                node1         postgres  bsc_postgres.1.x  critical  postgres  running  ok, 2026-11-21 02:00
+                node2 (DOWN)  redis     bsc_redis.1.y     system    redis     running  FAILED, 2026-11-21 02:00
+
+                redis on node2: last backup failed: redis-cli BGSAVE failed
+                node node2 is DOWN, its targets as it last said them: not answering since 2026-11-21T02:03:00Z
+
+                Times are in UTC.
+                """, table);
+    }
 }

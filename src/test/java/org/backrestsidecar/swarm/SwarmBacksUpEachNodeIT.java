@@ -212,6 +212,14 @@ class SwarmBacksUpEachNodeIT {
         for (String node : List.of("node1", "node2", "node3", "repos")) {
             assertTrue(status.contains("\n" + node + " "), status);
         }
+        // what nginx's `sidecar` (the repos task) knows of the nodes, and `targets` naming each one's node
+        Map<String, String> states = new TreeMap<>();
+        json(NginxInFront.curl("-u", login, base + "/sidecar/api/nodes").out()).forEach(n -> states.put(
+                n.path("node").asText(), n.path("state").asText()));
+        assertEquals(Map.of("node1", "up", "node2", "up", "node3", "up", "repos", "up"), states);
+        String targets = NginxInFront.curl("-u", login, base + "/sidecar/api/targets/text").out();
+        assertTrue(targets.startsWith("NODE ") && targets.lines().anyMatch(l -> l.matches("node1 +postgres .*"))
+                && targets.lines().anyMatch(l -> l.matches("node2 +notes .*")), targets);
         ChromeDriver browser = Browser.open("Basic " + Base64.getEncoder().encodeToString(
                 login.getBytes(StandardCharsets.UTF_8)));
         try {
@@ -442,7 +450,7 @@ class SwarmBacksUpEachNodeIT {
         // 3: the recipe of docs/swarm.md by hand (scale to 0, restic restore into the volume, scale to 1),
         // then the recovery told so: the verdict says whose word it is, and each node drills its plan
         swarm.docker("node1", "service", "scale", STACK + "_notes=0");
-        swarm.docker("node2", "run", "--rm", "-v", STACK + "_notes:/notes", "--network", STACK + "_backup", "-e",
+        swarm.docker("node2", "run", "--rm", "-v", STACK + "_notes:/notes", "--network", STACK + "_stack", "-e",
                 "KEY=" + KEY, "-e", "SSH_KEY=" + sshKey, "backrest-sidecar-test/debian-services:latest", "sh", "-c",
                 "printf %s \"$KEY\" > /tmp/key && printf %s \"$SSH_KEY\" > /tmp/ssh && chmod 600 /tmp/ssh"
                         + " && restic -r sftp:restic@repo:/data/critical -o sftp.command='ssh -i /tmp/ssh -p 2222"
