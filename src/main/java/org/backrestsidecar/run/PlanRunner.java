@@ -6,6 +6,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -250,8 +252,24 @@ public class PlanRunner {
         SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), HOST_PATHS_TARGET, run.id());
         TargetBackup backup = new TargetBackup(resticBackup, repo, tags, config.instance(), run.id(), plan.priority(),
                 run.progress());
+        List<Path> paths = plan.paths();
+        if (role != SwarmRole.ALL) {
+            // one config/sidecar.yml serves Compose and a swarm: the bundle mounts the stack's files at
+            // these paths, a Swarm task has them as Swarm configs instead. What a node lacks is said
+            // and skipped, not a failed run on every node; in Compose a missing path stays restic's error
+            List<Path> absent = paths.stream().filter(p -> !Files.exists(p)).toList();
+            if (!absent.isEmpty()) {
+                backup.note("not in this Swarm task, skipped: " + absent.stream().map(Path::toString)
+                        .collect(Collectors.joining(", ")) + " (the Compose bundle "
+                        + "mounts the stack's files there; a swarm keeps them as Swarm configs: docs/swarm.md)");
+                paths = paths.stream().filter(p -> !absent.contains(p)).toList();
+            }
+            if (paths.isEmpty()) {
+                return result(HOST_PATHS_TARGET, "", "paths", backup, null, start);
+            }
+        }
         try {
-            backup.stored(resticBackup.backupPaths(repo, plan.paths(), tags, config.instance(), plan.priority()));
+            backup.stored(resticBackup.backupPaths(repo, paths, tags, config.instance(), plan.priority()));
             return result(HOST_PATHS_TARGET, "", "paths", backup, null, start);
         } catch (ResticException e) {
             return result(HOST_PATHS_TARGET, "", "paths", backup, e.getMessage(), start);
