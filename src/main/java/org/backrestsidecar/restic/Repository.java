@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -267,17 +268,32 @@ public class Repository {
     public record Lock(String id, String hostname, long pid) {
     }
 
-    /**
-     * Removes the locks of a local repo that {@code stale} says no live restic holds, e.g. one a
-     * helper container left when it was killed: restic itself would wait 30 minutes before it calls
-     * another host's lock stale, and every run, check and drill would wait with it. A remote repo's
-     * locks are left to {@code restic unlock} (same host and dead process, or 30 minutes old).
-     */
     /** {@code restic unlock}: removes only the locks restic itself takes for stale. */
     public void unlockStale(RepoConfig repo) throws ResticException {
         restic.unlockStale(repo);
     }
 
+    /** Every lock in the repo, local or remote, as restic reads them (one that goes meanwhile is left out). */
+    public List<Lock> locks(RepoConfig repo) throws ResticException {
+        List<Lock> found = new ArrayList<>();
+        for (String id : restic.run(repo, ResticCommand.QUICK, "list", "locks", "--no-lock").lines().map(String::strip)
+                .filter(l -> !l.isEmpty()).toList()) {
+            try {
+                JsonNode lock = restic.parse(restic.run(repo, ResticCommand.QUICK, "cat", "lock", id, "--no-lock"));
+                found.add(new Lock(id, lock.path("hostname").asText(), lock.path("pid").asLong()));
+            } catch (ResticException e) {
+                // removed meanwhile by its owner
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Removes the locks of a local repo that {@code stale} says no live restic holds, e.g. one a
+     * helper container left when it was killed: restic itself would wait 30 minutes before it calls
+     * another host's lock stale, and every run, check and drill would wait with it. A remote repo's
+     * lock files are not ours to delete (volumes/Helpers clears them through restic).
+     */
     public void removeLocks(RepoConfig repo, Predicate<Lock> stale) throws ResticException {
         if (!repo.local()) {
             return;
@@ -285,15 +301,8 @@ public class Repository {
         if (!Files.isDirectory(Path.of(repo.uri(), "locks")) || !Files.exists(Path.of(repo.uri(), "config"))) {
             return;
         }
-        for (String id : restic.run(repo, ResticCommand.QUICK, "list", "locks", "--no-lock").lines().map(String::strip)
-                .filter(l -> !l.isEmpty()).toList()) {
-            JsonNode lock;
-            try {
-                lock = restic.parse(restic.run(repo, ResticCommand.QUICK, "cat", "lock", id, "--no-lock"));
-            } catch (ResticException e) {
-                continue; // removed meanwhile by its owner
-            }
-            Lock found = new Lock(id, lock.path("hostname").asText(), lock.path("pid").asLong());
+        for (Lock found : locks(repo)) {
+            String id = found.id();
             if (stale.test(found)) {
                 try {
                     Files.deleteIfExists(Path.of(repo.uri(), "locks", id));

@@ -278,6 +278,37 @@ public final class Helper implements AutoCloseable {
         }
     }
 
+    /** The highest process id a gone helper's lock may name for {@link #unlockAsItsHost} to clear it. */
+    static final long HIGHEST_PID_CLEARED = 50_000;
+
+    /**
+     * restic's unlock, in a helper started under the host name of a helper that is gone: restic takes
+     * a lock of its own host for stale when no process of the lock's id runs here. A new container
+     * counts its process ids up from 1, so each id up to {@code highestPid} is first taken and let go
+     * (a short-lived process each): restic's threads then all have higher ids, and only this helper's
+     * first process (sleep) stays below, an id a helper's restic never has.
+     */
+    public void unlockAsItsHost(long highestPid) throws ResticException {
+        if (highestPid > HIGHEST_PID_CLEARED) {
+            throw new ResticException("its lock names process " + highestPid + ", more ids than a helper is given "
+                    + "to step past (" + HIGHEST_PID_CLEARED + ")");
+        }
+        Duration within = Duration.ofMinutes(2);
+        try {
+            exec.run(id, List.of("sh", "-c", "i=1; while [ $i -le " + highestPid + " ]; do /bin/true; i=$((i+1)); "
+                    + "done"), within, java.io.OutputStream.nullOutputStream());
+            List<String> command = restic();
+            command.add("unlock");
+            TailBuffer out = new TailBuffer(OUTPUT_KEEP);
+            ExecResult result = exec.run(id, command, env(), within, out);
+            if (!result.succeeded()) {
+                throw new ResticException(result.failure("restic unlock"));
+            }
+        } catch (IOException e) {
+            throw new ResticException("restic in the helper container: " + e.getMessage(), e);
+        }
+    }
+
     /** restic on the repo as the sidecar runs it, with the repo's extended options (an SFTP primary's ssh command). */
     private List<String> restic() {
         List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,

@@ -91,6 +91,12 @@ public class Helpers {
 
     private Helper start(List<Bind> targetMounts, RepoConfig repo, String forTarget, Priority priority)
             throws IOException {
+        return start(targetMounts, repo, forTarget, priority, ownHelperPrefix() + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** @param name the helper's container and host name: restic writes it into the locks it takes */
+    private Helper start(List<Bind> targetMounts, RepoConfig repo, String forTarget, Priority priority, String name)
+            throws IOException {
         String image = helperImage();
         boolean localRepo = repo.local();
         List<String> networks = localRepo ? List.of("none") : networksOfSelf();
@@ -107,7 +113,6 @@ public class Helpers {
             binds.add(self.bindFor(Path.of(repo.uri())));
         }
         host.withBinds(binds);
-        String name = ownHelperPrefix() + UUID.randomUUID().toString().substring(0, 8);
         String id;
         try {
             id = docker.createContainerCmd(image)
@@ -236,8 +241,53 @@ public class Helpers {
             }
             try {
                 repository.unlockStale(repo);
+                if (role != SwarmRole.ALL) {
+                    // only in a swarm does a helper's name say whose it is (its node): alone, a remote
+                    // repo shared with another host could hold that host's live helpers' locks
+                    unlockAfterGoneHelpers(repo);
+                }
             } catch (ResticException e) {
                 LOG.debugf("repo %s: restic unlock at start-up: %s", repo.id(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The locks our helpers left in a remote repo when they were killed with their node (each helper
+     * has a host name of its own, so the sidecar's unlock never takes them for stale, and every other
+     * node's retention waited 30 minutes behind them). A helper is started under each gone helper's
+     * host name and runs restic's unlock there, which removes that host's locks whose process is not
+     * running. The locks are read before the containers: a helper started in between is seen alive.
+     */
+    private void unlockAfterGoneHelpers(RepoConfig repo) throws ResticException {
+        List<Repository.Lock> locks = repository.locks(repo);
+        Set<String> alive = new HashSet<>();
+        try {
+            docker.listContainersCmd().withShowAll(true).exec().forEach(c -> {
+                if (c.getNames() != null) {
+                    for (String name : c.getNames()) {
+                        alive.add(name.replaceFirst("^/", ""));
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot list the containers, so no helper's lock in repo %s is taken for gone: %s", repo.id(),
+                    e.getMessage());
+            return;
+        }
+        Map<String, Long> highestPidOfGone = new java.util.TreeMap<>();
+        for (Repository.Lock lock : locks) {
+            if (lock.hostname().startsWith(ownHelperPrefix()) && !alive.contains(lock.hostname())) {
+                highestPidOfGone.merge(lock.hostname(), lock.pid(), Math::max);
+            }
+        }
+        for (var gone : highestPidOfGone.entrySet()) {
+            try (Helper helper = start(List.of(), repo, "locks", Priority.FULL, gone.getKey())) {
+                helper.unlockAsItsHost(gone.getValue());
+                LOG.infof("repo %s: the locks of helper %s, which is gone, removed", repo.id(), gone.getKey());
+            } catch (IOException | ResticException e) {
+                LOG.warnf("repo %s: the locks of helper %s, which is gone, stay (restic takes them for stale after "
+                        + "30 minutes): %s", repo.id(), gone.getKey(), e.getMessage());
             }
         }
     }

@@ -325,6 +325,37 @@ class SwarmBacksUpEachNodeIT {
     @Test
     @Order(5)
     @Execution(ExecutionMode.SAME_THREAD)
+    void theLockOfAHelperKilledWithItsNodeIsClearedWhenTheNodesSidecarStartsAgain() throws Exception {
+        // a helper of node3 killed mid-backup with its engine, as its lock is left: a restic under the
+        // host name node3's helpers take (backrest-sidecar-helper-node3-…) holding a lock in the shared
+        // repo over SFTP, then SIGKILL with its container, which is gone as the engine's restart leaves it
+        String gone = "backrest-sidecar-helper-node3-0dead0ff";
+        swarm.docker("node3", "run", "-d", "--name", "gone-helper", "--hostname", gone, "--network", STACK + "_stack",
+                "-e", "KEY=" + KEY, "-e", "SSH_KEY=" + sshKey, "backrest-sidecar-test/debian-services:latest", "sh", "-c",
+                "printf %s \"$KEY\" > /tmp/key && printf %s \"$SSH_KEY\" > /tmp/ssh && chmod 600 /tmp/ssh"
+                        + " && sleep 3600 | restic -r sftp:restic@repo:/data/critical -o sftp.command='ssh -i /tmp/ssh -p 2222"
+                        + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes restic@repo -s sftp'"
+                        + " --password-file /tmp/key --no-cache backup --stdin --stdin-filename held");
+        awaitText("the helper's lock in the repo", Duration.ofMinutes(1), SwarmBacksUpEachNodeIT::locks,
+                locks -> locks.contains(gone));
+        swarm.docker("node3", "rm", "-f", "gone-helper");
+        assertTrue(locks().contains(gone), "killed, its restic left its lock: " + locks());
+
+        // node3's sidecar starts again (as after its engine's restart): the gone helper's lock goes
+        String before = swarm.taskContainer("node3", STACK + "_sidecar");
+        swarm.docker("node3", "kill", before);
+        awaitText("a new sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
+                "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
+                && !ids.strip().equals(before));
+        TestDocker.await("node3's sidecar answering", Duration.ofMinutes(2),
+                () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
+        awaitText("the gone helper's lock removed", Duration.ofMinutes(1), SwarmBacksUpEachNodeIT::locks,
+                locks -> !locks.contains(gone));
+    }
+
+    @Test
+    @Order(6)
+    @Execution(ExecutionMode.SAME_THREAD)
     void postgresMovedToAnotherNodeIsRestoredThereFromTheFirstNodesBackup() throws Exception {
         swarm.docker("node1", "service", "update", "-q", "--constraint-rm", "node.hostname == node1",
                 "--constraint-add", "node.hostname == node3", STACK + "_postgres");
@@ -344,7 +375,7 @@ class SwarmBacksUpEachNodeIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     @Execution(ExecutionMode.SAME_THREAD)
     void aWorkerDrainedMidBackupAndBackLeavesNothingPausedAndNoLock() throws Exception {
         // new data, sent at node2's 5 MB/s (test 4's cap): restic is mid-copy when the drain comes
@@ -377,7 +408,7 @@ class SwarmBacksUpEachNodeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     @Execution(ExecutionMode.SAME_THREAD)
     void aWholeSwarmIsRecoveredFromItsOffsiteCopyWithOneCommand() throws Exception {
         // what the copy will hold: notes small again (test 6's 200 MB gone) and backed up on node2, and
