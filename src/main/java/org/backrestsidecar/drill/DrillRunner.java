@@ -28,6 +28,7 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.restore.BackupSet;
 import org.backrestsidecar.restore.BackupSets;
+import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.history.Histories;
 import org.backrestsidecar.history.History;
 import org.jboss.logging.Logger;
@@ -187,9 +188,14 @@ public class DrillRunner {
             backup = backups.find(repo, target.name(), plan.id(), BackupSets.LATEST);
             TargetDrill kind = kinds.stream().filter(k -> k.handles(target)).findFirst()
                     .orElseThrow(() -> new DrillFailed("no drill for strategy " + target.strategy()));
-            TargetDrill.Outcome outcome = kind.drill(target, repo, backup, backups.facts(repo, backup), progress);
+            Optional<BackupFacts> facts = backups.facts(repo, backup);
+            Optional<String> madeAsRecorded = MadeAsRecorded.check(backup, facts);
+            TargetDrill.Outcome outcome = kind.drill(target, repo, backup, facts, progress);
+            List<String> checks = new java.util.ArrayList<>();
+            madeAsRecorded.ifPresent(checks::add);
+            checks.addAll(outcome.checks());
             return new DrillResult(plan.id(), target.name(), target.strategy(), backup.label(), backup.time(),
-                    Instant.now(), true, DrillResult.PASSED, outcome.restoreSeconds(), outcome.checks(), null, null);
+                    Instant.now(), true, DrillResult.PASSED, outcome.restoreSeconds(), checks, null, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ended(plan, target, backup, DrillResult.COULD_NOT_RUN, "interrupted: the sidecar is shutting down");

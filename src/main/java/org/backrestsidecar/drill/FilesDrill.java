@@ -71,8 +71,9 @@ public class FilesDrill implements TargetDrill {
             seconds = Duration.between(restoreStart, Instant.now()).toMillis() / 1000.0;
             checks.add(sets.size() + " snapshots restored");
             for (Snapshot s : sets) {
+                // by the id it was made with: a drill from a copy restores the copy's snapshot of it
                 Optional<StoredSnapshot> made = facts.flatMap(f -> f.snapshots().stream()
-                        .filter(m -> s.id().startsWith(m.id()) || m.id().startsWith(s.id())).findFirst());
+                        .filter(m -> s.madeAs().startsWith(m.id()) || m.id().startsWith(s.madeAs())).findFirst());
                 if (made.isEmpty()) {
                     checks.add(String.join(" ", s.paths()) + ": no file count was recorded; restore checked only");
                     continue;

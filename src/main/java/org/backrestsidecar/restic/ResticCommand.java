@@ -137,7 +137,8 @@ public class ResticCommand {
     /** A snapshot as restic's JSON gives it (snapshots --json, forget --json). */
     static Snapshot snapshot(JsonNode s) {
         return new Snapshot(s.path("id").asText(), s.path("short_id").asText(), Instant.parse(s.path("time").asText()),
-                s.path("hostname").asText(), strings(s.path("paths")), strings(s.path("tags")));
+                s.path("hostname").asText(), strings(s.path("paths")), strings(s.path("tags")),
+                s.path("original").isTextual() ? s.path("original").asText() : null);
     }
 
     /**

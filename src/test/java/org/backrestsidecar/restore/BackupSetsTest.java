@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** Which run "latest" means: the newest one that stored every part of the target (its facts file last). */
 class BackupSetsTest {
     private static Snapshot snap(String id, String time, String run, String path) {
-        return new Snapshot(id, id, Instant.parse(time), "host", List.of(path),
+        return Snapshot.madeHere(id, id, Instant.parse(time), "host", List.of(path),
                 List.of("plan:critical", "target:pg", "run:" + run));
     }
 
@@ -48,7 +48,7 @@ class BackupSetsTest {
                 snap("a1", "2026-11-20T02:00:00Z", "a", "/pg/app.dump"),
                 snap("a2", "2026-11-20T02:00:05Z", "a", "/pg/backup-facts.json"),
                 snap("b1", "2026-11-21T02:00:00Z", "b", "/pg/app.dump"),
-                new Snapshot("s1", "s1", Instant.parse("2026-11-21T03:00:00Z"), "host", List.of("/pg/app.dump"),
+                Snapshot.madeHere("s1", "s1", Instant.parse("2026-11-21T03:00:00Z"), "host", List.of("/pg/app.dump"),
                         List.of("safety", "target:pg", "restore:x")));
         List<BackupSets.NewestRun> runs = BackupSets.newestRuns(all);
         assertEquals(1, runs.size(), runs.toString());

@@ -189,6 +189,50 @@ class DrillsProveBackupsTest {
                 && told("RECOVERED: restic check (data) of repo drills") == 1);
     }
 
+    @Test
+    @Order(4)
+    void aBackupPutInPlaceOfTheOneItsRunMadeFailsItsDrill() throws Exception {
+        // as a bug, a bad disk or someone with the key could: the volume's snapshot of the newest run
+        // replaced by one of changed files (16 bytes of one, the same counts), under the same tags and host
+        Path repo = SidecarStack.repo("drills");
+        Map<String, String> env = Map.of("RESTIC_REPOSITORY", repo.toString(),
+                "RESTIC_PASSWORD_FILE", SidecarStack.key("drills").toString());
+        assertEquals(Boolean.TRUE, drill().getBoolean("passed"), "the run's own backup passes first");
+        com.fasterxml.jackson.databind.JsonNode made = null;
+        for (var s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestDocker.run(List.of("restic",
+                "snapshots", "--json", "--no-lock", "--tag", "target:vol-drill"), env))) {
+            if (s.path("paths").toString().equals("[\"/models\"]")
+                    && (made == null || s.path("time").asText().compareTo(made.path("time").asText()) > 0)) {
+                made = s;
+            }
+        }
+        assertTrue(made != null, "the volume's snapshot");
+        Path copy = Files.createTempDirectory("bsc-replaced");
+        TestDocker.run(List.of("restic", "restore", made.path("id").asText(), "--target", copy.toString()), env);
+        try (RandomAccessFile f = new RandomAccessFile(copy.resolve("models/blobs/sha256-2").toFile(), "rw")) {
+            f.seek(1000);
+            f.write("changed after it".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        List<String> backup = new ArrayList<>(List.of("docker", "run", "--rm", "-v", copy.resolve("models") + ":/models:ro",
+                "-v", repo + ":/repo", "-v", SidecarStack.key("drills") + ":/key:ro", TestDocker.IMAGE, "restic", "-r",
+                "/repo", "--password-file", "/key", "backup", "/models", "--host", made.path("hostname").asText()));
+        made.path("tags").forEach(t -> backup.addAll(List.of("--tag", t.asText())));
+        TestDocker.run(backup, Map.of());
+        TestDocker.run(List.of("restic", "forget", made.path("id").asText()), env);
+
+        JsonPath drill = drill();
+        Map<String, Object> volume = drill.getMap("results.find { it.target == 'vol-drill' }");
+        assertEquals("failed", volume.get("outcome"), drill.prettify());
+        assertTrue(String.valueOf(volume.get("failure")).contains("is not one its run recorded ("
+                + made.path("short_id").asText()), volume.toString());
+        // the next run's backup is its own again, and passes
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        JsonPath again = drill();
+        assertEquals(Boolean.TRUE, again.getBoolean("passed"), again.prettify());
+        assertTrue(again.getString("results.find { it.target == 'vol-drill' }.checks")
+                .contains("snapshot is the one its run recorded"), again.prettify());
+    }
+
     private static long told(String part) {
         return SidecarStack.telegram().texts().stream().filter(t -> t.contains(part)).count();
     }

@@ -314,6 +314,9 @@ class SwarmBacksUpEachNodeIT {
         // now, nothing is left paused, a notes task runs, and no lock is left in the repo
         awaitText("node2 up again in the view", Duration.ofMinutes(3), () -> api("node1", "sidecar", "GET",
                 "/api/status", null), status -> status.contains("\nnode2  up"));
+        // and told back: the repos task's open problem of node2 is closed ("node node2 answers again")
+        awaitText("the repos task to tell node2 is back", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
+                "GET", "/api/notifications", null), told -> !told.contains("\"node-down:node2\""));
         awaitText("nothing paused on node2", Duration.ofMinutes(3), () -> docker("node2", "ps", "-aq", "--filter",
                 "status=paused"), String::isBlank);
         assertTrue(!docker("node2", "ps", "-q", "--filter", "label=com.docker.swarm.service.name=" + STACK

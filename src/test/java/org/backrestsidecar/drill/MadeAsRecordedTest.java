@@ -1,0 +1,80 @@
+package org.backrestsidecar.drill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.restic.StoredSnapshot;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.strategy.BackupFacts;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** A drill proves the backup its run made, not one put in its place under the same tags. */
+class MadeAsRecordedTest {
+    private static final Instant AT = Instant.parse("2026-11-25T02:00:00Z");
+    private static final List<String> TAGS = List.of("plan:critical", "target:pg", "run:r1");
+
+    private static Snapshot here(String id, String path) {
+        return Snapshot.madeHere(id, id.substring(0, 8), AT, "host", List.of(path), TAGS);
+    }
+
+    private static Snapshot copied(String id, String original, String path) {
+        return new Snapshot(id, id.substring(0, 8), AT, "host", List.of(path), TAGS, original);
+    }
+
+    private static Optional<BackupFacts> recorded(String... ids) {
+        return Optional.of(new BackupFacts("pg", "postgres", Map.of(), Stream.of(ids)
+                .map(id -> new StoredSnapshot(id, "/pg/app.dump", 10, 100, 1)).toList()));
+    }
+
+    static Stream<Arguments> backups() {
+        Snapshot facts = here("ffff0000aaaa", "/pg/backup-facts.json");
+        return Stream.of(
+                // what the run made, its facts file aside: passes and says how many
+                Arguments.of("as made", List.of(here("8448e2d4aaaa", "/pg/app.dump"), facts),
+                        recorded("8448e2d4aaaa"), "1 snapshot is the one its run recorded"),
+                // a short id recorded, the full id listed
+                Arguments.of("short id recorded", List.of(here("8448e2d4aaaa", "/pg/app.dump"),
+                        here("1234abcd0000", "/pg/globals.sql"), facts), recorded("8448e2d4", "1234abcd"),
+                        "2 snapshots are the ones its run recorded"),
+                // an offsite copy's snapshot: a new id, the first kept as original
+                Arguments.of("from a copy", List.of(copied("c0c0c0c0aaaa", "8448e2d4aaaa", "/pg/app.dump"), facts),
+                        recorded("8448e2d4aaaa"), "1 snapshot is the one its run recorded"),
+                // one changed and stored again under the same tags: another id
+                Arguments.of("replaced", List.of(here("9f3d33f4aaaa", "/pg/app.dump"), facts),
+                        recorded("8448e2d4aaaa"), null),
+                // a copy of a replaced one: its original is not the recorded one either
+                Arguments.of("a copy of a replaced one", List.of(copied("c0c0c0c0aaaa", "9f3d33f4aaaa", "/pg/app.dump"),
+                        facts), recorded("8448e2d4aaaa"), null),
+                // one more snapshot than the run made
+                Arguments.of("one added", List.of(here("8448e2d4aaaa", "/pg/app.dump"),
+                        here("abababab0000", "/pg/extra.sql"), facts), recorded("8448e2d4aaaa"), null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backups")
+    void aBackupIsTheOneItsRunRecorded(String name, List<Snapshot> members, Optional<BackupFacts> facts,
+                                       String passes) throws Exception {
+        BackupSet backup = new BackupSet("pg", "run:r1", AT, members);
+        if (passes != null) {
+            assertEquals(Optional.of(passes), MadeAsRecorded.check(backup, facts));
+        } else {
+            DrillFailed failed = assertThrows(DrillFailed.class, () -> MadeAsRecorded.check(backup, facts));
+            assertTrue(failed.getMessage().contains("is not one its run recorded (8448e2d4)"), failed.getMessage());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBackupFromBeforeFactsWereKeptIsNotJudged() throws Exception {
+        BackupSet backup = new BackupSet("pg", "run:r0", AT, List.of(here("9f3d33f4aaaa", "/pg/app.dump")));
+        assertEquals(Optional.empty(), MadeAsRecorded.check(backup, Optional.empty()));
+    }
+}
