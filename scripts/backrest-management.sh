@@ -14,8 +14,9 @@
 #                       show what the restore would write (a dry run), ask for the target's name (or
 #                       take --yes), restore, follow it to its end with a progress line (exit 1 if
 #                       it failed)
-#   drill <plan>        run the plan's restore drill now and follow it (exit 1 if a target failed),
-#                       with the same progress line as backup
+#   drill <plan> [--from <copy>]
+#                       run the plan's restore drill now and follow it (exit 1 if a target failed),
+#                       with the same progress line as backup; --from: of what the offsite copy holds
 #   drills              every target's latest drill
 #   recover --from <copy> [--yes] [--restored-by-hand <target>]...
 #                       a new host from an offsite copy: show what the copy holds, ask once, bring the
@@ -123,9 +124,9 @@ follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it
   done
 }
 
-drill_plan() { # drill_plan PLAN: run the plan's drill, follow it to its end; 1 if a target failed
-  local plan=$1 started id run
-  started=$(call POST "/api/plans/$plan/drills")
+drill_plan() { # drill_plan PLAN [COPY]: run the plan's drill (from its offsite COPY), follow it to its end; 1 if a target failed
+  local plan=$1 from=${2:-} started id run
+  started=$(call POST "/api/plans/$plan/drills${from:+?from=$from}")
   id=$(printf '%s' "$started" | field id)
   echo "drill $id of plan $plan started"
   while :; do
@@ -468,7 +469,13 @@ case "$cmd" in
     call GET "/api/targets/${1:?usage: window <target>}/window" | pretty
     ;;
   drill)
-    drill_plan "${1:?usage: drill <plan>}" || die "the drill of plan $1 FAILED"
+    plan=${1:?usage: drill <plan> [--from <copy>]}
+    case "${2:-}" in
+      "") drill_plan "$plan" || die "the drill of plan $plan FAILED" ;;
+      --from) drill_plan "$plan" "${3:?--from needs a copy id (repos[].copies[].id in config/sidecar.yml)}" \
+                || die "the drill of plan $plan from copy $3 FAILED" ;;
+      *) die "drill <plan> [--from <copy>]: unknown '$2'" ;;
+    esac
     ;;
   drills)
     call GET /api/drills | pretty

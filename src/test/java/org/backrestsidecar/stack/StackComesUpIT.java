@@ -139,6 +139,13 @@ class StackComesUpIT {
      */
     private void recoversOntoANewHostFromTheOffsiteCopy(Map<String, String> backedUp, int https) throws Exception {
         StackData.awaitCopies(this::run, bundle, "offsite", List.of("critical", "models", "system"));
+        // the proof a user needs on the worst day: each plan's drill of what the offsite copy holds, the
+        // files of the models volume among them (the helper opens the copy's scratch repo with the copy's key)
+        for (String plan : List.of("critical", "models", "system")) {
+            String fromCopy = run(List.of("bash", "scripts/backrest-management.sh", "drill", plan, "--from", "offsite"),
+                    Duration.ofMinutes(8));
+            assertTrue(fromCopy.contains("PASSED") && !fromCopy.contains("\"passed\":false"), fromCopy);
+        }
         Path kept = bundle.resolveSibling(bundle.getFileName() + "-kept");
         Files.createDirectories(kept);
         TestDocker.run(List.of("cp", "-a", bundle.resolve("keys").toString(), bundle.resolve("config/sidecar.yml").toString(),
