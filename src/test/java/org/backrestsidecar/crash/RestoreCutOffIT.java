@@ -33,7 +33,13 @@ import org.junit.jupiter.api.Test;
  *   <li>Redis, mid-copy of a 120 MB RDB of random values: the copy is written beside the RDB (checked
  *       cut short there, the RDB in place whole); the safety copy is put back before the container
  *       starts and the cut copy removed once it runs; Redis loads the data from before. Before this,
- *       the RDB was written in place, and Redis aborted on the cut-off RDB and stayed down.</li>
+ *       the RDB was written in place, and Redis aborted on the cut-off RDB and stayed down. Then cut
+ *       at the start (the backup's RDB whole in place, Redis not started): Redis runs on the backup's
+ *       data and the record says so.</li>
+ *   <li>Files (strategy pause), cut at each phase its journal records, aimed by the sidecar itself:
+ *       {@code SIDECAR_CRASH_TEST_HALT_AFTER} makes it stop dead (Runtime.halt, as kill -9) the moment
+ *       the phase is written: about to stop the container, the safety snapshot taken, the backup's
+ *       data whole in place before the start. The data from before, before, the backup's.</li>
  *   <li>Files (strategy stop), once at the safety snapshot (nothing written: the helper stopped,
  *       the container started), then while the helper's restic restores 150 MB beside the live data:
  *       the killed helper is stopped, the paths written back from the safety snapshot, the staging
@@ -62,6 +68,7 @@ class RestoreCutOffIT {
     private static final String SQLITE = "cut-sqlite";
     private static final String PG = "cut-pg";
     private static final String WAL_PG = "cut-walpg";
+    private static final String PAUSED = "cut-paused";
     private static final ObjectMapper JSON = new ObjectMapper();
     private Process sidecar;
 
@@ -75,6 +82,7 @@ class RestoreCutOffIT {
         TestDocker.remove(SQLITE);
         TestDocker.remove(PG);
         TestDocker.remove(WAL_PG);
+        TestDocker.remove(PAUSED);
         try {
             // the WAL stream's container of the wal-mode target
             TestDocker.client().removeContainerCmd("backrest-sidecar-wal-" + WAL_PG).withForce(true).exec();
@@ -191,6 +199,58 @@ class RestoreCutOffIT {
         assertEquals(before, filesDigest(app), "every file as before the restore, byte for byte, none of the backup's");
         assertEquals("before-restore", TestDocker.exec(app, "cat", "/data/marker").out().strip());
         rolledBackLeavingNothing(root, port, id, app);
+    }
+
+    @Test
+    void aPausedTargetsRestoreCutAtEachPhaseItsJournalRecordsLeavesWholeDataAndTheTargetRunning() throws Exception {
+        Path root = sidecarRoot();
+        String app = appOnAVolume(PAUSED, "pause");
+        TestDocker.exec(app, "sh", "-c", "mkdir -p /data/set && for i in $(seq 1 20); do head -c 200000 /dev/urandom "
+                + "> /data/set/$i; done && echo backed-up > /data/marker").out();
+        int port = startAndBackUp(root);
+        String backup = filesDigest(app);
+        TestDocker.exec(app, "sh", "-c", "rm -rf /data/set && mkdir /data/other && head -c 300000 /dev/urandom "
+                + "> /data/other/x && echo before-restore > /data/marker").out();
+        String before = filesDigest(app);
+        sidecar.destroyForcibly().waitFor();
+        String body = "{\"target\":\"" + PAUSED + "\",\"confirm\":\"" + PAUSED + "\"}";
+
+        // aimed by the sidecar itself (RestoreJournal.HALT_AFTER): it stops dead the moment its journal
+        // records the phase, as kill -9 would. Each phase, what must be there after the restart:
+        // STOPPED  about to stop the container, no safety snapshot yet: the data from before, nothing rolled back
+        // WRITING  the safety snapshot taken, the helper about to restore: written back, the data from before
+        // WRITTEN  the backup's data whole in place, the container not started yet: the backup's data
+        Map<String, String[]> phases = new java.util.LinkedHashMap<>();
+        phases.put("STOPPED", new String[] {before, "holds the data from before it"});
+        phases.put("WRITING", new String[] {before, "holds the data from before the restore"});
+        phases.put("WRITTEN", new String[] {backup, "holds the backup's data (restored)"});
+        for (var phase : phases.entrySet()) {
+            Path halting = root.resolve("halt-" + phase.getKey() + ".log");
+            sidecar = start(root.resolve("sidecar.yml"), port, halting, Map.of("SIDECAR_CRASH_TEST_HALT_AFTER",
+                    phase.getKey()));
+            awaitReady(port, halting);
+            String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
+            assertTrue(sidecar.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "it halted at " + phase.getKey());
+            assertTrue(Files.readString(root.resolve("state/restores-under-way.json")).contains("\"phase\":\""
+                    + phase.getKey() + "\""), phase.getKey());
+            // (STOPPED is recorded before the container is stopped: it may not have been yet)
+            assertTrue(phase.getKey().equals("STOPPED") || !TestDocker.state(app).running(),
+                    "cut at " + phase.getKey() + ": the container still stopped");
+
+            Path after = root.resolve("after-" + phase.getKey() + ".log");
+            sidecar = start(root.resolve("sidecar.yml"), port, after);
+            awaitReady(port, after);
+            TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
+            assertEquals(phase.getValue()[0], filesDigest(app), "cut at " + phase.getKey() + ": whole data, never a mix");
+            JsonNode record = awaitSettled(port, id, phase.getValue()[1]);
+            assertEquals("FAILED", record.path("state").asText(), record.toString());
+            String listing = TestDocker.exec(app, "ls", "-a", "/data").out();
+            assertFalse(listing.contains(".backrest-sidecar"), "cut at " + phase.getKey() + ", no staging left: " + listing);
+            assertEquals("", TestDocker.run(List.of("docker", "ps", "-aq", "--filter",
+                    "label=backrest-sidecar.helper=cut-host"), Map.of()).strip(), "no helper left");
+            assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip());
+            sidecar.destroyForcibly().waitFor();
+        }
     }
 
     @Test
@@ -411,6 +471,7 @@ class RestoreCutOffIT {
         TestDocker.exec(redis, "sh", "-c", "for i in $(seq 1 120); do head -c 1000000 /dev/urandom "
                 + "| redis-cli -x SET big:$i >/dev/null; done").out();
         assertEquals("120", cli(redis, "DBSIZE"));
+        String digestOfBackup = digest(redis);
 
         int port = startAndBackUp(root);
 
@@ -457,6 +518,29 @@ class RestoreCutOffIT {
         assertTrue(Files.readString(root.resolve("second.log")).contains("cut off"), "the log says what was done");
         assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
                 "nothing left under way");
+
+        // again, cut at the start: the sidecar stops dead the moment its journal says the backup's RDB
+        // is whole in place (RestoreJournal.HALT_AFTER), Redis not started yet. After the restart Redis
+        // runs on the backup's data, and the RDB's second name goes
+        sidecar.destroyForcibly().waitFor();
+        sidecar = start(config, port, root.resolve("halting.log"), Map.of("SIDECAR_CRASH_TEST_HALT_AFTER", "WRITTEN"));
+        awaitReady(port, root.resolve("halting.log"));
+        String second = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + APP + "\",\"confirm\":\""
+                + APP + "\"}")).path("id").asText();
+        assertTrue(sidecar.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "it halted once the RDB was in place");
+        assertTrue(!TestDocker.state(redis).running(), "cut before the start: Redis is still stopped");
+        sidecar = start(config, port, root.resolve("third.log"));
+        awaitReady(port, root.resolve("third.log"));
+        TestDocker.await("redis to run again", Duration.ofSeconds(60), () -> TestDocker.state(redis).running()
+                && cli(redis, "PING").equals("PONG"));
+        assertEquals("120", cli(redis, "DBSIZE"));
+        assertEquals(digestOfBackup, digest(redis), "every key as the backup holds it, byte for byte");
+        TestDocker.await("the RDB's second name to be removed", Duration.ofSeconds(30),
+                () -> TestDocker.exec(redis, "ls", "-a", "/data").out().lines().toList().equals(
+                        java.util.List.of(".", "..", "dump.rdb")));
+        JsonNode done = awaitSettled(port, second, "holds the backup's data (restored)");
+        assertFalse(done.path("rolledBack").asBoolean(), done.toString());
+        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip());
     }
 
     private static String cli(String container, String... args) {

@@ -40,6 +40,11 @@ public final class PackagedSidecar {
     }
 
     public static Process start(Path config, int port, Path log) throws IOException {
+        return start(config, port, log, Map.of());
+    }
+
+    /** As {@link #start(Path, int, Path)}, with {@code env} added to its environment. */
+    public static Process start(Path config, int port, Path log, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar"))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -47,6 +52,7 @@ public final class PackagedSidecar {
         pb.environment().put("SIDECAR_API_TOKEN_FILE", config.resolveSibling("api-token").toString());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        pb.environment().putAll(env);
         return pb.start();
     }
 
