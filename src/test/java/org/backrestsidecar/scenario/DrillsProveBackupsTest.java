@@ -201,7 +201,8 @@ class DrillsProveBackupsTest {
         com.fasterxml.jackson.databind.JsonNode made = null;
         for (var s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestDocker.run(List.of("restic",
                 "snapshots", "--json", "--no-lock", "--tag", "target:vol-drill"), env))) {
-            if (s.path("paths").toString().equals("[\"/models\"]")
+            // a run's (tagged run:), not an earlier restore's safety copy of the volume
+            if (s.path("paths").toString().equals("[\"/models\"]") && s.path("tags").toString().contains("\"run:")
                     && (made == null || s.path("time").asText().compareTo(made.path("time").asText()) > 0)) {
                 made = s;
             }
