@@ -131,7 +131,8 @@ public class RedisRestore implements TargetRestore {
     /** The RDB's second name left by the write, once Redis runs (only a running container takes an exec). */
     void removeBeside(String containerId, String dir, String file, RestoreJob job) {
         try {
-            exec.output(containerId, ContainerFiles.removeBeside(dir, file), REMOVE_WAIT);
+            // rm -f does no harm run twice: an exec whose end the engine lost is run once more
+            exec.outputRunTwiceIfStuck(containerId, ContainerFiles.removeBeside(dir, file), REMOVE_WAIT);
         } catch (IOException | RuntimeException e) {
             job.note("the written RDB's second name " + dir + file + ContainerFiles.BESIDE + " stays (" + e.getMessage()
                     + "): it holds no extra space until Redis next saves; remove it then");

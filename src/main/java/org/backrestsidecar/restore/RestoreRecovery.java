@@ -146,7 +146,7 @@ public class RestoreRecovery {
                 }
                 Thread.sleep(POLL.toMillis());
             }
-            exec.output(entry.containerId(), ContainerFiles.removeBeside(entry.dir(), entry.file()), QUICK);
+            exec.outputRunTwiceIfStuck(entry.containerId(), ContainerFiles.removeBeside(entry.dir(), entry.file()), QUICK);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("%s%s%s stays in %s: %s", entry.dir(), entry.file(), ContainerFiles.BESIDE, entry.target(),
                     e.getMessage());

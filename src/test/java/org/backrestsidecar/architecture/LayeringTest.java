@@ -99,7 +99,62 @@ class LayeringTest {
         }
     }
 
-    private static String withoutComments(String java) {
-        return java.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\\n]*", "");
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> sources() {
+        return java.util.stream.Stream.of(
+                // a comment goes, whatever it names
+                org.junit.jupiter.params.provider.Arguments.of("a(); // org.backrestsidecar.api.X", "a(); "),
+                org.junit.jupiter.params.provider.Arguments.of("/* org.backrestsidecar.api.X */ b();", "  b();"),
+                // a URL in a string, a quote in a char, a text block: no comment, what follows stays
+                org.junit.jupiter.params.provider.Arguments.of("f(\"http://h\"); org.backrestsidecar.api.X.y();",
+                        "f(\"http://h\"); org.backrestsidecar.api.X.y();"),
+                org.junit.jupiter.params.provider.Arguments.of("s = \"a\\\"//b\"; c();", "s = \"a\\\"//b\"; c();"),
+                org.junit.jupiter.params.provider.Arguments.of("c = '\"'; d(); // e", "c = '\"'; d(); "),
+                org.junit.jupiter.params.provider.Arguments.of("t = \"\"\"\n  //x\n  \"\"\"; g();",
+                        "t = \"\"\"\n  //x\n  \"\"\"; g();"));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("sources")
+    void commentsGoAndStringsStay(String java, String code) {
+        assertEquals(code, withoutComments(java));
+    }
+
+    /**
+     * The code without its comments, read as the compiler reads it: a {@code //} or {@code /*} inside a
+     * string, a text block or a char (a URL in a message) starts no comment, so what follows it on the
+     * line is still code and its references are still seen.
+     */
+    static String withoutComments(String java) {
+        StringBuilder code = new StringBuilder(java.length());
+        int i = 0;
+        while (i < java.length()) {
+            if (java.startsWith("//", i)) {
+                while (i < java.length() && java.charAt(i) != '\n') {
+                    i++;
+                }
+            } else if (java.startsWith("/*", i)) {
+                int end = java.indexOf("*/", i + 2);
+                i = end < 0 ? java.length() : end + 2;
+                code.append(' ');
+            } else if (java.startsWith("\"\"\"", i)) {
+                int end = java.indexOf("\"\"\"", i + 3);
+                end = end < 0 ? java.length() : end + 3;
+                code.append(java, i, end);
+                i = end;
+            } else if (java.charAt(i) == '"' || java.charAt(i) == '\'') {
+                char quote = java.charAt(i);
+                int j = i + 1;
+                while (j < java.length() && java.charAt(j) != quote && java.charAt(j) != '\n') {
+                    j += java.charAt(j) == '\\' ? 2 : 1;
+                }
+                j = Math.min(j + 1, java.length());
+                code.append(java, i, j);
+                i = j;
+            } else {
+                code.append(java.charAt(i));
+                i++;
+            }
+        }
+        return code.toString();
     }
 }
