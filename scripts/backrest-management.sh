@@ -392,9 +392,18 @@ count() { # count "WORDS" NOUN: "1 target", "4 targets"
 }
 
 follow_recovery() { # follow_recovery ID: wait for a recovery job; prints its steps, the last line its state
-  local id=$1 job
+  local id=$1 job said waited=0
   while :; do
-    job=$(call GET "/api/recovery/jobs/$id")
+    # a sidecar that stops mid-recovery (killed, the host's OOM killer) is started again by Docker and
+    # no longer knows the job: say what that means rather than only "answered 404"
+    if ! job=$(call GET "/api/recovery/jobs/$id" 2>&1); then
+      said=${job##*backrest-management: }
+      case "$said" in
+        *" answered 404"*) die "the sidecar was started again during the recovery: recovery job $id is gone. A restore it cut off was put right at its start (each restore's record says what its target holds: GET /api/restores, the page's Restores). Run recover again: it goes on from there" ;;
+      esac
+      [ "$waited" -lt 180 ] || die "$said"
+      sleep 5; waited=$((waited + 5)); continue
+    fi
     [ "$(printf '%s' "$job" | field state)" = RUNNING ] || break
     sleep 2
   done

@@ -33,8 +33,11 @@ public class PostgresRestore implements TargetRestore {
     private static final Duration QUICK = Duration.ofMinutes(2);
     /** Beside the dump: pg_restore's exit code, written when it ends. */
     static final String EXIT_SUFFIX = ".exit";
-    /** $0 where the exit code goes, then the command. */
-    private static final String EXIT_KEPT = "\"$@\"; rc=$?; echo $rc > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exit $rc";
+    /** Beside the dump: there from the moment pg_restore is about to begin, so a cut before it is known. */
+    static final String STARTED_SUFFIX = ".started";
+    /** $0 the dump, then the command: marks the start, runs it, keeps its exit code beside the dump. */
+    private static final String EXIT_KEPT = ": > \"$0" + STARTED_SUFFIX + "\" || exit 1; \"$@\"; rc=$?; "
+            + "echo $rc > \"$0" + EXIT_SUFFIX + ".tmp\" && mv \"$0" + EXIT_SUFFIX + ".tmp\" \"$0" + EXIT_SUFFIX + "\"; exit $rc";
     private final PostgresStrategy postgres;
     private final SafetySnapshots safety;
     private final ContainerExec exec;
@@ -201,7 +204,7 @@ public class PostgresRestore implements TargetRestore {
         command.add(file);
         // pg_restore goes on in the container if the sidecar dies: its exit code is kept beside the dump,
         // so that the next start can tell what the database holds (RestoreRecovery)
-        List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", EXIT_KEPT, file + EXIT_SUFFIX));
+        List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", EXIT_KEPT, file));
         keepingExit.addAll(command);
         String dir = file.substring(0, file.lastIndexOf('/'));
         journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(), target.containerId(), into,
@@ -211,7 +214,7 @@ public class PostgresRestore implements TargetRestore {
             restored = exec.run(target.containerId(), keepingExit, target.timeout(), new TailBuffer(4096));
         } finally {
             journal.done(job.id());
-            remove(target, file + EXIT_SUFFIX);
+            remove(target, file + EXIT_SUFFIX, file + STARTED_SUFFIX);
         }
         if (!restored.succeeded()) {
             throw new IOException(restored.failure("pg_restore") + (missing ? " (database " + into
@@ -254,9 +257,11 @@ public class PostgresRestore implements TargetRestore {
         return "/tmp/" + name;
     }
 
-    private void remove(Target target, String file) {
+    private void remove(Target target, String... files) {
+        List<String> command = new ArrayList<>(List.of("rm", "-f"));
+        command.addAll(List.of(files));
         try {
-            exec.run(target.containerId(), List.of("rm", "-f", file), QUICK, new TailBuffer(1024));
+            exec.run(target.containerId(), command, QUICK, new TailBuffer(1024));
         } catch (IOException e) {
             // the copy is in the container's /tmp and goes with the container at the latest
         }

@@ -48,6 +48,7 @@ public class RestoreRecovery {
     /** $0 the dump: "exit N" once pg_restore ended, "running" while it runs, else "gone". */
     private static final String PG_RESTORE_STATE = """
             if [ -f "$0.exit" ]; then echo "exit $(cat "$0.exit")"; exit 0; fi
+            if [ ! -e "$0.started" ]; then echo "not started"; exit 0; fi
             for p in /proc/[0-9]*; do
               case "$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null)" in
                 pg_restore*"$0"*) echo running; exit 0;;
@@ -223,7 +224,10 @@ public class RestoreRecovery {
                 state = pgRestoreState(entry.containerId(), dump);
             }
             boolean oneTransaction = RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind());
-            if (state.equals("exit 0")) {
+            if (state.equals("not started")) {
+                outcome = "the sidecar stopped before pg_restore began to write " + database + ": " + entry.target()
+                        + " holds the data from before the restore";
+            } else if (state.equals("exit 0")) {
                 outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
                         + "well: " + database + " holds the backup's data (restored)";
             } else if (state.startsWith("exit ")) {
@@ -249,7 +253,8 @@ public class RestoreRecovery {
             return;
         }
         try {
-            exec.output(entry.containerId(), List.of("rm", "-f", dump, dump + PostgresRestore.EXIT_SUFFIX), QUICK);
+            exec.output(entry.containerId(), List.of("rm", "-f", dump, dump + PostgresRestore.EXIT_SUFFIX,
+                    dump + PostgresRestore.STARTED_SUFFIX), QUICK);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
         }

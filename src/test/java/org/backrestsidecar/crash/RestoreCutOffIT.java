@@ -46,18 +46,22 @@ import org.junit.jupiter.api.Test;
  *       copy removed; the container runs on the files from before. Before this, the staging copy stayed
  *       on the volume beside the live data.</li>
  *   <li>SQLite (a 120 MB database in WAL mode), while the helper's restic restores it: the database
- *       from before, whole (integrity_check), every row as it was; the next backup holds no
- *       leftover of the cut restore.</li>
+ *       from before, whole (integrity_check), every row as it was. Then cut at each phase as the
+ *       paused target: the rows from before, before, the backup's. The next backup holds no
+ *       leftover of the cut restores.</li>
  *   <li>Postgres dump, while pg_restore runs in the container (held at its first DROP by a reader's
  *       lock, so that it surely outlives the restart): it goes on without the sidecar; the restarted
  *       sidecar refuses a second restore of the target (409) while it runs, waits for it and its kept
  *       exit code once the reader goes, and the record says the backup's data is in, which the rows
  *       confirm. Before this, the record said "what it wrote is unknown" and the dump stayed in
- *       /tmp.</li>
- *   <li>A wal-mode Postgres restored over the live server, killed the moment the base backup is laid
- *       down (the live folder then moved aside), then again once the server was started on the
- *       backup to replay: the server is stopped if it runs, what was laid down is removed, the live
- *       folder put back and the server started on it.</li>
+ *       /tmp. Then cut the moment pg_restore is about to begin: the record says it never began and
+ *       the database holds the rows from before (before the mark pg_restore's shell leaves, this
+ *       read as "ended without its exit code").</li>
+ *   <li>A wal-mode Postgres restored over the live server, cut by the sidecar itself with the server
+ *       stopped and then with its folder moved aside, killed from outside while the base backup is
+ *       laid down, then again once the server was started on the backup to replay: the server is
+ *       stopped if it runs, what was laid down is removed, the live folder put back and the server
+ *       started on it.</li>
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
@@ -71,6 +75,8 @@ class RestoreCutOffIT {
     private static final String PAUSED = "cut-paused";
     private static final ObjectMapper JSON = new ObjectMapper();
     private Process sidecar;
+    /** The helpers there were when {@link #cutAt} cut the last restore. */
+    private List<String> helpersAtTheCut = List.of();
 
     @AfterEach
     void cleanUp() {
@@ -153,6 +159,57 @@ class RestoreCutOffIT {
         return record[0];
     }
 
+    /**
+     * Cuts a restore ({@code body}) at {@code phase}, aimed by the sidecar itself: started with
+     * {@code SIDECAR_CRASH_TEST_HALT_AFTER} (RestoreJournal.HALT_AFTER), it stops dead the moment its
+     * journal records the phase, as kill -9 would (no finally, no shutdown hook). {@code atTheCut} is
+     * checked while no sidecar runs; then the sidecar is started again without it. The restore's id.
+     */
+    private String cutAt(Path root, int port, String body, String phase, Check atTheCut) throws Exception {
+        if (sidecar != null) {
+            sidecar.destroyForcibly().waitFor();
+        }
+        Path halting = root.resolve("halt-" + phase + ".log");
+        sidecar = start(root.resolve("sidecar.yml"), port, halting, Map.of("SIDECAR_CRASH_TEST_HALT_AFTER", phase));
+        awaitReady(port, halting);
+        String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
+        assertTrue(sidecar.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "it halted at " + phase);
+        assertTrue(journal(root).contains("\"phase\":\"" + phase + "\""), phase + ": " + journal(root));
+        assertTrue(atTheCut.get(), "at the cut, " + phase);
+        helpersAtTheCut = helpers();
+        Path after = root.resolve("after-" + phase + ".log");
+        sidecar = start(root.resolve("sidecar.yml"), port, after);
+        awaitReady(port, after);
+        return id;
+    }
+
+    private static String journal(Path root) throws java.io.IOException {
+        return Files.readString(root.resolve("state/restores-under-way.json")).strip();
+    }
+
+    /** No helper of the sidecar and nothing under way in its restore journal. */
+    private static void nothingUnderWay(Path root, String when) throws Exception {
+        assertEquals(List.of(), helpers(), when + ": no helper left");
+        assertEquals("[]", journal(root), when + ": nothing left under way");
+    }
+
+    /**
+     * For a wal-mode target, whose WAL the restarted sidecar ships through helpers of its own: none
+     * of the helpers there were at the cut is left, and nothing is under way in the restore journal.
+     */
+    private void nothingLeftOfTheCut(Path root, String when) throws Exception {
+        List<String> left = new java.util.ArrayList<>(helpersAtTheCut);
+        left.retainAll(helpers());
+        assertEquals(List.of(), left, when + ": no helper of the cut left");
+        assertEquals("[]", journal(root), when + ": nothing left under way");
+    }
+
+    private static List<String> helpers() throws Exception {
+        return TestDocker.run(List.of("docker", "ps", "-aq", "--no-trunc", "--filter",
+                "label=backrest-sidecar.helper=cut-host"), Map.of()).lines().map(String::strip)
+                .filter(l -> !l.isEmpty()).toList();
+    }
+
     @Test
     void aFilesRestoreKilledAtItsSafetySnapshotOrMidCopyLeavesTheDataFromBeforeAndNoStagingCopy() throws Exception {
         Path root = sidecarRoot();
@@ -172,7 +229,7 @@ class RestoreCutOffIT {
         String first = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
         awaitRestore(port, first, now -> now.path("phase").asText().startsWith("safety snapshot"));
         sidecar.destroyForcibly().waitFor();
-        String journalAtKill = Files.readString(root.resolve("state/restores-under-way.json"));
+        String journalAtKill = journal(root);
         assertTrue(journalAtKill.contains("\"phase\":\"STOPPED\""), "killed before anything was written: " + journalAtKill);
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-safety-kill.log"));
         awaitReady(port, root.resolve("after-safety-kill.log"));
@@ -212,7 +269,6 @@ class RestoreCutOffIT {
         TestDocker.exec(app, "sh", "-c", "rm -rf /data/set && mkdir /data/other && head -c 300000 /dev/urandom "
                 + "> /data/other/x && echo before-restore > /data/marker").out();
         String before = filesDigest(app);
-        sidecar.destroyForcibly().waitFor();
         String body = "{\"target\":\"" + PAUSED + "\",\"confirm\":\"" + PAUSED + "\"}";
 
         // aimed by the sidecar itself (RestoreJournal.HALT_AFTER): it stops dead the moment its journal
@@ -225,50 +281,37 @@ class RestoreCutOffIT {
         phases.put("WRITING", new String[] {before, "holds the data from before the restore"});
         phases.put("WRITTEN", new String[] {backup, "holds the backup's data (restored)"});
         for (var phase : phases.entrySet()) {
-            Path halting = root.resolve("halt-" + phase.getKey() + ".log");
-            sidecar = start(root.resolve("sidecar.yml"), port, halting, Map.of("SIDECAR_CRASH_TEST_HALT_AFTER",
-                    phase.getKey()));
-            awaitReady(port, halting);
-            String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
-            assertTrue(sidecar.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "it halted at " + phase.getKey());
-            assertTrue(Files.readString(root.resolve("state/restores-under-way.json")).contains("\"phase\":\""
-                    + phase.getKey() + "\""), phase.getKey());
             // (STOPPED is recorded before the container is stopped: it may not have been yet)
-            assertTrue(phase.getKey().equals("STOPPED") || !TestDocker.state(app).running(),
-                    "cut at " + phase.getKey() + ": the container still stopped");
-
-            Path after = root.resolve("after-" + phase.getKey() + ".log");
-            sidecar = start(root.resolve("sidecar.yml"), port, after);
-            awaitReady(port, after);
+            String id = cutAt(root, port, body, phase.getKey(), () -> phase.getKey().equals("STOPPED")
+                    || !TestDocker.state(app).running());
             TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
             assertEquals(phase.getValue()[0], filesDigest(app), "cut at " + phase.getKey() + ": whole data, never a mix");
             JsonNode record = awaitSettled(port, id, phase.getValue()[1]);
             assertEquals("FAILED", record.path("state").asText(), record.toString());
             String listing = TestDocker.exec(app, "ls", "-a", "/data").out();
             assertFalse(listing.contains(".backrest-sidecar"), "cut at " + phase.getKey() + ", no staging left: " + listing);
-            assertEquals("", TestDocker.run(List.of("docker", "ps", "-aq", "--filter",
-                    "label=backrest-sidecar.helper=cut-host"), Map.of()).strip(), "no helper left");
-            assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip());
-            sidecar.destroyForcibly().waitFor();
+            nothingUnderWay(root, "cut at " + phase.getKey());
         }
     }
 
     @Test
-    void anSqliteRestoreKilledMidCopyLeavesAWholeDatabaseFromBeforeAndTheNextBackupHoldsNoLeftovers() throws Exception {
+    void anSqliteRestoreKilledMidCopyOrCutAtEachPhaseLeavesAWholeDatabaseAndTheNextBackupHoldsNoLeftovers()
+            throws Exception {
         Path root = sidecarRoot();
         String app = appOnAVolume(SQLITE, "sqlite");
         // 120 rows of random blobs in WAL mode: a database the helper's restic takes a while to restore
         TestDocker.exec(app, "sqlite3", "/data/app.db", "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, "
                 + "b BLOB); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 120) "
                 + "INSERT INTO t SELECT x, randomblob(1000000) FROM c;").out();
+        String backup = sqliteDigest(app);
         int port = startAndBackUp(root);
         // the data from before the restore: other rows, which the backup does not hold
         TestDocker.exec(app, "sqlite3", "/data/app.db", "DELETE FROM t; INSERT INTO t VALUES (1000, "
                 + "randomblob(100000)); INSERT INTO t VALUES (1001, 'before-restore');").out();
         String before = sqliteDigest(app);
+        String body = "{\"target\":\"" + SQLITE + "\",\"confirm\":\"" + SQLITE + "\"}";
 
-        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + SQLITE + "\",\"confirm\":\""
-                + SQLITE + "\"}")).path("id").asText();
+        String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
         // aimed at the copy, as the files test: the restore says it writes and the helper's restic restores
         awaitRestore(port, id, now -> now.path("phase").asText().startsWith("writing") && helperRestores());
         sidecar.destroyForcibly().waitFor();
@@ -282,7 +325,24 @@ class RestoreCutOffIT {
         assertEquals(before, sqliteDigest(app), "every row as before the restore, none of the backup's");
         rolledBackLeavingNothing(root, port, id, app);
 
-        // the next backup holds the database from before and nothing a cut restore left
+        // then cut at each phase its journal records, as the paused files target above
+        Map<String, String[]> phases = new java.util.LinkedHashMap<>();
+        phases.put("STOPPED", new String[] {before, "holds the data from before it"});
+        phases.put("WRITING", new String[] {before, "holds the data from before the restore"});
+        phases.put("WRITTEN", new String[] {backup, "holds the backup's data (restored)"});
+        for (var phase : phases.entrySet()) {
+            String cut = cutAt(root, port, body, phase.getKey(), () -> true);
+            TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
+            assertEquals("ok", TestDocker.exec(app, "sqlite3", "/data/app.db", "PRAGMA integrity_check;").out().strip(),
+                    "cut at " + phase.getKey() + ": a whole database");
+            assertEquals(phase.getValue()[0], sqliteDigest(app), "cut at " + phase.getKey() + ": every row, never a mix");
+            awaitSettled(port, cut, phase.getValue()[1]);
+            String listing = TestDocker.exec(app, "ls", "-a", "/data").out();
+            assertFalse(listing.contains(".backrest-sidecar"), "cut at " + phase.getKey() + ", no staging left: " + listing);
+            nothingUnderWay(root, "cut at " + phase.getKey());
+        }
+
+        // the next backup holds the database and nothing the cut restores left
         backUp(port);
         Map<String, String> repo = Map.of("RESTIC_REPOSITORY", root.resolve("repo").toString(),
                 "RESTIC_PASSWORD_FILE", root.resolve("cut.key").toString());
@@ -309,10 +369,7 @@ class RestoreCutOffIT {
         JsonNode record = awaitSettled(port, id, "holds the data from before the restore");
         assertEquals("FAILED", record.path("state").asText(), record.toString());
         assertTrue(record.path("rolledBack").asBoolean(), record.toString());
-        assertEquals("", TestDocker.run(List.of("docker", "ps", "-aq", "--filter", "label=backrest-sidecar.helper=cut-host"),
-                Map.of()).strip(), "no helper left");
-        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
-                "nothing left under way");
+        nothingUnderWay(root, "rolled back");
     }
 
     /** The database's rows as SQLite reads them (the file's bytes differ after a VACUUM INTO copy). */
@@ -364,12 +421,25 @@ class RestoreCutOffIT {
         assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip(),
                 "the dump and its exit code are gone from the container's /tmp");
-        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
-                "nothing left under way");
+        nothingUnderWay(root, "pg_restore waited for");
+
+        // then cut the moment its journal says pg_restore is about to write (WRITING): it never began,
+        // which the restarted sidecar tells from a mark pg_restore's shell leaves first
+        pg.sql("app", "DELETE FROM t WHERE id <= 10; INSERT INTO t VALUES (-1, 'before-the-second')");
+        String beforeSecond = pg.checksum("app", "t");
+        String cut = cutAt(root, port, body, "WRITING", () -> !pgRestoreRuns(pg.id()));
+        JsonNode notBegun = awaitSettled(port, cut, "holds the data from before the restore");
+        assertTrue(notBegun.path("error").asText().contains("before pg_restore began"), notBegun.toString());
+        assertFalse(notBegun.path("rolledBack").asBoolean(), notBegun.toString());
+        assertEquals(beforeSecond, pg.checksum("app", "t"), "the record's word: every row as before the restore");
+        assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip(),
+                "the dump is gone from the container's /tmp");
+        nothingUnderWay(root, "cut before pg_restore");
     }
 
     @Test
-    void aRestoreOverALiveWalServerKilledWhileItLaysDownTheBaseLeavesTheServerOnItsOwnData() throws Exception {
+    void aRestoreOverALiveWalServerCutBeforeOrWhileItLaysDownTheBaseOrMidReplayLeavesTheServerOnItsOwnData()
+            throws Exception {
         Path root = sidecarRoot();
         PostgresContainer pg = PostgresContainer.startOfficialLike(WAL_PG, Map.of("backup.enable", "true",
                 "backup.plan", "cut", "backup.strategy", "postgres", "com.docker.compose.service", WAL_PG,
@@ -380,13 +450,32 @@ class RestoreCutOffIT {
         int port = startAndBackUp(root);
         pg.sql("postgres", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
         String before = pg.checksum("postgres", "t");
+        String body = "{\"target\":\"" + WAL_PG + "\",\"to\":\"latest\",\"confirm\":\"" + WAL_PG + "\"}";
 
-        String id = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + WAL_PG + "\",\"to\":\"latest\","
-                + "\"confirm\":\"" + WAL_PG + "\"}")).path("id").asText();
+        // 1. cut at each phase its journal records, aimed by the sidecar itself (cutAt):
+        // STOPPED  the server stopped, its folder not yet moved aside: nothing to undo
+        // WRITING  the live folder moved aside, nothing laid down yet: moved back
+        for (String phase : List.of("STOPPED", "WRITING")) {
+            String cut = cutAt(root, port, body, phase, () -> !TestDocker.state(pg.id()).running()
+                    && (phase.equals("STOPPED") || TestDocker.run(List.of("docker", "run", "--rm", "--volumes-from",
+                    pg.id(), TestDocker.IMAGE, "ls", "-a", "/var/lib/postgresql/data"), Map.of())
+                    .contains("pgsql_tmp.backrest-sidecar-before-")));
+            TestDocker.await("the server to answer again", Duration.ofSeconds(90), () -> TestDocker.state(pg.id()).running()
+                    && TestDocker.exec(pg.id(), "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
+            assertEquals(before, pg.checksum("postgres", "t"), "cut at " + phase + ": every row as before the restore");
+            assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls -a /var/lib/postgresql/data | grep -e backrest-sidecar "
+                    + "-e backup_label -e recovery.signal; true").out().strip(), "cut at " + phase + ": nothing left");
+            awaitSettled(port, cut, phase.equals("STOPPED") ? "holds the data from before" : "holds the data from before the restore");
+            nothingLeftOfTheCut(root, "cut at " + phase);
+        }
+
+        // 2. killed from outside while the base backup is laid down, part of it in place
+        String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
         // aimed at the lay-down: killed the moment the restore says it lays the base backup down (10 ms
         // asks), with the live folder moved aside; the test checks the folder is indeed torn
         awaitRestore(port, id, now -> now.path("phase").asText().startsWith("laying down base backup"));
         sidecar.destroyForcibly().waitFor();
+        helpersAtTheCut = helpers();
         assertFalse(TestDocker.state(pg.id()).running(), "killed mid-restore, the server is still stopped");
         String torn = TestDocker.run(List.of("docker", "run", "--rm", "--volumes-from", pg.id(), TestDocker.IMAGE, "sh", "-c",
                 "ls -a /var/lib/postgresql/data"), Map.of());
@@ -401,16 +490,15 @@ class RestoreCutOffIT {
                 + "-e backup_label -e recovery.signal; true").out().strip(), "nothing of the restore left in the folder");
         JsonNode record = awaitSettled(port, id, "holds the data from before the restore");
         assertTrue(record.path("rolledBack").asBoolean(), record.toString());
-        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
-                "nothing left under way");
+        nothingLeftOfTheCut(root, "killed mid-lay-down");
 
-        // 2. aimed at the replay: killed once the restore has started the server on the laid-down
+        // 3. aimed at the replay: killed once the restore has started the server on the laid-down
         // backup (its phase says so and the container runs); the restarted sidecar stops it first
-        String second = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + WAL_PG + "\",\"to\":\"latest\","
-                + "\"confirm\":\"" + WAL_PG + "\"}")).path("id").asText();
+        String second = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
         awaitRestore(port, second, now -> now.path("phase").asText().startsWith("starting")
                 && TestDocker.state(pg.id()).running());
         sidecar.destroyForcibly().waitFor();
+        helpersAtTheCut = helpers();
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("third.log"));
         awaitReady(port, root.resolve("third.log"));
         JsonNode replayCut = awaitSettled(port, second, "holds the data from before the restore");
@@ -420,6 +508,7 @@ class RestoreCutOffIT {
         assertEquals(before, pg.checksum("postgres", "t"), "killed mid-replay: every row as before the restore");
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls -a /var/lib/postgresql/data | grep -e backrest-sidecar "
                 + "-e backup_label -e recovery.signal; true").out().strip(), "nothing of the restore left in the folder");
+        nothingLeftOfTheCut(root, "killed mid-replay");
     }
 
     private static boolean pgRestoreRuns(String container) {
@@ -516,21 +605,13 @@ class RestoreCutOffIT {
         assertTrue(record.path("error").asText().contains("the safety copy")
                 && record.path("error").asText().contains("holds the data from before the restore"), record.toString());
         assertTrue(Files.readString(root.resolve("second.log")).contains("cut off"), "the log says what was done");
-        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip(),
-                "nothing left under way");
+        nothingUnderWay(root, "killed mid-copy");
 
         // again, cut at the start: the sidecar stops dead the moment its journal says the backup's RDB
         // is whole in place (RestoreJournal.HALT_AFTER), Redis not started yet. After the restart Redis
         // runs on the backup's data, and the RDB's second name goes
-        sidecar.destroyForcibly().waitFor();
-        sidecar = start(config, port, root.resolve("halting.log"), Map.of("SIDECAR_CRASH_TEST_HALT_AFTER", "WRITTEN"));
-        awaitReady(port, root.resolve("halting.log"));
-        String second = JSON.readTree(postJson(port, "/api/restores", "{\"target\":\"" + APP + "\",\"confirm\":\""
-                + APP + "\"}")).path("id").asText();
-        assertTrue(sidecar.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "it halted once the RDB was in place");
-        assertTrue(!TestDocker.state(redis).running(), "cut before the start: Redis is still stopped");
-        sidecar = start(config, port, root.resolve("third.log"));
-        awaitReady(port, root.resolve("third.log"));
+        String second = cutAt(root, port, "{\"target\":\"" + APP + "\",\"confirm\":\"" + APP + "\"}", "WRITTEN",
+                () -> !TestDocker.state(redis).running());
         TestDocker.await("redis to run again", Duration.ofSeconds(60), () -> TestDocker.state(redis).running()
                 && cli(redis, "PING").equals("PONG"));
         assertEquals("120", cli(redis, "DBSIZE"));
@@ -540,7 +621,7 @@ class RestoreCutOffIT {
                         java.util.List.of(".", "..", "dump.rdb")));
         JsonNode done = awaitSettled(port, second, "holds the backup's data (restored)");
         assertFalse(done.path("rolledBack").asBoolean(), done.toString());
-        assertEquals("[]", Files.readString(root.resolve("state/restores-under-way.json")).strip());
+        nothingUnderWay(root, "cut at WRITTEN");
     }
 
     private static String cli(String container, String... args) {
