@@ -132,11 +132,11 @@ function refresh() {
 async function load() {
   const began = Date.now();
   try {
-    const [nodes, plans, targets, runs, restores, drillRuns, drills, checks, copies] = await Promise.all([
+    const [nodes, plans, targets, runs, restores, drillRuns, drills, checks, readBack, copies] = await Promise.all([
       api('GET', 'api/nodes'), api('GET', 'api/plans'), api('GET', 'api/targets'), api('GET', 'api/runs'),
       api('GET', 'api/restores'), api('GET', 'api/drills/runs'), api('GET', 'api/drills'),
-      api('GET', 'api/repos/checks'), api('GET', 'api/repos/copies')]);
-    Object.assign(state, { nodes, plans, targets, runs, restores, drillRuns, drills, checks, copies });
+      api('GET', 'api/repos/checks'), api('GET', 'api/repos/read-back'), api('GET', 'api/repos/copies')]);
+    Object.assign(state, { nodes, plans, targets, runs, restores, drillRuns, drills, checks, readBack, copies });
     state.self = (nodes.find(n => !n.address) || {}).node;
     // nginx in a swarm talks to the repos task, which backs up nothing: the page opens on a node
     if (!state.node && (nodes.find(n => n.node === state.self) || {}).role === 'repos') {
@@ -276,9 +276,21 @@ function renderDrills() {
     el('td', {}, d.target), el('td', {}, d.plan), el('td', {}, outcome(d.outcome), d.failure ? el('div', { class: 'small bad' }, d.failure) : null),
     el('td', {}, when(d.at)), el('td', {}, when(d.backupTime)), el('td', {}, seconds(d.restoreSeconds)),
     el('td', { class: 'small' }, (d.checks || []).join('; ')))), 'no drills yet');
-  rowsOr(document.querySelector('#checks tbody'), state.checks.map(c => el('tr', {},
-    el('td', {}, c.repo), el('td', {}, c.kind), el('td', {}, outcome(c.passed ? 'passed' : 'FAILED')), el('td', {}, when(c.at)))),
+  rowsOr(document.querySelector('#checks tbody'), state.checks.map(c => el('tr', { 'data-check': `${c.repo}/${c.kind}` },
+    el('td', {}, c.repo), el('td', {}, c.part ? `${c.kind} (part ${c.part})` : c.kind),
+    el('td', {}, outcome(c.passed ? 'passed' : 'FAILED')), el('td', {}, when(c.at)), el('td', {}, readBackOf(c)))),
   'no repo checks yet');
+}
+
+// Every byte of a repo read back within N data checks (drills.readBackIn): when it last was, and a
+// part whose read failed, read again at each data check until it passes.
+function readBackOf(check) {
+  const r = check.kind === 'data' && (state.readBack || []).find(b => b.repo === check.repo);
+  if (!r) return '';
+  const full = r.lastFull ? `in full ${when(r.lastFull)}` : 'never in full yet';
+  const due = r.due ? `${r.overdue ? 'OVERDUE since' : 'next due by'} ${when(r.due)}` : '';
+  return el('span', { class: r.overdue || r.failedPart || r.failure ? 'bad' : '' },
+    [full, due, r.failedPart ? `part ${r.failedPart} failed, read again until clean` : ''].filter(Boolean).join('; '));
 }
 
 function renderActivity() {

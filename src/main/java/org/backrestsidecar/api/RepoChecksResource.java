@@ -28,6 +28,26 @@ public class RepoChecksResource {
         return checks.latest();
     }
 
+    /**
+     * Where each repo's read-back of its data stands: the part the next data check reads, the last
+     * full read-back, when the next is due, and a failed part not yet read clean again.
+     */
+    @GET
+    @Path("read-back")
+    public List<ReadBackView> readBack() {
+        java.time.Instant now = java.time.Instant.now();
+        return checks.readBacks().stream().map(r -> {
+            java.time.Instant due = checks.dataCheckInterval().map(r::due).orElse(null);
+            return new ReadBackView(r.repo(), r.subset(), r.lastFull(), due, due != null && due.isBefore(now),
+                    r.failed(), r.failure());
+        }).toList();
+    }
+
+    /** {@link org.backrestsidecar.drill.ReadBack} as the page shows it. */
+    public record ReadBackView(String repo, String next, java.time.Instant lastFull, java.time.Instant due,
+                               boolean overdue, Integer failedPart, String failure) {
+    }
+
     /** Runs the check now and answers with its result; {@code data=true} also reads data back. */
     @POST
     @Path("{repo}/checks")

@@ -235,7 +235,7 @@ public final class ConfigLoader {
     }
 
     private static DrillConfig drills(YamlMapping m, ZoneId zone, List<PlanConfig> plans, List<RepoConfig> repos) {
-        m.rejectUnknown(Set.of("schedule", "plans", "repoCheck", "repoDataCheck", "dataSubset", "from"));
+        m.rejectUnknown(Set.of("schedule", "plans", "repoCheck", "repoDataCheck", "readBackIn", "dataSubset", "from"));
         DrillConfig d = DrillConfig.DEFAULT;
         String schedule = cron(m, "schedule", zone).orElse(d.schedule());
         Map<String, String> perPlan = m.stringMap("plans");
@@ -261,8 +261,10 @@ public final class ConfigLoader {
         if (from.isPresent() && !copies.contains(from.get())) {
             m.problem("from", "names copy '" + from.get() + "' that no repo has (copies: " + String.join(", ", copies) + ")");
         }
+        // every byte of a repo read back within that many data checks, a 1/N part each
+        int readBackIn = m.integer("readBackIn", 1).orElse(d.readBackIn());
         return new DrillConfig(schedule, perPlan, cron(m, "repoCheck", zone).orElse(d.repoCheck()),
-                cron(m, "repoDataCheck", zone).orElse(d.repoDataCheck()), subset, from);
+                cron(m, "repoDataCheck", zone).orElse(d.repoDataCheck()), readBackIn, subset, from);
     }
 
     private static PruneConfig prune(YamlMapping m, ZoneId zone) {

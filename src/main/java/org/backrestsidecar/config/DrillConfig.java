@@ -10,15 +10,20 @@ import java.util.Optional;
  * @param schedule      the drill cron of every plan not named in {@code perPlan}
  * @param perPlan       a plan's own drill cron, or {@code off}
  * @param repoCheck     cron of {@code restic check} (structure and index) of every repo
- * @param repoDataCheck cron of {@code restic check --read-data-subset}
- * @param dataSubset    how much data the data check and each drill read back, e.g. {@code 10%}
+ * @param repoDataCheck cron of {@code restic check --read-data-subset=k/N}: the next part of every repo
+ * @param readBackIn    N: every byte of every repo is read back within that many data checks
+ * @param dataSubset    how much data each files drill reads back, e.g. {@code 10%}
  */
 public record DrillConfig(String schedule, Map<String, String> perPlan, String repoCheck, String repoDataCheck,
-                          String dataSubset, Optional<String> from) {
+                          int readBackIn, String dataSubset, Optional<String> from) {
     public static final String OFF = "off";
-    /** Mondays 05:00, after the weekend's backups; checks Mondays 06:00 and on the 1st at 06:00. */
-    public static final DrillConfig DEFAULT = new DrillConfig("0 5 * * 1", Map.of(), "0 6 * * 1", "0 6 1 * *", "10%",
-            Optional.empty());
+    /**
+     * Drills Mondays 05:00, after the weekend's backups; the structure checked Mondays 06:00; an
+     * eighth of the data read back Thursdays 06:00, so every byte within about two months, each
+     * check reading little more than the monthly tenth it replaced did per month.
+     */
+    public static final DrillConfig DEFAULT = new DrillConfig("0 5 * * 1", Map.of(), "0 6 * * 1", "0 6 * * 4", 8,
+            "10%", Optional.empty());
 
     public DrillConfig {
         perPlan = Map.copyOf(perPlan);

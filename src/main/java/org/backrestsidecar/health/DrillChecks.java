@@ -97,14 +97,35 @@ public class DrillChecks {
         return builder.build();
     }
 
+    /**
+     * DOWN when the repo's latest check failed, when a part of its data read back with a failure has
+     * not been read clean since (the next data checks read that part again), or when its full
+     * read-back is overdue.
+     */
     private HealthCheckResponse repoCheck(RepoConfig repo) {
+        Instant now = Instant.now();
         List<RepoChecks.Result> results = checks.latestOf(repo.id());
-        var builder = HealthCheckResponse.named("restic check of repo " + repo.id())
-                .status(results.stream().allMatch(RepoChecks.Result::passed));
+        List<String> problems = new ArrayList<>();
+        results.stream().filter(r -> !r.passed()).findFirst().ifPresent(r -> problems.add(r.output()));
+        var readBack = checks.readBackOf(repo.id());
+        readBack.filter(r -> r.red() && problems.isEmpty()).ifPresent(r -> problems.add("a read of its data failed "
+                + r.failedAt() + " and no clean read has cleared it: " + r.failure()));
+        var due = readBack.flatMap(r -> checks.dataCheckInterval().map(r::due))
+                .or(() -> checks.dataCheckInterval().map(i -> started.plus(i.multipliedBy(config.drills().readBackIn() + 1L))));
+        due.filter(d -> d.isBefore(now)).ifPresent(d -> problems.add("every byte was to be read back by " + d + " ("
+                + config.drills().readBackIn() + " data checks); last full read-back: " + readBack.flatMap(
+                org.backrestsidecar.drill.ReadBack::lastFullReadBack).map(Instant::toString).orElse("never")));
+        var builder = HealthCheckResponse.named("restic check of repo " + repo.id()).status(problems.isEmpty());
         for (RepoChecks.Result r : results) {
-            builder.withData(r.kind(), (r.passed() ? "passed " : "FAILED ") + r.at());
+            builder.withData(r.kind(), (r.passed() ? "passed " : "FAILED ") + r.at() + (r.part() == null ? ""
+                    : " (part " + r.part() + ")"));
         }
-        results.stream().filter(r -> !r.passed()).findFirst().ifPresent(r -> builder.withData("reason", r.output()));
+        builder.withData("lastFullReadBack", readBack.flatMap(org.backrestsidecar.drill.ReadBack::lastFullReadBack)
+                .map(Instant::toString).orElse("never"));
+        due.ifPresent(d -> builder.withData("fullReadBackDue", d.toString()));
+        if (!problems.isEmpty()) {
+            builder.withData("reason", String.join("; ", problems));
+        }
         return builder.build();
     }
 }

@@ -38,6 +38,10 @@ public class BackupMetrics {
     public static final String DRILL_COULD_NOT_RUN = "sidecar.drill.last.could.not.run";
     public static final String REPO_CHECK_LAST_TIME = "sidecar.repo.check.last.timestamp.seconds";
     public static final String REPO_CHECK_LAST_PASSED = "sidecar.repo.check.last.passed";
+    /** When every byte of the repo was last read back clean (drill/ReadBack); 0 when never. */
+    public static final String REPO_READ_BACK_FULL_LAST_TIME = "sidecar.repo.read.back.full.last.timestamp.seconds";
+    /** By when the next full read-back must have ended (the alert RepoNotReadBackInFull). */
+    public static final String REPO_READ_BACK_DUE_TIME = "sidecar.repo.read.back.due.timestamp.seconds";
     public static final String REPO_PRUNE_LAST_TIME = "sidecar.repo.prune.last.timestamp.seconds";
     public static final String REPO_PRUNE_LAST_SECONDS = "sidecar.repo.prune.last.duration.seconds";
     public static final String REPO_PRUNE_LAST_SUCCEEDED = "sidecar.repo.prune.last.succeeded";
@@ -178,6 +182,13 @@ public class BackupMetrics {
         Tags tags = Tags.of("repo", repo, "kind", kind);
         gauge(REPO_CHECK_LAST_TIME, tags).set(at.getEpochSecond());
         gauge(REPO_CHECK_LAST_PASSED, tags).set(passed ? 1 : 0);
+    }
+
+    /** Where a repo's read-back of its data stands: its last full read-back, and when the next is due. */
+    public void repoReadBack(String repo, java.util.Optional<Instant> lastFull, java.util.Optional<Instant> due) {
+        Tags tags = Tags.of("repo", repo);
+        gauge(REPO_READ_BACK_FULL_LAST_TIME, tags).set(lastFull.map(Instant::getEpochSecond).orElse(0L));
+        due.ifPresent(d -> gauge(REPO_READ_BACK_DUE_TIME, tags).set(d.getEpochSecond()));
     }
 
     /** A repo's latest prune. */

@@ -123,6 +123,7 @@ class ConfigLoaderTest {
         assertEquals(java.util.Optional.of("30 4 * * *"), c.drills().scheduleOf("critical"));
         assertEquals(java.util.Optional.empty(), c.drills().scheduleOf("models"));
         assertEquals("5%", c.drills().dataSubset());
+        assertEquals(8, c.drills().readBackIn(), "every byte read back within 8 data checks unless set");
         assertEquals(DrillConfig.DEFAULT.repoCheck(), c.drills().repoCheck());
         assertEquals(java.util.Optional.of("0 5 * * 1"), DrillConfig.DEFAULT.scheduleOf("critical"));
     }
@@ -138,11 +139,13 @@ class ConfigLoaderTest {
                   schedule: "0 5 * *"
                   plans: {nightly: "0 4 * * *"}
                   dataSubset: lots
+                  readBackIn: 0
                 """.formatted(validRepos()));
-        assertEquals(3, p.size(), p.toString());
+        assertEquals(4, p.size(), p.toString());
         assertTrue(p.get(0).contains("drills.schedule: '0 5 * *' is not a 5-field cron"), p.toString());
         assertTrue(p.get(1).contains("drills.plans: names plan 'nightly' that is not in plans (known: critical)"), p.toString());
         assertTrue(p.get(2).contains("drills.dataSubset: 'lots' must be a share like 10%"), p.toString());
+        assertTrue(p.get(3).contains("drills.readBackIn: '0' must be a whole number >= 1"), p.toString());
     }
 
     @Test

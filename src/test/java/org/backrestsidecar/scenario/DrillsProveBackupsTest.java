@@ -167,8 +167,9 @@ class DrillsProveBackupsTest {
             assertTrue(TestDocker.state(volume).running());
             assertEquals(before, TestDocker.exec(volume, "sh", "-c", tree).out(), "nothing half-written");
 
-            JsonPath check = given().post("/api/repos/drills/checks?data=true").then().statusCode(200)
-                    .extract().jsonPath();
+            // every pack damaged: the first data check whose part holds a pack fails (a part of a
+            // small repo may hold none)
+            JsonPath check = dataCheckUntilItFails();
             assertEquals(Boolean.FALSE, check.getBoolean("passed"), check.prettify());
             when().get("/q/health/well").then().body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("DOWN"));
             // and people are told, once each (Telegram stand-in: failures only)
@@ -232,6 +233,78 @@ class DrillsProveBackupsTest {
         assertEquals(Boolean.TRUE, again.getBoolean("passed"), again.prettify());
         assertTrue(again.getString("results.find { it.target == 'vol-drill' }.checks")
                 .contains("snapshot is the one its run recorded"), again.prettify());
+    }
+
+    @Test
+    @Order(5)
+    void oneByteFlippedInAPackIsFoundWithinNDataChecksAndKeepsTheRepoRedUntilRepaired() throws Exception {
+        // readBackIn: 4 (SidecarStack): each data check reads the next quarter of the repo's packs
+        Path data = SidecarStack.repo("drills").resolve("data");
+        Path pack;
+        try (Stream<Path> files = Files.walk(data)) {
+            pack = files.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong(p -> p.toFile().length()))
+                    .orElseThrow();
+        }
+        byte[] original = Files.readAllBytes(pack);
+        pack.toFile().setWritable(true);
+        try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            f.write(original[(int) (f.length() / 2)] ^ 0x01);
+        }
+        String damagedPart;
+        try {
+            JsonPath found = dataCheckUntilItFails();
+            assertEquals(Boolean.FALSE, found.getBoolean("passed"), "found within 4 data checks: " + found.prettify());
+            damagedPart = found.getString("part");
+            assertTrue(found.getString("output").contains(pack.getFileName().toString().substring(0, 8)),
+                    "restic names the pack: " + found.getString("output"));
+            // never forgotten: every next data check reads that part again, and fails, until repaired
+            for (int i = 0; i < 2; i++) {
+                JsonPath again = dataCheck();
+                assertEquals(damagedPart, again.getString("part"), again.prettify());
+                assertEquals(Boolean.FALSE, again.getBoolean("passed"), again.prettify());
+            }
+            when().get("/q/health/well").then().statusCode(503)
+                    .body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("DOWN"));
+            JsonPath readBack = given().get("/api/repos/read-back").then().statusCode(200).extract().jsonPath();
+            assertEquals(Integer.valueOf(damagedPart.split("/")[0]), readBack.getInt("find { it.repo == 'drills' }.failedPart"),
+                    readBack.prettify());
+        } finally {
+            Files.write(pack, original);
+        }
+        java.time.Instant repaired = java.time.Instant.now();
+        JsonPath clean = dataCheck();
+        assertEquals(damagedPart, clean.getString("part"), "the part that failed is read first: " + clean.prettify());
+        assertEquals(Boolean.TRUE, clean.getBoolean("passed"), clean.prettify());
+        when().get("/q/health/well").then().body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
+        // and every byte is read back in full within the next 4 data checks, every part clean
+        for (int i = 0; i < 4 && !fullReadBackSince(repaired); i++) {
+            assertEquals(Boolean.TRUE, dataCheck().getBoolean("passed"));
+        }
+        assertTrue(fullReadBackSince(repaired), given().get("/api/repos/read-back").asString());
+        when().get("/q/health/well").then().body(CHECK_HEALTH + ".data.lastFullReadBack",
+                org.hamcrest.Matchers.not("never"));
+        String metrics = when().get("/q/metrics").asString();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("sidecar_repo_read_back_due_timestamp_seconds{")
+                && l.contains("repo=\"drills\"")), "the due time is exported for the alert");
+    }
+
+    private static JsonPath dataCheck() {
+        return given().post("/api/repos/drills/checks?data=true").then().statusCode(200).extract().jsonPath();
+    }
+
+    /** Data checks of repo drills, one part after the other, until one fails: at most a full round (4). */
+    private static JsonPath dataCheckUntilItFails() {
+        JsonPath check = dataCheck();
+        for (int i = 1; i < 4 && check.getBoolean("passed"); i++) {
+            check = dataCheck();
+        }
+        return check;
+    }
+
+    private static boolean fullReadBackSince(java.time.Instant when) {
+        String last = given().get("/api/repos/read-back").jsonPath().getString("find { it.repo == 'drills' }.lastFull");
+        return last != null && java.time.Instant.parse(last).isAfter(when);
     }
 
     private static long told(String part) {

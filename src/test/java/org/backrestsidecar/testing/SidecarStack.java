@@ -280,6 +280,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                     timeZone: UTC
                     stateDir: %s
                     helperImage: %s
+                    drills:
+                      readBackIn: 4
                     backrest:
                       url: %s
                       username: %s
