@@ -89,9 +89,8 @@ public class PointInTimeDrill implements TargetDrill {
                         + e.getMessage());
             }
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
-            if (reached.stoppedEarly()) {
-                throw new DrillFailed("the replay ended in WAL segment " + reached.endSegment() + " but the chain holds "
-                        + "segments up to " + reached.newestGiven() + ": one in between is missing or damaged");
+            if (reached.chainProblem().isPresent()) {
+                throw new DrillFailed(reached.chainProblem().get());
             }
             checks.add("base backup of run " + choice.base().run() + " and every WAL segment after it replayed "
                     + (reached.newestGiven() == null ? "(none shipped yet)" : "through " + reached.newestGiven())

@@ -415,10 +415,8 @@ public class PointInTimeRestore implements TargetRestore {
             replay.awaitPromoted(containerId, user, target.timeout());
         }
         Replay.Reached reached = replay.settle(containerId, user, pgdata);
-        if (choice.to().isEmpty() && reached.stoppedEarly()) {
-            throw new IOException("the replay ended in WAL segment " + reached.endSegment() + " but the chain holds "
-                    + "segments up to " + reached.newestGiven() + ": one in between is missing or damaged ("
-                    + reached.said() + ")");
+        if (choice.to().isEmpty() && reached.chainProblem().isPresent()) {
+            throw new IOException(reached.chainProblem().get() + " (" + reached.said() + ")");
         }
         return reached;
     }

@@ -27,13 +27,33 @@ public class Replay {
      *
      * @param endSegment     the segment in which replay ended (where the new timeline branched off)
      * @param newestGiven    the newest segment the chain's WAL held, or null (no WAL given)
+     * @param missing        the segments missing between the base backup's first and the newest
+     *                       given, named as the server names them ({@link WalChain})
      */
     public record Reached(int timeline, String lastTransaction, List<String> databases, String endSegment,
-                          String newestGiven) {
+                          String newestGiven, List<String> missing) {
         /** The replay stopped before the newest segment it was given: one in between is missing or damaged. */
         public boolean stoppedEarly() {
             return newestGiven != null && endSegment != null
                     && newestGiven.substring(8, 24).compareTo(endSegment.substring(8, 24)) > 0;
+        }
+
+        /**
+         * Why the chain that was replayed is not whole, or empty: the segments it lacks, named; else,
+         * when the replay stopped before the newest segment, the one it ended in (damaged, or cut
+         * short), named as it was given, not as the replay's new timeline names it.
+         */
+        public java.util.Optional<String> chainProblem() {
+            if (!missing.isEmpty()) {
+                return java.util.Optional.of("the WAL chain lacks segment" + (missing.size() > 1 ? "s " : " ")
+                        + String.join(", ", missing) + " (between the base backup's first segment and the newest given, "
+                        + newestGiven + ")");
+            }
+            if (stoppedEarly()) {
+                return java.util.Optional.of("the replay ended in WAL segment " + endSegment + " but the chain holds "
+                        + "segments up to " + newestGiven + ": that one is damaged or cut short");
+            }
+            return java.util.Optional.empty();
         }
 
         public String said() {
@@ -87,12 +107,17 @@ public class Replay {
 
     /** Reads what the replay reached, then removes the recovery settings and the WAL laid down for it. */
     public Reached settle(String containerId, String user, String pgdata) throws IOException {
-        String newest = sh(containerId, pgdata, "ls -R \"$PGDATA/" + DataFolder.WAL_DIR + "\" 2>/dev/null | grep -oE '^"
-                + WAL_FILE + "' | sort | tail -n 1");
+        List<String> given = sh(containerId, pgdata, "ls -R \"$PGDATA/" + DataFolder.WAL_DIR + "\" 2>/dev/null | grep -oE '^"
+                + WAL_FILE + "$' | sort -u").lines().toList();
+        String newest = given.isEmpty() ? "" : given.get(given.size() - 1);
+        List<String> missing = given.isEmpty() ? List.of() : missing(containerId, user, pgdata, given, newest);
         String switchLsn = sh(containerId, pgdata, "h=$(ls \"$PGDATA\"/pg_wal/*.history 2>/dev/null | sort | tail -n 1); "
                 + "[ -z \"$h\" ] || tail -n 1 \"$h\" | cut -f 2");
-        String endSegment = switchLsn.isEmpty() ? null
+        String branched = switchLsn.isEmpty() ? null
                 : psql(containerId, user, "SELECT (pg_walfile_name_offset('" + switchLsn + "'::pg_lsn)).file_name");
+        // named as the chain had it, not on the replay's new timeline (a file that never existed)
+        String endSegment = branched == null ? null : given.stream()
+                .filter(n -> n.substring(8).equals(branched.substring(8))).findFirst().orElse(branched);
         for (String setting : List.of("restore_command", "recovery_target_time", "recovery_target",
                 "recovery_target_action")) {
             psql(containerId, user, "ALTER SYSTEM RESET " + setting);
@@ -102,7 +127,31 @@ public class Replay {
         return new Reached(Integer.parseInt(psql(containerId, user, "SELECT timeline_id FROM pg_control_checkpoint()")),
                 psql(containerId, user, "SELECT coalesce(pg_last_xact_replay_timestamp()::text, '')"),
                 psql(containerId, user, "SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1").lines().toList(),
-                endSegment, newest.isEmpty() ? null : newest);
+                endSegment, newest.isEmpty() ? null : newest, missing);
+    }
+
+    /**
+     * The segments the chain lacks from the base backup's first (its backup_label, kept by the
+     * server as backup_label.old) to {@code newest}: those given and those the base held in pg_wal
+     * count (a recycled file there bears a later name, past {@code newest}, and is not read).
+     */
+    private List<String> missing(String containerId, String user, String pgdata, List<String> given, String newest)
+            throws IOException {
+        String first = sh(containerId, pgdata, "sed -n 's/^START WAL LOCATION: .*(file \\([0-9A-F]\\{24\\}\\))$/\\1/p' "
+                + "\"$PGDATA/backup_label.old\" 2>/dev/null | head -n 1");
+        if (first.isEmpty()) {
+            return List.of();
+        }
+        List<String> held = new java.util.ArrayList<>(given);
+        // of the chain's timelines only: the promotion began a new one, whose first segment copies
+        // the one the replay ended in and would fill the very hole it stopped at
+        java.util.Set<String> timelines = given.stream().map(n -> n.substring(0, 8)).collect(java.util.stream.Collectors.toSet());
+        sh(containerId, pgdata, "ls \"$PGDATA/pg_wal\" | grep -oE '^" + WAL_FILE + "$'; true").lines()
+                .filter(n -> timelines.contains(n.substring(0, 8)) && n.substring(8).compareTo(newest.substring(8)) <= 0)
+                .forEach(held::add);
+        long segmentBytes = Long.parseLong(psql(containerId, user,
+                "SELECT pg_size_bytes(current_setting('wal_segment_size'))"));
+        return WalChain.missing(first, held, segmentBytes);
     }
 
     String psql(String containerId, String user, String sql) throws IOException {

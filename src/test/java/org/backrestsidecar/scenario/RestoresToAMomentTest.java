@@ -336,6 +336,65 @@ class RestoresToAMomentTest {
     }
 
     /**
+     * One segment cut out of the chain's WAL in the repo (its newest WAL snapshot replaced by one
+     * without it, under the same tags and host, as a bad disk or a hand could): the drill fails
+     * naming that segment by its own name, on the chain's timeline, not by a name on the replay's new
+     * timeline that never existed. Then the stream ships the whole spool again and the drill passes.
+     */
+    @Test
+    @Order(6)
+    void aSegmentCutOutOfTheChainIsNamedByTheDrill() throws Exception {
+        // segments enough that one lies between the base's first and the newest
+        for (int i = 0; i < 3; i++) {
+            pg.sql("shop", "INSERT INTO orders SELECT g, 'chain ' || g FROM generate_series(" + (20001 + i * 100) + ", "
+                    + (20100 + i * 100) + ") g");
+            pg.sql("postgres", "SELECT pg_switch_wal()");
+        }
+        shippedPast(serverNow());
+        java.nio.file.Path repo = SidecarStack.repo("pitr");
+        Map<String, String> env = Map.of("RESTIC_REPOSITORY", repo.toString(),
+                "RESTIC_PASSWORD_FILE", SidecarStack.key("pitr").toString());
+        com.fasterxml.jackson.databind.JsonNode newest = null;
+        for (var s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestDocker.run(java.util.List.of("restic",
+                "snapshots", "--json", "--no-lock", "--tag", "wal"), env))) {
+            if (s.path("tags").toString().contains("\"target:" + TARGET + "\"")
+                    && (newest == null || s.path("time").asText().compareTo(newest.path("time").asText()) > 0)) {
+                newest = s;
+            }
+        }
+        assertTrue(newest != null, "the chain's newest WAL snapshot");
+        String spool = newest.path("paths").get(0).asText();
+        java.nio.file.Path copy = java.nio.file.Files.createTempDirectory("bsc-chain");
+        TestDocker.run(java.util.List.of("restic", "restore", newest.path("id").asText(), "--target", copy.toString()), env);
+        java.util.List<java.nio.file.Path> segments;
+        try (var files = java.nio.file.Files.walk(copy)) {
+            segments = files.filter(f -> f.getFileName().toString().matches("[0-9A-F]{24}")).sorted().toList();
+        }
+        assertTrue(segments.size() >= 3, "segments in the chain: " + segments);
+        java.nio.file.Path cut = segments.get(segments.size() / 2);
+        String cutName = cut.getFileName().toString();
+        java.nio.file.Files.delete(cut);
+        java.util.List<String> backup = new java.util.ArrayList<>(java.util.List.of("docker", "run", "--rm", "-v",
+                copy.resolve(spool.substring(1)) + ":" + spool + ":ro", "-v", repo + ":/repo", "-v",
+                SidecarStack.key("pitr") + ":/key:ro", TestDocker.IMAGE, "restic", "-r", "/repo", "--password-file", "/key",
+                "backup", spool, "--host", newest.path("hostname").asText()));
+        newest.path("tags").forEach(t -> backup.addAll(java.util.List.of("--tag", t.asText())));
+        TestDocker.run(backup, Map.of());
+
+        JsonPath drill = SidecarApi.drill("pitr", null);
+        assertEquals(false, drill.getBoolean("passed"), drill.prettify());
+        assertTrue(drill.getString("results[0].failure").contains("the WAL chain lacks segment " + cutName),
+                "named by its own name: " + drill.prettify());
+
+        // the stream ships its whole spool again (it changed): the newest WAL snapshot is whole
+        pg.sql("shop", "INSERT INTO orders VALUES (30001, 'after the cut')");
+        pg.sql("postgres", "SELECT pg_switch_wal()");
+        shippedPast(serverNow());
+        JsonPath again = SidecarApi.drill("pitr", null);
+        assertEquals(true, again.getBoolean("passed"), again.prettify());
+    }
+
+    /**
      * The recovery point: rows committed under steady writes, then the container and its volume
      * destroyed; a new empty server in its place is restored to the newest moment the repo holds,
      * which has every row committed more than {@code Archiver.SHIP_EVERY} plus one ship before the end.
