@@ -35,6 +35,14 @@ public final class Helper implements AutoCloseable {
     private static final String STAGING = ".backrest-sidecar-staging";
     /** Inside a folder being swapped: its entries from before, removed once the new ones are in. */
     private static final String OLD = ".backrest-sidecar-old";
+    /**
+     * For the crash tests only (crash/RestoreCutOffIT): seconds a folder's swap waits between moving
+     * the live entries aside and moving the restored ones in, so that a test can kill the sidecar
+     * inside the swap, a moment too short to hit otherwise. Unset, as everywhere else, it is 0.
+     */
+    static final String SWAP_PAUSE = "SIDECAR_CRASH_TEST_SWAP_PAUSE";
+    private static final String SWAP_PAUSE_SECONDS = java.util.Optional.ofNullable(System.getenv(SWAP_PAUSE))
+            .filter(v -> v.matches("[0-9]{1,4}")).orElse("0");
     private final DockerClient docker;
     private final ContainerExec exec;
     private final Repository repository;
@@ -141,7 +149,7 @@ public final class Helper implements AutoCloseable {
             exec.run(id, List.of("rm", "-rf", staging), timeout, new TailBuffer(1024));
             restore(snapshotId, staging, include == null ? path : include, timeout);
             ExecResult swapped = exec.run(id, List.of("sh", "-c", SWAP, "swap", path, staging + path,
-                    journals ? "journals" : ""), timeout, new TailBuffer(4096));
+                    journals ? "journals" : "", SWAP_PAUSE_SECONDS), timeout, new TailBuffer(4096));
             if (!swapped.succeeded()) {
                 throw new IOException(swapped.failure("moving the restored " + path + " in place"));
             }
@@ -172,7 +180,10 @@ public final class Helper implements AutoCloseable {
         return all;
     }
 
-    /** $1 the live path, $2 its restored copy (same file system), $3 "journals" for an SQLite file. */
+    /**
+     * $1 the live path, $2 its restored copy (same file system), $3 "journals" for an SQLite file, $4
+     * seconds to wait inside a folder's swap (tests only, {@link #SWAP_PAUSE}).
+     */
     private static final String SWAP = """
             set -e
             if [ -d "$2" ]; then
@@ -181,6 +192,7 @@ public final class Helper implements AutoCloseable {
               rm -rf "$old"; mkdir "$old"
               find "$1" -mindepth 1 -maxdepth 1 ! -name .backrest-sidecar-old ! -name .backrest-sidecar-staging \
                 -exec mv -t "$old" {} +
+              [ "${4:-0}" = 0 ] || sleep "$4"
               find "$2" -mindepth 1 -maxdepth 1 -exec mv -t "$1" {} +
               rm -rf "$old"
             elif [ -e "$2" ]; then

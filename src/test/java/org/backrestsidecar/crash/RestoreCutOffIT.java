@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  *       starts and the cut copy removed once it runs; Redis loads the data from before. Before this,
  *       the RDB was written in place, and Redis aborted on the cut-off RDB and stayed down. Then cut
  *       at the start (the backup's RDB whole in place, Redis not started): Redis runs on the backup's
- *       data and the record says so.</li>
+ *       data and the record says so. Cut too about to stop Redis, and stopped with nothing written:
+ *       the data from before.</li>
  *   <li>Files (strategy pause), cut at each phase its journal records, aimed by the sidecar itself:
  *       {@code SIDECAR_CRASH_TEST_HALT_AFTER} makes it stop dead (Runtime.halt, as kill -9) the moment
  *       the phase is written: about to stop the container, the safety snapshot taken, the backup's
@@ -44,7 +45,9 @@ import org.junit.jupiter.api.Test;
  *       the container started), then while the helper's restic restores 150 MB beside the live data:
  *       the killed helper is stopped, the paths written back from the safety snapshot, the staging
  *       copy removed; the container runs on the files from before. Before this, the staging copy stayed
- *       on the volume beside the live data.</li>
+ *       on the volume beside the live data. Then inside the swap, held open for the test
+ *       ({@code SIDECAR_CRASH_TEST_SWAP_PAUSE}), with the live entries moved aside and the restored ones
+ *       not yet in: the same.</li>
  *   <li>SQLite (a 120 MB database in WAL mode), while the helper's restic restores it: the database
  *       from before, whole (integrity_check), every row as it was. Then cut at each phase as the
  *       paused target: the rows from before, before, the backup's. The next backup holds no
@@ -73,6 +76,7 @@ class RestoreCutOffIT {
     private static final String PG = "cut-pg";
     private static final String WAL_PG = "cut-walpg";
     private static final String PAUSED = "cut-paused";
+    private static final String RECOVERED = "cut-recovered";
     private static final ObjectMapper JSON = new ObjectMapper();
     private Process sidecar;
     /** The helpers there were when {@link #cutAt} cut the last restore. */
@@ -89,6 +93,7 @@ class RestoreCutOffIT {
         TestDocker.remove(PG);
         TestDocker.remove(WAL_PG);
         TestDocker.remove(PAUSED);
+        TestDocker.remove(RECOVERED);
         try {
             // the WAL stream's container of the wal-mode target
             TestDocker.client().removeContainerCmd("backrest-sidecar-wal-" + WAL_PG).withForce(true).exec();
@@ -104,6 +109,11 @@ class RestoreCutOffIT {
 
     /** A sidecar's folder: a key, a token, a config with plan and repo "cut"; the config's path. */
     private static Path sidecarRoot() throws Exception {
+        return sidecarRoot(root -> "");
+    }
+
+    /** As {@link #sidecarRoot()}, with {@code repoMore} (of the folder) added to repo "cut"'s settings. */
+    private static Path sidecarRoot(java.util.function.Function<Path, String> repoMore) throws Exception {
         Path root = Files.createTempDirectory("bsc-cut");
         Files.writeString(root.resolve("cut.key"), "cut-test-key-0123456789abcdef\n");
         PackagedSidecar.writeToken(root);
@@ -115,10 +125,12 @@ class RestoreCutOffIT {
                   - id: cut
                     uri: %s
                     keyFile: %s
+                %s
                 plans:
                   - id: cut
                     schedule: "0 2 * * *"
-                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("cut.key")));
+                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("cut.key"),
+                repoMore.apply(root).indent(4).stripTrailing()));
         return root;
     }
 
@@ -211,7 +223,8 @@ class RestoreCutOffIT {
     }
 
     @Test
-    void aFilesRestoreKilledAtItsSafetySnapshotOrMidCopyLeavesTheDataFromBeforeAndNoStagingCopy() throws Exception {
+    void aFilesRestoreKilledAtItsSafetySnapshotMidCopyOrInsideItsSwapLeavesTheDataFromBeforeAndNoStagingCopy()
+            throws Exception {
         Path root = sidecarRoot();
         String app = appOnAVolume(FILES, "stop");
         // random content that does not compress: the helper's restic takes a while to restore it
@@ -256,6 +269,25 @@ class RestoreCutOffIT {
         assertEquals(before, filesDigest(app), "every file as before the restore, byte for byte, none of the backup's");
         assertEquals("before-restore", TestDocker.exec(app, "cat", "/data/marker").out().strip());
         rolledBackLeavingNothing(root, port, id, app);
+
+        // 3. aimed inside the swap: the helper's move of the live entries aside and of the restored
+        // ones in is held apart for a minute (SIDECAR_CRASH_TEST_SWAP_PAUSE, tests only), and the
+        // sidecar killed once /data holds only the entries moved aside: the folder is torn
+        sidecar.destroyForcibly().waitFor();
+        Path swapping = root.resolve("swap-pause.log");
+        sidecar = start(root.resolve("sidecar.yml"), port, swapping, Map.of("SIDECAR_CRASH_TEST_SWAP_PAUSE", "60"));
+        awaitReady(port, swapping);
+        String inSwap = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
+        TestDocker.await("the live entries moved aside, the restored ones not yet in", Duration.ofMinutes(3), () -> {
+            String listing = volumeListing(app);
+            return listing.contains(".backrest-sidecar-old") && !listing.contains("marker");
+        });
+        sidecar.destroyForcibly().waitFor();
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-swap-kill.log"));
+        awaitReady(port, root.resolve("after-swap-kill.log"));
+        TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
+        assertEquals(before, filesDigest(app), "cut inside the swap: every file as before the restore, none of the backup's");
+        rolledBackLeavingNothing(root, port, inSwap, app);
     }
 
     @Test
@@ -349,6 +381,68 @@ class RestoreCutOffIT {
         String found = TestDocker.run(List.of("restic", "--no-lock", "find", "*.backrest-sidecar*",
                 ".backrest-sidecar*"), repo);
         assertFalse(found.contains(".backrest-sidecar"), "no snapshot holds a leftover: " + found);
+    }
+
+    /**
+     * The one-command recovery's restores, cut: with a copy "away" of repo "cut" (the recovery names
+     * it; its restores read the repo, which is here), the recovery's restore of a target is cut the
+     * moment its safety snapshot is taken. The target runs on its data from before, the cut restore's
+     * record says so, and the recovery job is gone with the sidecar (what scripts/backrest-management.sh
+     * recover then tells). Run again, the recovery restores the backup's data and says SUCCEEDED.
+     */
+    @Test
+    void aRecoveryCutWhileItRestoresLeavesWholeDataAndRunningItAgainFinishesIt() throws Exception {
+        Path root = sidecarRoot(folder -> {
+            try {
+                Files.writeString(folder.resolve("away.key"), "cut-test-away-key-0123456789abcdef\n");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return "copies:\n  - id: away\n    uri: " + folder.resolve("away") + "\n    keyFile: "
+                    + folder.resolve("away.key") + "\n";
+        });
+        String app = appOnAVolume(RECOVERED, "pause");
+        TestDocker.exec(app, "sh", "-c", "mkdir -p /data/set && for i in $(seq 1 10); do head -c 100000 /dev/urandom "
+                + "> /data/set/$i; done && echo backed-up > /data/marker").out();
+        int port = startAndBackUp(root);
+        String backup = filesDigest(app);
+        TestDocker.exec(app, "sh", "-c", "rm -rf /data/set && echo before-recovery > /data/marker").out();
+        String before = filesDigest(app);
+        String body = "{\"confirm\":\"away\"}";
+
+        sidecar.destroyForcibly().waitFor();
+        Path halting = root.resolve("halt-recovery.log");
+        sidecar = start(root.resolve("sidecar.yml"), port, halting, Map.of("SIDECAR_CRASH_TEST_HALT_AFTER", "WRITING"));
+        awaitReady(port, halting);
+        String job = JSON.readTree(postJson(port, "/api/recovery/away/restores", body)).path("id").asText();
+        assertTrue(sidecar.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "it halted inside the recovery's restore");
+        Path after = root.resolve("after-recovery-cut.log");
+        sidecar = start(root.resolve("sidecar.yml"), port, after);
+        awaitReady(port, after);
+        TestDocker.await("the container to run again", Duration.ofSeconds(60), () -> TestDocker.state(app).running());
+        assertEquals(before, filesDigest(app), "the recovery cut: every file as before it, none of the backup's");
+        String cut = null;
+        for (JsonNode r : JSON.readTree(get(port, "/api/restores"))) {
+            if (r.path("target").asText().equals(RECOVERED)) {
+                cut = r.path("id").asText();
+            }
+        }
+        assertTrue(cut != null, "the recovery's restore has its record");
+        awaitSettled(port, cut, "holds the data from before the restore");
+        assertTrue(get(port, "/api/recovery/jobs/" + job).contains("no recovery job"),
+                "the job went with the sidecar: " + get(port, "/api/recovery/jobs/" + job));
+        nothingUnderWay(root, "the recovery cut");
+
+        String again = JSON.readTree(postJson(port, "/api/recovery/away/restores", body)).path("id").asText();
+        JsonNode[] report = new JsonNode[1];
+        TestDocker.await("the recovery run again to end", Duration.ofMinutes(3), () -> ask(() -> {
+            report[0] = JSON.readTree(get(port, "/api/recovery/jobs/" + again));
+            return !report[0].path("state").asText().equals("RUNNING");
+        }));
+        assertEquals("SUCCEEDED", report[0].path("state").asText(), report[0].toString());
+        assertEquals(backup, filesDigest(app), "run again, the recovery put the backup's data in place");
+        assertTrue(TestDocker.state(app).running());
+        nothingUnderWay(root, "the recovery run again");
     }
 
     /** A container of {@code strategy} whose data is its volume at /data, running until it is stopped. */
@@ -607,11 +701,26 @@ class RestoreCutOffIT {
         assertTrue(Files.readString(root.resolve("second.log")).contains("cut off"), "the log says what was done");
         nothingUnderWay(root, "killed mid-copy");
 
+        // cut by the sidecar itself about to stop Redis, then with Redis stopped and nothing written
+        // yet: Redis runs on the data from before
+        String body = "{\"target\":\"" + APP + "\",\"confirm\":\"" + APP + "\"}";
+        for (String phase : List.of("STOPPED", "WRITING")) {
+            String cut = cutAt(root, port, body, phase, () -> true);
+            TestDocker.await("redis to run again", Duration.ofSeconds(60), () -> TestDocker.state(redis).running()
+                    && cli(redis, "PING").equals("PONG"));
+            assertEquals(digestBefore, digest(redis), "cut at " + phase + ": every key as before the restore");
+            awaitSettled(port, cut, phase.equals("STOPPED") ? "holds the data from before it"
+                    : "holds the data from before the restore");
+            TestDocker.await("nothing beside the RDB", Duration.ofSeconds(30),
+                    () -> TestDocker.exec(redis, "ls", "-a", "/data").out().lines().toList().equals(
+                            java.util.List.of(".", "..", "dump.rdb")));
+            nothingUnderWay(root, "cut at " + phase);
+        }
+
         // again, cut at the start: the sidecar stops dead the moment its journal says the backup's RDB
         // is whole in place (RestoreJournal.HALT_AFTER), Redis not started yet. After the restart Redis
         // runs on the backup's data, and the RDB's second name goes
-        String second = cutAt(root, port, "{\"target\":\"" + APP + "\",\"confirm\":\"" + APP + "\"}", "WRITTEN",
-                () -> !TestDocker.state(redis).running());
+        String second = cutAt(root, port, body, "WRITTEN", () -> !TestDocker.state(redis).running());
         TestDocker.await("redis to run again", Duration.ofSeconds(60), () -> TestDocker.state(redis).running()
                 && cli(redis, "PING").equals("PONG"));
         assertEquals("120", cli(redis, "DBSIZE"));
