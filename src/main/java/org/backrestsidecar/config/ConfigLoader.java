@@ -200,7 +200,7 @@ public final class ConfigLoader {
     }
 
     private static PlanConfig plan(YamlMapping m, ZoneId zone) {
-        m.rejectUnknown(Set.of("id", "repo", "schedule", "retention", "paths", "rpo", "priority"));
+        m.rejectUnknown(Set.of("id", "repo", "schedule", "retention", "paths", "rpo", "rto", "priority"));
         String id = id(m);
         String schedule = m.requiredString("schedule").orElse("0 2 * * *");
         try {
@@ -217,21 +217,24 @@ public final class ConfigLoader {
                 paths.add(Path.of(p));
             }
         }
-        Optional<Duration> rpo = Optional.empty();
-        Optional<String> rpoText = m.string("rpo");
-        if (rpoText.isPresent()) {
-            try {
-                rpo = Optional.of(DurationText.parse(rpoText.get()));
-            } catch (IllegalArgumentException e) {
-                m.problem("rpo", e.getMessage());
-            }
-        }
+        Optional<Duration> rpo = duration(m, "rpo");
         Priority priority = m.string("priority").map(word -> Priority.of(word).orElseGet(() -> {
             m.problem("priority", "'" + word + "': write low (the default: the backup yields to the services) "
                     + "or full (it competes as an equal)");
             return Priority.LOW;
         })).orElse(Priority.LOW);
-        return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo, priority);
+        Duration rto = duration(m, "rto").orElse(PlanConfig.DEFAULT_RTO);
+        return new PlanConfig(id, m.string("repo").orElse(id), schedule, retention, paths, rpo, priority, rto);
+    }
+
+    /** The duration at {@code key} (90s, 30m, 2h, 1h30m), if given; a problem named if it is not one. */
+    private static Optional<Duration> duration(YamlMapping m, String key) {
+        try {
+            return m.string(key).map(DurationText::parse);
+        } catch (IllegalArgumentException e) {
+            m.problem(key, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static DrillConfig drills(YamlMapping m, ZoneId zone, List<PlanConfig> plans, List<RepoConfig> repos) {

@@ -22,8 +22,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 
 /**
  * Wellness checks that the backups are proven: one per plan with drills (DOWN when a target's last
- * drill failed, or is older than twice the drill interval, or none ran in that time since start-up)
- * and one per repo (DOWN when its last {@code restic check} failed).
+ * drill failed, or is older than twice the drill interval, or none ran in that time since start-up,
+ * or when the targets' restores at their last drills add up to more than the plan's recovery-time
+ * objective) and one per repo (DOWN when its last {@code restic check} failed, a failed read of its
+ * data was not read clean since, or its full read-back is overdue).
  */
 @ApplicationScoped
 public class DrillChecks {
@@ -36,10 +38,13 @@ public class DrillChecks {
     private final Instant started = Instant.now();
 
     private final SwarmRole role;
+    private final org.backrestsidecar.metrics.BackupMetrics metrics;
 
     public DrillChecks(SidecarConfig config, DrillJournal journal, RepoChecks checks, PlanScheduler scheduler,
-                       Discovery discovery, @Wellness HealthRegistry registry, SwarmRole role) {
+                       Discovery discovery, @Wellness HealthRegistry registry, SwarmRole role,
+                       org.backrestsidecar.metrics.BackupMetrics metrics) {
         this.role = role;
+        this.metrics = metrics;
         this.config = config;
         this.journal = journal;
         this.checks = checks;
@@ -50,6 +55,7 @@ public class DrillChecks {
 
     void register(@Observes StartupEvent ignored) {
         for (PlanConfig plan : role.backsUp() ? config.plans() : List.<PlanConfig>of()) {
+            metrics.planRecoveryTimeObjective(plan.id(), plan.recoveryTimeObjective());
             if (config.drills().scheduleOf(plan.id()).isPresent()) {
                 registry.register("drill-" + plan.id(), () -> drill(plan));
             }
@@ -80,6 +86,9 @@ public class DrillChecks {
                 problems.add(r.target() + ": last drill " + r.at() + " is older than " + limit);
             }
         }
+        var restoreTime = org.backrestsidecar.drill.RecoveryTime.of(results, plan.recoveryTimeObjective());
+        restoreTime.filter(org.backrestsidecar.drill.RecoveryTime::over).ifPresent(t -> problems.add(t.said()
+                + " (plans[].rto)"));
         boolean hasTargets = !discovery.targetsOf(plan.id()).isEmpty();
         if (results.isEmpty() && hasTargets && started.plus(limit).isBefore(now)) {
             problems.add("no drill in " + limit);
@@ -87,7 +96,9 @@ public class DrillChecks {
         var builder = HealthCheckResponse.named("restore drill of plan " + plan.id()).status(problems.isEmpty())
                 .withData("drilledTargets", results.size())
                 .withData("lastDrill", results.stream().map(DrillResult::at).max(Instant::compareTo)
-                        .map(Instant::toString).orElse("never"));
+                        .map(Instant::toString).orElse("never"))
+                .withData("recoveryTimeObjective", plan.recoveryTimeObjective().toString());
+        restoreTime.ifPresent(t -> builder.withData("restoreTime", t.said()));
         if (!problems.isEmpty()) {
             builder.withData("reason", String.join("; ", problems));
         }

@@ -28,6 +28,8 @@ public class BackupMetrics {
     public static final String PLAN_RUNS = "sidecar.plan.runs";
     public static final String PLAN_LAST_SUCCEEDED = "sidecar.plan.last.run.succeeded";
     public static final String PLAN_RPO = "sidecar.plan.rpo.seconds";
+    /** The plan's recovery-time objective (the alert DrillRestoreOverRto adds its targets' restores up). */
+    public static final String PLAN_RTO = "sidecar.plan.rto.seconds";
     public static final String REPO_SIZE = "sidecar.repo.size.bytes";
     public static final String TARGET_DOWNTIME = "sidecar.target.last.run.quiesce.downtime.seconds";
     public static final String TARGET_HOOK_FAILURES = "sidecar.target.hook.failures";
@@ -143,6 +145,11 @@ public class BackupMetrics {
             gauge(WAL_SHIPPED, tags).set(status.shippedAt().getEpochSecond());
             gauge(WAL_LAG_SECONDS, tags).set(Math.max(0, Duration.between(status.shippedAt(), Instant.now()).toSeconds()));
         }
+    }
+
+    /** The plan's recovery-time objective, held against what its drills measure. */
+    public void planRecoveryTimeObjective(String plan, java.time.Duration objective) {
+        gauge(PLAN_RTO, Tags.of("plan", plan)).set(objective.toSeconds());
     }
 
     /** The plan's recovery-point objective, so that Prometheus can tell a stale backup by itself. */

@@ -60,6 +60,7 @@ class ConfigLoaderTest {
                     retention: {daily: 7, weekly: 4, last: 2}
                     paths: [/etc/stack]
                     rpo: 30h
+                    rto: 45m
                     priority: full
                   - id: models
                     schedule: "0 3 * * 0"
@@ -68,6 +69,9 @@ class ConfigLoaderTest {
         assertEquals(ZoneId.of("Europe/Berlin"), c.timeZone());
         assertEquals(Optional.of("ai"), c.composeProject());
         PlanConfig critical = c.plan("critical").orElseThrow();
+        assertEquals(java.time.Duration.ofMinutes(45), critical.recoveryTimeObjective());
+        assertEquals(java.time.Duration.ofHours(2), c.plan("models").orElseThrow().recoveryTimeObjective(),
+                "two hours unless set");
         assertEquals(new Retention(7, 4, 0, 0, 2), critical.retention());
         assertEquals(List.of(Path.of("/etc/stack")), critical.paths());
         assertEquals(Optional.of(Duration.ofHours(30)), critical.recoveryPointObjective());
@@ -171,6 +175,7 @@ class ConfigLoaderTest {
                     schedule: "0 2 * * *"
                     retention: {daily: 0}
                     rpo: soon
+                    rto: quickly
                     priority: fast
                   - id: critical
                     schedule: "0 2 * * *"
@@ -183,6 +188,7 @@ class ConfigLoaderTest {
         assertTrue(all.contains("plans[0].repo: names repo 'nowhere' that is not in repos (known: critical, models)"), all);
         assertTrue(all.contains("plans[0].retention.daily: every tier is 0"), all);
         assertTrue(all.contains("plans[0].rpo: 'soon' is not a duration"), all);
+        assertTrue(all.contains("plans[0].rto: 'quickly' is not a duration"), all);
         assertTrue(all.contains("plans[0].priority: 'fast': write low"), all);
         assertTrue(all.contains("plans: id 'critical' is used twice"), all);
         assertTrue(all.contains("plans[1].paths: 'relative/path' must be an absolute path"), all);

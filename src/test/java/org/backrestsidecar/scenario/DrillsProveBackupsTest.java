@@ -122,8 +122,14 @@ class DrillsProveBackupsTest {
                 .body("nextDrill", org.hamcrest.Matchers.notNullValue());
         assertTrue(when().get("/api/drills").jsonPath().getList("findAll { it.plan == 'drilling' && it.passed }")
                 .size() == 4);
-        when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
+        when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"))
+                // the four restores added up, held against the default objective
+                .body(DRILL_HEALTH + ".data.recoveryTimeObjective", org.hamcrest.Matchers.equalTo("PT2H"))
+                .body(DRILL_HEALTH + ".data.restoreTime", org.hamcrest.Matchers.matchesPattern(
+                        "restoring its 4 targets took [0-9.]+ s at their latest drills, within the recovery-time "
+                                + "objective 2h"));
         String metrics = given().header("Authorization", "").get("/q/metrics").asString();
+        assertTrue(metrics.contains("sidecar_plan_rto_seconds{plan=\"drilling\"} 7200.0"), metrics);
         assertTrue(metrics.contains("sidecar_drill_last_passed{plan=\"drilling\",target=\"pg-drill\"} 1.0"), metrics);
         assertTrue(metrics.contains("sidecar_drill_last_restore_seconds{plan=\"drilling\",target=\"vol-drill\"}"));
     }
