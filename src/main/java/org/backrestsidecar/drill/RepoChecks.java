@@ -48,7 +48,8 @@ public class RepoChecks {
     private final org.backrestsidecar.state.JournalFile<ReadBack> readBacks;
 
     public RepoChecks(SidecarConfig config, Check check, BackupMetrics metrics,
-                      Event<Result> checked, Histories histories, com.fasterxml.jackson.databind.ObjectMapper json) {
+                      Event<Result> checked, Histories histories, com.fasterxml.jackson.databind.ObjectMapper json,
+                      org.backrestsidecar.config.SwarmRole role) {
         this.readBacks = new org.backrestsidecar.state.JournalFile<>(config.stateDir().resolve("read-back.json"), json,
                 new com.fasterxml.jackson.core.type.TypeReference<>() {
                 }, "the read-back of the repos' data");
@@ -61,7 +62,9 @@ public class RepoChecks {
             latest.put(saved.repo() + "/" + saved.kind(), saved);
             metrics.repoCheck(saved.repo(), saved.kind(), saved.at(), saved.passed());
         }
-        for (RepoConfig repo : config.repos()) {
+        // only where the repos are checked: a Swarm node's sidecar never reads them back, and a due time
+        // it exported would raise RepoNotReadBackInFull there for ever
+        for (RepoConfig repo : role.keepsRepos() ? config.repos() : List.<RepoConfig>of()) {
             // never read yet: a full read-back is due N + 1 intervals from now
             measure(readBackOf(repo.id()).orElseGet(() -> ReadBack.start(repo.id(), config.drills().readBackIn(),
                     Instant.now())));
