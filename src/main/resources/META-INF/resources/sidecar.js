@@ -201,6 +201,11 @@ function lateOf(n) {
     : !p.lastSuccess || Date.parse(p.lastSuccess) + durationMillis(p.recoveryPointObjective) < Date.now()).map(p => p.id);
 }
 
+// "PT2H30M" as "2h30m", as the sidecar says it
+function durationWords(iso) {
+  return (iso || '').replace(/^PT/, '').toLowerCase();
+}
+
 function durationMillis(iso) {
   const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/.exec(iso || '');
   return m ? ((+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + (+(m[3] || 0))) * 1000 : 0;
@@ -252,7 +257,8 @@ function renderPlans() {
       el('td', { title: p.freshness }, outcome(stateText), stateText === 'LATE' ? el('div', { class: 'small' }, p.freshness) : null),
       el('td', {}, p.lastSuccess ? `${when(p.lastSuccess)} (${ago(p.lastSuccess)})` : 'never'),
       lastCell,
-      el('td', {}, lastDrill(p.lastDrills)),
+      el('td', {}, lastDrill(p.lastDrills), el('div', { class: p.restoreTime && p.restoreTime.includes(' over ')
+        ? 'small bad rto' : 'small rto' }, p.restoreTime || `recovery-time objective ${durationWords(p.recoveryTimeObjective)}`)),
       el('td', {}, `${p.repo}${p.repoBytes !== null && p.repoBytes !== undefined ? `, ${size(p.repoBytes)}` : ''}`),
       actions);
   });

@@ -38,13 +38,18 @@ import org.backrestsidecar.schedule.PlanScheduler;
 @Produces(MediaType.APPLICATION_JSON)
 public class PlansResource {
 
-    /** @param scheduleWords the schedule as said in words ("daily at 02:00"), null for a cron it cannot word */
+    /**
+     * @param scheduleWords the schedule as said in words ("daily at 02:00"), null for a cron it cannot word
+     * @param restoreTime   the latest drills' restore times added up, held against {@code recoveryTimeObjective}
+     *                      (drill/RecoveryTime); null before a drill measured one
+     */
     public record PlanView(String id, String repo, String schedule, String scheduleWords, String timeZone, Instant nextRun,
                            Retention retention, List<String> paths, Duration recoveryPointObjective,
                            Instant lastSuccess, String runningRun, RunReport lastRun,
                            BackrestSync.Status backrestSync, String drillSchedule, Instant nextDrill,
                            String repoState, List<org.backrestsidecar.offsite.CopyState> copies,
-                           String freshness, Long repoBytes, List<org.backrestsidecar.drill.DrillResult> lastDrills) {
+                           String freshness, Long repoBytes, List<org.backrestsidecar.drill.DrillResult> lastDrills,
+                           Duration recoveryTimeObjective, String restoreTime) {
     }
 
     public record RunStarted(String id, String plan, String location) {
@@ -126,6 +131,8 @@ public class PlansResource {
                 scheduler.drillSchedule(p.id()).flatMap(d -> d.nextAfter(Instant.now())).orElse(null),
                 repoStates.get(p.repo()), copies.statesOf(p.repo()),
                 freshness.staleness(p, Instant.now()).orElse("fresh"), metrics.repoSize(p.repo()).orElse(null),
-                journal.latestOf(p.id()));
+                journal.latestOf(p.id()), p.recoveryTimeObjective(),
+                org.backrestsidecar.drill.RecoveryTime.of(journal.latestOf(p.id()), p.recoveryTimeObjective())
+                        .map(org.backrestsidecar.drill.RecoveryTime::said).orElse(null));
     }
 }

@@ -420,6 +420,10 @@ class OperatorPageTest {
         waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
         assertEquals("vera (viewer)", browser.findElement(By.id("me")).getText());
         assertTrue(planRow("critical").getText().contains("0 2 * * *"), planRow("critical").getText());
+        // the plan's recovery-time objective (two hours unless set), and what its drills measured, if any ran
+        String rto = planRow("critical").findElement(By.cssSelector(".rto")).getText();
+        assertTrue(rto.equals("recovery-time objective 2h") || rto.matches("restoring its \\d+ targets? took [0-9.]+ s at "
+                + "their latest drills, (within|over) the recovery-time objective 2h"), rto);
         // no table the page shows stands blank: an empty one says so ("no drills yet"); the nodes
         // table is hidden on a sidecar alone, and hidden text reads as blank
         assertFalse(browser.findElement(By.id("nodes-section")).isDisplayed(), "alone, no nodes section");
