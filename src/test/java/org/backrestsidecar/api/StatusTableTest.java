@@ -68,7 +68,8 @@ class StatusTableTest {
     private static PlansResource.PlanView plan(String id, Instant lastSuccess, String next, String freshness,
                                                Long repoBytes, List<DrillResult> drills, String running) {
         return new PlansResource.PlanView(id, id, "0 2 * * *", "daily at 02:00", "UTC", Instant.parse(next), Retention.DEFAULT, List.of(),
-                null, lastSuccess, running, null, null, null, null, "ready", List.of(), freshness, repoBytes, drills);
+                null, lastSuccess, running, null, null, null, null, "ready", List.of(), freshness, repoBytes, drills,
+                java.time.Duration.ofHours(2), null);
     }
 
     private static DrillResult drill(String plan, String target, boolean passed, String at) {
