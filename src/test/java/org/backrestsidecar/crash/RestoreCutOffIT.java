@@ -100,11 +100,7 @@ class RestoreCutOffIT {
         } catch (RuntimeException e) {
             // not there
         }
-        // a helper whose sidecar was killed and not started again (a failed scenario) goes too, so
-        // that the next test class counts only its own
-        TestDocker.client().listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of("backrest-sidecar.helper", "cut-host")).exec()
-                .forEach(c -> TestDocker.client().removeContainerCmd(c.getId()).withForce(true).exec());
+        TestDocker.removeHelpersOf("cut-host");
     }
 
     /** A sidecar's folder: a key, a token, a config with plan and repo "cut"; the config's path. */

@@ -38,6 +38,7 @@ class SidecarKilledWhilePausedIT {
             sidecar.destroyForcibly();
         }
         TestDocker.remove("crash-app");
+        TestDocker.removeHelpersOf("crash-host");
         ntfy.stop();
     }
 
@@ -74,9 +75,6 @@ class SidecarKilledWhilePausedIT {
                 .labels(Map.of("backup.enable", "true", "backup.plan", "crash", "backup.strategy", "pause",
                         "backup.max-downtime", "10m", "com.docker.compose.service", "crash-app"))
                 .start("sleep 600");
-        // enough data that the paused copy lasts several seconds
-        TestDocker.exec(app, "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do head -c 150000000 /dev/urandom > /data/f$i; done").out();
-
         int port = freePort();
         Path locks = root.resolve("repo/locks");
         for (int kill = 1; kill <= 3; kill++) {
@@ -84,6 +82,10 @@ class SidecarKilledWhilePausedIT {
             awaitReady(port, root.resolve("killed-" + kill + ".log"));
             // from the second start on, crash recovery first resumes what the last kill left paused
             TestDocker.await("crash-app running before the run", Duration.ofSeconds(60), () -> !TestDocker.state(app).paused());
+            // enough new data that the paused copy lasts several seconds: fresh for every run, because the
+            // killed run's helper goes on and stores what it read, and data the repo holds already is
+            // read back in a second or two, too soon to find its lock after the kill
+            TestDocker.exec(app, "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do head -c 150000000 /dev/urandom > /data/f$i; done").out();
             post(port, "/api/plans/crash/runs");
             TestDocker.await("the sidecar to pause crash-app", Duration.ofSeconds(120), () -> TestDocker.state(app).paused());
             TestDocker.await("the helper's restic to lock the repo", Duration.ofSeconds(60), () -> count(locks) > 0);

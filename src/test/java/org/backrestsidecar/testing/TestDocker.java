@@ -121,6 +121,16 @@ public final class TestDocker {
         }
     }
 
+    /**
+     * Removes the helpers of the sidecar named {@code instance}: a helper whose sidecar was killed and
+     * not started again (a failed scenario) goes on, and the next test class would count it as its own.
+     */
+    public static void removeHelpersOf(String instance) {
+        DOCKER.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of("backrest-sidecar.helper", instance)).exec()
+                .forEach(c -> DOCKER.removeContainerCmd(c.getId()).withForce(true).exec());
+    }
+
     /** Removes every container a previous, interrupted test run left behind. */
     public static void removeLeftovers() {
         DOCKER.listContainersCmd().withShowAll(true).withNameFilter(List.of(PREFIX)).exec()
