@@ -259,7 +259,11 @@ function renderPlans() {
       lastCell,
       el('td', {}, lastDrill(p.lastDrills), el('div', { class: p.restoreTime && p.restoreTime.includes(' over ')
         ? 'small bad rto' : 'small rto' }, p.restoreTime || `recovery-time objective ${durationWords(p.recoveryTimeObjective)}`)),
-      el('td', {}, `${p.repo}${p.repoBytes !== null && p.repoBytes !== undefined ? `, ${size(p.repoBytes)}` : ''}`),
+      el('td', {}, `${p.repo}${p.repoBytes !== null && p.repoBytes !== undefined ? `, ${size(p.repoBytes)}` : ''}`,
+        ...(p.copies || []).map(c => el('div', { class: c.pastRetention > 0 ? 'small bad copy' : 'small copy', 'data-copy': c.key },
+          `copy ${c.copy}: ${c.newestSnapshotTime ? `newest ${ago(c.newestSnapshotTime)}` : 'nothing copied yet'}`
+          + (c.retentionNote ? ` · ${c.retentionNote}` : '')
+          + (c.pastRetention > 0 ? ` · ${c.pastRetention} snapshots past its tiers for over a week` : '')))),
       actions);
   });
   rowsOr(document.querySelector('#plans tbody'), rows, 'no plans');

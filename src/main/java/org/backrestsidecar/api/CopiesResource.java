@@ -29,6 +29,17 @@ public class CopiesResource {
         return copies.states();
     }
 
+    /**
+     * An append-only copy's retention, as the shell script its owner runs where the copy lives (the
+     * sidecar never deletes there); 404 for a copy the sidecar keeps the tiers of itself.
+     */
+    @GET
+    @Path("{repo}/copies/{copy}/retention")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String retention(@PathParam("repo") String repo, @PathParam("copy") String copy) {
+        return copies.retentionScript(repo, copy);
+    }
+
     /** 202: queued (or already queued); GET /api/repos/copies shows when it has ended. */
     @POST
     @Path("{repo}/copies/{copy}/runs")

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.backrestsidecar.drill.DrillResult;
+import org.backrestsidecar.offsite.CopyState;
 import org.backrestsidecar.progress.Progress;
 
 /**
@@ -48,6 +49,8 @@ final class StatusTable {
         for (WindowResource.WindowView w : windows) {
             why.add(window(w, now, zone));
         }
+        plans.stream().flatMap(p -> p.copies() == null ? java.util.stream.Stream.empty() : p.copies().stream())
+                .filter(CopyState::appendOnly).map(StatusTable::appendOnly).distinct().forEach(why::add);
         return TextTable.render(rows, why, zone);
     }
 
@@ -62,6 +65,13 @@ final class StatusTable {
                 + (s.shippedAt() == null ? "" : ", WAL shipped " + age(s.shippedAt(), now))
                 + (s.holeSince() != null ? ", HOLE in the chain since " + at(s.holeSince(), zone) : "");
         return w.target() + ": " + moments + " (" + stream + ")";
+    }
+
+    /** "copy vault of repo critical: append-only: retention runs where the copy lives". */
+    static String appendOnly(CopyState c) {
+        return "copy " + c.copy() + " of repo " + c.repo() + ": " + CopyState.APPEND_ONLY
+                + (c.pastRetention() != null && c.pastRetention() > 0 ? "; " + c.pastRetention()
+                + " snapshots past its tiers for over a week: run its retention there" : "");
     }
 
     static String at(Instant t, ZoneId zone) {

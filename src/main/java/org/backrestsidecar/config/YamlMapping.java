@@ -84,6 +84,18 @@ final class YamlMapping {
         });
     }
 
+    /** {@code true} or {@code false} (YAML's other spellings of a yes are refused: say it plainly). */
+    Optional<Boolean> bool(String key) {
+        return string(key).flatMap(v -> switch (v.trim()) {
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> {
+                problem(key, "'" + v + "' must be true or false");
+                yield Optional.empty();
+            }
+        });
+    }
+
     Optional<YamlMapping> mapping(String key) {
         NodeTuple t = entries.get(key);
         return t == null ? Optional.empty() : Optional.of(new YamlMapping(file, field(key), t.getValueNode(), problems));

@@ -52,6 +52,12 @@ public class CopyChecks {
         if (state.error() != null) {
             builder.withData("lastError", state.error());
         }
+        if (state.appendOnly()) {
+            builder.withData("retention", CopyState.APPEND_ONLY);
+            if (state.pastRetention() != null) {
+                builder.withData("snapshotsPastRetentionForAWeek", state.pastRetention());
+            }
+        }
         stale.ifPresent(why -> builder.withData("reason", why));
         return builder.build();
     }

@@ -52,6 +52,7 @@ public class BackupMetrics {
     public static final String COPY_NEWEST_SNAPSHOT = "sidecar.copy.newest.snapshot.timestamp.seconds";
     public static final String COPY_LAST_DURATION = "sidecar.copy.last.run.duration.seconds";
     public static final String COPY_ADDED = "sidecar.copy.last.run.added.bytes";
+    public static final String COPY_PAST_RETENTION = "sidecar.copy.past.retention.snapshots";
     public static final String COPY_RUNS = "sidecar.copy.runs";
     public static final String WAL_SHIPPED = "sidecar.wal.shipped.timestamp.seconds";
     public static final String WAL_LAG_SECONDS = "sidecar.wal.lag.seconds";
@@ -171,6 +172,10 @@ public class BackupMetrics {
         }
         if (state.bytesAdded() != null) {
             gauge(COPY_ADDED, tags).set(state.bytesAdded());
+        }
+        if (state.pastRetention() != null) {
+            // an append-only copy: what its own retention, run where it lives, would remove now
+            gauge(COPY_PAST_RETENTION, tags).set(state.pastRetention());
         }
     }
 

@@ -96,7 +96,10 @@ public class Copies {
                 .noneMatch(k::equals));
         for (RepoConfig repo : config.repos()) {
             for (CopyConfig copy : repo.copies()) {
-                states.putIfAbsent(key(repo, copy), CopyState.never(repo.id(), copy.id(), copy.repo().shownUri()));
+                states.putIfAbsent(key(repo, copy), CopyState.never(repo.id(), copy.id(), copy.repo().shownUri(),
+                        copy.appendOnly()));
+                // declared append-only (or no longer) since the state was saved
+                states.computeIfPresent(key(repo, copy), (k, s) -> s.appendOnly(copy.appendOnly()));
                 CopyState s = states.get(key(repo, copy));
                 if (s.lastSuccess() != null) {
                     metrics.copy(repo.id(), copy.id(), s);
@@ -138,10 +141,8 @@ public class Copies {
      * @throws NoSuchElementException for an unknown repo or copy
      */
     public CopyState start(String repoId, String copyId) {
-        RepoConfig repo = config.repo(repoId).orElseThrow(() -> new NoSuchElementException("no repo " + repoId));
-        CopyConfig copy = repo.copies().stream().filter(c -> c.id().equals(copyId)).findFirst()
-                .orElseThrow(() -> new NoSuchElementException("repo " + repoId + " has no copy " + copyId
-                        + " (copies: " + String.join(", ", repo.copies().stream().map(CopyConfig::id).toList()) + ")"));
+        RepoConfig repo = repo(repoId);
+        CopyConfig copy = copy(repo, copyId);
         String key = key(repo, copy);
         if (queued.putIfAbsent(key, Boolean.TRUE) == null) {
             workers.submit(() -> {
@@ -153,6 +154,31 @@ public class Copies {
             });
         }
         return states.get(key);
+    }
+
+    /**
+     * The retention script of an append-only copy, for its server (offsite/AppendOnlyRetention).
+     *
+     * @throws NoSuchElementException for an unknown repo or copy, or a copy that is not append-only
+     */
+    public String retentionScript(String repoId, String copyId) {
+        RepoConfig repo = repo(repoId);
+        CopyConfig copy = copy(repo, copyId);
+        if (!copy.appendOnly()) {
+            throw new NoSuchElementException("copy " + copyId + " of repo " + repoId + " is not append-only: the "
+                    + "sidecar runs its retention itself (appendOnly: true on the copy hands it to its server)");
+        }
+        return AppendOnlyRetention.script(config.plans(), repo, copy);
+    }
+
+    private RepoConfig repo(String repoId) {
+        return config.repo(repoId).orElseThrow(() -> new NoSuchElementException("no repo " + repoId));
+    }
+
+    private static CopyConfig copy(RepoConfig repo, String copyId) {
+        return repo.copies().stream().filter(c -> c.id().equals(copyId)).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("repo " + repo.id() + " has no copy " + copyId
+                        + " (copies: " + String.join(", ", repo.copies().stream().map(CopyConfig::id).toList()) + ")"));
     }
 
     public List<CopyState> states() {
@@ -188,8 +214,9 @@ public class Copies {
             progress.timedItem("copying to " + copy.id(), expected, "previous copy");
             try {
                 repository.ensureCopyInitialized(repo, copy.repo());
-                if (lastEndedBadly) {
+                if (lastEndedBadly && !copy.appendOnly()) {
                     // restic writes a copy's index at its end: without this the packs sent are sent again
+                    // (an append-only copy's server refuses the old index's removal: there they are)
                     LOG.infof("copy %s: the last attempt did not end well; indexing what it left there first", key);
                     progress.timedItem("indexing what the last copy to " + copy.id() + " left", Optional.empty(), null);
                     repository.repairIndex(copy.repo());
@@ -197,12 +224,25 @@ public class Copies {
                 }
                 long before = repository.repoSize(copy.repo());
                 int had = snapshots.snapshots(copy.repo(), List.of()).size();
-                resticCopy.copy(repo, copy.repo(), limits(copy), List.of());
-                for (PlanConfig plan : config.plans()) {
-                    if (plan.repo().equals(repo.id())) {
-                        forget.forget(copy.repo(), plan.id(), copy.retention().orElse(plan.retention()));
-                        // each chain's newest WAL, while its base backup is kept
-                        walRetention.apply(copy.repo(), plan.id(), true);
+                Integer pastRetention = null;
+                if (copy.appendOnly()) {
+                    appendOnlyCopy(repo, copy);
+                    // its server refuses deletes (restic would retry each for a minute, then fail): its
+                    // retention runs there; what has been past its tiers for a week is counted, so a
+                    // copy that nobody prunes is seen
+                    pastRetention = 0;
+                    for (List<String> args : AppendOnlyRetention.forgets(config.plans(), repo, copy,
+                            AppendOnlyRetention.GRACE_DAYS)) {
+                        pastRetention += forget.wouldRemove(copy.repo(), args).size();
+                    }
+                } else {
+                    resticCopy.copy(repo, copy.repo(), limits(copy), List.of());
+                    for (PlanConfig plan : config.plans()) {
+                        if (plan.repo().equals(repo.id())) {
+                            forget.forget(copy.repo(), plan.id(), copy.retention().orElse(plan.retention()));
+                            // each chain's newest WAL, while its base backup is kept
+                            walRetention.apply(copy.repo(), plan.id(), true);
+                        }
                     }
                 }
                 List<Snapshot> now = snapshots.snapshots(copy.repo(), List.of());
@@ -210,7 +250,7 @@ public class Copies {
                 long after = repository.repoSize(copy.repo());
                 CopyState done = states.get(key).succeeded(Instant.now(), newest == null ? null : newest.id(),
                         newest == null ? null : newest.time(), Math.max(0, now.size() - had), seconds(start),
-                        after - before);
+                        after - before, pastRetention);
                 update(key, done);
                 metrics.copy(repo.id(), copy.id(), done);
                 metrics.copyRun(repo.id(), copy.id(), true);
@@ -230,6 +270,29 @@ public class Copies {
             underWay.remove(key);
         }
         finished.fire(new CopyFinished(states.get(key)));
+    }
+
+    /**
+     * What an append-only copy is sent: every snapshot of the primary but those its retention there
+     * removes (the same forgets, on the primary, as a dry run). A copy thinned by the sidecar gets all
+     * and forgets the rest at once; this one would be sent again, after each retention on its server,
+     * what that retention had removed, and hold it a week.
+     */
+    private void appendOnlyCopy(RepoConfig repo, CopyConfig copy) throws ResticException {
+        java.util.Set<String> dropped = new java.util.HashSet<>();
+        for (List<String> args : AppendOnlyRetention.forgets(config.plans(), repo, copy, 0)) {
+            dropped.addAll(forget.wouldRemove(repo, args));
+        }
+        if (dropped.isEmpty()) {
+            resticCopy.copy(repo, copy.repo(), limits(copy), List.of());
+            return;
+        }
+        List<String> sent = snapshots.snapshots(repo, List.of()).stream().map(Snapshot::id)
+                .filter(id -> !dropped.contains(id)).toList();
+        if (!sent.isEmpty()) {
+            // an empty list would be every snapshot
+            resticCopy.copy(repo, copy.repo(), limits(copy), sent);
+        }
     }
 
     private static List<String> limits(CopyConfig copy) {

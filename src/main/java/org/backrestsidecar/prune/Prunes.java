@@ -10,6 +10,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.offsite.CopyState;
 import org.backrestsidecar.restic.ResticCommand;
 import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.config.SidecarConfig;
@@ -67,7 +68,10 @@ public class Prunes {
         try {
             List<Result> results = new java.util.ArrayList<>();
             results.add(pruneOne(repo));
-            repo.copies().forEach(copy -> results.add(pruneOne(copy.repo())));
+            // an append-only copy's server refuses deletes: its prune runs there (offsite/AppendOnlyRetention)
+            repo.copies().forEach(copy -> results.add(copy.appendOnly()
+                    ? new Result(copy.repo().id(), Instant.now(), 0, true, CopyState.APPEND_ONLY)
+                    : pruneOne(copy.repo())));
             return results;
         } finally {
             lock.unlock();

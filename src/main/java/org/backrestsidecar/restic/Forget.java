@@ -67,6 +67,19 @@ public class Forget {
         return new ForgetResult(kept, removed);
     }
 
+    /**
+     * The snapshots {@code restic forget} with {@code forgetArgs} (from {@code forget} on) would remove;
+     * nothing is removed and no lock taken ({@code --dry-run --no-lock}: it only reads), so it runs on a
+     * repo whose server refuses deletes, or on a primary another restic holds.
+     */
+    public List<String> wouldRemove(RepoConfig repo, List<String> forgetArgs) throws ResticException {
+        List<String> args = new ArrayList<>(forgetArgs);
+        args.addAll(1, List.of("--dry-run", "--no-lock", "--json"));
+        List<String> removed = new ArrayList<>();
+        collect(restic.run(repo, ResticCommand.QUICK, args.toArray(String[]::new)), new ArrayList<>(), removed);
+        return removed;
+    }
+
     private void collect(String forgetJson, List<Snapshot> kept, List<String> removed) throws ResticException {
         for (JsonNode group : restic.parse(forgetJson)) {
             group.path("keep").forEach(s -> kept.add(ResticCommand.snapshot(s)));

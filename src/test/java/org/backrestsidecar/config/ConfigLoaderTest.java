@@ -350,6 +350,13 @@ class ConfigLoaderTest {
         String all = String.join("\n", problems(nas.formatted(critical, key("nas", "nas-key-0123456789abc"),
                 "        limitUpload: fast")));
         assertTrue(all.contains("repos[0].copies[0].limitUpload: 'fast' must be a whole number"), all);
+        assertEquals(false, copy.appendOnly(), "a copy is the sidecar's to thin unless it says otherwise");
+        String yes = String.join("\n", problems(nas.formatted(critical, key("nas", "nas-key-0123456789abc"),
+                "        appendOnly: yes")));
+        assertTrue(yes.contains("repos[0].copies[0].appendOnly: 'yes' must be true or false"), yes);
+        SidecarConfig appendOnly = ConfigLoader.load(yaml(nas.formatted(critical, key("nas", "nas-key-0123456789abc"),
+                "        appendOnly: true")));
+        assertEquals(true, appendOnly.repos().get(0).copies().get(0).appendOnly());
 
         String shared = String.join("\n", problems(nas.formatted(critical, critical, "")));
         assertTrue(shared.contains("repos.critical.copies.nas.keyFile") && shared.contains("same key as repo critical"),

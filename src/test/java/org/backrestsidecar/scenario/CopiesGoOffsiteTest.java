@@ -37,6 +37,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CopiesGoOffsiteTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Every file of the target's volume with its digest. */
+    private static final String SUMS = "cd /data && find . -type f | sort | xargs sha256sum";
     private static String files;
 
     @BeforeAll
@@ -60,11 +62,12 @@ class CopiesGoOffsiteTest {
         awaitCopied("sftp");
         awaitCopied("rest");
         awaitCopied("s3");
+        awaitCopied("vault");
 
         Set<String> primary = snapshotTimes(ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"),
                 "snapshots", "--json"));
         String primaryConfig = ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"), "cat", "config");
-        for (String copy : List.of("sftp", "rest", "s3")) {
+        for (String copy : List.of("sftp", "rest", "s3", "vault")) {
             assertEquals(primary, copySnapshotTimes(copy), "copy " + copy + " holds every snapshot of the primary");
             ResticCli.remote(SidecarStack.awayCopyUri(copy), SidecarStack.key("away-" + copy),
                     SidecarStack.awayCopyOptions(copy), "check");
@@ -76,7 +79,7 @@ class CopiesGoOffsiteTest {
                     "the same repository version, so the same compression");
         }
         JsonPath plan = given().get("/api/plans/away").then().statusCode(200).extract().jsonPath();
-        assertEquals(List.of("rest", "s3", "sftp"), plan.getList("copies.copy"));
+        assertEquals(List.of("rest", "s3", "sftp", "vault"), plan.getList("copies.copy"));
         assertNotNull(plan.getString("copies[0].newestSnapshotTime"), plan.prettify());
         assertTrue(plan.getString("copies.uri").contains("sftp:offsite@127.0.0.1:/srv/copies/away"), plan.prettify());
         given().get("/q/health/well").then()
@@ -182,15 +185,13 @@ class CopiesGoOffsiteTest {
     @Test
     @Order(4)
     void withTheHostGoneTheCopyBringsTheDataBack() throws Exception {
-        String sums = "cd /data && find . -type f | sort | xargs sha256sum";
-        JsonPath last = SidecarApi.runPlan("away");
-        assertEquals("SUCCEEDED", last.getString("state"), last.prettify());
+        JsonPath last = goodRun();
         TestDocker.await("copy s3 holds the last run", Duration.ofMinutes(3), () -> {
             JsonNode c = copy("s3");
             return !c.path("running").asBoolean() && noError(c)
                     && c.path("lastSuccess").asText().compareTo(last.getString("endedAt")) > 0;
         });
-        String before = TestDocker.exec(files, "sh", "-c", sums).out();
+        String before = TestDocker.exec(files, "sh", "-c", SUMS).out();
 
         TestDocker.remove("away-files");
         java.nio.file.Path primary = SidecarStack.repo("away");
@@ -226,7 +227,247 @@ class CopiesGoOffsiteTest {
                 .contains("\"name\":\"away-files\""));
         JsonPath restore = SidecarApi.restore(Map.of("target", "away-files", "confirm", "away-files"));
         assertEquals("SUCCEEDED", restore.getString("state"), restore.prettify());
-        assertEquals(before, TestDocker.exec(files, "sh", "-c", sums).out(), "every file back, byte for byte");
+        assertEquals(before, TestDocker.exec(files, "sh", "-c", SUMS).out(), "every file back, byte for byte");
+    }
+
+    /** The key of copy vault's owner, kept on its server: the host never holds it. */
+    private static java.nio.file.Path ownerKey;
+
+    /**
+     * Copy vault is served append-only ({@code rclone serve restic --append-only}, a real server on
+     * 127.0.0.1). A taken host, with every key and credential the sidecar has, tries to erase it: restic's
+     * forget and prune, removing a key, deleting a snapshot, a pack, an index and a key through the REST
+     * API, overwriting a pack. Each is refused, every snapshot is still there and every byte reads back;
+     * the sidecar's own runs, copies, prunes and a drill from it go on without an error.
+     */
+    @Test
+    @Order(5)
+    void anAppendOnlyCopyKeepsEverySnapshotWhateverTheHostTries() throws Exception {
+        JsonPath run = goodRun();
+        awaitCopiedAfter("vault", run.getString("endedAt"));
+        JsonNode vault = copy("vault");
+        assertTrue(vault.path("appendOnly").asBoolean(), vault.toString());
+        assertEquals("append-only: retention runs where the copy lives", vault.path("retentionNote").asText());
+        String uri = SidecarStack.awayCopyUri("vault");
+        java.nio.file.Path hostKey = SidecarStack.key("away-vault");
+        // its owner's key, added when the copy was set up, kept on the server
+        java.nio.file.Path keys = SidecarStack.vault().dir().resolve("away/keys");
+        Set<String> keysBefore = names(keys);
+        ownerKey = SidecarStack.root().resolve("vault-owner.key");
+        java.nio.file.Files.writeString(ownerKey, "the-owner-of-the-vault-0123456789\n");
+        ResticCli.remote(uri, hostKey, Map.of(), "key", "add", "--new-password-file", ownerKey.toString());
+        Set<String> ownersKey = names(keys);
+        ownersKey.removeAll(keysBefore);
+        assertEquals(1, ownersKey.size(), ownersKey.toString());
+        Set<String> before = ids(ResticCli.remote(uri, hostKey, Map.of(), "snapshots", "--json"));
+
+        // restic as the taken host would run it
+        refused(uri, hostKey, "forget", "--keep-last", "1", "--prune");
+        refused(uri, hostKey, "key", "remove", ownersKey.iterator().next());
+        // and the REST API directly
+        java.nio.file.Path served = SidecarStack.vault().dir().resolve("away");
+        String pack = any(served.resolve("data"));
+        String base = "http://127.0.0.1:" + SidecarStack.vault().port() + "/away/";
+        for (String path : List.of("snapshots/" + before.iterator().next(), "data/" + pack,
+                "index/" + any(served.resolve("index")), "keys/" + ownersKey.iterator().next())) {
+            assertEquals(403, http("DELETE", base + path), "DELETE " + path);
+        }
+        byte[] packBytes = java.nio.file.Files.readAllBytes(find(served.resolve("data"), pack));
+        assertEquals(403, http("POST", base + "data/" + pack), "a pack overwritten");
+        assertTrue(java.util.Arrays.equals(packBytes, java.nio.file.Files.readAllBytes(find(served.resolve("data"), pack))));
+
+        assertEquals(before, ids(ResticCli.remote(uri, hostKey, Map.of(), "snapshots", "--json")), "every snapshot there");
+        String check = ResticCli.remote(uri, hostKey, Map.of(), "check", "--read-data");
+        assertTrue(check.contains("no errors were found"), check);
+        assertTrue(names(keys).containsAll(ownersKey), "the owner's key there");
+
+        // the sidecar's own work on it goes on: a run copied, a prune that leaves it be, a drill from it
+        JsonPath next = goodRun();
+        awaitCopiedAfter("vault", next.getString("endedAt"));
+        assertTrue(copy("vault").path("durationSeconds").asDouble() < 30,
+                "no delete refused and retried for a minute: " + copy("vault"));
+        JsonPath prunes = given().contentType("application/json").post("/api/repos/away/prunes").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("append-only: retention runs where the copy lives",
+                prunes.getString("find { it.repo == 'away/vault' }.output"), prunes.prettify());
+        JsonPath drill = SidecarApi.drill("away", "vault");
+        assertTrue(drill.getBoolean("passed"), drill.prettify());
+        String status = given().get("/api/status").asString();
+        assertTrue(status.contains("copy vault of repo away: append-only: retention runs where the copy lives"), status);
+        given().get("/q/health/well").then().body("checks.find { it.name == 'copy vault of repo away' }.data.retention",
+                org.hamcrest.Matchers.equalTo("append-only: retention runs where the copy lives"));
+        given().get("/api/repos/away/copies/rest/retention").then().statusCode(404);
+    }
+
+    /**
+     * The retention of copy vault, as the sidecar gives it for its server, run there with its owner's key
+     * (restic on the folder the server serves): of a series of one snapshot a day it keeps each day's
+     * newest for three days and nothing older (tiers {@code daily: 3}), and nothing else goes. Before, the
+     * sidecar counts what has been past those tiers for over a week and says so; after, none, and the
+     * next copy does not send again what the retention removed (the primary still holds it).
+     */
+    @Test
+    @Order(6)
+    void theCopysRetentionOnItsServerRemovesWhatItsTiersSayAndNothingElse() throws Exception {
+        java.nio.file.Path folder = java.nio.file.Files.createTempDirectory(SidecarStack.root(), "series");
+        java.nio.file.Files.writeString(folder.resolve("a.txt"), "one file of an old series\n");
+        // a series of one snapshot a day, copied as it grew: first three days, each sent (within three
+        // days of the newest then), and twelve days on three more
+        for (List<String> days : List.of(List.of("2026-05-27 11:00:00", "2026-05-28 11:00:00", "2026-05-29 11:00:00"),
+                List.of("2026-06-08 11:00:00", "2026-06-09 11:00:00", "2026-06-10 12:00:00"))) {
+            for (String time : days) {
+                ResticCli.run(SidecarStack.repo("away"), SidecarStack.key("away"), "backup", "--host", "series",
+                        "--tag", "plan:away", "--time", time, folder.toString());
+            }
+            String asked = java.time.Instant.now().toString();
+            given().post("/api/repos/away/copies/vault/runs").then().statusCode(202);
+            awaitCopiedAfter("vault", asked);
+        }
+        // 05-27 to 05-29 are outside three days and a week's grace of 06-10
+        assertEquals(3, copy("vault").path("pastRetention").asInt(), copy("vault").toString());
+        assertTrue(given().get("/q/metrics").asString()
+                .contains("sidecar_copy_past_retention_snapshots{copy=\"vault\",repo=\"away\"} 3.0"));
+        assertTrue(given().get("/api/status").asString().contains("3 snapshots past its tiers for over a week"));
+
+        String script = given().get("/api/repos/away/copies/vault/retention").then().statusCode(200).extract().asString();
+        java.nio.file.Path served = SidecarStack.vault().dir().resolve("away");
+        Map<String, String> owner = Map.of("RESTIC_REPOSITORY", served.toString(), "RESTIC_PASSWORD_FILE",
+                ownerKey.toString(), "RESTIC_CACHE_DIR", SidecarStack.root().resolve("owner-cache").toString());
+        JsonNode all = JSON.readTree(ResticCli.run(served, ownerKey, "snapshots", "--json"));
+        // worked out here from the snapshots: the plan's, each (host, paths) group by its tiers; the
+        // safety snapshots of restores (no plan), each group's within 30 days of its newest
+        Set<String> expectedGone = new TreeSet<>();
+        Map<String, List<JsonNode>> groups = new java.util.HashMap<>();
+        all.forEach(snap -> groups.computeIfAbsent(snap.path("tags").toString().contains("\"safety\"") + " "
+                + snap.path("hostname").asText() + snap.path("paths"), g -> new java.util.ArrayList<>()).add(snap));
+        groups.forEach((group, snaps) -> expectedGone.addAll(group.startsWith("true")
+                ? outside(snaps, 30, false) : outside(snaps, 3, true)));
+        Set<String> series = new TreeSet<>();
+        all.forEach(snap -> {
+            if (snap.path("hostname").asText().equals("series") && snap.path("time").asText().startsWith("2026-05-2")) {
+                series.add(snap.path("id").asText());
+            }
+        });
+        assertEquals(3, series.size());
+        assertTrue(expectedGone.containsAll(series), "of the series, 05-27 to 05-29 go");
+
+        TestDocker.run(List.of("sh", "-c", script), owner);
+        Set<String> left = ids(ResticCli.run(served, ownerKey, "snapshots", "--json"));
+        Set<String> gone = ids(all.toString());
+        gone.removeAll(left);
+        assertEquals(expectedGone, gone, "what the tiers say goes, and nothing else");
+        String check = ResticCli.run(served, ownerKey, "check", "--read-data");
+        assertTrue(check.contains("no errors were found"), check);
+
+        String again = java.time.Instant.now().toString();
+        given().post("/api/repos/away/copies/vault/runs").then().statusCode(202);
+        awaitCopiedAfter("vault", again);
+        assertEquals(0, copy("vault").path("pastRetention").asInt(), copy("vault").toString());
+        assertEquals(0, copy("vault").path("snapshotsCopied").asInt(),
+                "what its retention removed there is not sent again: " + copy("vault"));
+        assertEquals(left, ids(ResticCli.run(served, ownerKey, "snapshots", "--json")));
+    }
+
+    /**
+     * The host's repo is lost: the recovery brings it back from the append-only copy (it only reads
+     * there) and restores the target from it, byte for byte.
+     */
+    @Test
+    @Order(7)
+    void theRecoveryBringsTheRepoBackFromTheAppendOnlyCopy() throws Exception {
+        JsonPath last = goodRun();
+        awaitCopiedAfter("vault", last.getString("endedAt"));
+        String before = TestDocker.exec(files, "sh", "-c", SUMS).out();
+        TestDocker.run(List.of("rm", "-rf", SidecarStack.repo("away").toString()), Map.of());
+        TestDocker.exec(files, "sh", "-c", "rm -rf /data/* && echo ransom > /data/README.txt").out();
+
+        String pull = given().post("/api/recovery/vault/pulls").then().statusCode(202).extract().path("id");
+        TestDocker.await("the pull from vault ended", Duration.ofMinutes(3),
+                () -> !"RUNNING".equals(given().get("/api/recovery/jobs/" + pull).then().extract().path("state")));
+        JsonPath pulled = given().get("/api/recovery/jobs/" + pull).then().statusCode(200).extract().jsonPath();
+        assertEquals("SUCCEEDED", pulled.getString("state"), pulled.prettify());
+        JsonPath restored = recoveryRestore("vault", "");
+        assertEquals("SUCCEEDED", restored.getString("state"), restored.prettify());
+        assertEquals(before, TestDocker.exec(files, "sh", "-c", SUMS).out(), "every file back, byte for byte");
+    }
+
+    /**
+     * Of one (host, paths) group, what restic removes with {@code --keep-within-daily <days>d} (each day's
+     * newest within that many days of the group's newest) or {@code --keep-within <days>d} (every one).
+     */
+    private static Set<String> outside(List<JsonNode> group, int days, boolean dailyOnly) {
+        List<JsonNode> byTime = new java.util.ArrayList<>(group);
+        byTime.sort(java.util.Comparator.comparing((JsonNode s) -> java.time.OffsetDateTime.parse(s.path("time").asText())).reversed());
+        java.time.OffsetDateTime newest = java.time.OffsetDateTime.parse(byTime.get(0).path("time").asText());
+        Set<String> seenDays = new java.util.HashSet<>();
+        Set<String> gone = new TreeSet<>();
+        for (JsonNode s : byTime) {
+            java.time.OffsetDateTime t = java.time.OffsetDateTime.parse(s.path("time").asText());
+            boolean firstOfItsDay = seenDays.add(s.path("time").asText().substring(0, 10));
+            if ((firstOfItsDay || !dailyOnly) && t.isAfter(newest.minusDays(days))) {
+                continue;
+            }
+            gone.add(s.path("id").asText());
+        }
+        return gone;
+    }
+
+    private static void refused(String uri, java.nio.file.Path key, String... args) {
+        try {
+            String out = ResticCli.remote(uri, key, Map.of(), args);
+            throw new AssertionError("restic " + String.join(" ", args) + " was not refused: " + out);
+        } catch (java.io.IOException e) {
+            assertTrue(e.getMessage().contains("403"), e.getMessage());
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int http(String method, String url) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .method(method, method.equals("POST") ? java.net.http.HttpRequest.BodyPublishers.ofString("not a pack")
+                        : java.net.http.HttpRequest.BodyPublishers.noBody()).build();
+        return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private static Set<String> names(java.nio.file.Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    private static String any(java.nio.file.Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            return files.filter(java.nio.file.Files::isRegularFile).findFirst().orElseThrow().getFileName().toString();
+        }
+    }
+
+    private static java.nio.file.Path find(java.nio.file.Path dir, String name) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            return files.filter(f -> f.getFileName().toString().equals(name)).findFirst().orElseThrow();
+        }
+    }
+
+    private static Set<String> ids(String snapshotsJson) throws java.io.IOException {
+        Set<String> out = new TreeSet<>();
+        JSON.readTree(snapshotsJson).forEach(s -> out.add(s.path("id").asText()));
+        return out;
+    }
+
+    private static void awaitCopiedAfter(String copy, String after) {
+        TestDocker.await("copy " + copy + " after " + after, Duration.ofMinutes(3), () -> {
+            JsonNode c = copy(copy);
+            return !c.path("running").asBoolean() && c.path("lastAttempt").asText().compareTo(after) > 0;
+        });
+        assertTrue(noError(copy(copy)), copy(copy).toString());
+    }
+
+    /** A run of plan away, which must succeed. */
+    private static JsonPath goodRun() {
+        JsonPath run = SidecarApi.runPlan("away");
+        assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
+        return run;
     }
 
     private static JsonPath recoveryRestore(String copy, String query) {

@@ -163,6 +163,10 @@ class OperatorPageTest {
         List<WebElement> buttons = critical.findElements(By.cssSelector("button[data-action]"));
         assertEquals(2, buttons.size());
         assertEquals(buttons.get(0).getRect().getY(), buttons.get(1).getRect().getY(), "the buttons side by side");
+        // under the repo, each copy; one the sidecar only adds to says where its retention runs
+        String vault = planRow("away").findElement(By.cssSelector(".copy[data-copy='away/vault']")).getText();
+        assertTrue(vault.startsWith("copy vault: ") && vault.endsWith("append-only: retention runs where the copy lives"),
+                vault);
         return true;
     }
 

@@ -12,15 +12,37 @@ import java.time.Duration;
 public final class RestServer {
     private final Path dir;
     private final int port;
+    private final boolean appendOnly;
     private Process process;
 
     public RestServer(Path dir) throws IOException {
+        this(dir, false);
+    }
+
+    /** @param appendOnly served with {@code --append-only}: reads and new files only, no delete or overwrite (locks aside) */
+    public RestServer(Path dir, boolean appendOnly) throws IOException {
         this.dir = dir;
         this.port = FreePorts.next();
+        this.appendOnly = appendOnly;
+    }
+
+    /** The folder the server stores under: the server's own disk, where its owner runs restic directly. */
+    public Path dir() {
+        return dir;
+    }
+
+    public int port() {
+        return port;
     }
 
     public synchronized RestServer start() throws IOException {
-        process = new ProcessBuilder("rclone", "serve", "restic", "--addr", "127.0.0.1:" + port, dir.toString())
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("rclone", "serve", "restic",
+                "--addr", "127.0.0.1:" + port, dir.toString()));
+        if (appendOnly) {
+            // as docs/offsite.md serves it: its owner prunes the folder beneath the server, so no listing is cached
+            command.addAll(java.util.List.of("--append-only", "--cache-objects=false"));
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolveSibling("rclone-" + port + ".log").toFile()).start();
         TestDocker.await("rclone serve restic on " + port, Duration.ofSeconds(30), () -> {
             try (Socket ignored = new Socket("127.0.0.1", port)) {

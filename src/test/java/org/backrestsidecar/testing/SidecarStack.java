@@ -98,11 +98,17 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     private static RecordingServer pings;
     private static SftpServer sftp;
     private static RestServer rest;
+    private static RestServer vault;
     private static S3Server s3;
 
     /** The SFTP server copy {@code sftp} of repo {@code away} goes to. */
     public static SftpServer sftp() {
         return sftp;
+    }
+
+    /** The append-only REST server (rclone {@code --append-only}) copy {@code vault} of repo {@code away} goes to. */
+    public static RestServer vault() {
+        return vault;
     }
 
     /** The REST server (rclone) copy {@code rest} of repo {@code away} goes to. */
@@ -119,11 +125,13 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
         sftp = SftpServer.start(root);
         Files.createDirectories(root.resolve("rest"));
         rest = new RestServer(root.resolve("rest")).start();
+        Files.createDirectories(root.resolve("vault"));
+        vault = new RestServer(root.resolve("vault"), true).start();
         s3 = S3Server.start(root.resolve("s3"));
         Files.writeString(root.resolve("s3-access-key"), S3Server.ACCESS_KEY + "\n");
         Files.writeString(root.resolve("s3-secret-key"), S3Server.SECRET_KEY + "\n");
         SecureRandom random = new SecureRandom();
-        for (String id : List.of("away", "away-sftp", "away-rest", "away-s3")) {
+        for (String id : List.of("away", "away-sftp", "away-rest", "away-s3", "away-vault")) {
             byte[] key = new byte[32];
             random.nextBytes(key);
             Files.writeString(key(id), Base64.getEncoder().encodeToString(key) + "\n");
@@ -150,8 +158,16 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         envFiles:
                           AWS_ACCESS_KEY_ID: %s
                           AWS_SECRET_ACCESS_KEY: %s
+                      # only added to: its server refuses deletes, and its retention (one day's
+                      # newest for three days) runs there
+                      - id: vault
+                        uri: %s/away
+                        keyFile: %s
+                        appendOnly: true
+                        retention: {daily: 3}
                 """.formatted(repo("away"), key("away"), key("away-sftp"), sftp.command(), rest.url(), key("away-rest"),
-                s3.uri("offsite", "away"), key("away-s3"), root.resolve("s3-access-key"), root.resolve("s3-secret-key"));
+                s3.uri("offsite", "away"), key("away-s3"), root.resolve("s3-access-key"), root.resolve("s3-secret-key"),
+                vault.url(), key("away-vault"));
     }
 
     /** The copy {@code id} of repo away as restic's own command line reaches it. */
@@ -159,6 +175,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
         return switch (id) {
             case "sftp" -> "sftp:offsite@127.0.0.1:/srv/copies/away";
             case "s3" -> s3.uri("offsite", "away");
+            case "vault" -> vault.url() + "/away";
             default -> rest.url() + "/away";
         };
     }
@@ -346,7 +363,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
             }
             folders.add(repo("away").toString());
             // a drill from a copy reads it through a local repo of its own (drill/FromCopy)
-            for (String copy : List.of("sftp", "rest", "s3")) {
+            for (String copy : List.of("sftp", "rest", "s3", "vault")) {
                 folders.add(root.resolve("state").resolve("drill-from-copy").resolve("away-" + copy).toString());
             }
             for (String walTarget : WAL_TARGETS) {
@@ -375,6 +392,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
             s3.stop();
             try {
                 rest.kill();
+                vault.kill();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
