@@ -82,7 +82,7 @@ class ApiAndHealthTest {
     void aPruneNowAnswersWithEachRepoPruned() {
         SidecarApi.runPlan("away");
         given().post("/api/repos/away/prunes").then().statusCode(200)
-                .body("repo", org.hamcrest.Matchers.contains("away", "away/sftp", "away/rest", "away/s3"))
+                .body("repo", org.hamcrest.Matchers.contains("away", "away/sftp", "away/rest", "away/s3", "away/vault"))
                 .body("succeeded", org.hamcrest.Matchers.everyItem(equalTo(true)));
         when().get("/api/repos/prunes").then().statusCode(200).body("find { it.repo == 'away' }.succeeded", equalTo(true));
         given().post("/api/repos/nope/prunes").then().statusCode(404).body("error", equalTo("no repo nope"));
