@@ -81,7 +81,7 @@ function seconds(s) {
 
 function outcome(stateName) {
   const cls = /SUCCEEDED|passed|fresh|true/.test(stateName) ? 'good'
-    : /RUNNING|QUEUED|running/.test(stateName) ? 'busy' : 'bad';
+    : /RUNNING|QUEUED|running|SKIPPED/.test(stateName) ? 'busy' : 'bad';
   return el('span', { class: cls }, stateName);
 }
 
@@ -240,7 +240,7 @@ function renderPlans() {
     const busy = planBusy(p.id);
     const last = p.lastRun;
     const lastCell = last ? el('td', {}, outcome(last.state), ` ${when(last.endedAt)}`,
-      el('div', { class: 'small' }, last.targets.map(t => `${t.target}: ${t.outcome === 'SUCCEEDED' ? 'ok' : 'FAILED'}`).join(', ')
+      el('div', { class: 'small' }, last.targets.map(t => `${t.target}: ${t.outcome === 'SUCCEEDED' ? 'ok' : t.outcome === 'SKIPPED' ? 'skipped' : 'FAILED'}`).join(', ')
         || 'no target'),
       last.error ? el('div', { class: 'small bad' }, last.error) : null) : el('td', { class: 'quiet' }, 'none yet');
     const stateText = runningRun(p.id) ? 'running' : p.freshness === 'fresh' ? 'fresh' : 'LATE';

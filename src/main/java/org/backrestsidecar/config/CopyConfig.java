@@ -12,7 +12,7 @@ import java.util.OptionalInt;
  * @param retention     its own tiers; empty: each plan's own
  * @param limitUpload   KiB/s restic may send (empty: no limit)
  * @param appendOnly    its server keeps what it was given (restic's REST protocol served append-only, S3
- *                      Object Lock): the sidecar only adds to it and checks it, never forgets, prunes or
+ *                      Object Lock): the sidecar only adds to it (and reads it to count and to drill), never forgets, prunes or
  *                      re-indexes there; its retention runs where the copy lives, with a key the host
  *                      never holds (offsite/AppendOnlyRetention says which commands)
  */

@@ -74,10 +74,12 @@ public class BackupMetrics {
         gauge(TARGET_ADDED, tags).set(t.bytesAdded());
         gauge(TARGET_DOWNTIME, tags).set(t.downtime().toMillis() / 1000.0);
         gauge(TARGET_INFO, tags.and("strategy", t.strategy() == null ? "" : t.strategy())).set(1);
-        if (t.succeeded()) {
+        if (t.backedUp()) {
             gauge(TARGET_LAST_SUCCESS, tags).set(ended.getEpochSecond());
         }
-        Counter.builder(TARGET_RUNS).tags(tags).tag("result", result(t.succeeded())).register(registry).increment();
+        Counter.builder(TARGET_RUNS).tags(tags)
+                .tag("result", t.outcome() == TargetResult.Outcome.SKIPPED ? "skipped" : result(t.succeeded()))
+                .register(registry).increment();
         Counter hooks = Counter.builder(TARGET_HOOK_FAILURES).tags(tags).register(registry);
         hooks.increment(t.hookFailures());
     }

@@ -265,7 +265,7 @@ public class PlanRunner {
                 paths = paths.stream().filter(p -> !absent.contains(p)).toList();
             }
             if (paths.isEmpty()) {
-                return result(HOST_PATHS_TARGET, "", "paths", backup, null, start);
+                return result(HOST_PATHS_TARGET, "", "paths", backup, null, start).skipped();
             }
         }
         try {

@@ -13,7 +13,11 @@ public record TargetResult(String target, String container, String strategy, Out
                            List<String> snapshots, long bytesAdded, long bytesRead, Duration duration, Duration downtime,
                            int hookFailures, List<String> notes, String error) {
 
-    public enum Outcome { SUCCEEDED, FAILED }
+    /**
+     * SKIPPED: there was nothing of it to back up here and nothing failed (a Swarm task lacks every host
+     * path of the plan, the notes say which); not a failure, not a backup either.
+     */
+    public enum Outcome { SUCCEEDED, SKIPPED, FAILED }
 
     public TargetResult {
         snapshots = List.copyOf(snapshots);
@@ -26,7 +30,19 @@ public record TargetResult(String target, String container, String strategy, Out
                 Duration.ZERO, Duration.ZERO, 0, List.of(message), ok ? null : message);
     }
 
+    /** The same result, nothing stored and nothing failed: {@link Outcome#SKIPPED}. */
+    TargetResult skipped() {
+        return new TargetResult(target, container, strategy, Outcome.SKIPPED, snapshots, bytesAdded, bytesRead, duration,
+                downtime, hookFailures, notes, null);
+    }
+
+    /** Did not fail: backed up, or skipped with a note. */
     public boolean succeeded() {
+        return outcome != Outcome.FAILED;
+    }
+
+    /** Something was stored for it: the last-success time of a backup moves only then. */
+    public boolean backedUp() {
         return outcome == Outcome.SUCCEEDED;
     }
 }

@@ -170,6 +170,7 @@ class SwarmBacksUpEachNodeIT {
             JsonNode paths = e.getValue().path("targets").get(e.getValue().path("targets").size() - 1);
             assertTrue(paths.path("notes").toString().contains("not in this Swarm task, skipped: /stack/config, "
                     + "/stack/env") && paths.path("snapshots").isEmpty(), e.getKey() + ": " + paths);
+            assertEquals("SKIPPED", paths.path("outcome").asText(), "nothing stored, nothing failed: " + paths);
         }
         assertTrue(runs.get("node2").toString().contains("paused, not stopped"), runs.get("node2").toString());
         assertEquals(notesBefore, swarm.taskContainer("node2", STACK + "_notes"),

@@ -31,6 +31,20 @@ public final class RestServer {
         return dir;
     }
 
+    /** The server's own log; on an append-only server it names every request ("DELETE /away/keys/…"). */
+    public Path log() {
+        return dir.resolveSibling("rclone-" + port + ".log");
+    }
+
+    /** The requests of {@code method} logged after {@code offset} bytes of {@link #log()} (append-only servers only). */
+    public java.util.List<String> requestsSince(long offset, String method) throws IOException {
+        byte[] all = java.nio.file.Files.readAllBytes(log());
+        String since = new String(all, (int) Math.min(offset, all.length), all.length - (int) Math.min(offset, all.length),
+                java.nio.charset.StandardCharsets.UTF_8);
+        return since.lines().map(line -> line.replaceFirst("^.*?: (?=[A-Z]+ /)", ""))
+                .filter(line -> line.startsWith(method + " /")).toList();
+    }
+
     public int port() {
         return port;
     }
@@ -41,9 +55,11 @@ public final class RestServer {
         if (appendOnly) {
             // as docs/offsite.md serves it: its owner prunes the folder beneath the server, so no listing is cached
             command.addAll(java.util.List.of("--append-only", "--cache-objects=false"));
+            // -vv logs every request as "METHOD /path": a test reads there what a client asked for
+            command.add("-vv");
         }
         process = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(dir.resolveSibling("rclone-" + port + ".log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
         TestDocker.await("rclone serve restic on " + port, Duration.ofSeconds(30), () -> {
             try (Socket ignored = new Socket("127.0.0.1", port)) {
                 return true;
