@@ -5,7 +5,9 @@
 #   - the three nodes backing up into the one shared repo at once, then the same work one node after
 #     the other into a fresh repo: total time and each node's run;
 #   - bytes the repo grew by, against the data read: the model file on two nodes is stored once;
-#   - GET /api/status of the whole swarm (the one view) asked from node3, 20 times.
+#   - GET /api/status of the whole swarm (the one view) asked from node3, 20 times, and through nginx
+#     (published on node1, as a browser asks it), 20 times;
+#   - each sidecar's memory (the JVM is PID 1 of its task): resident 60 s after the runs, and its peak.
 # Needs what `bash scripts/test.sh` sets up and a packaged jar. Usage: bench/swarm.sh [PG_MB] [MODEL_MB]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,4 +123,21 @@ echo "$alone"
 echo "== the one view: GET /api/status of three nodes and the repos task, from node3"
 times=$(for _ in $(seq 1 20); do on 3 exec "$(task 3 sidecar)" curl -s -o /dev/null -w '%{time_total}\n' \
   -H "Authorization: Bearer $token" http://127.0.0.1:8080/api/status; done | sort -n)
-echo "RESULT at_once=\"$together\" one_after_another=\"$alone\" repo_grew_mib=$((grown / 1024 / 1024)) status_median_s=$(echo "$times" | sed -n 10p) status_max_s=$(echo "$times" | tail -n 1)"
+echo "== the one view through nginx (node1:8443, basic auth, as the browser asks it)"
+via_nginx=$(for _ in $(seq 1 20); do docker exec "${P}node1" curl -sk -o /dev/null -w '%{time_total}\n' \
+  -u admin:bench-admin-password https://127.0.0.1:8443/sidecar/api/status; done | sort -n)
+
+echo "== memory: each sidecar 60 s after its last run (VmRSS) and its peak (VmHWM)"
+sleep 60
+memory=""
+for n in 1 2 3; do
+  memory+="node$n=$(on "$n" exec "$(task "$n" sidecar)" awk '/VmRSS|VmHWM/ { printf "%s%d", sep, $2 / 1024; sep = "/" }' /proc/1/status)MiB "
+done
+for n in 1 2 3; do
+  repos=$(task "$n" sidecar-repos)
+  if [ -n "$repos" ]; then
+    memory+="repos=$(on "$n" exec "$repos" awk '/VmRSS|VmHWM/ { printf "%s%d", sep, $2 / 1024; sep = "/" }' /proc/1/status)MiB"
+  fi
+done
+echo "$memory (peak/idle: VmHWM is printed first)"
+echo "RESULT at_once=\"$together\" one_after_another=\"$alone\" repo_grew_mib=$((grown / 1024 / 1024)) status_median_s=$(echo "$times" | sed -n 10p) status_max_s=$(echo "$times" | tail -n 1) via_nginx_median_s=$(echo "$via_nginx" | sed -n 10p) via_nginx_max_s=$(echo "$via_nginx" | tail -n 1) memory_peak_idle=\"$memory\""
