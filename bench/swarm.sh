@@ -7,7 +7,10 @@
 #   - bytes the repo grew by, against the data read: the model file on two nodes is stored once;
 #   - GET /api/status of the whole swarm (the one view) asked from node3, 20 times, and through nginx
 #     (published on node1, as a browser asks it), 20 times;
-#   - each sidecar's memory (the JVM is PID 1 of its task): resident 60 s after the runs, and its peak.
+#   - each sidecar's memory (the JVM is PID 1 of its task): resident 60 s after the runs, and its peak;
+#   - node2 lost (its engine and every container on it frozen, as a node that hangs or drops off the
+#     network): seconds until the stack's webhook receiver is told "node node2 does not answer", and from
+#     its thaw until it is told "node node2 answers again".
 # Needs what `bash scripts/test.sh` sets up and a packaged jar. Usage: bench/swarm.sh [PG_MB] [MODEL_MB]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -140,4 +143,26 @@ for n in 1 2 3; do
   fi
 done
 echo "$memory (peak/idle: VmHWM is printed first)"
-echo "RESULT at_once=\"$together\" one_after_another=\"$alone\" repo_grew_mib=$((grown / 1024 / 1024)) status_median_s=$(echo "$times" | sed -n 10p) status_max_s=$(echo "$times" | tail -n 1) via_nginx_median_s=$(echo "$via_nginx" | sed -n 10p) via_nginx_max_s=$(echo "$via_nginx" | tail -n 1) memory_peak_idle=\"$memory\""
+echo "== node2 lost: frozen whole, then thawed; the notices as the webhook receiver gets them"
+told() { on 1 exec "$(task 1 hooks)" sh -c "cat /hooks/received 2>/dev/null || true" | grep -c "\"title\":\"$1\"" || true; }
+frozen=()
+for id in $(on 2 ps -q --no-trunc --filter status=running); do
+  for f in "/sys/fs/cgroup/docker/$id/cgroup.freeze" "/sys/fs/cgroup/freezer/docker/$id/freezer.state"; do
+    if [ -e "$f" ]; then
+      case $f in *cgroup.freeze) echo 1 > "$f" ;; *) echo FROZEN > "$f" ;; esac
+      frozen+=("$f")
+    fi
+  done
+done
+docker pause "${P}node2" >/dev/null
+lost_at=$(date +%s.%N)
+until [ "$(told 'node node2 does not answer')" -ge 1 ]; do sleep 1; done
+lost_told_s=$(awk -v a="$lost_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+docker unpause "${P}node2" >/dev/null
+for f in "${frozen[@]}"; do case $f in *cgroup.freeze) echo 0 > "$f" ;; *) echo THAWED > "$f" ;; esac; done
+back_at=$(date +%s.%N)
+until [ "$(told 'node node2 answers again')" -ge 1 ]; do sleep 1; done
+back_told_s=$(awk -v a="$back_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+echo "told lost after ${lost_told_s}s, told back ${back_told_s}s after the thaw"
+
+echo "RESULT at_once=\"$together\" one_after_another=\"$alone\" repo_grew_mib=$((grown / 1024 / 1024)) status_median_s=$(echo "$times" | sed -n 10p) status_max_s=$(echo "$times" | tail -n 1) via_nginx_median_s=$(echo "$via_nginx" | sed -n 10p) via_nginx_max_s=$(echo "$via_nginx" | tail -n 1) memory_peak_idle=\"$memory\" node_lost_told_s=$lost_told_s node_back_told_s=$back_told_s"

@@ -1,6 +1,7 @@
 package org.backrestsidecar.api;
 
 import jakarta.ws.rs.GET;
+import org.backrestsidecar.access.ApiError;
 import org.backrestsidecar.access.Needs;
 import org.backrestsidecar.config.Role;
 import jakarta.ws.rs.POST;
@@ -12,7 +13,10 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.backrestsidecar.drill.RepoChecks;
 
-/** {@code restic check} of the repos: the latest results, and a check of one repo run now. */
+/**
+ * {@code restic check} of the repos and their copies: the latest results (a copy's under {@code repo/copy}),
+ * and a check of one repo or copy run now.
+ */
 @Path("/api/repos")
 @Produces(MediaType.APPLICATION_JSON)
 public class RepoChecksResource {
@@ -53,6 +57,29 @@ public class RepoChecksResource {
     @Path("{repo}/checks")
     @Needs(Role.OPERATOR)
     public RepoChecks.Result check(@PathParam("repo") String repo, @QueryParam("data") boolean data) {
+        if (repo.contains("/")) {
+            throw new java.util.NoSuchElementException("no repo " + repo + " (a copy: /api/repos/<repo>/copies/<copy>/checks)");
+        }
         return checks.check(repo, data);
+    }
+
+    /**
+     * A copy's check run now, with its own key; {@code data=true} reads back its next part. 400 for the
+     * data check of a copy that says {@code readBack: false}.
+     */
+    @POST
+    @Path("{repo}/copies/{copy}/checks")
+    @Needs(Role.OPERATOR)
+    public jakarta.ws.rs.core.Response checkCopy(@PathParam("repo") String repo, @PathParam("copy") String copy,
+                                                 @QueryParam("data") boolean data) {
+        String id = repo + "/" + copy;
+        if (repo.contains("/") || copy.contains("/") || checks.checked(id).isEmpty()) {
+            throw new java.util.NoSuchElementException("no copy " + copy + " of repo " + repo);
+        }
+        try {
+            return jakarta.ws.rs.core.Response.ok(checks.check(id, data)).build();
+        } catch (IllegalArgumentException e) {
+            return ApiError.response(jakarta.ws.rs.core.Response.Status.BAD_REQUEST, e.getMessage());
+        }
     }
 }

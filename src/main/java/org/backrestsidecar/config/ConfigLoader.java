@@ -174,7 +174,7 @@ public final class ConfigLoader {
     /** A copy: where, its own key and environment, when besides after each good run, how fast, how long kept. */
     private static CopyConfig copy(YamlMapping m, String repoId, ZoneId zone) {
         m.rejectUnknown(Set.of("id", "uri", "keyFile", "env", "envFiles", "options", "schedule", "retention",
-                "limitUpload", "limitDownload", "appendOnly"));
+                "limitUpload", "limitDownload", "appendOnly", "readBack"));
         String id = id(m);
         String uri = m.requiredString("uri").orElse("");
         Path keyFile = m.requiredString("keyFile").map(Path::of).orElse(Path.of("/dev/null"));
@@ -185,7 +185,8 @@ public final class ConfigLoader {
         java.util.OptionalInt down = m.integer("limitDownload", 1).map(java.util.OptionalInt::of)
                 .orElse(java.util.OptionalInt.empty());
         return new CopyConfig(id, new RepoConfig(repoId + "/" + id, uri, keyFile, m.stringMap("env"), envFiles(m),
-                m.stringMap("options"), List.of()), schedule, retention, up, down, m.bool("appendOnly").orElse(false));
+                m.stringMap("options"), List.of()), schedule, retention, up, down, m.bool("appendOnly").orElse(false),
+                m.bool("readBack").orElse(true));
     }
 
     private static Map<String, Path> envFiles(YamlMapping m) {

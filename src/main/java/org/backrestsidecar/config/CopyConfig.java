@@ -12,10 +12,14 @@ import java.util.OptionalInt;
  * @param retention     its own tiers; empty: each plan's own
  * @param limitUpload   KiB/s restic may send (empty: no limit)
  * @param appendOnly    its server keeps what it was given (restic's REST protocol served append-only, S3
- *                      Object Lock): the sidecar only adds to it (and reads it to count and to drill), never forgets, prunes or
+ *                      Object Lock): the sidecar only adds to it (and reads it to count, check and drill), never forgets, prunes or
  *                      re-indexes there; its retention runs where the copy lives, with a key the host
  *                      never holds (offsite/AppendOnlyRetention says which commands)
+ * @param readBack      its data is read back with its repo's (a part at each data check, every byte within
+ *                      {@code drills.readBackIn}); false: its structure is checked only, for a copy whose
+ *                      every read is paid for (an S3 copy's egress)
  */
 public record CopyConfig(String id, RepoConfig repo, Optional<String> schedule, Optional<Retention> retention,
-                         OptionalInt limitUpload, OptionalInt limitDownload, boolean appendOnly) {
+                         OptionalInt limitUpload, OptionalInt limitDownload, boolean appendOnly,
+                         boolean readBack) {
 }

@@ -19,11 +19,13 @@ import org.backrestsidecar.history.History;
 import org.jboss.logging.Logger;
 
 /**
- * {@code restic check} of every repo: the structure (weekly by default) and the next part of its
- * data read back and verified ({@link ReadBack}: every byte within {@code drills.readBackIn} data
- * checks, a part that failed read again until it passes). The latest result per repo and kind, and
- * where each repo's read-back stands (kept in {@code stateDir/read-back.json}, which outlives the
- * checks' 90-day history), feed metrics and health.
+ * {@code restic check} of every repo and every copy of one: the structure (weekly by default) and the
+ * next part of its data read back and verified ({@link ReadBack}: every byte within
+ * {@code drills.readBackIn} data checks, a part that failed read again until it passes). A copy is
+ * checked with its own key under its id {@code repo/copy} (as its {@link RepoConfig} is named), right
+ * after its repo; one that says {@code readBack: false} has its structure checked only. The latest result
+ * per repo and kind, and where each one's read-back stands (kept in {@code stateDir/read-back.json}, which
+ * outlives the checks' 90-day history), feed metrics and health.
  */
 @ApplicationScoped
 public class RepoChecks {
@@ -37,6 +39,22 @@ public class RepoChecks {
      * @param part the data check's part of the repo, {@code k/N}; null for a structure check
      */
     public record Result(String repo, String kind, Instant at, boolean passed, String output, String part) {
+    }
+
+    /**
+     * What is checked: a repo (id {@code critical}) or a copy of one (id {@code critical/offsite}), with
+     * whether its data is read back.
+     */
+    public record Checked(String id, RepoConfig repo, boolean readBack, java.util.OptionalInt limitDownload) {
+        /** As people read it: "repo critical", "copy offsite of repo critical". */
+        public String named() {
+            return named(id);
+        }
+
+        public static String named(String id) {
+            int slash = id.indexOf('/');
+            return slash < 0 ? "repo " + id : "copy " + id.substring(slash + 1) + " of repo " + id.substring(0, slash);
+        }
     }
 
     private final SidecarConfig config;
@@ -64,27 +82,55 @@ public class RepoChecks {
         }
         // only where the repos are checked: a Swarm node's sidecar never reads them back, and a due time
         // it exported would raise RepoNotReadBackInFull there for ever
-        for (RepoConfig repo : role.keepsRepos() ? config.repos() : List.<RepoConfig>of()) {
+        for (Checked one : role.keepsRepos() ? checked() : List.<Checked>of()) {
             // never read yet: a full read-back is due N + 1 intervals from now
-            measure(readBackOf(repo.id()).orElseGet(() -> ReadBack.start(repo.id(), config.drills().readBackIn(),
-                    Instant.now())));
+            if (one.readBack()) {
+                measure(readBackOf(one.id()).orElseGet(() -> ReadBack.start(one.id(), config.drills().readBackIn(),
+                        Instant.now())));
+            }
         }
     }
 
-    /** Checks one repo now; {@code data} reads back the next part of its data ({@link ReadBack}). */
-    public Result check(String repoId, boolean data) {
-        RepoConfig repo = config.repo(repoId).orElseThrow(() -> new java.util.NoSuchElementException("no repo " + repoId));
+    /** Every repo, each followed by its copies. */
+    public List<Checked> checked() {
+        List<Checked> all = new java.util.ArrayList<>();
+        for (RepoConfig repo : config.repos()) {
+            all.add(new Checked(repo.id(), repo, true, java.util.OptionalInt.empty()));
+            repo.copies().forEach(c -> all.add(new Checked(c.repo().id(), c.repo(), c.readBack(), c.limitDownload())));
+        }
+        return all;
+    }
+
+    /** A repo by its id, or a copy by {@code repo/copy}. */
+    public Optional<Checked> checked(String id) {
+        return checked().stream().filter(c -> c.id().equals(id)).findFirst();
+    }
+
+    /**
+     * Checks one repo or copy now ({@link #checked(String)}); {@code data} reads back the next part of its
+     * data ({@link ReadBack}).
+     *
+     * @throws java.util.NoSuchElementException no repo or copy of that id
+     * @throws IllegalArgumentException a data check of a copy that says {@code readBack: false}
+     */
+    public Result check(String id, boolean data) {
+        Checked one = checked(id).orElseThrow(() -> new java.util.NoSuchElementException("no repo or copy " + id));
+        if (data && !one.readBack()) {
+            throw new IllegalArgumentException(one.named() + " is not read back (readBack: false in its config): "
+                    + "its structure is checked only");
+        }
+        RepoConfig repo = one.repo();
         String kind = data ? DATA : STRUCTURE;
         ReadBack readBack = data ? readBackOf(repo.id()).orElseGet(() -> ReadBack.start(repo.id(),
                 config.drills().readBackIn(), Instant.now())).splitInto(config.drills().readBackIn(), Instant.now()) : null;
         String part = data ? readBack.subset() : null;
         Result result;
         try {
-            String out = check.check(repo, Optional.ofNullable(part));
+            String out = check.check(repo, Optional.ofNullable(part), one.limitDownload());
             result = new Result(repo.id(), kind, Instant.now(), true, ResticCommand.tail(out), part);
         } catch (ResticException e) {
             result = new Result(repo.id(), kind, Instant.now(), false, ResticCommand.tail(e.getMessage()), part);
-            LOG.errorf("restic check (%s%s) of repo %s FAILED: %s", kind, data ? " " + part : "", repo.id(),
+            LOG.errorf("restic check (%s%s) of %s FAILED: %s", kind, data ? " " + part : "", one.named(),
                     e.getMessage());
         }
         latest.put(repo.id() + "/" + kind, result);
@@ -105,9 +151,9 @@ public class RepoChecks {
         return now;
     }
 
-    /** Where the read-back of each repo's data stands, of those data checks have read. */
+    /** Where the read-back of each repo's (and copy's) data stands, of those data checks have read. */
     public List<ReadBack> readBacks() {
-        return readBacks.read().stream().filter(r -> config.repo(r.repo()).isPresent())
+        return readBacks.read().stream().filter(r -> checked(r.repo()).filter(Checked::readBack).isPresent())
                 .sorted(Comparator.comparing(ReadBack::repo)).toList();
     }
 
@@ -132,8 +178,9 @@ public class RepoChecks {
                 dataCheckInterval().map(readBack::due));
     }
 
+    /** Every repo, each followed by its copies (a data check: those read back). */
     public void checkAll(boolean data) {
-        config.repos().forEach(r -> check(r.id(), data));
+        checked().stream().filter(c -> !data || c.readBack()).forEach(c -> check(c.id(), data));
     }
 
     public List<Result> latest() {

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.backrestsidecar.config.PlanConfig;
-import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.discovery.Discovery;
@@ -60,8 +59,8 @@ public class DrillChecks {
                 registry.register("drill-" + plan.id(), () -> drill(plan));
             }
         }
-        for (RepoConfig repo : role.keepsRepos() ? config.repos() : List.<RepoConfig>of()) {
-            registry.register("repo-check-" + repo.id(), () -> repoCheck(repo));
+        for (RepoChecks.Checked one : role.keepsRepos() ? checks.checked() : List.<RepoChecks.Checked>of()) {
+            registry.register("repo-check-" + one.id(), () -> repoCheck(one));
         }
     }
 
@@ -109,30 +108,31 @@ public class DrillChecks {
     }
 
     /**
-     * DOWN when the repo's latest check failed, when a part of its data read back with a failure has
-     * not been read clean since (the next data checks read that part again), or when its full
-     * read-back is overdue.
+     * DOWN when the repo's (or copy's) latest check failed, when a part of its data read back with a
+     * failure has not been read clean since (the next data checks read that part again), or when its
+     * full read-back is overdue (a copy that says {@code readBack: false} has none due).
      */
-    private HealthCheckResponse repoCheck(RepoConfig repo) {
+    private HealthCheckResponse repoCheck(RepoChecks.Checked one) {
         Instant now = Instant.now();
-        List<RepoChecks.Result> results = checks.latestOf(repo.id());
+        List<RepoChecks.Result> results = checks.latestOf(one.id());
         List<String> problems = new ArrayList<>();
         results.stream().filter(r -> !r.passed()).findFirst().ifPresent(r -> problems.add(r.output()));
-        var readBack = checks.readBackOf(repo.id());
+        var readBack = checks.readBackOf(one.id()).filter(r -> one.readBack());
         readBack.filter(r -> r.red() && problems.isEmpty()).ifPresent(r -> problems.add("a read of its data failed "
                 + r.failedAt() + " and no clean read has cleared it: " + r.failure()));
-        var due = readBack.flatMap(r -> checks.dataCheckInterval().map(r::due))
-                .or(() -> checks.dataCheckInterval().map(i -> started.plus(i.multipliedBy(config.drills().readBackIn() + 1L))));
+        var due = !one.readBack() ? java.util.Optional.<Instant>empty() : readBack.flatMap(r -> checks.dataCheckInterval()
+                .map(r::due)).or(() -> checks.dataCheckInterval().map(i -> started.plus(i.multipliedBy(
+                config.drills().readBackIn() + 1L))));
         due.filter(d -> d.isBefore(now)).ifPresent(d -> problems.add("every byte was to be read back by " + d + " ("
                 + config.drills().readBackIn() + " data checks); last full read-back: " + readBack.flatMap(
                 org.backrestsidecar.drill.ReadBack::lastFullReadBack).map(Instant::toString).orElse("never")));
-        var builder = HealthCheckResponse.named("restic check of repo " + repo.id()).status(problems.isEmpty());
+        var builder = HealthCheckResponse.named("restic check of " + one.named()).status(problems.isEmpty());
         for (RepoChecks.Result r : results) {
             builder.withData(r.kind(), (r.passed() ? "passed " : "FAILED ") + r.at() + (r.part() == null ? ""
                     : " (part " + r.part() + ")"));
         }
-        builder.withData("lastFullReadBack", readBack.flatMap(org.backrestsidecar.drill.ReadBack::lastFullReadBack)
-                .map(Instant::toString).orElse("never"));
+        builder.withData("lastFullReadBack", !one.readBack() ? "not read back (readBack: false)" : readBack.flatMap(
+                org.backrestsidecar.drill.ReadBack::lastFullReadBack).map(Instant::toString).orElse("never"));
         due.ifPresent(d -> builder.withData("fullReadBackDue", d.toString()));
         if (!problems.isEmpty()) {
             builder.withData("reason", String.join("; ", problems));

@@ -101,7 +101,7 @@ public class EventNotices {
     private void checkedNow(RepoChecks.Result check) {
         String key = "check:" + check.repo() + "/" + check.kind();
         Map<String, String> where = where("repo", check.repo(), "check", check.kind());
-        String title = "restic check (" + check.kind() + ") of repo " + check.repo();
+        String title = "restic check (" + check.kind() + ") of " + RepoChecks.Checked.named(check.repo());
         if (check.passed()) {
             notifier.fine(Topic.CHECK_FAILED, key, title, where);
         } else {

@@ -15,13 +15,21 @@ public class Check {
         this.restic = restic;
     }
 
+    /** As {@link #check(RepoConfig, Optional, java.util.OptionalInt)}, reading as fast as restic can. */
+    public String check(RepoConfig repo, Optional<String> readDataSubset) throws ResticException {
+        return check(repo, readDataSubset, java.util.OptionalInt.empty());
+    }
+
     /**
      * {@code restic check}: the repo's structure, and with {@code readDataSubset} (e.g. {@code 10%})
-     * that share of its data read back and verified against its hashes.
+     * that share of its data read back and verified against its hashes, at most {@code limitDownload}
+     * KiB/s (an offsite copy's own limit).
      */
-    public String check(RepoConfig repo, Optional<String> readDataSubset) throws ResticException {
+    public String check(RepoConfig repo, Optional<String> readDataSubset, java.util.OptionalInt limitDownload)
+            throws ResticException {
         List<String> args = new ArrayList<>(List.of("check"));
         readDataSubset.ifPresent(s -> args.add("--read-data-subset=" + s));
+        limitDownload.ifPresent(k -> args.addAll(List.of("--limit-download", String.valueOf(k))));
         return restic.run(repo, ResticCommand.LONG, args.toArray(String[]::new));
     }
 }

@@ -357,6 +357,12 @@ class ConfigLoaderTest {
         SidecarConfig appendOnly = ConfigLoader.load(yaml(nas.formatted(critical, key("nas", "nas-key-0123456789abc"),
                 "        appendOnly: true")));
         assertEquals(true, appendOnly.repos().get(0).copies().get(0).appendOnly());
+        assertEquals(true, copy.readBack(), "a copy's data is read back with its repo's unless it says otherwise");
+        String maybe = String.join("\n", problems(nas.formatted(critical, key("nas", "nas-key-0123456789abc"),
+                "        readBack: sometimes")));
+        assertTrue(maybe.contains("repos[0].copies[0].readBack: 'sometimes' must be true or false"), maybe);
+        assertEquals(false, ConfigLoader.load(yaml(nas.formatted(critical, key("nas", "nas-key-0123456789abc"),
+                "        readBack: false"))).repos().get(0).copies().get(0).readBack());
 
         String shared = String.join("\n", problems(nas.formatted(critical, critical, "")));
         assertTrue(shared.contains("repos.critical.copies.nas.keyFile") && shared.contains("same key as repo critical"),

@@ -70,7 +70,7 @@ class AppendOnlyRetentionTest {
 
     private static CopyConfig copy(RepoConfig repo, Optional<Retention> retention) {
         return new CopyConfig("vault", repo("critical/vault"), Optional.empty(), retention, OptionalInt.empty(),
-                OptionalInt.empty(), true);
+                OptionalInt.empty(), true, true);
     }
 
     private static PlanConfig plan(String id, String repo, Retention retention) {

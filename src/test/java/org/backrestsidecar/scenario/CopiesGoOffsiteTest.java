@@ -397,6 +397,77 @@ class CopiesGoOffsiteTest {
     }
 
     /**
+     * Every copy is checked with its own key, and read back a part at a time as its repo is: one byte of
+     * one pack of copy rest flipped on its server's disk is found within N data checks (readBackIn 4),
+     * its part is read again at every data check and the copy's health stays DOWN until the byte is put
+     * back; then a clean round is a full read-back of the copy. The append-only copy is checked too (a
+     * check writes only its lock); a copy that says readBack: false is checked, never read back.
+     */
+    @Test
+    @Order(8)
+    void everyCopyIsReadBackAndADamagedPackKeepsItRedUntilReadClean() throws Exception {
+        assertTrue(checkCopy("vault", false).getBoolean("passed"), "the append-only copy's structure");
+        assertTrue(checkCopy("s3", false).getBoolean("passed"), "the cloud copy's structure");
+        String refused = given().post("/api/repos/away/copies/s3/checks?data=true").then().statusCode(400).extract().asString();
+        assertTrue(refused.contains("copy s3 of repo away is not read back (readBack: false"), refused);
+        given().post("/api/repos/away/copies/nowhere/checks").then().statusCode(404);
+
+        java.nio.file.Path packs = SidecarStack.rest().dir().resolve("away/data");
+        java.nio.file.Path pack;
+        try (var files = java.nio.file.Files.walk(packs)) {
+            pack = files.filter(java.nio.file.Files::isRegularFile).max(java.util.Comparator.comparingLong(
+                    f -> f.toFile().length())).orElseThrow();
+        }
+        byte[] good = java.nio.file.Files.readAllBytes(pack);
+        byte[] bad = good.clone();
+        bad[bad.length / 2] ^= 0x5a;
+        java.nio.file.Files.write(pack, bad);
+        try {
+            String failedPart = null;
+            for (int i = 0; i < 4 && failedPart == null; i++) {
+                JsonPath check = checkCopy("rest", true);
+                if (!check.getBoolean("passed")) {
+                    failedPart = check.getString("part");
+                }
+            }
+            assertNotNull(failedPart, "the flipped byte found within readBackIn (4) data checks");
+            JsonPath again = checkCopy("rest", true);
+            assertEquals(failedPart, again.getString("part"), "the failed part read again first");
+            assertFalse(again.getBoolean("passed"), again.prettify());
+            assertEquals(Integer.parseInt(failedPart.split("/")[0]), given().get("/api/repos/read-back").jsonPath()
+                    .getInt("find { it.repo == 'away/rest' }.failedPart"));
+            assertEquals("DOWN", copyHealth("rest"), "the copy's health while its damage is not read clean");
+            assertEquals("UP", copyHealth("sftp"), "another copy's is its own");
+
+            java.nio.file.Files.write(pack, good);
+            JsonPath repaired = checkCopy("rest", true);
+            assertEquals(failedPart, repaired.getString("part"));
+            assertTrue(repaired.getBoolean("passed"), repaired.prettify());
+            for (int i = 0; i < 4 && given().get("/api/repos/read-back").jsonPath()
+                    .getString("find { it.repo == 'away/rest' }.lastFull") == null; i++) {
+                assertTrue(checkCopy("rest", true).getBoolean("passed"));
+            }
+            assertNotNull(given().get("/api/repos/read-back").jsonPath().getString("find { it.repo == 'away/rest' }.lastFull"),
+                    "every part of copy rest read back clean: a full read-back");
+            assertEquals("UP", copyHealth("rest"));
+            assertTrue(given().get("/api/repos/read-back").jsonPath().getList("repo").stream()
+                    .noneMatch("away/s3"::equals), "a copy not read back has no read-back");
+        } finally {
+            java.nio.file.Files.write(pack, good);
+        }
+    }
+
+    private static JsonPath checkCopy(String copy, boolean data) {
+        return given().post("/api/repos/away/copies/" + copy + "/checks?data=" + data).then().statusCode(200)
+                .extract().jsonPath();
+    }
+
+    private static String copyHealth(String copy) {
+        return given().get("/q/health/well").jsonPath()
+                .getString("checks.find { it.name == 'restic check of copy " + copy + " of repo away' }.status");
+    }
+
+    /**
      * Of one (host, paths) group, what restic removes with {@code --keep-within-daily <days>d} (each day's
      * newest within that many days of the group's newest) or {@code --keep-within <days>d} (every one).
      */

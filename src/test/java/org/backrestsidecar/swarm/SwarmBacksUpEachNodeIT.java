@@ -291,6 +291,7 @@ class SwarmBacksUpEachNodeIT {
         // the node is frozen whole, as a node that hangs or drops off the network is to everyone else (a
         // killed docker-in-docker node cannot end while a container in it is paused: the cgroup freezer)
         swarm.freeze("node2");
+        long lostAt = System.nanoTime();
         try {
             String other = json(api("node1", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
             TestDocker.await("node1's run while node2 is lost", Duration.ofMinutes(3), () -> json(api("node1",
@@ -304,6 +305,10 @@ class SwarmBacksUpEachNodeIT {
                     "/api/status", null), status -> status.contains("\nnode2  DOWN"));
             TestDocker.await("the repos task to tell", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
                     "GET", "/api/notifications", null).contains("\"node-down:node2\""));
+            // and told through the channel: the stack's webhook receiver has the notice, naming the node
+            TestDocker.await("the webhook told node2 does not answer", Duration.ofMinutes(3),
+                    () -> notices("problem", "node node2 does not answer").size() == 1);
+            System.out.printf("node2 lost: told through the webhook after %.0f s%n", (System.nanoTime() - lostAt) / 1e9);
             // the backup under way wrote no snapshot; node2's last good backup is whole
             assertTrue(restic("check", "--no-lock").contains("no errors were found"));
             assertEquals(2, json(restic("snapshots", "--json", "--no-lock", "--tag", "target:notes")).size(),
@@ -316,14 +321,47 @@ class SwarmBacksUpEachNodeIT {
         awaitText("node2 up again in the view", Duration.ofMinutes(3), () -> api("node1", "sidecar", "GET",
                 "/api/status", null), status -> status.contains("\nnode2  up"));
         // and told back: the repos task's open problem of node2 is closed ("node node2 answers again")
+        long backAt = System.nanoTime();
         awaitText("the repos task to tell node2 is back", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
                 "GET", "/api/notifications", null), told -> !told.contains("\"node-down:node2\""));
+        TestDocker.await("the webhook told node2 answers again", Duration.ofMinutes(2),
+                () -> !notices("recovered", "node node2 answers again").isEmpty());
+        System.out.printf("node2 back in the view: told through the webhook %.0f s later%n", (System.nanoTime() - backAt) / 1e9);
         awaitText("nothing paused on node2", Duration.ofMinutes(3), () -> docker("node2", "ps", "-aq", "--filter",
                 "status=paused"), String::isBlank);
         assertTrue(!docker("node2", "ps", "-q", "--filter", "label=com.docker.swarm.service.name=" + STACK
                 + "_notes").isBlank(), "a notes task runs on node2");
         awaitText("no lock left in the repo", Duration.ofMinutes(3), SwarmBacksUpEachNodeIT::locks,
                 String::isBlank);
+        // by the repos task alone (every node's sidecar sees node2 go too, none of them tells), once for each
+        // time it went and came back (Swarm may replace node2's tasks after the thaw: a sidecar restarting
+        // there is a short absence of its own, told and told back like the first)
+        List<JsonNode> lost = notices("problem", "node node2 does not answer");
+        List<JsonNode> back = notices("recovered", "node node2 answers again");
+        assertEquals(lost.size(), back.size(), "each absence told once and its end once: " + lost + back);
+        assertTrue(lost.get(0).path("subject").asText().startsWith("[repos] "), lost.toString());
+        assertEquals("node2", lost.get(0).path("where").path("node").asText(), lost.toString());
+    }
+
+    /** What the stack's webhook receiver was told: each notice of {@code kind} whose title is {@code title}. */
+    private static List<JsonNode> notices(String kind, String title) {
+        String received;
+        try {
+            received = swarm.inTask("node1", STACK + "_hooks", "sh", "-c", "cat /hooks/received 2>/dev/null || true");
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+        List<JsonNode> found = new java.util.ArrayList<>();
+        for (String line : received.strip().lines().toList()) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode notice = json(line);
+            if (notice.path("kind").asText().equals(kind) && notice.path("title").asText().equals(title)) {
+                found.add(notice);
+            }
+        }
+        return found;
     }
 
     @Test
