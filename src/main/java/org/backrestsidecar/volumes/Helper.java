@@ -114,11 +114,26 @@ public final class Helper implements AutoCloseable {
      * {@code include} of it; {@code into} is {@code /} for a restore, a scratch folder for a drill.
      */
     public void restore(String snapshotId, String into, String include, Duration timeout) throws ResticException {
+        restore(snapshotId, into, include, List.of(), timeout);
+    }
+
+    /**
+     * A drill's restore into a scratch folder: the whole snapshot, then every restored file read back
+     * from the disk it was written to and matched with the backup's content ({@code restic restore
+     * --verify}), so that a drill proves the files a restore writes, not only the blobs it reads.
+     */
+    public void restoreAndVerify(String snapshotId, String into, Duration timeout) throws ResticException {
+        restore(snapshotId, into, null, List.of("--verify"), timeout);
+    }
+
+    private void restore(String snapshotId, String into, String include, List<String> flags, Duration timeout)
+            throws ResticException {
         List<String> command = restic();
         command.addAll(List.of("restore", snapshotId, "--target", into));
         if (include != null) {
             command.addAll(List.of("--include", include));
         }
+        command.addAll(flags);
         TailBuffer out = new TailBuffer(OUTPUT_KEEP);
         try {
             ExecResult result = exec.run(id, command, env(), timeout, out);

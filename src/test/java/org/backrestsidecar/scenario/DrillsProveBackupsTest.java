@@ -116,6 +116,7 @@ class DrillsProveBackupsTest {
         assertTrue(checks.contains(DATA + "/webui.db rows per table: 2 counts match (chat=400, user=3)"), checks);
         assertTrue(checks.contains("/models: 2 counts match (bytes=900003, files=4)"), checks);
         assertTrue(checks.contains("restic check --read-data-subset"), checks);
+        assertTrue(checks.contains("snapshots restored and verified (restic restore --verify"), checks);
 
         when().get("/api/plans/drilling").then().statusCode(200)
                 .body("drillSchedule", org.hamcrest.Matchers.equalTo("0 5 * * 1"))
