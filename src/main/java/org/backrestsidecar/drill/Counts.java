@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** Compares counts restored in a drill with the counts recorded at backup time. */
+/** Compares counts (and content sums) restored in a drill with those recorded at backup time. */
 final class Counts {
     private Counts() {
     }
@@ -35,5 +35,32 @@ final class Counts {
                 ? String.join(", ", new TreeSet<>(recorded.keySet()).stream().map(k -> k + "=" + recorded.get(k)).toList())
                 : recorded.values().stream().mapToLong(Long::longValue).sum() + " in all";
         return scope + ": " + recorded.size() + " counts match (" + shown + ")";
+    }
+
+    /**
+     * Each item's content sum as recorded at backup time against the restored one.
+     *
+     * @throws DrillFailed naming every item whose content differs (at most ten)
+     */
+    static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
+        List<String> differences = new ArrayList<>();
+        TreeSet<String> items = new TreeSet<>(recorded.keySet());
+        items.addAll(restored.keySet());
+        for (String item : items) {
+            if (!recorded.containsKey(item)) {
+                differences.add(item + " was not in the backup");
+            } else if (!restored.containsKey(item)) {
+                differences.add(item + " is missing");
+            } else if (!recorded.get(item).equals(restored.get(item))) {
+                differences.add(item + " holds other rows than were dumped");
+            }
+        }
+        if (!differences.isEmpty()) {
+            throw new DrillFailed(scope + " restores with other content: "
+                    + String.join("; ", differences.subList(0, Math.min(10, differences.size())))
+                    + (differences.size() > 10 ? " (and " + (differences.size() - 10) + " more)" : ""));
+        }
+        return scope + ": the content of " + recorded.size() + (recorded.size() == 1 ? " table" : " tables")
+                + " matches what was dumped (a sum of every row's text)";
     }
 }

@@ -100,6 +100,11 @@ public class PostgresDrill implements TargetDrill {
                 Map<String, Long> restored = PostgresRowCounts.parse(out)
                         .orElseThrow(() -> new DrillFailed("the row counts of " + db + " could not be read back"));
                 checks.add(Counts.match("database " + db + " rows per table", recorded.get(), restored));
+                Optional<Map<String, Long>> summed = facts.map(f -> f.contentSums().get(db));
+                if (summed.isPresent()) {
+                    checks.add(Counts.sameContent("database " + db, summed.get(), PostgresRowCounts.contentSums(out)
+                            .orElseThrow(() -> new DrillFailed("the content of " + db + " could not be read back"))));
+                }
             }
             return new Outcome(seconds, checks);
         }

@@ -13,15 +13,19 @@ import org.backrestsidecar.restic.StoredSnapshot;
  * @param counts    per scope (a database name, an SQLite path, {@code redis}) the count per item
  *                  (table, {@code keys})
  * @param snapshots every snapshot the run made of the target, with its files and bytes
+ * @param contentSums per scope (a database name) a sum of each item's content (a table's rows:
+ *                  {@link PostgresRowCounts}); empty in facts recorded before sums were
  */
 public record BackupFacts(String target, String strategy, Map<String, Map<String, Long>> counts,
-                          List<StoredSnapshot> snapshots) {
+                          List<StoredSnapshot> snapshots, Map<String, Map<String, Long>> contentSums) {
     public static final String FILE = "backup-facts.json";
 
     public BackupFacts {
         counts = Map.copyOf(counts);
         snapshots = List.copyOf(snapshots);
+        contentSums = contentSums == null ? Map.of() : Map.copyOf(contentSums);
     }
+
 
     /** The path the facts file has in its snapshot. */
     public static String pathOf(String target) {

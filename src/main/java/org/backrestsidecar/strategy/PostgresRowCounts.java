@@ -5,38 +5,68 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Exact row counts of every table of one database, in lines a backup and a drill both read:
- * {@code backrest-sidecar-rows<TAB>schema.table<TAB>count}, closed by an end line with the number
- * of tables, so a cut-off list is never taken for a complete one.
+ * Exact row counts and a content sum of every table of one database, in lines a backup and a drill
+ * both read: {@code backrest-sidecar-rows<TAB>schema.table<TAB>count<TAB>sum}, closed by an end line
+ * with the number of tables, so a cut-off list is never taken for a complete one.
+ *
+ * <p>The sum is of every row's text ({@code t::text}) hashed (md5, 60 bits of it), added up and kept
+ * below 2^62: the same for the same rows in any order, different when a row's bytes changed, a row
+ * was added or removed (save by a 2^-60 chance). It takes no sort and no memory beyond the scan. A
+ * row's text depends on the session's settings, so both sides set the same ones first (the live
+ * server's and a throwaway's configurations may differ); a column whose text depends on the search
+ * path (regclass) reads the same on both, as both run with the default one.
  */
 public final class PostgresRowCounts {
     private static final String ROW = "backrest-sidecar-rows";
     private static final String END = "backrest-sidecar-rows-end";
-    private static final String TABLES = " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    /** Every setting a row's text depends on, as both sides read it. */
+    private static final String SAME_TEXT = "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; "
+            + "SET IntervalStyle TO 'postgres'; SET extra_float_digits TO 1; SET bytea_output TO 'hex'; "
+            + "SET lc_monetary TO 'C';\n";
+    private static final String TABLES = " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace";
+    private static final String WHERE = " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
             + " AND n.nspname NOT LIKE 'pg\\_toast%'";
+    /** One scan per table: its rows counted and their texts summed ({@code %%} is format()'s own %). */
+    private static final String PER_TABLE = " CROSS JOIN LATERAL (SELECT query_to_xml(format('SELECT count(*) AS c,"
+            + " coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint) %% 4611686018427387904, 0) AS h"
+            + " FROM %I.%I t', n.nspname, c.relname), false, true, '') AS x) q";
 
-    /** Counts with {@code count(*)} per table, in the running transaction's snapshot (read-only safe). */
-    public static final String QUERY = "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"
-            + " || E'\\t' || (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I',"
-            + " n.nspname, c.relname), false, true, '')))[1]::text" + TABLES + " ORDER BY 1;\n"
-            + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + ";";
+    /** Counts and sums per table, in the running transaction's snapshot (read-only safe). */
+    public static final String QUERY = SAME_TEXT + "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"
+            + " || E'\\t' || (xpath('/row/c/text()', q.x))[1]::text || E'\\t' || (xpath('/row/h/text()', q.x))[1]::text"
+            + TABLES + PER_TABLE + WHERE + " ORDER BY 1;\n"
+            + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + WHERE + ";";
 
     private PostgresRowCounts() {
     }
 
     /** The counts in {@code output}, or empty when the end line is missing or disagrees. */
     public static Optional<Map<String, Long>> parse(String output) {
-        Map<String, Long> counts = new LinkedHashMap<>();
+        return field(output, 2);
+    }
+
+    /**
+     * The content sums in {@code output}, or empty when the end line is missing or disagrees, or a
+     * line has no sum (a backup made before sums were recorded).
+     */
+    public static Optional<Map<String, Long>> contentSums(String output) {
+        return field(output, 3);
+    }
+
+    private static Optional<Map<String, Long>> field(String output, int index) {
+        Map<String, Long> values = new LinkedHashMap<>();
         Long expected = null;
         for (String line : output.split("\n")) {
             String[] f = line.strip().split("\t");
-            if (f.length == 3 && f[0].equals(ROW)) {
-                counts.put(f[1], Long.parseLong(f[2]));
+            if (f.length >= 3 && f[0].equals(ROW)) {
+                if (f.length <= index) {
+                    return Optional.empty();
+                }
+                values.put(f[1], Long.parseLong(f[index]));
             } else if (f.length == 2 && f[0].equals(END)) {
                 expected = Long.parseLong(f[1]);
             }
         }
-        return expected != null && expected == counts.size() ? Optional.of(counts) : Optional.empty();
+        return expected != null && expected == values.size() ? Optional.of(values) : Optional.empty();
     }
 }

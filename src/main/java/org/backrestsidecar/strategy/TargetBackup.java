@@ -30,6 +30,7 @@ public final class TargetBackup {
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+    private final Map<String, Map<String, Long>> contentSums = new LinkedHashMap<>();
     private Duration downtime = Duration.ZERO;
     private int hookFailures;
 
@@ -90,8 +91,13 @@ public final class TargetBackup {
         counts.put(scope, Map.copyOf(perItem));
     }
 
+    /** Records a sum of each item's content a drill will compare after restoring (rows per table). */
+    public synchronized void summed(String scope, Map<String, Long> perItem) {
+        contentSums.put(scope, Map.copyOf(perItem));
+    }
+
     public synchronized BackupFacts facts(String target, String strategy) {
-        return new BackupFacts(target, strategy, counts, snapshots);
+        return new BackupFacts(target, strategy, counts, snapshots, contentSums);
     }
 
     public synchronized void note(String note) {

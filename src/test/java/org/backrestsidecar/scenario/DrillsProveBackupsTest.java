@@ -81,6 +81,25 @@ class DrillsProveBackupsTest {
         List.of("redis-drill", "webui-drill", "vol-drill").forEach(TestDocker::remove);
     }
 
+    /** restic's environment for the repo drills, as the test's own restic reaches it. */
+    private static Map<String, String> drillsRepo() {
+        return Map.of("RESTIC_REPOSITORY", SidecarStack.repo("drills").toString(),
+                "RESTIC_PASSWORD_FILE", SidecarStack.key("drills").toString());
+    }
+
+    /** The newest of {@code target}'s snapshots in the repo {@code env} names that {@code wanted} picks, or null. */
+    private static com.fasterxml.jackson.databind.JsonNode newestSnapshot(Map<String, String> env, String target,
+            java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> wanted) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode newest = null;
+        for (var s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestDocker.run(List.of("restic",
+                "snapshots", "--json", "--no-lock", "--tag", "target:" + target), env))) {
+            if (wanted.test(s) && (newest == null || s.path("time").asText().compareTo(newest.path("time").asText()) > 0)) {
+                newest = s;
+            }
+        }
+        return newest;
+    }
+
     private static JsonPath drill() {
         return drill("drilling");
     }
@@ -111,6 +130,7 @@ class DrillsProveBackupsTest {
         }
         String checks = drill.getString("results.checks");
         assertTrue(checks.contains("database inventory rows per table: 2 counts match (public.items=3000, shop.\"Orders\"=2)"), checks);
+        assertTrue(checks.contains("database inventory: the content of 2 tables matches what was dumped"), checks);
         assertTrue(checks.contains("keys (DBSIZE): 1 counts match (db0=700)"), checks);
         assertTrue(checks.contains(DATA + "/webui.db: integrity_check ok"), checks);
         assertTrue(checks.contains(DATA + "/webui.db rows per table: 2 counts match (chat=400, user=3)"), checks);
@@ -203,18 +223,11 @@ class DrillsProveBackupsTest {
         // as a bug, a bad disk or someone with the key could: the volume's snapshot of the newest run
         // replaced by one of changed files (16 bytes of one, the same counts), under the same tags and host
         Path repo = SidecarStack.repo("drills");
-        Map<String, String> env = Map.of("RESTIC_REPOSITORY", repo.toString(),
-                "RESTIC_PASSWORD_FILE", SidecarStack.key("drills").toString());
+        Map<String, String> env = drillsRepo();
         assertEquals(Boolean.TRUE, drill().getBoolean("passed"), "the run's own backup passes first");
-        com.fasterxml.jackson.databind.JsonNode made = null;
-        for (var s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestDocker.run(List.of("restic",
-                "snapshots", "--json", "--no-lock", "--tag", "target:vol-drill"), env))) {
-            // a run's (tagged run:), not an earlier restore's safety copy of the volume
-            if (s.path("paths").toString().equals("[\"/models\"]") && s.path("tags").toString().contains("\"run:")
-                    && (made == null || s.path("time").asText().compareTo(made.path("time").asText()) > 0)) {
-                made = s;
-            }
-        }
+        // a run's (tagged run:), not an earlier restore's safety copy of the volume
+        com.fasterxml.jackson.databind.JsonNode made = newestSnapshot(env, "vol-drill", s -> s.path("paths").toString()
+                .equals("[\"/models\"]") && s.path("tags").toString().contains("\"run:"));
         assertTrue(made != null, "the volume's snapshot");
         Path copy = Files.createTempDirectory("bsc-replaced");
         TestDocker.run(List.of("restic", "restore", made.path("id").asText(), "--target", copy.toString()), env);
@@ -240,6 +253,48 @@ class DrillsProveBackupsTest {
         assertEquals(Boolean.TRUE, again.getBoolean("passed"), again.prettify());
         assertTrue(again.getString("results.find { it.target == 'vol-drill' }.checks")
                 .contains("snapshot is the one its run recorded"), again.prettify());
+    }
+
+    /**
+     * A table whose rows are not the ones that were dumped fails the drill, naming the table, with the
+     * counts equal. A changed dump cannot be put in place of the recorded one unseen (its snapshot's id
+     * changes: the scenario above), so the test changes the other side: the content sum recorded for one
+     * table in the run's facts, stored back under the same tags, host and path (the facts file is not
+     * judged by its id). Either way the drill compares what restores with what was recorded.
+     */
+    @Test
+    @Order(6)
+    void aTableWhoseContentIsNotWhatWasDumpedFailsTheDrillNamingIt() throws Exception {
+        Map<String, String> env = drillsRepo();
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode facts = newestSnapshot(env, "pg-drill",
+                s -> s.path("paths").toString().contains("backup-facts.json"));
+        assertTrue(facts != null, "the facts of the newest run");
+        String file = facts.path("paths").get(0).asText();
+        var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(TestDocker.run(List.of("restic",
+                "dump", "--no-lock", facts.path("id").asText(), file), env));
+        var sums = (com.fasterxml.jackson.databind.node.ObjectNode) recorded.path("contentSums").path("inventory");
+        assertTrue(sums.has("public.items"), "the run recorded the content of inventory's tables: " + recorded);
+        sums.put("public.items", sums.path("public.items").asLong() + 1);
+        Path changed = Files.createTempFile("bsc-facts", ".json");
+        Files.write(changed, json.writeValueAsBytes(recorded));
+        List<String> store = new ArrayList<>(List.of("sh", "-c", "restic backup --stdin --stdin-filename \"$1\" --host \"$2\" "
+                + "$3 < \"$4\"", "store", file.replaceFirst("^/", ""), facts.path("hostname").asText(), "", changed.toString()));
+        StringBuilder tags = new StringBuilder();
+        facts.path("tags").forEach(t -> tags.append(" --tag ").append(t.asText()));
+        store.set(5, tags.toString().strip());
+        TestDocker.run(store, env);
+        TestDocker.run(List.of("restic", "forget", facts.path("id").asText()), env);
+
+        JsonPath drill = drill();
+        Map<String, Object> pg = drill.getMap("results.find { it.target == 'pg-drill' }");
+        assertEquals("failed", pg.get("outcome"), drill.prettify());
+        assertEquals("database inventory restores with other content: public.items holds other rows than were dumped",
+                pg.get("failure"), pg.toString());
+        // the next run's backup records its own facts again, and passes
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        assertEquals(Boolean.TRUE, drill().getBoolean("passed"));
     }
 
     @Test
