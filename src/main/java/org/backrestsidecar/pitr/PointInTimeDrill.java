@@ -97,7 +97,7 @@ public class PointInTimeDrill implements TargetDrill {
                     + ": " + reached.said());
             for (Map.Entry<String, Map<String, Long>> db : facts.map(BackupFacts::counts).orElse(Map.of()).entrySet()) {
                 String out = exec.output(pg.id(), List.of("psql", "-X", "-At", "-U", user, "-d", db.getKey(), "-c",
-                        PostgresRowCounts.QUERY), target.timeout());
+                        PostgresRowCounts.COUNTS), target.timeout());
                 Map<String, Long> now = PostgresRowCounts.parse(out).orElseThrow(() -> new DrillFailed(
                         "the tables of " + db.getKey() + " could not be read back"));
                 // the app may have dropped a table since the base backup: said, not failed

@@ -26,16 +26,28 @@ public final class PostgresRowCounts {
     private static final String TABLES = " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace";
     private static final String WHERE = " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
             + " AND n.nspname NOT LIKE 'pg\\_toast%'";
-    /** One scan per table: its rows counted and their texts summed ({@code %%} is format()'s own %). */
-    private static final String PER_TABLE = " CROSS JOIN LATERAL (SELECT query_to_xml(format('SELECT count(*) AS c,"
-            + " coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint) %% 4611686018427387904, 0) AS h"
-            + " FROM %I.%I t', n.nspname, c.relname), false, true, '') AS x) q";
+    /** The sum of a table's rows ({@code %%} is format()'s own %). */
+    private static final String SUM = ", coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint)"
+            + " %% 4611686018427387904, 0) AS h";
 
-    /** Counts and sums per table, in the running transaction's snapshot (read-only safe). */
-    public static final String QUERY = SAME_TEXT + "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"
-            + " || E'\\t' || (xpath('/row/c/text()', q.x))[1]::text || E'\\t' || (xpath('/row/h/text()', q.x))[1]::text"
-            + TABLES + PER_TABLE + WHERE + " ORDER BY 1;\n"
-            + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + WHERE + ";";
+    /** Counts and content sums per table, in the running transaction's snapshot (read-only safe). */
+    public static final String QUERY = query(true);
+
+    /**
+     * Counts alone: a base backup's and a point-in-time drill's, which compare no content (a sum costs a
+     * hash of every row: bench/results.md "Content sums of a Postgres dump").
+     */
+    public static final String COUNTS = query(false);
+
+    /** One scan per table: its rows counted and, with {@code sums}, their texts summed. */
+    private static String query(boolean sums) {
+        return SAME_TEXT + "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"
+                + " || E'\\t' || (xpath('/row/c/text()', q.x))[1]::text"
+                + (sums ? " || E'\\t' || (xpath('/row/h/text()', q.x))[1]::text" : "")
+                + TABLES + " CROSS JOIN LATERAL (SELECT query_to_xml(format('SELECT count(*) AS c" + (sums ? SUM : "")
+                + " FROM %I.%I t', n.nspname, c.relname), false, true, '') AS x) q" + WHERE + " ORDER BY 1;\n"
+                + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + WHERE + ";";
+    }
 
     private PostgresRowCounts() {
     }

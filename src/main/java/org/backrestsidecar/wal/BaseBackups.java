@@ -55,7 +55,7 @@ public class BaseBackups {
         }
         for (String db : databases) {
             String out = exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", db, "-At", "-c",
-                    PostgresRowCounts.QUERY), target.timeout());
+                    PostgresRowCounts.COUNTS), target.timeout());
             PostgresRowCounts.parse(out).ifPresent(c -> backup.counted(db, c));
         }
         removeOldKeptFolders(target, backup);
