@@ -279,12 +279,13 @@ class DrillsProveBackupsTest {
         sums.put("public.items", sums.path("public.items").asLong() + 1);
         Path changed = Files.createTempFile("bsc-facts", ".json");
         Files.write(changed, json.writeValueAsBytes(recorded));
-        List<String> store = new ArrayList<>(List.of("sh", "-c", "restic backup --stdin --stdin-filename \"$1\" --host \"$2\" "
-                + "$3 < \"$4\"", "store", file.replaceFirst("^/", ""), facts.path("hostname").asText(), "", changed.toString()));
-        StringBuilder tags = new StringBuilder();
-        facts.path("tags").forEach(t -> tags.append(" --tag ").append(t.asText()));
-        store.set(5, tags.toString().strip());
+        // restic backup of the changed file from stdin ($0 of the shell), under the same path, host and tags
+        List<String> store = new ArrayList<>(List.of("sh", "-c", "exec \"$@\" < \"$0\"", changed.toString(), "restic",
+                "backup", "--stdin", "--stdin-filename", file.replaceFirst("^/", ""), "--host", facts.path("hostname").asText()));
+        facts.path("tags").forEach(t -> store.addAll(List.of("--tag", t.asText())));
         TestDocker.run(store, env);
+        assertEquals(facts.path("tags").toString(), newestSnapshot(env, "pg-drill", s -> s.path("paths").toString()
+                .contains("backup-facts.json")).path("tags").toString(), "the changed facts stored as the run's");
         TestDocker.run(List.of("restic", "forget", facts.path("id").asText()), env);
 
         JsonPath drill = drill();
