@@ -88,12 +88,16 @@ class SwarmBacksUpEachNodeIT {
                 "/CN=swarm", "-keyout", dir.resolve("tls.key").toString(), "-out", dir.resolve("tls.crt").toString()),
                 Map.of());
         Files.writeString(dir.resolve("sidecar-token.conf"), "proxy_set_header Authorization \"Bearer " + TOKEN + "\";\n");
-        // a minute every sidecar reaches after its start: the plan, the prune and the check fire together.
-        // The stack's sidecars are up and scheduled about 30 s after the deploy: 100 s is room to spare
+        // a minute every sidecar reaches after its start: every node's plan fires at once. The stack's
+        // sidecars are up and scheduled about 30 s after the deploy: 100 s is room to spare. The prune and
+        // the check two minutes later, after the nodes' runs, as a user would set them: at the same minute
+        // the prune may take the repo before a node's forget, which is then left to the node's next run
         ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(100 + 59).truncatedTo(ChronoUnit.MINUTES);
-        String cron = at.getMinute() + " " + at.getHour() + " * * *";
+        ZonedDateTime later = at.plusMinutes(2);
         Files.writeString(dir.resolve("sidecar.yml"), Files.readString(
-                repo.resolve("src/test/resources/swarm/sidecar.yml")).replace("CRON", cron));
+                repo.resolve("src/test/resources/swarm/sidecar.yml"))
+                .replace("LATER", later.getMinute() + " " + later.getHour() + " * * *")
+                .replace("CRON", at.getMinute() + " " + at.getHour() + " * * *"));
         swarm.copyToManager(dir, "/stack");
         TestDocker.run(List.of("docker", "exec", "-w", "/stack", swarm.container("node1"),
                 "docker", "stack", "deploy", "-c", "stack.yml", STACK), Map.of());
