@@ -68,7 +68,11 @@ import org.junit.jupiter.api.Test;
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
+ * <p>It runs beside the other failsafe classes ({@code CONCURRENT}): its sidecar knows only plan "cut",
+ * which nothing else labels, its containers carry no Compose project (the bundle test's sidecar looks at
+ * its own project only), and it removes only its own containers and helpers.
  */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class RestoreCutOffIT {
     private static final String APP = "cut-redis";
     private static final String FILES = "cut-files";

@@ -138,7 +138,7 @@ class SwarmBacksUpEachNodeIT {
         for (String node : swarm.nodes()) {
             List<String> others = new ArrayList<>(List.of("node1", "node2", "node3", "repos"));
             others.remove(node);
-            awaitText(node + "'s sidecar to have seen every other node", Duration.ofSeconds(45),
+            awaitText(node + "'s sidecar to have seen every other node", Duration.ofSeconds(90),
                     () -> {
                         try {
                             return swarm.inTask(node, STACK + "_sidecar", "cat", "/var/lib/backrest-sidecar/nodes.json");
