@@ -45,10 +45,22 @@ public class DataFolder {
      * the data folder is its own, which a roll-back after a crash must keep (ROLL_BACK).
      */
     private static final String EMPTIED = ".backrest-sidecar-laid-removed";
-    /** Moves $ASIDE's entries (but the mark) into the data folder, then removes $ASIDE. */
+    /**
+     * Moves $ASIDE's entries (but the mark) into the data folder, then removes $ASIDE. $PAUSE (tests
+     * only, {@link #PUT_BACK_PAUSE}) waits after the first entry, half the folder moved back.
+     */
     private static final String MOVE_BACK = "for f in \"$ASIDE\"/* \"$ASIDE\"/.[!.]* \"$ASIDE\"/..?*; do "
-            + "[ -e \"$f\" ] || continue; case \"$f\" in */" + EMPTIED + ") continue;; esac; mv -- \"$f\" .; done; "
+            + "[ -e \"$f\" ] || continue; case \"$f\" in */" + EMPTIED + ") continue;; esac; mv -- \"$f\" .; "
+            + "if [ \"${PAUSE:-0}\" != 0 ]; then sleep \"$PAUSE\"; PAUSE=0; fi; done; "
             + "rm -f \"$ASIDE/" + EMPTIED + "\"; rmdir \"$ASIDE\"";
+    /**
+     * For the crash tests only (crash/RestoreCutOffIT): seconds a put-back waits after moving the first
+     * entry of a folder back, so that a test can kill the sidecar with the folder half put back, a
+     * moment too short to hit otherwise. Unset, as everywhere else, it is 0.
+     */
+    static final String PUT_BACK_PAUSE = "SIDECAR_CRASH_TEST_PUT_BACK_PAUSE";
+    private static final String PUT_BACK_PAUSE_SECONDS = Optional.ofNullable(System.getenv(PUT_BACK_PAUSE))
+            .filter(v -> v.matches("[0-9]{1,4}")).orElse("0");
     static final String PUT_BACK = "set -e; cd \"$PGDATA\"; " + EACH + "rm -rf -- \"$f\"; done; rm -rf " + WAL_DIR
             + "; touch \"$ASIDE/" + EMPTIED + "\"; " + MOVE_BACK;
     /**
@@ -172,7 +184,7 @@ public class DataFolder {
 
         /** Empties what was laid down and moves the kept folder's contents back. */
         public void putBack() throws IOException {
-            sh(PUT_BACK, List.of(), "putting the data folder back");
+            sh(PUT_BACK, List.of("PAUSE=" + PUT_BACK_PAUSE_SECONDS), "putting the data folder back");
         }
 
         /**
@@ -187,7 +199,7 @@ public class DataFolder {
 
         /** Empties the data folder and moves the contents of {@code folder}, kept beside it, in. */
         public void putBackFrom(String folder) throws IOException {
-            sh(PUT_BACK, List.of("ASIDE=" + folder), "putting " + folder + " back");
+            sh(PUT_BACK, List.of("ASIDE=" + folder, "PAUSE=" + PUT_BACK_PAUSE_SECONDS), "putting " + folder + " back");
         }
 
         /**

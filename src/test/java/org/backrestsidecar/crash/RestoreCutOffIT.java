@@ -64,7 +64,9 @@ import org.junit.jupiter.api.Test;
  *       stopped and then with its folder moved aside, killed from outside while the base backup is
  *       laid down, then again once the server was started on the backup to replay: the server is
  *       stopped if it runs, what was laid down is removed, the live folder put back and the server
- *       started on it.</li>
+ *       started on it. Last, a kept folder being put back (to: kept:), killed with it half moved
+ *       back (held there by SIDECAR_CRASH_TEST_PUT_BACK_PAUSE): the server on its own data, the kept
+ *       folder whole, which a second put-back proves.</li>
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
@@ -603,6 +605,77 @@ class RestoreCutOffIT {
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls -a /var/lib/postgresql/data | grep -e backrest-sidecar "
                 + "-e backup_label -e recovery.signal; true").out().strip(), "nothing of the restore left in the folder");
         nothingLeftOfTheCut(root, "killed mid-replay");
+
+        // 4. cut while a folder is put back: a restore over the live server that ends well keeps the
+        // folder from before beside it; putting that kept folder back (to: kept:<id>) is a put-back.
+        // SIDECAR_CRASH_TEST_PUT_BACK_PAUSE holds it after its first entry moved (DataFolder, tests
+        // only), and the sidecar is killed there, the folder half put back
+        String whole = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
+        JsonNode ended = awaitEnded(port, whole);
+        assertEquals("SUCCEEDED", ended.path("state").asText(), ended.toString());
+        String keptAs = "pgsql_tmp.backrest-sidecar-before-" + whole.substring(0, 8);
+        // the plan's run for a new base backup on the new timeline, which the restore started, ends first
+        TestDocker.await("the plan's run after the restore", Duration.ofMinutes(5), () -> ask(() -> {
+            for (JsonNode run : JSON.readTree(get(port, "/api/runs?plan=cut"))) {
+                if (!run.path("endedAt").isTextual()) {
+                    return false;
+                }
+            }
+            return true;
+        }));
+        pg.sql("postgres", "DELETE FROM t WHERE id <= 2000; INSERT INTO t VALUES (-5, 'after-the-restore')");
+        String live = pg.checksum("postgres", "t");
+        assertNotEquals(before, live);
+        String toKept = "{\"target\":\"" + WAL_PG + "\",\"to\":\"kept:" + whole.substring(0, 8) + "\",\"confirm\":\""
+                + WAL_PG + "\"}";
+        sidecar.destroyForcibly().waitFor();
+        Path pausing = root.resolve("put-back-pause.log");
+        sidecar = start(root.resolve("sidecar.yml"), port, pausing, Map.of("SIDECAR_CRASH_TEST_PUT_BACK_PAUSE", "600"));
+        awaitReady(port, pausing);
+        String putBack = JSON.readTree(postJson(port, "/api/restores", toKept)).path("id").asText();
+        TestDocker.await("the put-back held after its first entry", Duration.ofMinutes(3), () -> ask(RestoreCutOffIT::putBackHeld));
+        sidecar.destroyForcibly().waitFor();
+        helpersAtTheCut = helpers();
+        String half = TestDocker.run(List.of("docker", "run", "--rm", "--volumes-from", pg.id(), TestDocker.IMAGE, "sh", "-c",
+                "cd /var/lib/postgresql/data && ls -a | grep -v -e '^[.]*$' -e '^pgsql_tmp' | wc -l; ls " + keptAs + " | wc -l"),
+                Map.of());
+        List<Long> counts = half.lines().map(String::strip).map(Long::parseLong).toList();
+        assertTrue(counts.get(0) >= 1 && counts.get(1) >= 1, "the kept folder half put back: " + half);
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("after-put-back.log"));
+        awaitReady(port, root.resolve("after-put-back.log"));
+        TestDocker.await("the server to answer again", Duration.ofSeconds(90), () -> TestDocker.state(pg.id()).running()
+                && TestDocker.exec(pg.id(), "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
+        assertEquals(live, pg.checksum("postgres", "t"), "cut mid-put-back: every row as before that restore");
+        assertEquals(keptAs, TestDocker.exec(pg.id(), "sh", "-c", "ls -a /var/lib/postgresql/data | grep -e backrest-sidecar "
+                + "-e backup_label -e recovery.signal; true").out().strip(), "the kept folder whole again, nothing else left");
+        awaitSettled(port, putBack, "holds the data from before the restore");
+        nothingLeftOfTheCut(root, "cut mid-put-back");
+        // and the kept folder is whole: put back again, uncut, it is the data it held
+        String again = JSON.readTree(postJson(port, "/api/restores", toKept)).path("id").asText();
+        JsonNode back = awaitEnded(port, again);
+        assertEquals("SUCCEEDED", back.path("state").asText(), back.toString());
+        assertEquals(before, pg.checksum("postgres", "t"), "the kept folder put back: every row it held");
+    }
+
+    /** The restore {@code id}'s record once it has ended. */
+    private static JsonNode awaitEnded(int port, String id) {
+        JsonNode[] record = new JsonNode[1];
+        TestDocker.await("restore " + id + " to end", Duration.ofMinutes(5), () -> ask(() -> {
+            record[0] = JSON.readTree(get(port, "/api/restores/" + id));
+            return record[0].path("endedAt").isTextual();
+        }));
+        return record[0];
+    }
+
+    /** A helper of the sidecar is held inside a put-back (its {@code sleep 600}). */
+    private static boolean putBackHeld() throws Exception {
+        for (String helper : helpers()) {
+            if (ask(() -> !TestDocker.exec(helper, "sh", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' "
+                    + "| grep -c '[s]leep 600' ; true").out().strip().equals("0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean pgRestoreRuns(String container) {
