@@ -70,7 +70,8 @@ import org.junit.jupiter.api.Test;
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
- * <p>It runs beside the other failsafe classes ({@code CONCURRENT}): its sidecar knows only plan "cut",
+ * <p>It runs beside the other failsafe classes ({@code CONCURRENT}; its scenarios one after the other,
+ * {@code SAME_THREAD}, since they share the sidecar's port and the containers' names): its sidecar knows only plan "cut",
  * which nothing else labels, its containers carry no Compose project (the bundle test's sidecar looks at
  * its own project only), and it removes only its own containers and helpers.
  */
@@ -225,6 +226,7 @@ class RestoreCutOffIT {
     }
 
     @Test
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aFilesRestoreKilledAtItsSafetySnapshotMidCopyOrInsideItsSwapLeavesTheDataFromBeforeAndNoStagingCopy()
             throws Exception {
         Path root = sidecarRoot();
@@ -293,6 +295,7 @@ class RestoreCutOffIT {
     }
 
     @Test
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aPausedTargetsRestoreCutAtEachPhaseItsJournalRecordsLeavesWholeDataAndTheTargetRunning() throws Exception {
         Path root = sidecarRoot();
         String app = appOnAVolume(PAUSED, "pause");
@@ -329,6 +332,7 @@ class RestoreCutOffIT {
     }
 
     @Test
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void anSqliteRestoreKilledMidCopyOrCutAtEachPhaseLeavesAWholeDatabaseAndTheNextBackupHoldsNoLeftovers()
             throws Exception {
         Path root = sidecarRoot();
@@ -393,6 +397,7 @@ class RestoreCutOffIT {
      * recover then tells). Run again, the recovery restores the backup's data and says SUCCEEDED.
      */
     @Test
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aRecoveryCutWhileItRestoresLeavesWholeDataAndRunningItAgainFinishesIt() throws Exception {
         Path root = sidecarRoot(folder -> {
             try {
@@ -475,6 +480,7 @@ class RestoreCutOffIT {
     }
 
     @Test
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aPostgresRestoreKilledMidPgRestoreIsWaitedForAndTheRecordSaysTheBackupsDataIsIn() throws Exception {
         Path root = sidecarRoot();
         PostgresContainer pg = PostgresContainer.start(PG, Map.of("backup.enable", "true", "backup.plan", "cut",
@@ -534,6 +540,7 @@ class RestoreCutOffIT {
     }
 
     @Test
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aRestoreOverALiveWalServerCutBeforeOrWhileItLaysDownTheBaseOrMidReplayLeavesTheServerOnItsOwnData()
             throws Exception {
         Path root = sidecarRoot();
@@ -715,6 +722,7 @@ class RestoreCutOffIT {
     }
 
     @Test
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aRedisRestoreKilledMidCopyLeavesRedisRunningOnTheDataFromBefore() throws Exception {
         Path root = sidecarRoot();
         Path config = root.resolve("sidecar.yml");
