@@ -3,6 +3,7 @@ package org.backrestsidecar.quiesce;
 import org.backrestsidecar.jobs.Daemons;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.QuiesceJournal.Action;
+import org.jboss.logging.Logger;
 
 /**
  * Pauses or stops containers for a copy. Each pause or stop is journalled and its undo registered
@@ -24,6 +26,9 @@ import org.backrestsidecar.quiesce.QuiesceJournal.Action;
 @ApplicationScoped
 public class Quiescer {
     private static final int STOP_TIMEOUT_SECONDS = 30;
+    private static final int PAUSE_ATTEMPTS = 3;
+    private static final Duration PAUSE_AGAIN_AFTER = Duration.ofSeconds(2);
+    private static final Logger LOG = Logger.getLogger(Quiescer.class);
     private final DockerClient docker;
     private final QuiesceJournal journal;
     private final SidecarConfig config;
@@ -46,7 +51,7 @@ public class Quiescer {
                     journal.remove(target.containerId());
                 });
                 q.started();
-                docker.pauseContainerCmd(target.containerId()).exec();
+                pauseTryingAgain(target.containerId(), target.containerName());
             }
             return q;
         } catch (RuntimeException e) {
@@ -115,6 +120,33 @@ public class Quiescer {
         }
         journal.remove(entry.containerId());
         return changed;
+    }
+
+    /**
+     * runc gives up freezing a container whose processes do not all stop within its wait (seen on a
+     * machine under heavy I/O: "OCI runtime pause failed: unable to freeze"); it thaws them and Docker
+     * answers 500. A moment later the same freeze goes through, so it is asked again, up to
+     * {@link #PAUSE_ATTEMPTS} times, while the container still runs unpaused.
+     */
+    private void pauseTryingAgain(String id, String name) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                docker.pauseContainerCmd(id).exec();
+                return;
+            } catch (InternalServerErrorException e) {
+                if (attempt >= PAUSE_ATTEMPTS || !isRunning(id)) {
+                    throw e;
+                }
+                LOG.warnf("pausing %s failed (%s); asking again in %d s", name, e.getMessage().strip(),
+                        PAUSE_AGAIN_AFTER.toSeconds());
+                try {
+                    Thread.sleep(PAUSE_AGAIN_AFTER.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private boolean isRunning(String id) {

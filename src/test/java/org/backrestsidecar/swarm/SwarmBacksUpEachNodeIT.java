@@ -300,7 +300,7 @@ class SwarmBacksUpEachNodeIT {
         long lostAt = System.nanoTime();
         try {
             String other = json(api("node1", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
-            TestDocker.await("node1's run while node2 is lost", Duration.ofMinutes(3), () -> json(api("node1",
+            TestDocker.await("node1's run while node2 is lost", Duration.ofMinutes(5), () -> json(api("node1",
                     "sidecar", "GET", "/api/runs/" + other, null)).path("endedAt").isTextual());
             JsonNode run = json(api("node1", "sidecar", "GET", "/api/runs/" + other, null));
             assertEquals("SUCCEEDED", run.path("state").asText(), run.toString());

@@ -38,7 +38,7 @@ class TestStackMatchesShippedTest {
             Map.entry("*.environment.SIDECAR_API_TOKEN_FILE", "the token secret at Docker's default path"),
             Map.entry("*.environment.TZ", "the test reads times in UTC"),
             Map.entry("sidecar.environment.SIDECAR_SWARM_RETENTION_LOCK_WAIT",
-                    "20 s, so that the test's node killed mid-backup does not hold the others for 2 minutes"),
+                    "90 s, so that the test's node killed mid-backup does not hold the others for 2 minutes"),
             Map.entry("sidecar-repos.deploy.endpoint_mode",
                     "dnsrr: the test's docker-in-docker nodes have no IPVS for a virtual IP"),
             Map.entry("nginx.ports", "published on node1 in host mode (no IPVS for the ingress), on 8443"));
