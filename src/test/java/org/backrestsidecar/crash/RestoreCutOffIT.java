@@ -653,8 +653,9 @@ class RestoreCutOffIT {
         TestDocker.await("the server to answer again", Duration.ofSeconds(90), () -> TestDocker.state(pg.id()).running()
                 && TestDocker.exec(pg.id(), "psql", "-U", "postgres", "-Atc", "select 1").exit() == 0);
         assertEquals(live, pg.checksum("postgres", "t"), "cut mid-put-back: every row as before that restore");
+        // (backup_label.old is the live folder's own: Postgres renamed it when that folder was restored)
         assertEquals(keptAs, TestDocker.exec(pg.id(), "sh", "-c", "ls -a /var/lib/postgresql/data | grep -e backrest-sidecar "
-                + "-e backup_label -e recovery.signal; true").out().strip(), "the kept folder whole again, nothing else left");
+                + "-e '^backup_label$' -e recovery.signal; true").out().strip(), "the kept folder whole again, nothing else left");
         awaitSettled(port, putBack, "holds the data from before the restore");
         nothingLeftOfTheCut(root, "cut mid-put-back");
         // and the kept folder is whole: put back again, uncut, it is the data it held
