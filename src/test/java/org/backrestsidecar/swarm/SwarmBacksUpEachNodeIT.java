@@ -397,7 +397,7 @@ class SwarmBacksUpEachNodeIT {
                 && !ids.strip().equals(before));
         TestDocker.await("node3's sidecar answering", Duration.ofMinutes(2),
                 () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
-        awaitText("the gone helper's lock removed", Duration.ofMinutes(1), SwarmBacksUpEachNodeIT::locks,
+        awaitText("the gone helper's lock removed", Duration.ofMinutes(3), SwarmBacksUpEachNodeIT::locks,
                 locks -> !locks.contains(gone));
     }
 
