@@ -70,12 +70,9 @@ import org.junit.jupiter.api.Test;
  * </ul>
  * Each record says FAILED ("interrupted") and which data the target holds; the restore journal is
  * empty afterwards.
- * <p>It runs beside the other failsafe classes ({@code CONCURRENT}; its scenarios one after the other,
- * {@code SAME_THREAD}, since they share the sidecar's port and the containers' names): its sidecar knows only plan "cut",
- * which nothing else labels, its containers carry no Compose project (the bundle test's sidecar looks at
- * its own project only), and it removes only its own containers and helpers.
+ * <p>It runs in failsafe's main thread, one class after the other (tried beside the others on a third
+ * thread: on two cores the end-to-end phase was no shorter, and the Swarm test's view missed answers).
  */
-@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class RestoreCutOffIT {
     private static final String APP = "cut-redis";
     private static final String FILES = "cut-files";
@@ -226,7 +223,6 @@ class RestoreCutOffIT {
     }
 
     @Test
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aFilesRestoreKilledAtItsSafetySnapshotMidCopyOrInsideItsSwapLeavesTheDataFromBeforeAndNoStagingCopy()
             throws Exception {
         Path root = sidecarRoot();
@@ -295,7 +291,6 @@ class RestoreCutOffIT {
     }
 
     @Test
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aPausedTargetsRestoreCutAtEachPhaseItsJournalRecordsLeavesWholeDataAndTheTargetRunning() throws Exception {
         Path root = sidecarRoot();
         String app = appOnAVolume(PAUSED, "pause");
@@ -332,7 +327,6 @@ class RestoreCutOffIT {
     }
 
     @Test
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void anSqliteRestoreKilledMidCopyOrCutAtEachPhaseLeavesAWholeDatabaseAndTheNextBackupHoldsNoLeftovers()
             throws Exception {
         Path root = sidecarRoot();
@@ -397,7 +391,6 @@ class RestoreCutOffIT {
      * recover then tells). Run again, the recovery restores the backup's data and says SUCCEEDED.
      */
     @Test
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aRecoveryCutWhileItRestoresLeavesWholeDataAndRunningItAgainFinishesIt() throws Exception {
         Path root = sidecarRoot(folder -> {
             try {
@@ -480,7 +473,6 @@ class RestoreCutOffIT {
     }
 
     @Test
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aPostgresRestoreKilledMidPgRestoreIsWaitedForAndTheRecordSaysTheBackupsDataIsIn() throws Exception {
         Path root = sidecarRoot();
         PostgresContainer pg = PostgresContainer.start(PG, Map.of("backup.enable", "true", "backup.plan", "cut",
@@ -540,7 +532,6 @@ class RestoreCutOffIT {
     }
 
     @Test
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aRestoreOverALiveWalServerCutBeforeOrWhileItLaysDownTheBaseOrMidReplayLeavesTheServerOnItsOwnData()
             throws Exception {
         Path root = sidecarRoot();
@@ -723,7 +714,6 @@ class RestoreCutOffIT {
     }
 
     @Test
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD)
     void aRedisRestoreKilledMidCopyLeavesRedisRunningOnTheDataFromBefore() throws Exception {
         Path root = sidecarRoot();
         Path config = root.resolve("sidecar.yml");
