@@ -125,8 +125,9 @@ public class Quiescer {
     /**
      * runc gives up freezing a container whose processes do not all stop within its wait (seen on a
      * machine under heavy I/O: "OCI runtime pause failed: unable to freeze"); it thaws them and Docker
-     * answers 500. A moment later the same freeze goes through, so it is asked again, up to
-     * {@link #PAUSE_ATTEMPTS} times, while the container still runs unpaused.
+     * answers 500. The failure is the load's, not the container's, so it is asked again, up to
+     * {@link #PAUSE_ATTEMPTS} times, while the container still runs unpaused (seen once; whether the
+     * second ask goes through there was not measured).
      */
     private void pauseTryingAgain(String id, String name) {
         for (int attempt = 1; ; attempt++) {
