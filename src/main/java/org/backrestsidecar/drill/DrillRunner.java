@@ -28,6 +28,8 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.restore.BackupSet;
 import org.backrestsidecar.restore.BackupSets;
+import org.backrestsidecar.run.PlanRun;
+import org.backrestsidecar.run.RunRegistry;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.history.Histories;
 import org.backrestsidecar.history.History;
@@ -58,11 +60,13 @@ public class DrillRunner {
     /** Drill runs of earlier lives of the sidecar, read back from the history. */
     private final Map<String, DrillRun.Report> past = new ConcurrentHashMap<>();
     private final SwarmRole role;
+    private final RunRegistry planRuns;
 
     public DrillRunner(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetDrill> kinds,
                        DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled, FromCopy fromCopy,
-                       Histories histories, SwarmRole role) {
+                       Histories histories, SwarmRole role, RunRegistry planRuns) {
         this.role = role;
+        this.planRuns = planRuns;
         this.history = histories.open("drills", DrillRun.Report.class, DrillRun.Report::id, DrillRun.Report::startedAt);
         history.readBack(r -> r.endedAt() != null, DrillRun::interrupted).forEach(r -> past.put(r.id(), r));
         this.drilled = drilled;
@@ -137,7 +141,7 @@ public class DrillRunner {
                     .filter(Target::usable).toList()) {
                 run.phase("drilling " + target.name());
                 run.progress().item("drilling " + target.name(), OptionalLong.empty(), null);
-                DrillResult result = drill(plan, repo, target, run.progress());
+                DrillResult result = drill(plan, repo, copy.isEmpty(), target, run.progress());
                 if (copy.isPresent()) {
                     result = result.readFrom("copy " + copy.get().id() + " (" + copy.get().repo().shownUri() + ")");
                 }
@@ -182,13 +186,18 @@ public class DrillRunner {
         }
     }
 
-    private DrillResult drill(PlanConfig plan, RepoConfig repo, Target target, Progress progress) {
+    private DrillResult drill(PlanConfig plan, RepoConfig repo, boolean primary, Target target, Progress progress) {
         BackupSet backup = null;
         try {
+            // asked before the repo is listed: a run that ends in between is not looked for in a listing without it
+            Optional<PlanRun> newest = primary ? planRuns.lastBackedUp(plan.id(), target.name()) : Optional.empty();
             backup = backups.find(repo, target.name(), plan.id(), BackupSets.LATEST);
             TargetDrill kind = kinds.stream().filter(k -> k.handles(target)).findFirst()
                     .orElseThrow(() -> new DrillFailed("no drill for strategy " + target.strategy()));
             Optional<BackupFacts> facts = backups.facts(repo, backup);
+            MadeAsRecorded.newestRunIsWhole(backup, facts.isPresent(), newest.map(PlanRun::id),
+                    newest.flatMap(PlanRun::endedAt).map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+                    .orElse("?"));
             Optional<String> madeAsRecorded = MadeAsRecorded.check(backup, facts);
             TargetDrill.Outcome outcome = kind.drill(target, repo, backup, facts, progress);
             List<String> checks = new java.util.ArrayList<>();

@@ -18,6 +18,34 @@ final class MadeAsRecorded {
     private MadeAsRecorded() {
     }
 
+    /**
+     * The drilled backup is the newest one the sidecar remembers making, whole: a run that backed the
+     * target up stored its snapshots and, last, its facts; if the repo no longer holds them (forgotten
+     * by hand, lost with a pack, removed by someone with the key), the drill would otherwise prove an
+     * older run, or this one without comparing it, and pass.
+     *
+     * @param newestRun the run id ({@code run:} tag) the run history names, empty when it remembers none
+     *                  (a new state volume, a drill from a copy, which may lag behind by design)
+     * @param ended     when that run ended, for the message
+     */
+    static void newestRunIsWhole(BackupSet backup, boolean hasFacts, Optional<String> newestRun, String ended)
+            throws DrillFailed {
+        if (newestRun.isEmpty()) {
+            return;
+        }
+        String label = "run:" + newestRun.get();
+        if (!backup.label().equals(label)) {
+            throw new DrillFailed("the newest backup of " + backup.target() + " (" + label + ", ended " + ended
+                    + ") is not whole in the repo: its snapshots or its facts are gone; the newest whole one there is "
+                    + backup.label() + " of " + backup.shownTime() + ". A backup that was made and recorded must not "
+                    + "vanish unseen: see who forgot it, or the repo's check");
+        }
+        if (!hasFacts) {
+            throw new DrillFailed("the facts " + label + " stored with its backup of " + backup.target() + " (ended "
+                    + ended + ") are gone from the repo: the backup cannot be compared with what was made");
+        }
+    }
+
     /** What was checked, to show with the drill; empty when the backup keeps no facts. */
     static Optional<String> check(BackupSet backup, Optional<BackupFacts> facts) throws DrillFailed {
         if (facts.isEmpty()) {

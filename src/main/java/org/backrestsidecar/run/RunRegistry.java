@@ -113,6 +113,17 @@ public class RunRegistry {
         return Optional.empty();
     }
 
+    /**
+     * The newest finished run of the plan (a recovery's record aside) that stored a backup of
+     * {@code target} in full: the target succeeded, which it does only once its facts are stored too.
+     */
+    public Optional<PlanRun> lastBackedUp(String plan, String target) {
+        return list(plan).stream().filter(PlanRun::finished).filter(r -> r.trigger() != PlanRun.Trigger.RECOVERY)
+                .filter(r -> r.targets().stream().anyMatch(t -> t.target().equals(target) && t.succeeded()
+                        && !t.snapshots().isEmpty()))
+                .findFirst();
+    }
+
     /** What restic read for a target in its plan's last run that backed it up, if one is remembered. */
     public OptionalLong previousBytes(String plan, String target) {
         return list(plan).stream().filter(PlanRun::finished)

@@ -77,4 +77,28 @@ class MadeAsRecordedTest {
         BackupSet backup = new BackupSet("pg", "run:r0", AT, List.of(here("9f3d33f4aaaa", "/pg/app.dump")));
         assertEquals(Optional.empty(), MadeAsRecorded.check(backup, Optional.empty()));
     }
+
+    @ParameterizedTest(name = "drilled {0}, facts {1}, history names {2}: {3}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', nullValues = "-", value = {
+            // the newest run the sidecar made is the one drilled, with its facts
+            "run:r2 | true  | r2 | -",
+            // no run remembered (a new state volume, a drill from a copy): nothing to hold it against
+            "run:r1 | true  | -  | -",
+            "run:r1 | false | -  | -",
+            // the newest run's snapshots or facts are gone: the newest whole one is an older run
+            "run:r1 | true  | r2 | the newest backup of pg (run:r2, ended 2026-11-25T02:10:00Z) is not whole in the repo",
+            // every facts file gone: the newest run is drilled, but with nothing to compare
+            "run:r2 | false | r2 | the facts run:r2 stored with its backup of pg (ended 2026-11-25T02:10:00Z) are gone",
+    })
+    void theNewestRunTheSidecarMadeIsInTheRepoWithItsFacts(String drilled, boolean hasFacts, String newest,
+                                                           String fails) throws Exception {
+        BackupSet backup = new BackupSet("pg", drilled, AT, List.of(here("8448e2d4aaaa", "/pg/app.dump")));
+        if (fails == null) {
+            MadeAsRecorded.newestRunIsWhole(backup, hasFacts, Optional.ofNullable(newest), "2026-11-25T02:10:00Z");
+        } else {
+            DrillFailed failed = assertThrows(DrillFailed.class, () -> MadeAsRecorded.newestRunIsWhole(backup, hasFacts,
+                    Optional.ofNullable(newest), "2026-11-25T02:10:00Z"));
+            assertTrue(failed.getMessage().startsWith(fails), failed.getMessage());
+        }
+    }
 }

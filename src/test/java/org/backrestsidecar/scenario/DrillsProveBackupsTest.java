@@ -298,6 +298,57 @@ class DrillsProveBackupsTest {
         assertEquals(Boolean.TRUE, drill().getBoolean("passed"));
     }
 
+    /**
+     * A backup the sidecar made and recorded that is gone from the repo fails the next drill, though an
+     * older whole backup is still there and would pass: the run history says which run was the newest.
+     * Forgotten by hand here, as someone with the key (or a bad prune) could: the facts of the Postgres
+     * target's newest run, and every snapshot of the volume target's newest run.
+     */
+    @Test
+    @Order(7)
+    void aNewestBackupGoneFromTheRepoFailsTheDrillThoughAnOlderOnePasses() throws Exception {
+        Map<String, String> env = drillsRepo();
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        com.fasterxml.jackson.databind.JsonNode facts = newestSnapshot(env, "pg-drill",
+                s -> s.path("paths").toString().contains("backup-facts.json"));
+        String pgRun = runOf(facts);
+        TestDocker.run(List.of("restic", "forget", facts.path("id").asText()), env);
+        String volumeRun = runOf(newestSnapshot(env, "vol-drill", s -> s.path("tags").toString().contains("\"run:")));
+        for (var s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestDocker.run(List.of("restic",
+                "snapshots", "--json", "--no-lock", "--tag", "target:vol-drill," + volumeRun), env))) {
+            TestDocker.run(List.of("restic", "forget", s.path("id").asText()), env);
+        }
+
+        JsonPath drill = drill();
+        assertEquals(Boolean.FALSE, drill.getBoolean("passed"), drill.prettify());
+        for (String[] gone : new String[][] {{"pg-drill", pgRun}, {"vol-drill", volumeRun}}) {
+            Map<String, Object> result = drill.getMap("results.find { it.target == '" + gone[0] + "' }");
+            assertEquals("failed", result.get("outcome"), result.toString());
+            assertTrue(String.valueOf(result.get("failure")).startsWith("the newest backup of " + gone[0] + " ("
+                    + gone[1] + ", ended "), result.toString());
+            assertTrue(String.valueOf(result.get("failure")).contains("is not whole in the repo"), result.toString());
+        }
+        // the targets whose newest backups are whole pass beside them
+        for (String whole : List.of("redis-drill", "webui-drill")) {
+            assertEquals("passed", drill.getString("results.find { it.target == '" + whole + "' }.outcome"),
+                    drill.prettify());
+        }
+        // the next run's backups are whole again, and pass
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        JsonPath again = drill();
+        assertEquals(Boolean.TRUE, again.getBoolean("passed"), again.prettify());
+    }
+
+    /** The {@code run:} tag of a snapshot. */
+    private static String runOf(com.fasterxml.jackson.databind.JsonNode snapshot) {
+        for (var tag : snapshot.path("tags")) {
+            if (tag.asText().startsWith("run:")) {
+                return tag.asText();
+            }
+        }
+        throw new AssertionError("no run tag: " + snapshot);
+    }
+
     @Test
     @Order(5)
     void oneByteFlippedInAPackIsFoundWithinNDataChecksAndKeepsTheRepoRedUntilRepaired() throws Exception {

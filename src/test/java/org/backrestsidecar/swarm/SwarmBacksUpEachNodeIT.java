@@ -1,6 +1,8 @@
 package org.backrestsidecar.swarm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -428,6 +430,79 @@ class SwarmBacksUpEachNodeIT {
         JsonNode done = json(api("node3", "sidecar", "GET", "/api/restores/" + id, null));
         assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
         assertEquals(rowsOnNode1, psql("node3", ROWS), "every row back on node3, from node1's backup");
+
+        // a restore on a Swarm task cut off (issue 42): node3's sidecar task killed while pg_restore
+        // writes, Swarm starts the next on the node with the same state volume. A reader's lock on the
+        // table (as a long report would hold) keeps pg_restore --clean waiting at its DROP, inside its one
+        // transaction, so that it surely outlives the kill
+        psql("node3", "delete from notes where id <= 100; insert into notes values (0, 'before-the-restore')");
+        String before = psql("node3", ROWS);
+        assertNotEquals(rowsOnNode1, before);
+        String server = swarm.taskContainer("node3", STACK + "_postgres");
+        swarm.docker("node3", "exec", "-d", server, "psql", "-U", "app", "-d", "app", "-c",
+                "SET application_name = 'holder'", "-c", "BEGIN", "-c", "LOCK TABLE notes IN ACCESS SHARE MODE",
+                "-c", "SELECT pg_sleep(600)");
+        TestDocker.await("the reader's lock", Duration.ofSeconds(30), () -> psql("node3", "select count(*) from pg_locks l "
+                + "join pg_stat_activity a using (pid) where a.application_name = 'holder' and l.granted "
+                + "and l.relation = 'notes'::regclass").equals("1"));
+        String body = "{\"target\":\"postgres\",\"database\":\"app\",\"confirm\":\"postgres\"}";
+        String posted = api("node3", "sidecar", "POST", "/api/restores", body);
+        String cut = json(posted).path("id").asText();
+        assertFalse(cut.isEmpty(), "the restore was not started: " + posted);
+        awaitPgRestoreWriting(server, cut);
+        String sidecarBefore = swarm.taskContainer("node3", STACK + "_sidecar");
+        swarm.docker("node3", "kill", sidecarBefore);
+        assertTrue(pgRestoreRuns(server), "killed mid-restore: pg_restore goes on without the sidecar");
+        awaitText("a new sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
+                "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
+                && !ids.strip().equals(sidecarBefore));
+        TestDocker.await("node3's sidecar answering", Duration.ofMinutes(2),
+                () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
+        String again = api("node3", "sidecar", "POST", "/api/restores", body);
+        assertTrue(again.contains("still being written by restore " + cut), "no second restore while the cut-off "
+                + "one's pg_restore writes: " + again);
+        assertTrue(json(api("node3", "sidecar", "GET", "/api/restores/" + cut, null)).path("error").asText()
+                .contains("it goes on in"));
+        psql("node3", "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'holder'");
+        awaitText("the cut-off restore's record on node3", Duration.ofMinutes(2), () -> api("node3", "sidecar", "GET",
+                "/api/restores/" + cut, null), record -> record.contains("holds the backup's data (restored)"));
+        assertFalse(pgRestoreRuns(server));
+        assertEquals(rowsOnNode1, psql("node3", ROWS), "the record's word: every row as node1's backup holds it");
+        assertEquals("", swarm.docker("node3", "exec", server, "sh", "-c",
+                "ls /tmp | grep backrest-sidecar-restore; true").strip(), "the dump and its exit code gone from /tmp");
+    }
+
+    /**
+     * Waits until restore {@code id} on node3 is in its pg_restore; fails at once if it ended before.
+     * On a loaded machine the safety dump and the fetch over SFTP take minutes: the wait is long, and
+     * a timeout says where the restore stood (its record, node3's sidecar log, the server's sessions).
+     */
+    private static void awaitPgRestoreWriting(String server, String id) throws Exception {
+        java.time.Instant end = java.time.Instant.now().plus(Duration.ofMinutes(6));
+        String record = "";
+        while (java.time.Instant.now().isBefore(end)) {
+            record = api("node3", "sidecar", "GET", "/api/restores/" + id, null);
+            JsonNode now = json(record);
+            assertFalse(now.path("endedAt").isTextual(), "the restore ended before its pg_restore could be cut: " + record);
+            if (now.path("phase").asText().startsWith("restoring database") && pgRestoreRuns(server)) {
+                return;
+            }
+            Thread.sleep(1000);
+        }
+        String log = swarm.docker("node3", "logs", "--tail", "40", swarm.taskContainer("node3", STACK + "_sidecar"));
+        throw new AssertionError("no pg_restore on node3 within 6 minutes; the restore's record: " + record
+                + "\nthe server's sessions: " + psql("node3", "select application_name, state, wait_event_type, "
+                + "left(query, 60) from pg_stat_activity where datname = 'app'") + "\nnode3's sidecar, last lines:\n" + log);
+    }
+
+    /** pg_restore runs in {@code container} on node3. */
+    private static boolean pgRestoreRuns(String container) {
+        try {
+            return !swarm.docker("node3", "exec", container, "sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat "
+                    + "$p/comm 2>/dev/null)\" = pg_restore ] && echo $p; done; true").isBlank();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
