@@ -1,7 +1,9 @@
 package org.backrestsidecar.docker;
 
 import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import org.apache.hc.core5.http.NoHttpResponseException;
 
 /**
@@ -12,8 +14,9 @@ import org.apache.hc.core5.http.NoHttpResponseException;
  * POST after any quiet spell longer than 10 s (a helper's create after a long dump) failed with
  * "failed to respond". No response byte at all means the proxy never took the request, so sending it
  * again cannot do it twice; nor can a request whose write met the closed connection ("Broken pipe").
- * Requests whose body is a stream we cannot replay (hijacked stdin) are not
- * sent again. After a burst of calls the pool holds several idle connections, all closed by the
+ * Requests whose body is a stream we cannot replay (hijacked stdin, a piped archive) are not sent
+ * again: the first attempt has read from it, so a second would send a cut or closed body (seen as
+ * "Pipe closed" writing a drill's globals.sql). A body held in memory is sent again from its start. After a burst of calls the pool holds several idle connections, all closed by the
  * proxy after its 10 s, and each is handed out in turn: so a request is sent again until it goes out
  * on a live one, at most once per connection the pool can hold (a CI run's pg_dump exec met two
  * closed connections in a row and failed "failed to respond" when only one retry was made).
@@ -30,12 +33,22 @@ final class ClosedIdleConnectionRetry implements DockerHttpClient {
 
     @Override
     public Response execute(Request request) {
+        InputStream body = request.body();
+        // bytes in memory can be read again from their start; any other stream only once
+        ByteArrayInputStream inMemory = body instanceof ByteArrayInputStream bytes ? bytes : null;
+        boolean replayable = body == null || inMemory != null;
+        if (inMemory != null) {
+            inMemory.mark(0);
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 return http.execute(request);
             } catch (RuntimeException e) {
-                if (request.hijackedInput() != null || !closedBeforeAnswer(e) || attempt >= attempts) {
+                if (request.hijackedInput() != null || !replayable || !closedBeforeAnswer(e) || attempt >= attempts) {
                     throw e;
+                }
+                if (inMemory != null) {
+                    inMemory.reset();
                 }
             }
         }

@@ -21,6 +21,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 @ApplicationScoped
 public class ContainerFiles {
     private static final int PIPE = 1 << 20;
+    /** A file up to this size is sent from memory (a request that can be sent again), a larger one streamed. */
+    static final long SMALL = 1 << 20;
     /** What a file written by {@link #putWhole} is called beside its final name until it is whole. */
     public static final String BESIDE = ".backrest-sidecar-new";
     private final DockerClient docker;
@@ -37,7 +39,24 @@ public class ContainerFiles {
 
     /** Writes {@code dir/name} (mode 0644, owned by root) in the container. */
     public void put(String containerId, String dir, String name, long size, Content content) throws IOException {
-        putTar(containerId, dir, dir + "/" + name, pipe -> {
+        Content tar = tarOf(name, size, content);
+        if (size <= SMALL) {
+            // held in memory, so that a request the pool's closed connection cut can be sent again whole
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream((int) size + 3 * 512);
+            try {
+                tar.writeTo(bytes);
+            } catch (Exception e) {
+                throw new IOException("the content of " + dir + "/" + name + " broke off: " + e.getMessage(), e);
+            }
+            send(containerId, dir, dir + "/" + name, new java.io.ByteArrayInputStream(bytes.toByteArray()));
+        } else {
+            putTar(containerId, dir, dir + "/" + name, tar);
+        }
+    }
+
+    /** One file of {@code size} bytes as a tar stream. */
+    private static Content tarOf(String name, long size, Content content) {
+        return pipe -> {
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(pipe)) {
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 TarArchiveEntry entry = new TarArchiveEntry(name);
@@ -47,7 +66,7 @@ public class ContainerFiles {
                 content.writeTo(tar);
                 tar.closeArchiveEntry(); // fails when fewer bytes came than announced
             }
-        });
+        };
     }
 
     /**
@@ -96,10 +115,7 @@ public class ContainerFiles {
         writer.setDaemon(true);
         writer.start();
         try (in) {
-            docker.copyArchiveToContainerCmd(containerId).withTarInputStream(in).withRemotePath(dir).exec();
-        } catch (RuntimeException e) {
-            throw new IOException("cannot write " + what + " into container " + containerId + ": "
-                    + e.getMessage(), e);
+            send(containerId, dir, what, in);
         } finally {
             try {
                 writer.join();
@@ -110,6 +126,15 @@ public class ContainerFiles {
         if (writeFailure.get() != null) {
             throw new IOException("the content of " + what + " broke off: " + writeFailure.get().getMessage(),
                     writeFailure.get());
+        }
+    }
+
+    private void send(String containerId, String dir, String what, java.io.InputStream tar) throws IOException {
+        try {
+            docker.copyArchiveToContainerCmd(containerId).withTarInputStream(tar).withRemotePath(dir).exec();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot write " + what + " into container " + containerId + ": "
+                    + e.getMessage(), e);
         }
     }
 }

@@ -191,13 +191,19 @@ public class DrillRunner {
         try {
             // asked before the repo is listed: a run that ends in between is not looked for in a listing without it
             Optional<PlanRun> newest = primary ? planRuns.lastBackedUp(plan.id(), target.name()) : Optional.empty();
-            backup = backups.find(repo, target.name(), plan.id(), BackupSets.LATEST);
+            try {
+                backup = backups.find(repo, target.name(), plan.id(), BackupSets.LATEST);
+            } catch (NoSuchElementException e) {
+                if (newest.isPresent()) {
+                    throw MadeAsRecorded.noneLeft(target.name(), newest.get().id(), ended(newest.get()));
+                }
+                throw e;
+            }
             TargetDrill kind = kinds.stream().filter(k -> k.handles(target)).findFirst()
                     .orElseThrow(() -> new DrillFailed("no drill for strategy " + target.strategy()));
             Optional<BackupFacts> facts = backups.facts(repo, backup);
             MadeAsRecorded.newestRunIsWhole(backup, facts.isPresent(), newest.map(PlanRun::id),
-                    newest.flatMap(PlanRun::endedAt).map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
-                    .orElse("?"));
+                    newest.map(DrillRunner::ended).orElse("?"));
             Optional<String> madeAsRecorded = MadeAsRecorded.check(backup, facts);
             TargetDrill.Outcome outcome = kind.drill(target, repo, backup, facts, progress);
             List<String> checks = new java.util.ArrayList<>();
@@ -215,6 +221,11 @@ public class DrillRunner {
         } catch (Exception e) {
             return ended(plan, target, backup, DrillResult.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
         }
+    }
+
+    /** When a run ended, to the second, for a message. */
+    private static String ended(PlanRun run) {
+        return run.endedAt().map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).orElse("?");
     }
 
     private DrillResult ended(PlanConfig plan, Target target, BackupSet backup, String outcome, String why) {

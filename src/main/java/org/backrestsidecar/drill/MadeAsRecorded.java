@@ -46,6 +46,13 @@ final class MadeAsRecorded {
         }
     }
 
+    /** The run history names a newest backup, and the repo holds no backup of the target at all. */
+    static DrillFailed noneLeft(String target, String newestRun, String ended) {
+        return new DrillFailed("the newest backup of " + target + " (run:" + newestRun + ", ended " + ended
+                + ") is not in the repo, nor any other of it: its snapshots are gone. A backup that was made and "
+                + "recorded must not vanish unseen: see who forgot it, or the repo's check");
+    }
+
     /** What was checked, to show with the drill; empty when the backup keeps no facts. */
     static Optional<String> check(BackupSet backup, Optional<BackupFacts> facts) throws DrillFailed {
         if (facts.isEmpty()) {

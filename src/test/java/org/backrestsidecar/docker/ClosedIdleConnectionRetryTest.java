@@ -3,6 +3,7 @@ package org.backrestsidecar.docker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.transport.DockerHttpClient;
 import java.io.ByteArrayInputStream;
@@ -52,7 +53,13 @@ class ClosedIdleConnectionRetryTest {
 
         @Override
         public Response execute(Request request) {
-            sent.add(new String(request.bodyBytes()));
+            // a streamed body is read as the client would write it, then the connection turns out closed
+            InputStream body = request.body();
+            try {
+                sent.add(body != null ? new String(body.readAllBytes()) : new String(request.bodyBytes()));
+            } catch (java.io.IOException e) {
+                sent.add("unreadable: " + e.getMessage());
+            }
             if (sent.size() <= closed) {
                 throw failure;
             }
@@ -104,5 +111,32 @@ class ClosedIdleConnectionRetryTest {
         assertThrows(RuntimeException.class, () -> new ClosedIdleConnectionRetry(hijacked, 50)
                 .execute(post(new ByteArrayInputStream(new byte[1]))));
         assertEquals(1, hijacked.sent.size(), "a stdin stream cannot be sent twice");
+    }
+
+    private static DockerHttpClient.Request putArchive(InputStream tar) {
+        return DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.PUT)
+                .path("/containers/abc/archive?path=/tmp").body(tar).build();
+    }
+
+    @Test
+    void anArchiveHeldInMemoryGoesOutAgainWholeFromItsStart() {
+        Pool pool = new Pool(2, closedWhileIdle());
+        assertSame(OK, new ClosedIdleConnectionRetry(pool, 50).execute(putArchive(
+                new ByteArrayInputStream("globals.sql's tar".getBytes()))));
+        assertEquals(List.of("globals.sql's tar", "globals.sql's tar", "globals.sql's tar"), pool.sent,
+                "each attempt read the whole body, never the rest of what the one before read");
+    }
+
+    @Test
+    void aStreamedArchiveIsNotSentAgainCutOrClosed() throws Exception {
+        Pool pool = new Pool(1, closedWhileIdle());
+        java.io.PipedInputStream in = new java.io.PipedInputStream();
+        try (java.io.PipedOutputStream out = new java.io.PipedOutputStream(in)) {
+            out.write("a base backup's tar".getBytes());
+        }
+        RuntimeException failed = assertThrows(RuntimeException.class,
+                () -> new ClosedIdleConnectionRetry(pool, 50).execute(putArchive(in)));
+        assertEquals(1, pool.sent.size(), "what the first attempt read cannot be read again: " + pool.sent);
+        assertTrue(failed.getCause() instanceof NoHttpResponseException, "the first attempt's own error: " + failed);
     }
 }

@@ -101,4 +101,11 @@ class MadeAsRecordedTest {
             assertTrue(failed.getMessage().startsWith(fails), failed.getMessage());
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aTargetWithNoBackupLeftIsNamedWithTheRunThatIsGone() {
+        assertEquals("the newest backup of vol (run:r2, ended 2026-11-25T02:10:00Z) is not in the repo, nor any other "
+                + "of it: its snapshots are gone. A backup that was made and recorded must not vanish unseen: see who "
+                + "forgot it, or the repo's check", MadeAsRecorded.noneLeft("vol", "r2", "2026-11-25T02:10:00Z").getMessage());
+    }
 }
