@@ -2,7 +2,8 @@
 # First-time setup of the stack, safe to run again: it creates only what is missing and never
 # replaces a key. Creates: one random key per repo (keys/, 0600), the admin password with nginx's
 # htpasswd, the sidecar's API token, a self-signed certificate unless secrets/nginx/tls.* exist,
-# env files from env/*.example, config/sidecar.yml, Backrest's first config.json. Needs: bash, openssl, htpasswd (apache2-utils), docker.
+# env files from env/*.example, config/sidecar.yml, Backrest's first config.json. Needs: bash, openssl, htpasswd (apache2-utils), docker and
+# Docker Compose; it names every one missing before it writes anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 077
@@ -10,8 +11,21 @@ created=()
 note() { created+=("$1"); }
 random() { head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "${1:-32}"; }
 
-command -v openssl >/dev/null || { echo "setup needs openssl (apt-get install openssl)" >&2; exit 1; }
-command -v htpasswd >/dev/null || { echo "setup needs htpasswd (apt-get install apache2-utils)" >&2; exit 1; }
+# What setup and the next step (docker compose up) need, every missing one named before anything is
+# written: a host found short is told once, not half-way through.
+missing=()
+command -v docker >/dev/null || missing+=("docker: the Docker Engine and its CLI (docs.docker.com/engine/install, or apt-get install docker.io)")
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
+  missing+=("Docker Compose: 'docker compose' (the compose plugin) or docker-compose")
+fi
+command -v openssl >/dev/null || missing+=("openssl: keys and the TLS certificate (apt-get install openssl)")
+command -v htpasswd >/dev/null || missing+=("htpasswd: nginx's login (apt-get install apache2-utils)")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup needs these, and did not find them on the PATH:" >&2
+  printf '  - %s\n' "${missing[@]}" >&2
+  echo "nothing was created; install them and run setup again" >&2
+  exit 1
+fi
 
 mkdir -p keys secrets/nginx config/stack backrest-config
 instance=${BACKUP_INSTANCE:-$(hostname -s | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-50)}

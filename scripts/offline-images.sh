@@ -21,7 +21,9 @@ for name in postgres redis nginx docker-proxy ollama open-webui backrest prometh
   docker build -q --build-arg "BASE_IMAGE=$base" -t "backrest-sidecar-offline/$name:local" "$here/scripts/offline/$name" >/dev/null
   echo "built backrest-sidecar-offline/$name:local" >&2
 done
-docker build -q --build-arg "BASE_IMAGE=$base" -f "$here/src/main/docker/Dockerfile" -t backrest-sidecar:0.1.0 "$here" >/dev/null
+# the jar this tree's `mvn package` made (JAR_FROM=host): both stages on the local base, nothing pulled
+docker build -q --build-arg JAR_FROM=host --build-arg "BUILD_IMAGE=$base" --build-arg "BASE_IMAGE=$base" \
+  -f "$here/src/main/docker/Dockerfile" -t backrest-sidecar:0.1.0 "$here" >/dev/null
 echo "built backrest-sidecar:0.1.0" >&2
 
 cat <<ENV

@@ -14,13 +14,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.backrestsidecar.testing.PostgresContainer;
+import org.backrestsidecar.testing.ImageFromSource;
+import org.backrestsidecar.testing.ProjectVersion;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sidecar's own image (src/main/docker/Dockerfile, built on the locally imported test base),
- * run as a container the way Compose runs it: non-root, repos on a named volume, no helper image
+ * The sidecar's own image as a user with Docker alone builds it (src/main/docker/Dockerfile, from the
+ * repository's files, by a container with only the Docker CLI: testing/ImageFromSource), run as a
+ * container the way Compose runs it: non-root, repos on a named volume, no helper image
  * configured. Its HEALTHCHECK turns healthy, and a volume target is backed up by a helper made from
  * the sidecar's own image that gets the repo through the sidecar's own mount; a wal-mode Postgres
  * streams into the sidecar's state volume and restores from it.
@@ -102,6 +105,11 @@ class SidecarInContainerIT {
         TestDocker.exec(app, "sh", "-c", "echo 'hello from the app' > /srv/data/greeting.txt").out();
 
         String sidecar = startSidecar();
+        // the image and the service in it say the version pom.xml gives (what an upgrade is checked by)
+        String version = ProjectVersion.ofPom();
+        assertEquals("{\"version\":\"" + version + "\"}", api(sidecar, "http://127.0.0.1:8080/api/version"));
+        assertEquals(version, TestDocker.client().inspectImageCmd(IMAGE).exec().getConfig().getLabels()
+                .get("org.opencontainers.image.version"));
         String run = run(sidecar);
         assertTrue(run.contains("\"state\":\"SUCCEEDED\""), run);
         assertTrue(run.contains("\"strategy\":\"volume\""), run);
@@ -116,8 +124,7 @@ class SidecarInContainerIT {
      * socket's group) with plan critical, and healthy; {@code more} mounts besides.
      */
     private static String startSidecar(Bind... more) throws Exception {
-        TestDocker.run(List.of("docker", "build", "-q", "-f", "src/main/docker/Dockerfile",
-                "--build-arg", "BASE_IMAGE=" + TestDocker.IMAGE, "-t", IMAGE, "."), Map.of());
+        ImageFromSource.build(IMAGE);
         Path conf = Files.createTempDirectory("bsc-it-conf");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(conf.resolve("critical.key"), "in-container-critical-key-0123\n");

@@ -56,6 +56,40 @@ class SetupScriptTest {
         assertEquals(before, snapshot(), "a second run changes no file");
     }
 
+    /** A host without the tools: every missing one named at once, and nothing written. */
+    @Test
+    void aHostWithoutTheToolsIsToldEachOneAndNothingIsCreated() throws Exception {
+        for (String part : List.of("scripts", "env", "backrest-config")) {
+            copy(Path.of(part), bundle.resolve(part));
+        }
+        Map<Path, String> before = snapshot();
+        // a PATH with what bash and the script's text tools need, and none of docker, compose, openssl, htpasswd
+        Path bin = Files.createDirectory(bundle.resolve("bin"));
+        for (String tool : List.of("bash", "dirname", "head", "base64", "tr", "cut", "hostname", "basename", "sed", "cat")) {
+            Path found = List.of(Path.of("/usr/bin", tool), Path.of("/bin", tool)).stream().filter(Files::isExecutable)
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no " + tool + " here"));
+            Files.createSymbolicLink(bin.resolve(tool), found);
+        }
+        ProcessBuilder pb = new ProcessBuilder(bin.resolve("bash").toString(), "scripts/backrest-setup.sh")
+                .directory(bundle.toFile()).redirectErrorStream(true);
+        pb.environment().put("PATH", bin.toString());
+        Process setup = pb.start();
+        String said = new String(setup.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, setup.waitFor(), said);
+        for (String tool : List.of("docker:", "Docker Compose:", "openssl:", "htpasswd:")) {
+            assertTrue(said.contains("  - " + tool), tool + " named: " + said);
+        }
+        assertTrue(said.contains("nothing was created"), said);
+        Files.delete(bin.resolve("bash"));
+        try (var links = Files.list(bin)) {
+            for (Path link : links.toList()) {
+                Files.delete(link);
+            }
+        }
+        Files.delete(bin);
+        assertEquals(before, snapshot(), "no file written");
+    }
+
     private Map<Path, String> snapshot() throws IOException {
         Map<Path, String> files = new java.util.TreeMap<>();
         try (var walk = Files.walk(bundle)) {

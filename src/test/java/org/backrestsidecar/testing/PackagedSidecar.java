@@ -30,8 +30,9 @@ public final class PackagedSidecar {
      * packages: no registry here); the helpers the sidecar starts run from it.
      */
     public static void buildImage() throws IOException, InterruptedException {
-        TestDocker.run(List.of("docker", "build", "-q", "-f", "src/main/docker/Dockerfile", "--build-arg",
-                "BASE_IMAGE=" + TestDocker.IMAGE, "-t", "backrest-sidecar:0.1.0", "."), Map.of());
+        TestDocker.run(List.of("docker", "build", "-q", "-f", "src/main/docker/Dockerfile",
+                "--build-arg", "JAR_FROM=host", "--build-arg", "BUILD_IMAGE=" + TestDocker.IMAGE,
+                "--build-arg", "BASE_IMAGE=" + TestDocker.IMAGE, "-t", "backrest-sidecar:0.1.0", "."), Map.of());
     }
 
     /** Writes the API token the sidecar started with {@code config} in this folder reads. */
