@@ -17,7 +17,8 @@ import org.apache.hc.core5.http.NoHttpResponseException;
  * Requests whose body is a stream we cannot replay (hijacked stdin, a piped archive) are not sent
  * again: the first attempt has read from it, so a second would send a cut or closed body (seen as
  * "Pipe closed" writing a drill's globals.sql). A body held in memory is sent again from its start.
- * After a burst of calls the pool holds several idle connections, all closed by the proxy after its 10 s, and each is handed out in turn: so a request is sent again until it goes out
+ * After a burst of calls the pool holds several idle connections, all closed by the proxy after its
+ * 10 s, and each is handed out in turn: so a request is sent again until it goes out
  * on a live one, at most once per connection the pool can hold (a CI run's pg_dump exec met two
  * closed connections in a row and failed "failed to respond" when only one retry was made).
  */
