@@ -17,6 +17,7 @@ command -v nginx >/dev/null || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v rclone >/dev/null || need+=(rclone)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 # the operator page's test drives a real browser

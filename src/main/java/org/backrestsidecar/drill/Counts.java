@@ -37,12 +37,20 @@ final class Counts {
         return scope + ": " + recorded.size() + " counts match (" + shown + ")";
     }
 
+    /** A Postgres dump's content sums ({@link #sameContent(String, Map, Map, String, String)}). */
+    static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
+        return sameContent(scope, recorded, restored, "dumped", "a sum of every row's text");
+    }
+
     /**
      * Each item's content sum as recorded at backup time against the restored one.
      *
+     * @param made how the backup was made, as the user reads it ("dumped", "copied")
+     * @param sum  what the sum is of
      * @throws DrillFailed naming every item whose content differs (at most ten)
      */
-    static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
+    static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored, String made,
+                              String sum) throws DrillFailed {
         List<String> differences = new ArrayList<>();
         TreeSet<String> items = new TreeSet<>(recorded.keySet());
         items.addAll(restored.keySet());
@@ -52,7 +60,7 @@ final class Counts {
             } else if (!restored.containsKey(item)) {
                 differences.add(item + " is missing");
             } else if (!recorded.get(item).equals(restored.get(item))) {
-                differences.add(item + " holds other rows than were dumped");
+                differences.add(item + " holds other rows than were " + made);
             }
         }
         if (!differences.isEmpty()) {
@@ -61,6 +69,6 @@ final class Counts {
                     + (differences.size() > 10 ? " (and " + (differences.size() - 10) + " more)" : ""));
         }
         return scope + ": the content of " + recorded.size() + (recorded.size() == 1 ? " table" : " tables")
-                + " matches what was dumped (a sum of every row's text)";
+                + " matches what was " + made + " (" + sum + ")";
     }
 }

@@ -98,8 +98,12 @@ public class FilesDrill implements TargetDrill {
                     throw new DrillFailed(db.getKey() + " fails PRAGMA integrity_check: " + integrity);
                 }
                 checks.add(db.getKey() + ": integrity_check ok");
-                checks.add(Counts.match(db.getKey() + " rows per table", db.getValue(),
-                        SqliteTableCounts.of(c -> scratch.output(c, target.timeout()), copy)));
+                SqliteTableCounts.Shell shell = c -> scratch.output(c, target.timeout());
+                checks.add(Counts.match(db.getKey() + " rows per table", db.getValue(), SqliteTableCounts.of(shell, copy)));
+                Map<String, Long> summed = facts.get().contentSums().get(db.getKey());
+                checks.add(summed == null ? db.getKey() + ": no content sums were recorded with this backup; counts checked only"
+                        : Counts.sameContent(db.getKey(), summed, SqliteTableCounts.contentSums(shell, copy), "copied",
+                        "a SHA3 of every row"));
             }
         }
         try {

@@ -102,8 +102,9 @@ public class SqliteStrategy implements BackupStrategy {
                 if (!checked.succeeded() || !check.text().strip().equals("ok")) {
                     throw new IOException("the online copy of " + db + " fails PRAGMA quick_check: " + check.text().strip());
                 }
-                backup.counted(db, SqliteTableCounts.of(command -> helper.output(command, target.timeout()),
-                        snapshotCopy));
+                SqliteTableCounts.Shell shell = command -> helper.output(command, target.timeout());
+                backup.counted(db, SqliteTableCounts.of(shell, snapshotCopy));
+                backup.summed(db, SqliteTableCounts.contentSums(shell, snapshotCopy));
                 backup.stream(db.substring(1), out -> {
                     ExecResult r = helper.run(List.of("cat", snapshotCopy), target.timeout(), out);
                     return r.succeeded() ? Optional.empty() : Optional.of(r.failure("cat " + snapshotCopy));
