@@ -4,7 +4,9 @@
 # measurement (a busy Open WebUI), in WAL mode and with a rollback journal; copied with SQLite's
 # backup API (`sqlite3 db ".backup"`, what the sidecar used before) and with `VACUUM INTO` (what it
 # uses now), each under the sidecar's `.timeout 10000`. Prints how long each copy took, whether it
-# failed, and how many of the app's writes failed (its own busy timeout: 5 s).
+# failed, and how many of the app's writes failed (its own busy timeout: 5 s). For the copy the
+# sidecar keeps, also what its drill facts cost: every table's row count, and every table's content
+# hash (the sqlite3 shell's sha3_query of SELECT *), each read of the copy as the helper reads it.
 # Needs Debian's sqlite3 (the helper image's). Usage: bench/sqlite-online-copy.sh [SIZE_MB] (default 512)
 set -euo pipefail
 size_mb=${1:-512}
@@ -41,8 +43,18 @@ for journal in wal delete; do
     kill $writer; wait $writer 2>/dev/null || true
     failed_writes=$(wc -l < "$work/writes.log")
     check=$( [ "$outcome" = ok ] && sqlite3 "$work/copy.db" "PRAGMA quick_check;" || echo -)
-    printf 'RESULT journal=%s copy=%s size_mb=%s outcome=%s seconds=%d.%03d quick_check=%s app_writes_failed=%s\n' \
+    facts=""
+    if [ "$outcome" = ok ] && [ "$how" = vacuum-into ]; then
+      began=$(date +%s%N)
+      sqlite3 -readonly "$work/copy.db" "SELECT count(*) FROM chat" >/dev/null
+      counted_ms=$(( ($(date +%s%N) - began) / 1000000 ))
+      began=$(date +%s%N)
+      sqlite3 -readonly "$work/copy.db" "SELECT substr(hex(sha3_query('SELECT * FROM \"chat\"')), 1, 16)" >/dev/null
+      summed_ms=$(( ($(date +%s%N) - began) / 1000000 ))
+      facts=" count_seconds=$((counted_ms / 1000)).$(printf %03d $((counted_ms % 1000))) sums_seconds=$((summed_ms / 1000)).$(printf %03d $((summed_ms % 1000)))"
+    fi
+    printf 'RESULT journal=%s copy=%s size_mb=%s outcome=%s seconds=%d.%03d quick_check=%s app_writes_failed=%s%s\n' \
       "$journal" "$how" "$(( $(stat -c %s "$db") / 1048576 ))" "$outcome" $((took_ms / 1000)) $((took_ms % 1000)) \
-      "$check" "$failed_writes"
+      "$check" "$failed_writes" "$facts"
   done
 done

@@ -21,9 +21,12 @@ public final class StateFormat {
     static final String FILE = "state-format";
     private static final Pattern STAMP = Pattern.compile("^(\\d{1,6})\\b");
 
-    /** The folder's format is newer than this version reads. */
-    public static final class TooNewException extends RuntimeException {
-        TooNewException(String message) {
+    /**
+     * The folder's format is one this version cannot read: newer than it (a downgrade), or a stamp it
+     * does not understand. Either way the folder is left as it was and the sidecar does not start.
+     */
+    public static final class UnreadableFormatException extends RuntimeException {
+        UnreadableFormatException(String message) {
             super(message);
         }
     }
@@ -46,7 +49,7 @@ public final class StateFormat {
         if (stamp != null) {
             int found = formatOf(stamp, file);
             if (found > CURRENT) {
-                throw new TooNewException("the state folder " + stateDir + " was written by a newer backrest-sidecar ("
+                throw new UnreadableFormatException("the state folder " + stateDir + " was written by a newer backrest-sidecar ("
                         + file + ": '" + stamp + "'; this version, " + version + ", reads format " + CURRENT
                         + " and older). Start the newer version again, or restore the state folder's copy from "
                         + "before the upgrade; moving the folder aside starts afresh, without its runs, drills and journals");
@@ -61,7 +64,7 @@ public final class StateFormat {
     static int formatOf(String stamp, Path file) {
         Matcher m = STAMP.matcher(stamp);
         if (!m.find()) {
-            throw new TooNewException(file + " says '" + stamp + "', not a state format this version knows (it writes "
+            throw new UnreadableFormatException(file + " says '" + stamp + "', not a state format this version knows (it writes "
                     + CURRENT + "): was it written by another program? Remove it only if the folder is this sidecar's");
         }
         return Integer.parseInt(m.group(1));

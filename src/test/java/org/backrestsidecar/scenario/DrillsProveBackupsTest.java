@@ -134,6 +134,8 @@ class DrillsProveBackupsTest {
         assertTrue(checks.contains("keys (DBSIZE): 1 counts match (db0=700)"), checks);
         assertTrue(checks.contains(DATA + "/webui.db: integrity_check ok"), checks);
         assertTrue(checks.contains(DATA + "/webui.db rows per table: 2 counts match (chat=400, user=3)"), checks);
+        assertTrue(checks.contains(DATA + "/webui.db: the content of 2 tables matches what was copied (a SHA3 of every row)"),
+                checks);
         assertTrue(checks.contains("/models: 2 counts match (bytes=900003, files=4)"), checks);
         assertTrue(checks.contains("restic check --read-data-subset"), checks);
         assertTrue(checks.contains("snapshots restored and verified (restic restore --verify"), checks);
@@ -256,27 +258,51 @@ class DrillsProveBackupsTest {
     }
 
     /**
-     * A table whose rows are not the ones that were dumped fails the drill, naming the table, with the
-     * counts equal. A changed dump cannot be put in place of the recorded one unseen (its snapshot's id
-     * changes: the scenario above), so the test changes the other side: the content sum recorded for one
-     * table in the run's facts, stored back under the same tags, host and path (the facts file is not
-     * judged by its id). Either way the drill compares what restores with what was recorded.
+     * A table whose rows are not the ones that were backed up fails the drill, naming the table, with
+     * the counts equal: a Postgres dump's and an SQLite copy's. A changed backup cannot be put in place
+     * of the recorded one unseen (its snapshot's id changes: the scenario above), so the test changes
+     * the other side: the content sum recorded for one table in the run's facts, stored back under the
+     * same tags, host and path (the facts file is not judged by its id). Either way the drill compares
+     * what restores with what was recorded.
      */
     @Test
     @Order(6)
-    void aTableWhoseContentIsNotWhatWasDumpedFailsTheDrillNamingIt() throws Exception {
+    void aTableWhoseContentIsNotWhatWasBackedUpFailsTheDrillNamingIt() throws Exception {
         Map<String, String> env = drillsRepo();
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        changeRecordedSum(env, "pg-drill", "inventory", "public.items");
+        changeRecordedSum(env, "webui-drill", DATA + "/webui.db", "chat");
+
+        JsonPath drill = drill();
+        Map<String, Object> pg = drill.getMap("results.find { it.target == 'pg-drill' }");
+        assertEquals("failed", pg.get("outcome"), drill.prettify());
+        assertEquals("database inventory restores with other content: public.items holds other rows than were dumped",
+                pg.get("failure"), pg.toString());
+        Map<String, Object> webui = drill.getMap("results.find { it.target == 'webui-drill' }");
+        assertEquals("failed", webui.get("outcome"), drill.prettify());
+        assertEquals(DATA + "/webui.db restores with other content: chat holds other rows than were copied",
+                webui.get("failure"), webui.toString());
+        // the next run's backup records its own facts again, and passes
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        assertEquals(Boolean.TRUE, drill().getBoolean("passed"));
+    }
+
+    /**
+     * Adds one to the content sum {@code target}'s newest run recorded for {@code table} of
+     * {@code scope}, and stores the changed facts in place of the run's (same path, host and tags).
+     */
+    private static void changeRecordedSum(Map<String, String> env, String target, String scope, String table)
+            throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.JsonNode facts = newestSnapshot(env, "pg-drill",
+        com.fasterxml.jackson.databind.JsonNode facts = newestSnapshot(env, target,
                 s -> s.path("paths").toString().contains("backup-facts.json"));
-        assertTrue(facts != null, "the facts of the newest run");
+        assertTrue(facts != null, "the facts of " + target + "'s newest run");
         String file = facts.path("paths").get(0).asText();
         var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(TestDocker.run(List.of("restic",
                 "dump", "--no-lock", facts.path("id").asText(), file), env));
-        var sums = (com.fasterxml.jackson.databind.node.ObjectNode) recorded.path("contentSums").path("inventory");
-        assertTrue(sums.has("public.items"), "the run recorded the content of inventory's tables: " + recorded);
-        sums.put("public.items", sums.path("public.items").asLong() + 1);
+        var sums = (com.fasterxml.jackson.databind.node.ObjectNode) recorded.path("contentSums").path(scope);
+        assertTrue(sums.has(table), "the run recorded the content of " + scope + "'s tables: " + recorded);
+        sums.put(table, sums.path(table).asLong() + 1);
         Path changed = Files.createTempFile("bsc-facts", ".json");
         Files.write(changed, json.writeValueAsBytes(recorded));
         // restic backup of the changed file from stdin ($0 of the shell), under the same path, host and tags
@@ -284,18 +310,10 @@ class DrillsProveBackupsTest {
                 "backup", "--stdin", "--stdin-filename", file.replaceFirst("^/", ""), "--host", facts.path("hostname").asText()));
         facts.path("tags").forEach(t -> store.addAll(List.of("--tag", t.asText())));
         TestDocker.run(store, env);
-        assertEquals(facts.path("tags").toString(), newestSnapshot(env, "pg-drill", s -> s.path("paths").toString()
+        assertEquals(facts.path("tags").toString(), newestSnapshot(env, target, s -> s.path("paths").toString()
                 .contains("backup-facts.json")).path("tags").toString(), "the changed facts stored as the run's");
         TestDocker.run(List.of("restic", "forget", facts.path("id").asText()), env);
-
-        JsonPath drill = drill();
-        Map<String, Object> pg = drill.getMap("results.find { it.target == 'pg-drill' }");
-        assertEquals("failed", pg.get("outcome"), drill.prettify());
-        assertEquals("database inventory restores with other content: public.items holds other rows than were dumped",
-                pg.get("failure"), pg.toString());
-        // the next run's backup records its own facts again, and passes
-        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
-        assertEquals(Boolean.TRUE, drill().getBoolean("passed"));
+        Files.delete(changed);
     }
 
     /**

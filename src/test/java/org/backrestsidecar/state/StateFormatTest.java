@@ -35,7 +35,7 @@ class StateFormatTest {
                 Files.writeString(file, c.stamp() + "\n");
             }
             if (c.refused()) {
-                StateFormat.TooNewException e = assertThrows(StateFormat.TooNewException.class,
+                StateFormat.UnreadableFormatException e = assertThrows(StateFormat.UnreadableFormatException.class,
                         () -> StateFormat.check(state, "0.1.0"), String.valueOf(c.stamp()));
                 assertTrue(e.getMessage().contains(c.said()), e.getMessage());
                 assertTrue(e.getMessage().contains(state.toString()), "names the folder: " + e.getMessage());

@@ -45,6 +45,7 @@ public final class ImageFromSource {
                     TestDocker.IMAGE, "busybox", "httpd", "-f", "-p", "8081", "-h", "/m2"), Map.of());
             String mirror = TestDocker.run(List.of("docker", "inspect", "-f",
                     "{{.NetworkSettings.IPAddress}}", MIRROR), Map.of()).strip();
+            // --force-rm: a failed build leaves none of the classic builder's intermediate containers behind
             String out = TestDocker.run(List.of("docker", "run", "--rm", "--name", TestDocker.PREFIX + "docker-alone",
                     "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", clone + ":/repo:ro", "-w", "/repo", CLI_ONLY,
                     "sh", "-c", """
@@ -52,7 +53,7 @@ public final class ImageFromSource {
                             if command -v java || command -v javac || command -v mvn; then
                               echo "this host was to have Docker alone"; exit 9
                             fi
-                            docker build -f src/main/docker/Dockerfile \
+                            docker build --force-rm -f src/main/docker/Dockerfile \
                               --build-arg BUILD_IMAGE=%s --build-arg BASE_IMAGE=%s \
                               --build-arg MAVEN_MIRROR=http://%s:8081/ -t %s .
                             """.formatted(BUILD_IMAGE, TestDocker.IMAGE, mirror, tag)), Map.of());
