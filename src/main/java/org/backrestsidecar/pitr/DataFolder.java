@@ -83,6 +83,15 @@ public class DataFolder {
             + "$(id -g postgres 2>/dev/null || echo 999)\"); "
             + "printf '%s\\n' \"$SETTINGS\" >> postgresql.auto.conf; touch recovery.signal; rm -f postmaster.pid; "
             + "find . -path \"./$ASIDE\" -prune -o -exec chown \"$owner\" {} +; chmod 700 .; rmdir \"$ASIDE\" 2>/dev/null || true";
+    /**
+     * pg_verifybackup of $PGDATA as laid down; a base without a manifest (pg_basebackup before 13) or
+     * an image without the tool is said on stdout and passes.
+     */
+    static final String VERIFY = "cd \"$PGDATA\"; if [ ! -f backup_manifest ]; then "
+            + "echo 'the base backup holds no manifest (made before Postgres 13): its files not verified'; exit 0; fi; "
+            + "if ! command -v pg_verifybackup >/dev/null; then "
+            + "echo 'the image has no pg_verifybackup: the files of the base backup not verified'; exit 0; fi; "
+            + "exec pg_verifybackup --quiet --ignore " + WAL_DIR + " --ignore \"$ASIDE\" \"$PGDATA\"";
     private final DockerClient docker;
     private final ContainerExec exec;
     private final ContainerFiles files;
@@ -162,6 +171,15 @@ public class DataFolder {
         return new Work(id, pgdata);
     }
 
+    /**
+     * What pg_verifybackup said of a laid-down base backup.
+     *
+     * @param problem what it found wrong, as it names it; empty when nothing
+     * @param said    what was verified, for the drill's checks
+     */
+    public record Verified(Optional<String> problem, String said) {
+    }
+
     /** The work on one data folder. */
     public final class Work implements AutoCloseable {
         private final String id;
@@ -231,6 +249,26 @@ public class DataFolder {
             }
             settings.append("recovery_target_action = 'promote'");
             sh(SETTLE, List.of("SETTINGS=" + settings), "preparing the data folder for recovery");
+        }
+
+        /**
+         * What {@code pg_verifybackup} (the server image's own, Postgres 13 and later) says of the base
+         * backup just laid down, before any server touched it: every file's size and checksum against
+         * the manifest pg_basebackup wrote into the backup, and the WAL the base needs parsed. The
+         * settings and signal file the recovery adds are left out by pg_verifybackup itself; the
+         * chain's WAL folder and the folder moved aside are not the backup's. Empty when it found
+         * nothing wrong; a base without a manifest (or an image without the tool) says so in
+         * {@link Verified#said()}.
+         */
+        public Verified verify() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExecResult result = exec.run(id, List.of("sh", "-c", VERIFY), List.of(), QUICK, out);
+            String said = out.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (result.succeeded()) {
+                return new Verified(Optional.empty(), said.isEmpty() ? "its manifest's every file and the WAL it needs "
+                        + "verified (pg_verifybackup)" : said);
+            }
+            return new Verified(Optional.of(result.failure("pg_verifybackup")), "");
         }
 
         /** The moment is dropped from the settings: the replay then runs to the end of the WAL. */

@@ -27,7 +27,9 @@ import org.backrestsidecar.wal.WalMode;
 
 /**
  * The drill of a wal-mode target proves the whole chain, not only the base backup: the newest base
- * and every WAL segment shipped after it are laid down in a throwaway like the target, replayed to
+ * is laid down in a throwaway like the target and verified against its own manifest
+ * ({@code pg_verifybackup}: a file changed since pg_basebackup read it is named), then it and every
+ * WAL segment shipped after it are replayed to
  * the end and promoted. It fails when the replay fails or stops before the newest segment shipped
  * (one in between is missing or damaged); every database's rows per table are read back and
  * reported (they have moved on since the base backup, so they are not compared with its counts).
@@ -78,6 +80,13 @@ public class PointInTimeDrill implements TargetDrill {
                     DataFolder.ASIDE_PREFIX + "drill")) {
                 work.moveAside();
                 work.layDown(repo, choice, target.name());
+                // before the server starts: replay writes into the files the manifest sums
+                DataFolder.Verified verified = work.verify();
+                if (verified.problem().isPresent()) {
+                    throw new DrillFailed("base backup " + choice.base().run() + " is not what pg_basebackup made: "
+                            + verified.problem().get());
+                }
+                checks.add("base backup of run " + choice.base().run() + ": " + verified.said());
             }
             pg.start();
             Replay.Reached reached;

@@ -332,7 +332,120 @@ class RestoresToAMomentTest {
         assertEquals(true, drill.getBoolean("passed"), drill.prettify());
         String checks = drill.getString("results[0].checks");
         assertTrue(checks.contains("every WAL segment after it replayed through"), drill.prettify());
+        assertTrue(checks.contains("its manifest's every file and the WAL it needs verified (pg_verifybackup)"),
+                drill.prettify());
         assertTrue(checks.contains("public.orders " + pg.sql("shop", "SELECT count(*) FROM orders")), drill.prettify());
+    }
+
+    /**
+     * A base backup whose file changed after pg_basebackup read it (one byte of the orders table's
+     * file, in a row's text: the server would start and replay on it unseen) fails the drill, which
+     * names the file as pg_verifybackup does. A changed base cannot be put in place of the recorded
+     * one unseen (its snapshot's id changes), so the test changes both, as someone with the key
+     * could: the base snapshot replaced under the same tags and host, and the run's facts made to
+     * name the new one. Then a new run's base backup is whole again and the drill passes.
+     */
+    @Test
+    @Order(6)
+    void aBaseBackupWithAFileChangedSinceItWasMadeFailsTheDrillNamingTheFile() throws Exception {
+        java.nio.file.Path repo = SidecarStack.repo("pitr");
+        Map<String, String> env = Map.of("RESTIC_REPOSITORY", repo.toString(),
+                "RESTIC_PASSWORD_FILE", SidecarStack.key("pitr").toString());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode base = null;
+        for (var s : json.readTree(TestDocker.run(java.util.List.of("restic", "snapshots", "--json", "--no-lock",
+                "--tag", "target:" + TARGET, "--path", "/" + TARGET + "/base.tar"), env))) {
+            if (base == null || s.path("time").asText().compareTo(base.path("time").asText()) > 0) {
+                base = s;
+            }
+        }
+        assertTrue(base != null, "the newest base backup");
+        String run = null;
+        for (var t : base.path("tags")) {
+            run = t.asText().startsWith("run:") ? t.asText() : run;
+        }
+        com.fasterxml.jackson.databind.JsonNode facts = null;
+        for (var s : json.readTree(TestDocker.run(java.util.List.of("restic", "snapshots", "--json", "--no-lock",
+                "--tag", run), env))) {
+            facts = s.path("paths").toString().contains("backup-facts.json") ? s : facts;
+        }
+        assertTrue(facts != null, "the facts of " + run);
+
+        // one byte of the first page's last row (rows fill a page from its end) of the orders table's file
+        String file = pg.sql("shop", "SELECT pg_relation_filepath('orders')").strip();
+        java.nio.file.Path tar = java.nio.file.Files.createTempFile("bsc-base", ".tar");
+        TestDocker.run(java.util.List.of("sh", "-c", "exec \"$@\" > \"$0\"", tar.toString(), "restic", "dump",
+                "--no-lock", base.path("id").asText(), "/" + TARGET + "/base.tar"), env);
+        byte[] bytes = java.nio.file.Files.readAllBytes(tar);
+        long at = tarEntry(bytes, file) + 8192 - 20;
+        bytes[(int) at] ^= 0x01;
+        java.nio.file.Files.write(tar, bytes);
+        String changed = storedFromStdin(env, tar, TARGET + "/base.tar", base);
+
+        var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(TestDocker.run(java.util.List.of(
+                "restic", "dump", "--no-lock", facts.path("id").asText(), facts.path("paths").get(0).asText()), env));
+        int named = 0;
+        for (var snapshot : recorded.path("snapshots")) {
+            if (base.path("id").asText().startsWith(snapshot.path("id").asText())) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) snapshot).put("id", changed);
+                named++;
+            }
+        }
+        assertEquals(1, named, "the run's facts named its base backup: " + recorded);
+        java.nio.file.Path factsFile = java.nio.file.Files.createTempFile("bsc-facts", ".json");
+        java.nio.file.Files.write(factsFile, json.writeValueAsBytes(recorded));
+        storedFromStdin(env, factsFile, facts.path("paths").get(0).asText().replaceFirst("^/", ""), facts);
+        TestDocker.run(java.util.List.of("restic", "forget", base.path("id").asText(), facts.path("id").asText()), env);
+        java.nio.file.Files.delete(tar);
+        java.nio.file.Files.delete(factsFile);
+
+        JsonPath drill = SidecarApi.drill("pitr", null);
+        assertEquals(false, drill.getBoolean("passed"), drill.prettify());
+        String failure = drill.getString("results[0].failure");
+        assertTrue(failure.contains("is not what pg_basebackup made") && failure.contains(file), drill.prettify());
+
+        // a new run's base backup, and its WAL, are whole: the drill passes
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("pitr").getString("state"));
+        pg.sql("postgres", "SELECT pg_switch_wal()");
+        shippedPast(serverNow());
+        JsonPath again = SidecarApi.drill("pitr", null);
+        assertEquals(true, again.getBoolean("passed"), again.prettify());
+    }
+
+    /** Where the data of {@code name} starts in the tar {@code bytes} (ustar headers, as pg_basebackup writes). */
+    private static long tarEntry(byte[] bytes, String name) {
+        int at = 0;
+        while (at + 512 <= bytes.length && bytes[at] != 0) {
+            String entry = new String(bytes, at, 100, java.nio.charset.StandardCharsets.US_ASCII).replaceAll("\u0000.*", "");
+            String prefix = new String(bytes, at + 345, 155, java.nio.charset.StandardCharsets.US_ASCII)
+                    .replaceAll("\u0000.*", "");
+            String full = prefix.isEmpty() ? entry : prefix + "/" + entry;
+            long size = Long.parseLong(new String(bytes, at + 124, 12, java.nio.charset.StandardCharsets.US_ASCII)
+                    .replaceAll("[^0-7]", ""), 8);
+            if (full.replaceFirst("^\\./", "").equals(name)) {
+                assertTrue(size >= 8192, name + " holds a page: " + size);
+                return at + 512L;
+            }
+            at += 512 + (int) ((size + 511) / 512 * 512);
+        }
+        throw new AssertionError(name + " is not in the base backup");
+    }
+
+    /** Stores {@code file} as {@code path} from stdin under {@code like}'s host and tags; the new snapshot's id. */
+    private static String storedFromStdin(Map<String, String> env, java.nio.file.Path file, String path,
+                                          com.fasterxml.jackson.databind.JsonNode like) throws Exception {
+        java.util.List<String> store = new java.util.ArrayList<>(java.util.List.of("sh", "-c", "exec \"$@\" < \"$0\"",
+                file.toString(), "restic", "backup", "--json", "--stdin", "--stdin-filename", path, "--host",
+                like.path("hostname").asText()));
+        like.path("tags").forEach(t -> store.addAll(java.util.List.of("--tag", t.asText())));
+        String out = TestDocker.run(store, env);
+        for (String line : out.lines().filter(l -> l.startsWith("{")).toList()) {
+            var message = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            if (message.path("message_type").asText().equals("summary")) {
+                return message.path("snapshot_id").asText();
+            }
+        }
+        throw new AssertionError("restic said no snapshot id: " + out);
     }
 
     /**
