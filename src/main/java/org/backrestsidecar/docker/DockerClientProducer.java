@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -29,14 +30,24 @@ public class DockerClientProducer {
 
     @Produces
     @Singleton
-    DockerClient docker() {
+    DockerClient docker(DockerHttpClient http) {
         var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+
+    /**
+     * The engine's HTTP API itself, for the calls docker-java's models would change in passing: a
+     * Swarm service's spec is read and sent back as the engine wrote it (docker/SwarmServices).
+     */
+    @Produces
+    @Singleton
+    DockerHttpClient http() {
         var http = new ApacheDockerHttpClient.Builder()
                 .dockerHost(URI.create(host))
                 .maxConnections(POOLED)
                 .connectionTimeout(Duration.ofSeconds(10))
                 .build();
-        return DockerClientImpl.getInstance(config, new ClosedIdleConnectionRetry(http, POOLED));
+        return new ClosedIdleConnectionRetry(http, POOLED);
     }
 
     void close(@Disposes DockerClient docker) throws IOException {

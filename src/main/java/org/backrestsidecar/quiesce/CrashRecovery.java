@@ -23,6 +23,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class CrashRecovery {
     private static final Logger LOG = Logger.getLogger(CrashRecovery.class);
+    private static final java.time.Duration SCALE_BACK_EVERY = java.time.Duration.ofSeconds(15);
     private final QuiesceJournal journal;
     private final Quiescer quiescer;
     private final RunRegistry runs;
@@ -52,6 +53,15 @@ public class CrashRecovery {
         for (QuiesceJournal.Entry entry : pending) {
             String left = entry.action().name().toLowerCase() + " by run " + entry.runId() + " at " + entry.at();
             TargetResult result;
+            if (entry.action() == QuiesceJournal.Action.SCALED) {
+                // a manager is asked, which may take minutes to answer after a restart: not on the way to start
+                String message = "its Swarm service " + entry.service() + " is scaled back to " + entry.replicas()
+                        + " in the background after the sidecar stopped mid-run (" + left + ")";
+                LOG.warnf("crash recovery: container %s: %s", entry.containerName(), message);
+                byPlan.computeIfAbsent(entry.plan(), p -> new ArrayList<>())
+                        .add(TargetResult.action(entry.containerName(), "recovery", true, message));
+                continue;
+            }
             try {
                 boolean changed = quiescer.recover(entry);
                 String message = (changed ? entry.action() == QuiesceJournal.Action.PAUSED ? "unpaused" : "started"
@@ -69,6 +79,45 @@ public class CrashRecovery {
         if (!byPlan.isEmpty()) {
             recovered.fire(new Recovered(byPlan));
         }
+        if (journal.pending().stream().anyMatch(e -> e.action() == QuiesceJournal.Action.SCALED)) {
+            Daemons.start("swarm-scale-back", this::scaleBackUntilDone);
+        }
         Daemons.start("remote-unlock", helpers::unlockRemoteRepos);
+    }
+
+    /**
+     * A Swarm service scaled to 0 is scaled back by a manager, which may not answer yet when a node
+     * starts (its own sidecar-repos task restarting too): asked again every {@link #SCALE_BACK_EVERY}
+     * until it is done, each new reason logged once.
+     */
+    private void scaleBackUntilDone() {
+        String lastWhy = null;
+        while (true) {
+            List<QuiesceJournal.Entry> left = journal.pending().stream()
+                    .filter(e -> e.action() == QuiesceJournal.Action.SCALED).toList();
+            if (left.isEmpty()) {
+                return;
+            }
+            for (QuiesceJournal.Entry entry : left) {
+                try {
+                    boolean changed = quiescer.recover(entry);
+                    LOG.warnf("crash recovery: Swarm service %s %s", entry.service(), changed
+                            ? "scaled back to " + entry.replicas() + " after the sidecar stopped with it at 0"
+                            : "found scaled by someone else since: left as it is");
+                } catch (RuntimeException e) {
+                    if (!String.valueOf(e.getMessage()).equals(lastWhy)) {
+                        LOG.errorf("crash recovery: Swarm service %s is still at 0 replicas (%s); asked again every %d s",
+                                entry.service(), e.getMessage(), SCALE_BACK_EVERY.toSeconds());
+                        lastWhy = String.valueOf(e.getMessage());
+                    }
+                }
+            }
+            try {
+                Thread.sleep(SCALE_BACK_EVERY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

@@ -16,10 +16,29 @@ import org.backrestsidecar.config.SidecarConfig;
  */
 @ApplicationScoped
 public class QuiesceJournal {
-    public enum Action { PAUSED, STOPPED }
+    /** What was done to the container: {@code SCALED} is a Swarm task's service scaled to 0. */
+    public enum Action { PAUSED, STOPPED, SCALED }
 
+    /**
+     * One container held.
+     *
+     * @param service  the Swarm service scaled to 0 (SCALED only; absent from the entries of older versions)
+     * @param replicas its replicas before, to scale it back to (SCALED only)
+     */
     public record Entry(String containerId, String containerName, Action action, String plan, String runId,
-                        Instant at) {
+                        Instant at, String service, int replicas) {
+        static Entry paused(String containerId, String containerName, String plan, String runId) {
+            return new Entry(containerId, containerName, Action.PAUSED, plan, runId, Instant.now(), null, 0);
+        }
+
+        static Entry stopped(String containerId, String containerName, String plan, String runId) {
+            return new Entry(containerId, containerName, Action.STOPPED, plan, runId, Instant.now(), null, 0);
+        }
+
+        static Entry scaled(String containerId, String containerName, String plan, String runId, String service,
+                            int replicas) {
+            return new Entry(containerId, containerName, Action.SCALED, plan, runId, Instant.now(), service, replicas);
+        }
     }
 
     private static final TypeReference<List<Entry>> LIST = new TypeReference<>() {

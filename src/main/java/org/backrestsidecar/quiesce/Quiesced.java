@@ -18,6 +18,7 @@ public final class Quiesced implements AutoCloseable {
     private volatile boolean budgetExceeded;
     private ScheduledFuture<?> watchdog;
     private List<String> failures = List.of();
+    private final java.util.Map<String, String> replaced = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Nothing to freeze: a live copy. */
     public static Quiesced none() {
@@ -64,6 +65,19 @@ public final class Quiesced implements AutoCloseable {
             return Duration.ZERO;
         }
         return Duration.between(since, until == null ? Instant.now() : until);
+    }
+
+    /** A container put back as another: a Swarm task's, scaled back (Quiescer). */
+    void replaced(String containerId, String now) {
+        replaced.put(containerId, now);
+    }
+
+    /**
+     * The container that runs in place of {@code containerId} once this is closed: itself, or the new
+     * container of a Swarm task whose service was scaled to 0 and back.
+     */
+    public String runningAs(String containerId) {
+        return replaced.getOrDefault(containerId, containerId);
     }
 
     /** What could not be put back, e.g. a container that refused to start. */

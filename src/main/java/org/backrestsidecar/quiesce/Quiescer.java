@@ -29,13 +29,17 @@ public class Quiescer {
     private static final int PAUSE_ATTEMPTS = 3;
     private static final Duration PAUSE_AGAIN_AFTER = Duration.ofSeconds(2);
     private static final Logger LOG = Logger.getLogger(Quiescer.class);
+    /** How long a Swarm service's task is given to stop once scaled to 0, or to run again once scaled back. */
+    private static final Duration SWARM_WAIT = Duration.ofMinutes(3);
     private final DockerClient docker;
     private final QuiesceJournal journal;
     private final SidecarConfig config;
+    private final ServiceScaler scaler;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Daemons.named("downtime-budget"));
 
-    public Quiescer(DockerClient docker, QuiesceJournal journal, SidecarConfig config) {
+    public Quiescer(DockerClient docker, QuiesceJournal journal, SidecarConfig config, ServiceScaler scaler) {
         this.docker = docker;
+        this.scaler = scaler;
         this.config = config;
         this.journal = journal;
     }
@@ -44,8 +48,7 @@ public class Quiescer {
         Quiesced q = new Quiesced();
         try {
             if (isRunning(target.containerId())) {
-                journal.add(new QuiesceJournal.Entry(target.containerId(), target.containerName(), Action.PAUSED, plan,
-                        runId, Instant.now()));
+                journal.add(QuiesceJournal.Entry.paused(target.containerId(), target.containerName(), plan, runId));
                 q.undo().push("unpause " + target.containerName(), () -> {
                     unpause(target.containerId());
                     journal.remove(target.containerId());
@@ -68,7 +71,7 @@ public class Quiescer {
                 if (!isRunning(c.id())) {
                     continue;
                 }
-                journal.add(new QuiesceJournal.Entry(c.id(), c.name(), Action.STOPPED, plan, runId, Instant.now()));
+                journal.add(QuiesceJournal.Entry.stopped(c.id(), c.name(), plan, runId));
                 q.undo().push("start " + c.name(), () -> {
                     start(c.id());
                     journal.remove(c.id());
@@ -90,6 +93,9 @@ public class Quiescer {
      * @param order told the stop order, for the report
      */
     public Quiesced stopWithDependants(Target target, String plan, String runId, Consumer<String> order) {
+        if (target.swarmTask()) {
+            return scaleToZero(target, plan, runId, order);
+        }
         List<ContainerNode> all = docker.listContainersCmd().withShowAll(true).exec().stream()
                 .map(c -> ContainerNode.of(c, config.labelPrefix())).toList();
         ContainerNode self = all.stream().filter(c -> c.id().equals(target.containerId())).findFirst()
@@ -98,6 +104,79 @@ public class Quiescer {
         order.accept("stop order: " + String.join(" -> ", stops.stream().map(ContainerNode::name).toList())
                 + "; start order is the reverse");
         return stop(stops, plan, runId);
+    }
+
+    /**
+     * A Swarm task's container is stopped by scaling its service to 0 through a manager
+     * ({@link ServiceScaler}): stopped by itself, Swarm would start another task in its place, perhaps
+     * on another node, while the data is written. Journalled with the replicas it had before it is
+     * asked; closing scales it back and waits for its task to run on this node again, in a new
+     * container ({@link Quiesced#runningAs}). Swarm runs no dependants' order: the service alone.
+     */
+    private Quiesced scaleToZero(Target target, String plan, String runId, Consumer<String> order) {
+        String service = target.swarmService().orElseThrow();
+        Quiesced q = new Quiesced();
+        try {
+            int replicas = scaler.replicas(service);
+            order.accept("Swarm service " + service + " scaled from " + replicas + " to 0 through a manager, and "
+                    + "back after");
+            journal.add(QuiesceJournal.Entry.scaled(target.containerId(), target.containerName(), plan, runId, service,
+                    replicas));
+            q.undo().push("scale " + service + " back to " + replicas, () -> {
+                q.replaced(target.containerId(), scaleBack(service, replicas, target.containerName()));
+                journal.remove(target.containerId());
+            });
+            q.started();
+            scaler.scale(service, 0);
+            awaitGone(target.containerId(), service);
+            return q;
+        } catch (java.io.IOException e) {
+            q.close();
+            throw new java.io.UncheckedIOException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            q.close();
+            throw e;
+        }
+    }
+
+    /** Scales {@code service} back to {@code replicas}; the container of its task that runs on this node. */
+    private String scaleBack(String service, int replicas, String was) throws java.io.IOException, InterruptedException {
+        scaler.scale(service, replicas);
+        Instant until = Instant.now().plus(SWARM_WAIT);
+        while (Instant.now().isBefore(until)) {
+            var running = docker.listContainersCmd().withStatusFilter(List.of("running"))
+                    .withLabelFilter(java.util.Map.of("com.docker.swarm.service.name", service)).exec();
+            if (!running.isEmpty()) {
+                return running.get(0).getId();
+            }
+            Thread.sleep(1000);
+        }
+        throw new java.io.IOException("service " + service + " was scaled back to " + replicas + ", but no task of it "
+                + "runs on this node after " + SWARM_WAIT.toMinutes() + " min (" + was + " ran here): Swarm may have "
+                + "placed it on another node, where this node's volume is not; pin the service to its node "
+                + "(docs/swarm.md step 3)");
+    }
+
+    /** Waits for a scaled-down task's container to stop (Swarm then removes it). */
+    private void awaitGone(String containerId, String service) throws java.io.IOException {
+        Instant until = Instant.now().plus(SWARM_WAIT);
+        while (Instant.now().isBefore(until)) {
+            try {
+                if (!Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning())) {
+                    return;
+                }
+            } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+                return;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.IOException("interrupted while " + service + "'s task stopped", e);
+            }
+        }
+        throw new java.io.IOException("service " + service + " was scaled to 0, but its task on this node still runs "
+                + "after " + SWARM_WAIT.toMinutes() + " min");
     }
 
     /** Arms the downtime budget, if anything was frozen: on expiry the copy is aborted, then all resumed. */
@@ -109,6 +188,9 @@ public class Quiescer {
 
     /** Puts back one journalled container after a crash; false when it was already back. */
     public boolean recover(QuiesceJournal.Entry entry) {
+        if (entry.action() == Action.SCALED) {
+            return recoverScaled(entry);
+        }
         InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(entry.containerId()).exec().getState();
         boolean changed = false;
         if (entry.action() == Action.PAUSED && Boolean.TRUE.equals(state.getPaused())) {
@@ -120,6 +202,29 @@ public class Quiescer {
         }
         journal.remove(entry.containerId());
         return changed;
+    }
+
+    /**
+     * A Swarm service scaled to 0 and never scaled back: scaled back to the replicas it had, when it
+     * is still at 0 (someone may have scaled it since: theirs is left as it is). Asked of a manager,
+     * which may not answer yet right after a node's restart: the entry then stays, and the caller
+     * asks again (CrashRecovery).
+     */
+    private boolean recoverScaled(QuiesceJournal.Entry entry) {
+        try {
+            if (scaler.replicas(entry.service()) != 0) {
+                journal.remove(entry.containerId());
+                return false;
+            }
+            scaleBack(entry.service(), entry.replicas(), entry.containerName());
+            journal.remove(entry.containerId());
+            return true;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while scaling " + entry.service() + " back", e);
+        }
     }
 
     /**

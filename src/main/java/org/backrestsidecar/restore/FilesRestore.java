@@ -68,6 +68,12 @@ public class FilesRestore implements TargetRestore {
         return true;
     }
 
+    /** Every write goes through the helper: a Swarm task's container may be gone meanwhile. */
+    @Override
+    public boolean scalesASwarmService() {
+        return true;
+    }
+
     @Override
     public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
         return writes(target, backup, request.path()).stream()
@@ -109,8 +115,10 @@ public class FilesRestore implements TargetRestore {
                 .map(String::strip).toList()).orElse(List.of());
         List<String> live = copy.paths(target);
         // what a start after a kill needs to leave whole data and no staging copy behind (RestoreRecovery)
+        // a Swarm task's container is gone once its service is scaled to 0: its mounts are kept for that
         RestoreJournal.Entry underWay = RestoreJournal.Entry.files(job.id(), target.name(), target.containerId(),
-                repo.id(), live, databases.stream().filter(live::contains).toList());
+                repo.id(), live, databases.stream().filter(live::contains).toList(),
+                target.swarmTask() ? helpers.mountsOf(target.containerId()) : List.of());
         journal.record(underWay);
         try (Helper helper = helpers.start(target, repo, false, Priority.FULL)) {
             job.phase("stopping " + target.containerName());

@@ -39,8 +39,15 @@ public class RestoreJournal {
      */
     public record Entry(String restoreId, String target, String containerId, String kind, Phase phase, String repo,
                         String safetySnapshot, String snapshotPath, String dir, String file, List<String> paths,
-                        List<String> journals, String database, String image, String kept, Instant at) {
+                        List<String> journals, String database, String image, String kept, Instant at,
+                        List<String> mounts) {
         public static final String REDIS = "redis";
+
+        public Entry {
+            // an entry a version before mounts were kept wrote has none
+            mounts = mounts == null ? List.of() : mounts;
+        }
+
         public static final String FILES = "files";
         /** pg_restore in one transaction: all of the dump or nothing. */
         public static final String POSTGRES_DUMP = "postgres-dump";
@@ -55,14 +62,19 @@ public class RestoreJournal {
         public static Entry redis(String restoreId, String target, String containerId, String repo,
                                   String safetySnapshot, String snapshotPath, String dir, String file) {
             return new Entry(restoreId, target, containerId, REDIS, Phase.STOPPED, repo, safetySnapshot, snapshotPath,
-                    dir, file, List.of(), List.of(), null, null, null, Instant.now());
+                    dir, file, List.of(), List.of(), null, null, null, Instant.now(), List.of());
         }
 
-        /** Volume paths about to be replaced; the safety snapshot comes with {@link #withSafety}. */
+        /**
+         * Volume paths about to be replaced; the safety snapshot comes with {@link #withSafety}.
+         *
+         * @param mounts the container's mounts (volumes/Helpers.mountsOf) when it will be gone while
+         *               the paths are written (a Swarm task scaled to 0), else empty
+         */
         public static Entry files(String restoreId, String target, String containerId, String repo, List<String> paths,
-                                  List<String> journals) {
+                                  List<String> journals, List<String> mounts) {
             return new Entry(restoreId, target, containerId, FILES, Phase.STOPPED, repo, null, null, null, null,
-                    List.copyOf(paths), List.copyOf(journals), null, null, null, Instant.now());
+                    List.copyOf(paths), List.copyOf(journals), null, null, null, Instant.now(), List.copyOf(mounts));
         }
 
         /** A pg_restore of {@code database} about to run in the container, reading {@code dir/file}. */
@@ -70,7 +82,7 @@ public class RestoreJournal {
                                          boolean oneTransaction, String dir, String file) {
             return new Entry(restoreId, target, containerId, oneTransaction ? POSTGRES_DUMP : POSTGRES_CREATE,
                     Phase.STOPPED, null, null, null, dir, file,
-                    List.of(), List.of(), database, null, null, Instant.now());
+                    List.of(), List.of(), database, null, null, Instant.now(), List.of());
         }
 
         /**
@@ -80,25 +92,25 @@ public class RestoreJournal {
         public static Entry postgresWal(String restoreId, String target, String containerId, String image,
                                         String pgdata, String aside, String kept) {
             return new Entry(restoreId, target, containerId, POSTGRES_WAL, Phase.STOPPED, null, null, null, pgdata,
-                    aside, List.of(), List.of(), null, image, kept, Instant.now());
+                    aside, List.of(), List.of(), null, image, kept, Instant.now(), List.of());
         }
 
         /** A server being made beside the live one in container {@code containerId} (its volume {@code volume}). */
         public static Entry postgresWalNew(String restoreId, String target, String containerId, String volume) {
             return new Entry(restoreId, target, containerId, POSTGRES_WAL_NEW, Phase.WRITING, null, null, null, null,
-                    volume, List.of(), List.of(), null, null, null, Instant.now());
+                    volume, List.of(), List.of(), null, null, null, Instant.now(), List.of());
         }
 
         /** The same restore, now at {@code next}. */
         public Entry at(Phase next) {
             return new Entry(restoreId, target, containerId, kind, next, repo, safetySnapshot, snapshotPath, dir, file,
-                    paths, journals, database, image, kept, Instant.now());
+                    paths, journals, database, image, kept, Instant.now(), mounts);
         }
 
         /** The same restore, its safety snapshot taken. */
         public Entry withSafety(String snapshot) {
             return new Entry(restoreId, target, containerId, kind, phase, repo, snapshot, snapshotPath, dir, file,
-                    paths, journals, database, image, kept, Instant.now());
+                    paths, journals, database, image, kept, Instant.now(), mounts);
         }
     }
 

@@ -184,8 +184,7 @@ public class RestoreRecovery {
     private void writeSafetyBack(RestoreJournal.Entry entry) throws Exception {
         RepoConfig repo = repo(entry);
         if (RestoreJournal.Entry.FILES.equals(entry.kind())) {
-            try (Helper helper = helpers.startBeside(entry.containerId(), entry.target(), repo, false,
-                    org.backrestsidecar.config.Priority.FULL)) {
+            try (Helper helper = helperFor(entry, repo)) {
                 FilesRestore.writeBack(helper, entry.safetySnapshot(), entry.paths(), entry.journals(), WRITE_BACK);
                 helper.removeRestoreLeftovers(entry.paths(), QUICK);
             }
@@ -200,10 +199,20 @@ public class RestoreRecovery {
         if (!RestoreJournal.Entry.FILES.equals(entry.kind())) {
             return;
         }
-        try (Helper helper = helpers.startBeside(entry.containerId(), entry.target(), repo(entry), false,
-                org.backrestsidecar.config.Priority.FULL)) {
+        try (Helper helper = helperFor(entry, repo(entry))) {
             helper.removeRestoreLeftovers(entry.paths(), QUICK);
         }
+    }
+
+    /**
+     * A helper with the target's volumes: those recorded with the restore when its container was to
+     * be gone (a Swarm task scaled to 0: its service is scaled back only after this, by
+     * quiesce/CrashRecovery), else the container's own.
+     */
+    private Helper helperFor(RestoreJournal.Entry entry, RepoConfig repo) throws java.io.IOException {
+        return entry.mounts().isEmpty()
+                ? helpers.startBeside(entry.containerId(), entry.target(), repo, false, org.backrestsidecar.config.Priority.FULL)
+                : helpers.startWithMounts(entry.mounts(), entry.target(), repo, org.backrestsidecar.config.Priority.FULL);
     }
 
     private RepoConfig repo(RestoreJournal.Entry entry) {

@@ -84,7 +84,7 @@ public class RestoreService {
         }
         TargetRestore kind = kindOf(target);
         kind.check(request);
-        if (target.swarmTask() && kind.stopsTheContainer(request)) {
+        if (target.swarmTask() && kind.stopsTheContainer(request) && !kind.scalesASwarmService()) {
             throw new RestoreRefused("restoring " + target.name() + " this way stops its container, and Swarm would "
                     + "start a new task of " + target.swarmService().orElseThrow() + " in its place while the data is "
                     + "written; not done in Swarm (docs/swarm.md \"Restoring in a swarm\" says what is)");

@@ -32,11 +32,22 @@ public interface TargetRestore {
     }
 
     /**
-     * Whether the restore stops the target's container. A Swarm task's container is not stopped
-     * (Swarm would start a new task in its place, perhaps on another node, while the data is written).
+     * Whether the restore stops the target's container. A Swarm task's container is not stopped by
+     * itself (Swarm would start a new task in its place, perhaps on another node, while the data is
+     * written): a kind that {@link #scalesASwarmService} has its service scaled to 0 and back instead,
+     * the others are refused on a Swarm task.
      */
     default boolean stopsTheContainer(RestoreRequest request) {
         return overwrites(request);
+    }
+
+    /**
+     * Whether the kind's restore, on a Swarm task, works with its service scaled to 0 (the task's
+     * container gone while the data is written: it touches the data only through a helper with the
+     * container's volumes) and back (quiesce/Quiescer).
+     */
+    default boolean scalesASwarmService() {
+        return false;
     }
 
     /**

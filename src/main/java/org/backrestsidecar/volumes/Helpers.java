@@ -82,6 +82,22 @@ public class Helpers {
     }
 
     /**
+     * The writable mounts of container {@code containerId} as binds a helper takes ({@code volume:/path:rw}):
+     * recorded when the container will be gone before a crash could need them (a Swarm task, its
+     * service scaled to 0 for a restore; restore/RestoreJournal).
+     */
+    public List<String> mountsOf(String containerId) {
+        return SameMounts.of(docker.inspectContainerCmd(containerId).exec(), false).stream().map(Bind::toString)
+                .toList();
+    }
+
+    /** As {@link #startBeside}, with the mounts {@link #mountsOf} recorded of a container since gone. */
+    public Helper startWithMounts(List<String> mounts, String targetName, RepoConfig repo, Priority priority)
+            throws IOException {
+        return start(mounts.stream().map(Bind::parse).toList(), repo, targetName, priority);
+    }
+
+    /**
      * A helper with the repo and none of any target's volumes: a restore drill's throwaway, which
      * restores into its own scratch folder and is removed with it.
      */
