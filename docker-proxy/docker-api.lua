@@ -535,9 +535,65 @@ local function not_the_proxy(name)
     return id
 end
 
+-- Two values the same, as Docker would read them: objects with exactly the same keys, spelt alike,
+-- lists of the same length, each value equal; {"Mode", "Replicated", "Replicas"} (`except`) is the
+-- one place the first may differ, where it must be a whole number from 0 to 100.
+local function same(a, b, at, except)
+    if at == except then
+        if type(a) ~= "number" or a < 0 or a > 100 or a ~= math.floor(a) then
+            refusal(at .. " is not a number of replicas from 0 to 100")
+        end
+        return
+    end
+    if is_object(a) or is_object(b) then
+        if not (is_object(a) and is_object(b)) then refusal(at .. " is not as the service has it") end
+        if #a.keys ~= #b.keys then refusal(at .. " has other fields than the service has") end
+        for _, key in ipairs(b.keys) do
+            if a.fields[key] == nil then refusal(at .. "." .. key .. " is missing or spelt otherwise") end
+            same(a.fields[key], b.fields[key], at .. "." .. key, except)
+        end
+    elseif is_array(a) or is_array(b) then
+        if not (is_array(a) and is_array(b)) or #a ~= #b then refusal(at .. " is not as the service has it") end
+        for i = 1, #b do same(a[i], b[i], at .. "[" .. (i - 1) .. "]", except) end
+    elseif a ~= b then
+        refusal(at .. " is not as the service has it")
+    end
+end
+
+-- A service update: its replicas and nothing else (docker/SwarmServices scales a service to 0 for a
+-- restore, and back), of a service of the stack DOCKER_API_STACK names whose containers carry the
+-- backup enable label (DOCKER_API_ENABLE_LABEL, backup.enable unless set). The body must be the spec
+-- Docker has now, key for key and value for value, but Mode.Replicated.Replicas.
+local function service_update(txn, id)
+    local stack = os.getenv("DOCKER_API_STACK") or ""
+    if stack == "" then refusal("the proxy was given no stack (DOCKER_API_STACK): it lets no service be scaled") end
+    if not id:match("^%w+$") then refusal("a service is updated by its id") end
+    local query = txn.sf:query() or ""
+    if not query:match("^version=%d+$") then refusal("a service update carries its version and nothing else in its query") end
+    local headers = txn.http:req_get_headers()
+    if headers["x-registry-auth"] then refusal("a service update carries no registry credentials") end
+    local service = inspect("/services/" .. id, id) or refusal("no service " .. id)
+    local spec = get(service, "Spec")
+    local labels = get(spec, "Labels")
+    if get(labels, "com.docker.stack.namespace") ~= stack then
+        refusal("service " .. id .. " is not one of stack " .. stack .. "'s")
+    end
+    local enable = os.getenv("DOCKER_API_ENABLE_LABEL") or ""
+    if enable == "" then enable = "backup.enable" end
+    local on = get(get(get(get(spec, "TaskTemplate"), "ContainerSpec"), "Labels"), enable)
+    if on == nil or on == "false" then refusal("service " .. id .. "'s containers carry no " .. enable .. " label") end
+    if not get(get(spec, "Mode"), "Replicated") then refusal("service " .. id .. " is not replicated") end
+    same(decode(whole_body(txn), true), spec, "Spec", "Spec.Mode.Replicated.Replicas")
+end
+
 local function judge(txn)
     local method = txn.sf:method()
     local path = url_decode(txn.sf:path()):gsub("^/v[%d.]+/", "/")
+    local service = path:match("^/services/([^/]+)/update$")
+    if service and method == "POST" then
+        service_update(txn, service)
+        return
+    end
     if path == "/containers/create" then
         if method ~= "POST" then return end
         local query = txn.sf:query() or ""

@@ -50,6 +50,11 @@ public class DockerClientProducer {
         return new ClosedIdleConnectionRetry(http, POOLED);
     }
 
+    /** A client with an HTTP client of its own, made outside CDI (the tests that point it at a relay or a proxy). */
+    DockerClient standalone() {
+        return docker(http());
+    }
+
     void close(@Disposes DockerClient docker) throws IOException {
         docker.close();
     }

@@ -98,7 +98,7 @@ class ContainerExecTest {
     @Test
     @org.junit.jupiter.api.Timeout(120)
     void anOutputLeftOpenIsTakenWhenItsEndMarkCame() throws IOException {
-        try (var docker = new DockerClientProducer("tcp://127.0.0.1:" + relay.getLocalPort()).docker()) {
+        try (var docker = new DockerClientProducer("tcp://127.0.0.1:" + relay.getLocalPort()).standalone()) {
             assertEquals("counted 42\n", new ContainerExec(docker, Duration.ofSeconds(1)).output(id,
                     List.of("echo", "counted 42"), LONG));
         }
@@ -109,7 +109,7 @@ class ContainerExecTest {
     void aStreamedRunLeftOpenFailsAsPossiblyCut() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ExecResult result;
-        try (var docker = new DockerClientProducer("tcp://127.0.0.1:" + relay.getLocalPort()).docker()) {
+        try (var docker = new DockerClientProducer("tcp://127.0.0.1:" + relay.getLocalPort()).standalone()) {
             result = new ContainerExec(docker, Duration.ofSeconds(1)).run(id, List.of("echo", "dumped"), LONG, out);
         }
         assertEquals("dumped\n", out.toString(StandardCharsets.UTF_8));

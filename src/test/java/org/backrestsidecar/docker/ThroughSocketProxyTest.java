@@ -63,7 +63,7 @@ class ThroughSocketProxyTest {
     @Test
     void aPostAfterTheProxyClosedAnIdleConnectionStillGoesThrough() throws Exception {
         String helper = OURS + "after-idle";
-        try (var docker = new DockerClientProducer(host).docker()) {
+        try (var docker = new DockerClientProducer(host).standalone()) {
             docker.listContainersCmd().exec();
             // Longer than haproxy's `timeout http-keep-alive 10s`: the pooled connection is now closed.
             Thread.sleep(12_000);
@@ -82,7 +82,7 @@ class ThroughSocketProxyTest {
      */
     @Test
     void theSidecarsExecAndFileCopyGoThrough() throws Exception {
-        try (var docker = new DockerClientProducer(host).docker()) {
+        try (var docker = new DockerClientProducer(host).standalone()) {
             String id = docker.inspectContainerCmd(TestDocker.PREFIX + TAKEN_NAME).exec().getId();
             byte[] text = "copied".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             new ContainerFiles(docker).put(id, "/tmp", "through-proxy.txt", text.length, out -> out.write(text));

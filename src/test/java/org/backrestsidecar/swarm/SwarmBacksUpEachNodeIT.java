@@ -500,6 +500,128 @@ class SwarmBacksUpEachNodeIT {
     }
 
     /**
+     * A volume of a Swarm task restored in place (issue 34), asked of node1's sidecar as the page asks
+     * it and carried out by node2's: the notes service scaled to 0 through the repos task on the
+     * manager, its files written on node2, the service scaled back; its new task runs on node2 on the
+     * backup's files, byte for byte, and what was made after the backup is gone. Then the same restore
+     * cut off: node2's sidecar task killed while the service is at 0, and the next task there leaves
+     * whole data (the record says whose) and scales the service back by itself.
+     */
+    @Test
+    @Order(7)
+    @Execution(ExecutionMode.SAME_THREAD)
+    void aVolumeOnASwarmTaskIsRestoredInPlaceWithItsServiceScaledToZeroAndBack() throws Exception {
+        String notes = STACK + "_notes";
+        swarm.inTask("node2", notes, "sh", "-c", "head -c 100000000 /dev/urandom > /notes/big.bin");
+        String backedUp = swarm.inTask("node2", notes, "sh", "-c", "cd /notes && sha256sum big.bin data.bin");
+        String run = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+        awaitText("node2's backup of notes", Duration.ofMinutes(5), () -> api("node2", "sidecar", "GET", "/api/runs/"
+                + run, null), r -> json(r).path("endedAt").isTextual());
+        assertEquals("SUCCEEDED", json(api("node2", "sidecar", "GET", "/api/runs/" + run, null)).path("state").asText());
+        swarm.inTask("node2", notes, "sh", "-c", "head -c 1000 /dev/urandom > /notes/data.bin && echo made > /notes/after");
+        String before = swarm.taskContainer("node2", notes);
+
+        String body = "{\"target\":\"notes\",\"confirm\":\"notes\"}";
+        String id = json(api("node1", "sidecar", "POST", "/api/nodes/node2/restores", body)).path("id").asText();
+        assertFalse(id.isEmpty(), "the restore was started through node1");
+        awaitText("the restore of notes on node2", Duration.ofMinutes(5), () -> api("node2", "sidecar", "GET",
+                "/api/restores/" + id, null), r -> json(r).path("endedAt").isTextual());
+        JsonNode done = json(api("node2", "sidecar", "GET", "/api/restores/" + id, null));
+        assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
+        assertTrue(done.toString().contains("scaled from 1 to 0 through a manager"), done.toString());
+        String after = swarm.taskContainer("node2", notes);
+        assertFalse(after.isEmpty() || after.equals(before), "a new task of notes runs on node2: " + after);
+        assertEquals("1", swarm.docker("node1", "service", "inspect", "-f", "{{.Spec.Mode.Replicated.Replicas}}", notes)
+                .strip());
+        assertEquals(backedUp, swarm.inTask("node2", notes, "sh", "-c", "cd /notes && sha256sum big.bin data.bin"));
+        assertEquals("big.bin\ndata.bin", swarm.inTask("node2", notes, "ls", "-A", "/notes").strip(),
+                "what was made after the backup is gone, and no staging copy is left");
+
+        // cut off: node2's sidecar killed once the service is at 0 and the files are being written
+        swarm.inTask("node2", notes, "sh", "-c", "rm /notes/big.bin && echo changed > /notes/data.bin");
+        String changed = swarm.inTask("node2", notes, "sha256sum", "/notes/data.bin");
+        String cut = json(api("node2", "sidecar", "POST", "/api/restores", body)).path("id").asText();
+        awaitText("the restore at its writing", Duration.ofMinutes(3), () -> api("node2", "sidecar", "GET",
+                "/api/restores/" + cut, null), r -> json(r).path("phase").asText().startsWith("writing")
+                || json(r).path("endedAt").isTextual());
+        assertFalse(json(api("node2", "sidecar", "GET", "/api/restores/" + cut, null)).path("endedAt").isTextual(),
+                "killed before the restore ended");
+        String sidecarBefore = swarm.taskContainer("node2", STACK + "_sidecar");
+        swarm.docker("node2", "kill", sidecarBefore);
+        assertEquals("0", swarm.docker("node1", "service", "inspect", "-f", "{{.Spec.Mode.Replicated.Replicas}}",
+                notes).strip(), "killed with the service at 0");
+        awaitText("a new sidecar task on node2", Duration.ofMinutes(2), () -> docker("node2", "ps", "-q", "--filter",
+                "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
+                && !ids.strip().equals(sidecarBefore));
+        awaitText("notes scaled back and running on node2", Duration.ofMinutes(3), () -> docker("node2", "ps", "-q",
+                "--filter", "label=com.docker.swarm.service.name=" + notes), ids -> !ids.isBlank());
+        JsonNode record = json(api("node2", "sidecar", "GET", "/api/restores/" + cut, null));
+        String said = record.path("error").asText();
+        if (said.contains("holds the backup's data (restored)")) {
+            assertEquals(backedUp, swarm.inTask("node2", notes, "sh", "-c", "cd /notes && sha256sum big.bin data.bin"));
+        } else {
+            assertTrue(said.contains("holds the data from before"), record.toString());
+            assertEquals(changed, swarm.inTask("node2", notes, "sha256sum", "/notes/data.bin"), record.toString());
+            assertEquals("data.bin", swarm.inTask("node2", notes, "ls", "-A", "/notes").strip(), "no staging copy left");
+        }
+        assertEquals("1", swarm.docker("node1", "service", "inspect", "-f", "{{.Spec.Mode.Replicated.Replicas}}", notes)
+                .strip());
+    }
+
+    /**
+     * The Docker API proxy on the manager, asked as an attacker who reached it would: a service update
+     * passes only when it is the spec Docker has with nothing but the replicas changed, of a labelled
+     * service of the stack; any other spelling of it is refused.
+     */
+    @Test
+    @Order(7)
+    @Execution(ExecutionMode.SAME_THREAD)
+    void theProxyLetsAServiceUpdateChangeItsReplicasAndNothingElse() throws Exception {
+        JsonNode notes = json(throughProxy("GET", "/services/" + STACK + "_notes", null).body());
+        String update = "/services/" + notes.path("ID").asText() + "/update?version=" + notes.path("Version").path("Index");
+        String spec = notes.path("Spec").toString();
+        assertEquals(200, throughProxy("POST", update, spec).status(), "the spec as it is, replicas the same");
+        var image = (com.fasterxml.jackson.databind.node.ObjectNode) notes.path("Spec").deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) image.path("TaskTemplate").path("ContainerSpec"))
+                .put("Image", "backrest-sidecar-test/swarm-node:latest");
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("another image", image.toString());
+        refused.put("a field spelt in lower case", spec.replaceFirst("\"Mode\"", "\"mode\""));
+        refused.put("a field given twice", spec.substring(0, spec.length() - 1) + ",\"mode\":{\"Global\":{}}}");
+        refused.put("a field spelt with a Unicode fold", spec.replaceFirst("\"Labels\"", "\"Labe\u017fl\""));
+        refused.put("a field left out", spec.replaceFirst("\"Labels\":\\{[^}]*\\},", ""));
+        refused.put("replicas as a string", spec.replaceFirst("\"Replicas\":1", "\"Replicas\":\"1\""));
+        for (var attack : refused.entrySet()) {
+            Answer answer = throughProxy("POST", update, attack.getValue());
+            assertEquals(403, answer.status(), attack.getKey() + ": " + answer.body());
+        }
+        assertEquals(403, throughProxy("POST", update + "&registryAuthFrom=previous-spec", spec).status(),
+                "more in the query");
+        JsonNode nginx = json(throughProxy("GET", "/services/" + STACK + "_nginx", null).body());
+        Answer unlabelled = throughProxy("POST", "/services/" + nginx.path("ID").asText() + "/update?version="
+                + nginx.path("Version").path("Index"), nginx.path("Spec").toString());
+        assertEquals(403, unlabelled.status(), "a service not backed up: " + unlabelled.body());
+        assertEquals(notes.path("Spec"), json(throughProxy("GET", "/services/" + STACK + "_notes", null).body())
+                .path("Spec"), "the service is as it was");
+    }
+
+    private record Answer(int status, String body) {
+    }
+
+    /** A call to the Docker API proxy on node1, from the sidecar's task there, over the proxy's socket. */
+    private static Answer throughProxy(String method, String path, String body) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", "/run/docker-api/docker.sock",
+                "-X", method, "-w", "\n%{http_code}"));
+        if (body != null) {
+            command.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", body));
+        }
+        command.add("http://docker" + path);
+        String out = swarm.inTask("node1", STACK + "_sidecar", command.toArray(String[]::new)).strip();
+        int cut = out.lastIndexOf('\n');
+        return new Answer(Integer.parseInt(out.substring(cut + 1).strip()), cut < 0 ? "" : out.substring(0, cut));
+    }
+
+    /**
      * Waits until restore {@code id} on node3 is in its pg_restore; fails at once if it ended before.
      * On a loaded machine the safety dump and the fetch over SFTP take minutes: the wait is long, and
      * a timeout says where the restore stood (its record, node3's sidecar log, the server's sessions).
@@ -533,7 +655,7 @@ class SwarmBacksUpEachNodeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     @Execution(ExecutionMode.SAME_THREAD)
     void aWorkerDrainedMidBackupAndBackLeavesNothingPausedAndNoLock() throws Exception {
         // new data, sent at node2's 5 MB/s (test 4's cap): restic is mid-copy when the drain comes
@@ -566,7 +688,7 @@ class SwarmBacksUpEachNodeIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     @Execution(ExecutionMode.SAME_THREAD)
     void aWholeSwarmIsRecoveredFromItsOffsiteCopyWithOneCommand() throws Exception {
         // what the copy will hold: notes small again (test 6's 200 MB gone) and backed up on node2, and
@@ -629,34 +751,21 @@ class SwarmBacksUpEachNodeIT {
         assertTrue(first.out().contains("NOT RECOVERED") && !first.line("RECOVERED:", ""), first.out());
         assertEquals(rowsOnNode1, psql("node1", ROWS), "every row back on node1, out of the copy");
 
-        // 2: notes running again, on node2: its restore would stop a Swarm task, which the node refuses
-        // and says why; Postgres is not restored twice
+        // 2: notes running again, on node2: node2's sidecar restores it in place, its service scaled to 0
+        // through the repos task and back (issue 34); Postgres is not restored twice; each node drills
+        // the plan of what it restored, and the verdict counts both
         swarm.docker("node1", "service", "scale", STACK + "_notes=1");
         awaitText("the notes task on node2", Duration.ofMinutes(2), () -> docker("node2", "ps", "-q", "--filter",
                 "label=com.docker.swarm.service.name=" + STACK + "_notes"), ids -> !ids.isBlank());
         TestDocker.await("node2's sidecar to find notes", Duration.ofMinutes(1),
                 () -> api("node2", "sidecar", "GET", "/api/targets", null).contains("\"notes\""));
         Managed second = manage("recover", "--from", "offsite", "--yes");
-        assertEquals(1, second.exit(), second.out());
+        assertEquals(0, second.exit(), second.out());
         assertTrue(second.line("SKIPPED", "restore postgres on node1"), second.out());
-        assertTrue(second.line("FAILED", "restore notes on node2") && second.out().contains("Swarm would start a new task"),
-                second.out());
-
-        // 3: the recipe of docs/swarm.md by hand (scale to 0, restic restore into the volume, scale to 1),
-        // then the recovery told so: the verdict says whose word it is, and each node drills its plan
-        swarm.docker("node1", "service", "scale", STACK + "_notes=0");
-        swarm.docker("node2", "run", "--rm", "-v", STACK + "_notes:/notes", "--network", STACK + "_stack", "-e",
-                "KEY=" + KEY, "-e", "SSH_KEY=" + sshKey, "backrest-sidecar-test/debian-services:latest", "sh", "-c",
-                "printf %s \"$KEY\" > /tmp/key && printf %s \"$SSH_KEY\" > /tmp/ssh && chmod 600 /tmp/ssh"
-                        + " && restic -r sftp:restic@repo:/data/critical -o sftp.command='ssh -i /tmp/ssh -p 2222"
-                        + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes restic@repo -s sftp'"
-                        + " --password-file /tmp/key restore latest --tag target:notes --path /notes --target /");
-        swarm.docker("node1", "service", "scale", STACK + "_notes=1");
+        assertTrue(second.line("SUCCEEDED", "restore notes on node2"), second.out());
+        assertTrue(second.line("RECOVERED: 2 targets restored (notes postgres), 2 drills passed (critical on node1, "
+                + "critical on node2)", ""), second.out());
         assertEquals(notes, swarm.inTask("node2", STACK + "_notes", "sha256sum", "/notes/data.bin"));
-        Managed third = manage("recover", "--from", "offsite", "--yes", "--restored-by-hand", "notes");
-        assertEquals(0, third.exit(), third.out());
-        assertTrue(third.line("RECOVERED: 1 target restored (postgres), 1 target restored by hand as you said (notes), "
-                + "1 drill passed (critical on node1)", ""), third.out());
         assertEquals(rowsOnNode1, psql("node1", ROWS));
     }
 
