@@ -31,9 +31,12 @@ public class RedisRestore implements TargetRestore {
     private final Quiescer quiescer;
     private final RestoreJournal journal;
     private final ContainerExec exec;
+    private final org.backrestsidecar.volumes.Helpers helpers;
 
     public RedisRestore(RedisStrategy redis, SafetySnapshots safety, SnapshotFiles snapshotFiles, Quiescer quiescer,
-                        RestoreJournal journal, ContainerExec exec) {
+                        RestoreJournal journal, ContainerExec exec,
+                        org.backrestsidecar.volumes.Helpers helpers) {
+        this.helpers = helpers;
         this.journal = journal;
         this.exec = exec;
         this.redis = redis;
@@ -58,6 +61,12 @@ public class RedisRestore implements TargetRestore {
 
     @Override
     public boolean overwrites(RestoreRequest request) {
+        return true;
+    }
+
+    /** On a Swarm task the RDB is written through a helper with the volumes: the container may be gone. */
+    @Override
+    public boolean scalesASwarmService() {
         return true;
     }
 
@@ -91,24 +100,29 @@ public class RedisRestore implements TargetRestore {
         String dir = rdb.substring(0, rdb.lastIndexOf('/') + 1);
         String file = rdb.substring(rdb.lastIndexOf('/') + 1);
         String safetyId = saved.get(0).id();
+        // a Swarm task's container is gone while its service is at 0 (Quiescer): the RDB is written
+        // through a helper with its volumes at the same paths, whose mounts the journal keeps
+        org.backrestsidecar.volumes.Helper standIn = target.swarmTask()
+                ? helpers.start(target, repo, false, org.backrestsidecar.config.Priority.FULL) : null;
+        String writeInto = standIn == null ? target.containerId() : standIn.id();
         // what a start after a kill needs to put whole data back (RestoreRecovery): the safety copy
         // over an RDB cut off mid-write, before Redis is started on it
         RestoreJournal.Entry underWay = RestoreJournal.Entry.redis(job.id(), target.name(), target.containerId(),
-                repo.id(), safetyId, path, dir, file);
+                repo.id(), safetyId, path, dir, file, standIn == null ? List.of() : helpers.mountsOf(target.containerId()));
         job.phase("stopping " + target.containerName());
         journal.record(underWay);
         boolean writing = false;
-        try {
+        try (standIn) {
             Quiesced stopped = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
             try (stopped) {
                 job.phase("writing " + rdb);
                 journal.record(underWay.at(RestoreJournal.Phase.WRITING));
                 writing = true;
                 try {
-                    snapshotFiles.replace(repo, rdbOf(target, backup).id(), path, target.containerId(), dir, file,
+                    snapshotFiles.replace(repo, rdbOf(target, backup).id(), path, writeInto, dir, file,
                             job.progress());
                 } catch (IOException | RuntimeException e) {
-                    snapshotFiles.replace(repo, safetyId, path, target.containerId(), dir, file, job.progress());
+                    snapshotFiles.replace(repo, safetyId, path, writeInto, dir, file, job.progress());
                     journal.record(underWay.at(RestoreJournal.Phase.STOPPED));
                     job.rolledBack();
                     throw new IOException("writing the RDB failed (" + e.getMessage() + "); the safety snapshot "
@@ -122,13 +136,16 @@ public class RedisRestore implements TargetRestore {
             }
         } finally {
             if (writing) {
-                removeBeside(target.containerId(), dir, file, job);
+                removeBeside(writeInto, dir, file, job);
             }
             journal.done(job.id());
         }
     }
 
-    /** The RDB's second name left by the write, once Redis runs (only a running container takes an exec). */
+    /**
+     * The RDB's second name left by the write, once Redis runs (only a running container takes an
+     * exec), or through the helper that wrote it on a Swarm task.
+     */
     void removeBeside(String containerId, String dir, String file, RestoreJob job) {
         try {
             // rm -f does no harm run twice: an exec whose end the engine lost is run once more

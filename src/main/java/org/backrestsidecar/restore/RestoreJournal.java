@@ -58,11 +58,15 @@ public class RestoreJournal {
         /** A wal-mode server made beside the live one: a new container and volume. */
         public static final String POSTGRES_WAL_NEW = "postgres-wal-new";
 
-        /** An RDB about to be written over, its safety copy in {@code safetySnapshot} at {@code snapshotPath}. */
+        /**
+         * An RDB about to be written over, its safety copy in {@code safetySnapshot} at {@code snapshotPath};
+         * {@code mounts} as for {@link #files}.
+         */
         public static Entry redis(String restoreId, String target, String containerId, String repo,
-                                  String safetySnapshot, String snapshotPath, String dir, String file) {
+                                  String safetySnapshot, String snapshotPath, String dir, String file,
+                                  List<String> mounts) {
             return new Entry(restoreId, target, containerId, REDIS, Phase.STOPPED, repo, safetySnapshot, snapshotPath,
-                    dir, file, List.of(), List.of(), null, null, null, Instant.now(), List.of());
+                    dir, file, List.of(), List.of(), null, null, null, Instant.now(), List.copyOf(mounts));
         }
 
         /**

@@ -126,7 +126,7 @@ public class RestoreRecovery {
             }
             restores.settleInterrupted(entry.restoreId(), outcome, rolledBack);
             journal.done(entry.restoreId());
-            if (RestoreJournal.Entry.REDIS.equals(entry.kind())) {
+            if (RestoreJournal.Entry.REDIS.equals(entry.kind()) && entry.mounts().isEmpty()) {
                 Daemons.start("rdb-second-name-" + entry.restoreId(), () -> removeRdbBeside(entry));
             }
         }
@@ -190,12 +190,28 @@ public class RestoreRecovery {
             }
             return;
         }
+        if (!entry.mounts().isEmpty()) {
+            // a Swarm task's container is gone: written, and the second name removed, through a helper
+            try (Helper helper = helperFor(entry, repo)) {
+                snapshotFiles.replace(repo, entry.safetySnapshot(), entry.snapshotPath(), helper.id(), entry.dir(),
+                        entry.file(), new Progress());
+                exec.outputRunTwiceIfStuck(helper.id(), ContainerFiles.removeBeside(entry.dir(), entry.file()), QUICK);
+            }
+            return;
+        }
         snapshotFiles.replace(repo, entry.safetySnapshot(), entry.snapshotPath(), entry.containerId(), entry.dir(),
                 entry.file(), new Progress());
     }
 
     /** A files restore cut before or after its writes: whole data in place, only staging to remove. */
     private void removeStaging(RestoreJournal.Entry entry) throws Exception {
+        if (RestoreJournal.Entry.REDIS.equals(entry.kind()) && !entry.mounts().isEmpty()) {
+            // a Swarm task's RDB second name, through a helper: its container is gone (else removeRdbBeside)
+            try (Helper helper = helperFor(entry, repo(entry))) {
+                exec.outputRunTwiceIfStuck(helper.id(), ContainerFiles.removeBeside(entry.dir(), entry.file()), QUICK);
+            }
+            return;
+        }
         if (!RestoreJournal.Entry.FILES.equals(entry.kind())) {
             return;
         }

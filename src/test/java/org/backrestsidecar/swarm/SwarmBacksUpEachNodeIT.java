@@ -569,6 +569,81 @@ class SwarmBacksUpEachNodeIT {
     }
 
     /**
+     * A Redis on a Swarm task (node3) restored in place through the API: its service scaled to 0 and
+     * back, the backup's RDB written through a helper with its volume (the task's container is gone
+     * meanwhile), and the new task's Redis holds every key as the backup does. A service of the stack
+     * made for this test alone, so that the other scenarios' plans stay as they are.
+     */
+    @Test
+    @Order(7)
+    @Execution(ExecutionMode.SAME_THREAD)
+    void aRedisOnASwarmTaskIsRestoredInPlaceWithItsServiceScaledToZeroAndBack() throws Exception {
+        String redis = STACK + "_redis";
+        swarm.docker("node1", "service", "create", "-d", "--name", redis, "--label", "com.docker.stack.namespace=" + STACK,
+                "--container-label", "com.docker.stack.namespace=" + STACK, "--container-label", "backup.enable=true",
+                "--container-label", "backup.plan=critical", "--container-label", "backup.strategy=redis",
+                "--constraint", "node.hostname == node3", "--network", STACK + "_stack",
+                "--mount", "type=volume,source=" + STACK + "_redisdata,target=/data",
+                "backrest-sidecar-test/debian-services:latest",
+                "sh", "-c", "mkdir -p /data && exec redis-server --dir /data --save '' --appendonly no");
+        try {
+            awaitText("Redis on node3", Duration.ofMinutes(2), () -> {
+                try {
+                    return swarm.inTask("node3", redis, "redis-cli", "PING");
+                } catch (IOException | InterruptedException e) {
+                    return "";
+                }
+            }, pong -> pong.strip().equals("PONG"));
+            swarm.inTask("node3", redis, "sh", "-c", "for i in $(seq 1 300); do echo \"SET k:$i v$i\"; done | redis-cli --pipe");
+            String backedUp = redisDigest(redis);
+            TestDocker.await("node3's sidecar to find redis", Duration.ofMinutes(1),
+                    () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"redis\""));
+            String run = json(api("node3", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+            awaitText("node3's backup", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET", "/api/runs/" + run,
+                    null), r -> json(r).path("endedAt").isTextual());
+            JsonNode ran = json(api("node3", "sidecar", "GET", "/api/runs/" + run, null));
+            assertEquals("SUCCEEDED", ran.path("state").asText(), ran.toString());
+            swarm.inTask("node3", redis, "sh", "-c", "redis-cli FLUSHALL >/dev/null && redis-cli SET after restore");
+            String before = swarm.taskContainer("node3", redis);
+
+            String id = json(api("node1", "sidecar", "POST", "/api/nodes/node3/restores",
+                    "{\"target\":\"redis\",\"confirm\":\"redis\"}")).path("id").asText();
+            assertFalse(id.isEmpty(), "the restore was started through node1");
+            awaitText("the restore of redis on node3", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
+                    "/api/restores/" + id, null), r -> json(r).path("endedAt").isTextual());
+            JsonNode done = json(api("node3", "sidecar", "GET", "/api/restores/" + id, null));
+            assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
+            String after = swarm.taskContainer("node3", redis);
+            assertFalse(after.isEmpty() || after.equals(before), "a new task of redis runs on node3: " + after);
+            awaitText("Redis answering again", Duration.ofMinutes(1), () -> {
+                try {
+                    return swarm.inTask("node3", redis, "redis-cli", "PING");
+                } catch (IOException | InterruptedException e) {
+                    return "";
+                }
+            }, pong -> pong.strip().equals("PONG"));
+            assertEquals(backedUp, redisDigest(redis), "every key as the backup holds it");
+            assertEquals("", swarm.inTask("node3", redis, "sh", "-c", "ls /data | grep -v '^dump.rdb$'; true").strip(),
+                    "no second name of the RDB left");
+        } finally {
+            swarm.docker("node1", "service", "rm", redis);
+            // its backups go with it: the whole-swarm recovery below accounts for every target the copy holds
+            List<String> forget = new ArrayList<>(List.of("forget"));
+            json(restic("snapshots", "--json", "--no-lock", "--tag", "target:redis"))
+                    .forEach(snapshot -> forget.add(snapshot.path("id").asText()));
+            if (forget.size() > 1) {
+                restic(forget.toArray(String[]::new));
+            }
+        }
+    }
+
+    /** Every key and value of the Redis task on node3, hashed. */
+    private static String redisDigest(String service) throws Exception {
+        return swarm.inTask("node3", service, "sh", "-c", "for k in $(redis-cli --scan | sort); do printf '%s=' \"$k\"; "
+                + "redis-cli GET \"$k\"; done | sha256sum").strip();
+    }
+
+    /**
      * The Docker API proxy on the manager, asked as an attacker who reached it would: a service update
      * passes only when it is the spec Docker has with nothing but the replicas changed, of a labelled
      * service of the stack; any other spelling of it is refused.
