@@ -81,7 +81,7 @@ public class SwarmServices {
     }
 
     /** The service's {@code Mode.Replicated}, when the sidecar may scale it. */
-    private static ObjectNode scalable(JsonNode found, String service, String stack, String enableLabel) {
+    static ObjectNode scalable(JsonNode found, String service, String stack, String enableLabel) {
         JsonNode spec = found.path("Spec");
         String itsStack = spec.path("Labels").path(STACK_LABEL).asText("");
         if (!itsStack.equals(stack)) {
