@@ -51,10 +51,16 @@ public class ScaleThroughManager implements ServiceScaler {
             HttpResponse<byte[]> answer = nodes.forward(repos.address(), method, "/api/swarm/services/"
                     + java.net.URLEncoder.encode(service, StandardCharsets.UTF_8).replace("+", "%20") + rest,
                     auth, body == null ? null : json.writeValueAsBytes(body));
-            JsonNode said = json.readTree(answer.body());
+            String text = new String(answer.body(), StandardCharsets.UTF_8);
+            JsonNode said;
+            try {
+                said = text.isBlank() ? json.createObjectNode() : json.readTree(text);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                said = json.createObjectNode().put("error", text.strip());
+            }
             if (answer.statusCode() != 200) {
                 throw new IOException("the repos task answered HTTP " + answer.statusCode() + " about service "
-                        + service + ": " + said.path("error").asText(new String(answer.body(), StandardCharsets.UTF_8)));
+                        + service + ": " + said.path("error").asText(text.strip()));
             }
             return said;
         } catch (InterruptedException e) {
