@@ -555,6 +555,8 @@ class SwarmBacksUpEachNodeIT {
                 && !ids.strip().equals(sidecarBefore));
         awaitText("notes scaled back and running on node2", Duration.ofMinutes(3), () -> docker("node2", "ps", "-q",
                 "--filter", "label=com.docker.swarm.service.name=" + notes), ids -> !ids.isBlank());
+        TestDocker.await("node2's sidecar answering", Duration.ofMinutes(2),
+                () -> api("node2", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
         JsonNode record = json(api("node2", "sidecar", "GET", "/api/restores/" + cut, null));
         String said = record.path("error").asText();
         if (said.contains("holds the backup's data (restored)")) {
