@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.transport.DockerHttpClient;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -60,7 +59,9 @@ public class SwarmServices {
             try (DockerHttpClient.Response r = http.execute(DockerHttpClient.Request.builder()
                     .method(DockerHttpClient.Request.Method.POST).path(path)
                     .headers(Map.of("Content-Type", "application/json"))
-                    .body(new ByteArrayInputStream(json.writeValueAsBytes(found.path("Spec")))).build())) {
+                    // bytes, not a stream: sent with a Content-Length, as the proxy judges only a whole body
+                    // (a stream goes in chunks, which it refuses)
+                    .bodyBytes(json.writeValueAsBytes(found.path("Spec"))).build())) {
                 String said = read(r.getBody());
                 if (r.getStatusCode() == 200) {
                     return before;
