@@ -133,9 +133,13 @@ public class RedisRestore implements TargetRestore {
                 job.phase("starting " + target.containerName());
             } finally {
                 stopped.failures().forEach(f -> job.note("starting again: " + f));
+                // through the helper, before it is closed with this block (on a Swarm task)
+                if (writing && standIn != null) {
+                    removeBeside(writeInto, dir, file, job);
+                }
             }
         } finally {
-            if (writing) {
+            if (writing && standIn == null) {
                 removeBeside(writeInto, dir, file, job);
             }
             journal.done(job.id());
