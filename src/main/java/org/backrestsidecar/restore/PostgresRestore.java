@@ -33,11 +33,41 @@ public class PostgresRestore implements TargetRestore {
     private static final Duration QUICK = Duration.ofMinutes(2);
     /** Beside the dump: pg_restore's exit code, written when it ends. */
     static final String EXIT_SUFFIX = ".exit";
-    /** Beside the dump: there from the moment pg_restore is about to begin, so a cut before it is known. */
+    /**
+     * Beside the dump: there from the moment pg_restore is about to begin, so a cut before it is known;
+     * it holds the process id of the shell that waits for pg_restore and writes its exit code.
+     */
     static final String STARTED_SUFFIX = ".started";
     /** $0 the dump, then the command: marks the start, runs it, keeps its exit code beside the dump. */
-    private static final String EXIT_KEPT = ": > \"$0" + STARTED_SUFFIX + "\" || exit 1; \"$@\"; rc=$?; "
+    static final String EXIT_KEPT = "echo $$ > \"$0" + STARTED_SUFFIX + "\" || exit 1; \"$@\"; rc=$?; "
             + "echo $rc > \"$0" + EXIT_SUFFIX + ".tmp\" && mv \"$0" + EXIT_SUFFIX + ".tmp\" \"$0" + EXIT_SUFFIX + "\"; exit $rc";
+    /**
+     * $0 the dump: what became of a pg_restore the sidecar did not see end — "exit N", "running", "not
+     * started" or "gone". Running means the shell of EXIT_KEPT lives, not pg_restore: between
+     * pg_restore's end and its exit code on disk only the shell does, and a look that fell there took a
+     * restore that ended well for one that vanished. The exit code is read once more after the look, so
+     * a shell that ended during it is read by what it wrote. The shell is known by its command line
+     * (the dump, then pg_restore), so another process given its id after a restart of the container is
+     * not taken for it. An empty mark is an older version's shell: pg_restore itself is looked for.
+     */
+    static final String STATE = """
+            if [ -f "$0.exit" ]; then echo "exit $(cat "$0.exit")"; exit 0; fi
+            if [ ! -e "$0.started" ]; then echo "not started"; exit 0; fi
+            shell=$(cat "$0.started")
+            if [ -n "$shell" ]; then
+              case "$(tr '\\0' ' ' 2>/dev/null < "/proc/$shell/cmdline")" in
+                *"$0 pg_restore "*) echo running; exit 0;;
+              esac
+            else
+              for p in /proc/[0-9]*; do
+                case "$(tr '\\0' ' ' 2>/dev/null < "$p/cmdline")" in
+                  pg_restore*"$0"*) echo running; exit 0;;
+                esac
+              done
+            fi
+            if [ -f "$0.exit" ]; then echo "exit $(cat "$0.exit")"; exit 0; fi
+            echo gone
+            """;
     private final PostgresStrategy postgres;
     private final SafetySnapshots safety;
     private final ContainerExec exec;

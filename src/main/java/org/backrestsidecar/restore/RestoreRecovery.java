@@ -46,16 +46,6 @@ public class RestoreRecovery {
     private static final Duration POLL = Duration.ofSeconds(3);
     private static final Duration LONGEST_PG_RESTORE = Duration.ofHours(24);
     /** $0 the dump: "exit N" once pg_restore ended, "running" while it runs, else "gone". */
-    private static final String PG_RESTORE_STATE = """
-            if [ -f "$0.exit" ]; then echo "exit $(cat "$0.exit")"; exit 0; fi
-            if [ ! -e "$0.started" ]; then echo "not started"; exit 0; fi
-            for p in /proc/[0-9]*; do
-              case "$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null)" in
-                pg_restore*"$0"*) echo running; exit 0;;
-              esac
-            done
-            echo gone
-            """;
     private final RestoreJournal journal;
     private final SnapshotFiles snapshotFiles;
     private final SidecarConfig config;
@@ -296,6 +286,6 @@ public class RestoreRecovery {
         } catch (com.github.dockerjava.api.exception.NotFoundException e) {
             throw new IOException("its container " + containerId + " is gone", e);
         }
-        return exec.outputRunTwiceIfStuck(containerId, List.of("sh", "-c", PG_RESTORE_STATE, dump), QUICK).strip();
+        return exec.outputRunTwiceIfStuck(containerId, List.of("sh", "-c", PostgresRestore.STATE, dump), QUICK).strip();
     }
 }
