@@ -98,12 +98,11 @@ public class FilesDrill implements TargetDrill {
                     throw new DrillFailed(db.getKey() + " fails PRAGMA integrity_check: " + integrity);
                 }
                 checks.add(db.getKey() + ": integrity_check ok");
-                SqliteTableCounts.Shell shell = c -> scratch.output(c, target.timeout());
-                checks.add(Counts.match(db.getKey() + " rows per table", db.getValue(), SqliteTableCounts.of(shell, copy)));
+                SqliteTableCounts.Read restored = SqliteTableCounts.of(c -> scratch.output(c, target.timeout()), copy);
+                checks.add(Counts.match(db.getKey() + " rows per table", db.getValue(), restored.counts()));
                 Map<String, Long> summed = facts.get().contentSums().get(db.getKey());
                 checks.add(summed == null ? db.getKey() + ": no content sums were recorded with this backup; counts checked only"
-                        : Counts.sameContent(db.getKey(), summed, SqliteTableCounts.contentSums(shell, copy), "copied",
-                        "a SHA3 of every row"));
+                        : Counts.sameContent(db.getKey(), summed, restored.sums(), "copied", "a SHA3 of every row"));
             }
         }
         try {

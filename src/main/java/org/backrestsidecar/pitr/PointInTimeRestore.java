@@ -20,6 +20,7 @@ import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
+import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restore.BackupSet;
@@ -169,6 +170,10 @@ public class PointInTimeRestore implements TargetRestore {
             return archiver.status(target.name()).filter(s -> s.chain() != null && s.shippedAt() != null)
                     .map(s -> window.heldUntil(s.chain(), s.shippedAt())).orElse(window);
         } catch (ResticException e) {
+            // before the plan's first run made the repo (no Backrest to make it) there is nothing to restore
+            if (Repository.noRepository(e.getMessage())) {
+                return RecoveryWindow.of(target.name(), List.of());
+            }
             throw new IllegalStateException("the snapshots of " + target.name() + " cannot be listed: " + e.getMessage(), e);
         }
     }

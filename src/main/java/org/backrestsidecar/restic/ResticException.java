@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * A restic command failed; the message carries restic's own words (never a key). What kind of
  * failure it is is read from those words once, here ({@link Kind#of}): restic 0.14, the one Debian
- * ships, ends every failure with exit code 1 (the codes that tell a lock apart came in 0.17).
+ * ships, ends every failure with exit code 1 (the codes that tell a lock apart came in 0.17), but a
+ * backup whose sources changed under it, exit 3, which is read from the code ({@link #someSourceUnread}).
  */
 public class ResticException extends Exception {
     /** What callers act on. */
@@ -36,12 +37,36 @@ public class ResticException extends Exception {
         }
     }
 
+    /** restic backup's exit code when it made a snapshot but could not read some of its sources. */
+    static final int SOME_SOURCE_UNREAD = 3;
+    /** restic's exit code, or -1 where restic did not end with one (not started, timed out, our own check). */
+    private final int exitCode;
+
     public ResticException(String message) {
-        super(message);
+        this(message, -1);
     }
 
     public ResticException(String message, Throwable cause) {
         super(message, cause);
+        this.exitCode = -1;
+    }
+
+    /** restic ended with {@code exitCode}: the codes are read as numbers, never from the words. */
+    public ResticException(String message, int exitCode) {
+        super(message);
+        this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /**
+     * A backup whose sources changed while restic read them: a file it listed was gone when it came
+     * to read it (exit 3 since restic 0.9). The snapshot it made lacks that file.
+     */
+    public boolean someSourceUnread() {
+        return exitCode == SOME_SOURCE_UNREAD;
     }
 
     public Kind kind() {

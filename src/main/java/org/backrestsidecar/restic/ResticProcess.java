@@ -80,7 +80,7 @@ final class ResticProcess implements AutoCloseable {
         }
         if (process.exitValue() != 0) {
             throw new ResticException("restic " + description + " failed (exit " + process.exitValue() + "): "
-                    + stderr.text().strip());
+                    + stderr.text().strip(), process.exitValue());
         }
         return stdout.text();
     }

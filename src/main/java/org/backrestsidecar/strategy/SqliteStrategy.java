@@ -102,9 +102,10 @@ public class SqliteStrategy implements BackupStrategy {
                 if (!checked.succeeded() || !check.text().strip().equals("ok")) {
                     throw new IOException("the online copy of " + db + " fails PRAGMA quick_check: " + check.text().strip());
                 }
-                SqliteTableCounts.Shell shell = command -> helper.output(command, target.timeout());
-                backup.counted(db, SqliteTableCounts.of(shell, snapshotCopy));
-                backup.summed(db, SqliteTableCounts.contentSums(shell, snapshotCopy));
+                SqliteTableCounts.Read copied = SqliteTableCounts.of(command -> helper.output(command, target.timeout()),
+                        snapshotCopy);
+                backup.counted(db, copied.counts());
+                backup.summed(db, copied.sums());
                 backup.stream(db.substring(1), out -> {
                     ExecResult r = helper.run(List.of("cat", snapshotCopy), target.timeout(), out);
                     return r.succeeded() ? Optional.empty() : Optional.of(r.failure("cat " + snapshotCopy));

@@ -21,54 +21,38 @@ public final class SqliteTableCounts {
     private SqliteTableCounts() {
     }
 
-    public static Map<String, Long> of(Shell shell, String database) throws IOException {
-        List<String> tables = tables(shell, database);
-        Map<String, Long> counts = new LinkedHashMap<>();
-        if (tables.isEmpty()) {
-            return counts;
-        }
-        StringBuilder sql = new StringBuilder();
-        for (String table : tables) {
-            if (sql.length() > 0) {
-                sql.append(" UNION ALL ");
-            }
-            sql.append("SELECT ").append(tables.indexOf(table)).append(", count(*) FROM \"")
-                    .append(table.replace("\"", "\"\"")).append('"');
-        }
-        for (String line : shell.output(List.of("sqlite3", "-readonly", database, sql + ";")).lines()
-                .filter(l -> !l.isBlank()).toList()) {
-            String[] f = line.split("\\|");
-            counts.put(tables.get(Integer.parseInt(f[0])), Long.parseLong(f[1]));
-        }
-        return counts;
+    /** Per table, by name: its rows and the sum of their content. */
+    public record Read(Map<String, Long> counts, Map<String, Long> sums) {
     }
 
     /**
-     * Per table, the first 64 bits of the SHA3-256 of all its rows as {@code SELECT *} gives them, in
+     * Every table's row count and content sum in one sqlite3 read after the listing of the tables.
+     * The sum is the first 64 bits of the SHA3-256 of all its rows as {@code SELECT *} gives them, in
      * the order the file stores them (the sqlite3 shell's own {@code sha3_query}; the backup's copy and
      * its restore are the same file, so the same order). Types count: 1 and '1' sum differently.
      */
-    public static Map<String, Long> contentSums(Shell shell, String database) throws IOException {
+    public static Read of(Shell shell, String database) throws IOException {
         List<String> tables = tables(shell, database);
+        Map<String, Long> counts = new LinkedHashMap<>();
         Map<String, Long> sums = new LinkedHashMap<>();
         if (tables.isEmpty()) {
-            return sums;
+            return new Read(counts, sums);
         }
         StringBuilder sql = new StringBuilder();
-        for (String table : tables) {
-            if (sql.length() > 0) {
-                sql.append(" UNION ALL ");
-            }
-            String select = "SELECT * FROM \"" + table.replace("\"", "\"\"") + "\"";
-            sql.append("SELECT ").append(tables.indexOf(table)).append(", substr(hex(sha3_query('")
-                    .append(select.replace("'", "''")).append("')), 1, 16)");
+        for (int i = 0; i < tables.size(); i++) {
+            String table = "\"" + tables.get(i).replace("\"", "\"\"") + "\"";
+            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT ").append(i).append(", (SELECT count(*) FROM ")
+                    .append(table).append("), substr(hex(sha3_query('SELECT * FROM ").append(table.replace("'", "''"))
+                    .append("')), 1, 16)");
         }
         for (String line : shell.output(List.of("sqlite3", "-readonly", database, sql + ";")).lines()
                 .filter(l -> !l.isBlank()).toList()) {
             String[] f = line.split("\\|");
-            sums.put(tables.get(Integer.parseInt(f[0])), Long.parseUnsignedLong(f[1], 16));
+            String table = tables.get(Integer.parseInt(f[0]));
+            counts.put(table, Long.parseLong(f[1]));
+            sums.put(table, Long.parseUnsignedLong(f[2], 16));
         }
-        return sums;
+        return new Read(counts, sums);
     }
 
     private static List<String> tables(Shell shell, String database) throws IOException {

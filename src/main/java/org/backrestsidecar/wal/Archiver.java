@@ -50,6 +50,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class Archiver {
     private static final Logger LOG = Logger.getLogger(Archiver.class);
+    /** Ships of one spool in a row when each found a segment renamed under it (a busy server). */
+    static final int SHIP_ATTEMPTS = 3;
     /** How often the spool is shipped: the recovery point is this plus one ship behind the server. */
     public static final Duration SHIP_EVERY = Duration.ofSeconds(15);
     public static final String WAL_TAG = "wal";
@@ -185,7 +187,23 @@ public class Archiver {
         }
         RepoConfig repo = repoOf(target);
         SnapshotTags tags = tags(target, chain.get().base());
-        StoredSnapshot stored = backup.backupPaths(repo, List.of(spool.dir()), tags, config.instance(), Priority.LOW);
+        StoredSnapshot stored = null;
+        for (int attempt = 1; stored == null; attempt++) {
+            try {
+                stored = backup.backupPaths(repo, List.of(spool.dir()), tags, config.instance(), Priority.LOW);
+            } catch (ResticException e) {
+                // pg_receivewal renamed X.partial to X after restic listed the spool and before it read
+                // the file: restic stored it under neither name (exit 3). The spool moved on under it,
+                // so it is shipped again as it is now; anything else, or a spool that stood still, fails
+                String now = spool.fingerprint();
+                if (!e.someSourceUnread() || attempt >= SHIP_ATTEMPTS || now.equals(fingerprint)) {
+                    throw e;
+                }
+                LOG.infof("the WAL of %s changed while restic read it (%s): shipped again", target.name(),
+                        e.getMessage());
+                fingerprint = now;
+            }
+        }
         shippedFingerprint.put(key, fingerprint);
         Instant lastForget = forgotAt.getOrDefault(key, Instant.EPOCH);
         if (readers.getOrDefault(target.name(), new java.util.concurrent.atomic.AtomicInteger()).get() > 0
@@ -195,9 +213,10 @@ public class Archiver {
             return Optional.of(stored);
         }
         forgotAt.put(key, Instant.now());
+        String newest = stored.id();
         List<String> older = snapshots.snapshots(repo, List.of(SnapshotTags.targetTag(target.name()), WAL_TAG,
                 CHAIN + ":" + chain.get().base())).stream().map(Snapshot::id)
-                .filter(id -> !id.startsWith(stored.id()) && !stored.id().startsWith(id)).toList();
+                .filter(id -> !id.startsWith(newest) && !newest.startsWith(id)).toList();
         forget.forgetSnapshots(repo, older);
         return Optional.of(stored);
     }

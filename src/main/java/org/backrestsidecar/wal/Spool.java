@@ -102,8 +102,12 @@ final class Spool {
     String fingerprint() throws IOException {
         StringBuilder b = new StringBuilder();
         for (Path f : files()) {
-            b.append(f.getFileName()).append(':').append(Files.size(f)).append(':')
-                    .append(Files.getLastModifiedTime(f).toMillis()).append('\n');
+            try {
+                String line = f.getFileName() + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis();
+                b.append(line).append('\n');
+            } catch (java.nio.file.NoSuchFileException renamed) {
+                // pg_receivewal renamed X.partial to X since the listing: X is in the next look
+            }
         }
         return b.toString();
     }

@@ -1,6 +1,7 @@
 package org.backrestsidecar.crash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.model.AccessMode;
@@ -71,6 +72,12 @@ class SidecarInContainerIT {
         pg.sql("postgres", "CREATE TABLE chats (id int PRIMARY KEY, body text); "
                 + "INSERT INTO chats SELECT g, 'chat ' || g FROM generate_series(1, 500) g");
         String sidecar = startSidecar(new Bind(STATE, new Volume("/var/lib/backrest-sidecar")));
+        // before the first run made its repo (no Backrest here to make it) the window is empty, not a 500
+        String[] before = new String[1];
+        TestDocker.await("the target found", Duration.ofMinutes(1), () -> !(before[0] = api(sidecar, "-w",
+                "\nHTTP %{http_code}", "http://127.0.0.1:8080/api/targets/it-pg/window")).endsWith("HTTP 404"));
+        assertTrue(before[0].endsWith("HTTP 200"), before[0]);
+        assertFalse(before[0].contains("\"until\":\"20") || before[0].contains("\"from\":\"20"), before[0]);
         assertTrue(run(sidecar).contains("\"state\":\"SUCCEEDED\""), "the base backup");
         pg.sql("postgres", "INSERT INTO chats SELECT g, 'later ' || g FROM generate_series(501, 800) g");
         String committed = pg.checksum("postgres", "chats");

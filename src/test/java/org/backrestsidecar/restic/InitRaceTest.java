@@ -3,19 +3,14 @@ package org.backrestsidecar.restic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.backrestsidecar.config.AccessConfig;
-import org.backrestsidecar.config.DrillConfig;
-import org.backrestsidecar.config.NotificationsConfig;
 import org.backrestsidecar.config.RepoConfig;
-import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.testing.LocalRestic;
 import org.backrestsidecar.testing.ResticCli;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.Test;
@@ -38,10 +33,7 @@ class InitRaceTest {
         for (int round = 0; round < 4; round++) {
             Path path = dir.resolve("repo" + round);
             RepoConfig repo = new RepoConfig("r" + round, path.toString(), key, Map.of());
-            SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
-                    ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
-                    List.of(), DrillConfig.DEFAULT, NotificationsConfig.DEFAULT, AccessConfig.DEFAULT);
-            Repository repository = new Repository(new ResticCommand(config, new ObjectMapper()));
+            Repository repository = new Repository(LocalRestic.command(dir, List.of(repo), List.of()));
             CompletableFuture<String> backrest = CompletableFuture.supplyAsync(() -> {
                 try {
                     return TestDocker.run(List.of("sh", "-c", "restic --repo " + path + " --password-file " + key

@@ -2,7 +2,6 @@ package org.backrestsidecar.restic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -12,7 +11,7 @@ import java.util.Optional;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.Retention;
-import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.testing.LocalRestic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,12 +34,8 @@ class RetentionTest {
         Path key = dir.resolve("key");
         Files.writeString(key, "retention-test-key-0123456789\n");
         repo = new RepoConfig("r", dir.resolve("repo").toString(), key, Map.of());
-        SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
-                ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), List.of(repo),
-                List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())),
-                org.backrestsidecar.config.DrillConfig.DEFAULT,
-                org.backrestsidecar.config.NotificationsConfig.DEFAULT, org.backrestsidecar.config.AccessConfig.DEFAULT);
-        ResticCommand restic = new ResticCommand(config, new ObjectMapper());
+        ResticCommand restic = LocalRestic.command(dir, List.of(repo),
+                List.of(new PlanConfig("db", "r", "0 2 * * *", Retention.DEFAULT, List.of(), Optional.empty())));
         repository = new Repository(restic);
         snapshots = new Snapshots(restic);
         forget = new Forget(restic, snapshots);

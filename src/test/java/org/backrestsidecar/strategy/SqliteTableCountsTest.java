@@ -39,22 +39,22 @@ class SqliteTableCountsTest {
                 + "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
                 + "INSERT INTO chats SELECT i, 'chat ' || i FROM n;"
                 + "INSERT INTO \"we\"\"ird 'name\" VALUES (1, 'one'), (2, x'00ff');");
-        Map<String, Long> counts = SqliteTableCounts.of(shell, db.toString());
+        Map<String, Long> counts = SqliteTableCounts.of(shell, db.toString()).counts();
         assertEquals(Map.of("chats", 500L, "we\"ird 'name", 2L), counts);
-        Map<String, Long> sums = SqliteTableCounts.contentSums(shell, db.toString());
+        Map<String, Long> sums = SqliteTableCounts.of(shell, db.toString()).sums();
         assertEquals(counts.keySet(), sums.keySet());
 
         Path copy = Files.copy(db, dir.resolve("copy.db"), StandardCopyOption.REPLACE_EXISTING);
-        assertEquals(sums, SqliteTableCounts.contentSums(shell, copy.toString()), "a byte copy sums the same");
+        assertEquals(sums, SqliteTableCounts.of(shell, copy.toString()).sums(), "a byte copy sums the same");
 
         sql(copy, "UPDATE chats SET body = 'chat 25!' WHERE id = 250;");
-        assertEquals(counts, SqliteTableCounts.of(shell, copy.toString()), "the counts cannot tell");
-        Map<String, Long> changed = SqliteTableCounts.contentSums(shell, copy.toString());
+        assertEquals(counts, SqliteTableCounts.of(shell, copy.toString()).counts(), "the counts cannot tell");
+        Map<String, Long> changed = SqliteTableCounts.of(shell, copy.toString()).sums();
         assertNotEquals(sums.get("chats"), changed.get("chats"), "the changed row's table");
         assertEquals(sums.get("we\"ird 'name"), changed.get("we\"ird 'name"), "the other table");
 
         sql(copy, "UPDATE \"we\"\"ird 'name\" SET k = '1' WHERE k = 1;");
-        assertNotEquals(sums.get("we\"ird 'name"), SqliteTableCounts.contentSums(shell, copy.toString())
+        assertNotEquals(sums.get("we\"ird 'name"), SqliteTableCounts.of(shell, copy.toString()).sums()
                 .get("we\"ird 'name"), "1 and '1' are not the same content");
     }
 
@@ -62,8 +62,7 @@ class SqliteTableCountsTest {
     void aFileWithoutTablesHasNoCountsAndNoSums() throws Exception {
         Path db = dir.resolve("empty.db");
         sql(db, "PRAGMA user_version = 1;");
-        assertEquals(Map.of(), SqliteTableCounts.of(shell, db.toString()));
-        assertEquals(Map.of(), SqliteTableCounts.contentSums(shell, db.toString()));
+        assertEquals(new SqliteTableCounts.Read(Map.of(), Map.of()), SqliteTableCounts.of(shell, db.toString()));
     }
 
     private static void sql(Path db, String script) throws Exception {

@@ -1,0 +1,31 @@
+package org.backrestsidecar.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import org.backrestsidecar.config.AccessConfig;
+import org.backrestsidecar.config.DrillConfig;
+import org.backrestsidecar.config.NotificationsConfig;
+import org.backrestsidecar.config.PlanConfig;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.restic.ResticCommand;
+
+/**
+ * The sidecar's restic runner over local repos, for the tests of restic itself (retention, init
+ * races, exit codes): real restic, with the config a sidecar with only these repos and plans has.
+ */
+public final class LocalRestic {
+    private LocalRestic() {
+    }
+
+    /** @param dir where the sidecar's config and state would be */
+    public static ResticCommand command(Path dir, List<RepoConfig> repos, List<PlanConfig> plans) {
+        SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
+                ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), repos, plans,
+                DrillConfig.DEFAULT, NotificationsConfig.DEFAULT, AccessConfig.DEFAULT);
+        return new ResticCommand(config, new ObjectMapper());
+    }
+}
