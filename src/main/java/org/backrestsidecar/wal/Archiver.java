@@ -68,6 +68,7 @@ public class Archiver {
     private final Snapshots snapshots;
     private final Forget forget;
     private final Scheduler scheduler;
+    private volatile boolean stopping;
     private final BackupMetrics metrics;
     private final Notifier notifier;
     private final PlanRunner runner;
@@ -104,6 +105,14 @@ public class Archiver {
         this.holeRetry = holeRetry;
     }
 
+    /**
+     * The sidecar stops: a tick still running (a ship takes seconds) finds the beans it calls gone
+     * ("ArC container not initialized") and must not report that as a broken stream.
+     */
+    void stop(@Observes io.quarkus.runtime.ShutdownEvent ignored) {
+        stopping = true;
+    }
+
     void schedule(@Observes StartupEvent ignored) {
         scheduler.newJob("wal-archiver").setInterval(SHIP_EVERY.toSeconds() + "s")
                 .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP).setTask(e -> tick()).schedule();
@@ -119,6 +128,9 @@ public class Archiver {
             LOG.warnf("cannot look for WAL streams of targets that are gone: %s", e.getMessage());
         }
         for (Target target : discovery.targets()) {
+            if (stopping) {
+                return;
+            }
             if (target.usable() && WalMode.of(target) && target.running() && !held.contains(target.name())) {
                 synchronized (lockOf(target)) {
                     keepUp(target);
@@ -159,6 +171,11 @@ public class Archiver {
             }
         } catch (WalProblem | IOException | ResticException | RuntimeException e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (stopping) {
+                // the stream goes on without us; the next start ships what came meanwhile
+                LOG.infof("WAL stream of %s left as the sidecar stops (%s)", target.name(), why);
+                return;
+            }
             now = was.broken(why);
             LOG.errorf("WAL stream of %s: %s", target.name(), why);
             notifier.problem(Topic.BACKUP_FAILED, key(target), 1, "the WAL stream of " + target.name() + " is broken",

@@ -28,19 +28,23 @@ public class BaseBackups {
     private final ContainerExec exec;
     private final Archiver archiver;
 
-    public BaseBackups(ContainerExec exec, Archiver archiver) {
+    private final Streamer streamer;
+
+    public BaseBackups(ContainerExec exec, Archiver archiver, Streamer streamer) {
         this.exec = exec;
         this.archiver = archiver;
+        this.streamer = streamer;
     }
 
     public void backUp(Target target, TargetBackup backup, List<String> databases) throws WalProblem, IOException {
         archiver.ensureStreaming(target);
         String firstSegment = archiver.currentSegment(target);
         String user = PostgresStrategy.user(target);
+        streamer.holdForBase(target);
         try {
             backup.stream(target.name() + "/" + FILE, out -> {
                 String basebackup = "pg_basebackup -U \"$PGUSER\" -D - -Ft -X fetch -c " + WalMode.checkpoint(target)
-                        + " -l backrest-sidecar-" + backup.runId();
+                        + WalMode.maxRate(target).map(r -> " " + r).orElse("") + " -l backrest-sidecar-" + backup.runId();
                 // at priority low, as the dump: pg_basebackup and the WAL sender reading the files for it
                 String command = backup.priority() == Priority.LOW
                         ? PostgresStrategy.LOWER + "lowered backrest-sidecar-base " + basebackup
@@ -52,6 +56,14 @@ public class BaseBackups {
         } catch (ResticException e) {
             backup.failed(FILE, e.getMessage());
             return;
+        } finally {
+            try {
+                streamer.releaseBase(target);
+            } catch (IOException e) {
+                // bounded by max_slot_wal_keep_size; dropped before the next base backup
+                backup.note("the slot " + Streamer.baseSlot(target) + " that held the base backup's WAL stays until "
+                        + "the next one: " + e.getMessage());
+            }
         }
         for (String db : databases) {
             String out = exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", db, "-At", "-c",

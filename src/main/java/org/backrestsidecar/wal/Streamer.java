@@ -140,6 +140,28 @@ public class Streamer {
         return lost;
     }
 
+    /**
+     * Holds the server's WAL from now until {@link #releaseBase}: a slot of the base backup's own.
+     * pg_basebackup -X fetch reads the WAL its base needs only at its end, and the stream's slot lets
+     * a segment go as soon as pg_receivewal has it: under writes, a base backup longer than the
+     * server's checkpoints found its first segment recycled ("requested WAL segment … has already
+     * been removed"). The server's max_slot_wal_keep_size bounds this slot too; one a killed sidecar
+     * left is dropped before the next base backup makes its own.
+     */
+    void holdForBase(Target target) throws IOException {
+        releaseBase(target);
+        psql(target, "SELECT pg_create_physical_replication_slot('" + baseSlot(target) + "', true)");
+    }
+
+    void releaseBase(Target target) throws IOException {
+        psql(target, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+                + baseSlot(target) + "'");
+    }
+
+    static String baseSlot(Target target) {
+        return WalMode.slot(target) + "_base";
+    }
+
     ServerView view(Target target) throws IOException {
         String row = read(target, "SELECT coalesce((SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM "
                 + "pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 0) || '|' || coalesce((SELECT "

@@ -3,6 +3,7 @@ package org.backrestsidecar.wal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.backrestsidecar.discovery.Target;
 
@@ -20,11 +21,17 @@ public final class WalMode {
     public static final String MAX_RETAINED = "postgres.wal.max-retained";
     /** The base backup's checkpoint: {@code spread} (default, gentle on the service) or {@code fast}. */
     public static final String CHECKPOINT = "postgres.checkpoint";
+    /**
+     * The base backup's pace: pg_basebackup's {@code --max-rate}, in kB/s or with {@code k} or {@code M}
+     * (32k to 1024M, pg_basebackup's own bounds). Unset, it reads as fast as the server gives.
+     */
+    public static final String MAX_RATE = "postgres.base.max-rate";
     public static final String DEFAULT_MAX_RETAINED = "2GB";
-    public static final List<String> KEYS = List.of(MODE, MAX_RETAINED, CHECKPOINT);
+    public static final List<String> KEYS = List.of(MODE, MAX_RETAINED, CHECKPOINT, MAX_RATE);
     /** The server's own tools, where the official images and Debian's packages put them. */
     static final String PG_BIN = "PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)\"; ";
     private static final Pattern SIZE = Pattern.compile("\\d+(MB|GB|TB)");
+    private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kM]?)");
 
     private WalMode() {
     }
@@ -48,11 +55,29 @@ public final class WalMode {
         if (checkpoint != null && !List.of("spread", "fast").contains(checkpoint.strip())) {
             problems.add(CHECKPOINT + "='" + checkpoint + "': write spread or fast");
         }
+        String rate = options.get(MAX_RATE);
+        if (rate != null && kilobytesPerSecond(rate).isEmpty()) {
+            problems.add(MAX_RATE + "='" + rate + "': a rate such as 32M (MB/s) or 512k (kB/s), from 32k to 1024M");
+        }
         return problems;
     }
 
     static String maxRetained(Target target) {
         return target.option(MAX_RETAINED).orElse(DEFAULT_MAX_RETAINED);
+    }
+
+    /** pg_basebackup's option for the target's pace, or none. */
+    static Optional<String> maxRate(Target target) {
+        return target.option(MAX_RATE).flatMap(WalMode::kilobytesPerSecond).map(k -> "--max-rate=" + k + "k");
+    }
+
+    private static Optional<Long> kilobytesPerSecond(String rate) {
+        var m = RATE.matcher(rate.strip());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        long k = Long.parseLong(m.group(1)) * (m.group(2).equals("M") ? 1024 : 1);
+        return k >= 32 && k <= 1024 * 1024 ? Optional.of(k) : Optional.empty();
     }
 
     static String checkpoint(Target target) {

@@ -30,7 +30,7 @@ import java.util.Map;
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     public static final List<String> REPOS = List.of("critical", "models", "system", "spare", "drills", "pitr");
     /** The scenarios' Postgres targets in wal mode: their spools are host folders the proxy must allow. */
-    public static final List<String> WAL_TARGETS = List.of("pg-pitr", "pg-yield-wal");
+    public static final List<String> WAL_TARGETS = List.of("pg-pitr", "pg-yield-wal", "pg-paced");
     /** The operators' scripts send it; RestAssured sends it on every request of the scenarios. */
     public static final String API_TOKEN = "test-api-token-0123456789abcdef";
     private static Path root;

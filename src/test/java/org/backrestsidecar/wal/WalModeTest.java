@@ -42,6 +42,11 @@ class WalModeTest {
             "postgres.wal.max-retained  | 2gb     | postgres.wal.max-retained='2gb'",
             "postgres.wal.max-retained  | 1.5GB   | a size such as 2GB or 512MB",
             "postgres.checkpoint        | slow    | write spread or fast",
+            "postgres.base.max-rate     | 32MB    | a rate such as 32M (MB/s) or 512k (kB/s)",
+            "postgres.base.max-rate     | 31k     | from 32k to 1024M",
+            "postgres.base.max-rate     | 1025M   | from 32k to 1024M",
+            "postgres.base.max-rate     | 32m     | postgres.base.max-rate='32m'",
+            "postgres.base.max-rate     | -5      | from 32k to 1024M",
     })
     void aWrongValueIsRefusedWithWhatToWrite(String key, String value, String named) {
         List<String> problems = WalMode.check(Map.of(key, value));
@@ -56,6 +61,19 @@ class WalModeTest {
                 "postgres.checkpoint", "fast")));
         assertEquals(List.of(), WalMode.check(Map.of("postgres.mode", " dump ", "postgres.wal.max-retained", "1TB",
                 "postgres.checkpoint", "spread")));
+    }
+
+    @ParameterizedTest(name = "max-rate ''{0}'' is pg_basebackup''s {1}")
+    @CsvSource({
+            "32M, --max-rate=32768k",
+            "512k, --max-rate=512k",
+            "' 100 ', --max-rate=100k",
+            "32k, --max-rate=32k",
+            "1024M, --max-rate=1048576k",
+    })
+    void aRateIsGivenToPgBasebackupInKilobytes(String rate, String option) {
+        assertEquals(java.util.Optional.of(option), WalMode.maxRate(target("postgres", Map.of("postgres.base.max-rate", rate))));
+        assertEquals(java.util.Optional.empty(), WalMode.maxRate(target("postgres", Map.of())), "unset: no pace");
     }
 
     @Test
