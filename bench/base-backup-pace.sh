@@ -31,6 +31,8 @@ trap cleanup EXIT
 
 as_pg="setpriv --reuid=postgres --regid=postgres --init-groups"
 start_pg() { # start_pg [RATE]: the server on its volume, labelled as a wal-mode target (at RATE)
+  # the stream's container joins the server's network namespace: it goes first
+  docker rm -f backrest-sidecar-wal-bench-pg >/dev/null 2>&1 || true
   docker stop -t 60 "$name" >/dev/null 2>&1 || true
   docker rm -f "$name" >/dev/null 2>&1 || true
   docker run -d --name "$name" --network none -e PGDATA=$data -v "$name-data:$data" \

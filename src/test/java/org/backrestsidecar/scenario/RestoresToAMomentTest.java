@@ -46,12 +46,7 @@ class RestoresToAMomentTest {
 
     @BeforeAll
     static void streaming() {
-        pg = PostgresContainer.startOfficialLike(TARGET, SidecarStack.labels(TARGET, "pitr",
-                "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast",
-                "backup.postgres.wal.max-retained", "128MB"));
-        // a small max_wal_size, so that what pg_wal holds beyond it is what our slot holds
-        pg.sql("postgres", "ALTER SYSTEM SET max_wal_size = '64MB'");
-        pg.sql("postgres", "SELECT pg_reload_conf()");
+        pg = PostgresContainer.startWalTarget(TARGET, "pitr", "64MB", "backup.postgres.wal.max-retained", "128MB");
         pg.sql("postgres", "CREATE DATABASE shop");
         pg.sql("shop", "CREATE TABLE orders (id int PRIMARY KEY, note text);"
                 + "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 1000) g");
@@ -59,12 +54,7 @@ class RestoresToAMomentTest {
 
     @AfterAll
     static void removed() {
-        pg.remove();
-        try {
-            TestDocker.client().removeContainerCmd("backrest-sidecar-wal-" + TARGET).withForce(true).exec();
-        } catch (RuntimeException e) {
-            // the archiver removed it already
-        }
+        pg.removeWithStream();
         for (String copy : java.util.List.of(COPY, COPY + "-idle")) {
             try {
                 TestDocker.client().removeContainerCmd(copy).withForce(true).exec();

@@ -31,23 +31,13 @@ class SlowBaseBackupKeepsItsWalTest {
 
     @BeforeAll
     static void server() {
-        pg = PostgresContainer.startOfficialLike(TARGET, SidecarStack.labels(TARGET, "pitr",
-                "backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast",
-                "backup.postgres.base.max-rate", "4M"));
-        pg.sql("postgres", "ALTER SYSTEM SET max_wal_size = '32MB'");
-        pg.sql("postgres", "ALTER SYSTEM SET min_wal_size = '32MB'");
-        pg.sql("postgres", "SELECT pg_reload_conf()");
+        pg = PostgresContainer.startWalTarget(TARGET, "pitr", "32MB", "backup.postgres.base.max-rate", "4M");
         pg.sql("postgres", "CREATE TABLE churn (id int, body text)");
     }
 
     @AfterAll
     static void removed() {
-        pg.remove();
-        try {
-            TestDocker.client().removeContainerCmd("backrest-sidecar-wal-" + TARGET).withForce(true).exec();
-        } catch (RuntimeException e) {
-            // the archiver removed it already
-        }
+        pg.removeWithStream();
     }
 
     @Test

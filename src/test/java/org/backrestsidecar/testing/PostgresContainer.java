@@ -51,6 +51,20 @@ public final class PostgresContainer {
         return started(name, TestDocker.container(name).labels(labels).env("PGDATA=" + data).volume(data).start(script));
     }
 
+    /**
+     * A wal-mode target of the test sidecar's plan (checkpoint fast), official-like, with a small
+     * max_wal_size: what pg_wal holds beyond it is what a slot holds. {@code more}: further labels.
+     */
+    public static PostgresContainer startWalTarget(String name, String plan, String maxWalSize, String... more) {
+        String[] labels = new String[more.length + 4];
+        System.arraycopy(new String[] {"backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast"}, 0, labels, 0, 4);
+        System.arraycopy(more, 0, labels, 4, more.length);
+        PostgresContainer pg = startOfficialLike(name, SidecarStack.labels(name, plan, labels));
+        pg.sql("postgres", "ALTER SYSTEM SET max_wal_size = '" + maxWalSize + "'");
+        pg.sql("postgres", "SELECT pg_reload_conf()");
+        return pg;
+    }
+
     private static PostgresContainer started(String name, String id) {
         PostgresContainer pg = new PostgresContainer(name, id);
         TestDocker.await("postgres in " + name + " to accept connections", Duration.ofSeconds(60),
@@ -77,5 +91,15 @@ public final class PostgresContainer {
 
     public void remove() {
         TestDocker.remove(name);
+    }
+
+    /** Removes it and the WAL stream the sidecar ran beside it (wal mode), where that is still there. */
+    public void removeWithStream() {
+        remove();
+        try {
+            TestDocker.client().removeContainerCmd("backrest-sidecar-wal-" + name).withForce(true).exec();
+        } catch (RuntimeException e) {
+            // the archiver removed it already
+        }
     }
 }
