@@ -41,6 +41,10 @@ public class Streamer {
     public record ServerView(long slotRetainedBytes, String walStatus, long notReceivedBytes, int timeline) {
     }
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Streamer.class);
+    private final java.util.Set<String> basesRunning = new java.util.HashSet<>();
+    private final java.util.Set<String> leftBaseSlotLookedFor = new java.util.HashSet<>();
+
     public Streamer(DockerClient docker, ContainerExec exec, ContainerLogs logs, SelfMounts self, SidecarConfig config) {
         this.logs = logs;
         this.docker = docker;
@@ -65,6 +69,7 @@ public class Streamer {
      *                    cannot be shared with the stream's container (the sidecar's state not on a volume)
      */
     Optional<Restart> ensure(Target target, Spool spool) throws WalProblem, IOException {
+        dropLeftBaseSlot(target);
         Optional<String> ended = Optional.empty();
         Optional<InspectContainerResponse> running = inspect(name(target));
         if (running.isPresent()) {
@@ -148,12 +153,35 @@ public class Streamer {
      * been removed"). The server's max_slot_wal_keep_size bounds this slot too; one a killed sidecar
      * left is dropped before the next base backup makes its own.
      */
-    void holdForBase(Target target) throws IOException {
-        releaseBase(target);
+    synchronized void holdForBase(Target target) throws IOException {
+        basesRunning.add(target.name());
+        dropBaseSlot(target);
         psql(target, "SELECT pg_create_physical_replication_slot('" + baseSlot(target) + "', true)");
     }
 
-    void releaseBase(Target target) throws IOException {
+    synchronized void releaseBase(Target target) throws IOException {
+        basesRunning.remove(target.name());
+        dropBaseSlot(target);
+    }
+
+    /**
+     * Once a sidecar's life, at its first look at the target: the slot of a base backup a killed
+     * sidecar left would hold the server's WAL (up to max_slot_wal_keep_size) until the next base
+     * backup, a day later. Never while a base backup of ours runs.
+     */
+    private synchronized void dropLeftBaseSlot(Target target) {
+        if (basesRunning.contains(target.name()) || !leftBaseSlotLookedFor.add(target.name())) {
+            return;
+        }
+        try {
+            dropBaseSlot(target);
+        } catch (IOException | RuntimeException e) {
+            leftBaseSlotLookedFor.remove(target.name());
+            LOG.debugf("the slot %s is looked for again at the next round: %s", baseSlot(target), e.getMessage());
+        }
+    }
+
+    private void dropBaseSlot(Target target) throws IOException {
         psql(target, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
                 + baseSlot(target) + "'");
     }

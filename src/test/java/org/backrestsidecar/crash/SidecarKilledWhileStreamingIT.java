@@ -132,6 +132,10 @@ class SidecarKilledWhileStreamingIT {
             assertFalse(base.path("run").asText().equals(killed),
                     "the base backup the kill cut short (restic had read " + storing + " bytes) is never a base: " + window);
         }
+        // the slot that held the cut base backup's WAL would hold the server's WAL until the next base
+        // backup: the restarted sidecar drops it at its first look
+        assertEquals("backrest_sidecar_" + TARGET.replace('-', '_'), pg.sql("postgres",
+                "SELECT string_agg(slot_name, ',') FROM pg_replication_slots").strip(), "only the stream's slot is left");
 
         // 3. a hole, and a kill before the base backup that closes it ends: the stream and the sidecar
         // down, 350 MB written at once, a checkpoint: the server gives up the slot
