@@ -18,6 +18,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v rclone >/dev/null || need+=(rclone)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
+# the Docker API proxy judge's JSON reader is tested with the Lua haproxy embeds
+command -v lua5.3 >/dev/null || need+=(lua5.3)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 # the operator page's test drives a real browser

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.backrestsidecar.testing.Browser;
 import org.backrestsidecar.testing.NginxInFront;
+import org.backrestsidecar.testing.RestoreDialog;
 import org.backrestsidecar.testing.SidecarStack;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +47,7 @@ class OperatorPageTest {
     URL sidecar;
     private NginxInFront nginx;
     private ChromeDriver browser;
+    private RestoreDialog dialog;
 
     @BeforeEach
     void start() throws Exception {
@@ -66,73 +68,13 @@ class OperatorPageTest {
 
     /** A browser signed in as {@code login} (user:password), as nginx's basic auth asks. */
     private ChromeDriver open(String login) throws Exception {
-        return Browser.open("Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8)));
+        ChromeDriver opened = Browser.open("Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8)));
+        dialog = new RestoreDialog(opened);
+        return opened;
     }
 
     private WebDriverWait waiting(Duration limit) {
         return Browser.waiting(browser, limit);
-    }
-
-    /** Clicks what {@code where} finds, finding it again if a redraw replaced it meanwhile. */
-    /**
-     * Clicks Restore… of {@code target} until its dialog shows. A click can land in the moment a
-     * refresh redraws the table with the button still locked (the last restore not yet seen over),
-     * and a locked button swallows it, as it would a person's, who clicks again.
-     */
-    private void openRestore(String target) {
-        By button = By.cssSelector("#targets tr[data-target='" + target + "'] button[data-action='restore']");
-        waiting(Duration.ofSeconds(60)).withMessage(() -> "the restore dialog of " + target + " to open: "
-                + restoreDialogState()).until(b -> {
-            click(button);
-            try {
-                waiting(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("restore-section")).getAttribute("hidden") == null
-                        && d.findElement(By.id("restore-target")).getText().equals(target));
-                return true;
-            } catch (org.openqa.selenium.TimeoutException e) {
-                return false;
-            }
-        });
-    }
-
-    /**
-     * Asks for a dry run and waits for its plan. Dry run… is locked while the page still lists the last
-     * restore as running (its refresh after the end may not be back yet), and a locked button swallows
-     * the click, so it is clicked again, as a user would, until the plan shows.
-     */
-    private void dryRun() {
-        waiting(Duration.ofSeconds(60)).withMessage(() -> "the dry run's plan: " + restoreDialogState()).until(b -> {
-            click(By.id("restore-dry-run"));
-            try {
-                waiting(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("restore-plan")).isDisplayed());
-                return true;
-            } catch (org.openqa.selenium.TimeoutException e) {
-                return false;
-            }
-        });
-    }
-
-    /** What the restore dialog and the error box show, for a failure's message. */
-    private String restoreDialogState() {
-        try {
-            return "section hidden=" + browser.findElement(By.id("restore-section")).getAttribute("hidden") + "; text: "
-                    + browser.findElement(By.id("restore-section")).getText() + "; databases: "
-                    + new Select(browser.findElement(By.id("restore-database"))).getOptions().stream()
-                    .map(WebElement::getText).toList() + "; errors: " + browser.findElement(By.id("errors")).getText()
-                    + "; targets: " + browser.findElement(By.id("targets")).getText();
-        } catch (RuntimeException e) {
-            return "(could not be read: " + e.getMessage() + ")";
-        }
-    }
-
-    private void click(By where) {
-        // a disabled button swallows the click without a word (Restore… stays disabled until the page has
-        // seen the last restore end), so wait for one that can take it
-        waiting(Duration.ofSeconds(30)).until(b -> {
-            WebElement button = b.findElement(where);
-            if (!button.isDisplayed() || !button.isEnabled()) return false;
-            button.click();
-            return true;
-        });
     }
 
     private WebElement planRow(String plan) {
@@ -293,7 +235,7 @@ class OperatorPageTest {
 
         // restore: the backup picked from a list by date and size, the database from the ones it holds; a
         // dry run first, then nothing until the target's name is typed, then followed to its end
-        openRestore("pg-main");
+        dialog.open("pg-main");
         waiting(Duration.ofSeconds(30)).until(b -> !new Select(b.findElement(By.id("restore-backup-choice")))
                 .getFirstSelectedOption().getAttribute("value").isEmpty());
         String newest = new Select(browser.findElement(By.id("restore-backup-choice"))).getFirstSelectedOption().getText();
@@ -304,7 +246,7 @@ class OperatorPageTest {
                 databases.getOptions().stream().map(WebElement::getText).toList(), "what the backup holds, to pick from");
         databases.selectByValue("auth");
         browser.findElement(By.id("restore-new-database")).sendKeys("auth_from_page");
-        dryRun();
+        dialog.dryRun();
         String wouldWrite = browser.findElement(By.id("restore-would-write")).getText();
         assertTrue(wouldWrite.contains("new database auth_from_page from the dump of auth")
                 && wouldWrite.matches("(?s).* of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC .*"), wouldWrite);
@@ -328,15 +270,15 @@ class OperatorPageTest {
         SidecarStack.main().sql("postgres", "DROP DATABASE auth_from_page");
 
         // the roles, with a confirmation of their own
-        click(By.cssSelector("#restore-followed button"));
-        openRestore("pg-main");
+        dialog.click(By.cssSelector("#restore-followed button"));
+        dialog.open("pg-main");
         // (a CI run once timed out here after 30 s: the message now says what the page showed)
-        waiting(Duration.ofSeconds(60)).withMessage(() -> "the restore dialog: " + restoreDialogState())
+        waiting(Duration.ofSeconds(60)).withMessage(() -> "the restore dialog: " + dialog.state())
                 .until(b -> b.findElement(By.id("restore-database")).isDisplayed()
                 && new Select(b.findElement(By.id("restore-database"))).getOptions().size() == 4);
         new Select(browser.findElement(By.id("restore-database"))).selectByValue("(roles)");
         assertFalse(browser.findElement(By.id("restore-new-database")).isDisplayed(), "roles go into no new database");
-        dryRun();
+        dialog.dryRun();
         assertTrue(browser.findElement(By.id("restore-would-write")).getText().contains("roles and tablespaces"),
                 browser.findElement(By.id("restore-would-write")).getText());
         browser.findElement(By.id("restore-confirm")).sendKeys("pg-main");
@@ -378,11 +320,11 @@ class OperatorPageTest {
             browser.get(nginx.base() + "/sidecar/");
             By restore = By.cssSelector("#targets tr[data-target='" + target + "'] button[data-action='restore']");
             waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(restore).isEmpty());
-            click(restore);
+            dialog.click(restore);
             waiting(Duration.ofSeconds(30)).until(b -> new Select(b.findElement(By.id("restore-database"))).getOptions()
                     .stream().anyMatch(o -> database.equals(o.getAttribute("value"))));
             new Select(browser.findElement(By.id("restore-database"))).selectByValue(database);
-            dryRun();
+            dialog.dryRun();
             assertTrue(browser.findElement(By.id("restore-would-write")).getText().contains(database),
                     browser.findElement(By.id("restore-would-write")).getText());
             browser.findElement(By.id("restore-confirm")).sendKeys(target);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.backrestsidecar.testing.Browser;
 import org.backrestsidecar.testing.NginxInFront;
+import org.backrestsidecar.testing.RestoreDialog;
 import org.backrestsidecar.testing.SwarmOfNodes;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterAll;
@@ -500,8 +502,9 @@ class SwarmBacksUpEachNodeIT {
     }
 
     /**
-     * A volume of a Swarm task restored in place (issue 34), asked of node1's sidecar as the page asks
-     * it and carried out by node2's: the notes service scaled to 0 through the repos task on the
+     * A volume of a Swarm task restored in place (issue 34) through the page, as a user does (nginx on
+     * node1, the repos task behind it, Show node2, Restore…), carried out by node2's sidecar: the notes
+     * service (a label of its own outside ASCII, kept as it is) scaled to 0 through the repos task on the
      * manager, its files written on node2, the service scaled back; its new task runs on node2 on the
      * backup's files, byte for byte, and what was made after the backup is gone. Then the same restore
      * cut off: node2's sidecar task killed while the service is at 0, and the next task there leaves
@@ -521,12 +524,7 @@ class SwarmBacksUpEachNodeIT {
         swarm.inTask("node2", notes, "sh", "-c", "head -c 1000 /dev/urandom > /notes/data.bin && echo made > /notes/after");
         String before = swarm.taskContainer("node2", notes);
 
-        String body = "{\"target\":\"notes\",\"confirm\":\"notes\"}";
-        String id = json(api("node1", "sidecar", "POST", "/api/nodes/node2/restores", body)).path("id").asText();
-        assertFalse(id.isEmpty(), "the restore was started through node1");
-        awaitText("the restore of notes on node2", Duration.ofMinutes(5), () -> api("node2", "sidecar", "GET",
-                "/api/restores/" + id, null), r -> json(r).path("endedAt").isTextual());
-        JsonNode done = json(api("node2", "sidecar", "GET", "/api/restores/" + id, null));
+        JsonNode done = restoreThroughThePage("node2", "notes");
         assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
         assertTrue(done.toString().contains("scaled from 1 to 0 through a manager"), done.toString());
         String after = swarm.taskContainer("node2", notes);
@@ -541,6 +539,7 @@ class SwarmBacksUpEachNodeIT {
         // (100 MB to write back; whichever the kill hits, the record must say which data is there)
         swarm.inTask("node2", notes, "sh", "-c", "rm /notes/big.bin && echo changed > /notes/data.bin");
         String changed = swarm.inTask("node2", notes, "sha256sum", "/notes/data.bin");
+        String body = "{\"target\":\"notes\",\"confirm\":\"notes\"}";
         String cut = json(api("node2", "sidecar", "POST", "/api/restores", body)).path("id").asText();
         awaitText("the restore with the service at 0", Duration.ofMinutes(3), () -> api("node2", "sidecar", "GET",
                 "/api/restores/" + cut, null), r -> json(r).path("phase").asText().startsWith("safety snapshot")
@@ -572,7 +571,7 @@ class SwarmBacksUpEachNodeIT {
     }
 
     /**
-     * A Redis on a Swarm task (node3) restored in place through the API: its service scaled to 0 and
+     * A Redis on a Swarm task (node3) restored in place through the page, as a user does: its service scaled to 0 and
      * back, the backup's RDB written through a helper with its volume (the task's container is gone
      * meanwhile), and the new task's Redis holds every key as the backup does. A service of the stack
      * made for this test alone, so that the other scenarios' plans stay as they are.
@@ -609,12 +608,7 @@ class SwarmBacksUpEachNodeIT {
             swarm.inTask("node3", redis, "sh", "-c", "redis-cli FLUSHALL >/dev/null && redis-cli SET after restore");
             String before = swarm.taskContainer("node3", redis);
 
-            String id = json(api("node1", "sidecar", "POST", "/api/nodes/node3/restores",
-                    "{\"target\":\"redis\",\"confirm\":\"redis\"}")).path("id").asText();
-            assertFalse(id.isEmpty(), "the restore was started through node1");
-            awaitText("the restore of redis on node3", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
-                    "/api/restores/" + id, null), r -> json(r).path("endedAt").isTextual());
-            JsonNode done = json(api("node3", "sidecar", "GET", "/api/restores/" + id, null));
+            JsonNode done = restoreThroughThePage("node3", "redis");
             assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
             String after = swarm.taskContainer("node3", redis);
             assertFalse(after.isEmpty() || after.equals(before), "a new task of redis runs on node3: " + after);
@@ -628,6 +622,16 @@ class SwarmBacksUpEachNodeIT {
             assertEquals(backedUp, redisDigest(redis), "every key as the backup holds it");
             assertEquals("", swarm.inTask("node3", redis, "sh", "-c", "ls /data | grep -v '^dump.rdb$'; true").strip(),
                     "no second name of the RDB left");
+
+            // the drill of a Redis target on a Swarm node (docs/restore.md's table): node3's plan critical
+            String drill = json(api("node3", "sidecar", "POST", "/api/plans/critical/drills", null)).path("id").asText();
+            awaitText("node3's drill of plan critical", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
+                    "/api/drills/runs/" + drill, null), r -> json(r).path("endedAt").isTextual());
+            JsonNode drilled = json(api("node3", "sidecar", "GET", "/api/drills/runs/" + drill, null));
+            assertTrue(drilled.path("passed").asBoolean(), drilled.toString());
+            List<String> passed = new ArrayList<>();
+            drilled.path("results").forEach(r -> passed.add(r.path("target").asText() + " " + r.path("outcome").asText()));
+            assertTrue(passed.contains("redis passed"), "redis drilled on node3: " + drilled);
         } finally {
             swarm.docker("node1", "service", "rm", redis);
             // its backups go with it: the whole-swarm recovery below accounts for every target the copy holds
@@ -662,7 +666,17 @@ class SwarmBacksUpEachNodeIT {
         JsonNode notes = json(throughProxy("GET", "/services/" + STACK + "_notes", null).body());
         String update = "/services/" + notes.path("ID").asText() + "/update?version=" + notes.path("Version").path("Index");
         String spec = notes.path("Spec").toString();
+        assertEquals("notes — café ☕ 💾", notes.path("Spec").path("Labels").path("description").asText(),
+                "the stack's label, as Docker has it");
         assertEquals(200, throughProxy("POST", update, spec).status(), "the spec as it is, replicas the same");
+        // the same spec as another client may write it: every character outside ASCII as a \\u escape
+        // (💾 as a surrogate pair); the update above moved the service's version on
+        JsonNode now = json(throughProxy("GET", "/services/" + STACK + "_notes", null).body());
+        String escaped = JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(now.path("Spec"));
+        assertTrue(escaped.matches("(?s).*caf\\\\u00[eE]9 \\\\u2615 \\\\u[dD]83[dD]\\\\u[dD][cC][bB][eE].*"), escaped);
+        Answer asEscapes = throughProxy("POST", "/services/" + now.path("ID").asText() + "/update?version="
+                + now.path("Version").path("Index"), escaped);
+        assertEquals(200, asEscapes.status(), "the spec with \\u escapes: " + asEscapes.body());
         var image = (com.fasterxml.jackson.databind.node.ObjectNode) notes.path("Spec").deepCopy();
         ((com.fasterxml.jackson.databind.node.ObjectNode) image.path("TaskTemplate").path("ContainerSpec"))
                 .put("Image", "backrest-sidecar-test/swarm-node:latest");
@@ -673,6 +687,7 @@ class SwarmBacksUpEachNodeIT {
         refused.put("a field spelt with a Unicode fold", spec.replaceFirst("\"Labels\"", "\"Labe\u017fl\""));
         refused.put("a field left out", spec.replaceFirst("\"Labels\":\\{[^}]*\\},", ""));
         refused.put("replicas as a string", spec.replaceFirst("\"Replicas\":1", "\"Replicas\":\"1\""));
+        refused.put("a label's text changed", spec.replace("café", "cafè"));
         for (var attack : refused.entrySet()) {
             Answer answer = throughProxy("POST", update, attack.getValue());
             assertEquals(403, answer.status(), attack.getKey() + ": " + answer.body());
@@ -687,18 +702,69 @@ class SwarmBacksUpEachNodeIT {
                 .path("Spec"), "the service is as it was");
     }
 
+    /**
+     * Restores {@code target} of {@code node} as a user does: the page through nginx on node1 (whose
+     * `sidecar` is the repos task), Show on the node's row, Restore…, a dry run, the target's name typed,
+     * Restore, followed on the page to its end. Returns the restore's record on the node.
+     */
+    private static JsonNode restoreThroughThePage(String node, String target) throws Exception {
+        List<String> before = new ArrayList<>();
+        json(api(node, "sidecar", "GET", "/api/restores", null)).forEach(r -> before.add(r.path("id").asText()));
+        ChromeDriver browser = Browser.open("Basic " + Base64.getEncoder().encodeToString(
+                ("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)));
+        try {
+            browser.get("https://" + swarm.address("node1") + ":8443/sidecar/");
+            Browser.waiting(browser, Duration.ofSeconds(120)).withMessage(() -> node + "'s " + target + " on the page: "
+                    + browser.findElement(By.id("nodes")).getText()).until(b -> {
+                if (!b.findElements(By.cssSelector("#targets tr[data-target='" + target + "']")).isEmpty()) {
+                    return true;
+                }
+                b.findElements(By.cssSelector("#nodes tr[data-node='" + node + "'] button")).forEach(WebElement::click);
+                return false;
+            });
+            assertTrue(browser.findElement(By.id("node-shown")).getText().contains(node),
+                    browser.findElement(By.id("node-shown")).getText());
+            RestoreDialog dialog = new RestoreDialog(browser);
+            dialog.open(target);
+            dialog.dryRun();
+            String followed = dialog.confirmAndFollow(target, Duration.ofMinutes(6));
+            Files.createDirectories(Path.of("target", "screenshots"));
+            Files.write(Path.of("target", "screenshots", "swarm-page-restored-" + target + ".png"),
+                    ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            assertTrue(followed.contains("SUCCEEDED"), "the page followed the restore to: " + followed);
+            assertEquals(List.of(), Browser.errors(browser), "the page printed no errors");
+        } finally {
+            browser.quit();
+        }
+        List<JsonNode> made = new ArrayList<>();
+        json(api(node, "sidecar", "GET", "/api/restores", null)).forEach(r -> {
+            if (!before.contains(r.path("id").asText())) {
+                made.add(r);
+            }
+        });
+        // the dry run is a restore of its own in the list, made by the same page
+        assertEquals(List.of(true, false), made.stream().map(r -> r.path("dryRun").asBoolean()).sorted(
+                java.util.Comparator.reverseOrder()).toList(), "a dry run, then one restore, from the page on " + node
+                + ": " + made);
+        JsonNode restore = made.stream().filter(r -> !r.path("dryRun").asBoolean()).findFirst().orElseThrow();
+        return json(api(node, "sidecar", "GET", "/api/restores/" + restore.path("id").asText(), null));
+    }
+
     private record Answer(int status, String body) {
     }
 
-    /** A call to the Docker API proxy on node1, from the sidecar's task there, over the proxy's socket. */
+    /**
+     * A call to the Docker API proxy on node1, from the sidecar's task there, over the proxy's socket.
+     * The body goes as base64 and is decoded in the task: its UTF-8 bytes reach the proxy as they are,
+     * whatever the locale of the JVM and of each docker exec on the way.
+     */
     private static Answer throughProxy(String method, String path, String body) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", "/run/docker-api/docker.sock",
-                "-X", method, "-w", "\n%{http_code}"));
-        if (body != null) {
-            command.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", body));
-        }
-        command.add("http://docker" + path);
-        String out = swarm.inTask("node1", STACK + "_sidecar", command.toArray(String[]::new)).strip();
+        String curl = "curl -sS --unix-socket /run/docker-api/docker.sock -X \"$1\" -w '\\n%{http_code}' ";
+        String b64 = body == null ? "" : Base64.getEncoder().encodeToString(body.getBytes(StandardCharsets.UTF_8));
+        String script = body == null ? curl + "\"$2\""
+                : "printf %s \"$3\" | base64 -d | " + curl + "-H 'Content-Type: application/json' --data-binary @- \"$2\"";
+        String out = swarm.inTask("node1", STACK + "_sidecar", "sh", "-c", script, "sh", method, "http://docker" + path,
+                b64).strip();
         int cut = out.lastIndexOf('\n');
         return new Answer(Integer.parseInt(out.substring(cut + 1).strip()), cut < 0 ? "" : out.substring(0, cut));
     }
