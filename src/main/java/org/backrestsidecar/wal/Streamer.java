@@ -155,8 +155,14 @@ public class Streamer {
      */
     synchronized void holdForBase(Target target) throws IOException {
         basesRunning.add(target.name());
-        dropBaseSlot(target);
-        psql(target, "SELECT pg_create_physical_replication_slot('" + baseSlot(target) + "', true)");
+        try {
+            dropBaseSlot(target);
+            psql(target, "SELECT pg_create_physical_replication_slot('" + baseSlot(target) + "', true)");
+        } catch (IOException | RuntimeException e) {
+            // no base backup runs (the caller fails the run): a slot left from before stays looked for
+            basesRunning.remove(target.name());
+            throw e;
+        }
     }
 
     synchronized void releaseBase(Target target) throws IOException {

@@ -715,7 +715,10 @@ class SwarmBacksUpEachNodeIT {
         try {
             browser.get("https://" + swarm.address("node1") + ":8443/sidecar/");
             Browser.waiting(browser, Duration.ofSeconds(120)).withMessage(() -> node + "'s " + target + " on the page: "
-                    + browser.findElement(By.id("nodes")).getText()).until(b -> {
+                    + browser.findElement(By.id("nodes")).getText() + " | " + browser.findElement(By.id("node-shown"))
+                    .getText() + " | " + browser.findElement(By.id("refreshed")).getText() + " | errors shown: "
+                    + browser.findElement(By.id("errors")).getText() + " | printed: " + Browser.errors(browser)
+                    + " | targets: " + browser.findElement(By.id("targets")).getText()).until(b -> {
                 if (!b.findElements(By.cssSelector("#targets tr[data-target='" + target + "']")).isEmpty()) {
                     return true;
                 }
