@@ -71,7 +71,10 @@ public class RedisDrill implements TargetDrill {
             double seconds = Duration.between(restoreStart, Instant.now()).toMillis() / 1000.0;
             checks.add("the RDB loads");
             Map<String, Long> restored = new LinkedHashMap<>();
-            for (String line : exec.output(redis.id(), List.of("redis-cli", "INFO", "keyspace"), QUICK).split("\n")) {
+            // one read, not tried again: given the target's own time, as the load was (10 s was once too
+            // short for a docker exec on a loaded host, and the drill of a good backup failed)
+            for (String line : exec.output(redis.id(), List.of("redis-cli", "INFO", "keyspace"), target.timeout())
+                    .split("\n")) {
                 // db0:keys=500,expires=0,avg_ttl=0
                 if (line.startsWith("db") && line.contains(":keys=")) {
                     String db = line.substring(0, line.indexOf(':'));
