@@ -19,6 +19,7 @@
 
 local SOCKET = "unix@/var/run/docker.sock"
 -- the folds Go makes that ASCII has not (U+017F, U+212A) cannot appear: no byte outside ASCII passes
+-- (but in a service update, whose keys must be the spec's own, spelt exactly)
 local PRINTABLE = "^[\t\n\r -~]*$"
 local MAX_DEPTH = 32
 

@@ -56,7 +56,8 @@ public class AllNodes {
         // The client's own executor (the JDK's default), never `asking`: each ask blocks a thread of
         // `asking` in send(), and send() finishes its exchange on the client's executor, so with the two
         // shared, eight asks at once (the page's look and the watch's) left no thread to finish any of
-        // them: every node seemed down until the asks timed out, and forwarded calls waited as long.
+        // them, nor to fire their timeouts: they never ended, every node seemed down from then on, and
+        // every forwarded call waited for good (nodes/AllNodesTest).
         this.http = HttpClient.newBuilder()
                 // plain HTTP/1.1: no h2c upgrade on the first call, nor an HTTP/2 connection kept for the next
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(800)).build();
