@@ -384,6 +384,12 @@ async function openRestore(target) {
     chooseBackup();
   } catch (e) {
     showError(e.message);
+    // the list could not be read: the dry run may still be asked for (of the newest backup), and says why not
+    if (state.restore && state.restore.target === target.name && !state.restore.backups) {
+      state.restore.backups = [];
+      document.getElementById('restore-backup-choice').replaceChildren(el('option', { value: '' }, 'the backups could not be read'));
+      renderRestore();
+    }
   }
 }
 
@@ -515,7 +521,9 @@ function renderRestore() {
   document.getElementById('restore-go').disabled = busy || !!r.job
     || document.getElementById('restore-confirm').value !== r.target
     || (roles && !document.getElementById('restore-roles-confirm').checked);
-  document.getElementById('restore-dry-run').disabled = busy || !!r.job;
+  // until the backups are read, the backup chosen is not known: a dry run asked before would show a
+  // plan that the list's arrival then takes away (chooseBackup makes it stale)
+  document.getElementById('restore-dry-run').disabled = busy || !!r.job || (!r.wal && !r.backups);
   const followed = document.getElementById('restore-followed');
   if (r.job) {
     const j = r.job;

@@ -42,6 +42,8 @@ public final class RestoreDialog {
 
     /** Types the target's name, clicks Restore and follows the restore: the followed line's text at its end. */
     public String confirmAndFollow(String target, Duration limit) {
+        Browser.waiting(browser, Duration.ofSeconds(30)).withMessage(() -> "the name's field to take typing: "
+                + state()).until(b -> b.findElement(By.id("restore-confirm")).isDisplayed());
         browser.findElement(By.id("restore-confirm")).sendKeys(target);
         click(By.id("restore-go"));
         Browser.waiting(browser, limit).withMessage(() -> "the restore of " + target + " to end: " + state()).until(b ->
