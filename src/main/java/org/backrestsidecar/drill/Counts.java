@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /** Compares counts (and content sums) restored in a drill with those recorded at backup time. */
-final class Counts {
+public final class Counts {
     private Counts() {
     }
 
     /** @throws DrillFailed naming every item whose count differs (at most ten) */
-    static String match(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
+    public static String match(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
         List<String> differences = new ArrayList<>();
         TreeSet<String> items = new TreeSet<>(recorded.keySet());
         items.addAll(restored.keySet());
@@ -49,7 +49,7 @@ final class Counts {
      * @param sum  what the sum is of
      * @throws DrillFailed naming every item whose content differs (at most ten)
      */
-    static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored, String made,
+    public static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored, String made,
                               String sum) throws DrillFailed {
         List<String> differences = new ArrayList<>();
         TreeSet<String> items = new TreeSet<>(recorded.keySet());

@@ -271,9 +271,26 @@ public class DataFolder {
             return new Verified(Optional.of(result.failure("pg_verifybackup")), "");
         }
 
-        /** The moment is dropped from the settings: the replay then runs to the end of the WAL. */
+        /**
+         * The replay is to pause at the restore point {@code name} instead of promoting at the end, and
+         * to take read-only connections there (a drill reads what it holds, then lets it go on with
+         * {@link Replay#goOn}).
+         */
+        public void pauseAt(String name) throws IOException {
+            sh("sed -i '/^recovery_target_action/d' \"$PGDATA/postgresql.auto.conf\"; "
+                    + "printf '%s\\n' \"$SETTINGS\" >> \"$PGDATA/postgresql.auto.conf\"",
+                    List.of("SETTINGS=recovery_target_name = '" + name + "'\nrecovery_target_action = 'pause'\n"
+                            + "hot_standby = on"), "setting the replay to pause at " + name);
+        }
+
+        /**
+         * The moment (or restore point) is dropped from the settings: the replay then runs to the end
+         * of the WAL and promotes.
+         */
         public void replayToTheEnd() throws IOException {
-            sh("sed -i '/^recovery_target_time/d' \"$PGDATA/postgresql.auto.conf\"", List.of(), "dropping the moment");
+            sh("sed -i -e '/^recovery_target_time/d' -e '/^recovery_target_name/d' -e \"s/^recovery_target_action.*/"
+                    + "recovery_target_action = 'promote'/\" \"$PGDATA/postgresql.auto.conf\"", List.of(),
+                    "dropping the moment");
         }
 
         private void sh(String script, List<String> env, String what) throws IOException {

@@ -13,6 +13,7 @@ import java.util.Set;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.drill.Counts;
 import org.backrestsidecar.drill.DrillCouldNotRun;
 import org.backrestsidecar.drill.DrillFailed;
 import org.backrestsidecar.drill.TargetDrill;
@@ -31,8 +32,11 @@ import org.backrestsidecar.wal.WalMode;
  * ({@code pg_verifybackup}: a file changed since pg_basebackup read it is named), then it and every
  * WAL segment shipped after it are replayed to
  * the end and promoted. It fails when the replay fails or stops before the newest segment shipped
- * (one in between is missing or damaged); every database's rows per table are read back and
- * reported (they have moved on since the base backup, so they are not compared with its counts).
+ * (one in between is missing or damaged). On the way it pauses at each restore point the base
+ * backup's run made (one per database, {@link BackupFacts.RestorePoint}) and compares that database's
+ * rows and content, there, with what was recorded at that very point: a lost table, a changed row
+ * or a replay that went astray fails the drill, named. A base recorded before restore points were
+ * has its rows read back and reported only.
  */
 @ApplicationScoped
 public class PointInTimeDrill implements TargetDrill {
@@ -74,7 +78,12 @@ public class PointInTimeDrill implements TargetDrill {
         List<String> checks = new ArrayList<>();
         try (AutoCloseable reading = archiver.reading(target);
              Throwaways.Throwaway pg = throwaways.like(target, null)) {
-            RecoveryWindow.Choice choice = restores.window(target).latest();
+            RecoveryWindow window = restores.window(target);
+            // the base backup of the run drilled, whose facts these are; else the newest
+            Optional<RecoveryWindow.Choice> ofThisRun = window.chainOf(backup.ids());
+            RecoveryWindow.Choice choice = ofThisRun.orElseGet(window::latest);
+            List<BackupFacts.RestorePoint> points = ofThisRun.isPresent()
+                    ? facts.map(BackupFacts::restorePoints).orElse(List.of()) : List.of();
             Instant start = Instant.now();
             try (DataFolder.Work work = dataFolder.open(live.getImageId(), pg.id(), pgdata,
                     DataFolder.ASIDE_PREFIX + "drill")) {
@@ -87,37 +96,94 @@ public class PointInTimeDrill implements TargetDrill {
                             + verified.problem().get());
                 }
                 checks.add("base backup of run " + choice.base().run() + ": " + verified.said());
+                if (!points.isEmpty()) {
+                    work.pauseAt(points.get(0).name());
+                }
             }
             pg.start();
+            Optional<String> notReached = atEachRestorePoint(pg, target, user, facts.orElse(null), points, checks);
+            if (notReached.isPresent()) {
+                // on to the end of the WAL, so that the hole the replay stopped at is named
+                try (DataFolder.Work work = dataFolder.open(live.getImageId(), pg.id(), pgdata,
+                        DataFolder.ASIDE_PREFIX + "drill")) {
+                    work.replayToTheEnd();
+                }
+                pg.start();
+            }
             Replay.Reached reached;
             try {
                 replay.awaitPromoted(pg.id(), user, target.timeout());
                 reached = replay.settle(pg.id(), user, pgdata);
             } catch (java.io.IOException e) {
-                throw new DrillFailed("base backup " + choice.base().run() + " and its WAL do not replay: "
-                        + e.getMessage());
+                throw new DrillFailed(notReached.map(n -> n + "; ").orElse("") + "base backup " + choice.base().run()
+                        + " and its WAL do not replay: " + e.getMessage());
             }
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
-            if (reached.chainProblem().isPresent()) {
-                throw new DrillFailed(reached.chainProblem().get());
+            if (notReached.isPresent() || reached.chainProblem().isPresent()) {
+                throw new DrillFailed(String.join("; ", java.util.stream.Stream.of(notReached, reached.chainProblem())
+                        .flatMap(Optional::stream).toList()));
             }
             checks.add("base backup of run " + choice.base().run() + " and every WAL segment after it replayed "
                     + (reached.newestGiven() == null ? "(none shipped yet)" : "through " + reached.newestGiven())
                     + ": " + reached.said());
-            for (Map.Entry<String, Map<String, Long>> db : facts.map(BackupFacts::counts).orElse(Map.of()).entrySet()) {
-                String out = exec.output(pg.id(), List.of("psql", "-X", "-At", "-U", user, "-d", db.getKey(), "-c",
-                        PostgresRowCounts.COUNTS), target.timeout());
-                Map<String, Long> now = PostgresRowCounts.parse(out).orElseThrow(() -> new DrillFailed(
-                        "the tables of " + db.getKey() + " could not be read back"));
-                // the app may have dropped a table since the base backup: said, not failed
-                List<String> gone = db.getValue().keySet().stream().filter(t -> !now.containsKey(t)).toList();
-                checks.add("database " + db.getKey() + ": rows now " + now.entrySet().stream()
-                        .map(e -> e.getKey() + " " + e.getValue()).toList()
-                        + (gone.isEmpty() ? "" : "; not there since the base backup: " + String.join(", ", gone)));
+            if (points.isEmpty()) {
+                checks.add(ofThisRun.isPresent() ? "no facts at a restore point were recorded with base backup "
+                        + choice.base().run() + " (made before they were, or its run said why not): its content was "
+                        + "not compared" : "the run drilled (" + backup.label() + ") holds no base backup ready to "
+                        + "restore: the newest, of run " + choice.base().run() + ", was replayed, its content not compared");
+                for (Map.Entry<String, Map<String, Long>> db : facts.map(BackupFacts::counts).orElse(Map.of()).entrySet()) {
+                    Map<String, Long> now = rows(pg.id(), target, user, db.getKey(), PostgresRowCounts.COUNTS);
+                    checks.add("database " + db.getKey() + ": rows now " + now.entrySet().stream()
+                            .map(e -> e.getKey() + " " + e.getValue()).toList());
+                }
             }
             return new Outcome(seconds, checks);
         } catch (java.util.NoSuchElementException e) {
             throw new DrillCouldNotRun(e.getMessage());
         }
+    }
+
+    /**
+     * Replays to each restore point in turn, paused there, and compares the database's rows and
+     * content with what was recorded at that point. Empty when every point was reached and matched;
+     * else why the replay did not reach one (the server has then stopped).
+     *
+     * @throws DrillFailed when a database at its point is not what was recorded
+     */
+    private Optional<String> atEachRestorePoint(Throwaways.Throwaway pg, Target target, String user,
+                                                BackupFacts facts, List<BackupFacts.RestorePoint> points,
+                                                List<String> checks) throws Exception {
+        for (int i = 0; i < points.size(); i++) {
+            BackupFacts.RestorePoint point = points.get(i);
+            try {
+                replay.awaitPaused(pg.id(), user, point.name(), target.timeout());
+            } catch (Replay.TargetNotReached e) {
+                return Optional.of("restore point " + point.name() + " (database " + point.database() + ", made at "
+                        + point.lsn() + " right after the base backup) was not reached: " + e.getMessage());
+            } catch (java.io.IOException e) {
+                throw new DrillFailed("the base backup and its WAL do not replay to restore point " + point.name()
+                        + ": " + e.getMessage());
+            }
+            Map<String, Long> recordedRows = facts.counts().getOrDefault(point.database(), Map.of());
+            Map<String, Long> recordedSums = facts.contentSums().getOrDefault(point.database(), Map.of());
+            String out = exec.output(pg.id(), List.of("psql", "-X", "-At", "-U", user, "-d", point.database(), "-c",
+                    PostgresRowCounts.QUERY), target.timeout());
+            String scope = "database " + point.database() + " at restore point " + point.name() + " (" + point.lsn() + ")";
+            checks.add(Counts.match(scope + " rows per table", recordedRows, PostgresRowCounts.parse(out)
+                    .orElseThrow(() -> new DrillFailed("the rows of " + point.database() + " could not be read back"))));
+            checks.add(Counts.sameContent(scope, recordedSums, PostgresRowCounts.contentSums(out)
+                    .orElseThrow(() -> new DrillFailed("the content of " + point.database() + " could not be read back")),
+                    "recorded", "a sum of every row's text"));
+            replay.goOn(pg.id(), user, i + 1 < points.size() ? Optional.of(points.get(i + 1).name()) : Optional.empty());
+        }
+        return Optional.empty();
+    }
+
+    private Map<String, Long> rows(String container, Target target, String user, String db, String query)
+            throws Exception {
+        String out = exec.output(container, List.of("psql", "-X", "-At", "-U", user, "-d", db, "-c", query),
+                target.timeout());
+        return PostgresRowCounts.parse(out).orElseThrow(() -> new DrillFailed("the tables of " + db
+                + " could not be read back"));
     }
 }

@@ -85,6 +85,16 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         return new Choice(newest, walOf(newest), Optional.empty());
     }
 
+    /**
+     * The base backup among {@code snapshotIds} (a run's, short or full ids) with all the WAL its
+     * chain holds, or empty when none of them is a base backup ready to restore.
+     */
+    public Optional<Choice> chainOf(List<String> snapshotIds) {
+        return bases.stream().filter(b -> snapshotIds.stream().anyMatch(id -> !id.isEmpty()
+                        && (b.snapshotId().startsWith(id) || id.startsWith(b.snapshotId()))))
+                .findFirst().map(b -> new Choice(b, walOf(b), Optional.empty()));
+    }
+
     /** One base backup as it was when it ended (no WAL after it replayed). */
     public Choice base(String runOrSnapshot) {
         return bases.stream().filter(b -> b.run().equals(runOrSnapshot) || (runOrSnapshot.length() >= 4

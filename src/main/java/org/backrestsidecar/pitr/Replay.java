@@ -68,7 +68,11 @@ public class Replay {
      */
     public static class TargetNotReached extends IOException {
         TargetNotReached() {
-            super("no transaction after the moment asked for is in the WAL");
+            this("no transaction after the moment asked for is in the WAL");
+        }
+
+        TargetNotReached(String message) {
+            super(message);
         }
     }
 
@@ -82,15 +86,7 @@ public class Replay {
     public void awaitPromoted(String containerId, String user, Duration timeout) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
-            var state = docker.inspectContainerCmd(containerId).exec().getState();
-            if (!Boolean.TRUE.equals(state.getRunning())) {
-                String said = logs.tail(containerId, 20);
-                if (said.contains("recovery ended before configured recovery target was reached")) {
-                    throw new TargetNotReached();
-                }
-                throw new IOException("the server stopped while replaying WAL (exit code " + state.getExitCodeLong()
-                        + "): " + said);
-            }
+            stillRunning(containerId, new TargetNotReached(), "");
             try {
                 if (psql(containerId, user, "SELECT pg_is_in_recovery()").equals("f")) {
                     return;
@@ -103,6 +99,70 @@ public class Replay {
             }
             Thread.sleep(1000);
         }
+    }
+
+    /**
+     * Returns while the server runs; else throws {@code notReached} when it stopped saying its
+     * recovery target was not reached, or says how it stopped.
+     */
+    private void stillRunning(String containerId, TargetNotReached notReached, String replaying) throws IOException {
+        var state = docker.inspectContainerCmd(containerId).exec().getState();
+        if (!Boolean.TRUE.equals(state.getRunning())) {
+            String said = logs.tail(containerId, 20);
+            if (said.contains("recovery ended before configured recovery target was reached")) {
+                throw notReached;
+            }
+            throw new IOException("the server stopped while replaying WAL" + replaying + " (exit code "
+                    + state.getExitCodeLong() + "): " + said);
+        }
+    }
+
+    /**
+     * Waits until the replay has paused at the restore point it was told to stop at
+     * ({@link DataFolder.Work#pauseAt}), the server taking read-only connections.
+     *
+     * @throws TargetNotReached when the WAL ended before the point (the server stops, saying so)
+     */
+    public void awaitPaused(String containerId, String user, String point, Duration timeout)
+            throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            stillRunning(containerId, new TargetNotReached("the WAL replayed ends before restore point " + point),
+                    " to restore point " + point);
+            String paused = "";
+            try {
+                paused = psql(containerId, user, "SELECT pg_is_in_recovery()::text || pg_is_wal_replay_paused()::text");
+            } catch (IOException starting) {
+                // not taking connections yet
+            }
+            if (paused.equals("truetrue")) {
+                return;
+            }
+            if (paused.startsWith("false")) {
+                throw new IOException("the server left recovery instead of pausing at restore point " + point);
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException("the server had not reached restore point " + point + " after "
+                        + timeout.toMinutes() + " min");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /**
+     * A replay paused at a restore point goes on: to the restore point {@code next}, or (empty) to
+     * the end of the WAL, then promoted. The targets are read only at start-up: the server is
+     * restarted, and replays on from where it paused.
+     */
+    public void goOn(String containerId, String user, java.util.Optional<String> next) throws IOException {
+        if (next.isPresent()) {
+            psql(containerId, user, "ALTER SYSTEM SET recovery_target_name = '" + next.get() + "'");
+        } else {
+            psql(containerId, user, "ALTER SYSTEM RESET recovery_target_name");
+            psql(containerId, user, "ALTER SYSTEM SET recovery_target_action = 'promote'");
+        }
+        docker.stopContainerCmd(containerId).withTimeout(60).exec();
+        docker.startContainerCmd(containerId).exec();
     }
 
     /** Reads what the replay reached, then removes the recovery settings and the WAL laid down for it. */
@@ -119,7 +179,7 @@ public class Replay {
         String endSegment = branched == null ? null : given.stream()
                 .filter(n -> n.substring(8).equals(branched.substring(8))).findFirst().orElse(branched);
         for (String setting : List.of("restore_command", "recovery_target_time", "recovery_target",
-                "recovery_target_action")) {
+                "recovery_target_name", "recovery_target_action", "hot_standby")) {
             psql(containerId, user, "ALTER SYSTEM RESET " + setting);
         }
         psql(containerId, user, "SELECT pg_reload_conf()");

@@ -15,15 +15,31 @@ import org.backrestsidecar.restic.StoredSnapshot;
  * @param snapshots every snapshot the run made of the target, with its files and bytes
  * @param contentSums per scope (a database name) a sum of each item's content (a table's rows:
  *                  {@link PostgresRowCounts}); empty in facts recorded before sums were
+ * @param restorePoints a wal-mode base backup's: per database, the named point in the WAL its
+ *                  counts and sums hold at (a drill replays to it and compares), in the order they
+ *                  were made; empty for other kinds and in facts recorded before them
  */
 public record BackupFacts(String target, String strategy, Map<String, Map<String, Long>> counts,
-                          List<StoredSnapshot> snapshots, Map<String, Map<String, Long>> contentSums) {
+                          List<StoredSnapshot> snapshots, Map<String, Map<String, Long>> contentSums,
+                          List<RestorePoint> restorePoints) {
     public static final String FILE = "backup-facts.json";
 
     public BackupFacts {
         counts = Map.copyOf(counts);
         snapshots = List.copyOf(snapshots);
         contentSums = contentSums == null ? Map.of() : Map.copyOf(contentSums);
+        restorePoints = restorePoints == null ? List.of() : List.copyOf(restorePoints);
+    }
+
+    /**
+     * A point in the WAL made with {@code pg_create_restore_point} while the database's tables were
+     * held from writes, so that the counts and sums recorded in the same transaction are exactly the
+     * database at that point: a replay told to stop there ({@code recovery_target_name}) must give
+     * them back.
+     *
+     * @param lsn where the point's record is, as the server said
+     */
+    public record RestorePoint(String database, String name, String lsn) {
     }
 
 

@@ -39,6 +39,37 @@ public final class PostgresRowCounts {
      */
     public static final String COUNTS = query(false);
 
+    /** The tables {@link #QUERY} reads, one per line as an SQL name ({@code schema.table}, quoted where needed). */
+    public static final String TABLE_NAMES = "SELECT format('%I.%I', n.nspname, c.relname)" + TABLES + WHERE + " ORDER BY 1;";
+    private static final String POINT = "backrest-sidecar-point";
+
+    /**
+     * Counts and content sums that hold exactly at a restore point named {@code name}: in one
+     * transaction the {@code tables} are held from writes ({@code SHARE}: a writer under way is
+     * waited for, new ones wait, readers go on), then the point is made, which takes the
+     * transaction's snapshot: every change to them is before the point in the WAL, and visible.
+     * The writers wait while the tables are summed (about 4 s a GB: bench/results.md); a lock not
+     * had within {@code lockTimeout} fails the script rather than queue every writer behind it.
+     *
+     * @param tables the names {@link #TABLE_NAMES} gave (a table made since is not held: a write to
+     *               it in the instant between the point and the snapshot would be missed)
+     */
+    public static String atRestorePoint(java.util.List<String> tables, String name, java.time.Duration lockTimeout) {
+        if (!name.matches("[A-Za-z0-9_.-]{1,63}")) {
+            throw new IllegalArgumentException("not a restore point's name: " + name);
+        }
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ;\nSET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms';\n"
+                + (tables.isEmpty() ? "" : "LOCK TABLE " + String.join(", ", tables) + " IN SHARE MODE;\n")
+                + "SELECT '" + POINT + "' || E'\\t' || pg_create_restore_point('" + name + "')::text;\n"
+                + QUERY + "\nCOMMIT;\n";
+    }
+
+    /** Where the restore point {@link #atRestorePoint} made is (its LSN), or empty when it said none. */
+    public static Optional<String> restorePoint(String output) {
+        return output.lines().map(l -> l.strip().split("\t")).filter(f -> f.length == 2 && f[0].equals(POINT))
+                .map(f -> f[1]).findFirst();
+    }
+
     /** One scan per table: its rows counted and, with {@code sums}, their texts summed. */
     private static String query(boolean sums) {
         return SAME_TEXT + "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"

@@ -31,6 +31,7 @@ public final class TargetBackup {
     private final List<String> notes = new ArrayList<>();
     private final Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
     private final Map<String, Map<String, Long>> contentSums = new LinkedHashMap<>();
+    private final List<BackupFacts.RestorePoint> restorePoints = new ArrayList<>();
     private Duration downtime = Duration.ZERO;
     private int hookFailures;
 
@@ -96,8 +97,13 @@ public final class TargetBackup {
         contentSums.put(scope, Map.copyOf(perItem));
     }
 
+    /** Records the restore point a database's counts and sums hold at (a wal-mode base backup's). */
+    public synchronized void restorePoint(BackupFacts.RestorePoint point) {
+        restorePoints.add(point);
+    }
+
     public synchronized BackupFacts facts(String target, String strategy) {
-        return new BackupFacts(target, strategy, counts, snapshots, contentSums);
+        return new BackupFacts(target, strategy, counts, snapshots, contentSums, restorePoints);
     }
 
     public synchronized void note(String note) {

@@ -90,4 +90,20 @@ class RecoveryWindowTest {
         assertTrue(e.getMessage().contains("run its plan once"), e.getMessage());
         assertThrows(NoSuchElementException.class, () -> empty.at(at("10:00")));
     }
+
+    /** A drill replays the base of the run it drills (whose facts it compares), with that chain's WAL. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "aaaa1111           | b1", // the run's short ids, as a backup set lists them
+            "eeee5555,bbbb2222   | b2",
+            "bbbb2222ffffffff   | b2", // a full id
+            "eeee5555           | ''", // the run holds no base backup
+            "''                 | ''",
+    })
+    void theChainOfARunIsItsBaseAndThatBasesWal(String ids, String base) {
+        Optional<RecoveryWindow.Choice> chain = WINDOW.chainOf(List.of(ids.split(",")));
+        assertEquals(base.isEmpty() ? Optional.empty() : Optional.of(base), chain.map(c -> c.base().run()));
+        chain.ifPresent(c -> assertEquals(Optional.of(base), c.wal().map(RecoveryWindow.WalCopy::chain)));
+        chain.ifPresent(c -> assertEquals(Optional.empty(), c.to(), "replayed to the end of its chain"));
+    }
 }

@@ -324,7 +324,91 @@ class RestoresToAMomentTest {
         assertTrue(checks.contains("every WAL segment after it replayed through"), drill.prettify());
         assertTrue(checks.contains("its manifest's every file and the WAL it needs verified (pg_verifybackup)"),
                 drill.prettify());
-        assertTrue(checks.contains("public.orders " + pg.sql("shop", "SELECT count(*) FROM orders")), drill.prettify());
+        // the base backup's run recorded the database at a restore point: the replay paused there and compared
+        assertTrue(checks.matches("(?s).*database shop at restore point bsc-[0-9a-f]{8}-[0-9]+-[0-9]+ \\([0-9A-F]+/[0-9A-F]+\\) "
+                + "rows per table: [0-9]+ counts match \\(.*public\\.orders=[0-9]+.*"), drill.prettify());
+        assertTrue(checks.matches("(?s).*database shop at restore point bsc-.*: the content of [0-9]+ tables? matches "
+                + "what was recorded.*"), drill.prettify());
+    }
+
+    /**
+     * The drill compares the database at its restore point with what the run recorded there, not
+     * with what the replay happened to find: a replay that gives back other rows than were there
+     * (here the recorded sum of one table is changed, as someone with the key could change a run's
+     * facts; WAL with other rows and whole checksums cannot be made by hand) fails, naming the table.
+     * Then a new run records again and the drill passes.
+     */
+    @Test
+    @Order(6)
+    void aDatabaseNotAtItsRestorePointAsRecordedFailsTheDrillNamingTheTable() throws Exception {
+        Map<String, String> env = repoEnv();
+        com.fasterxml.jackson.databind.JsonNode facts = newestRunsFacts(env);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(TestDocker.run(java.util.List.of(
+                "restic", "dump", "--no-lock", facts.path("id").asText(), facts.path("paths").get(0).asText()), env));
+        assertTrue(recorded.path("restorePoints").toString().contains("\"database\":\"shop\""),
+                "the run recorded shop at a restore point: " + recorded);
+        var sums = (com.fasterxml.jackson.databind.node.ObjectNode) recorded.path("contentSums").path("shop");
+        assertTrue(sums.has("public.orders"), "the sum of orders was recorded: " + recorded);
+        sums.put("public.orders", sums.path("public.orders").asLong() ^ 1);
+        java.nio.file.Path factsFile = java.nio.file.Files.createTempFile("bsc-facts", ".json");
+        java.nio.file.Files.write(factsFile, json.writeValueAsBytes(recorded));
+        storedFromStdin(env, factsFile, facts.path("paths").get(0).asText().replaceFirst("^/", ""), facts);
+        TestDocker.run(java.util.List.of("restic", "forget", facts.path("id").asText()), env);
+        java.nio.file.Files.delete(factsFile);
+
+        JsonPath drill = SidecarApi.drill("pitr", null);
+        assertEquals(false, drill.getBoolean("passed"), drill.prettify());
+        String failure = drill.getString("results[0].failure");
+        assertTrue(failure.contains("database shop at restore point bsc-") && failure.contains(
+                "public.orders holds other rows than were recorded"), drill.prettify());
+
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("pitr").getString("state"));
+        pg.sql("postgres", "SELECT pg_switch_wal()");
+        shippedPast(serverNow());
+        JsonPath again = SidecarApi.drill("pitr", null);
+        assertEquals(true, again.getBoolean("passed"), again.prettify());
+    }
+
+    /** restic's environment for the plan's repo, as the test reads and changes it. */
+    private static Map<String, String> repoEnv() {
+        return Map.of("RESTIC_REPOSITORY", SidecarStack.repo("pitr").toString(),
+                "RESTIC_PASSWORD_FILE", SidecarStack.key("pitr").toString());
+    }
+
+    /** The snapshot that holds the facts of the run that made the newest base backup. */
+    private static com.fasterxml.jackson.databind.JsonNode newestRunsFacts(Map<String, String> env) throws Exception {
+        return factsOf(env, newestBase(env));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode newestBase(Map<String, String> env) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode base = null;
+        for (var s : json.readTree(TestDocker.run(java.util.List.of("restic", "snapshots", "--json", "--no-lock",
+                "--tag", "target:" + TARGET, "--path", "/" + TARGET + "/base.tar"), env))) {
+            if (base == null || s.path("time").asText().compareTo(base.path("time").asText()) > 0) {
+                base = s;
+            }
+        }
+        assertTrue(base != null, "the newest base backup");
+        return base;
+    }
+
+    /** The snapshot that holds the facts of the run that made {@code base}. */
+    private static com.fasterxml.jackson.databind.JsonNode factsOf(Map<String, String> env,
+                                                                   com.fasterxml.jackson.databind.JsonNode base) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String run = null;
+        for (var t : base.path("tags")) {
+            run = t.asText().startsWith("run:") ? t.asText() : run;
+        }
+        com.fasterxml.jackson.databind.JsonNode facts = null;
+        for (var s : json.readTree(TestDocker.run(java.util.List.of("restic", "snapshots", "--json", "--no-lock",
+                "--tag", run), env))) {
+            facts = s.path("paths").toString().contains("backup-facts.json") ? s : facts;
+        }
+        assertTrue(facts != null, "the facts of " + run);
+        return facts;
     }
 
     /**
@@ -338,28 +422,10 @@ class RestoresToAMomentTest {
     @Test
     @Order(6)
     void aBaseBackupWithAFileChangedSinceItWasMadeFailsTheDrillNamingTheFile() throws Exception {
-        java.nio.file.Path repo = SidecarStack.repo("pitr");
-        Map<String, String> env = Map.of("RESTIC_REPOSITORY", repo.toString(),
-                "RESTIC_PASSWORD_FILE", SidecarStack.key("pitr").toString());
+        Map<String, String> env = repoEnv();
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.JsonNode base = null;
-        for (var s : json.readTree(TestDocker.run(java.util.List.of("restic", "snapshots", "--json", "--no-lock",
-                "--tag", "target:" + TARGET, "--path", "/" + TARGET + "/base.tar"), env))) {
-            if (base == null || s.path("time").asText().compareTo(base.path("time").asText()) > 0) {
-                base = s;
-            }
-        }
-        assertTrue(base != null, "the newest base backup");
-        String run = null;
-        for (var t : base.path("tags")) {
-            run = t.asText().startsWith("run:") ? t.asText() : run;
-        }
-        com.fasterxml.jackson.databind.JsonNode facts = null;
-        for (var s : json.readTree(TestDocker.run(java.util.List.of("restic", "snapshots", "--json", "--no-lock",
-                "--tag", run), env))) {
-            facts = s.path("paths").toString().contains("backup-facts.json") ? s : facts;
-        }
-        assertTrue(facts != null, "the facts of " + run);
+        com.fasterxml.jackson.databind.JsonNode base = newestBase(env);
+        com.fasterxml.jackson.databind.JsonNode facts = factsOf(env, base);
 
         // one byte of the first page's last row (rows fill a page from its end) of the orders table's file
         String file = pg.sql("shop", "SELECT pg_relation_filepath('orders')").strip();

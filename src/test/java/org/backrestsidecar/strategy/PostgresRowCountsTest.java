@@ -38,4 +38,50 @@ class PostgresRowCountsTest {
                 "backrest-sidecar-rows\tpublic.items\t3000\nbackrest-sidecar-rows-end\t2\n"));
         assertEquals(Optional.of(Map.of()), PostgresRowCounts.parse("backrest-sidecar-rows-end\t0\n"));
     }
+
+    /**
+     * The facts at a restore point: the tables held before the point is made, the point made before
+     * anything reads (it takes the transaction's snapshot), the reading in the same transaction.
+     */
+    @Test
+    void factsAtARestorePointHoldTheTablesBeforeThePointAndReadAfterIt() {
+        String script = PostgresRowCounts.atRestorePoint(java.util.List.of("public.items", "shop.\"Orders\""),
+                "bsc-1a2b3c4d-1-1", java.time.Duration.ofSeconds(2));
+        int begin = script.indexOf("BEGIN ISOLATION LEVEL REPEATABLE READ;");
+        int lock = script.indexOf("LOCK TABLE public.items, shop.\"Orders\" IN SHARE MODE;");
+        int point = script.indexOf("pg_create_restore_point('bsc-1a2b3c4d-1-1')");
+        int read = script.indexOf("backrest-sidecar-rows-end");
+        int commit = script.indexOf("COMMIT;");
+        assertEquals(java.util.List.of(true, true, true, true, true), java.util.List.of(begin == 0, begin < lock,
+                lock < point, point < read, read < commit), script);
+        assertEquals(true, script.contains("SET LOCAL lock_timeout = '2000ms';"), script);
+        assertEquals(false, PostgresRowCounts.atRestorePoint(java.util.List.of(), "p", java.time.Duration.ofSeconds(1))
+                .contains("LOCK TABLE"), "a database without tables holds none");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "a'b", "a b", "x');DROP TABLE t;--",
+            "0123456789012345678901234567890123456789012345678901234567890123"})
+    void aNameThatIsNotAPlainWordIsNoRestorePoint(String name) {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PostgresRowCounts.atRestorePoint(java.util.List.of(), name, java.time.Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void readsWhereThePointIs() {
+        String out = "BEGIN\nSET\nbackrest-sidecar-point\t0/3000158\nbackrest-sidecar-rows\tpublic.items\t3\t9\n"
+                + "backrest-sidecar-rows-end\t1\nCOMMIT\n";
+        assertEquals(Optional.of("0/3000158"), PostgresRowCounts.restorePoint(out));
+        assertEquals(Optional.empty(), PostgresRowCounts.restorePoint("ERROR:  canceling statement due to lock timeout\n"));
+    }
+
+    /** Facts a version before restore points wrote are read with none, not refused. */
+    @Test
+    void factsRecordedBeforeRestorePointsReadWithNone() throws Exception {
+        BackupFacts old = new com.fasterxml.jackson.databind.ObjectMapper().readValue("{\"target\":\"pg\","
+                + "\"strategy\":\"postgres\",\"counts\":{\"shop\":{\"public.items\":3}},\"snapshots\":[],"
+                + "\"contentSums\":{}}", BackupFacts.class);
+        assertEquals(java.util.List.of(), old.restorePoints());
+        assertEquals(Map.of("public.items", 3L), old.counts().get("shop"));
+    }
 }
