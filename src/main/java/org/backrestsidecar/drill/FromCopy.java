@@ -17,11 +17,13 @@ import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restore.BackupSets;
 import org.backrestsidecar.state.Folders;
+import org.backrestsidecar.wal.Archiver;
 
 /**
  * A drill from an offsite copy: the newest complete run of each of the plan's targets is read out
  * of the copy (with the copy's key, over its backend) into a scratch repo in the state folder, and
- * the ordinary drill restores it from there. What the drill proves is then the copy's data, not the
+ * the ordinary drill restores it from there (a wal-mode target's base backup with its chain's WAL).
+ * What the drill proves is then the copy's data, not the
  * primary's. The scratch repo is removed after the drill.
  */
 @ApplicationScoped
@@ -41,8 +43,16 @@ public class FromCopy {
 
     /** The plan's newest runs, read out of the copy into a scratch repo (opened with the copy's key). */
     public RepoConfig bringNewest(PlanConfig plan, RepoConfig primary, CopyConfig copy) throws ResticException {
-        List<String> ids = BackupSets.newestRuns(snapshots.snapshots(copy.repo(), List.of(SnapshotTags.planTag(plan.id()))))
-                .stream().flatMap(r -> r.members().stream()).map(Snapshot::id).toList();
+        List<Snapshot> all = snapshots.snapshots(copy.repo(), List.of(SnapshotTags.planTag(plan.id())));
+        List<BackupSets.NewestRun> runs = BackupSets.newestRuns(all);
+        List<String> ids = new java.util.ArrayList<>(runs.stream().flatMap(r -> r.members().stream())
+                .map(Snapshot::id).toList());
+        // a wal-mode target's run is its base backup: the WAL the copy holds of its chain comes with it
+        java.util.Set<String> chains = runs.stream().flatMap(r -> r.newest().tag("run").stream())
+                .collect(java.util.stream.Collectors.toSet());
+        all.stream().filter(s -> s.tags().contains(Archiver.WAL_TAG)
+                        && s.tag(Archiver.CHAIN).filter(chains::contains).isPresent())
+                .map(Snapshot::id).forEach(ids::add);
         if (ids.isEmpty()) {
             throw new ResticException("copy " + copy.id() + " of repo " + primary.id() + " holds no backup of plan "
                     + plan.id() + " yet");

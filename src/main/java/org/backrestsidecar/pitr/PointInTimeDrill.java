@@ -19,6 +19,7 @@ import org.backrestsidecar.drill.DrillFailed;
 import org.backrestsidecar.drill.TargetDrill;
 import org.backrestsidecar.drill.Throwaways;
 import org.backrestsidecar.progress.Progress;
+import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restore.BackupSet;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.PostgresRowCounts;
@@ -45,17 +46,17 @@ public class PointInTimeDrill implements TargetDrill {
     private final Throwaways throwaways;
     private final DataFolder dataFolder;
     private final Replay replay;
-    private final PointInTimeRestore restores;
+    private final Snapshots snapshots;
     private final Archiver archiver;
 
     public PointInTimeDrill(DockerClient docker, ContainerExec exec, Throwaways throwaways, DataFolder dataFolder,
-                            Replay replay, PointInTimeRestore restores, Archiver archiver) {
+                            Replay replay, Snapshots snapshots, Archiver archiver) {
         this.docker = docker;
         this.exec = exec;
         this.throwaways = throwaways;
         this.dataFolder = dataFolder;
         this.replay = replay;
-        this.restores = restores;
+        this.snapshots = snapshots;
         this.archiver = archiver;
     }
 
@@ -78,7 +79,8 @@ public class PointInTimeDrill implements TargetDrill {
         List<String> checks = new ArrayList<>();
         try (AutoCloseable reading = archiver.reading(target);
              Throwaways.Throwaway pg = throwaways.like(target, null)) {
-            RecoveryWindow window = restores.window(target);
+            // what the repo drilled holds: the plan's own, or the scratch repo read out of a copy
+            RecoveryWindow window = RecoveryWindow.of(target.name(), snapshots.snapshotsOf(repo, target.name()));
             // the base backup of the run drilled, whose facts these are; else the newest
             Optional<RecoveryWindow.Choice> ofThisRun = window.chainOf(backup.ids());
             RecoveryWindow.Choice choice = ofThisRun.orElseGet(window::latest);

@@ -61,6 +61,9 @@ public final class PostgresRowCounts {
         return "BEGIN ISOLATION LEVEL REPEATABLE READ;\nSET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms';\n"
                 + (tables.isEmpty() ? "" : "LOCK TABLE " + String.join(", ", tables) + " IN SHARE MODE;\n")
                 + "SELECT '" + POINT + "' || E'\\t' || pg_create_restore_point('" + name + "')::text;\n"
+                // a transaction id: the commit then writes a record after the point and flushes the WAL
+                // to it, so the stream has the point at once (nothing else may flush it on an idle server)
+                + "SELECT txid_current() IS NULL;\n"
                 + QUERY + "\nCOMMIT;\n";
     }
 

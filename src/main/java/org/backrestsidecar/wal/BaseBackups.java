@@ -30,6 +30,8 @@ public class BaseBackups {
     private static final java.time.Duration LOCK_WAIT = java.time.Duration.ofSeconds(2);
     private static final int POINT_TRIES = 5;
     private static final java.time.Duration POINT_PAUSE = java.time.Duration.ofSeconds(3);
+    /** pg_receivewal reports what it wrote every second. */
+    private static final java.time.Duration POINT_STREAMED = java.time.Duration.ofSeconds(30);
     private final ContainerExec exec;
     private final Archiver archiver;
 
@@ -70,8 +72,15 @@ public class BaseBackups {
                         + "the next one: " + e.getMessage());
             }
         }
+        Optional<String> lastPoint = Optional.empty();
         for (int i = 0; i < databases.size(); i++) {
-            factsAtARestorePoint(target, backup, user, databases.get(i), i + 1);
+            Optional<String> before = lastPoint;
+            lastPoint = factsAtARestorePoint(target, backup, user, databases.get(i), i + 1).or(() -> before);
+        }
+        if (lastPoint.isPresent() && !streamed(target, lastPoint.get())) {
+            backup.note("the stream had not received the WAL of the restore points (" + lastPoint.get() + ") after "
+                    + POINT_STREAMED.toSeconds() + " s: they are shipped with the next WAL, a copy made before then "
+                    + "cannot be drilled to them");
         }
         removeOldKeptFolders(target, backup);
         try {
@@ -92,8 +101,8 @@ public class BaseBackups {
      * failed (a user without the right to make a restore point, say), the counts alone are recorded
      * as before and the run says why: the drill of that base then replays without comparing.
      */
-    private void factsAtARestorePoint(Target target, TargetBackup backup, String user, String db, int index)
-            throws IOException {
+    private Optional<String> factsAtARestorePoint(Target target, TargetBackup backup, String user, String db,
+                                                  int index) throws IOException {
         String failure = "";
         for (int attempt = 1; attempt <= POINT_TRIES; attempt++) {
             String run = backup.runId().replaceAll("[^A-Za-z0-9]", "");
@@ -112,7 +121,7 @@ public class BaseBackups {
                 backup.counted(db, counts.get());
                 backup.summed(db, sums.get());
                 backup.restorePoint(new org.backrestsidecar.strategy.BackupFacts.RestorePoint(db, name, lsn.get()));
-                return;
+                return lsn;
             }
             failure = result.succeeded() ? "its output was cut short" : result.failure("psql");
             if (attempt < POINT_TRIES) {
@@ -130,6 +139,27 @@ public class BaseBackups {
         backup.note("the facts of database " + db + " could not be taken at a restore point (" + POINT_TRIES
                 + " tries; the last: " + failure + "): its drill replays this base backup's WAL without comparing "
                 + "content (docs/postgres-wal.md \"What a drill compares\")");
+        return Optional.empty();
+    }
+
+    /**
+     * Waits until the stream has the WAL up to {@code lsn} in the spool, so the chain's first ship
+     * (and a copy made right after the run) holds the restore points; false when it has not in time.
+     */
+    private boolean streamed(Target target, String lsn) throws IOException {
+        java.time.Instant until = java.time.Instant.now().plus(POINT_STREAMED);
+        while (!streamer.received(target, lsn)) {
+            if (java.time.Instant.now().isAfter(until)) {
+                return false;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -207,6 +207,13 @@ public class Streamer {
         return new ServerView(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]));
     }
 
+    /** Whether the stream has written the server's WAL up to {@code lsn} into the spool (as it last reported). */
+    boolean received(Target target, String lsn) throws IOException {
+        return read(target, "SELECT coalesce((SELECT write_lsn >= '" + lsn.replaceAll("[^0-9A-Fa-f/]", "")
+                + "'::pg_lsn FROM pg_stat_replication WHERE application_name = '" + APP_NAME + "' LIMIT 1), false)")
+                .equals("t");
+    }
+
     /** The server's identity: a new server (a new volume, initdb again) has another. */
     String systemId(Target target) throws IOException {
         return read(target, "SELECT system_identifier FROM pg_control_system()");

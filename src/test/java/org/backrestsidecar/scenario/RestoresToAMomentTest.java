@@ -332,6 +332,49 @@ class RestoresToAMomentTest {
     }
 
     /**
+     * The offsite copy is proven as the repo is: the drill from copy {@code offsite} (SFTP, its own
+     * key) reads the newest run's base backup and its chain's WAL out of the copy, replays them to the
+     * run's restore point, compares, and replays to the end.
+     */
+    @Test
+    @Order(6)
+    void theOffsiteCopyIsDrilledToTheRestorePointAndToTheEnd() throws Exception {
+        pg.sql("shop", "INSERT INTO orders SELECT g, 'offsite ' || g FROM generate_series(40001, 40100) g");
+        JsonPath run = SidecarApi.runPlan("pitr");
+        assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
+        String asked = java.time.Instant.now().toString();
+        io.restassured.RestAssured.given().post("/api/repos/pitr/copies/offsite/runs").then().statusCode(202);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode[] copy = new com.fasterxml.jackson.databind.JsonNode[1];
+        TestDocker.await("copy offsite of repo pitr after " + asked, java.time.Duration.ofMinutes(3), () -> {
+            com.fasterxml.jackson.databind.JsonNode all;
+            try {
+                all = json.readTree(io.restassured.RestAssured.given().get("/api/repos/copies").then().statusCode(200)
+                        .extract().asString());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            for (var c : all) {
+                if (c.path("repo").asText().equals("pitr") && c.path("copy").asText().equals("offsite")) {
+                    copy[0] = c;
+                }
+            }
+            return copy[0] != null && !copy[0].path("running").asBoolean()
+                    && copy[0].path("lastAttempt").asText().compareTo(asked) > 0;
+        });
+        assertTrue(copy[0].path("error").isNull() || copy[0].path("error").asText().isEmpty(), copy[0].toString());
+
+        JsonPath drill = SidecarApi.drill("pitr", "offsite");
+        assertEquals(true, drill.getBoolean("passed"), drill.prettify());
+        String checks = drill.getString("results[0].checks");
+        assertTrue(checks.contains("base backup of run " + run.getString("id")), "the run's own base: " + drill.prettify());
+        assertTrue(checks.matches("(?s).*database shop at restore point bsc-.*: the content of [0-9]+ tables? matches "
+                + "what was recorded.*"), drill.prettify());
+        assertTrue(checks.contains("every WAL segment after it replayed through"), drill.prettify());
+        assertTrue(drill.prettify().contains("copy offsite"), "read from the copy: " + drill.prettify());
+    }
+
+    /**
      * The drill compares the database at its restore point with what the run recorded there, not
      * with what the replay happened to find: a replay that gives back other rows than were there
      * (here the recorded sum of one table is changed, as someone with the key could change a run's

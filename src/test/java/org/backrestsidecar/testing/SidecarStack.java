@@ -24,7 +24,7 @@ import java.util.Map;
  *       containers into its own plan;</li>
  *   <li>plan {@code drilling}, repo {@code drills}: the drill scenario's own repo, which it damages.</li>
  *   <li>plan {@code pitr}, repo {@code pitr}: the point-in-time scenario's wal-mode Postgres, streaming
- *       into a repo of its own.</li>
+ *       into a repo of its own, copied after each good run to copy {@code offsite} (SFTP).</li>
  * </ul>
  */
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
@@ -283,13 +283,27 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
             Files.createDirectories(root.resolve("keys"));
             Files.createDirectories(root.resolve("repos"));
             SecureRandom random = new SecureRandom();
+            String away = awayRepo(root);
             StringBuilder repos = new StringBuilder();
-            for (String id : REPOS) {
+            for (String id : List.of(REPOS, List.of("pitr-offsite")).stream().flatMap(List::stream).toList()) {
                 byte[] key = new byte[32];
                 random.nextBytes(key);
                 Files.writeString(key(id), Base64.getEncoder().encodeToString(key) + "\n");
-                repos.append("  - id: ").append(id).append("\n    uri: ").append(repo(id))
-                        .append("\n    keyFile: ").append(key(id)).append("\n");
+                if (REPOS.contains(id)) {
+                    repos.append("  - id: ").append(id).append("\n    uri: ").append(repo(id))
+                            .append("\n    keyFile: ").append(key(id)).append("\n");
+                }
+                if (id.equals("pitr")) {
+                    // the wal-mode plan's repo has an offsite copy on the SFTP server, to drill a base and its WAL from
+                    repos.append("""
+                                copies:
+                                  - id: offsite
+                                    uri: sftp:offsite@127.0.0.1:/srv/copies/pitr
+                                    keyFile: %s
+                                    options:
+                                      sftp.command: "%s"
+                            """.formatted(key("pitr-offsite"), sftp.command()));
+                }
             }
             backrest = new FakeBackrest();
             Files.writeString(root.resolve("backrest-password"), FakeBackrest.PASSWORD + "\n");
@@ -330,7 +344,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                     %s
                     %s""".formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
                     root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),
-                    awayRepo(root).stripTrailing(), scenarioPlans(), notifications(root)));
+                    away.stripTrailing(), scenarioPlans(), notifications(root)));
 
             main = PostgresContainer.start("pg-main", labels("pg-main", "critical"));
             main.sql("postgres", "CREATE DATABASE app");
