@@ -3,6 +3,7 @@ package org.backrestsidecar.drill;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.backrestsidecar.jobs.JobLife;
 import org.backrestsidecar.progress.Progress;
 
 /** One drill of one plan: every target's latest backup restored and checked. */
@@ -15,12 +16,9 @@ public final class DrillRun {
     private final String id;
     private final String plan;
     private final String trigger;
-    private final Instant startedAt = Instant.now();
+    private final JobLife life = new JobLife(JobLife.QUEUED);
     private final List<DrillResult> results = new ArrayList<>();
-    private String phase = "queued";
-    private Instant endedAt;
     private String problem;
-    private final Progress progress = new Progress();
 
     DrillRun(String id, String plan, String trigger) {
         this.id = id;
@@ -40,12 +38,11 @@ public final class DrillRun {
 
     /** The target being drilled: the backup's files fetched into its throwaway. */
     Progress progress() {
-        return progress;
+        return life.progress();
     }
 
-    synchronized void phase(String phase) {
-        this.phase = phase;
-        progress.clear();
+    void phase(String phase) {
+        life.phase(phase);
     }
 
     synchronized void add(DrillResult result) {
@@ -57,16 +54,16 @@ public final class DrillRun {
         problem = why;
     }
 
-    synchronized void finish() {
-        phase = "done";
-        endedAt = Instant.now();
+    void finish() {
+        life.end("done");
     }
 
     public synchronized Report report() {
-        String why = problem != null || endedAt == null || !results.isEmpty() ? problem
+        boolean ended = life.ended();
+        String why = problem != null || !ended || !results.isEmpty() ? problem
                 : "no target of plan " + plan + " was found to drill: nothing was proven";
-        return new Report(id, plan, trigger, startedAt, endedAt, phase,
-                endedAt == null ? null : why == null && results.stream().allMatch(DrillResult::passed),
-                List.copyOf(results), why, endedAt == null ? progress.view() : null);
+        return new Report(id, plan, trigger, life.madeAt(), life.endedAt(), life.phase(),
+                !ended ? null : why == null && results.stream().allMatch(DrillResult::passed),
+                List.copyOf(results), why, life.progressShown());
     }
 }

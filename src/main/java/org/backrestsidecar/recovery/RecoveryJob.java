@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.backrestsidecar.jobs.JobLife;
 
 /**
  * One step of a recovery as it runs: bringing the copies back ({@code pull}), or putting every target
@@ -32,10 +33,8 @@ public final class RecoveryJob {
     private final String copy;
     private final String kind;
     private final List<Step> steps = new ArrayList<>();
-    private final Instant startedAt = Instant.now();
-    private String phase = "starting";
+    private final JobLife life = new JobLife("starting");
     private String staged;
-    private Instant endedAt;
 
     RecoveryJob(String id, String copy, String kind) {
         this.id = id;
@@ -43,8 +42,8 @@ public final class RecoveryJob {
         this.kind = kind;
     }
 
-    synchronized void phase(String phase) {
-        this.phase = phase;
+    void phase(String phase) {
+        life.phase(phase);
     }
 
     public String id() {
@@ -76,15 +75,14 @@ public final class RecoveryJob {
         staged = folder;
     }
 
-    synchronized void finish() {
-        phase = "done";
-        endedAt = Instant.now();
+    void finish() {
+        life.end("done");
     }
 
     public synchronized Report report() {
-        State state = endedAt == null ? State.RUNNING
+        State state = !life.ended() ? State.RUNNING
                 : steps.stream().anyMatch(s -> s.outcome() == Outcome.FAILED) ? State.FAILED : State.SUCCEEDED;
-        return new Report(id, copy, kind, state, phase, List.copyOf(steps), staged, startedAt, endedAt,
-                endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0);
+        return new Report(id, copy, kind, state, life.phase(), List.copyOf(steps), staged, life.madeAt(),
+                life.endedAt(), life.seconds());
     }
 }

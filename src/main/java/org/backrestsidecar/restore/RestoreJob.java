@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.backrestsidecar.jobs.JobLife;
 import org.backrestsidecar.progress.Progress;
 import org.backrestsidecar.restic.SnapshotTags;
 
@@ -33,13 +34,10 @@ public final class RestoreJob {
     private final List<String> safety = new ArrayList<>();
     private Duration safetyTook;
     private final List<String> notes = new ArrayList<>();
-    private final Instant startedAt = Instant.now();
+    private final JobLife life = new JobLife(JobLife.QUEUED);
     private State state = State.QUEUED;
-    private String phase = "queued";
     private boolean rolledBack;
-    private Instant endedAt;
     private String error;
-    private final Progress progress = new Progress();
 
     private final boolean safetyFirst;
 
@@ -78,7 +76,7 @@ public final class RestoreJob {
 
     /** The step under way: the safety dump, the fetch of a file from the repo. */
     public Progress progress() {
-        return progress;
+        return life.progress();
     }
 
     /** The tags of the safety snapshots this restore takes. */
@@ -88,8 +86,7 @@ public final class RestoreJob {
 
     public synchronized void phase(String phase) {
         this.state = State.RUNNING;
-        this.phase = phase;
-        progress.clear();
+        life.phase(phase);
     }
 
     public synchronized void wrote(String what) {
@@ -121,19 +118,17 @@ public final class RestoreJob {
     private void end(State state, String why) {
         this.state = state;
         this.error = why;
-        this.phase = state == State.SUCCEEDED ? "done" : "failed";
-        this.endedAt = Instant.now();
+        life.end(state == State.SUCCEEDED ? "done" : "failed");
     }
 
-    public synchronized boolean finished() {
-        return endedAt != null;
+    public boolean finished() {
+        return life.ended();
     }
 
     public synchronized Report report() {
         return new Report(id, target, plan, strategy, backup.label(), backup.time(), backup.ids(), dryRun, state,
-                phase, wouldWrite, List.copyOf(written), List.copyOf(safety),
+                life.phase(), wouldWrite, List.copyOf(written), List.copyOf(safety),
                 safetyTook == null ? null : safetyTook.toMillis() / 1000.0, rolledBack, List.copyOf(notes),
-                requestedBy, startedAt, endedAt, endedAt == null ? null : Duration.between(startedAt, endedAt).toMillis() / 1000.0,
-                error, endedAt == null ? progress.view() : null, safetyFirst);
+                requestedBy, life.madeAt(), life.endedAt(), life.seconds(), error, life.progressShown(), safetyFirst);
     }
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.backrestsidecar.jobs.JobLife;
 import org.backrestsidecar.progress.Progress;
 
 /**
@@ -19,23 +20,18 @@ public final class PlanRun {
     private final String plan;
     private final String repo;
     private final Trigger trigger;
-    private final Instant queuedAt;
+    private JobLife life = new JobLife(JobLife.QUEUED);
     private State state = State.QUEUED;
-    private String phase = "queued";
-    private Instant startedAt;
-    private Instant endedAt;
     private final List<TargetResult> targets = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
     private Integer snapshotsKept;
     private Integer snapshotsRemoved;
-    private final Progress progress = new Progress();
 
-    PlanRun(String id, String plan, String repo, Trigger trigger, Instant queuedAt) {
+    PlanRun(String id, String plan, String repo, Trigger trigger) {
         this.id = id;
         this.plan = plan;
         this.repo = repo;
         this.trigger = trigger;
-        this.queuedAt = queuedAt;
     }
 
     /**
@@ -43,11 +39,9 @@ public final class PlanRun {
      * the stop, and is shown as failed for that reason.
      */
     static PlanRun restored(RunReport r) {
-        PlanRun run = new PlanRun(r.id(), r.plan(), r.repo(), r.trigger(), r.queuedAt());
+        PlanRun run = new PlanRun(r.id(), r.plan(), r.repo(), r.trigger());
         run.state = r.state();
-        run.phase = r.phase();
-        run.startedAt = r.startedAt();
-        run.endedAt = r.endedAt();
+        run.life = JobLife.restored(r.queuedAt(), r.startedAt(), r.endedAt(), r.phase());
         run.targets.addAll(r.targets());
         if (r.error() != null) {
             run.errors.add(r.error());
@@ -55,11 +49,11 @@ public final class PlanRun {
         run.snapshotsKept = r.snapshotsKept();
         run.snapshotsRemoved = r.snapshotsRemoved();
         run.retentionDeferred = r.retentionDeferred();
-        if (run.endedAt == null) {
+        if (r.endedAt() == null) {
             run.errors.add("the sidecar stopped during this run (a restart or a crash): it did not finish");
             run.state = State.FAILED;
-            run.phase = "interrupted";
-            run.endedAt = r.startedAt() != null ? r.startedAt() : r.queuedAt();
+            run.life = JobLife.restored(r.queuedAt(), r.startedAt(), r.startedAt() != null ? r.startedAt() : r.queuedAt(),
+                    "interrupted");
         }
         return run;
     }
@@ -78,18 +72,15 @@ public final class PlanRun {
 
     /** The target under way: bytes read, rate, time left. */
     public Progress progress() {
-        return progress;
+        return life.progress();
     }
     private String retentionDeferred;
 
     synchronized void phase(String name) {
-        if (state == State.QUEUED && !name.equals("queued")) {
+        if (state == State.QUEUED && !name.equals(JobLife.QUEUED)) {
             state = State.RUNNING;
-            startedAt = Instant.now();
         }
-        phase = name;
-        // a phase that counts bytes names its item after this
-        progress.clear();
+        life.phase(name);
     }
 
     synchronized void add(TargetResult result) {
@@ -111,16 +102,12 @@ public final class PlanRun {
     }
 
     synchronized void finish() {
-        if (startedAt == null) {
-            startedAt = Instant.now();
-        }
-        endedAt = Instant.now();
-        phase = "done";
+        life.end("done");
         state = errors.isEmpty() && targets.stream().allMatch(TargetResult::succeeded) ? State.SUCCEEDED : State.FAILED;
     }
 
     public synchronized boolean finished() {
-        return endedAt != null;
+        return life.ended();
     }
 
     public synchronized boolean succeeded() {
@@ -128,7 +115,7 @@ public final class PlanRun {
     }
 
     public synchronized Optional<Instant> endedAt() {
-        return Optional.ofNullable(endedAt);
+        return Optional.ofNullable(life.endedAt());
     }
 
     public synchronized List<TargetResult> targets() {
@@ -137,8 +124,8 @@ public final class PlanRun {
 
     public synchronized RunReport report() {
         long bytes = targets.stream().mapToLong(TargetResult::bytesAdded).sum();
-        return new RunReport(id, plan, repo, trigger, state, phase, queuedAt, startedAt, endedAt, List.copyOf(targets),
-                endedAt == null ? progress.view() : null, bytes, snapshotsKept, snapshotsRemoved, errors.isEmpty() ? null : String.join("; ", errors),
+        return new RunReport(id, plan, repo, trigger, state, life.phase(), life.madeAt(), life.startedAt(),
+                life.endedAt(), List.copyOf(targets), life.progressShown(), bytes, snapshotsKept, snapshotsRemoved, errors.isEmpty() ? null : String.join("; ", errors),
                 failedSummary(), retentionDeferred);
     }
 

@@ -48,7 +48,7 @@ public class RunRegistry {
 
     /** Registers a new run, or refuses when the plan already has one that has not finished. */
     PlanRun open(String id, String plan, String repo, PlanRun.Trigger trigger) throws PlanBusyException {
-        PlanRun run = new PlanRun(id, plan, repo, trigger, Instant.now());
+        PlanRun run = new PlanRun(id, plan, repo, trigger);
         PlanRun existing = active.putIfAbsent(plan, run);
         if (existing != null) {
             throw new PlanBusyException(plan, existing.id());
@@ -72,7 +72,7 @@ public class RunRegistry {
      * shows it; it never counts as a backup.
      */
     public void recordRecovery(String plan, List<TargetResult> results) {
-        PlanRun run = new PlanRun(UUID.randomUUID().toString(), plan, "", PlanRun.Trigger.RECOVERY, Instant.now());
+        PlanRun run = new PlanRun(UUID.randomUUID().toString(), plan, "", PlanRun.Trigger.RECOVERY);
         run.phase("resuming containers left paused or stopped");
         results.forEach(run::add);
         run.finish();
