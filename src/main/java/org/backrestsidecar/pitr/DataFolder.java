@@ -92,6 +92,19 @@ public class DataFolder {
             + "if ! command -v pg_verifybackup >/dev/null; then "
             + "echo 'the image has no pg_verifybackup: the files of the base backup not verified'; exit 0; fi; "
             + "exec pg_verifybackup --quiet --ignore " + WAL_DIR + " --ignore \"$ASIDE\" \"$PGDATA\"";
+    /**
+     * pg_checksums of the cluster in $PGDATA, stopped cleanly, as the folder's owner (the server's
+     * tools refuse root); what it could not do is said on stdout and passes.
+     */
+    static final String PAGES = org.backrestsidecar.wal.WalMode.PG_BIN + "cd \"$PGDATA\"; "
+            + "if ! command -v pg_checksums >/dev/null; then "
+            + "echo 'the image has no pg_checksums (Postgres 11 and older): its pages not checked'; exit 0; fi; "
+            + "owner=$(stat -c %u \"$PGDATA\"); group=$(stat -c %g \"$PGDATA\"); "
+            + "if command -v setpriv >/dev/null; then as=\"setpriv --reuid=$owner --regid=$group --clear-groups\"; "
+            + "elif command -v su-exec >/dev/null; then as=\"su-exec $owner:$group\"; "
+            + "elif command -v gosu >/dev/null; then as=\"gosu $owner:$group\"; "
+            + "else echo 'the image cannot run pg_checksums as the data folder owner: its pages not checked'; exit 0; fi; "
+            + "exec $as pg_checksums --check -D \"$PGDATA\"";
     private final DockerClient docker;
     private final ContainerExec exec;
     private final ContainerFiles files;
@@ -281,6 +294,25 @@ public class DataFolder {
                     + "printf '%s\\n' \"$SETTINGS\" >> \"$PGDATA/postgresql.auto.conf\"",
                     List.of("SETTINGS=recovery_target_name = '" + name + "'\nrecovery_target_action = 'pause'\n"
                             + "hot_standby = on"), "setting the replay to pause at " + name);
+        }
+
+        /**
+         * Every page of the cluster laid down here (stopped cleanly) read against its checksum
+         * ({@code pg_checksums --check}, the image's own): asked only of a cluster whose data
+         * checksums are on.
+         */
+        public Verified checkPages() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExecResult result = exec.run(id, List.of("sh", "-c", PAGES), List.of(), QUICK, out);
+            String said = out.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (!result.succeeded()) {
+                return new Verified(Optional.of(result.failure("pg_checksums") + (said.isEmpty() ? "" : " (" + said
+                        .replace('\n', ' ') + ")")), "");
+            }
+            return new Verified(Optional.empty(), said.contains("Bad checksums:") ? "every page read against its "
+                    + "checksum (pg_checksums: " + said.lines().filter(l -> l.startsWith("Files scanned")
+                    || l.startsWith("Blocks scanned") || l.startsWith("Bad checksums")).map(l -> l.strip().replaceAll("\\s+", " "))
+                    .reduce((a, b) -> a + ", " + b).orElse("") + ")" : said);
         }
 
         /**

@@ -139,6 +139,7 @@ public class PointInTimeDrill implements TargetDrill {
                             .map(e -> e.getKey() + " " + e.getValue()).toList());
                 }
             }
+            checks.add(pages(pg, user, live.getImageId(), pgdata));
             return new Outcome(seconds, checks);
         } catch (java.util.NoSuchElementException e) {
             throw new DrillCouldNotRun(e.getMessage());
@@ -179,6 +180,26 @@ public class PointInTimeDrill implements TargetDrill {
             replay.goOn(pg.id(), user, i + 1 < points.size() ? Optional.of(points.get(i + 1).name()) : Optional.empty());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Where the server keeps data checksums, every page of the replayed cluster is read against its
+     * own: the throwaway is stopped cleanly and {@code pg_checksums --check} reads it. A torn or
+     * changed page fails the drill by its file and block, as pg_checksums names them.
+     */
+    private String pages(Throwaways.Throwaway pg, String user, String image, String pgdata) throws Exception {
+        if (!"on".equals(replay.psql(pg.id(), user, "SHOW data_checksums"))) {
+            return "data checksums are off on this server (initdb --data-checksums turns them on): its pages were "
+                    + "not checked one by one";
+        }
+        docker.stopContainerCmd(pg.id()).withTimeout(60).exec();
+        try (DataFolder.Work work = dataFolder.open(image, pg.id(), pgdata, DataFolder.ASIDE_PREFIX + "drill")) {
+            DataFolder.Verified pages = work.checkPages();
+            if (pages.problem().isPresent()) {
+                throw new DrillFailed("a page of the replayed cluster fails its checksum: " + pages.problem().get());
+            }
+            return pages.said();
+        }
     }
 
     private Map<String, Long> rows(String container, Target target, String user, String db, String query)

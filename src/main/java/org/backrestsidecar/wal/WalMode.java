@@ -29,7 +29,8 @@ public final class WalMode {
     public static final String DEFAULT_MAX_RETAINED = "2GB";
     public static final List<String> KEYS = List.of(MODE, MAX_RETAINED, CHECKPOINT, MAX_RATE);
     /** The server's own tools, where the official images and Debian's packages put them. */
-    static final String PG_BIN = "PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)\"; ";
+    /** A shell's first words: the server's tools (pg_checksums, pg_basebackup) on the PATH of a Debian-based image. */
+    public static final String PG_BIN = "PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)\"; ";
     private static final Pattern SIZE = Pattern.compile("\\d+(MB|GB|TB)");
     private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kM]?)");
 

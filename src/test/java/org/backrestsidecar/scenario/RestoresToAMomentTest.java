@@ -329,6 +329,9 @@ class RestoresToAMomentTest {
                 + "rows per table: [0-9]+ counts match \\(.*public\\.orders=[0-9]+.*"), drill.prettify());
         assertTrue(checks.matches("(?s).*database shop at restore point bsc-.*: the content of [0-9]+ tables? matches "
                 + "what was recorded.*"), drill.prettify());
+        // the server keeps data checksums: every page of the replayed cluster was read against its own
+        assertTrue(checks.matches("(?s).*every page read against its checksum \\(pg_checksums: Files scanned: [1-9][0-9]*, "
+                + "Blocks scanned: [1-9][0-9]*, Bad checksums: 0\\).*"), drill.prettify());
     }
 
     /**

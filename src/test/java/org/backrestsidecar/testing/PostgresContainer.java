@@ -41,25 +41,31 @@ public final class PostgresContainer {
      * replication trusted).
      */
     public static PostgresContainer startOfficialLike(String name, Map<String, String> labels) {
+        return startOfficialLike(name, labels, "");
+    }
+
+    /** The same, initdb given {@code initdbArgs} too (POSTGRES_INITDB_ARGS of the official image). */
+    public static PostgresContainer startOfficialLike(String name, Map<String, String> labels, String initdbArgs) {
         String data = "/var/lib/postgresql/data";
         // the server is PID 1, as the image's gosu makes it, so that docker stop reaches it
         String asPostgres = "setpriv --reuid=postgres --regid=postgres --init-groups ";
         String script = "mkdir -p /var/run/postgresql && chown postgres:postgres /var/run/postgresql " + data
                 + " && chmod 700 " + data + " && { [ -s " + data + "/PG_VERSION ] || " + asPostgres + BIN + "initdb -D "
-                + data + " -U postgres >/tmp/initdb.log; } && exec " + asPostgres + BIN + "postgres -D " + data
+                + data + " -U postgres " + initdbArgs + " >/tmp/initdb.log; } && exec " + asPostgres + BIN + "postgres -D " + data
                 + " -c listen_addresses=* -c fsync=off";
         return started(name, TestDocker.container(name).labels(labels).env("PGDATA=" + data).volume(data).start(script));
     }
 
     /**
-     * A wal-mode target of the test sidecar's plan (checkpoint fast), official-like, with a small
-     * max_wal_size: what pg_wal holds beyond it is what a slot holds. {@code more}: further labels.
+     * A wal-mode target of the test sidecar's plan (checkpoint fast), official-like, with data
+     * checksums (its drills read every page) and a small max_wal_size: what pg_wal holds beyond it
+     * is what a slot holds. {@code more}: further labels.
      */
     public static PostgresContainer startWalTarget(String name, String plan, String maxWalSize, String... more) {
         String[] labels = new String[more.length + 4];
         System.arraycopy(new String[] {"backup.postgres.mode", "wal", "backup.postgres.checkpoint", "fast"}, 0, labels, 0, 4);
         System.arraycopy(more, 0, labels, 4, more.length);
-        PostgresContainer pg = startOfficialLike(name, SidecarStack.labels(name, plan, labels));
+        PostgresContainer pg = startOfficialLike(name, SidecarStack.labels(name, plan, labels), "--data-checksums");
         pg.sql("postgres", "ALTER SYSTEM SET max_wal_size = '" + maxWalSize + "'");
         pg.sql("postgres", "SELECT pg_reload_conf()");
         return pg;
