@@ -4,7 +4,8 @@
 # - recovery point under load: pgbench -c 2 for LOAD seconds while the stream runs; every 2 s the
 #   age of the newest restorable moment (GET /api/targets/bench-pg/window, `until`) is sampled;
 # - the service's throughput: pgbench alone (stream stopped, sidecar down), while streaming, and
-#   during a base backup (checkpoint fast);
+#   during a base backup (checkpoint fast), with the longest stretch writers nearly stopped (the
+#   facts at a restore point hold them while the tables are summed);
 # - storage: DAYS simulated days after the first base backup, each 1 % of the accounts updated
 #   (`aid % 100 = k`, so every page of the table is touched) and a CHECKPOINT (the next writes log
 #   whole pages again, as on a real day), the WAL shipped; the repo against the first base backup.
@@ -84,11 +85,18 @@ streaming=$(tps "$load")
 wait "$sampler"
 max_age=$(sort -g "$work/ages" | tail -1)
 mean_age=$(awk '{s += $1} END {if (NR) printf "%.1f", s / NR}' "$work/ages")
-# during a base backup
+# during a base backup (and the facts at a restore point after it, which hold writers while the
+# tables are summed): pgbench's own per-second progress, for the longest stretch it nearly stopped
 ( sleep 1; run_plan "$port" critical > "$work/base2" ) &
 base_job=$!
-during_base=$(tps "$(printf '%.0f' "$(echo "$base_s + 5" | bc)")")
+during_seconds=$(printf '%.0f' "$(echo "$base_s + 10" | bc)")
+during_base=$(docker exec "$name" "$pg_bin/pgbench" -U postgres -c 2 -P 1 -T "$during_seconds" bench 2>"$work/progress" \
+  | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
 wait "$base_job"
+# "progress: 12.0 s, 0.0 tps, ...": the longest run of seconds under a tenth of pgbench alone
+stalled=$(sed -n 's/^progress: [0-9.]* s, \([0-9.]*\) tps.*/\1/p' "$work/progress" | awk -v floor="$(echo "$alone / 10" | bc -l)" \
+  '{ if ($1 < floor) { run++; if (run > most) most = run } else run = 0 } END { print most + 0 }')
+echo "RESULT facts-at-a-restore-point longest_stall_seconds=$stalled (pgbench under a tenth of alone, 1 s steps, during the base backup and its facts)"
 echo "RESULT throughput alone_tps=$alone streaming_tps=$streaming ratio=$(echo "scale=3; $streaming / $alone" | bc) during_base_tps=$during_base ratio_base=$(echo "scale=3; $during_base / $alone" | bc)"
 echo "RESULT recovery-point-under-load max_seconds=$max_age mean_seconds=$mean_age samples=$(wc -l < "$work/ages")"
 # the ship's restic exits 3 when pg_receivewal renames a .partial it reads: shipped again at once (issue
