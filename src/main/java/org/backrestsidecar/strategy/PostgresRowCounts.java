@@ -24,23 +24,35 @@ public final class PostgresRowCounts {
             + "SET IntervalStyle TO 'postgres'; SET extra_float_digits TO 1; SET bytea_output TO 'hex'; "
             + "SET lc_monetary TO 'C';\n";
     private static final String TABLES = " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace";
-    private static final String WHERE = " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-            + " AND n.nspname NOT LIKE 'pg\\_toast%'";
+    /** Tables, not another session's temporary ones (which no other session may read). */
+    private static final String WHERE = " WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'"
+            + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'";
+    /**
+     * The tables the WAL carries: an unlogged table's rows are not in it (a replay leaves it empty,
+     * and a server still replaying refuses to read it).
+     */
+    private static final String LOGGED = WHERE + " AND c.relpersistence = 'p'";
     /** The sum of a table's rows ({@code %%} is format()'s own %). */
     private static final String SUM = ", coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint)"
             + " %% 4611686018427387904, 0) AS h";
 
     /** Counts and content sums per table, in the running transaction's snapshot (read-only safe). */
-    public static final String QUERY = query(true);
+    public static final String QUERY = query(true, WHERE);
+
+    /**
+     * The same of the tables the WAL carries (unlogged ones left out): what a wal-mode base backup
+     * records at its restore point, and what its drill reads there, on a server still replaying.
+     */
+    public static final String LOGGED_QUERY = query(true, LOGGED);
 
     /**
      * Counts alone: a base backup's and a point-in-time drill's, which compare no content (a sum costs a
      * hash of every row: bench/results.md "Content sums of a Postgres dump").
      */
-    public static final String COUNTS = query(false);
+    public static final String COUNTS = query(false, WHERE);
 
-    /** The tables {@link #QUERY} reads, one per line as an SQL name ({@code schema.table}, quoted where needed). */
-    public static final String TABLE_NAMES = "SELECT format('%I.%I', n.nspname, c.relname)" + TABLES + WHERE + " ORDER BY 1;";
+    /** The tables {@link #LOGGED_QUERY} reads, one per line as an SQL name ({@code schema.table}, quoted where needed). */
+    public static final String TABLE_NAMES = "SELECT format('%I.%I', n.nspname, c.relname)" + TABLES + LOGGED + " ORDER BY 1;";
     private static final String POINT = "backrest-sidecar-point";
 
     /**
@@ -64,7 +76,7 @@ public final class PostgresRowCounts {
                 // a transaction id: the commit then writes a record after the point and flushes the WAL
                 // to it, so the stream has the point at once (nothing else may flush it on an idle server)
                 + "SELECT txid_current() IS NULL;\n"
-                + QUERY + "\nCOMMIT;\n";
+                + LOGGED_QUERY + "\nCOMMIT;\n";
     }
 
     /** Where the restore point {@link #atRestorePoint} made is (its LSN), or empty when it said none. */
@@ -74,13 +86,13 @@ public final class PostgresRowCounts {
     }
 
     /** One scan per table: its rows counted and, with {@code sums}, their texts summed. */
-    private static String query(boolean sums) {
+    private static String query(boolean sums, String where) {
         return SAME_TEXT + "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"
                 + " || E'\\t' || (xpath('/row/c/text()', q.x))[1]::text"
                 + (sums ? " || E'\\t' || (xpath('/row/h/text()', q.x))[1]::text" : "")
                 + TABLES + " CROSS JOIN LATERAL (SELECT query_to_xml(format('SELECT count(*) AS c" + (sums ? SUM : "")
-                + " FROM %I.%I t', n.nspname, c.relname), false, true, '') AS x) q" + WHERE + " ORDER BY 1;\n"
-                + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + WHERE + ";";
+                + " FROM %I.%I t', n.nspname, c.relname), false, true, '') AS x) q" + where + " ORDER BY 1;\n"
+                + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + where + ";";
     }
 
     private PostgresRowCounts() {

@@ -50,6 +50,10 @@ class RestoresToAMomentTest {
         pg.sql("postgres", "CREATE DATABASE shop");
         pg.sql("shop", "CREATE TABLE orders (id int PRIMARY KEY, note text);"
                 + "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1, 1000) g");
+        // an app's cache: its rows are not in the WAL, and a server still replaying refuses to read it
+        // (the facts at a restore point and the drill there leave it out)
+        pg.sql("shop", "CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text);"
+                + "INSERT INTO cache SELECT 'k' || g, 'v' || g FROM generate_series(1, 50) g");
     }
 
     @AfterAll

@@ -57,6 +57,11 @@ class PostgresRowCountsTest {
         assertEquals(true, script.contains("SET LOCAL lock_timeout = '2000ms';"), script);
         assertEquals(false, PostgresRowCounts.atRestorePoint(java.util.List.of(), "p", java.time.Duration.ofSeconds(1))
                 .contains("LOCK TABLE"), "a database without tables holds none");
+        // what the WAL carries only: an unlogged table is left out of the names held and of the sums
+        assertEquals(true, PostgresRowCounts.TABLE_NAMES.contains("c.relpersistence = 'p'"), PostgresRowCounts.TABLE_NAMES);
+        assertEquals(true, script.contains(PostgresRowCounts.LOGGED_QUERY), script);
+        // another session's temporary table is never read (no session may), in a dump's facts either
+        assertEquals(true, PostgresRowCounts.QUERY.contains("c.relpersistence <> 't'"), PostgresRowCounts.QUERY);
     }
 
     @org.junit.jupiter.params.ParameterizedTest
