@@ -37,8 +37,22 @@ class BacksUpLabelledPostgresTest {
         PostgresContainer live = SidecarStack.main();
         String appBefore = live.checksum("app", "items");
         String authBefore = live.checksum("auth", "users");
+        // an app's session holds a temporary table while the backup runs: no other session may read
+        // it, and the dump's facts must not try (they did once, and every dump of that database failed)
+        TestDocker.run(List.of("docker", "exec", "-d", live.id(), "psql", "-U", "postgres", "-d", "app", "-c",
+                "CREATE TEMP TABLE app_session_scratch (x int)", "-c", "INSERT INTO app_session_scratch VALUES (1)",
+                "-c", "SELECT pg_sleep(600)"), Map.of());
+        TestDocker.await("the app's session to hold its temporary table", java.time.Duration.ofSeconds(30),
+                () -> live.sql("app", "SELECT count(*) FROM pg_class WHERE relname = 'app_session_scratch'").strip()
+                        .equals("1"));
 
-        JsonPath run = SidecarApi.runPlan("critical");
+        JsonPath run;
+        try {
+            run = SidecarApi.runPlan("critical");
+        } finally {
+            live.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%'"
+                    + " AND pid <> pg_backend_pid()");
+        }
         assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
         List<String> snapshotIds = run.getList("targets.find { it.target == 'pg-main' }.snapshots");
         assertEquals(5, snapshotIds.size(), "globals + app + auth + postgres + the facts: " + run.prettify());
