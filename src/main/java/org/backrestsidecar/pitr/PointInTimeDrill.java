@@ -98,13 +98,18 @@ public class PointInTimeDrill implements TargetDrill {
                             + verified.problem().get());
                 }
                 checks.add("base backup of run " + choice.base().run() + ": " + verified.said());
-                if (!points.isEmpty()) {
+                if (!points.isEmpty() && !choice.baseOnly()) {
                     work.pauseAt(points.get(0).name());
                 }
             }
             pg.start();
-            Optional<String> notReached = atEachRestorePoint(pg, target, user, facts.orElse(null), points, checks);
-            if (notReached.isPresent()) {
+            // the points are in the WAL after the base: a chain that holds none cannot reach them
+            Optional<String> notReached = choice.baseOnly() && !points.isEmpty()
+                    ? Optional.of("the repo holds no WAL of the chain of base backup " + choice.base().run() + ": its "
+                    + "restore points (" + String.join(", ", points.stream().map(BackupFacts.RestorePoint::name).toList())
+                    + ") cannot be replayed to")
+                    : atEachRestorePoint(pg, target, user, facts.orElse(null), points, checks);
+            if (notReached.isPresent() && !choice.baseOnly()) {
                 // on to the end of the WAL, so that the hole the replay stopped at is named
                 try (DataFolder.Work work = dataFolder.open(live.getImageId(), pg.id(), pgdata,
                         DataFolder.ASIDE_PREFIX + "drill")) {
