@@ -4,10 +4,13 @@ mkdir -p "$PGDATA" /var/run/postgresql
 chown -R postgres:postgres "$PGDATA" /var/run/postgresql
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   pw=$(mktemp); printf '%s' "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}" > "$pw"; chown postgres "$pw"
-  su postgres -s /bin/sh -c "initdb -D '$PGDATA' -U '${POSTGRES_USER:-postgres}' --pwfile='$pw' --auth-local=trust --auth-host=scram-sha-256" >/dev/null
+  # as the official image: initdb's own pg_hba (the socket and 127.0.0.1 trusted, replication too,
+  # which a WAL stream in the server's network namespace uses), POSTGRES_INITDB_ARGS passed on (e.g.
+  # --data-checksums), and a password asked of every other address
+  su postgres -s /bin/sh -c "initdb -D '$PGDATA' -U '${POSTGRES_USER:-postgres}' --pwfile='$pw' ${POSTGRES_INITDB_ARGS:-}" >/dev/null
   rm -f "$pw"
   echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
-  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  echo "host all all all ${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}" >> "$PGDATA/pg_hba.conf"
   # as the official image: POSTGRES_DB defaults to POSTGRES_USER, and is made unless it is postgres
   db=${POSTGRES_DB:-${POSTGRES_USER:-postgres}}
   if [ "$db" != postgres ]; then

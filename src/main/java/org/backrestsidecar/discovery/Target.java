@@ -45,6 +45,12 @@ public record Target(String name, String containerId, String containerName, Stri
                 problems, swarmService);
     }
 
+    /** The same target in another container: a Swarm task's, its service scaled to 0 and back. */
+    public Target inContainer(String id) {
+        return new Target(name, id, containerName, plan, strategy, state, timeout, maxDowntime, options, problems,
+                swarmService);
+    }
+
     public Target renamed(String newName) {
         return new Target(newName, containerId, containerName, plan, strategy, state, timeout, maxDowntime, options,
                 problems, swarmService);

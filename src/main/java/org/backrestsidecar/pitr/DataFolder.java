@@ -170,6 +170,14 @@ public class DataFolder {
 
     /** A container from {@code image} that sees the volumes of {@code server}; closing removes it. */
     public Work open(String image, String serverId, String pgdata, String aside) {
+        return open(image, SameMounts.of(docker.inspectContainerCmd(serverId).exec(), false), pgdata, aside);
+    }
+
+    /**
+     * The same with the server's mounts given ({@link SameMounts#of}, taken while it ran): a Swarm
+     * task's container is gone while its service is scaled to 0.
+     */
+    public Work open(String image, List<com.github.dockerjava.api.model.Bind> mounts, String pgdata, String aside) {
         String id = docker.createContainerCmd(image)
                 .withName("backrest-sidecar-helper-" + UUID.randomUUID().toString().substring(0, 8))
                 .withLabels(Map.of(Helpers.LABEL, config.instance()))
@@ -178,7 +186,7 @@ public class DataFolder {
                 .withUser("0:0")
                 .withEnv("PGDATA=" + pgdata, "ASIDE=" + aside)
                 .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")
-                        .withBinds(SameMounts.of(docker.inspectContainerCmd(serverId).exec(), false)))
+                        .withBinds(mounts))
                 .exec().getId();
         docker.startContainerCmd(id).exec();
         return new Work(id, pgdata);

@@ -20,6 +20,7 @@ import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
+import org.backrestsidecar.quiesce.ServiceScaler;
 import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshots;
@@ -33,6 +34,7 @@ import org.backrestsidecar.run.PlanBusyException;
 import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.PlanRunner;
 import org.backrestsidecar.strategy.PostgresStrategy;
+import org.backrestsidecar.volumes.SameMounts;
 import org.backrestsidecar.wal.Archiver;
 import org.backrestsidecar.wal.WalMode;
 
@@ -59,10 +61,12 @@ public class PointInTimeRestore implements TargetRestore {
     private final Quiescer quiescer;
     private final PlanRunner runner;
     private final RestoreJournal journal;
+    private final ServiceScaler scaler;
 
     public PointInTimeRestore(DockerClient docker, SidecarConfig config, Snapshots snapshots, DataFolder dataFolder,
                               Replay replay, Archiver archiver, Quiescer quiescer, PlanRunner runner,
-                              RestoreJournal journal) {
+                              RestoreJournal journal, ServiceScaler scaler) {
+        this.scaler = scaler;
         this.journal = journal;
         this.docker = docker;
         this.config = config;
@@ -114,6 +118,16 @@ public class PointInTimeRestore implements TargetRestore {
             throw new RestoreRefused("give to (a moment) or snapshot (a base backup, restored as it ended), not both");
         }
         Moment.parse(request.to(), config.timeZone());
+    }
+
+    /**
+     * Over the live server on a Swarm task, its service is scaled to 0 and back (quiesce/Quiescer): the
+     * data folder is laid down through a container with the server's volumes, taken from it before it
+     * is gone, and the replay followed in the task's new container.
+     */
+    @Override
+    public boolean scalesASwarmService() {
+        return true;
     }
 
     @Override
@@ -226,8 +240,12 @@ public class PointInTimeRestore implements TargetRestore {
             return null;
         }
 
-        /** Waits for the started server and says what it holds; throws when it does not come up as it must. */
-        String started() throws IOException, InterruptedException;
+        /**
+         * Waits for the started server and says what it holds; throws when it does not come up as it must.
+         *
+         * @param running the target in the container that runs now (a Swarm task's is a new one)
+         */
+        String started(Target running) throws IOException, InterruptedException;
     }
 
     /** A base backup and its WAL replayed to a moment. */
@@ -258,8 +276,8 @@ public class PointInTimeRestore implements TargetRestore {
         }
 
         @Override
-        public String started() throws IOException, InterruptedException {
-            return replayed(target.containerId(), target, choice, live.getImageId(), pgdata, job).said();
+        public String started(Target running) throws IOException, InterruptedException {
+            return replayed(running, choice, live, pgdata, job).said();
         }
     }
 
@@ -291,10 +309,10 @@ public class PointInTimeRestore implements TargetRestore {
         }
 
         @Override
-        public String started() throws IOException, InterruptedException {
+        public String started(Target running) throws IOException, InterruptedException {
             String user = PostgresStrategy.user(target);
-            replay.awaitPromoted(target.containerId(), user, target.timeout());
-            Replay.Reached reached = replay.settle(target.containerId(), user, pgdata);
+            replay.awaitPromoted(running.containerId(), user, target.timeout());
+            Replay.Reached reached = replay.settle(running.containerId(), user, pgdata);
             return "the data folder kept as " + pgdata + "/" + kept + " is back, on timeline " + reached.timeline()
                     + "; databases: " + String.join(", ", reached.databases());
         }
@@ -315,7 +333,7 @@ public class PointInTimeRestore implements TargetRestore {
             }
             job.phase("replaying WAL in " + name);
             docker.startContainerCmd(id).exec();
-            reached = replayed(id, target, choice, live.getImageId(), pgdata, job);
+            reached = replayed(target.inContainer(id), choice, live, pgdata, job);
         } catch (Exception e) {
             // nothing half-made is left beside the live server; the error has the server's last words
             docker.removeContainerCmd(id).withForce(true).exec();
@@ -333,7 +351,7 @@ public class PointInTimeRestore implements TargetRestore {
         try {
             overLive(target, live, pgdata, job, laid, RestoreJournal.Entry.postgresWal(job.id(), target.name(),
                     target.containerId(), live.getImageId(), pgdata, DataFolder.ASIDE_PREFIX + job.id().substring(0, 8),
-                    laid.kept()));
+                    laid.kept(), target.swarmTask() ? mounts(live) : List.of()));
         } finally {
             journal.done(job.id());
         }
@@ -342,6 +360,8 @@ public class PointInTimeRestore implements TargetRestore {
     private void overLive(Target target, InspectContainerResponse live, String pgdata, RestoreJob job, LaidOver laid,
                           RestoreJournal.Entry underWay) throws Exception {
         String aside = underWay.file();
+        // taken while the server runs: a Swarm task's container is gone once its service is at 0
+        List<Bind> volumes = SameMounts.of(live, false);
         job.phase("shipping the last WAL, stopping the stream");
         try (Archiver.Hold hold = archiver.hold(target)) {
             job.phase("stopping " + target.containerName());
@@ -349,7 +369,7 @@ public class PointInTimeRestore implements TargetRestore {
             try (stopped) {
                 // from here a start after a kill puts the data folder back (finishCutOff)
                 journal.record(underWay);
-                try (DataFolder.Work work = dataFolder.open(live.getImageId(), target.containerId(), pgdata, aside)) {
+                try (DataFolder.Work work = dataFolder.open(live.getImageId(), volumes, pgdata, aside)) {
                     job.phase("moving the data folder aside");
                     work.moveAside();
                     journal.record(underWay.at(RestoreJournal.Phase.WRITING));
@@ -367,13 +387,17 @@ public class PointInTimeRestore implements TargetRestore {
             } finally {
                 stopped.failures().forEach(f -> job.note("starting again: " + f));
             }
+            Target running = target.inContainer(stopped.runningAs(target.containerId()));
             String said;
             try {
-                said = laid.started();
+                said = laid.started(running);
             } catch (Exception e) {
                 job.phase("putting the data folder back");
-                try (Quiesced again = quiescer.stopWithDependants(target, target.plan(), job.id(), job::note);
-                     DataFolder.Work work = dataFolder.open(live.getImageId(), target.containerId(), pgdata, aside)) {
+                // the server now runs (or ran) in the task's newest container, which the stop must reach
+                Target now = target.swarmTask() ? target.inContainer(taskContainer(target, running.containerId()))
+                        : running;
+                try (Quiesced again = quiescer.stopWithDependants(now, target.plan(), job.id(), job::note);
+                     DataFolder.Work work = dataFolder.open(live.getImageId(), volumes, pgdata, aside)) {
                     laid.unlay(work);
                     work.putBack();
                     journal.record(underWay.at(RestoreJournal.Phase.STOPPED));
@@ -403,27 +427,56 @@ public class PointInTimeRestore implements TargetRestore {
         work.layDown(repo, choice, target.name());
     }
 
-    /** Waits for the promotion, reads what was reached, and refuses a replay that stopped short. */
-    private Replay.Reached replayed(String containerId, Target target, RecoveryWindow.Choice choice, String image,
+    /**
+     * Waits for the promotion, reads what was reached, and refuses a replay that stopped short. A
+     * moment after the last transaction stops the server; all of the WAL is then replayed, the
+     * server stopped for that (a Swarm task's service scaled to 0: Swarm would start the same replay
+     * again in a new task) and started again.
+     */
+    private Replay.Reached replayed(Target running, RecoveryWindow.Choice choice, InspectContainerResponse live,
                                     String pgdata, RestoreJob job) throws IOException, InterruptedException {
-        String user = PostgresStrategy.user(target);
+        String user = PostgresStrategy.user(running);
+        String aside = DataFolder.ASIDE_PREFIX + job.id().substring(0, 8);
         try {
-            replay.awaitPromoted(containerId, user, target.timeout());
+            replay.awaitPromoted(running.containerId(), user, running.timeout());
         } catch (Replay.TargetNotReached e) {
             job.note("no transaction after " + choice.to().orElseThrow() + " is in the WAL: all of it was replayed, "
                     + "which is the state at that moment");
-            try (DataFolder.Work work = dataFolder.open(image, containerId, pgdata, DataFolder.ASIDE_PREFIX + job.id()
-                    .substring(0, 8))) {
-                work.replayToTheEnd();
+            if (running.swarmTask()) {
+                Target now = running.inContainer(taskContainer(running, running.containerId()));
+                Quiesced stopped = quiescer.stopWithDependants(now, running.plan(), job.id(), job::note);
+                try (stopped; DataFolder.Work work = dataFolder.open(live.getImageId(), SameMounts.of(live, false),
+                        pgdata, aside)) {
+                    work.replayToTheEnd();
+                }
+                running = now.inContainer(stopped.runningAs(now.containerId()));
+            } else {
+                try (DataFolder.Work work = dataFolder.open(live.getImageId(), running.containerId(), pgdata, aside)) {
+                    work.replayToTheEnd();
+                }
+                docker.startContainerCmd(running.containerId()).exec();
             }
-            docker.startContainerCmd(containerId).exec();
-            replay.awaitPromoted(containerId, user, target.timeout());
+            replay.awaitPromoted(running.containerId(), user, running.timeout());
         }
-        Replay.Reached reached = replay.settle(containerId, user, pgdata);
+        Replay.Reached reached = replay.settle(running.containerId(), user, pgdata);
         if (choice.to().isEmpty() && reached.chainProblem().isPresent()) {
             throw new IOException(reached.chainProblem().get() + " (" + reached.said() + ")");
         }
         return reached;
+    }
+
+    /**
+     * The container of a Swarm task's service on this node now: Swarm starts a new one in place of a
+     * server that stopped by itself; {@code known} when it has not (yet).
+     */
+    private String taskContainer(Target target, String known) {
+        return docker.listContainersCmd().withStatusFilter(List.of("running"))
+                .withLabelFilter(Map.of("com.docker.swarm.service.name", target.swarmService().orElseThrow())).exec()
+                .stream().map(com.github.dockerjava.api.model.Container::getId).findFirst().orElse(known);
+    }
+
+    private static List<String> mounts(InspectContainerResponse live) {
+        return SameMounts.of(live, false).stream().map(Bind::toString).toList();
     }
 
     /** A container like the live server: its image, settings and network, a new volume for its data. */
@@ -455,6 +508,10 @@ public class PointInTimeRestore implements TargetRestore {
             return Optional.empty();
         }
         boolean laid = entry.phase() != RestoreJournal.Phase.STOPPED;
+        if (!entry.mounts().isEmpty()) {
+            swarmTaskPutBack(entry, laid);
+            return Optional.of(cutOff(entry, laid));
+        }
         if (Boolean.TRUE.equals(docker.inspectContainerCmd(entry.containerId()).exec().getState().getRunning())) {
             // started by the restore to replay: its data folder is not the live one
             docker.stopContainerCmd(entry.containerId()).withTimeout(60).exec();
@@ -467,12 +524,52 @@ public class PointInTimeRestore implements TargetRestore {
         } catch (com.github.dockerjava.api.exception.NotModifiedException e) {
             // running already
         }
-        return Optional.of(new CutOff(laid
+        return Optional.of(cutOff(entry, laid));
+    }
+
+    private static CutOff cutOff(RestoreJournal.Entry entry, boolean laid) {
+        return new CutOff(laid
                 ? "the sidecar stopped while this restore replaced the data folder " + entry.dir() + "; at its next start "
                 + "what was laid down was removed and the data folder put back: " + entry.target() + " holds the data "
                 + "from before the restore"
                 : "the sidecar stopped before this restore laid anything down: " + entry.target() + "'s data folder "
-                + "was put back where it was being moved aside; it holds the data from before it", laid));
+                + "was put back where it was being moved aside; it holds the data from before it", laid);
+    }
+
+    /**
+     * A Swarm task's data folder put back after a cut-off restore. With its service still at 0 the
+     * folder is put back through the mounts the journal kept, and quiesce/CrashRecovery scales the
+     * service back next. With a task of it running (scaled back to replay what was laid down) the
+     * service is scaled to 0 first, and back to the replicas it had after.
+     */
+    private void swarmTaskPutBack(RestoreJournal.Entry entry, boolean laid) throws Exception {
+        List<Bind> volumes = entry.mounts().stream().map(Bind::parse).toList();
+        List<String> dataVolume = volumes.stream().filter(b -> (entry.dir() + "/").startsWith(b.getVolume().getPath() + "/"))
+                .map(Bind::getPath).limit(1).toList();
+        Optional<String> service = dataVolume.isEmpty() ? Optional.empty()
+                : docker.listContainersCmd().withStatusFilter(List.of("running")).withVolumeFilter(dataVolume).exec()
+                .stream().map(c -> c.getLabels() == null ? null : c.getLabels().get("com.docker.swarm.service.name"))
+                .filter(java.util.Objects::nonNull).findFirst();
+        int replicas = 0;
+        if (service.isPresent()) {
+            replicas = scaler.replicas(service.get());
+            scaler.scale(service.get(), 0);
+            Instant until = Instant.now().plus(java.time.Duration.ofMinutes(3));
+            while (!docker.listContainersCmd().withStatusFilter(List.of("running")).withVolumeFilter(dataVolume).exec()
+                    .isEmpty()) {
+                if (Instant.now().isAfter(until)) {
+                    throw new IOException("service " + service.get() + " was scaled to 0, but its task still runs");
+                }
+                Thread.sleep(500);
+            }
+        }
+        try (DataFolder.Work work = dataFolder.open(entry.image(), volumes, entry.dir(), entry.file())) {
+            work.rollBack(laid, entry.kept());
+        } finally {
+            if (service.isPresent()) {
+                scaler.scale(service.get(), Math.max(1, replicas));
+            }
+        }
     }
 
     private String create(InspectContainerResponse live, String name, String pgdata, String target) {

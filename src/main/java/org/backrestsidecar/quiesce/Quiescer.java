@@ -157,15 +157,22 @@ public class Quiescer {
                 + "(docs/swarm.md step 3)");
     }
 
-    /** Waits for a scaled-down task's container to stop (Swarm then removes it). */
+    /**
+     * Waits for a scaled-down task's container to stop (Swarm then removes it), and for any other task
+     * container of the service on this node: one Swarm started in place of a container that exited
+     * (a server that stopped itself) is not the one the target knew.
+     */
     private void awaitGone(String containerId, String service) throws java.io.IOException {
         Instant until = Instant.now().plus(SWARM_WAIT);
         while (Instant.now().isBefore(until)) {
+            boolean stopped;
             try {
-                if (!Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning())) {
-                    return;
-                }
+                stopped = !Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning());
             } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+                stopped = true;
+            }
+            if (stopped && docker.listContainersCmd().withStatusFilter(List.of("running"))
+                    .withLabelFilter(java.util.Map.of("com.docker.swarm.service.name", service)).exec().isEmpty()) {
                 return;
             }
             try {

@@ -92,11 +92,14 @@ public class RestoreJournal {
         /**
          * The data folder of a stopped wal-mode server about to be moved aside into {@code aside} and
          * replaced by a base backup (or by the folder {@code kept} beside it).
+         *
+         * @param mounts the server's mounts (volumes/Helpers.mountsOf) when its container will be gone
+         *               while the folder is replaced (a Swarm task scaled to 0), else empty
          */
         public static Entry postgresWal(String restoreId, String target, String containerId, String image,
-                                        String pgdata, String aside, String kept) {
+                                        String pgdata, String aside, String kept, List<String> mounts) {
             return new Entry(restoreId, target, containerId, POSTGRES_WAL, Phase.STOPPED, null, null, null, pgdata,
-                    aside, List.of(), List.of(), null, image, kept, Instant.now(), List.of());
+                    aside, List.of(), List.of(), null, image, kept, Instant.now(), List.copyOf(mounts));
         }
 
         /** A server being made beside the live one in container {@code containerId} (its volume {@code volume}). */
