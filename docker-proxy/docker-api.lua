@@ -373,12 +373,19 @@ local function docker(method, path)
     if not path:match("^/[%w_.%-/?=&]*$") then refusal("a name Docker does not give: " .. path) end
     -- a connect that fails now and then (seen once in a day's test runs) is tried again: each call
     -- here is a read or a removal, the same twice
+    -- haproxy 2.6 before 2.6.16 (Debian 12 has 2.6.12) starts a Lua socket's connection when the
+    -- socket is made, not at connect(): if haproxy interrupts the script between the two (it does
+    -- every tune.lua.forced-yield instructions), the connection is tried with no destination and
+    -- fails ("socket: not yet initialised", or no answer; seen on a Swarm node, where the same
+    -- request then failed each time). A yield of our own first gives what follows a fresh budget of
+    -- instructions, and connect() comes right after the socket is made, before any other call
     local why
     for attempt = 1, 3 do
+        core.yield()
         local socket = core.tcp()
-        socket:settimeout(20)
         local ok, err = socket:connect(SOCKET)
         if ok then
+            socket:settimeout(20)
             socket:send(method .. " " .. path .. " HTTP/1.0\r\nHost: docker\r\n\r\n")
             local answer = socket:receive("*a") or ""
             socket:close()
@@ -388,8 +395,9 @@ local function docker(method, path)
             end
             why = "no answer"
         else
-            socket:close()
+            pcall(socket.close, socket)
             why = tostring(err)
+            core.Warning("docker-api.lua: the proxy's own call to Docker failed (attempt " .. attempt .. "): " .. why)
         end
         core.msleep(100 * attempt)
     end

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.model.HostConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +75,34 @@ class ThroughSocketProxyTest {
                     "the container asked for after the quiet spell exists, once");
         } finally {
             TestDocker.client().removeContainerCmd(helper).withForce(true).exec();
+        }
+    }
+
+    /**
+     * haproxy 2.6 before 2.6.16 (the image's is Debian 12's 2.6.12) starts a Lua socket's connection
+     * when the socket is made, not at connect(): interrupted between the two, the judge's own check of
+     * what Docker made failed, on a Swarm node the same request each time ("socket: not yet
+     * initialised"). With haproxy interrupting the script every 3 instructions (it does so every
+     * tune.lua.forced-yield), every create is still checked and goes through; before the fix each of
+     * them was refused.
+     */
+    @Test
+    void theJudgesOwnCallsToDockerHoldWhereverHaproxyInterruptsIt() throws Exception {
+        String shipped = Files.readString(Path.of("docker-proxy/docker-api.cfg"));
+        assertTrue(shipped.contains("    tune.bufsize 65536\n"), "the shipped config's global section moved");
+        Path config = Files.createTempFile("docker-api-interrupted", ".cfg");
+        Files.writeString(config, shipped.replace("    tune.bufsize 65536\n",
+                "    tune.bufsize 65536\n    tune.lua.forced-yield 3\n"));
+        DockerApiProxy interrupted = DockerApiProxy.start(TestDocker.PREFIX + "docker-proxy-interrupted", "", config);
+        try (var docker = new DockerClientProducer(interrupted.host()).standalone()) {
+            for (int i = 0; i < 20; i++) {
+                String id = docker.createContainerCmd(TestDocker.IMAGE).withName(OURS + "interrupted-" + i)
+                        .withLabels(Map.of("backrest-sidecar.helper", "test")).withCmd("true").exec().getId();
+                docker.removeContainerCmd(id).withForce(true).exec();
+            }
+        } finally {
+            interrupted.remove();
+            Files.deleteIfExists(config);
         }
     }
 

@@ -62,6 +62,8 @@ class SwarmBacksUpEachNodeIT {
     private static final String KEY = "swarm-test-repo-key-0123456789";
     private static final String ADMIN_PASSWORD = "swarm-admin-password-0123";
     private static final String ROWS = "select md5(string_agg(id || body, ',' order by id)) from notes";
+    private static final String PITR_ITEMS = "select count(*) || ':' || md5(string_agg(id || body, ',' order by id)) "
+            + "from items";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static SwarmOfNodes swarm;
     private static String rowsOnNode1;
@@ -104,6 +106,13 @@ class SwarmBacksUpEachNodeIT {
                 .replace("LATER", later.getMinute() + " " + later.getHour() + " * * *")
                 .replace("CRON", at.getMinute() + " " + at.getHour() + " * * *"));
         swarm.copyToManager(dir, "/stack");
+        // the management script on the manager, as a user runs it there (docs/swarm.md)
+        Path tools = Files.createTempDirectory("bsc-swarm-recover");
+        Files.createDirectories(tools.resolve("scripts"));
+        Files.createDirectories(tools.resolve("secrets"));
+        Files.copy(repo.resolve("scripts/backrest-management.sh"), tools.resolve("scripts/backrest-management.sh"));
+        Files.writeString(tools.resolve("secrets/sidecar-api-token"), TOKEN);
+        swarm.copyToManager(tools, "/recovery");
         TestDocker.run(List.of("docker", "exec", "-w", "/stack", swarm.container("node1"),
                 "docker", "stack", "deploy", "-c", "stack.yml", STACK), Map.of());
         awaitStackUp();
@@ -321,6 +330,21 @@ class SwarmBacksUpEachNodeIT {
                 "sidecar", "GET", "/api/runs/" + id, null)).path("state").asText().equals("SUCCEEDED"));
         assertEquals("404", api("node3", "sidecar", "GET", "/api/runs/" + id, null).replaceAll(".*\"status\":(\\d+).*",
                 "$1").strip(), "the run is node1's, not node3's");
+
+        // docs/swarm.md's commands as written on a manager (its stack `ai` is the test's `bsc`): the one
+        // view, every target with its node, and a plan run on another node, followed to its end
+        Managed view = manage("status");
+        assertEquals(0, view.exit(), view.out());
+        for (String node : List.of("node1", "node2", "node3", "repos")) {
+            assertTrue(view.out().contains("\n" + node + " "), view.out());
+        }
+        Managed targets = manage("targets");
+        assertEquals(0, targets.exit(), targets.out());
+        assertTrue(targets.out().lines().anyMatch(l -> l.matches("node1 +postgres .*"))
+                && targets.out().lines().anyMatch(l -> l.matches("node2 +notes .*")), targets.out());
+        Managed backup = manage("--node", "node2", "backup", "critical");
+        assertEquals(0, backup.exit(), backup.out());
+        assertTrue(backup.out().contains("SUCCEEDED"), backup.out());
     }
 
     @Test
@@ -646,38 +670,21 @@ class SwarmBacksUpEachNodeIT {
     @Execution(ExecutionMode.SAME_THREAD)
     void aWalModePostgresOnASwarmTaskIsStreamedDrilledAndRestoredToAMomentOverItsLiveServer() throws Exception {
         String pitr = STACK + "_pitr";
-        createOnNode3(pitr, "postgres", "pitrdata:/var/lib/postgresql/data", List.of("--container-label",
-                "backup.postgres.user=app", "--container-label", "backup.postgres.mode=wal", "--container-label",
-                "backup.postgres.checkpoint=fast", "--env", "POSTGRES_USER=app", "--env", "POSTGRES_PASSWORD=app-password",
-                "--env", "POSTGRES_DB=app", "--env", "POSTGRES_INITDB_ARGS=--data-checksums"),
-                "backrest-sidecar-offline/postgres:local");
-        String items = "select count(*) || ':' || md5(string_agg(id || body, ',' order by id)) from items";
+        String items = PITR_ITEMS;
         try {
-            awaitText("Postgres on node3", Duration.ofMinutes(2), () -> pitrSql("select 1", true), "1"::equals);
-            pitrSql("create table items (id int primary key, body text); "
-                    + "insert into items select g, md5(g::text) from generate_series(1, 3000) g", false);
-            TestDocker.await("node3's sidecar to find pitr", Duration.ofMinutes(1),
-                    () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"pitr\""));
-            // a run of the plan's schedule may be under way (409): the next is asked once it ended
-            String[] started = new String[1];
-            TestDocker.await("node3's run of plan critical to start", Duration.ofMinutes(5), () -> {
-                started[0] = json(api("node3", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
-                return !started[0].isEmpty();
-            });
-            String run = started[0];
+            walPostgresOnNode3With(3000);
+            String run = runPlanOn("node3");
             awaitText("node3's base backup of pitr", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
                     "/api/runs/" + run, null), r -> json(r).path("endedAt").isTextual());
             JsonNode ran = json(api("node3", "sidecar", "GET", "/api/runs/" + run, null));
             assertEquals("SUCCEEDED", ran.path("state").asText(), ran.toString());
 
             String atNoted = pitrSql(items, false);
-            Instant noted = Instant.parse(pitrSql("select to_char(clock_timestamp() at time zone 'UTC', "
-                    + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", false));
+            Instant noted = serverNowOnNode3();
             Thread.sleep(1500);
             pitrSql("delete from items where id % 3 = 0; insert into items select g, 'later' from generate_series(3001, 3500) g",
                     false);
-            Instant changed = Instant.parse(pitrSql("select to_char(clock_timestamp() at time zone 'UTC', "
-                    + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", false));
+            Instant changed = serverNowOnNode3();
             awaitText("pitr's WAL shipped past the change", Duration.ofMinutes(3), () -> api("node3", "sidecar", "GET",
                     "/api/targets/pitr/window", null), w -> json(w).path("until").isTextual()
                     && Instant.parse(json(w).path("until").asText()).isAfter(changed));
@@ -743,7 +750,46 @@ class SwarmBacksUpEachNodeIT {
         } finally {
             swarm.docker("node1", "service", "rm", pitr);
             forgetBackupsOf("pitr");
+            // its data goes too: the whole-swarm recovery below makes a server of that name anew
+            awaitText("pitr's task gone from node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-aq", "--filter",
+                    "volume=" + STACK + "_pitrdata"), String::isBlank);
+            docker("node3", "volume", "rm", STACK + "_pitrdata");
         }
+    }
+
+    /** The wal-mode Postgres of the scenarios that restore one on a Swarm task: {@code pitr} on node3. */
+    private static void createWalPostgresOnNode3() throws IOException, InterruptedException {
+        createOnNode3(STACK + "_pitr", "postgres", "pitrdata:/var/lib/postgresql/data", List.of("--container-label",
+                "backup.postgres.user=app", "--container-label", "backup.postgres.mode=wal", "--container-label",
+                "backup.postgres.checkpoint=fast", "--env", "POSTGRES_USER=app", "--env", "POSTGRES_PASSWORD=app-password",
+                "--env", "POSTGRES_DB=app", "--env", "POSTGRES_INITDB_ARGS=--data-checksums"),
+                "backrest-sidecar-offline/postgres:local");
+    }
+
+    /** The wal-mode Postgres on node3 up, a table of {@code rows} items in it, and found by node3's sidecar. */
+    private static void walPostgresOnNode3With(int rows) throws IOException, InterruptedException {
+        createWalPostgresOnNode3();
+        awaitText("Postgres on node3", Duration.ofMinutes(2), () -> pitrSql("select 1", true), "1"::equals);
+        pitrSql("create table items (id int primary key, body text); "
+                + "insert into items select g, md5(g::text) from generate_series(1, " + rows + ") g", false);
+        TestDocker.await("node3's sidecar to find pitr", Duration.ofMinutes(1),
+                () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"pitr\""));
+    }
+
+    /** A run of plan critical on {@code node}; one its schedule has under way (409) is waited out first. */
+    private static String runPlanOn(String node) {
+        String[] started = new String[1];
+        TestDocker.await(node + "'s run of plan critical to start", Duration.ofMinutes(5), () -> {
+            started[0] = json(api(node, "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
+            return !started[0].isEmpty();
+        });
+        return started[0];
+    }
+
+    /** The moment the pitr server's clock shows now: commits before it are in, after it out. */
+    private static Instant serverNowOnNode3() {
+        return Instant.parse(pitrSql("select to_char(clock_timestamp() at time zone 'UTC', "
+                + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", false));
     }
 
     /** {@code sql} in the pitr task on node3; {@code quiet}: an error answers "" (not up yet). */
@@ -991,6 +1037,18 @@ class SwarmBacksUpEachNodeIT {
         // Postgres's rows, restored on node3 in test 5 from node1's backup, the newest of it
         swarm.inTask("node2", STACK + "_notes", "rm", "-f", "/notes/big.bin");
         String notes = swarm.inTask("node2", STACK + "_notes", "sha256sum", "/notes/data.bin");
+        // and a wal-mode Postgres on node3, its base backup and WAL in the copy: recovered by node3's
+        // sidecar over the new empty server, its service scaled to 0 and back, no hand step (issue 34)
+        walPostgresOnNode3With(2000);
+        String base = runPlanOn("node3");
+        awaitText("node3's base backup of pitr", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
+                "/api/runs/" + base, null), r -> json(r).path("state").asText().equals("SUCCEEDED"));
+        pitrSql("insert into items select g, 'after the base' from generate_series(2001, 2300) g", false);
+        String pitrRows = pitrSql(PITR_ITEMS, false);
+        Instant written = serverNowOnNode3();
+        awaitText("pitr's WAL shipped past the last rows", Duration.ofMinutes(3), () -> api("node3", "sidecar", "GET",
+                "/api/targets/pitr/window", null), w -> json(w).path("until").isTextual()
+                && Instant.parse(json(w).path("until").asText()).isAfter(written));
         String run = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
         awaitText("node2's run before the copy", Duration.ofMinutes(3), () -> api("node2", "sidecar", "GET",
                 "/api/runs/" + run, null), r -> json(r).path("state").asText().equals("SUCCEEDED"));
@@ -1002,7 +1060,7 @@ class SwarmBacksUpEachNodeIT {
         // copy kept (the repo server's volume stands for two sites: the copy's half of it stays). The
         // services that hold them are removed (the stack's networks and proxies stay: a whole `stack rm`
         // leaves a network a stopping task holds, now and then, for minutes)
-        List<String> lost = List.of("sidecar", "sidecar-repos", "postgres", "notes", "repo");
+        List<String> lost = List.of("sidecar", "sidecar-repos", "postgres", "notes", "repo", "pitr");
         List<String> services = new ArrayList<>(List.of("service", "rm"));
         lost.forEach(service -> services.add(STACK + "_" + service));
         swarm.docker("node1", services.toArray(String[]::new));
@@ -1011,7 +1069,7 @@ class SwarmBacksUpEachNodeIT {
                 awaitText(service + " gone from " + node, Duration.ofMinutes(3), () -> docker(node, "ps", "-aq",
                         "--filter", "label=com.docker.swarm.service.name=" + STACK + "_" + service), String::isBlank);
             }
-            for (String volume : List.of("pgdata", "notes", "sidecar-state", "sidecar-repos-state")) {
+            for (String volume : List.of("pgdata", "notes", "pitrdata", "sidecar-state", "sidecar-repos-state")) {
                 // whatever still has it mounted (a helper of a removed sidecar) goes with the disaster too
                 String users = docker(node, "ps", "-aq", "--filter", "volume=" + STACK + "_" + volume).strip();
                 if (!users.isEmpty()) {
@@ -1031,18 +1089,18 @@ class SwarmBacksUpEachNodeIT {
         swarm.docker("node1", "stack", "deploy", "-c", "/stack/stack.yml", STACK);
         swarm.docker("node1", "service", "scale", "-d", STACK + "_notes=0");
         awaitStackUp();
+        createWalPostgresOnNode3();
+        awaitText("an empty Postgres on node3", Duration.ofMinutes(2), () -> pitrSql("select to_regclass('items') is "
+                + "null", true), "t"::equals);
+        TestDocker.await("node3's sidecar to find pitr", Duration.ofMinutes(1),
+                () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"pitr\""));
         assertEquals("f", psql("node1", "select to_regclass('notes') is not null"), "an empty server on node1");
-        Path tools = Files.createTempDirectory("bsc-swarm-recover");
-        Files.createDirectories(tools.resolve("scripts"));
-        Files.createDirectories(tools.resolve("secrets"));
-        Files.copy(Path.of("scripts/backrest-management.sh"), tools.resolve("scripts/backrest-management.sh"));
-        Files.writeString(tools.resolve("secrets/sidecar-api-token"), TOKEN);
-        swarm.copyToManager(tools, "/recovery");
 
         // 1: notes runs nowhere: Postgres is restored on node1, notes is a failure, and it is not RECOVERED
         Managed first = manage("recover", "--from", "offsite", "--yes");
         assertEquals(1, first.exit(), first.out());
         assertTrue(first.line("SUCCEEDED", "restore postgres on node1 from "), first.out());
+        assertTrue(first.line("SUCCEEDED", "restore pitr on node3 from "), first.out());
         assertTrue(first.line("FAILED", "restore notes: no node that answers runs it"), first.out());
         assertTrue(first.out().contains("NOT RECOVERED") && !first.line("RECOVERED:", ""), first.out());
         assertEquals(rowsOnNode1, psql("node1", ROWS), "every row back on node1, out of the copy");
@@ -1058,11 +1116,13 @@ class SwarmBacksUpEachNodeIT {
         Managed second = manage("recover", "--from", "offsite", "--yes");
         assertEquals(0, second.exit(), second.out());
         assertTrue(second.line("SKIPPED", "restore postgres on node1"), second.out());
+        assertTrue(second.line("SKIPPED", "restore pitr on node3"), second.out());
         assertTrue(second.line("SUCCEEDED", "restore notes on node2"), second.out());
-        assertTrue(second.line("RECOVERED: 2 targets restored (notes postgres), 2 drills passed (critical on node1, "
-                + "critical on node2)", ""), second.out());
+        assertTrue(second.line("RECOVERED: 3 targets restored (notes pitr postgres), 3 drills passed (critical on "
+                + "node1, critical on node2, critical on node3)", ""), second.out());
         assertEquals(notes, swarm.inTask("node2", STACK + "_notes", "sha256sum", "/notes/data.bin"));
         assertEquals(rowsOnNode1, psql("node1", ROWS));
+        assertEquals(pitrRows, pitrSql(PITR_ITEMS, false), "every row of the wal-mode server, to its last shipped WAL");
     }
 
     /** Every node's sidecar, the repos task and Postgres on node1 answering, after a deploy. */

@@ -32,6 +32,12 @@ public final class DockerApiProxy {
      *                 sidecar's repos
      */
     public static DockerApiProxy start(String name, String bindFrom) throws IOException, InterruptedException {
+        return start(name, bindFrom, Path.of("docker-proxy/docker-api.cfg"));
+    }
+
+    /** The same with another haproxy config than the shipped one (a test's changed setting). */
+    public static DockerApiProxy start(String name, String bindFrom, Path haproxyConfig)
+            throws IOException, InterruptedException {
         TestDocker.run(List.of("docker", "build", "-q", "--build-arg", "BASE_IMAGE=" + TestDocker.IMAGE,
                 "-t", IMAGE, "scripts/offline/docker-proxy"), Map.of());
         var docker = TestDocker.client();
@@ -39,7 +45,7 @@ public final class DockerApiProxy {
         var port = ExposedPort.tcp(2375);
         var ports = new Ports();
         ports.bind(port, Ports.Binding.bindIp("127.0.0.1"));
-        String config = Path.of("docker-proxy/docker-api.cfg").toAbsolutePath().toString();
+        String config = haproxyConfig.toAbsolutePath().toString();
         String judge = Path.of("docker-proxy/docker-api.lua").toAbsolutePath().toString();
         docker.createContainerCmd(IMAGE).withName(name)
                 .withCmd("haproxy", "-f", "/usr/local/etc/haproxy/docker-api.cfg")
