@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.config.SwarmRole;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.nodes.AllNodes;
@@ -67,9 +68,11 @@ public class TargetsResource {
     private final BackupSets backups;
     private final AllNodes swarm;
     private final ObjectMapper json;
+    private final SwarmRole role;
 
     public TargetsResource(Discovery discovery, RunRegistry runs, SidecarConfig config, BackupSets backups,
-                           AllNodes swarm, ObjectMapper json) {
+                           AllNodes swarm, ObjectMapper json, SwarmRole role) {
+        this.role = role;
         this.swarm = swarm;
         this.json = json;
         this.discovery = discovery;
@@ -96,8 +99,15 @@ public class TargetsResource {
                 .toList();
     }
 
+    /**
+     * The targets this sidecar backs up. The repos task of a swarm backs up none: the containers it
+     * sees on its node are that node's sidecar's, listed there (not twice in the one view).
+     */
     @GET
     public List<TargetView> list() {
+        if (!role.backsUp()) {
+            return List.of();
+        }
         return discovery.targets().stream().map(t -> TargetView.of(t, runs)).toList();
     }
 

@@ -250,6 +250,8 @@ class SwarmBacksUpEachNodeIT {
         String targets = NginxInFront.curl("-u", login, base + "/sidecar/api/targets/text").out();
         assertTrue(targets.startsWith("NODE ") && targets.lines().anyMatch(l -> l.matches("node1 +postgres .*"))
                 && targets.lines().anyMatch(l -> l.matches("node2 +notes .*")), targets);
+        // the repos task, on node1 beside Postgres, backs up nothing: node1's postgres is listed once
+        assertEquals(1, targets.lines().filter(l -> l.matches("\\S+ +postgres .*")).count(), targets);
         ChromeDriver browser = Browser.open("Basic " + Base64.getEncoder().encodeToString(
                 login.getBytes(StandardCharsets.UTF_8)));
         try {
@@ -342,6 +344,8 @@ class SwarmBacksUpEachNodeIT {
         assertEquals(0, targets.exit(), targets.out());
         assertTrue(targets.out().lines().anyMatch(l -> l.matches("node1 +postgres .*"))
                 && targets.out().lines().anyMatch(l -> l.matches("node2 +notes .*")), targets.out());
+        assertFalse(targets.out().lines().anyMatch(l -> l.startsWith("repos ")), "the repos task backs up nothing: "
+                + targets.out());
         Managed backup = manage("--node", "node2", "backup", "critical");
         assertEquals(0, backup.exit(), backup.out());
         assertTrue(backup.out().contains("SUCCEEDED"), backup.out());
