@@ -51,6 +51,15 @@ public record Target(String name, String containerId, String containerName, Stri
                 swarmService);
     }
 
+    /**
+     * The same target's settings in a container the sidecar made beside it (a server restored into a
+     * new container): not a Swarm task, whatever the live one is.
+     */
+    public Target inOwnContainer(String id) {
+        return new Target(name, id, containerName, plan, strategy, state, timeout, maxDowntime, options, problems,
+                Optional.empty());
+    }
+
     public Target renamed(String newName) {
         return new Target(newName, containerId, containerName, plan, strategy, state, timeout, maxDowntime, options,
                 problems, swarmService);

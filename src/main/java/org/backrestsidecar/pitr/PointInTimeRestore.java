@@ -333,7 +333,7 @@ public class PointInTimeRestore implements TargetRestore {
             }
             job.phase("replaying WAL in " + name);
             docker.startContainerCmd(id).exec();
-            reached = replayed(target.inContainer(id), choice, live, pgdata, job);
+            reached = replayed(target.inOwnContainer(id), choice, live, pgdata, job);
         } catch (Exception e) {
             // nothing half-made is left beside the live server; the error has the server's last words
             docker.removeContainerCmd(id).withForce(true).exec();
