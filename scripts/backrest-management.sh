@@ -266,6 +266,19 @@ recover_swarm() { # recover_swarm COPY YES: a swarm whose stack is deployed agai
     sleep 3; waited=$((waited + 3))
   done
   timed "every service of stack $stack running" $(($(date +%s) - now))
+  # a node's sidecar that started last may not be in the view yet: the nodes asked to restore are the
+  # view's, so it is waited for (2 minutes at most), else its targets would fail as run by no node
+  now=$(date +%s) waited=0
+  local tasks seen
+  while :; do
+    tasks=$(docker service ps "${stack}_sidecar" --filter desired-state=running --format '{{.CurrentState}}' \
+      | grep -c '^Running' || true)
+    seen=$(call GET /api/status 2>/dev/null | awk '/^NODE /{t=1; next} t && NF==0 {exit} t && $2=="up" && $3=="node" {n++} END {print n+0}') || seen=0
+    [ "$seen" -lt "$tasks" ] || break
+    if [ $waited -ge 120 ]; then echo "the view sees $seen of the $tasks nodes' sidecars after 2 minutes; the targets of the others fail below"; break; fi
+    sleep 3; waited=$((waited + 3))
+  done
+  timed "every node's sidecar in the view ($seen)" $(($(date +%s) - now))
 
   confirm_recovery "$from" "$yes" "This brings the copy back into the swarm's shared repos (the repos task does it), and has every
 node restore the targets that run on it over their data. The stack's own files stay as deployed."
