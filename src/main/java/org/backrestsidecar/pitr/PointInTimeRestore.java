@@ -20,7 +20,6 @@ import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
-import org.backrestsidecar.quiesce.ServiceScaler;
 import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshots;
@@ -51,6 +50,7 @@ import org.backrestsidecar.wal.WalMode;
 @ApplicationScoped
 public class PointInTimeRestore implements TargetRestore {
     private static final String OWN_CONTAINERS = "backrest-sidecar-";
+    private static final String SERVICE_LABEL = "com.docker.swarm.service.name";
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}");
     private final DockerClient docker;
     private final SidecarConfig config;
@@ -61,12 +61,10 @@ public class PointInTimeRestore implements TargetRestore {
     private final Quiescer quiescer;
     private final PlanRunner runner;
     private final RestoreJournal journal;
-    private final ServiceScaler scaler;
 
     public PointInTimeRestore(DockerClient docker, SidecarConfig config, Snapshots snapshots, DataFolder dataFolder,
                               Replay replay, Archiver archiver, Quiescer quiescer, PlanRunner runner,
-                              RestoreJournal journal, ServiceScaler scaler) {
-        this.scaler = scaler;
+                              RestoreJournal journal) {
         this.journal = journal;
         this.docker = docker;
         this.config = config;
@@ -465,14 +463,9 @@ public class PointInTimeRestore implements TargetRestore {
         return reached;
     }
 
-    /**
-     * The container of a Swarm task's service on this node now: Swarm starts a new one in place of a
-     * server that stopped by itself; {@code known} when it has not (yet).
-     */
+    /** The container of a Swarm task's service on this node now ({@link Quiescer#runningTask}), else {@code known}. */
     private String taskContainer(Target target, String known) {
-        return docker.listContainersCmd().withStatusFilter(List.of("running"))
-                .withLabelFilter(Map.of("com.docker.swarm.service.name", target.swarmService().orElseThrow())).exec()
-                .stream().map(com.github.dockerjava.api.model.Container::getId).findFirst().orElse(known);
+        return quiescer.runningTask(target.swarmService().orElseThrow()).orElse(known);
     }
 
     private static List<String> mounts(InspectContainerResponse live) {
@@ -546,29 +539,18 @@ public class PointInTimeRestore implements TargetRestore {
         List<Bind> volumes = entry.mounts().stream().map(Bind::parse).toList();
         List<String> dataVolume = volumes.stream().filter(b -> (entry.dir() + "/").startsWith(b.getVolume().getPath() + "/"))
                 .map(Bind::getPath).limit(1).toList();
-        Optional<String> service = dataVolume.isEmpty() ? Optional.empty()
+        Optional<com.github.dockerjava.api.model.Container> task = dataVolume.isEmpty() ? Optional.empty()
                 : docker.listContainersCmd().withStatusFilter(List.of("running")).withVolumeFilter(dataVolume).exec()
-                .stream().map(c -> c.getLabels() == null ? null : c.getLabels().get("com.docker.swarm.service.name"))
-                .filter(java.util.Objects::nonNull).findFirst();
-        int replicas = 0;
-        if (service.isPresent()) {
-            replicas = scaler.replicas(service.get());
-            scaler.scale(service.get(), 0);
-            Instant until = Instant.now().plus(java.time.Duration.ofMinutes(3));
-            while (!docker.listContainersCmd().withStatusFilter(List.of("running")).withVolumeFilter(dataVolume).exec()
-                    .isEmpty()) {
-                if (Instant.now().isAfter(until)) {
-                    throw new IOException("service " + service.get() + " was scaled to 0, but its task still runs");
-                }
-                Thread.sleep(500);
+                .stream().filter(c -> c.getLabels() != null && c.getLabels().containsKey(SERVICE_LABEL)).findFirst();
+        Quiescer.WhileDown putBack = () -> {
+            try (DataFolder.Work work = dataFolder.open(entry.image(), volumes, entry.dir(), entry.file())) {
+                work.rollBack(laid, entry.kept());
             }
-        }
-        try (DataFolder.Work work = dataFolder.open(entry.image(), volumes, entry.dir(), entry.file())) {
-            work.rollBack(laid, entry.kept());
-        } finally {
-            if (service.isPresent()) {
-                scaler.scale(service.get(), Math.max(1, replicas));
-            }
+        };
+        if (task.isPresent()) {
+            quiescer.whileScaledToZero(task.get().getLabels().get(SERVICE_LABEL), task.get().getId(), putBack);
+        } else {
+            putBack.run();
         }
     }
 

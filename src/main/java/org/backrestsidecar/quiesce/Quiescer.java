@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.backrestsidecar.config.SidecarConfig;
 import java.util.concurrent.Executors;
@@ -144,10 +145,9 @@ public class Quiescer {
         scaler.scale(service, replicas);
         Instant until = Instant.now().plus(SWARM_WAIT);
         while (Instant.now().isBefore(until)) {
-            var running = docker.listContainersCmd().withStatusFilter(List.of("running"))
-                    .withLabelFilter(java.util.Map.of("com.docker.swarm.service.name", service)).exec();
-            if (!running.isEmpty()) {
-                return running.get(0).getId();
+            Optional<String> running = runningTask(service);
+            if (running.isPresent()) {
+                return running.get();
             }
             Thread.sleep(1000);
         }
@@ -155,6 +155,38 @@ public class Quiescer {
                 + "runs on this node after " + SWARM_WAIT.toMinutes() + " min (" + was + " ran here): Swarm may have "
                 + "placed it on another node, where this node's volume is not; pin the service to its node "
                 + "(docs/swarm.md step 3)");
+    }
+
+    /**
+     * The running container of a Swarm service's task on this node, if one runs: Swarm starts a new
+     * one in place of a container that stopped by itself, so a container id once known may be stale.
+     */
+    public Optional<String> runningTask(String service) {
+        return docker.listContainersCmd().withStatusFilter(List.of("running"))
+                .withLabelFilter(java.util.Map.of("com.docker.swarm.service.name", service)).exec().stream()
+                .map(com.github.dockerjava.api.model.Container::getId).findFirst();
+    }
+
+    /** Work done on a service's data while none of its tasks runs. */
+    public interface WhileDown {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code work} with {@code service} scaled to 0 (its task container {@code taskContainer}
+     * on this node stopped and gone), then scales it back to the replicas it had (at least 1) and
+     * waits for its task to run here again. For a put-back at the sidecar's start, outside a quiesce:
+     * no journal entry, since the caller's own journal entry is what is undone again after a crash.
+     */
+    public void whileScaledToZero(String service, String taskContainer, WhileDown work) throws Exception {
+        int replicas = scaler.replicas(service);
+        scaler.scale(service, 0);
+        try {
+            awaitGone(taskContainer, service);
+            work.run();
+        } finally {
+            scaleBack(service, Math.max(1, replicas), taskContainer);
+        }
     }
 
     /**
@@ -171,8 +203,7 @@ public class Quiescer {
             } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
                 stopped = true;
             }
-            if (stopped && docker.listContainersCmd().withStatusFilter(List.of("running"))
-                    .withLabelFilter(java.util.Map.of("com.docker.swarm.service.name", service)).exec().isEmpty()) {
+            if (stopped && runningTask(service).isEmpty()) {
                 return;
             }
             try {
