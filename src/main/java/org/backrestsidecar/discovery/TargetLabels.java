@@ -25,8 +25,14 @@ public final class TargetLabels {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
     public static final Duration DEFAULT_MAX_DOWNTIME = Duration.ofMinutes(5);
     /** Keys every target may carry, whatever its strategy. */
+    /**
+     * {@code true}: the target's drill starts its app on the restored data (drill/AppStart). Only
+     * for the kinds whose files are restored as they were (a database's dump is loaded into a server).
+     */
+    public static final String DRILL_START_APP = "drill.start-app";
+    static final Set<String> APP_KINDS = Set.of("volume", "pause", "stop", "sqlite");
     static final Set<String> COMMON_KEYS = Set.of("enable", "plan", "strategy", "timeout", "max-downtime",
-            "stop.after", ExecHooks.PRE, ExecHooks.POST, ExecHooks.ON_ERROR);
+            "stop.after", DRILL_START_APP, ExecHooks.PRE, ExecHooks.POST, ExecHooks.ON_ERROR);
 
     private final String prefix;
     private final Set<String> plans;
@@ -85,6 +91,13 @@ public final class TargetLabels {
         }
 
         ExecHooks.check(options).forEach(p -> problems.add("label " + prefix + p));
+        String startApp = options.get(DRILL_START_APP);
+        if (startApp != null && !startApp.equals("true") && !startApp.equals("false")) {
+            problems.add(label(DRILL_START_APP) + "='" + startApp + "': write true or false");
+        } else if ("true".equals(startApp) && !strategy.isEmpty() && !APP_KINDS.contains(strategy)) {
+            problems.add(label(DRILL_START_APP) + "=true: only a target whose files are restored as they were ("
+                    + known(APP_KINDS) + ") can have its app started in a drill, not strategy " + strategy);
+        }
         Duration timeout = duration(options, "timeout", DEFAULT_TIMEOUT, problems);
         Duration maxDowntime = duration(options, "max-downtime", DEFAULT_MAX_DOWNTIME, problems);
         Optional<String> swarmService = Optional.ofNullable(labels.get(SWARM_SERVICE)).filter(s -> !s.isBlank());

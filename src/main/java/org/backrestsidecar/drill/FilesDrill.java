@@ -37,8 +37,10 @@ public class FilesDrill implements TargetDrill {
     private final Helpers helpers;
     private final Check check;
     private final SidecarConfig config;
+    private final AppStart appStart;
 
-    public FilesDrill(Helpers helpers, Check check, SidecarConfig config) {
+    public FilesDrill(Helpers helpers, Check check, SidecarConfig config, AppStart appStart) {
+        this.appStart = appStart;
         this.helpers = helpers;
         this.check = check;
         this.config = config;
@@ -104,6 +106,9 @@ public class FilesDrill implements TargetDrill {
                 checks.add(summed == null ? db.getKey() + ": no content sums were recorded with this backup; counts checked only"
                         : Counts.sameContent(db.getKey(), summed, restored.sums(), "copied", "a SHA3 of every row"));
             }
+        }
+        if (AppStart.asked(target)) {
+            checks.add(appStart.startsOn(target, repo, sets));
         }
         try {
             check.check(repo, Optional.of(config.drills().dataSubset()));

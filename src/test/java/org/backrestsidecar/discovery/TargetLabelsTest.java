@@ -62,6 +62,22 @@ class TargetLabelsTest {
     }
 
     @Test
+    void anAppIsStartedInADrillOnlyWhereItsFilesAreRestoredAsTheyWere() {
+        record Case(String value, List<String> problems) {
+        }
+        for (Case c : List.of(
+                new Case("false", List.of()),
+                new Case("yes", List.of("label backup.drill.start-app='yes': write true or false")),
+                new Case("true", List.of("label backup.drill.start-app=true: only a target whose files are restored as "
+                        + "they were (pause, sqlite, stop, volume) can have its app started in a drill, not strategy "
+                        + "postgres")))) {
+            Target t = labels.parse("abc", "/db", "postgres:16", "running", Map.of("backup.enable", "true",
+                    "backup.strategy", "postgres", "backup.drill.start-app", c.value()));
+            assertEquals(c.problems(), t.problems(), c.value());
+        }
+    }
+
+    @Test
     void anUnknownStrategyListsTheKnownOnes() {
         Target unknown = labels.parse("a", "/x", "busybox", "running", Map.of("backup.enable", "true",
                 "backup.strategy", "mysql"));

@@ -42,6 +42,17 @@ class DrillsProveBackupsTest {
     private static final String CHECK_HEALTH = "checks.find { it.name == 'restic check of repo drills' }";
     private static PostgresContainer pg;
 
+    /**
+     * A stand-in for Open WebUI's start (the real image cannot run here), in what the drill depends on:
+     * as the real start runs its migrations on webui.db before it serves, a database it cannot use
+     * stops it with its reason on stderr; a missing one is made new (here: left to the test); then
+     * {@code /health} answers on 8080, which the healthcheck of compose.yml.example asks with curl.
+     */
+    private static final String WEBUI_APP = "db=" + DATA + "/webui.db; if [ -f $db ] && ! sqlite3 $db "
+            + "'SELECT count(*) FROM chat' >/dev/null 2>&1; then echo \"webui.db has no table chat: not a database this "
+            + "app can use\" >&2; exit 1; fi; mkdir -p /srv/www; echo ok > /srv/www/health; "
+            + "busybox httpd -f -p 8080 -h /srv/www & pid=$!; trap \"kill $pid; exit 0\" TERM; wait $pid";
+
     private static Map<String, String> labels(String service, String strategy, String... more) {
         return SidecarStack.serviceLabels(service, "drilling", strategy, more);
     }
@@ -60,7 +71,9 @@ class DrillsProveBackupsTest {
                 () -> TestDocker.exec(redis, "redis-cli", "PING").out().equals("PONG"));
         TestDocker.exec(redis, "sh", "-c", "for i in $(seq 1 700); do echo \"SET k:$i $i\"; done | redis-cli --pipe").out();
         String webui = TestDocker.container("webui-drill").volume(DATA)
-                .labels(labels("webui-drill", "sqlite", "backup.sqlite.paths", DATA + "/webui.db")).start(TestDocker.IDLE);
+                .labels(labels("webui-drill", "sqlite", "backup.sqlite.paths", DATA + "/webui.db",
+                        "backup.drill.start-app", "true"))
+                .healthcheck("curl -fsS http://127.0.0.1:8080/health", Duration.ofSeconds(5)).start(WEBUI_APP);
         TestDocker.exec(webui, "sh", "-c", "cd " + DATA + " && mkdir -p uploads && head -c 50000 /dev/urandom > uploads/a.bin"
                 + " && sqlite3 webui.db 'PRAGMA journal_mode=WAL; CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT);"
                 + " CREATE TABLE \"user\" (id INTEGER PRIMARY KEY); INSERT INTO \"user\" VALUES (1), (2), (3);'"
@@ -137,6 +150,8 @@ class DrillsProveBackupsTest {
         assertTrue(checks.contains(DATA + "/webui.db: the content of 2 tables matches what was copied (a SHA3 of every row)"),
                 checks);
         assertTrue(checks.contains("/models: 2 counts match (bytes=900003, files=4)"), checks);
+        // the app itself, started on what was restored (backup.drill.start-app)
+        assertTrue(checks.contains("the app of webui-drill started on the restored data: its healthcheck passed "), checks);
         assertTrue(checks.contains("restic check --read-data-subset"), checks);
         assertTrue(checks.contains("snapshots restored and verified (restic restore --verify"), checks);
 
@@ -360,6 +375,28 @@ class DrillsProveBackupsTest {
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
         JsonPath again = drill();
         assertEquals(Boolean.TRUE, again.getBoolean("passed"), again.prettify());
+    }
+
+    @Test
+    @Order(8)
+    void anAppThatCannotStartOnItsBackupFailsTheDrillInItsOwnWords() throws Exception {
+        // a database the app cannot use (its table gone, as an app's failed upgrade could leave it):
+        // counts and integrity hold for what is there, only the app can tell
+        TestDocker.exec(TestDocker.PREFIX + "webui-drill", "sqlite3", DATA + "/webui.db", "DROP TABLE chat;").out();
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        JsonPath drill = drill();
+        Map<String, Object> webui = drill.getMap("results.find { it.target == 'webui-drill' }");
+        assertEquals("failed", webui.get("outcome"), drill.prettify());
+        assertEquals("webui-drill's app did not start on the restored data: it exited with code 1; its last lines: "
+                + "webui.db has no table chat: not a database this app can use", webui.get("failure"), webui.toString());
+        assertEquals(Boolean.TRUE, TestDocker.state(TestDocker.PREFIX + "webui-drill").running(), "the live app is left as it was");
+
+        TestDocker.exec(TestDocker.PREFIX + "webui-drill", "sqlite3", DATA + "/webui.db",
+                "CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO chat (body) VALUES ('back');").out();
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        JsonPath again = drill();
+        assertEquals("passed", again.getString("results.find { it.target == 'webui-drill' }.outcome"),
+                again.prettify());
     }
 
     /** The {@code run:} tag of a snapshot. */

@@ -102,6 +102,8 @@ class StackComesUpIT {
         assertTrue(drill.contains("PASSED") && drill.contains("database app rows per table")
                 && drill.contains("/app/backend/data/webui.db: integrity_check ok")
                 && drill.contains("/app/backend/data/vector_db/chroma.sqlite3: integrity_check ok"), drill);
+        // Open WebUI (the offline stand-in, whose start refuses a webui.db it cannot use) started on the restored data
+        assertTrue(drill.contains("the app of open-webui started on the restored data: its healthcheck passed"), drill);
 
         monitoringProfileAlertsOnAFailedRun();
 
@@ -145,6 +147,8 @@ class StackComesUpIT {
             String fromCopy = run(List.of("bash", "scripts/backrest-management.sh", "drill", plan, "--from", "offsite"),
                     Duration.ofMinutes(8));
             assertTrue(fromCopy.contains("PASSED") && !fromCopy.contains("\"passed\":false"), fromCopy);
+            assertTrue(!plan.equals("critical") || fromCopy.contains("the app of open-webui started on the restored data"),
+                    fromCopy);
         }
         Path kept = bundle.resolveSibling(bundle.getFileName() + "-kept");
         Files.createDirectories(kept);

@@ -60,6 +60,7 @@ public final class TestDocker {
         private List<String> env = List.of();
         private final List<com.github.dockerjava.api.model.Volume> volumes = new java.util.ArrayList<>();
         private String network = "none";
+        private com.github.dockerjava.api.model.HealthCheck health;
 
         private Spec(String name) {
             this.name = name;
@@ -80,6 +81,13 @@ public final class TestDocker {
             return this;
         }
 
+        /** A healthcheck as Compose writes {@code test: [CMD-SHELL, ...]}, asked every {@code every}, failed after 3. */
+        public Spec healthcheck(String shell, Duration every) {
+            this.health = new com.github.dockerjava.api.model.HealthCheck().withTest(List.of("CMD-SHELL", shell))
+                    .withInterval(every.toNanos()).withTimeout(Duration.ofSeconds(5).toNanos()).withRetries(3);
+            return this;
+        }
+
         /** {@code container:<name>} shares another test container's network, as network_mode: service:X does. */
         public Spec networkOf(String other) {
             this.network = "container:" + PREFIX + other;
@@ -88,14 +96,17 @@ public final class TestDocker {
 
         public String create(String script) {
             remove(name);
-            return DOCKER.createContainerCmd(IMAGE)
+            var create = DOCKER.createContainerCmd(IMAGE)
                     .withName(PREFIX + name)
                     .withLabels(labels)
                     .withEnv(env)
                     .withVolumes(volumes)
                     .withCmd("sh", "-c", script)
-                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network))
-                    .exec().getId();
+                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network));
+            if (health != null) {
+                create.withHealthcheck(health);
+            }
+            return create.exec().getId();
         }
 
         public String start(String script) {
