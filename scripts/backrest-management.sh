@@ -290,7 +290,8 @@ node restore the targets that run on it over their data. The stack's own files s
   held=$(call GET "/api/recovery/$from" | grep -o '{[^{}]*"target":"[^"]*"[^{}]*}' | while read -r t; do
       echo "$(printf '%s' "$t" | field target) $(printf '%s' "$t" | field plan)"
     done || true)
-  pairs=$(sed -n 's/^restored \([^ ]*\) on \([^ ]*\)$/\1 \2/p' "$state" | while read -r t n; do
+  pairs=$(sed -n -e 's/^restored \([^ ]*\) on \([^ ]*\)$/\1 \2/p' -e 's/^restored \([^ ]*\) by hand on \([^ ]*\)$/\1 \2/p' \
+      "$state" | while read -r t n; do
       printf '%s\n' "$held" | awk -v t="$t" -v n="$n" '$1 == t { print n, $2 }'
     done | sort -u)
   [ -n "$pairs" ] || { echo "no plan to drill: no target was restored"; failed=1; }
@@ -327,12 +328,18 @@ pull_copy() { # pull_copy COPY: the copy brought back into the repos, once
 restore_every_target() { # restore_every_target COPY: what an earlier attempt restored is skipped
   local skip="" t job now
   now=$(date +%s)
-  for t in $(sed -n 's/^restored \([^ ]*\).*/\1/p' "$state"); do skip+="${skip:+,}\"$(json_escape "$t")\""; done
+  for t in $(sed -n 's/^restored \([^ ]*\).*/\1/p' "$state" | sort -u); do skip+="${skip:+,}\"$(json_escape "$t")\""; done
   job=$(call POST "/api/recovery/$1/restores" "{\"confirm\":\"$(json_escape "$1")\",\"skip\":[$skip]}")
   report=$(follow_recovery "$(printf '%s' "$job" | field id)")
   printf '%s\n' "$report"
   # "SUCCEEDED 3.1s restore postgres from ...", or in a swarm "... restore postgres on node1 from ..."
   printf '%s\n' "$report" | awk '$1 == "SUCCEEDED" && $3 == "restore" { print "restored " $4 ($5 == "on" ? " on " $6 : "") }' >> "$state"
+  # a target restored by hand is drilled too, in a swarm on the node the nodes' report names for it
+  printf '%s\n' "$report" | awk '$1 == "SKIPPED" && $3 == "restore" && $5 == "on" { print $4, $6 }' | while read -r t n; do
+    if done_already "restored $t by hand" && ! done_already "restored $t by hand on $n"; then
+      echo "restored $t by hand on $n" >> "$state"
+    fi
+  done
   printf '%s\n' "$report" | grep -q '^FAILED ' && failed=1
   timed "every target restored" $(($(date +%s) - now))
 }
@@ -362,7 +369,7 @@ recovery_verdict() { # recovery_verdict COPY: the report, then RECOVERED only wh
   } | tee -a ".recovery/$1.report"
   # the claim counts what it claims: targets restored (this attempt or an earlier one), plans drilled
   local restored drilled by_hand
-  restored=$(sed -n '/ by hand$/d; s/^restored \([^ ]*\).*/\1/p' "$state" | sort -u | tr '\n' ' ')
+  restored=$(sed -n '/ by hand\( on [^ ]*\)\{0,1\}$/d; s/^restored \([^ ]*\).*/\1/p' "$state" | sort -u | tr '\n' ' ')
   by_hand=$(sed -n 's/^restored \([^ ]*\) by hand$/\1/p' "$state" | sort -u | tr '\n' ' ')
   drilled=$(sed -n 's/^drilled //p' "$state" | sort -u | tr '\n' ',' | sed 's/,$//; s/,/, /g')
   [ -n "$restored" ] || { echo "no target was restored"; failed=1; }

@@ -283,7 +283,8 @@ function renderTargets() {
 
 function renderDrills() {
   rowsOr(document.querySelector('#drills tbody'), state.drills.map(d => el('tr', { 'data-drill-target': d.target },
-    el('td', {}, d.target), el('td', {}, d.plan), el('td', {}, outcome(d.outcome), d.failure ? el('div', { class: 'small bad' }, d.failure) : null),
+    el('td', {}, d.target), el('td', {}, d.plan), el('td', {}, outcome(d.outcome), d.failure ? el('div', { class: 'small bad' }, d.failure) : null,
+      (d.unproven || []).length ? el('div', { class: 'small' }, `not compared: ${d.unproven.join('; ')}`) : null),
     el('td', {}, when(d.at)), el('td', {}, when(d.backupTime)), el('td', {}, seconds(d.restoreSeconds)),
     el('td', { class: 'small' }, (d.checks || []).join('; ')))), 'no drills yet');
   rowsOr(document.querySelector('#checks tbody'), state.checks.map(c => el('tr', { 'data-check': `${c.repo}/${c.kind}` },

@@ -91,7 +91,9 @@ public class AppStart {
                             ? DOCKER_TIMEOUT : Duration.ofNanos(health.getTimeout()), said);
                     exit = result.exitCode();
                     lastSaid = (said.text() + " " + result.stderr()).strip();
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
+                    // an app that exited between the look and the exec (Docker: 409, not running) is
+                    // told by the next look, with its exit code and last lines
                     exit = -1;
                     lastSaid = e.getMessage();
                 }

@@ -210,7 +210,7 @@ public class DrillRunner {
             madeAsRecorded.ifPresent(checks::add);
             checks.addAll(outcome.checks());
             return new DrillResult(plan.id(), target.name(), target.strategy(), backup.label(), backup.time(),
-                    Instant.now(), true, DrillResult.PASSED, outcome.restoreSeconds(), checks, null, null);
+                    Instant.now(), true, DrillResult.PASSED, outcome.restoreSeconds(), checks, null, null, outcome.unproven());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ended(plan, target, backup, DrillResult.COULD_NOT_RUN, "interrupted: the sidecar is shutting down");
@@ -233,7 +233,7 @@ public class DrillRunner {
                 .filter(r -> r.target().equals(target.name())).map(DrillResult::lastRan).filter(java.util.Objects::nonNull)
                 .findFirst().orElse(null) : null;
         return new DrillResult(plan.id(), target.name(), target.strategy(), backup == null ? null : backup.label(),
-                backup == null ? null : backup.time(), Instant.now(), false, outcome, null, List.of(), why, lastRan);
+                backup == null ? null : backup.time(), Instant.now(), false, outcome, null, List.of(), why, lastRan, List.of());
     }
 
     private void remember(DrillRun run) {

@@ -60,6 +60,7 @@ public class FilesDrill implements TargetDrill {
             throw new DrillFailed("backup " + backup.label() + " holds no files");
         }
         List<String> checks = new ArrayList<>();
+        List<String> unproven = new ArrayList<>();
         double seconds;
         try (Helper scratch = startScratch(repo, target)) {
             Instant restoreStart = Instant.now();
@@ -79,7 +80,8 @@ public class FilesDrill implements TargetDrill {
                 Optional<StoredSnapshot> made = facts.flatMap(f -> f.snapshots().stream()
                         .filter(m -> s.madeAs().startsWith(m.id()) || m.id().startsWith(s.madeAs())).findFirst());
                 if (made.isEmpty()) {
-                    checks.add(String.join(" ", s.paths()) + ": no file count was recorded; restore checked only");
+                    TargetDrill.unproven(checks, unproven, String.join(" ", s.paths())
+                            + ": no file count was recorded; restore checked only");
                     continue;
                 }
                 List<String> command = new ArrayList<>(List.of("sh", "-c",
@@ -103,8 +105,12 @@ public class FilesDrill implements TargetDrill {
                 SqliteTableCounts.Read restored = SqliteTableCounts.of(c -> scratch.output(c, target.timeout()), copy);
                 checks.add(Counts.match(db.getKey() + " rows per table", db.getValue(), restored.counts()));
                 Map<String, Long> summed = facts.get().contentSums().get(db.getKey());
-                checks.add(summed == null ? db.getKey() + ": no content sums were recorded with this backup; counts checked only"
-                        : Counts.sameContent(db.getKey(), summed, restored.sums(), "copied", "a SHA3 of every row"));
+                if (summed == null) {
+                    TargetDrill.unproven(checks, unproven, db.getKey() + ": no content sums were recorded with this "
+                            + "backup; counts checked only");
+                } else {
+                    checks.add(Counts.sameContent(db.getKey(), summed, restored.sums(), "copied", "a SHA3 of every row"));
+                }
             }
         }
         if (AppStart.asked(target)) {
@@ -118,7 +124,7 @@ public class FilesDrill implements TargetDrill {
             throw new DrillFailed("restic check --read-data-subset=" + config.drills().dataSubset() + " of repo "
                     + repo.id() + " found errors: " + e.getMessage());
         }
-        return new Outcome(seconds, checks);
+        return new Outcome(seconds, checks, unproven);
     }
 
     /** Each snapshot in a folder of its own, so that one's files are not counted as another's. */

@@ -16,8 +16,22 @@ import org.backrestsidecar.strategy.BackupFacts;
  */
 public interface TargetDrill {
 
-    /** What one drill of one target showed. */
-    record Outcome(double restoreSeconds, List<String> checks) {
+    /**
+     * What one drill of one target showed. {@code unproven}: what it could not compare with facts
+     * recorded at backup time (a backup made before they were, a run that could not record them),
+     * each also among the checks: such a drill passes, and health warns that it proved less.
+     */
+    record Outcome(double restoreSeconds, List<String> checks, List<String> unproven) {
+        public Outcome {
+            checks = List.copyOf(checks);
+            unproven = List.copyOf(unproven);
+        }
+    }
+
+    /** A check that could not compare with recorded facts: said among the checks, and kept as unproven. */
+    static void unproven(List<String> checks, List<String> unproven, String what) {
+        checks.add(what);
+        unproven.add(what);
     }
 
     Set<String> strategies();

@@ -83,6 +83,9 @@ public class DrillChecks {
                 problems.add(r.target() + ": last drill failed: " + r.failure());
             } else if (r.at().plus(limit).isBefore(now)) {
                 problems.add(r.target() + ": last drill " + r.at() + " is older than " + limit);
+            } else if (!r.unproven().isEmpty()) {
+                // passed, and says what it could not compare: the next backup's facts will let it
+                warnings.add(r.target() + ": last drill passed without comparing all: " + String.join("; ", r.unproven()));
             }
         }
         var restoreTime = org.backrestsidecar.drill.RecoveryTime.of(results, plan.recoveryTimeObjective());

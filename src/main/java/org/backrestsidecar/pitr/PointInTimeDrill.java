@@ -77,6 +77,7 @@ public class PointInTimeDrill implements TargetDrill {
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         String pgdata = DataFolder.pgdata(live);
         List<String> checks = new ArrayList<>();
+        List<String> unproven = new ArrayList<>();
         try (AutoCloseable reading = archiver.reading(target);
              Throwaways.Throwaway pg = throwaways.like(target, null)) {
             // what the repo drilled holds: the plan's own, or the scratch repo read out of a copy
@@ -134,7 +135,7 @@ public class PointInTimeDrill implements TargetDrill {
                     + (reached.newestGiven() == null ? "(none shipped yet)" : "through " + reached.newestGiven())
                     + ": " + reached.said());
             if (points.isEmpty()) {
-                checks.add(ofThisRun.isPresent() ? "no facts at a restore point were recorded with base backup "
+                TargetDrill.unproven(checks, unproven, ofThisRun.isPresent() ? "no facts at a restore point were recorded with base backup "
                         + choice.base().run() + " (made before they were, or its run said why not): its content was "
                         + "not compared" : "the run drilled (" + backup.label() + ") holds no base backup ready to "
                         + "restore: the newest, of run " + choice.base().run() + ", was replayed, its content not compared");
@@ -145,7 +146,7 @@ public class PointInTimeDrill implements TargetDrill {
                 }
             }
             checks.add(pages(pg, user, live.getImageId(), pgdata));
-            return new Outcome(seconds, checks);
+            return new Outcome(seconds, checks, unproven);
         } catch (java.util.NoSuchElementException e) {
             throw new DrillCouldNotRun(e.getMessage());
         }

@@ -75,6 +75,6 @@ class StatusTableTest {
     private static DrillResult drill(String plan, String target, boolean passed, String at) {
         return new DrillResult(plan, target, "postgres", "run-0", Instant.parse(at), Instant.parse(at), passed,
                 passed ? DrillResult.PASSED : DrillResult.FAILED, 1.0, List.of(), passed ? null : "counts differ",
-                Instant.parse(at));
+                Instant.parse(at), List.of());
     }
 }

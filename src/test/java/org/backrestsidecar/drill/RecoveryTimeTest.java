@@ -16,7 +16,7 @@ class RecoveryTimeTest {
 
     private static DrillResult drill(Double seconds) {
         return new DrillResult("critical", "t", "volume", "run:x", Instant.EPOCH, Instant.EPOCH, seconds != null,
-                seconds != null ? DrillResult.PASSED : DrillResult.COULD_NOT_RUN, seconds, List.of(), null, null);
+                seconds != null ? DrillResult.PASSED : DrillResult.COULD_NOT_RUN, seconds, List.of(), null, null, List.of());
     }
 
     @Test
