@@ -747,6 +747,34 @@ class SwarmBacksUpEachNodeIT {
             assertEquals("1", swarm.docker("node1", "service", "inspect", "-f", "{{.Spec.Mode.Replicated.Replicas}}",
                     pitr).strip());
             assertEquals(beforeCut, pitrSql(items, false), "the rows as they were before the cut-off restore");
+
+            // cut off later: killed while the service's new task replays what was laid down (scaled back
+            // for that); the next sidecar task scales the service to 0 again, puts the folder back, and
+            // scales it back to 1
+            String sidecarAgain = swarm.taskContainer("node3", STACK + "_sidecar");
+            String replaying = json(api("node3", "sidecar", "POST", "/api/restores", "{\"target\":\"pitr\",\"to\":\""
+                    + noted + "\",\"confirm\":\"pitr\"}")).path("id").asText();
+            String tasks = "docker ps -q --filter label=com.docker.swarm.service.name=" + pitr;
+            String watchReplay = "b=$(" + tasks + "); for i in $(seq 1 1800); do r=$(docker exec " + sidecarAgain
+                    + " curl -sS -H 'Authorization: Bearer " + TOKEN + "' http://127.0.0.1:8080/api/restores/" + replaying
+                    + "); case \"$r\" in *'\"endedAt\":\"'*) echo \"ended before the kill: $r\"; exit 1;; "
+                    + "*'\"phase\":\"starting '*) t=$(" + tasks + "); if [ -n \"$t\" ] && [ \"$t\" != \"$b\" ]; then "
+                    + "docker kill " + sidecarAgain + " >/dev/null; echo \"killed while task $t replays: $r\"; exit 0; fi;; "
+                    + "esac; sleep 0.1; done; echo \"never replayed: $r\"; exit 1";
+            System.out.println(TestDocker.run(List.of("docker", "exec", swarm.container("node3"), "sh", "-c", watchReplay),
+                    Map.of()));
+            awaitText("another sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
+                    "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
+                    && !ids.strip().equals(sidecarAgain));
+            TestDocker.await("node3's sidecar answering again", Duration.ofMinutes(2),
+                    () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
+            awaitText("the cut-off restore's record", Duration.ofMinutes(4), () -> api("node3", "sidecar", "GET",
+                    "/api/restores/" + replaying, null), r -> json(r).path("error").asText().contains("holds the data from before"));
+            awaitText("pitr scaled back and answering on node3 again", Duration.ofMinutes(3), () -> pitrSql("select 1",
+                    true), "1"::equals);
+            assertEquals("1", swarm.docker("node1", "service", "inspect", "-f", "{{.Spec.Mode.Replicated.Replicas}}",
+                    pitr).strip());
+            assertEquals(beforeCut, pitrSql(items, false), "the rows as they were before the restore cut mid-replay");
         } finally {
             swarm.docker("node1", "service", "rm", pitr);
             forgetBackupsOf("pitr");
