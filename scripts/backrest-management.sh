@@ -113,7 +113,7 @@ follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it
   local path=$1 what=$2 job state
   echo "$what started: $path"
   while :; do
-    job=$(call GET "$path")
+    job=$(call GET "$path") || die "$what: $path can no longer be read (above)"
     state=$(printf '%s' "$job" | field state)
     case "$state" in
       SUCCEEDED) progress_end; echo "$what SUCCEEDED"; exit 0 ;;
@@ -126,11 +126,13 @@ follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it
 
 drill_plan() { # drill_plan PLAN [COPY]: run the plan's drill (from its offsite COPY), follow it to its end; 1 if a target failed
   local plan=$1 from=${2:-} started id run
-  started=$(call POST "/api/plans/$plan/drills${from:+?from=$from}")
+  # call dies in the subshell of $(...): its failure is this drill's, never an endless wait
+  started=$(call POST "/api/plans/$plan/drills${from:+?from=$from}") || return 1
   id=$(printf '%s' "$started" | field id)
+  [ -n "$id" ] || { echo "the drill of plan $plan did not start: $started" >&2; return 1; }
   echo "drill $id of plan $plan started"
   while :; do
-    run=$(call GET "/api/drills/runs/$id")
+    run=$(call GET "/api/drills/runs/$id") || return 1
     if [ -n "$(printf '%s' "$run" | field endedAt)" ]; then
       progress_end
       printf '%s' "$run" | pretty
@@ -335,7 +337,9 @@ restore_every_target() { # restore_every_target COPY: what an earlier attempt re
   # "SUCCEEDED 3.1s restore postgres from ...", or in a swarm "... restore postgres on node1 from ..."
   printf '%s\n' "$report" | awk '$1 == "SUCCEEDED" && $3 == "restore" { print "restored " $4 ($5 == "on" ? " on " $6 : "") }' >> "$state"
   # a target restored by hand is drilled too, in a swarm on the node the nodes' report names for it
-  printf '%s\n' "$report" | awk '$1 == "SKIPPED" && $3 == "restore" && $5 == "on" { print $4, $6 }' | while read -r t n; do
+  # ("SKIPPED 0.0s restore notes on node2: restored already ...")
+  printf '%s\n' "$report" | awk '$1 == "SKIPPED" && $3 == "restore" && $5 == "on" { sub(/:$/, "", $6); print $4, $6 }' \
+    | while read -r t n; do
     if done_already "restored $t by hand" && ! done_already "restored $t by hand on $n"; then
       echo "restored $t by hand on $n" >> "$state"
     fi
