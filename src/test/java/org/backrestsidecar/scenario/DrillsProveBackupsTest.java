@@ -257,7 +257,7 @@ class DrillsProveBackupsTest {
                 "/repo", "--password-file", "/key", "backup", "/models", "--host", made.path("hostname").asText()));
         made.path("tags").forEach(t -> backup.addAll(List.of("--tag", t.asText())));
         TestDocker.run(backup, Map.of());
-        TestDocker.run(List.of("restic", "forget", made.path("id").asText()), env);
+        TestDocker.runWaitingOutLocks(List.of("restic", "forget", made.path("id").asText()), env);
 
         JsonPath drill = drill();
         Map<String, Object> volume = drill.getMap("results.find { it.target == 'vol-drill' }");
@@ -336,7 +336,7 @@ class DrillsProveBackupsTest {
         TestDocker.run(store, env);
         assertEquals(facts.path("tags").toString(), newestSnapshot(env, target, s -> s.path("paths").toString()
                 .contains("backup-facts.json")).path("tags").toString(), "the changed facts stored as the run's");
-        TestDocker.run(List.of("restic", "forget", facts.path("id").asText()), env);
+        TestDocker.runWaitingOutLocks(List.of("restic", "forget", facts.path("id").asText()), env);
         Files.delete(changed);
     }
 
@@ -354,11 +354,11 @@ class DrillsProveBackupsTest {
         com.fasterxml.jackson.databind.JsonNode facts = newestSnapshot(env, "pg-drill",
                 s -> s.path("paths").toString().contains("backup-facts.json"));
         String pgRun = runOf(facts);
-        TestDocker.run(List.of("restic", "forget", facts.path("id").asText()), env);
+        TestDocker.runWaitingOutLocks(List.of("restic", "forget", facts.path("id").asText()), env);
         String volumeRun = runOf(newestSnapshot(env, "vol-drill", s -> s.path("tags").toString().contains("\"run:")));
         for (var s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestDocker.run(List.of("restic",
                 "snapshots", "--json", "--no-lock", "--tag", "target:vol-drill," + volumeRun), env))) {
-            TestDocker.run(List.of("restic", "forget", s.path("id").asText()), env);
+            TestDocker.runWaitingOutLocks(List.of("restic", "forget", s.path("id").asText()), env);
         }
 
         JsonPath drill = drill();

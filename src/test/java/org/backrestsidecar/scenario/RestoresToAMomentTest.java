@@ -404,7 +404,7 @@ class RestoresToAMomentTest {
         java.nio.file.Path factsFile = java.nio.file.Files.createTempFile("bsc-facts", ".json");
         java.nio.file.Files.write(factsFile, json.writeValueAsBytes(recorded));
         storedFromStdin(env, factsFile, facts.path("paths").get(0).asText().replaceFirst("^/", ""), facts);
-        TestDocker.run(java.util.List.of("restic", "forget", facts.path("id").asText()), env);
+        TestDocker.runWaitingOutLocks(java.util.List.of("restic", "forget", facts.path("id").asText()), env);
         java.nio.file.Files.delete(factsFile);
 
         JsonPath drill = SidecarApi.drill("pitr", null);
@@ -501,7 +501,7 @@ class RestoresToAMomentTest {
         java.nio.file.Path factsFile = java.nio.file.Files.createTempFile("bsc-facts", ".json");
         java.nio.file.Files.write(factsFile, json.writeValueAsBytes(recorded));
         storedFromStdin(env, factsFile, facts.path("paths").get(0).asText().replaceFirst("^/", ""), facts);
-        TestDocker.run(java.util.List.of("restic", "forget", base.path("id").asText(), facts.path("id").asText()), env);
+        TestDocker.runWaitingOutLocks(java.util.List.of("restic", "forget", base.path("id").asText(), facts.path("id").asText()), env);
         java.nio.file.Files.delete(tar);
         java.nio.file.Files.delete(factsFile);
 

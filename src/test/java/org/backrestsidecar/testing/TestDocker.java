@@ -214,6 +214,26 @@ public final class TestDocker {
         return run(command, env, null);
     }
 
+    /**
+     * A restic command that takes an exclusive lock (forget), run as a user would while the sidecar
+     * works on the repo: a lock the sidecar holds (a WAL ship every 15 s, a run) is waited out, up to
+     * two minutes, instead of failing the test on the moment it came.
+     */
+    public static String runWaitingOutLocks(List<String> command, Map<String, String> env)
+            throws IOException, InterruptedException {
+        java.time.Instant until = java.time.Instant.now().plus(Duration.ofMinutes(2));
+        while (true) {
+            try {
+                return run(command, env, null);
+            } catch (IOException e) {
+                if (!String.valueOf(e.getMessage()).contains("already locked") || java.time.Instant.now().isAfter(until)) {
+                    throw e;
+                }
+                Thread.sleep(2000);
+            }
+        }
+    }
+
     /** Runs a command on this machine in {@code dir}; its output, or an IOException with it. */
     public static String run(List<String> command, Map<String, String> env, java.io.File dir)
             throws IOException, InterruptedException {
