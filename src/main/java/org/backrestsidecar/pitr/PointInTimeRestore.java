@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.discovery.TargetLabels;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
 import org.backrestsidecar.restic.Repository;
@@ -548,7 +549,9 @@ public class PointInTimeRestore implements TargetRestore {
             }
         };
         if (task.isPresent()) {
-            quiescer.whileScaledToZero(task.get().getLabels().get(SERVICE_LABEL), task.get().getId(), putBack);
+            Map<String, String> labels = task.get().getLabels();
+            String plan = labels.getOrDefault(config.labelPrefix() + ".plan", TargetLabels.DEFAULT_PLAN);
+            quiescer.whileScaledToZero(labels.get(SERVICE_LABEL), task.get().getId(), plan, entry.restoreId(), putBack);
         } else {
             putBack.run();
         }

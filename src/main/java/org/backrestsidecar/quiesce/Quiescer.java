@@ -175,17 +175,34 @@ public class Quiescer {
     /**
      * Runs {@code work} with {@code service} scaled to 0 (its task container {@code taskContainer}
      * on this node stopped and gone), then scales it back to the replicas it had (at least 1) and
-     * waits for its task to run here again. For a put-back at the sidecar's start, outside a quiesce:
-     * no journal entry, since the caller's own journal entry is what is undone again after a crash.
+     * waits for its task to run here again. For a put-back at the sidecar's start, outside a quiesce.
+     * Journalled like a quiesce's scale (under {@code plan} and {@code runId}): if the sidecar dies
+     * again before the scale back, the next start scales it back ({@link CrashRecovery}) after its
+     * caller's own journal has put the data back. A scale back that fails after the work failed is
+     * added to the work's error, not put in its place.
      */
-    public void whileScaledToZero(String service, String taskContainer, WhileDown work) throws Exception {
-        int replicas = scaler.replicas(service);
+    public void whileScaledToZero(String service, String taskContainer, String plan, String runId, WhileDown work)
+            throws Exception {
+        int replicas = Math.max(1, scaler.replicas(service));
+        journal.add(QuiesceJournal.Entry.scaled(taskContainer, service, plan, runId, service, replicas));
         scaler.scale(service, 0);
+        Exception failed = null;
         try {
             awaitGone(taskContainer, service);
             work.run();
+        } catch (Exception e) {
+            failed = e;
+            throw e;
         } finally {
-            scaleBack(service, Math.max(1, replicas), taskContainer);
+            try {
+                scaleBack(service, replicas, taskContainer);
+                journal.remove(taskContainer);
+            } catch (Exception backFailed) {
+                if (failed == null) {
+                    throw backFailed;
+                }
+                failed.addSuppressed(backFailed);
+            }
         }
     }
 

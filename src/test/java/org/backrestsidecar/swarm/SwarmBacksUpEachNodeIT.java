@@ -754,7 +754,7 @@ class SwarmBacksUpEachNodeIT {
 
             // cut off later: killed while the service's new task replays what was laid down (scaled back
             // for that); the next sidecar task scales the service to 0 again, puts the folder back, and
-            // scales it back to 1
+            // scales it back to 1 (killed in its turn below)
             String sidecarAgain = swarm.taskContainer("node3", STACK + "_sidecar");
             String replaying = json(api("node3", "sidecar", "POST", "/api/restores", "{\"target\":\"pitr\",\"to\":\""
                     + noted + "\",\"confirm\":\"pitr\"}")).path("id").asText();
@@ -767,9 +767,21 @@ class SwarmBacksUpEachNodeIT {
                     + "esac; sleep 0.1; done; echo \"never replayed: $r\"; exit 1";
             System.out.println(TestDocker.run(List.of("docker", "exec", swarm.container("node3"), "sh", "-c", watchReplay),
                     Map.of()));
+            // and cut off again: the next sidecar task, putting the folder back at its start with the service
+            // scaled to 0, killed too; the one after it puts the folder back and must scale the service back
+            // (its quiesce journal's entry), or pitr stays at 0 replicas
+            String sidecars = "docker ps -q --filter label=com.docker.swarm.service.name=" + STACK + "_sidecar";
+            String watchPutBack = "for i in $(seq 1 3000); do s=$(" + sidecars + "); t=$(" + tasks + "); "
+                    + "if [ -n "$s" ] && [ "$s" != "" + sidecarAgain + "" ] && [ -z "$t" ]; then docker kill $s "
+                    + ">/dev/null; echo "killed $s while pitr was at 0 for the put-back"; echo "$s" > /tmp/killed-in-put-back; "
+                    + "exit 0; fi; sleep 0.1; done; echo 'pitr never scaled to 0 for the put-back'; exit 1";
+            System.out.println(TestDocker.run(List.of("docker", "exec", swarm.container("node3"), "sh", "-c", watchPutBack),
+                    Map.of()));
+            String killedInPutBack = TestDocker.run(List.of("docker", "exec", swarm.container("node3"), "cat",
+                    "/tmp/killed-in-put-back"), Map.of()).strip();
             awaitText("another sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
                     "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
-                    && !ids.strip().equals(sidecarAgain));
+                    && !ids.strip().equals(sidecarAgain) && !killedInPutBack.startsWith(ids.strip()));
             TestDocker.await("node3's sidecar answering again", Duration.ofMinutes(2),
                     () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
             awaitText("the cut-off restore's record", Duration.ofMinutes(4), () -> api("node3", "sidecar", "GET",
