@@ -42,11 +42,21 @@ public class AllNodes {
     public static final Duration WATCH_WITHIN = Duration.ofSeconds(10);
     /** Forwarded calls (a restore's dry run reads the repo) may take longer. */
     static final Duration FORWARD_WITHIN = Duration.ofSeconds(60);
+    /**
+     * A forwarded call's connection gets longer than a look's 800 ms: on a busy overlay network a lost
+     * SYN is sent again by TCP after 1 s and 3 s, and a user's restore forwarded to its node failed
+     * under CI's load with "connect timed out" at 800 ms. A look at every node must stay quick; a
+     * command a user typed may wait a few seconds more.
+     */
+    static final Duration FORWARD_CONNECT_WITHIN = Duration.ofSeconds(5);
+    /** Connections tried for a forwarded call: a connection that timed out sent nothing, so trying again is safe. */
+    static final int FORWARD_CONNECTS = 3;
     private final Peers peers;
     private final KnownNodes known;
     private final ObjectMapper json;
     private final ExecutorService asking = Executors.newFixedThreadPool(8, Daemons.named("ask-nodes"));
     private final HttpClient http;
+    private final HttpClient forwarding;
     private final Map<String, String> failing = new ConcurrentHashMap<>();
 
     public AllNodes(Peers peers, KnownNodes known, ObjectMapper json) {
@@ -61,6 +71,8 @@ public class AllNodes {
         this.http = HttpClient.newBuilder()
                 // plain HTTP/1.1: no h2c upgrade on the first call, nor an HTTP/2 connection kept for the next
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(800)).build();
+        this.forwarding = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(FORWARD_CONNECT_WITHIN).build();
     }
 
     @PreDestroy
@@ -151,11 +163,27 @@ public class AllNodes {
     /** One call to another node's sidecar, as the caller made it to this one. */
     public HttpResponse<byte[]> forward(String address, String method, String pathAndQuery, Map<String, String> headers,
                                         byte[] body) throws IOException, InterruptedException {
-        return send(address, method, pathAndQuery, headers, body, FORWARD_WITHIN);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return send(forwarding, address, method, pathAndQuery, headers, body, FORWARD_WITHIN);
+            } catch (java.net.http.HttpConnectTimeoutException e) {
+                if (attempt == FORWARD_CONNECTS) {
+                    throw e;
+                }
+                LOG.warnf("a call forwarded to %s found no connection within %d s; trying again (%d of %d)", address,
+                        FORWARD_CONNECT_WITHIN.toSeconds(), attempt + 1, FORWARD_CONNECTS);
+            }
+        }
     }
 
     private HttpResponse<byte[]> send(String address, String method, String pathAndQuery, Map<String, String> headers,
                                       byte[] body, Duration within) throws IOException, InterruptedException {
+        return send(http, address, method, pathAndQuery, headers, body, within);
+    }
+
+    private HttpResponse<byte[]> send(HttpClient client, String address, String method, String pathAndQuery,
+                                      Map<String, String> headers, byte[] body, Duration within)
+            throws IOException, InterruptedException {
         String host = address.contains(":") ? "[" + address + "]" : address;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + peers.port()
                         + pathAndQuery))
@@ -163,6 +191,6 @@ public class AllNodes {
                 .method(method, body == null || body.length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 }
