@@ -768,8 +768,8 @@ class SwarmBacksUpEachNodeIT {
             // (its quiesce journal's entry), or pitr stays at 0 replicas
             String sidecars = "docker ps -q --filter label=com.docker.swarm.service.name=" + STACK + "_sidecar";
             String watchPutBack = "for i in $(seq 1 3000); do s=$(" + sidecars + "); t=$(" + tasks + "); "
-                    + "if [ -n "$s" ] && [ "$s" != "" + sidecarAgain + "" ] && [ -z "$t" ]; then docker kill $s "
-                    + ">/dev/null; echo "killed $s while pitr was at 0 for the put-back"; echo "$s" > /tmp/killed-in-put-back; "
+                    + "if [ -n \"$s\" ] && [ \"$s\" != \"" + sidecarAgain + "\" ] && [ -z \"$t\" ]; then docker kill $s "
+                    + ">/dev/null; echo \"killed $s while pitr was at 0 for the put-back\"; echo \"$s\" > /tmp/killed-in-put-back; "
                     + "exit 0; fi; sleep 0.1; done; echo 'pitr never scaled to 0 for the put-back'; exit 1";
             System.out.println(TestDocker.run(List.of("docker", "exec", swarm.container("node3"), "sh", "-c", watchPutBack),
                     Map.of()));
