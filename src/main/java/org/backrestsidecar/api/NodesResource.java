@@ -105,8 +105,10 @@ public class NodesResource {
         if (address.isEmpty()) {
             List<String> known = new java.util.ArrayList<>(nodes.knownNames());
             known.add(config.instance());
+            // right after a deploy the view may not hold every node yet: seen in the Swarm test 30 s after a start
             throw new NoSuchElementException("no node " + node + " (known: " + String.join(", ", known.stream().sorted()
-                    .toList()) + ")");
+                    .toList()) + "; a node's sidecar joins the view once it answers, within about a minute of its "
+                    + "start: `status` lists the nodes seen)");
         }
         String query = uri.getRequestUri().getRawQuery();
         String path = "/api/" + rest + (query == null ? "" : "?" + query);
