@@ -14,11 +14,12 @@ import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.RunReport;
 import org.backrestsidecar.run.RunStarted;
 import org.backrestsidecar.run.TargetResult;
+import org.backrestsidecar.wal.WalNotice;
 
 /**
  * Turns what the sidecar did into notices: runs (and their heartbeat pings), drills, repo checks,
- * restores, and containers put back after a crash. Keys name the thing that fails, so the same
- * target failing night after night is one problem, reminded, and its first good run says
+ * restores, WAL streams, and containers put back after a crash. Keys name the thing that fails, so
+ * the same target failing night after night is one problem, reminded, and its first good run says
  * "recovered".
  */
 @ApplicationScoped
@@ -71,6 +72,20 @@ public class EventNotices {
             // a target that failed and is gone since (its container removed) is not a problem any more
             notifier.fineAll(Topic.BACKUP_FAILED, planKey + "/",
                     target -> "backup of plan " + run.plan() + ", target " + target, planWhere);
+        }
+    }
+
+    /** A WAL stream broken or shipping again, a hole in its chain, another server behind a target. */
+    void walTold(@Observes WalNotice told) {
+        safely("walTold", () -> walToldNow(told));
+    }
+
+    private void walToldNow(WalNotice told) {
+        switch (told.kind()) {
+            case PROBLEM -> notifier.problem(Topic.BACKUP_FAILED, told.key(), 1, told.title(), told.where(), told.error(),
+                    told.hint());
+            case FINE -> notifier.fine(Topic.BACKUP_FAILED, told.key(), told.title(), told.where());
+            case FAILURE -> notifier.news(Topic.BACKUP_FAILED, true, told.title(), told.where(), told.error(), told.hint());
         }
     }
 

@@ -52,7 +52,7 @@ import org.jboss.logging.Logger;
  * recorded and the next target still runs.
  */
 @ApplicationScoped
-public class PlanRunner {
+public class PlanRunner implements org.backrestsidecar.wal.PlanRuns {
     private static final Logger LOG = Logger.getLogger(PlanRunner.class);
     /** The pseudo-target under which a plan's extra host paths are stored. */
     public static final String HOST_PATHS_TARGET = "host-paths";
@@ -102,6 +102,17 @@ public class PlanRunner {
         this.forget = forget;
         this.registry = registry;
         this.metrics = metrics;
+    }
+
+    /** A run the WAL archiver owes a base backup to (wal/PlanRuns): false when one runs already. */
+    @Override
+    public boolean startScheduled(String plan) {
+        try {
+            start(plan, PlanRun.Trigger.SCHEDULE);
+            return true;
+        } catch (PlanBusyException e) {
+            return false;
+        }
     }
 
     /**

@@ -23,8 +23,6 @@ import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Discovery;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.metrics.BackupMetrics;
-import org.backrestsidecar.notify.Notifier;
-import org.backrestsidecar.config.Topic;
 import org.backrestsidecar.restic.Backup;
 import org.backrestsidecar.restic.Forget;
 import org.backrestsidecar.restic.ResticException;
@@ -32,9 +30,6 @@ import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restic.StoredSnapshot;
-import org.backrestsidecar.run.PlanBusyException;
-import org.backrestsidecar.run.PlanRun;
-import org.backrestsidecar.run.PlanRunner;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -70,8 +65,8 @@ public class Archiver {
     private final Scheduler scheduler;
     private volatile boolean stopping;
     private final BackupMetrics metrics;
-    private final Notifier notifier;
-    private final PlanRunner runner;
+    private final jakarta.enterprise.event.Event<WalNotice> told;
+    private final PlanRuns runs;
     private final ObjectMapper json;
     /** The wait before a failed base backup that closes a hole, or follows a restore, is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
     private final Duration holeRetry;
@@ -88,8 +83,8 @@ public class Archiver {
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> readers = new ConcurrentHashMap<>();
 
     public Archiver(SidecarConfig config, Discovery discovery, Streamer streamer, Backup backup, Snapshots snapshots,
-                    Forget forget, Scheduler scheduler, BackupMetrics metrics, Notifier notifier, PlanRunner runner,
-                    ObjectMapper json,
+                    Forget forget, Scheduler scheduler, BackupMetrics metrics,
+                    jakarta.enterprise.event.Event<WalNotice> told, PlanRuns runs, ObjectMapper json,
                     @ConfigProperty(name = "sidecar.wal.hole-retry", defaultValue = "60s") Duration holeRetry) {
         this.config = config;
         this.discovery = discovery;
@@ -99,8 +94,8 @@ public class Archiver {
         this.forget = forget;
         this.scheduler = scheduler;
         this.metrics = metrics;
-        this.notifier = notifier;
-        this.runner = runner;
+        this.told = told;
+        this.runs = runs;
         this.json = json;
         this.holeRetry = holeRetry;
     }
@@ -166,8 +161,8 @@ public class Archiver {
             now = now.seen(streamer.running(target), spool.chain().map(Spool.Chain::base).orElse(null),
                     whole ? began : was.shippedAt(), streamer.view(target));
             if (now.problem() == null) {
-                notifier.fine(Topic.BACKUP_FAILED, key(target), "the WAL stream of " + target.name() + " is shipping again",
-                        where(target));
+                told.fire(WalNotice.fine(key(target), "the WAL stream of " + target.name() + " is shipping again",
+                        where(target)));
             }
         } catch (WalProblem | IOException | ResticException | RuntimeException e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -178,9 +173,9 @@ public class Archiver {
             }
             now = was.broken(why);
             LOG.errorf("WAL stream of %s: %s", target.name(), why);
-            notifier.problem(Topic.BACKUP_FAILED, key(target), 1, "the WAL stream of " + target.name() + " is broken",
+            told.fire(WalNotice.problem(key(target), "the WAL stream of " + target.name() + " is broken",
                     where(target), why, "until it ships again, the newest moment it can be restored to stays at "
-                            + (was.shippedAt() == null ? "its last base backup" : was.shippedAt()));
+                            + (was.shippedAt() == null ? "its last base backup" : was.shippedAt())));
         }
         // the hole as the spool notes it: a sidecar started after a crash still shows it
         now = now.hole(spool.hole().orElse(null));
@@ -251,8 +246,8 @@ public class Archiver {
             ship(target, spool);
             status.computeIfPresent(target.name(), (k, s) -> s.hole(null));
             owed.remove(target.name());
-            notifier.fine(Topic.BACKUP_FAILED, key(target) + ":chain", "the WAL chain of " + target.name()
-                    + " is whole again (new base backup)", where(target));
+            told.fire(WalNotice.fine(key(target) + ":chain", "the WAL chain of " + target.name()
+                    + " is whole again (new base backup)", where(target)));
         }
     }
 
@@ -273,10 +268,10 @@ public class Archiver {
             ship(target, spool);
             spool.wipe();
             shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
-            notifier.news(Topic.BACKUP_FAILED, true, target.name() + " is another Postgres server now", where(target),
+            told.fire(WalNotice.failure(target.name() + " is another Postgres server now", where(target),
                     "its system identifier is " + system + ", the WAL chain's server was " + chain.get().system(),
                     "its WAL is kept from its next base backup (plan " + target.plan() + "'s next run); to put the old "
-                            + "server's data back, restore " + target.name() + " to latest before that");
+                            + "server's data back, restore " + target.name() + " to latest before that"));
         }
     }
 
@@ -320,10 +315,9 @@ public class Archiver {
             LOG.warnf("%s still has no base backup on its new timeline after %d tries: another one starts", target.name(),
                     tries.tries());
         }
-        try {
-            runner.start(target.plan(), PlanRun.Trigger.SCHEDULE);
+        if (runs.startScheduled(target.plan())) {
             owed.put(target.name(), tries.tried(holeRetry));
-        } catch (PlanBusyException e) {
+        } else {
             // the running one takes the base backup; should it fail, the next one starts right after it
             owed.put(target.name(), tries.waited());
         }
@@ -403,10 +397,10 @@ public class Archiver {
         shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
         spool.markHole(Instant.now());
         status.computeIfPresent(target.name(), (k, s) -> s.hole(spool.hole().orElse(null)));
-        notifier.problem(Topic.BACKUP_FAILED, key(target) + ":chain", 1, "the WAL chain of " + target.name()
+        told.fire(WalNotice.problem(key(target) + ":chain", "the WAL chain of " + target.name()
                 + " has a hole", where(target), "the server gave up the WAL our replication slot held (more than "
                         + WalMode.maxRetained(target) + " while the stream was down)", "a new base backup starts now "
-                        + "(plan " + target.plan() + " runs); moments before the hole still restore from the older chain");
+                        + "(plan " + target.plan() + " runs); moments before the hole still restore from the older chain"));
     }
 
     SnapshotTags tags(Target target, String base) {
