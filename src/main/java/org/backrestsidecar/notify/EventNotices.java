@@ -172,7 +172,7 @@ public class EventNotices {
     private void recoveredNow(CrashRecovery.Recovered recovered) {
         var all = recovered.byPlan().values().stream().flatMap(java.util.List::stream).toList();
         boolean failed = all.stream().anyMatch(t -> !t.succeeded());
-        String lines = all.stream().map(t -> t.container() + ": " + (t.succeeded() ? t.notes().get(0) : t.error()))
+        String lines = all.stream().map(t -> t.container() + ": " + t.message())
                 .collect(Collectors.joining("\n"));
         notifier.news(Topic.CONTAINERS_RECOVERED, failed, "containers left paused or stopped by a sidecar that "
                         + "stopped mid-run were " + (failed ? "NOT all " : "") + "put back",

@@ -10,8 +10,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.backrestsidecar.run.RunRegistry;
-import org.backrestsidecar.run.TargetResult;
 import org.backrestsidecar.volumes.Helpers;
 import org.jboss.logging.Logger;
 
@@ -26,40 +24,45 @@ public class CrashRecovery {
     private static final java.time.Duration SCALE_BACK_EVERY = java.time.Duration.ofSeconds(15);
     private final QuiesceJournal journal;
     private final Quiescer quiescer;
-    private final RunRegistry runs;
     private final Helpers helpers;
 
     private final jakarta.enterprise.event.Event<Recovered> recovered;
 
     /** What a start-up found left paused or stopped by a sidecar that stopped mid-run, and what it did. */
-    public record Recovered(Map<String, List<TargetResult>> byPlan) {
+    public record Recovered(Map<String, List<PutBack>> byPlan) {
     }
 
-    public CrashRecovery(QuiesceJournal journal, Quiescer quiescer, RunRegistry runs, Helpers helpers,
+    /**
+     * One container put back (or not), with what was done or why not. run/RunRegistry records them
+     * as a RECOVERY run of their plan, notify/EventNotices tells them: both observe {@link Recovered}.
+     */
+    public record PutBack(String container, boolean succeeded, String message) {
+    }
+
+    public CrashRecovery(QuiesceJournal journal, Quiescer quiescer, Helpers helpers,
                          jakarta.enterprise.event.Event<Recovered> recovered) {
         this.recovered = recovered;
         this.journal = journal;
         this.quiescer = quiescer;
-        this.runs = runs;
         this.helpers = helpers;
     }
 
     void recover(@Observes @Priority(1) StartupEvent ignored) {
         helpers.removeLeftovers();
-        Map<String, List<TargetResult>> byPlan = new LinkedHashMap<>();
+        Map<String, List<PutBack>> byPlan = new LinkedHashMap<>();
         // newest first, as undo does: a stopped chain restarts its dependency before its dependants
         List<QuiesceJournal.Entry> pending = new ArrayList<>(journal.pending());
         Collections.reverse(pending);
         for (QuiesceJournal.Entry entry : pending) {
             String left = entry.action().name().toLowerCase() + " by run " + entry.runId() + " at " + entry.at();
-            TargetResult result;
+            PutBack result;
             if (entry.action() == QuiesceJournal.Action.SCALED) {
                 // a manager is asked, which may take minutes to answer after a restart: not on the way to start
                 String message = "its Swarm service " + entry.service() + " is scaled back to " + entry.replicas()
                         + " in the background after the sidecar stopped mid-run (" + left + ")";
                 LOG.warnf("crash recovery: container %s: %s", entry.containerName(), message);
                 byPlan.computeIfAbsent(entry.plan(), p -> new ArrayList<>())
-                        .add(TargetResult.action(entry.containerName(), "recovery", true, message));
+                        .add(new PutBack(entry.containerName(), true, message));
                 continue;
             }
             try {
@@ -67,15 +70,14 @@ public class CrashRecovery {
                 String message = (changed ? entry.action() == QuiesceJournal.Action.PAUSED ? "unpaused" : "started"
                         : "found already running") + " after the sidecar stopped mid-run (" + left + ")";
                 LOG.warnf("crash recovery: container %s %s", entry.containerName(), message);
-                result = TargetResult.action(entry.containerName(), "recovery", true, message);
+                result = new PutBack(entry.containerName(), true, message);
             } catch (RuntimeException e) {
                 String message = "could not be put back (" + left + "): " + e.getMessage();
                 LOG.errorf("crash recovery: container %s %s", entry.containerName(), message);
-                result = TargetResult.action(entry.containerName(), "recovery", false, message);
+                result = new PutBack(entry.containerName(), false, message);
             }
             byPlan.computeIfAbsent(entry.plan(), p -> new ArrayList<>()).add(result);
         }
-        byPlan.forEach(runs::recordRecovery);
         if (!byPlan.isEmpty()) {
             recovered.fire(new Recovered(byPlan));
         }

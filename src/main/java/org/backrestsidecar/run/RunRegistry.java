@@ -71,6 +71,12 @@ public class RunRegistry {
      * Records what crash recovery put back as a finished RECOVERY run of the plan, so that the API
      * shows it; it never counts as a backup.
      */
+    /** What a start-up put back after a crash, as a RECOVERY run of each plan (GET /api/runs). */
+    void crashRecovered(@jakarta.enterprise.event.Observes org.backrestsidecar.quiesce.CrashRecovery.Recovered recovered) {
+        recovered.byPlan().forEach((plan, putBack) -> recordRecovery(plan, putBack.stream()
+                .map(p -> TargetResult.action(p.container(), "recovery", p.succeeded(), p.message())).toList()));
+    }
+
     public void recordRecovery(String plan, List<TargetResult> results) {
         PlanRun run = new PlanRun(UUID.randomUUID().toString(), plan, "", PlanRun.Trigger.RECOVERY);
         run.phase("resuming containers left paused or stopped");
