@@ -38,4 +38,9 @@ public record DrillResult(String plan, String target, String strategy, String ba
     public boolean couldNotRun() {
         return COULD_NOT_RUN.equals(outcome);
     }
+
+    /** What the metrics keep of it. */
+    public org.backrestsidecar.metrics.BackupMetrics.Drill measured() {
+        return new org.backrestsidecar.metrics.BackupMetrics.Drill(couldNotRun(), at, passed, restoreSeconds);
+    }
 }

@@ -77,7 +77,7 @@ public class DrillRunner {
         this.kinds = kinds;
         this.journal = journal;
         this.metrics = metrics;
-        journal.latest().forEach(r -> metrics.drill(r.plan(), r.target(), r));
+        journal.latest().forEach(r -> metrics.drill(r.plan(), r.target(), r.measured()));
     }
 
     /**
@@ -167,7 +167,7 @@ public class DrillRunner {
     private void record(PlanConfig plan, DrillRun run, Target target, DrillResult result) {
         run.add(result);
         journal.record(result);
-        metrics.drill(plan.id(), target.name(), result);
+        metrics.drill(plan.id(), target.name(), result.measured());
         drilled.fire(result);
         if (result.passed()) {
             LOG.infof("drill of %s passed: restored in %.1f s", target.name(), result.restoreSeconds());

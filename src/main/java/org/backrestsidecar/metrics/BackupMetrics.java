@@ -6,9 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import org.backrestsidecar.run.TargetResult;
 import java.time.Instant;
-import org.backrestsidecar.drill.DrillResult;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -68,7 +66,31 @@ public class BackupMetrics {
         this.registry = registry;
     }
 
-    public void targetRun(String plan, TargetResult t, Instant ended) {
+    /*
+     * What the work measured comes in as the small records below, made by the work itself
+     * (run/TargetResult, drill/DrillResult, wal/WalStatus, offsite/CopyState each has `measured()`):
+     * metrics knows no work package, so every package may report here (docs/architecture.md, Layers).
+     */
+
+    /** A target's part of a run: skipped (nothing stored, nothing failed), or succeeded or not. */
+    public record TargetRun(String target, String strategy, Duration duration, long bytesAdded, Duration downtime,
+                            boolean backedUp, boolean skipped, boolean succeeded, int hookFailures) {
+    }
+
+    /** A target's latest drill. */
+    public record Drill(boolean couldNotRun, Instant at, boolean passed, Double restoreSeconds) {
+    }
+
+    /** A wal-mode target's stream; {@code shippedAt} null before its first ship. */
+    public record WalStream(boolean up, boolean hole, long slotRetainedBytes, long notReceivedBytes, Instant shippedAt) {
+    }
+
+    /** A copy's state; each field null while not known. */
+    public record Copy(Instant lastSuccess, Instant newestSnapshotTime, Double durationSeconds, Long bytesAdded,
+                       Integer pastRetention) {
+    }
+
+    public void targetRun(String plan, TargetRun t, Instant ended) {
         Tags tags = Tags.of("plan", plan, "target", t.target());
         gauge(TARGET_LAST_DURATION, tags).set(t.duration().toMillis() / 1000.0);
         gauge(TARGET_ADDED, tags).set(t.bytesAdded());
@@ -77,8 +99,7 @@ public class BackupMetrics {
         if (t.backedUp()) {
             gauge(TARGET_LAST_SUCCESS, tags).set(ended.getEpochSecond());
         }
-        Counter.builder(TARGET_RUNS).tags(tags)
-                .tag("result", t.outcome() == TargetResult.Outcome.SKIPPED ? "skipped" : result(t.succeeded()))
+        Counter.builder(TARGET_RUNS).tags(tags).tag("result", t.skipped() ? "skipped" : result(t.succeeded()))
                 .register(registry).increment();
         Counter hooks = Counter.builder(TARGET_HOOK_FAILURES).tags(tags).register(registry);
         hooks.increment(t.hookFailures());
@@ -121,7 +142,7 @@ public class BackupMetrics {
      * whether it passed (1/0) and how long its restore took. A drill that could not run says
      * nothing about the backup, so it leaves the others as they were.
      */
-    public void drill(String plan, String target, DrillResult drill) {
+    public void drill(String plan, String target, Drill drill) {
         Tags tags = Tags.of("plan", plan, "target", target);
         gauge(DRILL_COULD_NOT_RUN, tags).set(drill.couldNotRun() ? 1 : 0);
         if (drill.couldNotRun()) {
@@ -138,10 +159,10 @@ public class BackupMetrics {
      * A wal-mode target's stream: the moment the repo holds everything up to (its recovery point),
      * how far that is behind now, what the server has not sent us yet and what its slot holds back.
      */
-    public void wal(String plan, String target, org.backrestsidecar.wal.WalStatus status) {
+    public void wal(String plan, String target, WalStream status) {
         Tags tags = Tags.of("plan", plan, "target", target);
-        gauge(WAL_STREAM_UP, tags).set(status.streaming() && status.problem() == null ? 1 : 0);
-        gauge(WAL_CHAIN_HOLE, tags).set(status.holeSince() != null ? 1 : 0);
+        gauge(WAL_STREAM_UP, tags).set(status.up() ? 1 : 0);
+        gauge(WAL_CHAIN_HOLE, tags).set(status.hole() ? 1 : 0);
         gauge(WAL_SLOT_RETAINED, tags).set(status.slotRetainedBytes());
         gauge(WAL_NOT_RECEIVED, tags).set(Math.max(0, status.notReceivedBytes()));
         if (status.shippedAt() != null) {
@@ -161,7 +182,7 @@ public class BackupMetrics {
     }
 
     /** A copy that is up to date: when, the newest snapshot it holds (its recovery point), cost. */
-    public void copy(String repo, String copy, org.backrestsidecar.offsite.CopyState state) {
+    public void copy(String repo, String copy, Copy state) {
         Tags tags = Tags.of("repo", repo, "copy", copy);
         if (state.lastSuccess() != null) {
             gauge(COPY_LAST_SUCCESS, tags).set(state.lastSuccess().getEpochSecond());

@@ -102,7 +102,7 @@ public class Copies {
                 states.computeIfPresent(key(repo, copy), (k, s) -> s.appendOnly(copy.appendOnly()));
                 CopyState s = states.get(key(repo, copy));
                 if (s.lastSuccess() != null) {
-                    metrics.copy(repo.id(), copy.id(), s);
+                    metrics.copy(repo.id(), copy.id(), s.measured());
                 }
             }
         }
@@ -252,7 +252,7 @@ public class Copies {
                         newest == null ? null : newest.time(), Math.max(0, now.size() - had), seconds(start),
                         after - before, pastRetention);
                 update(key, done);
-                metrics.copy(repo.id(), copy.id(), done);
+                metrics.copy(repo.id(), copy.id(), done.measured());
                 metrics.copyRun(repo.id(), copy.id(), true);
                 LOG.infof("copy %s: up to date, newest snapshot %s", key, done.newestSnapshotTime());
             } finally {

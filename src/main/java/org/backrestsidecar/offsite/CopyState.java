@@ -66,4 +66,10 @@ public record CopyState(String key, String repo, String copy, String uri, Instan
         return new CopyState(key, repo, copy, uri, lastAttempt, lastSuccess, newestSnapshot, newestSnapshotTime,
                 snapshotsCopied, durationSeconds, bytesAdded, error, running, now, appendOnly, pastRetention, null);
     }
+
+    /** What the metrics keep of it. */
+    public org.backrestsidecar.metrics.BackupMetrics.Copy measured() {
+        return new org.backrestsidecar.metrics.BackupMetrics.Copy(lastSuccess, newestSnapshotTime, durationSeconds,
+                bytesAdded, pastRetention);
+    }
 }

@@ -326,7 +326,7 @@ public class PlanRunner implements org.backrestsidecar.wal.PlanRuns {
         RunReport r = run.report();
         Instant ended = r.endedAt();
         for (TargetResult t : r.targets()) {
-            metrics.targetRun(r.plan(), t, ended);
+            metrics.targetRun(r.plan(), t.measured(), ended);
         }
         metrics.planRun(r.plan(), run.succeeded(), Duration.between(r.startedAt(), ended), ended);
         if (run.succeeded()) {

@@ -45,4 +45,10 @@ public record TargetResult(String target, String container, String strategy, Out
     public boolean backedUp() {
         return outcome == Outcome.SUCCEEDED;
     }
+
+    /** What the metrics keep of it. */
+    public org.backrestsidecar.metrics.BackupMetrics.TargetRun measured() {
+        return new org.backrestsidecar.metrics.BackupMetrics.TargetRun(target, strategy, duration, bytesAdded, downtime,
+                backedUp(), outcome == Outcome.SKIPPED, succeeded(), hookFailures);
+    }
 }

@@ -180,7 +180,7 @@ public class Archiver {
         // the hole as the spool notes it: a sidecar started after a crash still shows it
         now = now.hole(spool.hole().orElse(null));
         status.put(target.name(), now);
-        metrics.wal(target.plan(), target.name(), now);
+        metrics.wal(target.plan(), target.name(), now.measured());
     }
 
     /**

@@ -37,4 +37,10 @@ public record WalStatus(String target, String plan, boolean streaming, String ch
         return new WalStatus(target, plan, streaming, chain, shippedAt, slotRetainedBytes, slotStatus, notReceivedBytes,
                 timeline, since, problem, seenAt);
     }
+
+    /** What the metrics keep of it: up is streaming with no problem. */
+    public org.backrestsidecar.metrics.BackupMetrics.WalStream measured() {
+        return new org.backrestsidecar.metrics.BackupMetrics.WalStream(streaming && problem == null, holeSince != null,
+                slotRetainedBytes, notReceivedBytes, shippedAt);
+    }
 }

@@ -27,7 +27,7 @@ class TargetResultTest {
         assertEquals(backedUp, result.backedUp());
 
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        new BackupMetrics(registry).targetRun("critical", result, Instant.ofEpochSecond(1_700_000_000));
+        new BackupMetrics(registry).targetRun("critical", result.measured(), Instant.ofEpochSecond(1_700_000_000));
         assertEquals(1.0, registry.get(BackupMetrics.TARGET_RUNS).tag("result", counted).counter().count());
         var lastSuccess = registry.find(BackupMetrics.TARGET_LAST_SUCCESS).gauge();
         if (backedUp) {
