@@ -14,7 +14,7 @@ import org.backrestsidecar.pitr.PointInTimeRestore;
 import org.backrestsidecar.pitr.RecoveryWindow;
 import org.backrestsidecar.restore.RestoreRefused;
 import org.backrestsidecar.wal.Archiver;
-import org.backrestsidecar.wal.WalMode;
+import org.backrestsidecar.strategy.WalMode;
 import org.backrestsidecar.wal.WalStatus;
 
 /** The moments a wal-mode target can be restored to, and its stream as it is now. */

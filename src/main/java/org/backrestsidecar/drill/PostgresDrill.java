@@ -48,7 +48,7 @@ public class PostgresDrill implements TargetDrill {
     /** A wal-mode target's drill replays its whole chain (pitr/PointInTimeDrill). */
     @Override
     public boolean handles(Target target) {
-        return TargetDrill.super.handles(target) && !org.backrestsidecar.wal.WalMode.of(target);
+        return TargetDrill.super.handles(target) && !org.backrestsidecar.strategy.WalMode.of(target);
     }
 
     @Override

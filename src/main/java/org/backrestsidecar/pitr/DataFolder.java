@@ -96,7 +96,7 @@ public class DataFolder {
      * pg_checksums of the cluster in $PGDATA, stopped cleanly, as the folder's owner (the server's
      * tools refuse root); what it could not do is said on stdout and passes.
      */
-    static final String PAGES = org.backrestsidecar.wal.WalMode.PG_BIN + "cd \"$PGDATA\"; "
+    static final String PAGES = org.backrestsidecar.strategy.WalMode.PG_BIN + "cd \"$PGDATA\"; "
             + "if ! command -v pg_checksums >/dev/null; then "
             + "echo 'the image has no pg_checksums (Postgres 11 and older): its pages not checked'; exit 0; fi; "
             + "owner=$(stat -c %u \"$PGDATA\"); group=$(stat -c %g \"$PGDATA\"); "

@@ -25,7 +25,7 @@ import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.PostgresRowCounts;
 import org.backrestsidecar.strategy.PostgresStrategy;
 import org.backrestsidecar.wal.Archiver;
-import org.backrestsidecar.wal.WalMode;
+import org.backrestsidecar.strategy.WalMode;
 
 /**
  * The drill of a wal-mode target proves the whole chain, not only the base backup: the newest base

@@ -36,7 +36,7 @@ import org.backrestsidecar.run.PlanRunner;
 import org.backrestsidecar.strategy.PostgresStrategy;
 import org.backrestsidecar.volumes.SameMounts;
 import org.backrestsidecar.wal.Archiver;
-import org.backrestsidecar.wal.WalMode;
+import org.backrestsidecar.strategy.WalMode;
 
 /**
  * A wal-mode Postgres target put back as a whole server at a moment: the newest base backup ready

@@ -91,7 +91,7 @@ public class PostgresRestore implements TargetRestore {
     /** A wal-mode target is restored as a whole server to a moment (pitr/PointInTimeRestore). */
     @Override
     public boolean handles(Target target) {
-        return TargetRestore.super.handles(target) && !org.backrestsidecar.wal.WalMode.of(target);
+        return TargetRestore.super.handles(target) && !org.backrestsidecar.strategy.WalMode.of(target);
     }
 
     @Override

@@ -213,7 +213,7 @@ public class PlanRunner implements org.backrestsidecar.wal.PlanRuns {
     private Attempt attempt(PlanConfig plan, RepoConfig repo, Target target, PlanRun run) {
         SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), run.id());
         TargetBackup backup = new TargetBackup(resticBackup, repo,
-                org.backrestsidecar.wal.WalMode.of(target) ? tags.with(SnapshotTags.WAL_BASE) : tags, config.instance(),
+                org.backrestsidecar.strategy.WalMode.of(target) ? tags.with(SnapshotTags.WAL_BASE) : tags, config.instance(),
                 run.id(), plan.priority(), run.progress());
         String error = null;
         BackupStrategy strategy = target.usable() ? strategies.named(target.strategy()).orElseThrow() : null;

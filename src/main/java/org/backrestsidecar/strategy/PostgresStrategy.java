@@ -14,8 +14,6 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.restic.ResticException;
-import org.backrestsidecar.wal.BaseBackups;
-import org.backrestsidecar.wal.WalMode;
 
 /**
  * Postgres, dumped by its own tools inside its container: the roles and tablespaces with
@@ -113,9 +111,9 @@ public class PostgresStrategy implements BackupStrategy {
 
     private static final Pattern DUMP_FAILED_LINE = Pattern.compile(DUMP_FAILED + ": exit (\\d+)");
     private final ContainerExec exec;
-    private final BaseBackups baseBackups;
+    private final BaseBackup baseBackups;
 
-    public PostgresStrategy(ContainerExec exec, BaseBackups baseBackups) {
+    public PostgresStrategy(ContainerExec exec, BaseBackup baseBackups) {
         this.exec = exec;
         this.baseBackups = baseBackups;
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.backrestsidecar.strategy.WalMode;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.RepoConfig;

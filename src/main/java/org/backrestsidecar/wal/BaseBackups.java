@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import org.backrestsidecar.strategy.WalMode;
 import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
@@ -22,7 +23,7 @@ import org.backrestsidecar.strategy.TargetBackup;
  * point in the WAL after the base.
  */
 @ApplicationScoped
-public class BaseBackups {
+public class BaseBackups implements org.backrestsidecar.strategy.BaseBackup {
     public static final String FILE = "base.tar";
     /** How long the data folder a restore over the live server moved aside is kept. */
     public static final java.time.Duration KEEP_ASIDE = java.time.Duration.ofDays(7);
@@ -43,6 +44,7 @@ public class BaseBackups {
         this.streamer = streamer;
     }
 
+    @Override
     public void backUp(Target target, TargetBackup backup, List<String> databases) throws WalProblem, IOException {
         archiver.ensureStreaming(target);
         String firstSegment = archiver.currentSegment(target);

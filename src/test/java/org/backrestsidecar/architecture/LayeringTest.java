@@ -42,24 +42,77 @@ class LayeringTest {
     @Test
     void importsRunDownTheLayersExceptTheArrowsListed() throws IOException {
         Map<String, Set<String>> up = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(SOURCES)) {
-            files.filter(f -> f.toString().endsWith(".java")).forEach(f -> {
-                String from = SOURCES.relativize(f).getName(0).toString();
-                Matcher m = REFERENCE.matcher(withoutComments(read(f)));
-                while (m.find()) {
-                    String to = m.group(1);
-                    if (!to.equals(from) && layer(to) > layer(from)) {
-                        up.computeIfAbsent(from + " -> " + to, k -> new TreeSet<>()).add(f.getFileName().toString());
-                    }
-                }
-            });
-        }
+        arrows().forEach((arrow, files) -> {
+            String[] ends = arrow.split(" -> ");
+            if (layer(ends[1]) > layer(ends[0])) {
+                up.put(arrow, files);
+            }
+        });
         Map<String, Set<String>> notAllowed = new TreeMap<>(up);
         notAllowed.keySet().removeAll(ALLOWED_UP.keySet());
         assertEquals(Map.of(), notAllowed, "imports that run back up (move the class down, or tell through a CDI event)");
         Set<String> gone = new TreeSet<>(ALLOWED_UP.keySet());
         gone.removeAll(up.keySet());
         assertEquals(Set.of(), gone, "allowed arrows that no longer exist: strike them off here and in docs/architecture.md");
+    }
+
+    /**
+     * Packages of one layer may use each other, one way: a circle (a uses b, b uses a, through any
+     * number of steps) means neither can be read, changed or tested without the other.
+     */
+    @Test
+    void packagesOfOneLayerFormNoCircle() throws IOException {
+        Map<String, Set<String>> uses = new TreeMap<>();
+        arrows().keySet().forEach(arrow -> {
+            String[] ends = arrow.split(" -> ");
+            if (layer(ends[1]) == layer(ends[0])) {
+                uses.computeIfAbsent(ends[0], k -> new TreeSet<>()).add(ends[1]);
+            }
+        });
+        for (String start : uses.keySet()) {
+            java.util.Optional<java.util.List<String>> circle = pathBack(start, start, uses, new java.util.ArrayList<>(),
+                    new java.util.HashSet<>());
+            assertTrue(circle.isEmpty(), "packages in a circle: " + circle.map(c -> String.join(" -> ", c)).orElse(""));
+        }
+    }
+
+    /** A path from {@code at} back to {@code start} through {@code uses}, if there is one. */
+    private static java.util.Optional<java.util.List<String>> pathBack(String start, String at, Map<String, Set<String>> uses,
+                                                                        java.util.List<String> path, Set<String> seen) {
+        path.add(at);
+        for (String next : uses.getOrDefault(at, Set.of())) {
+            if (next.equals(start)) {
+                java.util.List<String> circle = new java.util.ArrayList<>(path);
+                circle.add(start);
+                return java.util.Optional.of(circle);
+            }
+            if (seen.add(next)) {
+                java.util.Optional<java.util.List<String>> found = pathBack(start, next, uses, path, seen);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        path.remove(path.size() - 1);
+        return java.util.Optional.empty();
+    }
+
+    /** Every arrow between two packages ("from -> to"), with the files of {@code from} that make it. */
+    private static Map<String, Set<String>> arrows() throws IOException {
+        Map<String, Set<String>> arrows = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(SOURCES)) {
+            files.filter(f -> f.toString().endsWith(".java")).forEach(f -> {
+                String from = SOURCES.relativize(f).getName(0).toString();
+                Matcher m = REFERENCE.matcher(withoutComments(read(f)));
+                while (m.find()) {
+                    String to = m.group(1);
+                    if (!to.equals(from)) {
+                        arrows.computeIfAbsent(from + " -> " + to, k -> new TreeSet<>()).add(f.getFileName().toString());
+                    }
+                }
+            });
+        }
+        return arrows;
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.backrestsidecar.wal;
+package org.backrestsidecar.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

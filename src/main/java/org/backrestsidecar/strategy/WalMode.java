@@ -1,4 +1,4 @@
-package org.backrestsidecar.wal;
+package org.backrestsidecar.strategy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -63,12 +63,12 @@ public final class WalMode {
         return problems;
     }
 
-    static String maxRetained(Target target) {
+    public static String maxRetained(Target target) {
         return target.option(MAX_RETAINED).orElse(DEFAULT_MAX_RETAINED);
     }
 
     /** pg_basebackup's option for the target's pace, or none. */
-    static Optional<String> maxRate(Target target) {
+    public static Optional<String> maxRate(Target target) {
         return target.option(MAX_RATE).flatMap(WalMode::kilobytesPerSecond).map(k -> "--max-rate=" + k + "k");
     }
 
@@ -81,7 +81,7 @@ public final class WalMode {
         return k >= 32 && k <= 1024 * 1024 ? Optional.of(k) : Optional.empty();
     }
 
-    static String checkpoint(Target target) {
+    public static String checkpoint(Target target) {
         return target.option(CHECKPOINT).orElse("spread");
     }
 
