@@ -309,7 +309,7 @@ public class Recovery {
     }
 
     /** One restore per part of the backup: a Postgres target's roles first, then each database. */
-    private static List<RestoreRequest> requestsFor(Target target, BackupSet backup) {
+    static List<RestoreRequest> requestsFor(Target target, BackupSet backup) {
         String snapshot = backup.snapshots().get(backup.snapshots().size() - 1).id();
         if (org.backrestsidecar.strategy.WalMode.of(target)) {
             // the whole server, to the newest moment the repo's WAL holds
