@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.backrestsidecar.config.PlanConfig;
-import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restic.ResticException;
@@ -43,7 +42,7 @@ public class SnapshotsResource {
                 out.addAll(snapshots.snapshots(config.repoOf(p), tags));
             } catch (ResticException e) {
                 // a repo not created yet holds no snapshot; that is no error of restic's
-                if (!Repository.noRepository(e.getMessage())) {
+                if (!e.noRepository()) {
                     throw e;
                 }
             }

@@ -58,7 +58,7 @@ public class RepoReadiness implements HealthCheck {
     public Map<String, String> states() {
         Map<String, String> states = new LinkedHashMap<>();
         problems().forEach((id, problem) -> states.put(id,
-                problem.map(p -> Repository.noRepository(p) ? "not created yet" : p.strip()).orElse("ready")));
+                problem.map(p -> org.backrestsidecar.restic.ResticException.saysNoRepository(p) ? "not created yet" : p.strip()).orElse("ready")));
         return states;
     }
 

@@ -21,7 +21,6 @@ import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.discovery.TargetLabels;
 import org.backrestsidecar.quiesce.Quiesced;
 import org.backrestsidecar.quiesce.Quiescer;
-import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restore.BackupSet;
@@ -184,7 +183,7 @@ public class PointInTimeRestore implements TargetRestore {
                     .map(s -> window.heldUntil(s.chain(), s.shippedAt())).orElse(window);
         } catch (ResticException e) {
             // before the plan's first run made the repo (no Backrest to make it) there is nothing to restore
-            if (Repository.noRepository(e.getMessage())) {
+            if (e.noRepository()) {
                 return RecoveryWindow.of(target.name(), List.of());
             }
             throw new IllegalStateException("the snapshots of " + target.name() + " cannot be listed: " + e.getMessage(), e);

@@ -12,7 +12,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.offsite.CopyState;
 import org.backrestsidecar.restic.ResticCommand;
-import org.backrestsidecar.restic.Repository;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.metrics.BackupMetrics;
 import org.backrestsidecar.restic.Forget;
@@ -88,7 +87,7 @@ public class Prunes {
             result = new Result(repo.id(), start, seconds(start), true, ResticCommand.tail(out));
             LOG.infof("repo %s pruned in %.1f s", repo.id(), result.seconds());
         } catch (ResticException e) {
-            if (Repository.noRepository(e.getMessage())) {
+            if (e.noRepository()) {
                 // a copy not made yet (its first copy is still to come): nothing to prune
                 return new Result(repo.id(), start, seconds(start), true, "no repository there yet: nothing to prune");
             }

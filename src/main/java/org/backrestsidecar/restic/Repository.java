@@ -40,12 +40,6 @@ public class Repository {
         this.role = role;
     }
 
-    /** restic's words for "there is no repo at that URI (yet)", as opposed to one it cannot open. */
-    public static boolean noRepository(String resticMessage) {
-        return resticMessage.contains("Is there a repository at the following location?")
-                || resticMessage.contains("does not exist");
-    }
-
     /**
      * Makes sure the sidecar can read and write every file of a local repo, which Backrest (root)
      * may have written meanwhile; called before a run, restore or drill opens the repo.
@@ -104,7 +98,7 @@ public class Repository {
             if (!role.keepsRepos()) {
                 // every node would run restic init on the shared repo at once (a remote backend may keep
                 // one node's config and another's key); the repos task alone creates it
-                throw new ResticException(noRepository(problem.get()) ? "repo " + repo.id() + " is not created yet: in "
+                throw new ResticException(ResticException.saysNoRepository(problem.get()) ? "repo " + repo.id() + " is not created yet: in "
                         + "a swarm the repos task (SIDECAR_SWARM_ROLE=repos) creates it" : problem.get());
             }
             for (var copy : repo.copies()) {
@@ -141,7 +135,7 @@ public class Repository {
             return;
         }
         String why = problem.get();
-        if (noRepository(why) && repo.local() && isEmptyOrAbsent(Path.of(repo.uri()))
+        if (ResticException.saysNoRepository(why) && repo.local() && isEmptyOrAbsent(Path.of(repo.uri()))
                 && initBesideAndMoveIn(repo, from, init)) {
             return;
         }
@@ -150,11 +144,11 @@ public class Repository {
             return;
         }
         why = problem.get();
-        if (noRepository(why) && repo.local() && !isEmptyOrAbsent(Path.of(repo.uri()))) {
+        if (ResticException.saysNoRepository(why) && repo.local() && !isEmptyOrAbsent(Path.of(repo.uri()))) {
             // files but no config: another restic (Backrest, at its start) is creating this repo right now;
             // a second init beside it would leave a config and a key that do not belong together
             Instant giveUp = Instant.now().plus(INIT_WAIT);
-            while (problem.isPresent() && noRepository(problem.get()) && Instant.now().isBefore(giveUp)) {
+            while (problem.isPresent() && ResticException.saysNoRepository(problem.get()) && Instant.now().isBefore(giveUp)) {
                 sleep(Duration.ofSeconds(1));
                 problem = openProblem(repo);
             }
@@ -162,12 +156,12 @@ public class Repository {
                 return;
             }
             why = problem.get();
-            if (noRepository(why)) {
+            if (ResticException.saysNoRepository(why)) {
                 throw new ResticException("repo " + repo.id() + " (" + repo.shownUri() + ") holds files but no restic config "
                         + "after " + INIT_WAIT.toSeconds() + " s: a half-created repo; move it aside to let the sidecar create it");
             }
         }
-        if (!noRepository(why)) {
+        if (!ResticException.saysNoRepository(why)) {
             throw new ResticException("repo " + repo.id() + " (" + repo.shownUri() + ") cannot be opened: " + why);
         }
         LOG.infof("initialising restic repo %s at %s", repo.id(), repo.shownUri());

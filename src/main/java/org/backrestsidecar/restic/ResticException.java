@@ -72,4 +72,19 @@ public class ResticException extends Exception {
     public Kind kind() {
         return Kind.of(getMessage());
     }
+
+    /** restic found no repository where it looked: not made yet, or a wrong address. */
+    public boolean noRepository() {
+        return saysNoRepository(getMessage());
+    }
+
+    /**
+     * Whether restic's words {@code said} tell of no repository where it looked (local: "Is there a
+     * repository at the following location?"; SFTP and REST: the config file "does not exist").
+     * Read here only, as {@link Kind#of} reads the others.
+     */
+    public static boolean saysNoRepository(String said) {
+        return said != null && (said.contains("Is there a repository at the following location?")
+                || said.contains("does not exist"));
+    }
 }

@@ -26,6 +26,21 @@ class ResticFailureKindTest {
         assertEquals(kind, new ResticException(said).kind());
     }
 
+    @ParameterizedTest(name = "no repository {1}: {0}")
+    @CsvSource(delimiter = '|', value = {
+            // restic prints these on two lines; the test joins them with a space
+            "Fatal: unable to open config file: stat /tmp/none/config: no such file or directory Is there a "
+                    + "repository at the following location? | true",
+            "Fatal: unable to open config file: Lstat: file does not exist | true",
+            "Fatal: wrong password or no key found | false",
+            "unable to create lock in backend: repository is already locked by PID 1 on vm | false",
+            "'' | false",
+    })
+    void noRepositoryWhereResticLookedIsToldApart(String said, boolean none) {
+        assertEquals(none, ResticException.saysNoRepository(said));
+        assertEquals(none, new ResticException(said).noRepository());
+    }
+
     @org.junit.jupiter.api.Test
     void noMessageIsNoKnownKind() {
         assertEquals(ResticException.Kind.OTHER, ResticException.Kind.of(null));
