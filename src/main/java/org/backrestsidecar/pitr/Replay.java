@@ -17,6 +17,8 @@ import org.backrestsidecar.docker.ContainerLogs;
 @ApplicationScoped
 public class Replay {
     private static final Duration QUICK = Duration.ofSeconds(30);
+    /** Runs of a read or reset that stuck or ran past {@link #QUICK} before the replay is called failed. */
+    private static final int ATTEMPTS = 3;
     private static final String WAL_FILE = "[0-9A-F]{24}";
     private final DockerClient docker;
     private final ContainerExec exec;
@@ -215,15 +217,15 @@ public class Replay {
     }
 
     String psql(String containerId, String user, String sql) throws IOException {
-        // every statement here reads, or resets a setting: harmless run twice
-        return exec.outputRunTwiceIfStuck(containerId, List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v",
-                "ON_ERROR_STOP=1", "-c", sql), QUICK).strip();
+        // every statement here reads, or resets a setting: harmless run again
+        return exec.outputRetried(containerId, List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v",
+                "ON_ERROR_STOP=1", "-c", sql), QUICK, ATTEMPTS).strip();
     }
 
     private String sh(String containerId, String pgdata, String script) throws IOException {
         // each script here reads, or removes what the replay laid down: harmless run twice. A CI run saw
         // the engine never report the end of one of them, right after the replayed server started.
-        return exec.outputRunTwiceIfStuck(containerId, List.of("env", "PGDATA=" + pgdata, "sh", "-c", script), QUICK)
+        return exec.outputRetried(containerId, List.of("env", "PGDATA=" + pgdata, "sh", "-c", script), QUICK, ATTEMPTS)
                 .strip();
     }
 }
