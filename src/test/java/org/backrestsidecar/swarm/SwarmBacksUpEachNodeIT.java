@@ -479,10 +479,14 @@ class SwarmBacksUpEachNodeIT {
         assertEquals("f", psql("node3", "select to_regclass('notes') is not null"), "an empty server on node3");
         TestDocker.await("node3's sidecar to find postgres", Duration.ofMinutes(1),
                 () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"postgres\""));
-        // docs/swarm.md's command as written, on the manager: the new node's sidecar restores it
-        Managed restore = manage("--node", "node3", "restore", "postgres", "--database", "app", "--yes");
-        assertEquals(0, restore.exit(), restore.out());
-        assertTrue(restore.out().contains("restore of postgres SUCCEEDED"), restore.out());
+        JsonNode restore = json(api("node3", "sidecar", "POST", "/api/restores",
+                "{\"target\":\"postgres\",\"database\":\"app\",\"confirm\":\"postgres\"}"));
+        String id = restore.path("id").asText();
+        assertTrue(!id.isEmpty(), restore.toString());
+        awaitText("the restore on node3", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
+                "/api/restores/" + id, null), job -> json(job).path("endedAt").isTextual());
+        JsonNode done = json(api("node3", "sidecar", "GET", "/api/restores/" + id, null));
+        assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
         assertEquals(rowsOnNode1, psql("node3", ROWS), "every row back on node3, from node1's backup");
 
         // a restore on a Swarm task cut off (issue 42): node3's sidecar task killed while pg_restore
