@@ -152,6 +152,8 @@ async function load() {
     render();
     document.getElementById('refreshed').textContent = `refreshed ${when(new Date())}`;
   } catch (e) {
+    // the node asked for (Show) is said even when its calls failed: the rows below are still the last ones
+    renderNodes();
     document.getElementById('refreshed').textContent = `not refreshed: ${e.message}`;
   }
 }

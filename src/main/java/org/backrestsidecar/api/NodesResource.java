@@ -34,6 +34,8 @@ import org.backrestsidecar.nodes.NodeReport;
 @Path("/api/nodes")
 @Produces(MediaType.APPLICATION_JSON)
 public class NodesResource {
+    /** What a sidecar answers a forwarded call meant for another node (api/HttpEdge). */
+    private static final int MISDIRECTED = 421;
     private final SidecarConfig config;
     private final SwarmRole role;
     private final AllNodes nodes;
@@ -113,21 +115,34 @@ public class NodesResource {
         String query = uri.getRequestUri().getRawQuery();
         String path = "/api/" + rest + (query == null ? "" : "?" + query);
         String at = address.get();
+        // the node meant goes along: a sidecar of another name at that address refuses the call (api/HttpEdge)
+        java.util.Map<String, String> passed = new java.util.LinkedHashMap<>(Callers.forwardable(headers, request));
+        passed.put(HttpEdge.FOR_NODE, node);
         try {
+            HttpResponse<byte[]> answer;
+            String why;
             try {
-                return relayed(node, nodes.forward(at, method, path, Callers.forwardable(headers, request), body));
+                answer = nodes.forward(at, method, path, passed, body);
+                why = "another node's sidecar answers there";
             } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException gone) {
-                // the address known is where the node's sidecar last answered: a sidecar started again (its
-                // node restarted, a new task) answers elsewhere. Seen in the Swarm test right after node3 came
-                // back. Nothing was sent, so the call goes to the address the nodes give now, if it moved.
-                gather(headers, request);
-                Optional<String> now = node.equals(config.instance()) ? Optional.empty() : nodes.addressOf(node);
-                if (now.isEmpty() || now.get().equals(at)) {
-                    throw gone;
-                }
-                at = now.get();
-                return relayed(node, nodes.forward(at, method, path, Callers.forwardable(headers, request), body));
+                answer = null;
+                why = gone.getMessage() == null ? gone.getClass().getSimpleName() : gone.getMessage();
             }
+            if (answer != null && answer.statusCode() != MISDIRECTED) {
+                return relayed(node, answer);
+            }
+            // the address known is where the node's sidecar last answered: a sidecar started again (its node
+            // restarted, a new task) answers elsewhere, and its old address may be nobody's (seen in the Swarm
+            // test right after node3 came back) or another task's. Nothing was done there, so the call goes to
+            // the address the nodes give now, if it moved.
+            gather(headers, request);
+            Optional<String> now = node.equals(config.instance()) ? Optional.empty() : nodes.addressOf(node);
+            if (now.isEmpty() || now.get().equals(at)) {
+                return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "node " + node + " does not answer at "
+                        + at + ": " + why + "; the nodes name no other address for it");
+            }
+            at = now.get();
+            return relayed(node, nodes.forward(at, method, path, passed, body));
         } catch (IOException e) {
             return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "node " + node + " does not answer at "
                     + at + ": " + e.getMessage());

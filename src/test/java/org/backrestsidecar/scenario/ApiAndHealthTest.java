@@ -58,6 +58,13 @@ class ApiAndHealthTest {
         given().get("/api/nodes/nowhere/targets").then().statusCode(404)
                 .body("error", org.hamcrest.Matchers.startsWith("no node nowhere"));
         given().header("Authorization", "").get("/api/nodes/nowhere/targets").then().statusCode(401);
+        // a call forwarded here for another node (its old address now this sidecar's) acts on nothing here
+        String self = given().get("/api/nodes").path("[0].node");
+        given().header("X-Sidecar-For-Node", "node3").post("/api/plans/critical/runs").then().statusCode(421)
+                .body("error", startsWith("this is node " + self + "'s sidecar, not node3's"));
+        given().header("X-Sidecar-For-Node", "node3").get("/api/runs").then().statusCode(421);
+        given().header("X-Sidecar-For-Node", self).get("/api/targets").then().statusCode(200);
+        given().get("/api/nodes/" + self + "/targets").then().statusCode(200);
         org.junit.jupiter.api.Assertions.assertTrue(given().get("/api/status").asString().startsWith("PLAN"),
                 "alone, the status is this sidecar's table as before");
     }

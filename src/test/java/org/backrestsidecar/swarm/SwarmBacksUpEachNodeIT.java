@@ -479,14 +479,12 @@ class SwarmBacksUpEachNodeIT {
         assertEquals("f", psql("node3", "select to_regclass('notes') is not null"), "an empty server on node3");
         TestDocker.await("node3's sidecar to find postgres", Duration.ofMinutes(1),
                 () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"postgres\""));
-        JsonNode restore = json(api("node3", "sidecar", "POST", "/api/restores",
-                "{\"target\":\"postgres\",\"database\":\"app\",\"confirm\":\"postgres\"}"));
-        String id = restore.path("id").asText();
-        assertTrue(!id.isEmpty(), restore.toString());
-        awaitText("the restore on node3", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET",
-                "/api/restores/" + id, null), job -> json(job).path("endedAt").isTextual());
-        JsonNode done = json(api("node3", "sidecar", "GET", "/api/restores/" + id, null));
-        assertEquals("SUCCEEDED", done.path("state").asText(), done.toString());
+        // docs/swarm.md's command as written, on the manager: the manager's sidecar forwards it to node3's,
+        // whose task was started again in test 5 and answers at a new address (asked for anew when the
+        // old one does not connect)
+        Managed restore = manage("--node", "node3", "restore", "postgres", "--database", "app", "--yes");
+        assertEquals(0, restore.exit(), restore.out());
+        assertTrue(restore.out().contains("restore of postgres SUCCEEDED"), restore.out());
         assertEquals(rowsOnNode1, psql("node3", ROWS), "every row back on node3, from node1's backup");
 
         // a restore on a Swarm task cut off (issue 42): node3's sidecar task killed while pg_restore
@@ -967,6 +965,7 @@ class SwarmBacksUpEachNodeIT {
                 ("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)));
         try {
             browser.get("https://" + swarm.address("node1") + ":8443/sidecar/");
+            long[] lastClick = {System.nanoTime() - Duration.ofMinutes(1).toNanos()};
             Browser.waiting(browser, Duration.ofSeconds(120)).withMessage(() -> node + "'s " + target + " on the page: "
                     + browser.findElement(By.id("nodes")).getText() + " | " + browser.findElement(By.id("node-shown"))
                     .getText() + " | " + browser.findElement(By.id("refreshed")).getText() + " | errors shown: "
@@ -975,7 +974,13 @@ class SwarmBacksUpEachNodeIT {
                 if (!b.findElements(By.cssSelector("#targets tr[data-target='" + target + "']")).isEmpty()) {
                     return true;
                 }
-                b.findElements(By.cssSelector("#nodes tr[data-node='" + node + "'] button")).forEach(WebElement::click);
+                // Show, clicked as a user does: once, then again only when the page has not moved to the
+                // node after two refreshes. (Clicked at every 300 ms poll, each click a refresh of ten calls,
+                // the test itself ran past nginx's rate limit and every refresh answered 429 for minutes.)
+                if (System.nanoTime() - lastClick[0] > Duration.ofSeconds(6).toNanos()) {
+                    lastClick[0] = System.nanoTime();
+                    b.findElements(By.cssSelector("#nodes tr[data-node='" + node + "'] button")).forEach(WebElement::click);
+                }
                 return false;
             });
             assertTrue(browser.findElement(By.id("node-shown")).getText().contains(node),
