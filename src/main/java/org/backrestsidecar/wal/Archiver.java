@@ -71,17 +71,8 @@ public class Archiver {
     private final ObjectMapper json;
     /** The wait before a failed base backup that closes a hole, or follows a restore, is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
     private final Duration holeRetry;
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
-    private final Map<String, WalStatus> status = new ConcurrentHashMap<>();
-    private final Map<String, String> shippedFingerprint = new ConcurrentHashMap<>();
-    private final Set<String> held = ConcurrentHashMap.newKeySet();
-    /**
-     * The targets owed a base backup (a hole in their chain, or a restore put the server on a new
-     * timeline), until one ends well: the tries this process started, and when the next may begin.
-     */
-    private final Map<String, BaseBackupTries> owed = new ConcurrentHashMap<>();
-    private final Map<String, Instant> forgotAt = new ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.atomic.AtomicInteger> readers = new ConcurrentHashMap<>();
+    /** Each wal-mode target's stream and all its state, by target name. */
+    private final Map<String, WalStream> streams = new ConcurrentHashMap<>();
 
     public Archiver(SidecarConfig config, Discovery discovery, Streamer streamer, Backup backup, Snapshots snapshots,
                     Forget forget, Scheduler scheduler, BackupMetrics metrics,
@@ -127,9 +118,10 @@ public class Archiver {
             if (stopping) {
                 return;
             }
-            if (target.usable() && WalMode.of(target) && target.running() && !held.contains(target.name())) {
-                synchronized (lockOf(target)) {
-                    keepUp(target);
+            if (target.usable() && WalMode.of(target) && target.running() && !streamOf(target).held()) {
+                WalStream stream = streamOf(target);
+                synchronized (stream) {
+                    keepUp(target, stream);
                 }
             }
         }
@@ -137,24 +129,25 @@ public class Archiver {
 
     /** The stream of every wal-mode target as last seen. */
     public List<WalStatus> statuses() {
-        return status.values().stream().sorted(java.util.Comparator.comparing(WalStatus::target)).toList();
+        return streams.values().stream().flatMap(s -> s.status().stream())
+                .sorted(java.util.Comparator.comparing(WalStatus::target)).toList();
     }
 
     public Optional<WalStatus> status(String target) {
-        return Optional.ofNullable(status.get(target));
+        return Optional.ofNullable(streams.get(target)).flatMap(WalStream::status);
     }
 
-    private void keepUp(Target target) {
+    private void keepUp(Target target, WalStream stream) {
         Spool spool = spool(target);
-        WalStatus was = status.getOrDefault(target.name(), WalStatus.none(target));
+        WalStatus was = stream.status().orElse(WalStatus.none(target));
         WalStatus now = was;
         try {
-            anotherServer(target, spool);
+            anotherServer(target, stream, spool);
             Optional<Streamer.Restart> restart = streamer.ensure(target, spool);
-            restarted(target, spool, restart);
+            restarted(target, stream, spool, restart);
             Streamer.ServerView before = streamer.view(target);
             Instant began = Instant.now();
-            ship(target, spool);
+            ship(target, stream, spool);
             // the repo holds all the server had written when this ship began, if the stream was up and
             // had received it (written to the spool, which restic reads whether fsync'd or not)
             boolean whole = spool.chain().isPresent() && restart.isEmpty() && before.notReceivedBytes() >= 0
@@ -180,7 +173,7 @@ public class Archiver {
         }
         // the hole as the spool notes it: a sidecar started after a crash still shows it
         now = now.hole(spool.hole().orElse(null));
-        status.put(target.name(), now);
+        stream.status(now);
         metrics.wal(target.plan(), target.name(), now.measured());
     }
 
@@ -188,14 +181,14 @@ public class Archiver {
      * Ships the spool if it changed since the last ship, then forgets the chain's older WAL snapshot.
      * Nothing is shipped before the first base backup: WAL without a base restores nothing.
      */
-    private Optional<StoredSnapshot> ship(Target target, Spool spool) throws IOException, ResticException {
+    private Optional<StoredSnapshot> ship(Target target, WalStream stream, Spool spool) throws IOException, ResticException {
         Optional<Spool.Chain> chain = spool.chain();
         if (chain.isEmpty()) {
             return Optional.empty();
         }
         String fingerprint = spool.fingerprint();
-        String key = target.name() + "|" + chain.get().base();
-        if (fingerprint.isEmpty() || fingerprint.equals(shippedFingerprint.get(key))) {
+        String base = chain.get().base();
+        if (fingerprint.isEmpty() || stream.shipped(base, fingerprint)) {
             return Optional.empty();
         }
         RepoConfig repo = repoOf(target);
@@ -217,15 +210,12 @@ public class Archiver {
                 fingerprint = now;
             }
         }
-        shippedFingerprint.put(key, fingerprint);
-        Instant lastForget = forgotAt.getOrDefault(key, Instant.EPOCH);
-        if (readers.getOrDefault(target.name(), new java.util.concurrent.atomic.AtomicInteger()).get() > 0
-                || Instant.now().isBefore(lastForget.plus(FORGET_EVERY))) {
+        stream.shippedNow(base, fingerprint);
+        if (!stream.forgetDue(base, FORGET_EVERY)) {
             // a restore reads an older one; or forgot lately: forget takes the repo's exclusive lock,
             // which every other restic on the repo (a run's backup, a restore's dump) waits for
             return Optional.of(stored);
         }
-        forgotAt.put(key, Instant.now());
         String newest = stored.id();
         List<String> older = snapshots.snapshots(repo, List.of(SnapshotTags.targetTag(target.name()), WAL_TAG,
                 CHAIN + ":" + chain.get().base())).stream().map(Snapshot::id)
@@ -239,14 +229,15 @@ public class Archiver {
      * new base needs and ships under the new chain.
      */
     public void newChain(Target target, String baseRun, String firstSegment) throws IOException, ResticException {
-        synchronized (lockOf(target)) {
+        WalStream stream = streamOf(target);
+        synchronized (stream) {
             Spool spool = spool(target);
-            ship(target, spool);
+            ship(target, stream, spool);
             spool.trimBefore(firstSegment);
             spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now(), streamer.systemId(target)));
-            ship(target, spool);
-            status.computeIfPresent(target.name(), (k, s) -> s.hole(null));
-            owed.remove(target.name());
+            ship(target, stream, spool);
+            stream.statusIfSeen(s -> s.hole(null));
+            stream.paid();
             told.fire(WalNotice.fine(key(target) + ":chain", "the WAL chain of " + target.name()
                     + " is whole again (new base backup)", where(target)));
         }
@@ -258,7 +249,7 @@ public class Archiver {
      * new server starts from an empty spool. No base backup is taken of it here: until its plan runs,
      * "latest" still restores the old server's newest moment, which is what a restore onto it needs.
      */
-    private void anotherServer(Target target, Spool spool) throws IOException, ResticException {
+    private void anotherServer(Target target, WalStream stream, Spool spool) throws IOException, ResticException {
         Optional<Spool.Chain> chain = spool.chain();
         if (chain.isEmpty() || chain.get().system() == null) {
             return;
@@ -266,9 +257,9 @@ public class Archiver {
         String system = streamer.systemId(target);
         if (!system.equals(chain.get().system())) {
             streamer.stop(target);
-            ship(target, spool);
+            ship(target, stream, spool);
             spool.wipe();
-            shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
+            stream.forgetShipped();
             told.fire(WalNotice.failure(target.name() + " is another Postgres server now", where(target),
                     "its system identifier is " + system + ", the WAL chain's server was " + chain.get().system(),
                     "its WAL is kept from its next base backup (plan " + target.plan() + "'s next run); to put the old "
@@ -278,12 +269,13 @@ public class Archiver {
 
     /** Keeps the stream running (a base backup needs it up before it starts). */
     public void ensureStreaming(Target target) throws WalProblem, IOException {
-        synchronized (lockOf(target)) {
+        WalStream stream = streamOf(target);
+        synchronized (stream) {
             Spool spool = spool(target);
             Optional<Streamer.Restart> restart = streamer.ensure(target, spool);
             if (restart.isPresent() && restart.get().slotLost()) {
                 // the base backup now under way closes the hole
-                tellHole(target, spool);
+                tellHole(target, stream, spool);
             }
         }
     }
@@ -296,16 +288,17 @@ public class Archiver {
      * WAL it needed may have gone while it ran): it is tried again, after a wait that doubles each
      * time, rather than at the plan's next scheduled run a day later.
      */
-    private void restarted(Target target, Spool spool, Optional<Streamer.Restart> restart) throws IOException {
+    private void restarted(Target target, WalStream stream, Spool spool, Optional<Streamer.Restart> restart)
+            throws IOException {
         restart.flatMap(Streamer.Restart::ended).ifPresent(why -> LOG.warnf("WAL stream of %s had stopped, started again: %s",
                 target.name(), why));
         boolean lostNow = restart.isPresent() && restart.get().slotLost();
-        if (!lostNow && spool.hole().isEmpty() && !owed.containsKey(target.name())) {
+        if (!lostNow && spool.hole().isEmpty() && stream.owed().isEmpty()) {
             return;
         }
-        BaseBackupTries tries = lostNow ? null : owed.get(target.name());
+        BaseBackupTries tries = lostNow ? null : stream.owed().orElse(null);
         if (tries == null) {
-            tellHole(target, spool);
+            tellHole(target, stream, spool);
             tries = BaseBackupTries.NONE;
         } else if (Instant.now().isBefore(tries.nextTry())) {
             return;
@@ -317,10 +310,10 @@ public class Archiver {
                     tries.tries());
         }
         if (runs.startScheduled(target.plan())) {
-            owed.put(target.name(), tries.tried(holeRetry));
+            stream.owe(tries.tried(holeRetry));
         } else {
             // the running one takes the base backup; should it fail, the next one starts right after it
-            owed.put(target.name(), tries.waited());
+            stream.owe(tries.waited());
         }
     }
 
@@ -349,12 +342,13 @@ public class Archiver {
      * shipped before, and is no use to the new one.
      */
     public Hold hold(Target target) throws IOException, ResticException {
-        held.add(target.name());
-        synchronized (lockOf(target)) {
-            ship(target, spool(target));
+        WalStream stream = streamOf(target);
+        stream.held(true);
+        synchronized (stream) {
+            ship(target, stream, spool(target));
             streamer.stop(target);
         }
-        return new Hold(target);
+        return new Hold(target, stream);
     }
 
     /**
@@ -362,17 +356,17 @@ public class Archiver {
      * until it is done (the first ship after forgets it).
      */
     public AutoCloseable reading(Target target) {
-        var count = readers.computeIfAbsent(target.name(), k -> new java.util.concurrent.atomic.AtomicInteger());
-        count.incrementAndGet();
-        return count::decrementAndGet;
+        return streamOf(target).reading();
     }
 
     /** Released by the restore; {@link #restart} when the target's data was replaced. */
     public final class Hold implements AutoCloseable {
         private final Target target;
+        private final WalStream stream;
 
-        private Hold(Target target) {
+        private Hold(Target target, WalStream stream) {
             this.target = target;
+            this.stream = stream;
         }
 
         /**
@@ -380,24 +374,24 @@ public class Archiver {
          * which is owed until one ends well (the restore starts the first; a failed one is tried again).
          */
         public void restart() throws IOException {
-            synchronized (lockOf(target)) {
+            synchronized (stream) {
                 spool(target).wipe();
-                shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
-                owed.put(target.name(), BaseBackupTries.NONE.waited());
+                stream.forgetShipped();
+                stream.owe(BaseBackupTries.NONE.waited());
             }
         }
 
         @Override
         public void close() {
-            held.remove(target.name());
+            stream.held(false);
         }
     }
 
     /** A chain that lost WAL (the spool was emptied): noted on disk and told; a new base backup closes it. */
-    private void tellHole(Target target, Spool spool) throws IOException {
-        shippedFingerprint.keySet().removeIf(k -> k.startsWith(target.name() + "|"));
+    private void tellHole(Target target, WalStream stream, Spool spool) throws IOException {
+        stream.forgetShipped();
         spool.markHole(Instant.now());
-        status.computeIfPresent(target.name(), (k, s) -> s.hole(spool.hole().orElse(null)));
+        stream.statusIfSeen(s -> s.hole(spool.hole().orElse(null)));
         told.fire(WalNotice.problem(key(target) + ":chain", "the WAL chain of " + target.name()
                 + " has a hole", where(target), "the server gave up the WAL our replication slot held (more than "
                         + WalMode.maxRetained(target) + " while the stream was down)", "a new base backup starts now "
@@ -417,8 +411,8 @@ public class Archiver {
         return new Spool(config.stateDir(), target.name(), json);
     }
 
-    private Object lockOf(Target target) {
-        return locks.computeIfAbsent(target.name(), k -> new Object());
+    private WalStream streamOf(Target target) {
+        return streams.computeIfAbsent(target.name(), WalStream::new);
     }
 
     private static String key(Target target) {
