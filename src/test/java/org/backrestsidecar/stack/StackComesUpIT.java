@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.backrestsidecar.testing.DockerAloneHost;
+import org.backrestsidecar.testing.ImageFromSource;
+import org.backrestsidecar.testing.MavenMirror;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +25,9 @@ import org.junit.jupiter.api.Test;
  * The whole bundle as a user runs it: compose.yml from compose.yml.example, scripts/backrest-setup.sh,
  * the offline images of scripts/offline-images.sh (real Postgres, Redis, nginx; stand-ins for Backrest,
  * Ollama and Open WebUI, which cannot be had here; haproxy for the socket proxy, with the real one's
- * rules and timeouts), and docker-compose 1.29. Over TLS on 127.0.0.1: the login, /healthz up and down,
+ * rules and timeouts), and docker-compose 1.29. Every command a user types runs on a host with Docker
+ * alone (testing/DockerAloneHost: no JDK, no Maven), the sidecar's image built there from the sources by
+ * `docker-compose build sidecar` as README's Quick start says. Over TLS on 127.0.0.1: the login, /healthz up and down,
  * discovery of every labelled service, a backup of every plan through scripts/backrest-management.sh,
  * restore, drill, and `down && up` keeping keys and snapshots.
  *
@@ -35,6 +40,8 @@ class StackComesUpIT {
     private static final String PROJECT = "bsce2e";
     private Path bundle;
     private OffsiteServer offsite;
+    /** Where the bundle's `docker compose build sidecar` downloads Maven's artifacts from (one for both hosts). */
+    private MavenMirror mirror;
     /** Whether commands get COMPOSE_PROJECT_NAME from their environment (the new host's do not). */
     private boolean projectInEnv = true;
 
@@ -48,6 +55,9 @@ class StackComesUpIT {
         if (offsite != null) {
             offsite.stop();
         }
+        if (mirror != null) {
+            mirror.close();
+        }
     }
 
     @Test
@@ -55,6 +65,7 @@ class StackComesUpIT {
         bundle = Files.createTempDirectory("bsc-e2e");
         Files.setPosixFilePermissions(bundle, PosixFilePermissions.fromString("rwxr-xr-x"));
         offsite = OffsiteServer.start(bundle.resolveSibling(bundle.getFileName() + "-offsite"));
+        mirror = MavenMirror.start();
         int https = freePort();
         String setup = freshBundle(https);
         assertTrue(setup.contains("keys/critical.key"), setup);
@@ -215,18 +226,29 @@ class StackComesUpIT {
      * config/sidecar.yml when they are there.
      */
     private String freshBundle(int https) throws Exception {
-        for (String part : List.of("scripts", "env", "nginx", "backrest-config", "monitoring", "docker-proxy", "src/main/docker")) {
+        for (String part : List.of("scripts", "env", "nginx", "backrest-config", "monitoring", "docker-proxy", "src/main",
+                "pom.xml", ".dockerignore")) {
             Files.createDirectories(bundle.resolve(part).getParent());
             TestDocker.run(List.of("cp", "-r", part, bundle.resolve(part).toString()), Map.of());
         }
         Files.copy(Path.of("compose.yml.example"), bundle.resolve("compose.yml"));
         String images = TestDocker.run(List.of("bash", "scripts/offline-images.sh", TestDocker.IMAGE), Map.of());
         String setup = run(List.of("bash", "scripts/backrest-setup.sh"), Duration.ofMinutes(2));
+        // the $EDITOR .env step: the stand-ins' images, ports on 127.0.0.1, and what the sidecar's image is
+        // built from on a host that reaches no registry (env/stack.example)
         Files.writeString(bundle.resolve(".env"), images.lines().filter(l -> l.contains("_IMAGE="))
                 .reduce("", (a, l) -> a + l + "\n") + "BIND_ADDRESS=127.0.0.1\nHTTP_PORT=" + freePort()
-                + "\nHTTPS_PORT=" + https + "\n", java.nio.file.StandardOpenOption.APPEND);
+                + "\nHTTPS_PORT=" + https + "\nSIDECAR_BUILD_IMAGE=" + ImageFromSource.BUILD_IMAGE
+                + "\nSIDECAR_BASE_IMAGE=" + TestDocker.IMAGE + "\nMAVEN_MIRROR=" + mirror.url() + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
         shortProxyTimeoutsAndASilentHook();
         offsite.reachableFrom(bundle.resolve("compose.yml"));
+        // README's Quick start (and docs/offsite.md's new host): the image from this repository, Docker alone
+        String built = run(List.of("sh", "-c", "if command -v java || command -v mvn; then echo 'not Docker alone'; exit 9; "
+                + "fi; docker-compose build sidecar"), Duration.ofMinutes(20));
+        assertEquals("source", TestDocker.run(List.of("docker", "image", "inspect", "-f",
+                "{{index .Config.Labels \"backrest-sidecar.jar-from\"}}", "backrest-sidecar:0.1.0"), Map.of()).strip(),
+                "the sidecar's image built by Compose from the sources: " + built);
         return setup;
     }
 
@@ -334,18 +356,16 @@ class StackComesUpIT {
         return run(command, limit, mustSucceed, projectInEnv ? Map.of("COMPOSE_PROJECT_NAME", PROJECT) : Map.of());
     }
 
+    /** A user's command, on a host with Docker alone (testing/DockerAloneHost): no JDK, no Maven. */
     private String run(List<String> command, Duration limit, boolean mustSucceed, Map<String, String> env)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(bundle.toFile()).redirectErrorStream(true);
-        pb.environment().remove("COMPOSE_PROJECT_NAME");
-        pb.environment().putAll(env);
-        pb.environment().put("BACKUP_INSTANCE", "e2e-host");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS) || (mustSucceed && p.exitValue() != 0)) {
-            throw new IOException(String.join(" ", command) + " failed: " + out);
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("BACKUP_INSTANCE", "e2e-host");
+        DockerAloneHost.Result result = DockerAloneHost.run(bundle, command, all, limit);
+        if (result.exit() == 124 || (mustSucceed && result.exit() != 0)) {
+            throw new IOException(String.join(" ", command) + " failed (exit " + result.exit() + "): " + result.out());
         }
-        return out;
+        return result.out();
     }
 
     private static String curl(String... args) throws IOException, InterruptedException {
