@@ -5,13 +5,14 @@ import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.nodes.AllNodes;
 
 /**
  * What the HTTP server answers before a resource is reached: a body past {@link #MAX_BODY} is refused
  * with the API's JSON error (the server's own 413 has no body), and the operator's page is served
  * with a Content-Security-Policy that runs only the page's own script and style, nothing inline.
  * A call another node's sidecar forwarded here for a node of another name ({@link #FOR_NODE}) is
- * refused with 421: the address it used was this sidecar's node's no longer (a task started again
+ * refused with 421 (nodes/AllNodes.forward): the address it used was this sidecar's node's no longer (a task started again
  * elsewhere on the overlay network takes a freed address), and the call must not act on the wrong node.
  */
 @ApplicationScoped
@@ -21,8 +22,7 @@ public class HttpEdge {
     static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
             + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
-    /** Set by api/NodesResource on a call it forwards: the node the call is meant for. */
-    public static final String FOR_NODE = "X-Sidecar-For-Node";
+    private static final String FOR_NODE = AllNodes.FOR_NODE;
     private final SidecarConfig config;
 
     public HttpEdge(SidecarConfig config) {
@@ -34,8 +34,8 @@ public class HttpEdge {
             String path = ctx.request().path();
             String forNode = ctx.request().getHeader(FOR_NODE);
             if (path.startsWith("/api/") && forNode != null && !forNode.equals(config.instance())) {
-                ctx.response().setStatusCode(421).putHeader("Content-Type", "application/json")
-                        .end(new JsonObject().put("status", 421).put("error", "this is node " + config.instance()
+                ctx.response().setStatusCode(AllNodes.MISDIRECTED).putHeader("Content-Type", "application/json")
+                        .end(new JsonObject().put("status", AllNodes.MISDIRECTED).put("error", "this is node " + config.instance()
                                 + "'s sidecar, not " + forNode + "'s: the address used is not that node's now").encode());
                 return;
             }

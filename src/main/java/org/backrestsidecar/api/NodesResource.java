@@ -34,8 +34,6 @@ import org.backrestsidecar.nodes.NodeReport;
 @Path("/api/nodes")
 @Produces(MediaType.APPLICATION_JSON)
 public class NodesResource {
-    /** What a sidecar answers a forwarded call meant for another node (api/HttpEdge). */
-    private static final int MISDIRECTED = 421;
     private final SidecarConfig config;
     private final SwarmRole role;
     private final AllNodes nodes;
@@ -115,20 +113,18 @@ public class NodesResource {
         String query = uri.getRequestUri().getRawQuery();
         String path = "/api/" + rest + (query == null ? "" : "?" + query);
         String at = address.get();
-        // the node meant goes along: a sidecar of another name at that address refuses the call (api/HttpEdge)
-        java.util.Map<String, String> passed = new java.util.LinkedHashMap<>(Callers.forwardable(headers, request));
-        passed.put(HttpEdge.FOR_NODE, node);
+        java.util.Map<String, String> passed = Callers.forwardable(headers, request);
         try {
             HttpResponse<byte[]> answer;
             String why;
             try {
-                answer = nodes.forward(at, method, path, passed, body);
+                answer = nodes.forward(node, at, method, path, passed, body);
                 why = "another node's sidecar answers there";
             } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException gone) {
                 answer = null;
                 why = gone.getMessage() == null ? gone.getClass().getSimpleName() : gone.getMessage();
             }
-            if (answer != null && answer.statusCode() != MISDIRECTED) {
+            if (answer != null && answer.statusCode() != AllNodes.MISDIRECTED) {
                 return relayed(node, answer);
             }
             // the address known is where the node's sidecar last answered: a sidecar started again (its node
@@ -142,7 +138,7 @@ public class NodesResource {
                         + at + ": " + why + "; the nodes name no other address for it");
             }
             at = now.get();
-            return relayed(node, nodes.forward(at, method, path, passed, body));
+            return relayed(node, nodes.forward(node, at, method, path, passed, body));
         } catch (IOException e) {
             return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "node " + node + " does not answer at "
                     + at + ": " + e.getMessage());

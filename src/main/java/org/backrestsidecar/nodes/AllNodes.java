@@ -51,6 +51,9 @@ public class AllNodes {
     static final Duration FORWARD_CONNECT_WITHIN = Duration.ofSeconds(5);
     /** Connections tried for a forwarded call: a connection that timed out sent nothing, so trying again is safe. */
     static final int FORWARD_CONNECTS = 3;
+    /** The header a forwarded call names its node in; a sidecar of another name answers {@link #MISDIRECTED}. */
+    public static final String FOR_NODE = "X-Sidecar-For-Node";
+    public static final int MISDIRECTED = 421;
     private final Peers peers;
     private final KnownNodes known;
     private final ObjectMapper json;
@@ -160,12 +163,19 @@ public class AllNodes {
         return known.all().stream().map(NodeReport::node).toList();
     }
 
-    /** One call to another node's sidecar, as the caller made it to this one. */
-    public HttpResponse<byte[]> forward(String address, String method, String pathAndQuery, Map<String, String> headers,
-                                        byte[] body) throws IOException, InterruptedException {
+    /**
+     * One call to node {@code node}'s sidecar at {@code address}, as the caller made it to this one. The
+     * call names the node it is meant for ({@link #FOR_NODE}): a sidecar of another name refuses it with
+     * 421 (api/HttpEdge), since an address a node's sidecar had may be another task's now (a task started
+     * again elsewhere on the overlay network takes a freed address), and the call must not act there.
+     */
+    public HttpResponse<byte[]> forward(String node, String address, String method, String pathAndQuery,
+                                        Map<String, String> headers, byte[] body) throws IOException, InterruptedException {
+        Map<String, String> named = new java.util.LinkedHashMap<>(headers);
+        named.put(FOR_NODE, node);
         for (int attempt = 1; ; attempt++) {
             try {
-                return send(forwarding, address, method, pathAndQuery, headers, body, FORWARD_WITHIN);
+                return send(forwarding, address, method, pathAndQuery, named, body, FORWARD_WITHIN);
             } catch (java.net.http.HttpConnectTimeoutException e) {
                 if (attempt == FORWARD_CONNECTS) {
                     throw e;

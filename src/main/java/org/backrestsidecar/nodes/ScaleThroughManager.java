@@ -48,7 +48,7 @@ public class ScaleThroughManager implements ServiceScaler {
                 .findFirst().orElseThrow(() -> new IOException("no sidecar on a manager answers (the stack's "
                         + "sidecar-repos task), which scales " + service + ": is it running?"));
         try {
-            HttpResponse<byte[]> answer = nodes.forward(repos.address(), method, "/api/swarm/services/"
+            HttpResponse<byte[]> answer = nodes.forward(repos.node(), repos.address(), method, "/api/swarm/services/"
                     + java.net.URLEncoder.encode(service, StandardCharsets.UTF_8).replace("+", "%20") + rest,
                     auth, body == null ? null : json.writeValueAsBytes(body));
             String text = new String(answer.body(), StandardCharsets.UTF_8);

@@ -184,7 +184,7 @@ public class SwarmRecovery {
             if (body != null) {
                 headers.put("Content-Type", "application/json");
             }
-            HttpResponse<byte[]> answer = nodes.forward(node.address(), "POST", path, headers, body);
+            HttpResponse<byte[]> answer = nodes.forward(node.node(), node.address(), "POST", path, headers, body);
             String text = new String(answer.body(), StandardCharsets.UTF_8);
             if (answer.statusCode() != 202) {
                 job.step(what + " on " + node.node(), RecoveryJob.Outcome.FAILED, start,
@@ -209,7 +209,7 @@ public class SwarmRecovery {
                 String node = remote.node().node();
                 Optional<String> lost = Optional.empty();
                 try {
-                    HttpResponse<byte[]> answer = nodes.forward(remote.node().address(), "GET",
+                    HttpResponse<byte[]> answer = nodes.forward(node, remote.node().address(), "GET",
                             "/api/recovery/jobs/" + remote.id(), caller, null);
                     if (answer.statusCode() == 200) {
                         heard.put(remote, Instant.now());

@@ -76,7 +76,10 @@ class AllNodesTest {
         });
         node.createContext("/api/plans", exchange -> {
             byte[] body = "[]".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
+            // as api/HttpEdge answers a call forwarded for a node of another name (tested on the real one in
+            // scenario/ApiAndHealthTest): here, what the forwarded call says it is for
+            boolean forHere = "node2".equals(exchange.getRequestHeaders().getFirst(AllNodes.FOR_NODE));
+            exchange.sendResponseHeaders(forHere ? 200 : AllNodes.MISDIRECTED, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -102,7 +105,9 @@ class AllNodesTest {
                 assertEquals(List.of("node2 up"), seen.stream().map(n -> n.node() + " " + n.state()).toList());
             }
             // and a call forwarded to the node, as the page's are when it shows another node
-            assertEquals(200, all.forward("127.0.0.1", "GET", "/api/plans", Map.of(), null).statusCode());
+            assertEquals(200, all.forward("node2", "127.0.0.1", "GET", "/api/plans", Map.of(), null).statusCode());
+            assertEquals(AllNodes.MISDIRECTED, all.forward("node3", "127.0.0.1", "GET", "/api/plans", Map.of(), null)
+                    .statusCode(), "a call meant for another node names it");
         }, "every ask answered, and a forwarded call, with more asks at once than asking threads");
     }
 }
