@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * version before the stamp wrote.)
  */
 class StateFromAnotherVersionIT {
-    private static final String APP = TestDocker.PREFIX + "upgrade-app";
+    /** The target's name: its Compose service, as the sidecar names a target (its container is bsc-test-upgrade-app). */
+    private static final String APP = "upgrade-app";
 
     @AfterEach
     void removeTheApp() {
