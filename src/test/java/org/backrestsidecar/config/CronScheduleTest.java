@@ -48,6 +48,21 @@ class CronScheduleTest {
     }
 
     @Test
+    void theLongestIntervalIsWorkedOutForTheDayItIsAskedOn() {
+        // worked out once a day and kept: asked again the same day, the same answer; asked on a day whose
+        // coming year holds other runs, that day's own answer (Feb 29 only: none in the year from
+        // 2026-11-20, the four years to 2032 from 2027-03-01)
+        CronSchedule leap = CronSchedule.parse("0 4 29 2 *", ZoneId.of("UTC"));
+        assertEquals(Duration.ZERO, leap.longestInterval(Instant.parse("2026-11-20T12:00:00Z")));
+        assertEquals(Duration.ZERO, leap.longestInterval(Instant.parse("2026-11-20T23:59:00Z")));
+        assertEquals(Duration.ofDays(4 * 365 + 1), leap.longestInterval(Instant.parse("2027-03-01T08:00:00Z")));
+        assertEquals(Duration.ofDays(4 * 365 + 1), CronSchedule.parse("0 4 29 2 *", ZoneId.of("UTC"))
+                .longestInterval(Instant.parse("2027-03-01T20:00:00Z")), "a schedule parsed again: the kept answer");
+        assertEquals(Duration.ofHours(47), CronSchedule.parse("0 2 * * *", BERLIN)
+                .longestInterval(Instant.parse("2027-03-01T08:00:00Z")), "each schedule its own answer");
+    }
+
+    @Test
     void malformedCronsAreRefusedWithTheExpectedForm() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CronSchedule.parse("0 2 * * * *", BERLIN));
