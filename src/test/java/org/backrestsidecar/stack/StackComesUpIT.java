@@ -40,7 +40,10 @@ class StackComesUpIT {
     private static final String PROJECT = "bsce2e";
     private Path bundle;
     private OffsiteServer offsite;
-    /** Where the bundle's `docker compose build sidecar` downloads Maven's artifacts from (one for both hosts). */
+    /**
+     * Where the bundle's `docker compose build sidecar` downloads Maven's artifacts from: the test run's one
+     * mirror, so the build takes its layers from SidecarInContainerIT's build of the same sources.
+     */
     private MavenMirror mirror;
     /** Whether commands get COMPOSE_PROJECT_NAME from their environment (the new host's do not). */
     private boolean projectInEnv = true;
@@ -55,9 +58,6 @@ class StackComesUpIT {
         if (offsite != null) {
             offsite.stop();
         }
-        if (mirror != null) {
-            mirror.close();
-        }
     }
 
     @Test
@@ -65,7 +65,7 @@ class StackComesUpIT {
         bundle = Files.createTempDirectory("bsc-e2e");
         Files.setPosixFilePermissions(bundle, PosixFilePermissions.fromString("rwxr-xr-x"));
         offsite = OffsiteServer.start(bundle.resolveSibling(bundle.getFileName() + "-offsite"));
-        mirror = MavenMirror.start();
+        mirror = MavenMirror.shared();
         int https = freePort();
         String setup = freshBundle(https);
         assertTrue(setup.contains("keys/critical.key"), setup);

@@ -36,7 +36,8 @@ public final class ImageFromSource {
         // what a clone of this tree holds: the tracked files, and new ones not ignored (a tree under edit)
         TestDocker.run(List.of("sh", "-c", "git ls-files -z --cached --others --exclude-standard"
                 + " | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C " + clone), Map.of());
-        try (MavenMirror mirror = MavenMirror.start()) {
+        try {
+            MavenMirror mirror = MavenMirror.shared();
             // --force-rm: a failed build leaves none of the classic builder's intermediate containers behind
             DockerAloneHost.Result built = DockerAloneHost.run(clone, List.of("sh", "-c", """
                     set -e
