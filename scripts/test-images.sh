@@ -2,8 +2,10 @@
 # Builds the images the tests run (one per src/test/images/*.recipe), from Debian's packages only (no registry is reachable):
 # a debootstrap root file system imported with `docker import`. The tag carries a hash of the
 # recipe, so an unchanged recipe is never rebuilt; `:latest` points at the current one.
+# The images are built side by side: on a fresh machine debootstrap mostly waits on downloads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+builds=()
 for recipe in "$here"/src/test/images/*.recipe; do
 (
 # shellcheck disable=SC1090
@@ -25,5 +27,11 @@ else
   rm -f "$rootfs.log"
 fi
 docker tag "$image:$hash" "$image:latest"
-)
+) &
+builds+=("$!")
 done
+failed=0
+for build in "${builds[@]}"; do
+  wait "$build" || failed=1
+done
+exit "$failed"
