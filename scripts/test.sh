@@ -7,19 +7,19 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/test-env.sh"
 cd "$here"
 
-# Only names the tests make: bsc-test-*, the stack IT's project bsce2e, the scenario stack's proxy,
+# Only names the tests make: bsc-test-* (scenarios), bsc-e2e-* (end-to-end), the stack IT's project bsce2e, the scenario stack's proxy,
 # and helpers the sidecar labels as its own.
 test_containers() {
-  { docker ps -a --filter name=bsc-test- --filter name=bsce2e --filter name=bsc-stack- --format '{{.Names}}'
+  { docker ps -a --filter name=bsc-test- --filter name=bsc-e2e- --filter name=bsce2e --filter name=bsc-stack- --format '{{.Names}}'
     docker ps -a --filter label=backrest-sidecar.helper --format '{{.Names}}'; } | sort -u
 }
-test_volumes() { docker volume ls -q --filter name=bsc-test- --filter name=bsce2e | sort -u; }
-test_networks() { docker network ls --filter name=bsc-test- --filter name=bsce2e --format '{{.Name}}' | sort -u; }
+test_volumes() { docker volume ls -q --filter name=bsc-test- --filter name=bsc-e2e- --filter name=bsce2e | sort -u; }
+test_networks() { docker network ls --filter name=bsc-test- --filter name=bsc-e2e- --filter name=bsce2e --format '{{.Name}}' | sort -u; }
 
 # A run that was killed (CI timeout, a machine reused) leaves labelled containers behind; the next
 # run's sidecars would discover them as targets and fail on them. Swarm nodes are left to
 # SwarmOfNodes, which thaws what a test froze inside them before it removes them.
-not_swarm() { grep -v '^bsc-test-swarm-' || true; }
+not_swarm() { grep -v '^bsc-e2e-swarm-' || true; }
 earlier=$( { test_containers; test_volumes; test_networks; } | not_swarm)
 if [ -n "$earlier" ]; then
   echo "removing what an earlier test run left:"
@@ -30,7 +30,28 @@ if [ -n "$earlier" ]; then
 fi
 
 status=0
-mvn -B -ntp verify "$@" || status=$?
+# Built once (compiled, the jar and the app packaged; LayeringTest, so the test runner is fetched
+# before two Mavens share the local repository), then the two suites at once: the scenarios
+# (Surefire, one sidecar in the test JVM) and the end-to-end tests (Failsafe, the packaged sidecar
+# as a process, in a container, on a Docker-alone host and on a Swarm). They wait on Docker,
+# Postgres and restic far more than they compute; each names its containers and its Compose
+# project its own way (pom.xml, testing/TestDocker), so neither finds nor removes the other's.
+lane() {
+  local name=$1
+  shift
+  set -o pipefail
+  mvn -B -ntp "$@" 2>&1 | sed -u "s/^/[$name] /"
+}
+mvn -B -ntp package -Dtest=LayeringTest -Dsurefire.failIfNoSpecifiedTests=false "$@" || status=$?
+if [ "$status" -eq 0 ]; then
+  lane scenarios surefire:test "$@" &
+  scenarios=$!
+  lane end-to-end failsafe:integration-test failsafe:verify "$@" &
+  end_to_end=$!
+  wait "$scenarios" || status=1
+  wait "$end_to_end" || status=1
+  [ "$status" -eq 0 ] && echo "both suites passed" || echo "a suite FAILED: its lines start [scenarios] or [end-to-end]"
+fi
 left=$( { test_containers; test_volumes; test_networks; } )
 if [ -n "$left" ]; then
   echo "the tests left behind (remove them: docker rm -f / docker volume rm / docker network rm):"

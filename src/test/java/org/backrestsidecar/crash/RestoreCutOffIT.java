@@ -120,6 +120,7 @@ class RestoreCutOffIT {
         PackagedSidecar.buildImage();
         Files.writeString(root.resolve("sidecar.yml"), """
                 instance: cut-host
+                composeProject: %s
                 stateDir: %s
                 repos:
                   - id: cut
@@ -129,7 +130,7 @@ class RestoreCutOffIT {
                 plans:
                   - id: cut
                     schedule: "0 2 * * *"
-                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("cut.key"),
+                """.formatted(TestDocker.PROJECT, root.resolve("state"), root.resolve("repo"), root.resolve("cut.key"),
                 repoMore.apply(root).indent(4).stripTrailing()));
         return root;
     }

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.Test;
 class SidecarInContainerIT {
     private static final String IMAGE = "backrest-sidecar-test/sidecar:it";
     private static final String TOKEN = "in-container-api-token-0123456789";
-    private static final String REPOS = "bsc-test-it-repos";
+    private static final String REPOS = TestDocker.PREFIX + "it-repos";
 
-    private static final String STATE = "bsc-test-it-state";
+    private static final String STATE = TestDocker.PREFIX + "it-state";
     private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "it-pg-copy";
 
     @AfterEach
@@ -138,6 +138,7 @@ class SidecarInContainerIT {
         Files.writeString(conf.resolve("api-token"), TOKEN + "\n");
         Files.writeString(conf.resolve("sidecar.yml"), """
                 instance: it-host
+                composeProject: %s
                 repos:
                   - id: critical
                     uri: /repos/critical
@@ -145,7 +146,7 @@ class SidecarInContainerIT {
                 plans:
                   - id: critical
                     schedule: "0 2 * * *"
-                """);
+                """.formatted(TestDocker.PROJECT));
         for (Path f : List.of(conf.resolve("critical.key"), conf.resolve("api-token"), conf.resolve("sidecar.yml"))) {
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
         }

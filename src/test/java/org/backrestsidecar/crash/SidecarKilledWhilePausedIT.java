@@ -55,6 +55,7 @@ class SidecarKilledWhilePausedIT {
         PackagedSidecar.buildImage();
         Files.writeString(config, """
                 instance: crash-host
+                composeProject: %s
                 stateDir: %s
                 repos:
                   - id: crash
@@ -70,7 +71,7 @@ class SidecarKilledWhilePausedIT {
                       template: ntfy
                       events: [containers-recovered]
                       url: %s/backups
-                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("crash.key"), ntfy.url()));
+                """.formatted(TestDocker.PROJECT, root.resolve("state"), root.resolve("repo"), root.resolve("crash.key"), ntfy.url()));
         String app = TestDocker.container("crash-app").volume("/data")
                 .labels(Map.of("backup.enable", "true", "backup.plan", "crash", "backup.strategy", "pause",
                         "backup.max-downtime", "10m", "com.docker.compose.service", "crash-app"))
@@ -107,9 +108,9 @@ class SidecarKilledWhilePausedIT {
             }
         }
         assertTrue(recovery != null, "a RECOVERY entry in /api/runs: " + runs);
-        assertEquals("bsc-test-crash-app", recovery.path("targets").get(0).path("target").asText());
+        assertEquals(TestDocker.PREFIX + "crash-app", recovery.path("targets").get(0).path("target").asText());
         assertTrue(recovery.path("targets").get(0).path("notes").get(0).asText().startsWith("unpaused"), recovery.toString());
-        assertTrue(Files.readString(root.resolve("second.log")).contains("crash recovery: container bsc-test-crash-app unpaused"));
+        assertTrue(Files.readString(root.resolve("second.log")).contains("crash recovery: container " + TestDocker.PREFIX + "crash-app unpaused"));
         // and people are told, once per start that put it back (three), none lost to the kills in between
         // (a local server stands in for ntfy)
         TestDocker.await("the recoveries told", Duration.ofSeconds(30), () -> ntfy.requests().size() >= 3);
@@ -118,7 +119,7 @@ class SidecarKilledWhilePausedIT {
         org.backrestsidecar.testing.RecordingServer.Request told = ntfy.requests().get(2);
         assertEquals("/backups", told.path());
         assertTrue(told.header("Title").startsWith("[crash-host] INFO: containers left paused or stopped"), told.header("Title"));
-        assertTrue(told.body().contains("bsc-test-crash-app: unpaused after the sidecar stopped mid-run"), told.body());
+        assertTrue(told.body().contains(TestDocker.PREFIX + "crash-app: unpaused after the sidecar stopped mid-run"), told.body());
         assertEquals("[]", TestDocker.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("backrest-sidecar.helper", "crash-host")).exec().toString(),
                 "the dead sidecar's helper was removed");

@@ -72,6 +72,7 @@ class SidecarKilledWhileStreamingIT {
         Path config = root.resolve("sidecar.yml");
         Files.writeString(config, """
                 instance: wal-crash-host
+                composeProject: %s
                 stateDir: %s
                 repos:
                   - id: walcrash
@@ -81,7 +82,7 @@ class SidecarKilledWhileStreamingIT {
                   - id: walcrash
                     repo: walcrash
                     schedule: "0 2 1 1 *"
-                """.formatted(root.resolve("state"), root.resolve("repo"), root.resolve("crash.key")));
+                """.formatted(TestDocker.PROJECT, root.resolve("state"), root.resolve("repo"), root.resolve("crash.key")));
         pg = PostgresContainer.startOfficialLike(TARGET, Map.of("backup.enable", "true", "backup.plan", "walcrash",
                 "backup.strategy", "postgres", "com.docker.compose.service", TARGET, "backup.postgres.mode", "wal",
                 "backup.postgres.checkpoint", "fast", "backup.postgres.wal.max-retained", "64MB"));

@@ -310,6 +310,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
             Path config = root.resolve("sidecar.yml");
             Files.writeString(config, """
                     instance: test-host
+                    composeProject: %s
                     timeZone: UTC
                     stateDir: %s
                     helperImage: %s
@@ -342,7 +343,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         repo: pitr
                         schedule: "0 4 * * *"
                     %s
-                    %s""".formatted(root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
+                    %s""".formatted(TestDocker.PROJECT, root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
                     root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),
                     away.stripTrailing(), scenarioPlans(), notifications(root)));
 

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SwarmOfNodes implements AutoCloseable {
     public static final String NODE_IMAGE = "backrest-sidecar-test/swarm-node:latest";
-    private static final String PREFIX = "bsc-test-swarm-";
+    private static final String PREFIX = TestDocker.PREFIX + "swarm-";
     private final List<String> nodes = new ArrayList<>();
     private final Map<String, List<Path>> frozenContainers = new java.util.HashMap<>();
 

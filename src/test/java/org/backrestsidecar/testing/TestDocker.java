@@ -22,10 +22,18 @@ import java.util.concurrent.TimeUnit;
  * The tests' own hands on the real Docker engine: start containers from the locally built test
  * image (never pulled), run commands in them, remove them. Every container it starts is named
  * {@code bsc-test-*} so a failed run's leftovers are easy to find and are removed at the next start.
+ * The end-to-end tests (Failsafe) run beside the scenarios and name theirs {@code bsc-e2e-*}
+ * (system property {@code bsc.test.prefix}, pom.xml), so neither removes the other's.
  */
 public final class TestDocker {
     public static final String IMAGE = "backrest-sidecar-test/debian-services:latest";
-    public static final String PREFIX = "bsc-test-";
+    public static final String PREFIX = System.getProperty("bsc.test.prefix", "bsc-test-");
+    /**
+     * The Compose project every container the tests label for backup belongs to, and the one their
+     * sidecars' configs name ({@code composeProject}): the scenarios' and the end-to-end tests'
+     * sidecars run at once on one engine, and each finds only its own targets.
+     */
+    public static final String PROJECT = System.getProperty("bsc.test.project", "bsc-scenarios");
     /** A container that idles and stops at once on SIGTERM, as a well-behaved service does. */
     public static final String IDLE = "trap 'exit 0' TERM; sleep 600 & wait";
     private static final DockerClient DOCKER = connect();
@@ -66,8 +74,15 @@ public final class TestDocker {
             this.name = name;
         }
 
+        /** The labels; one for backup ({@code *.enable}) also gets {@link #PROJECT}'s, unless it names a project. */
         public Spec labels(Map<String, String> labels) {
             this.labels = labels;
+            if (labels.keySet().stream().anyMatch(k -> k.endsWith(".enable"))
+                    && !labels.containsKey("com.docker.compose.project")) {
+                var withProject = new java.util.HashMap<>(labels);
+                withProject.put("com.docker.compose.project", PROJECT);
+                this.labels = withProject;
+            }
             return this;
         }
 

@@ -46,6 +46,7 @@ class StateFromAnotherVersionIT {
         Path state = root.resolve("state");
         Files.writeString(config, """
                 instance: upgrade-host
+                composeProject: %s
                 stateDir: %s
                 repos:
                   - id: upgrade
@@ -58,7 +59,7 @@ class StateFromAnotherVersionIT {
                 plans:
                   - id: upgrade
                     schedule: "0 2 * * *"
-                """.formatted(state, root.resolve("repo"), root.resolve("upgrade.key"), root.resolve("copy"),
+                """.formatted(TestDocker.PROJECT, state, root.resolve("repo"), root.resolve("upgrade.key"), root.resolve("copy"),
                 root.resolve("away.key")));
         String app = TestDocker.container("upgrade-app").volume("/data")
                 .labels(Map.of("backup.enable", "true", "backup.plan", "upgrade", "backup.strategy", "volume",
