@@ -81,8 +81,10 @@ public class CrashRecovery {
         if (!byPlan.isEmpty()) {
             recovered.fire(new Recovered(byPlan));
         }
-        if (journal.pending().stream().anyMatch(e -> e.action() == QuiesceJournal.Action.SCALED)) {
-            Daemons.start("swarm-scale-back", this::scaleBackUntilDone);
+        List<QuiesceJournal.Entry> scaledByTheCrashedRun = journal.pending().stream()
+                .filter(e -> e.action() == QuiesceJournal.Action.SCALED).toList();
+        if (!scaledByTheCrashedRun.isEmpty()) {
+            Daemons.start("swarm-scale-back", () -> scaleBackUntilDone(scaledByTheCrashedRun));
         }
         Daemons.start("remote-unlock", helpers::unlockRemoteRepos);
     }
@@ -90,13 +92,13 @@ public class CrashRecovery {
     /**
      * A Swarm service scaled to 0 is scaled back by a manager, which may not answer yet when a node
      * starts (its own sidecar-repos task restarting too): asked again every {@link #SCALE_BACK_EVERY}
-     * until it is done, each new reason logged once.
+     * until it is done, each new reason logged once. Only what the stopped sidecar left: a restore
+     * started since journals its own scale to 0, and scaling that back would start the task under it.
      */
-    private void scaleBackUntilDone() {
+    private void scaleBackUntilDone(List<QuiesceJournal.Entry> scaledByTheCrashedRun) {
         String lastWhy = null;
         while (true) {
-            List<QuiesceJournal.Entry> left = journal.pending().stream()
-                    .filter(e -> e.action() == QuiesceJournal.Action.SCALED).toList();
+            List<QuiesceJournal.Entry> left = stillPending(journal.pending(), scaledByTheCrashedRun);
             if (left.isEmpty()) {
                 return;
             }
@@ -121,5 +123,11 @@ public class CrashRecovery {
                 return;
             }
         }
+    }
+
+    /** The entries of {@code leftByTheCrash} that are still in the journal ({@code pending}), and no others. */
+    static List<QuiesceJournal.Entry> stillPending(List<QuiesceJournal.Entry> pending,
+                                                  List<QuiesceJournal.Entry> leftByTheCrash) {
+        return pending.stream().filter(leftByTheCrash::contains).toList();
     }
 }
