@@ -122,7 +122,7 @@ class StackComesUpIT {
         run(List.of("docker-compose", "stop", "sidecar"), Duration.ofMinutes(2));
         assertEquals("down\n503", curl("-w", "%{http_code}", base + "/healthz"));
         run(List.of("docker-compose", "start", "sidecar"), Duration.ofMinutes(2));
-        TestDocker.await("/healthz up again", Duration.ofMinutes(2), () -> {
+        TestDocker.await("/healthz up again", Duration.ofMinutes(2), Duration.ofSeconds(1), () -> {
             try {
                 return curl(base + "/healthz").equals("up\n");
             } catch (IOException | InterruptedException e) {
@@ -273,7 +273,7 @@ class StackComesUpIT {
         }
         assertTrue(failed.contains("FAILED") && failed.contains("paused, not running"), failed);
         String[] alerts = {""};
-        TestDocker.await("BackupRunFailed in Alertmanager", Duration.ofMinutes(3), () -> {
+        TestDocker.await("BackupRunFailed in Alertmanager", Duration.ofMinutes(3), Duration.ofSeconds(1), () -> {
             try {
                 alerts[0] = run(List.of("docker-compose", "exec", "-T", "prometheus", "curl", "-s",
                         "http://alertmanager:9093/api/v2/alerts"), Duration.ofMinutes(1));
@@ -336,7 +336,7 @@ class StackComesUpIT {
     }
 
     private void awaitHealthy() {
-        TestDocker.await("every service of the stack healthy", Duration.ofMinutes(4), () -> {
+        TestDocker.await("every service of the stack healthy", Duration.ofMinutes(4), Duration.ofSeconds(1), () -> {
             var containers = TestDocker.client().listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of("com.docker.compose.project", PROJECT)).exec();
             return containers.size() == 8 && containers.stream().allMatch(c -> {

@@ -64,7 +64,7 @@ final class StackData {
         }
         ObjectMapper json = new ObjectMapper();
         String[] last = {""};
-        TestDocker.await("copy " + copy + " of " + repos + " up to date", Duration.ofMinutes(6), () -> {
+        TestDocker.await("copy " + copy + " of " + repos + " up to date", Duration.ofMinutes(6), Duration.ofSeconds(1), () -> {
             try {
                 last[0] = api(sh, token, "GET", "/api/repos/copies");
                 int done = 0;

@@ -120,7 +120,7 @@ class SwarmBacksUpEachNodeIT {
                 + "insert into notes select g, md5(g::text) from generate_series(1, 5000) g");
         rowsOnNode1 = psql("node1", ROWS);
         // Swarm starts the tasks in no order: Postgres up on node1 says nothing of node2's
-        TestDocker.await("the notes task on node2", Duration.ofMinutes(2),
+        awaitNodes("the notes task on node2", Duration.ofMinutes(2),
                 () -> {
                     try {
                         return !swarm.taskContainer("node2", STACK + "_notes").isEmpty();
@@ -167,7 +167,7 @@ class SwarmBacksUpEachNodeIT {
         String notesBefore = swarm.taskContainer("node2", STACK + "_notes");
         Map<String, JsonNode> runs = new TreeMap<>();
         for (String node : swarm.nodes()) {
-            TestDocker.await("the scheduled run on " + node, Duration.ofMinutes(8), () -> {
+            awaitNodes("the scheduled run on " + node, Duration.ofMinutes(8), () -> {
                 JsonNode list = json(api(node, "sidecar", "GET", "/api/runs?plan=critical", null));
                 if (list.size() == 1 && list.get(0).path("endedAt").isTextual()) {
                     runs.put(node, list.get(0));
@@ -213,7 +213,7 @@ class SwarmBacksUpEachNodeIT {
         assertEquals(2, runs.get("node2").path("snapshotsKept").asInt(), runs.get("node2").toString());
 
         // prune and check once for the swarm, by the repos task; no node pruned or checked
-        TestDocker.await("the prune and the check of the repos task", Duration.ofMinutes(5), () -> {
+        awaitNodes("the prune and the check of the repos task", Duration.ofMinutes(5), () -> {
             JsonNode prunes = json(api("node1", "sidecar-repos", "GET", "/api/repos/prunes", null));
             JsonNode checks = json(api("node1", "sidecar-repos", "GET", "/api/repos/checks", null));
             return prunes.toString().contains("\"succeeded\":true") && checks.toString().contains("\"passed\":true");
@@ -231,7 +231,7 @@ class SwarmBacksUpEachNodeIT {
     void thePageAndStatusThroughNginxShowEveryNode() throws Exception {
         String base = "https://" + swarm.address("node1") + ":8443";
         String login = "admin:" + ADMIN_PASSWORD;
-        TestDocker.await("nginx on node1", Duration.ofMinutes(2),
+        awaitNodes("nginx on node1", Duration.ofMinutes(2),
                 () -> NginxInFront.curl("-u", login, base + "/sidecar/api/status").out().contains("== node1 =="));
         String status = NginxInFront.curl("-u", login, base + "/sidecar/api/status").out();
         for (String node : List.of("node1", "node2", "node3", "repos")) {
@@ -240,7 +240,7 @@ class SwarmBacksUpEachNodeIT {
         // what nginx's `sidecar` (the repos task) knows of the nodes, and `targets` naming each one's node
         // every node up as soon as each answers its 2 s ask (on a loaded machine one may miss one ask)
         Map<String, String> states = new TreeMap<>();
-        TestDocker.await("every node up through nginx", Duration.ofMinutes(2), () -> {
+        awaitNodes("every node up through nginx", Duration.ofMinutes(2), () -> {
             states.clear();
             json(NginxInFront.curl("-u", login, base + "/sidecar/api/nodes").out()).forEach(n -> states.put(
                     n.path("node").asText(), n.path("state").asText()));
@@ -312,7 +312,7 @@ class SwarmBacksUpEachNodeIT {
     void everyNodeIsSeenFromAnyNodeAndButtonsActOnTheRightOne() throws Exception {
         Map<String, String> states = new TreeMap<>();
         Map<String, String> all = Map.of("node1", "up/node", "node2", "up/node", "node3", "up/node", "repos", "up/repos");
-        TestDocker.await("every node up from node3", Duration.ofMinutes(2), () -> {
+        awaitNodes("every node up from node3", Duration.ofMinutes(2), () -> {
             states.clear();
             json(api("node3", "sidecar", "GET", "/api/nodes", null)).forEach(n -> states.put(n.path("node").asText(),
                     n.path("state").asText() + "/" + n.path("role").asText()));
@@ -328,7 +328,7 @@ class SwarmBacksUpEachNodeIT {
         assertTrue(api("node3", "sidecar", "GET", "/api/nodes/node1/targets", null).contains("\"postgres\""));
         JsonNode started = json(api("node3", "sidecar", "POST", "/api/nodes/node1/plans/critical/runs", null));
         String id = started.path("id").asText();
-        TestDocker.await("the run started on node1 through node3", Duration.ofMinutes(2), () -> json(api("node1",
+        awaitNodes("the run started on node1 through node3", Duration.ofMinutes(2), () -> json(api("node1",
                 "sidecar", "GET", "/api/runs/" + id, null)).path("state").asText().equals("SUCCEEDED"));
         assertEquals("404", api("node3", "sidecar", "GET", "/api/runs/" + id, null).replaceAll(".*\"status\":(\\d+).*",
                 "$1").strip(), "the run is node1's, not node3's");
@@ -360,7 +360,7 @@ class SwarmBacksUpEachNodeIT {
         swarm.limitUpload("node2", "40mbit");
         swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 200000000 /dev/urandom > /notes/big.bin");
         String id = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
-        TestDocker.await("restic copying on node2", Duration.ofMinutes(2), () -> json(api("node2", "sidecar", "GET",
+        awaitNodes("restic copying on node2", Duration.ofMinutes(2), () -> json(api("node2", "sidecar", "GET",
                 "/api/runs/" + id, null)).path("progress").path("bytesDone").asLong() > 0);
         // the node is frozen whole, as a node that hangs or drops off the network is to everyone else (a
         // killed docker-in-docker node cannot end while a container in it is paused: the cgroup freezer)
@@ -368,7 +368,7 @@ class SwarmBacksUpEachNodeIT {
         long lostAt = System.nanoTime();
         try {
             String other = json(api("node1", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
-            TestDocker.await("node1's run while node2 is lost", Duration.ofMinutes(5), () -> json(api("node1",
+            awaitNodes("node1's run while node2 is lost", Duration.ofMinutes(5), () -> json(api("node1",
                     "sidecar", "GET", "/api/runs/" + other, null)).path("endedAt").isTextual());
             JsonNode run = json(api("node1", "sidecar", "GET", "/api/runs/" + other, null));
             assertEquals("SUCCEEDED", run.path("state").asText(), run.toString());
@@ -377,10 +377,10 @@ class SwarmBacksUpEachNodeIT {
 
             awaitText("node2 shown down", Duration.ofMinutes(1), () -> api("node1", "sidecar", "GET",
                     "/api/status", null), status -> status.contains("\nnode2  DOWN"));
-            TestDocker.await("the repos task to tell", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
+            awaitNodes("the repos task to tell", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
                     "GET", "/api/notifications", null).contains("\"node-down:node2\""));
             // and told through the channel: the stack's webhook receiver has the notice, naming the node
-            TestDocker.await("the webhook told node2 does not answer", Duration.ofMinutes(3),
+            awaitNodes("the webhook told node2 does not answer", Duration.ofMinutes(3),
                     () -> notices("problem", "node node2 does not answer").size() == 1);
             System.out.printf("node2 lost: told through the webhook after %.0f s%n", (System.nanoTime() - lostAt) / 1e9);
             // the backup under way wrote no snapshot; node2's last good backup is whole
@@ -398,7 +398,7 @@ class SwarmBacksUpEachNodeIT {
         long backAt = System.nanoTime();
         awaitText("the repos task to tell node2 is back", Duration.ofMinutes(3), () -> api("node1", "sidecar-repos",
                 "GET", "/api/notifications", null), told -> !told.contains("\"node-down:node2\""));
-        TestDocker.await("the webhook told node2 answers again", Duration.ofMinutes(2),
+        awaitNodes("the webhook told node2 answers again", Duration.ofMinutes(2),
                 () -> !notices("recovered", "node node2 answers again").isEmpty());
         System.out.printf("node2 back in the view: told through the webhook %.0f s later%n", (System.nanoTime() - backAt) / 1e9);
         awaitText("nothing paused on node2", Duration.ofMinutes(3), () -> docker("node2", "ps", "-aq", "--filter",
@@ -463,7 +463,7 @@ class SwarmBacksUpEachNodeIT {
         awaitText("a new sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
                 "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
                 && !ids.strip().equals(before));
-        TestDocker.await("node3's sidecar answering", Duration.ofMinutes(2),
+        awaitNodes("node3's sidecar answering", Duration.ofMinutes(2),
                 () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
         awaitText("the gone helper's lock removed", Duration.ofMinutes(3), SwarmBacksUpEachNodeIT::locks,
                 locks -> !locks.contains(gone));
@@ -475,9 +475,9 @@ class SwarmBacksUpEachNodeIT {
     void postgresMovedToAnotherNodeIsRestoredThereFromTheFirstNodesBackup() throws Exception {
         swarm.docker("node1", "service", "update", "-q", "--constraint-rm", "node.hostname == node1",
                 "--constraint-add", "node.hostname == node3", STACK + "_postgres");
-        TestDocker.await("Postgres on node3", Duration.ofMinutes(3), () -> psql("node3", "select 1").equals("1"));
+        awaitNodes("Postgres on node3", Duration.ofMinutes(3), () -> psql("node3", "select 1").equals("1"));
         assertEquals("f", psql("node3", "select to_regclass('notes') is not null"), "an empty server on node3");
-        TestDocker.await("node3's sidecar to find postgres", Duration.ofMinutes(1),
+        awaitNodes("node3's sidecar to find postgres", Duration.ofMinutes(1),
                 () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"postgres\""));
         // docs/swarm.md's command as written, on the manager: the manager's sidecar forwards it to node3's,
         // whose task was started again in test 5 and answers at a new address (asked for anew when the
@@ -498,7 +498,7 @@ class SwarmBacksUpEachNodeIT {
         swarm.docker("node3", "exec", "-d", server, "psql", "-U", "app", "-d", "app", "-c",
                 "SET application_name = 'holder'", "-c", "BEGIN", "-c", "LOCK TABLE notes IN ACCESS SHARE MODE",
                 "-c", "SELECT pg_sleep(600)");
-        TestDocker.await("the reader's lock", Duration.ofSeconds(30), () -> psql("node3", "select count(*) from pg_locks l "
+        awaitNodes("the reader's lock", Duration.ofSeconds(30), () -> psql("node3", "select count(*) from pg_locks l "
                 + "join pg_stat_activity a using (pid) where a.application_name = 'holder' and l.granted "
                 + "and l.relation = 'notes'::regclass").equals("1"));
         String body = "{\"target\":\"postgres\",\"database\":\"app\",\"confirm\":\"postgres\"}";
@@ -512,7 +512,7 @@ class SwarmBacksUpEachNodeIT {
         awaitText("a new sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
                 "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
                 && !ids.strip().equals(sidecarBefore));
-        TestDocker.await("node3's sidecar answering", Duration.ofMinutes(2),
+        awaitNodes("node3's sidecar answering", Duration.ofMinutes(2),
                 () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
         String again = api("node3", "sidecar", "POST", "/api/restores", body);
         assertTrue(again.contains("still being written by restore " + cut), "no second restore while the cut-off "
@@ -582,7 +582,7 @@ class SwarmBacksUpEachNodeIT {
                 && !ids.strip().equals(sidecarBefore));
         awaitText("notes scaled back and running on node2", Duration.ofMinutes(3), () -> docker("node2", "ps", "-q",
                 "--filter", "label=com.docker.swarm.service.name=" + notes), ids -> !ids.isBlank());
-        TestDocker.await("node2's sidecar answering", Duration.ofMinutes(2),
+        awaitNodes("node2's sidecar answering", Duration.ofMinutes(2),
                 () -> api("node2", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
         JsonNode record = json(api("node2", "sidecar", "GET", "/api/restores/" + cut, null));
         String said = record.path("error").asText();
@@ -620,7 +620,7 @@ class SwarmBacksUpEachNodeIT {
             }, pong -> pong.strip().equals("PONG"));
             swarm.inTask("node3", redis, "sh", "-c", "for i in $(seq 1 300); do echo \"SET k:$i v$i\"; done | redis-cli --pipe");
             String backedUp = redisDigest(redis);
-            TestDocker.await("node3's sidecar to find redis", Duration.ofMinutes(1),
+            awaitNodes("node3's sidecar to find redis", Duration.ofMinutes(1),
                     () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"redis\""));
             String run = json(api("node3", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
             awaitText("node3's backup", Duration.ofMinutes(5), () -> api("node3", "sidecar", "GET", "/api/runs/" + run,
@@ -740,7 +740,7 @@ class SwarmBacksUpEachNodeIT {
             awaitText("a new sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
                     "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
                     && !ids.strip().equals(sidecarBefore));
-            TestDocker.await("node3's sidecar answering", Duration.ofMinutes(2),
+            awaitNodes("node3's sidecar answering", Duration.ofMinutes(2),
                     () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
             awaitText("pitr scaled back and answering on node3", Duration.ofMinutes(3), () -> pitrSql("select 1", true),
                     "1"::equals);
@@ -780,7 +780,7 @@ class SwarmBacksUpEachNodeIT {
             awaitText("another sidecar task on node3", Duration.ofMinutes(2), () -> docker("node3", "ps", "-q", "--filter",
                     "label=com.docker.swarm.service.name=" + STACK + "_sidecar"), ids -> !ids.isBlank()
                     && !ids.strip().equals(sidecarAgain) && !killedInPutBack.startsWith(ids.strip()));
-            TestDocker.await("node3's sidecar answering again", Duration.ofMinutes(2),
+            awaitNodes("node3's sidecar answering again", Duration.ofMinutes(2),
                     () -> api("node3", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
             awaitText("the cut-off restore's record", Duration.ofMinutes(4), () -> api("node3", "sidecar", "GET",
                     "/api/restores/" + replaying, null), r -> json(r).path("error").asText().contains("holds the data from before"));
@@ -816,14 +816,14 @@ class SwarmBacksUpEachNodeIT {
         awaitText("Postgres on node3", Duration.ofMinutes(2), () -> pitrSql("select 1", true), "1"::equals);
         pitrSql("create table items (id int primary key, body text); "
                 + "insert into items select g, md5(g::text) from generate_series(1, " + rows + ") g", false);
-        TestDocker.await("node3's sidecar to find pitr", Duration.ofMinutes(1),
+        awaitNodes("node3's sidecar to find pitr", Duration.ofMinutes(1),
                 () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"pitr\""));
     }
 
     /** A run of plan critical on {@code node}; one its schedule has under way (409) is waited out first. */
     private static String runPlanOn(String node) {
         String[] started = new String[1];
-        TestDocker.await(node + "'s run of plan critical to start", Duration.ofMinutes(5), () -> {
+        awaitNodes(node + "'s run of plan critical to start", Duration.ofMinutes(5), () -> {
             started[0] = json(api(node, "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
             return !started[0].isEmpty();
         });
@@ -1070,25 +1070,25 @@ class SwarmBacksUpEachNodeIT {
         // new data, sent at node2's 5 MB/s (test 4's cap): restic is mid-copy when the drain comes
         swarm.inTask("node2", STACK + "_notes", "sh", "-c", "head -c 200000000 /dev/urandom > /notes/big.bin");
         String id = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
-        TestDocker.await("restic copying on node2", Duration.ofMinutes(2), () -> json(api("node2", "sidecar", "GET",
+        awaitNodes("restic copying on node2", Duration.ofMinutes(2), () -> json(api("node2", "sidecar", "GET",
                 "/api/runs/" + id, null)).path("progress").path("bytesDone").asLong() > 0);
         assertEquals("true", swarm.docker("node2", "inspect", "-f", "{{.State.Paused}}",
                 swarm.taskContainer("node2", STACK + "_notes")).strip(), "the drain comes while notes is paused");
         // Swarm stops every task on a drained node: the sidecar (its run cut off), its proxy and notes
         swarm.docker("node1", "node", "update", "--availability", "drain", "node2");
-        TestDocker.await("node2's tasks gone", Duration.ofMinutes(2), 
+        awaitNodes("node2's tasks gone", Duration.ofMinutes(2), 
                 () -> docker("node2", "ps", "-q", "--filter", "label=com.docker.swarm.task.id").isBlank());
         swarm.docker("node1", "node", "update", "--availability", "active", "node2");
-        TestDocker.await("the sidecar back on node2", Duration.ofMinutes(4),
+        awaitNodes("the sidecar back on node2", Duration.ofMinutes(4),
                 () -> api("node2", "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
-        TestDocker.await("notes back on node2", Duration.ofMinutes(2), () -> !docker("node2", "ps", "-q",
+        awaitNodes("notes back on node2", Duration.ofMinutes(2), () -> !docker("node2", "ps", "-q",
                 "--filter", "label=com.docker.swarm.service.name=" + STACK + "_notes").isBlank());
         assertEquals("", swarm.docker("node2", "ps", "-aq", "--filter", "status=paused").strip(), "nothing paused");
         // the cut-off restic's lock (the sidecar's own, or its helper's) is cleared by the sidecar back
         // on the node, not left to go stale for 30 minutes while the others' retention waits on it
         awaitText("no lock left in the repo", Duration.ofMinutes(2), SwarmBacksUpEachNodeIT::locks, String::isBlank);
         String again = json(api("node2", "sidecar", "POST", "/api/plans/critical/runs", null)).path("id").asText();
-        TestDocker.await("a run on node2 after the drain", Duration.ofMinutes(4), () -> json(api("node2", "sidecar",
+        awaitNodes("a run on node2 after the drain", Duration.ofMinutes(4), () -> json(api("node2", "sidecar",
                 "GET", "/api/runs/" + again, null)).path("endedAt").isTextual());
         JsonNode run = json(api("node2", "sidecar", "GET", "/api/runs/" + again, null));
         assertEquals("SUCCEEDED", run.path("state").asText(), run.toString());
@@ -1159,7 +1159,7 @@ class SwarmBacksUpEachNodeIT {
         createWalPostgresOnNode3();
         awaitText("an empty Postgres on node3", Duration.ofMinutes(2), () -> pitrSql("select to_regclass('items') is "
                 + "null", true), "t"::equals);
-        TestDocker.await("node3's sidecar to find pitr", Duration.ofMinutes(1),
+        awaitNodes("node3's sidecar to find pitr", Duration.ofMinutes(1),
                 () -> api("node3", "sidecar", "GET", "/api/targets", null).contains("\"pitr\""));
         assertEquals("f", psql("node1", "select to_regclass('notes') is not null"), "an empty server on node1");
 
@@ -1180,7 +1180,7 @@ class SwarmBacksUpEachNodeIT {
         swarm.docker("node1", "service", "scale", STACK + "_notes=1");
         awaitText("the notes task on node2", Duration.ofMinutes(2), () -> docker("node2", "ps", "-q", "--filter",
                 "label=com.docker.swarm.service.name=" + STACK + "_notes"), ids -> !ids.isBlank());
-        TestDocker.await("node2's sidecar to find notes", Duration.ofMinutes(1),
+        awaitNodes("node2's sidecar to find notes", Duration.ofMinutes(1),
                 () -> api("node2", "sidecar", "GET", "/api/targets", null).contains("\"notes\""));
         Managed byHand = manage("--node", "node2", "restore", "notes", "--yes");
         assertEquals(0, byHand.exit(), byHand.out());
@@ -1200,12 +1200,12 @@ class SwarmBacksUpEachNodeIT {
     /** Every node's sidecar, the repos task and Postgres on node1 answering, after a deploy. */
     private static void awaitStackUp() {
         for (String node : swarm.nodes()) {
-            TestDocker.await("the sidecar on " + node, Duration.ofMinutes(4),
+            awaitNodes("the sidecar on " + node, Duration.ofMinutes(4),
                     () -> api(node, "sidecar", "GET", "/q/health/live", null).contains("\"UP\""));
         }
-        TestDocker.await("the repos task", Duration.ofMinutes(2),
+        awaitNodes("the repos task", Duration.ofMinutes(2),
                 () -> api("node1", "sidecar-repos", "GET", "/q/health/live", null).contains("\"UP\""));
-        TestDocker.await("Postgres on node1", Duration.ofMinutes(2), () -> psql("node1", "select 1").equals("1"));
+        awaitNodes("Postgres on node1", Duration.ofMinutes(2), () -> psql("node1", "select 1").equals("1"));
     }
 
     private record Managed(int exit, String out) {
@@ -1247,11 +1247,19 @@ class SwarmBacksUpEachNodeIT {
     }
 
     /** Waits until what {@code get} says satisfies {@code done}; on timeout, says what it said last. */
+    /**
+     * Waits as {@link TestDocker#await}, asking once a second: each ask here is a {@code docker exec}
+     * into a node and another into its task, and five a second kept a core busy for the whole wait.
+     */
+    private static void awaitNodes(String what, Duration limit, java.util.function.BooleanSupplier condition) {
+        TestDocker.await(what, limit, Duration.ofSeconds(1), condition);
+    }
+
     private static void awaitText(String what, Duration limit, java.util.function.Supplier<String> get,
                                   java.util.function.Predicate<String> done) {
         String[] last = {""};
         try {
-            TestDocker.await(what, limit, () -> done.test(last[0] = get.get()));
+            awaitNodes(what, limit, () -> done.test(last[0] = get.get()));
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; it said last:\n" + last[0], e);
         }

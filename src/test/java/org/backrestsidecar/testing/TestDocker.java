@@ -206,6 +206,15 @@ public final class TestDocker {
     }
 
     public static void await(String what, Duration limit, java.util.function.BooleanSupplier condition) {
+        await(what, limit, Duration.ofMillis(200), condition);
+    }
+
+    /**
+     * As {@link #await(String, Duration, java.util.function.BooleanSupplier)}, asking every {@code every}:
+     * a condition that costs several {@code docker exec}s (a Swarm node's task, asked through its node)
+     * asked every 200 ms keeps a core busy for as long as it waits.
+     */
+    public static void await(String what, Duration limit, Duration every, java.util.function.BooleanSupplier condition) {
         Instant end = Instant.now().plus(limit);
         while (Instant.now().isBefore(end)) {
             try {
@@ -216,7 +225,7 @@ public final class TestDocker {
                 // not yet
             }
             try {
-                Thread.sleep(200);
+                Thread.sleep(every.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
