@@ -31,7 +31,7 @@ class PausedOrStoppedContainersComeBackTest {
     private static Map<String, String> labels(String service, String plan, String strategy, String... more) {
         Map<String, String> labels = new HashMap<>(Map.of("backup.enable", "true", "backup.plan", plan,
                 "backup.strategy", strategy, "com.docker.compose.service", service,
-                "com.docker.compose.project", "chain"));
+                "com.docker.compose.project", TestDocker.PROJECT));
         for (int i = 0; i + 1 < more.length; i += 2) {
             labels.put(more[i], more[i + 1]);
         }
@@ -74,13 +74,13 @@ class PausedOrStoppedContainersComeBackTest {
     void stopAndStartFollowComposeDependencies() throws Exception {
         String db = withData("chain-db", labels("db", "stopping", "stop"));
         // app depends_on db (as Compose v2 writes it); web shares app's network (network_mode: service:app)
-        TestDocker.container("chain-app").labels(Map.of("com.docker.compose.project", "chain",
+        TestDocker.container("chain-app").labels(Map.of("com.docker.compose.project", TestDocker.PROJECT,
                 "com.docker.compose.service", "app", "com.docker.compose.depends_on", "db:service_started:false"))
                 .start(TestDocker.IDLE);
-        TestDocker.container("chain-web").networkOf("chain-app").labels(Map.of("com.docker.compose.project", "chain",
+        TestDocker.container("chain-web").networkOf("chain-app").labels(Map.of("com.docker.compose.project", TestDocker.PROJECT,
                 "com.docker.compose.service", "web")).start(TestDocker.IDLE);
         // a dependant that was not running is not started by the backup
-        String idle = TestDocker.container("chain-idle").labels(Map.of("com.docker.compose.project", "chain",
+        String idle = TestDocker.container("chain-idle").labels(Map.of("com.docker.compose.project", TestDocker.PROJECT,
                 "com.docker.compose.service", "idle", "com.docker.compose.depends_on", "db:service_started:false"))
                 .create(TestDocker.IDLE);
         try {
