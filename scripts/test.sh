@@ -33,9 +33,9 @@ status=0
 # Built once (compiled, the jar and the app packaged; LayeringTest, so the test runner is fetched
 # before two Mavens share the local repository), then the two suites at once: the scenarios
 # (Surefire, one sidecar in the test JVM) and the end-to-end tests (Failsafe, the packaged sidecar
-# as a process, in a container, on a Docker-alone host and on a Swarm). They wait on Docker,
-# Postgres and restic far more than they compute; each names its containers and its Compose
-# project its own way (pom.xml, testing/TestDocker), so neither finds nor removes the other's.
+# as a process, in a container, on a Docker-alone host and on a Swarm). Each names its containers
+# and its Compose project its own way (pom.xml, testing/TestDocker), so neither finds nor removes
+# the other's. On two cores they share out the CPU rather than fill idle time (docs/testing.md).
 lane() {
   local name=$1
   shift
