@@ -102,7 +102,7 @@ async function api(method, givenPath, body) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  const response = await reach(method, path, init, method === 'GET' || (body && body.dryRun === true));
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: text }; }
@@ -111,6 +111,24 @@ async function api(method, givenPath, body) {
     throw new Error(`${method} ${path} answered ${response.status}: ${why}`);
   }
   return data;
+}
+
+// A request the network dropped (a connection closed under it, nginx reloaded) never reached an answer:
+// one that changes nothing is asked again once; one that may have changed something is not, and says so.
+async function reach(method, path, init, safeToRepeat) {
+  try {
+    return await fetch(path, init);
+  } catch (dropped) {
+    if (!safeToRepeat) {
+      throw new Error(`${method} ${path} got no answer (${dropped.message}): look at the lists below before asking again`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    try {
+      return await fetch(path, init);
+    } catch (again) {
+      throw new Error(`${method} ${path} got no answer, twice (${again.message}): is the sidecar up?`);
+    }
+  }
 }
 
 function showError(message) {
