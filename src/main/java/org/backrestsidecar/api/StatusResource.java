@@ -40,7 +40,7 @@ public class StatusResource {
         }
         java.util.List<WindowResource.WindowView> wal = new java.util.ArrayList<>();
         for (var t : discovery.targets()) {
-            if (t.usable() && org.backrestsidecar.strategy.WalMode.of(t)) {
+            if (t.usable() && t.walMode()) {
                 try {
                     wal.add(windows.window(t.name()));
                 } catch (RuntimeException e) {

@@ -43,7 +43,7 @@ public class TargetsResource {
             return new TargetView(t.name(), t.containerName(), t.containerId(), t.plan(), t.strategy(), status,
                     t.problems(), last.map(l -> l.result().outcome().name()).orElse(null),
                     last.map(RunRegistry.LastResult::at).orElse(null), last.map(l -> l.result().error()).orElse(null),
-                    org.backrestsidecar.strategy.WalMode.of(t));
+                    t.walMode());
         }
     }
 

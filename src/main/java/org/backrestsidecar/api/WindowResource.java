@@ -10,12 +10,11 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.discovery.Discovery;
-import org.backrestsidecar.pitr.PointInTimeRestore;
-import org.backrestsidecar.pitr.RecoveryWindow;
+import org.backrestsidecar.postgres.pitr.PointInTimeRestore;
+import org.backrestsidecar.postgres.pitr.RecoveryWindow;
 import org.backrestsidecar.restore.RestoreRefused;
-import org.backrestsidecar.wal.Archiver;
-import org.backrestsidecar.strategy.WalMode;
-import org.backrestsidecar.wal.WalStatus;
+import org.backrestsidecar.postgres.wal.Archiver;
+import org.backrestsidecar.postgres.wal.WalStatus;
 
 /** The moments a wal-mode target can be restored to, and its stream as it is now. */
 @Path("/api/targets")
@@ -46,7 +45,7 @@ public class WindowResource {
     @Path("{name}/window")
     public WindowView window(@PathParam("name") String name) {
         Target target = discovery.target(name).orElseThrow(() -> new NoSuchElementException("no target " + name));
-        if (!WalMode.of(target)) {
+        if (!target.walMode()) {
             throw new RestoreRefused("target " + name + " is backed up by dumps: only a target labelled "
                     + "backup.postgres.mode=wal restores to a moment (GET /api/targets/" + name + "/backups lists its dumps)");
         }

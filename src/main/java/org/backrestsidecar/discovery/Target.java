@@ -29,6 +29,18 @@ public record Target(String name, String containerId, String containerName, Stri
         return swarmService.isPresent();
     }
 
+    /**
+     * A Postgres target backed up physically ({@code backup.postgres.mode=wal}: base backups, WAL
+     * streamed in between, restorable to any moment) rather than dumped: decided here, from its labels,
+     * for every part that treats the two apart (run, stream, restore, drill, recovery, API).
+     */
+    public boolean walMode() {
+        return "postgres".equals(strategy) && option(WAL_MODE_LABEL).orElse("dump").equals("wal");
+    }
+
+    /** The label (under the prefix) that puts a Postgres target in wal mode; postgres/WalMode checks its values. */
+    public static final String WAL_MODE_LABEL = "postgres.mode";
+
     public boolean running() {
         return "running".equals(state);
     }

@@ -38,7 +38,7 @@ public final class Counts {
     }
 
     /** A Postgres dump's content sums ({@link #sameContent(String, Map, Map, String, String)}). */
-    static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
+    public static String sameContent(String scope, Map<String, Long> recorded, Map<String, Long> restored) throws DrillFailed {
         return sameContent(scope, recorded, restored, "dumped", "a sum of every row's text");
     }
 

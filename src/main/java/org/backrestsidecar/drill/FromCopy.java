@@ -17,7 +17,6 @@ import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restore.BackupSets;
 import org.backrestsidecar.state.Folders;
-import org.backrestsidecar.wal.Archiver;
 
 /**
  * A drill from an offsite copy: the newest complete run of each of the plan's targets is read out
@@ -50,8 +49,8 @@ public class FromCopy {
         // a wal-mode target's run is its base backup: the WAL the copy holds of its chain comes with it
         java.util.Set<String> chains = runs.stream().flatMap(r -> r.newest().tag("run").stream())
                 .collect(java.util.stream.Collectors.toSet());
-        all.stream().filter(s -> s.tags().contains(Archiver.WAL_TAG)
-                        && s.tag(Archiver.CHAIN).filter(chains::contains).isPresent())
+        all.stream().filter(s -> s.tags().contains(SnapshotTags.WAL)
+                        && s.tag(SnapshotTags.CHAIN).filter(chains::contains).isPresent())
                 .map(Snapshot::id).forEach(ids::add);
         if (ids.isEmpty()) {
             throw new ResticException("copy " + copy.id() + " of repo " + primary.id() + " holds no backup of plan "

@@ -68,7 +68,7 @@ public class BackupMetrics {
 
     /*
      * What the work measured comes in as the small records below, made by the work itself
-     * (run/TargetResult, drill/DrillResult, wal/WalStatus, offsite/CopyState each has `measured()`):
+     * (run/TargetResult, drill/DrillResult, postgres/wal/WalStatus, offsite/CopyState each has `measured()`):
      * metrics knows no work package, so every package may report here (docs/architecture.md, Layers).
      */
 

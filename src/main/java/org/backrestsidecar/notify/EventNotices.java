@@ -14,7 +14,7 @@ import org.backrestsidecar.run.PlanRun;
 import org.backrestsidecar.run.RunReport;
 import org.backrestsidecar.run.RunStarted;
 import org.backrestsidecar.run.TargetResult;
-import org.backrestsidecar.wal.WalNotice;
+import org.backrestsidecar.postgres.wal.WalNotice;
 
 /**
  * Turns what the sidecar did into notices: runs (and their heartbeat pings), drills, repo checks,

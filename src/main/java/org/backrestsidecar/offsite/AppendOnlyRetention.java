@@ -20,7 +20,7 @@ import org.backrestsidecar.restic.SnapshotTags;
  * whose server runs its retention weekly has none, so a copy that nobody prunes is noticed.
  *
  * <p>A Postgres plan in wal mode keeps its base backups and their WAL whole there: which WAL a chain
- * still needs is the sidecar's reasoning (wal/WalRetention), not a restic flag.
+ * still needs is the sidecar's reasoning (restic/WalRetention), not a restic flag.
  */
 public final class AppendOnlyRetention {
     /** How long a snapshot may stay past its tiers on the copy before it counts as unpruned: a weekly run there. */

@@ -59,7 +59,7 @@ public class Copies {
     private final Repository repository;
     private final Snapshots snapshots;
     private final Forget forget;
-    private final org.backrestsidecar.wal.WalRetention walRetention;
+    private final org.backrestsidecar.restic.WalRetention walRetention;
     private final Copy resticCopy;
     private final RepoLocks repoLocks;
     private final BackupMetrics metrics;
@@ -76,7 +76,7 @@ public class Copies {
 
     public Copies(SidecarConfig config, Repository repository, Snapshots snapshots, Forget forget, Copy resticCopy,
                   RepoLocks repoLocks, BackupMetrics metrics, Scheduler scheduler,
-                  Event<CopyFinished> finished, ObjectMapper json, org.backrestsidecar.wal.WalRetention walRetention,
+                  Event<CopyFinished> finished, ObjectMapper json, org.backrestsidecar.restic.WalRetention walRetention,
                   SwarmRole role) {
         this.role = role;
         this.walRetention = walRetention;

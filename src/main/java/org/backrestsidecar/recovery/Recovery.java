@@ -311,7 +311,7 @@ public class Recovery {
     /** One restore per part of the backup: a Postgres target's roles first, then each database. */
     static List<RestoreRequest> requestsFor(Target target, BackupSet backup) {
         String snapshot = backup.snapshots().get(backup.snapshots().size() - 1).id();
-        if (org.backrestsidecar.strategy.WalMode.of(target)) {
+        if (target.walMode()) {
             // the whole server, to the newest moment the repo's WAL holds
             return List.of(RestoreRequest.serverToLatest(target.name()));
         }

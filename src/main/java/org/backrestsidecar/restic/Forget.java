@@ -44,7 +44,7 @@ public class Forget {
                 "--group-by", "host,paths"));
         args.addAll(hostOnly);
         args.addAll(retention.forgetFlags());
-        // a chain's WAL lives as long as its base backup, which wal/WalRetention decides; base backups
+        // a chain's WAL lives as long as its base backup, which restic/WalRetention decides; base backups
         // have tiers of their own (below)
         args.addAll(List.of("--keep-tag", "wal", "--keep-tag", SnapshotTags.WAL_BASE));
         List<Snapshot> kept = new ArrayList<>();

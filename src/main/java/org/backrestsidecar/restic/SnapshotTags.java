@@ -21,6 +21,12 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
      * moments only it can restore ({@code Forget}).
      */
     public static final String WAL_BASE = "wal-base";
+    /** On a wal-mode Postgres target's WAL snapshots (the segments streamed between base backups). */
+    public static final String WAL = "wal";
+    /** {@code chain:<base run>}: the base backup's run whose chain a WAL snapshot belongs to. */
+    public static final String CHAIN = "chain";
+    /** The one file of a wal-mode Postgres target's base backup snapshot, {@code /<target>/base.tar}. */
+    public static final String BASE_BACKUP_FILE = "base.tar";
 
     public SnapshotTags {
         for (String v : List.of(plan, instance, target)) {

@@ -61,7 +61,7 @@ public class BackupSets {
     public List<BackupSet> list(RepoConfig repo, String target) throws ResticException {
         java.util.Map<String, List<Snapshot>> byLabel = new java.util.LinkedHashMap<>();
         for (Snapshot s : snapshots.snapshotsOf(repo, target)) {
-            if (s.tags().contains(org.backrestsidecar.wal.Archiver.WAL_TAG)) {
+            if (s.tags().contains(SnapshotTags.WAL)) {
                 continue; // a chain's WAL is restored with its base backup, to a moment (pitr/)
             }
             String label = s.tag("run").map(r -> "run:" + r).or(() -> s.tag("restore").map(r -> "restore:" + r))
@@ -104,7 +104,7 @@ public class BackupSets {
         java.util.Map<List<String>, List<Snapshot>> byTarget = new java.util.TreeMap<>(
                 Comparator.comparing(Object::toString));
         for (Snapshot s : all) {
-            if (!s.tags().contains(SnapshotTags.SAFETY) && !s.tags().contains(org.backrestsidecar.wal.Archiver.WAL_TAG)) {
+            if (!s.tags().contains(SnapshotTags.SAFETY) && !s.tags().contains(SnapshotTags.WAL)) {
                 s.tag("plan").ifPresent(plan -> s.tag("target").ifPresent(target ->
                         byTarget.computeIfAbsent(List.of(plan, target), k -> new java.util.ArrayList<>()).add(s)));
             }

@@ -44,7 +44,6 @@ public class RestoreRecovery {
     private static final Duration WRITE_BACK = Duration.ofHours(2);
     /** How often a pg_restore that outlived the sidecar is looked at, and for how long at most. */
     private static final Duration POLL = Duration.ofSeconds(3);
-    private static final Duration LONGEST_PG_RESTORE = Duration.ofHours(24);
     /** $0 the dump: "exit N" once pg_restore ended, "running" while it runs, else "gone". */
     private final RestoreJournal journal;
     private final SnapshotFiles snapshotFiles;
@@ -76,13 +75,11 @@ public class RestoreRecovery {
         // a helper of the killed sidecar may still be writing into a staging copy: it stops first
         helpers.removeLeftovers();
         for (RestoreJournal.Entry entry : pending) {
-            if (RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind())
-                    || RestoreJournal.Entry.POSTGRES_CREATE.equals(entry.kind())) {
-                restores.settleInterrupted(entry.restoreId(), "the sidecar stopped while pg_restore wrote database "
-                        + entry.database() + "; it goes on in " + entry.target() + ", and this record says what the "
-                        + "database holds once it ends", false);
+            var goesOn = goesOnWithoutUs(entry);
+            if (goesOn.isPresent()) {
+                restores.settleInterrupted(entry.restoreId(), goesOn.get().meanwhile(), false);
                 restores.settling(entry.target(), entry.restoreId());
-                Daemons.start("pg-restore-after-crash-" + entry.restoreId(), () -> settlePostgres(entry));
+                Daemons.start("restore-after-crash-" + entry.restoreId(), () -> settleWhenEnded(entry, goesOn.get()));
                 continue;
             }
             String outcome;
@@ -226,66 +223,29 @@ public class RestoreRecovery {
                 + " in the configuration any more"));
     }
 
-    /** Waits for the pg_restore that outlived the sidecar, then says what the database holds. */
-    private void settlePostgres(RestoreJournal.Entry entry) {
-        String dump = entry.dir() + "/" + entry.file();
-        String database = "database " + entry.database();
+    /** The writing of a cut-off restore that goes on in its target, as its kind knows it, if any. */
+    private java.util.Optional<TargetRestore.GoesOn> goesOnWithoutUs(RestoreJournal.Entry entry) {
+        for (TargetRestore kind : kinds) {
+            var goesOn = kind.goesOnAfterCutOff(entry);
+            if (goesOn.isPresent()) {
+                return goesOn;
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Waits for the writing that outlived the sidecar, then says in the restore's record what the target holds. */
+    private void settleWhenEnded(RestoreJournal.Entry entry, TargetRestore.GoesOn goesOn) {
         String outcome;
         try {
-            Instant giveUp = Instant.now().plus(LONGEST_PG_RESTORE);
-            String state = pgRestoreState(entry.containerId(), dump);
-            while (state.equals("running") && Instant.now().isBefore(giveUp)) {
-                Thread.sleep(POLL.toMillis());
-                state = pgRestoreState(entry.containerId(), dump);
-            }
-            boolean oneTransaction = RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind());
-            if (state.equals("not started")) {
-                outcome = "the sidecar stopped before pg_restore began to write " + database + ": " + entry.target()
-                        + " holds the data from before the restore";
-            } else if (state.equals("exit 0")) {
-                outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
-                        + "well: " + database + " holds the backup's data (restored)";
-            } else if (state.startsWith("exit ")) {
-                outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
-                        + "with " + state + (oneTransaction ? ": one transaction, " + database + " is as it was before"
-                        : ": " + database + " did not exist before; what was made of it is left to look at");
-            } else if (state.equals("running")) {
-                outcome = "pg_restore of " + database + " still runs after " + LONGEST_PG_RESTORE.toHours()
-                        + " h: look at it in " + entry.target();
-            } else {
-                outcome = "the sidecar stopped while pg_restore wrote " + database + ", and pg_restore ended without "
-                        + "its exit code (" + entry.target() + " was stopped or restarted): " + (oneTransaction
-                        ? "one transaction, so " + database + " holds either all of the backup's data or what it held "
-                        + "before; look before use" : "what was made of " + database + " is left to look at");
-            }
-            LOG.warnf("restore %s of %s cut off: %s", entry.restoreId(), entry.target(), outcome);
-        } catch (IOException | RuntimeException e) {
-            outcome = "the sidecar stopped while pg_restore wrote " + database + ", and what became of it cannot be "
-                    + "read (" + e.getMessage() + "): look at " + database + " in " + entry.target();
-            LOG.errorf("restore %s of %s: %s", entry.restoreId(), entry.target(), outcome);
+            outcome = goesOn.end().awaitOutcome();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
-        try {
-            exec.output(entry.containerId(), List.of("rm", "-f", dump, dump + PostgresRestore.EXIT_SUFFIX,
-                    dump + PostgresRestore.STARTED_SUFFIX), QUICK);
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
-        }
+        LOG.warnf("restore %s of %s cut off: %s", entry.restoreId(), entry.target(), outcome);
         restores.settleInterrupted(entry.restoreId(), outcome, false);
         journal.done(entry.restoreId());
         restores.settled(entry.target(), entry.restoreId());
-    }
-
-    private String pgRestoreState(String containerId, String dump) throws IOException {
-        try {
-            if (!running(containerId)) {
-                return "gone";
-            }
-        } catch (com.github.dockerjava.api.exception.NotFoundException e) {
-            throw new IOException("its container " + containerId + " is gone", e);
-        }
-        return exec.outputRunTwiceIfStuck(containerId, List.of("sh", "-c", PostgresRestore.STATE, dump), QUICK).strip();
     }
 }

@@ -60,10 +60,29 @@ public interface TargetRestore {
     /**
      * At start, before the containers a killed sidecar left stopped are started again: puts whole
      * data back for a restore of this kind the journal holds as under way, or empty when the entry is
-     * not of this kind. (Redis, files and dumps are finished in {@link RestoreRecovery} itself.)
+     * not of this kind. (Redis and files are finished in {@link RestoreRecovery} itself.)
      */
     default java.util.Optional<CutOff> finishCutOff(RestoreJournal.Entry entry) throws Exception {
         return java.util.Optional.empty();
+    }
+
+    /**
+     * At start: for a restore of this kind whose writing goes on in the target without the sidecar (a
+     * {@code pg_restore} in the Postgres container), what the record says meanwhile and the wait for its
+     * end; empty when the entry is not of this kind or nothing of it outlives the sidecar.
+     */
+    default java.util.Optional<GoesOn> goesOnAfterCutOff(RestoreJournal.Entry entry) {
+        return java.util.Optional.empty();
+    }
+
+    /** A cut-off restore's writing that outlived the sidecar: {@code meanwhile} until {@code end} says what the target holds. */
+    record GoesOn(String meanwhile, Ending end) {
+    }
+
+    /** Waits for the writing's end (hours if need be), cleans what it left, and says what the target holds. */
+    @FunctionalInterface
+    interface Ending {
+        String awaitOutcome() throws InterruptedException;
     }
 
     /** What a restore cut off by the sidecar's stop left its target holding, in the record's words. */

@@ -38,7 +38,7 @@ import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.restic.SnapshotTags;
 import org.backrestsidecar.restic.StoredSnapshot;
 import org.backrestsidecar.quiesce.UndoStack;
-import org.backrestsidecar.wal.WalRetention;
+import org.backrestsidecar.restic.WalRetention;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.BackupStrategy;
 import org.backrestsidecar.strategy.ExecHooks;
@@ -52,7 +52,7 @@ import org.jboss.logging.Logger;
  * recorded and the next target still runs.
  */
 @ApplicationScoped
-public class PlanRunner implements org.backrestsidecar.wal.PlanRuns {
+public class PlanRunner implements PlanRuns {
     private static final Logger LOG = Logger.getLogger(PlanRunner.class);
     /** The pseudo-target under which a plan's extra host paths are stored. */
     public static final String HOST_PATHS_TARGET = "host-paths";
@@ -104,7 +104,7 @@ public class PlanRunner implements org.backrestsidecar.wal.PlanRuns {
         this.metrics = metrics;
     }
 
-    /** A run the WAL archiver owes a base backup to (wal/PlanRuns): false when one runs already. */
+    /** A run the WAL archiver owes a base backup to (PlanRuns): false when one runs already. */
     @Override
     public boolean startScheduled(String plan) {
         try {
@@ -213,7 +213,7 @@ public class PlanRunner implements org.backrestsidecar.wal.PlanRuns {
     private Attempt attempt(PlanConfig plan, RepoConfig repo, Target target, PlanRun run) {
         SnapshotTags tags = SnapshotTags.ofRun(plan.id(), config.instance(), target.name(), run.id());
         TargetBackup backup = new TargetBackup(resticBackup, repo,
-                org.backrestsidecar.strategy.WalMode.of(target) ? tags.with(SnapshotTags.WAL_BASE) : tags, config.instance(),
+                target.walMode() ? tags.with(SnapshotTags.WAL_BASE) : tags, config.instance(),
                 run.id(), plan.priority(), run.progress());
         String error = null;
         BackupStrategy strategy = target.usable() ? strategies.named(target.strategy()).orElseThrow() : null;

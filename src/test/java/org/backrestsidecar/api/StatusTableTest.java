@@ -38,9 +38,9 @@ class StatusTableTest {
 
     @Test
     void aWalTargetShowsTheMomentsItCanBeRestoredToAndItsStream() {
-        var up = new org.backrestsidecar.wal.WalStatus("pg", "critical", true, "run-9", Instant.parse("2026-11-21T19:59:30Z"),
+        var up = new org.backrestsidecar.postgres.wal.WalStatus("pg", "critical", true, "run-9", Instant.parse("2026-11-21T19:59:30Z"),
                 4096, "reserved", 0, 1, null, null, NOW);
-        var broken = new org.backrestsidecar.wal.WalStatus("pg2", "critical", false, "run-8", Instant.parse("2026-11-21T18:00:00Z"),
+        var broken = new org.backrestsidecar.postgres.wal.WalStatus("pg2", "critical", false, "run-8", Instant.parse("2026-11-21T18:00:00Z"),
                 4096, "reserved", -1, 1, Instant.parse("2026-11-21T18:30:00Z"), "role app may not stream WAL", NOW);
         String table = StatusTable.render(List.of(), List.of(
                 new WindowResource.WindowView("pg", Instant.parse("2026-11-14T02:00:00Z"), Instant.parse("2026-11-21T19:59:30Z"),

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.backrestsidecar.strategy.PostgresStrategy;
+import org.backrestsidecar.postgres.PostgresStrategy;
 import org.backrestsidecar.strategy.RedisStrategy;
 import org.backrestsidecar.strategy.SqliteStrategy;
 import org.backrestsidecar.strategy.VolumeStrategy;

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * restic's exit code as the WAL ship acts on it (wal/Archiver ships a spool again only on exit 3, a
+ * restic's exit code as the WAL ship acts on it (postgres/wal/Archiver ships a spool again only on exit 3, a
  * source that changed under restic), with real restic: a source it cannot read is exit 3, a wrong
  * key is not; and a WAL spool whose {@code .partial} segment is renamed while restic reads the
  * segments before it, as pg_receivewal does when a segment is full, is exactly that exit 3.

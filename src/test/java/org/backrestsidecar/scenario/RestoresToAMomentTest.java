@@ -721,7 +721,7 @@ class RestoresToAMomentTest {
 
     /** The sidecar's own archiver: its hold stops the stream as a sidecar that is down would. */
     @jakarta.inject.Inject
-    org.backrestsidecar.wal.Archiver archiver;
+    org.backrestsidecar.postgres.wal.Archiver archiver;
     @jakarta.inject.Inject
     org.backrestsidecar.discovery.Discovery discovery;
 

@@ -1,0 +1,384 @@
+package org.backrestsidecar.postgres;
+
+import org.backrestsidecar.jobs.Daemons;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.regex.Pattern;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.discovery.Target;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.docker.TailBuffer;
+import org.backrestsidecar.progress.Progress;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.postgres.PostgresStrategy;
+import org.backrestsidecar.restore.BackupSet;
+import org.backrestsidecar.restore.RestoreJob;
+import org.backrestsidecar.restore.RestoreJournal;
+import org.backrestsidecar.restore.RestoreRefused;
+import org.backrestsidecar.restore.RestoreRequest;
+import org.backrestsidecar.restore.SafetySnapshots;
+import org.backrestsidecar.restore.SnapshotFiles;
+import org.backrestsidecar.restore.TargetRestore;
+
+/**
+ * A database back into its Postgres, or into a new database beside it. The dump is copied into the
+ * container and applied by {@code pg_restore --clean --if-exists --single-transaction}: one
+ * transaction, so a restore that fails halfway leaves the database exactly as it was.
+ */
+@ApplicationScoped
+public class PostgresRestore implements TargetRestore {
+    /** Any name Postgres takes (quoted), but '/', which would nest the dump's path, and control characters. */
+    private static final Pattern NAME = Pattern.compile("[^/\\p{Cntrl}]{1,63}");
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PostgresRestore.class);
+    private static final Duration QUICK = Duration.ofMinutes(2);
+    /** How long a pg_restore that outlived the sidecar is waited for before the record gives up on it. */
+    private static final Duration LONGEST_PG_RESTORE = Duration.ofHours(24);
+    private static final Duration POLL = Duration.ofSeconds(3);
+    /** Beside the dump: pg_restore's exit code, written when it ends. */
+    static final String EXIT_SUFFIX = ".exit";
+    /**
+     * Beside the dump: there from the moment pg_restore is about to begin, so a cut before it is known;
+     * it holds the process id of the shell that waits for pg_restore and writes its exit code.
+     */
+    static final String STARTED_SUFFIX = ".started";
+    /** $0 the dump, then the command: marks the start, runs it, keeps its exit code beside the dump. */
+    static final String EXIT_KEPT = "echo $$ > \"$0" + STARTED_SUFFIX + "\" || exit 1; \"$@\"; rc=$?; "
+            + "echo $rc > \"$0" + EXIT_SUFFIX + ".tmp\" && mv \"$0" + EXIT_SUFFIX + ".tmp\" \"$0" + EXIT_SUFFIX + "\"; exit $rc";
+    /**
+     * $0 the dump: what became of a pg_restore the sidecar did not see end — "exit N", "running", "not
+     * started" or "gone". Running means the shell of EXIT_KEPT lives, not pg_restore: between
+     * pg_restore's end and its exit code on disk only the shell does, and a look that fell there took a
+     * restore that ended well for one that vanished. The exit code is read once more after the look, so
+     * a shell that ended during it is read by what it wrote. The shell is known by its command line
+     * (the dump, then pg_restore), so another process given its id after a restart of the container is
+     * not taken for it. An empty mark is an older version's shell: pg_restore itself is looked for.
+     */
+    static final String STATE = """
+            if [ -f "$0.exit" ]; then echo "exit $(cat "$0.exit")"; exit 0; fi
+            if [ ! -e "$0.started" ]; then echo "not started"; exit 0; fi
+            shell=$(cat "$0.started")
+            if [ -n "$shell" ]; then
+              case "$(tr '\\0' ' ' 2>/dev/null < "/proc/$shell/cmdline")" in
+                *"$0 pg_restore "*) echo running; exit 0;;
+              esac
+            else
+              for p in /proc/[0-9]*; do
+                case "$(tr '\\0' ' ' 2>/dev/null < "$p/cmdline")" in
+                  pg_restore*"$0"*) echo running; exit 0;;
+                esac
+              done
+            fi
+            if [ -f "$0.exit" ]; then echo "exit $(cat "$0.exit")"; exit 0; fi
+            echo gone
+            """;
+    private final PostgresStrategy postgres;
+    private final SafetySnapshots safety;
+    private final ContainerExec exec;
+    private final SnapshotFiles snapshotFiles;
+    private final RestoreJournal journal;
+    private final com.github.dockerjava.api.DockerClient docker;
+
+    public PostgresRestore(PostgresStrategy postgres, SafetySnapshots safety, ContainerExec exec,
+                           SnapshotFiles snapshotFiles, RestoreJournal journal,
+                           com.github.dockerjava.api.DockerClient docker) {
+        this.docker = docker;
+        this.journal = journal;
+        this.postgres = postgres;
+        this.safety = safety;
+        this.exec = exec;
+        this.snapshotFiles = snapshotFiles;
+    }
+
+    @Override
+    public Set<String> strategies() {
+        return Set.of("postgres");
+    }
+
+    /** A wal-mode target is restored as a whole server to a moment (postgres/pitr/PointInTimeRestore). */
+    @Override
+    public boolean handles(Target target) {
+        return TargetRestore.super.handles(target) && !target.walMode();
+    }
+
+    @Override
+    public void check(RestoreRequest request) {
+        if (request.to() != null || request.newContainer() != null) {
+            throw new RestoreRefused("to and newContainer are for postgres targets in wal mode (label "
+                    + "backup.postgres.mode=wal); this one is backed up by dumps: give database (and newDatabase)");
+        }
+        if (request.path() != null) {
+            throw new RestoreRefused("path is for file targets; a postgres target restores a database: give database");
+        }
+        if (request.database() == null && !request.wantsGlobals()) {
+            throw new RestoreRefused("database is required for a postgres target (or globals: true for the roles)");
+        }
+        for (String name : new String[] {request.database(), request.newDatabase()}) {
+            if (name != null && !NAME.matcher(name).matches()
+                    || name != null && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+                throw new RestoreRefused("'" + name + "' is not a database name this restore accepts (any name "
+                        + "Postgres takes, up to 63 bytes, but for '/' and control characters)");
+            }
+        }
+        if (request.newDatabase() != null && request.database() == null) {
+            throw new RestoreRefused("newDatabase needs database: the one whose dump goes into it");
+        }
+    }
+
+    @Override
+    public boolean stopsTheContainer(RestoreRequest request) {
+        return false; // pg_restore into the running server, in one transaction
+    }
+
+    @Override
+    public boolean overwrites(RestoreRequest request) {
+        return request.newDatabase() == null || request.wantsGlobals();
+    }
+
+    @Override
+    public List<String> plan(Target target, BackupSet backup, RestoreRequest request) {
+        List<String> lines = new ArrayList<>();
+        if (request.wantsGlobals()) {
+            dumpOf(target, backup, "globals.sql");
+            lines.add("roles and tablespaces from /" + target.name() + "/globals.sql (existing roles are kept)");
+        }
+        if (request.database() != null) {
+            dumpOf(target, backup, request.database() + ".dump");
+            lines.add(request.newDatabase() == null
+                    ? "database " + request.database() + " replaced by its dump of " + backup.shownTime()
+                    : "new database " + request.newDatabase() + " from the dump of " + request.database() + " of "
+                    + backup.shownTime() + " (" + request.database() + " untouched)");
+        }
+        return lines;
+    }
+
+    private Snapshot dumpOf(Target target, BackupSet backup, String file) {
+        return backup.holding(target.name() + "/" + file).orElseThrow(() -> new NoSuchElementException(
+                "backup " + backup.label() + " of " + target.name() + " holds no " + file + " (it holds: "
+                        + String.join(", ", backup.dumps()) + ")"));
+    }
+
+    @Override
+    public void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job)
+            throws Exception {
+        String user = PostgresStrategy.user(target);
+        // on a new host (a recovery) only the image's own database exists: the others come from their dumps
+        boolean missing = request.database() != null && request.newDatabase() == null
+                && !exists(target, user, request.database());
+        // the dump is copied into the container while the safety dump runs: the restore's wait is the
+        // longer of the two, not their sum (bench/results.md "Postgres restore against a hand pg_restore")
+        FutureTask<String> fetch = null;
+        if (request.database() != null) {
+            Snapshot dump = dumpOf(target, backup, request.database() + ".dump");
+            // the page follows one step: the safety dump when there is one, else this fetch
+            Progress fetching = takesSafetyDump(request, missing) ? new Progress() : job.progress();
+            fetch = new FutureTask<>(() -> copyIn(target, repo, dump, request.database() + ".dump", fetching));
+            Daemons.start("restore-fetch-" + job.id(), fetch);
+        }
+        try {
+            restore(target, repo, backup, request, job, user, missing, fetch);
+        } finally {
+            if (fetch != null) {
+                try {
+                    // also when the restore failed before it needed the dump: no copy stays behind in /tmp
+                    remove(target, fetch.get());
+                } catch (ExecutionException e) {
+                    // nothing was copied in (the restore says why when it needed it)
+                }
+            }
+        }
+    }
+
+    private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
+                         String user, boolean missing, FutureTask<String> fetch) throws Exception {
+        if (takesSafetyDump(request, missing)) {
+            job.phase("safety snapshot of database " + request.database());
+            safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, request.database()), repo, job);
+        }
+        if (request.wantsGlobals()) {
+            job.phase("applying globals.sql");
+            String file = copyIn(target, repo, dumpOf(target, backup, "globals.sql"), "globals.sql", job.progress());
+            try {
+                // roles that exist already give errors and are kept as they are
+                ExecResult applied = exec.run(target.containerId(), List.of("psql", "-X", "-q", "-U", user, "-d",
+                        "postgres", "-f", file), target.timeout(), new TailBuffer(4096));
+                if (!applied.stderr().isBlank()) {
+                    job.note("globals.sql: " + applied.stderr().strip());
+                }
+                job.wrote("roles and tablespaces from globals.sql");
+            } finally {
+                remove(target, file);
+            }
+        }
+        if (request.database() == null) {
+            return;
+        }
+        String into = request.newDatabase() == null ? request.database() : request.newDatabase();
+        if (request.newDatabase() != null) {
+            job.phase("creating database " + into);
+            if (exists(target, user, into)) {
+                throw new IOException("database " + into + " exists already; choose a new name or drop it first");
+            }
+            exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
+        }
+        job.phase((missing ? "creating database " : "restoring database ") + into);
+        String file;
+        try {
+            file = fetch.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        List<String> command = new ArrayList<>(List.of("pg_restore", "-U", user));
+        if (missing) {
+            // CREATE DATABASE cannot run in a transaction; there is nothing to keep if it fails
+            command.addAll(List.of("-d", "postgres", "--create", "--exit-on-error"));
+        } else {
+            command.addAll(List.of("-d", into, "--single-transaction"));
+        }
+        if (request.newDatabase() == null && !missing) {
+            command.addAll(List.of("--clean", "--if-exists"));
+        }
+        command.add(file);
+        // pg_restore goes on in the container if the sidecar dies: its exit code is kept beside the dump,
+        // so that the next start can tell what the database holds (RestoreRecovery)
+        List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", EXIT_KEPT, file));
+        keepingExit.addAll(command);
+        String dir = file.substring(0, file.lastIndexOf('/'));
+        journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(), target.containerId(), into,
+                !missing, dir, file.substring(dir.length() + 1)).at(RestoreJournal.Phase.WRITING));
+        ExecResult restored;
+        try {
+            restored = exec.run(target.containerId(), keepingExit, target.timeout(), new TailBuffer(4096));
+        } finally {
+            journal.done(job.id());
+            remove(target, file + EXIT_SUFFIX, file + STARTED_SUFFIX);
+        }
+        if (!restored.succeeded()) {
+            throw new IOException(restored.failure("pg_restore") + (missing ? " (database " + into
+                    + " did not exist before; what was made of it is left to look at)"
+                    : " (one transaction: database " + into + " is as it was before)"));
+        }
+        if (missing) {
+            job.note("database " + into + " did not exist: created from its dump, with its owner and settings");
+        }
+        job.wrote("database " + into + " from /" + target.name() + "/" + request.database() + ".dump of "
+                + backup.shownTime());
+    }
+
+    /** A database overwritten in place is dumped first; roles (kept, only added) and a new database are not. */
+    @Override
+    public boolean takesSafetySnapshot(RestoreRequest request) {
+        return overwrites(request) && request.database() != null && request.newDatabase() == null;
+    }
+
+    private boolean takesSafetyDump(RestoreRequest request, boolean missing) {
+        return takesSafetySnapshot(request) && !missing;
+    }
+
+    private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {
+        return !exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
+                "SELECT count(*) FROM pg_database WHERE datname = " + literal(database)), QUICK).strip().equals("0");
+    }
+
+    /** A name as an SQL string literal: quotes doubled (standard_conforming_strings, Postgres's default since 9.1). */
+    static String literal(String name) {
+        return "'" + name.replace("'", "''") + "'";
+    }
+
+    /** Copies a dump into the container's /tmp, where its own tools read it; the caller removes it. */
+    private String copyIn(Target target, RepoConfig repo, Snapshot snapshot, String file, Progress progress)
+            throws Exception {
+        String path = "/" + target.name() + "/" + file;
+        String name = "backrest-sidecar-restore-" + UUID.randomUUID().toString().substring(0, 8) + "-" + file;
+        snapshotFiles.copy(repo, snapshot.id(), path, target.containerId(), "/tmp", name, progress);
+        return "/tmp/" + name;
+    }
+
+    private void remove(Target target, String... files) {
+        List<String> command = new ArrayList<>(List.of("rm", "-f"));
+        command.addAll(List.of(files));
+        try {
+            exec.run(target.containerId(), command, QUICK, new TailBuffer(1024));
+        } catch (IOException e) {
+            // the copy is in the container's /tmp and goes with the container at the latest
+        }
+    }
+
+    /**
+     * A dump's pg_restore is not stopped by the sidecar's death: it goes on in the Postgres container,
+     * in one transaction (or into a database it creates), so the record waits for its exit code.
+     */
+    @Override
+    public java.util.Optional<GoesOn> goesOnAfterCutOff(RestoreJournal.Entry entry) {
+        if (!RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind())
+                && !RestoreJournal.Entry.POSTGRES_CREATE.equals(entry.kind())) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new GoesOn("the sidecar stopped while pg_restore wrote database "
+                + entry.database() + "; it goes on in " + entry.target() + ", and this record says what the "
+                + "database holds once it ends", () -> settle(entry)));
+    }
+
+    /** Waits for the pg_restore that outlived the sidecar, removes its dump, and says what the database holds. */
+    private String settle(RestoreJournal.Entry entry) throws InterruptedException {
+        String dump = entry.dir() + "/" + entry.file();
+        String database = "database " + entry.database();
+        String outcome;
+        try {
+            java.time.Instant giveUp = java.time.Instant.now().plus(LONGEST_PG_RESTORE);
+            String state = pgRestoreState(entry.containerId(), dump);
+            while (state.equals("running") && java.time.Instant.now().isBefore(giveUp)) {
+                Thread.sleep(POLL.toMillis());
+                state = pgRestoreState(entry.containerId(), dump);
+            }
+            boolean oneTransaction = RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind());
+            if (state.equals("not started")) {
+                outcome = "the sidecar stopped before pg_restore began to write " + database + ": " + entry.target()
+                        + " holds the data from before the restore";
+            } else if (state.equals("exit 0")) {
+                outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
+                        + "well: " + database + " holds the backup's data (restored)";
+            } else if (state.startsWith("exit ")) {
+                outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
+                        + "with " + state + (oneTransaction ? ": one transaction, " + database + " is as it was before"
+                        : ": " + database + " did not exist before; what was made of it is left to look at");
+            } else if (state.equals("running")) {
+                outcome = "pg_restore of " + database + " still runs after " + LONGEST_PG_RESTORE.toHours()
+                        + " h: look at it in " + entry.target();
+            } else {
+                outcome = "the sidecar stopped while pg_restore wrote " + database + ", and pg_restore ended without "
+                        + "its exit code (" + entry.target() + " was stopped or restarted): " + (oneTransaction
+                        ? "one transaction, so " + database + " holds either all of the backup's data or what it held "
+                        + "before; look before use" : "what was made of " + database + " is left to look at");
+            }
+        } catch (IOException | RuntimeException e) {
+            outcome = "the sidecar stopped while pg_restore wrote " + database + ", and what became of it cannot be "
+                    + "read (" + e.getMessage() + "): look at " + database + " in " + entry.target();
+        }
+        try {
+            exec.output(entry.containerId(), List.of("rm", "-f", dump, dump + EXIT_SUFFIX, dump + STARTED_SUFFIX), QUICK);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
+        }
+        return outcome;
+    }
+
+    private String pgRestoreState(String containerId, String dump) throws IOException {
+        try {
+            if (!Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getRunning())) {
+                return "gone";
+            }
+        } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+            throw new IOException("its container " + containerId + " is gone", e);
+        }
+        return exec.outputRunTwiceIfStuck(containerId, List.of("sh", "-c", STATE, dump), QUICK).strip();
+    }
+}

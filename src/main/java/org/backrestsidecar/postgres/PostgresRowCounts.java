@@ -1,0 +1,130 @@
+package org.backrestsidecar.postgres;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Exact row counts and a content sum of every table of one database, in lines a backup and a drill
+ * both read: {@code backrest-sidecar-rows<TAB>schema.table<TAB>count<TAB>sum}, closed by an end line
+ * with the number of tables, so a cut-off list is never taken for a complete one.
+ *
+ * <p>The sum is of every row's text ({@code t::text}) hashed (md5, 60 bits of it), added up and kept
+ * below 2^62: the same for the same rows in any order, different when a row's bytes changed, a row
+ * was added or removed (save by a 2^-60 chance). It takes no sort and no memory beyond the scan. A
+ * row's text depends on the session's settings, so both sides set the same ones first (the live
+ * server's and a throwaway's configurations may differ); a column whose text depends on the search
+ * path (regclass) reads the same on both, as both run with the default one.
+ */
+public final class PostgresRowCounts {
+    private static final String ROW = "backrest-sidecar-rows";
+    private static final String END = "backrest-sidecar-rows-end";
+    /** Every setting a row's text depends on, as both sides read it. */
+    private static final String SAME_TEXT = "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; "
+            + "SET IntervalStyle TO 'postgres'; SET extra_float_digits TO 1; SET bytea_output TO 'hex'; "
+            + "SET lc_monetary TO 'C';\n";
+    private static final String TABLES = " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace";
+    /** Tables, not another session's temporary ones (which no other session may read). */
+    private static final String WHERE = " WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'"
+            + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'";
+    /**
+     * The tables the WAL carries: an unlogged table's rows are not in it (a replay leaves it empty,
+     * and a server still replaying refuses to read it).
+     */
+    private static final String LOGGED = WHERE + " AND c.relpersistence = 'p'";
+    /** The sum of a table's rows ({@code %%} is format()'s own %). */
+    private static final String SUM = ", coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint)"
+            + " %% 4611686018427387904, 0) AS h";
+
+    /** Counts and content sums per table, in the running transaction's snapshot (read-only safe). */
+    public static final String QUERY = query(true, WHERE);
+
+    /**
+     * The same of the tables the WAL carries (unlogged ones left out): what a wal-mode base backup
+     * records at its restore point, and what its drill reads there, on a server still replaying.
+     */
+    public static final String LOGGED_QUERY = query(true, LOGGED);
+
+    /**
+     * Counts alone: a base backup's and a point-in-time drill's, which compare no content (a sum costs a
+     * hash of every row: bench/results.md "Content sums of a Postgres dump").
+     */
+    public static final String COUNTS = query(false, WHERE);
+
+    /** The tables {@link #LOGGED_QUERY} reads, one per line as an SQL name ({@code schema.table}, quoted where needed). */
+    public static final String TABLE_NAMES = "SELECT format('%I.%I', n.nspname, c.relname)" + TABLES + LOGGED + " ORDER BY 1;";
+    private static final String POINT = "backrest-sidecar-point";
+
+    /**
+     * Counts and content sums that hold exactly at a restore point named {@code name}: in one
+     * transaction the {@code tables} are held from writes ({@code SHARE}: a writer under way is
+     * waited for, new ones wait, readers go on), then the point is made, which takes the
+     * transaction's snapshot: every change to them is before the point in the WAL, and visible.
+     * The writers wait while the tables are summed (about 4 s a GB: bench/results.md); a lock not
+     * had within {@code lockTimeout} fails the script rather than queue every writer behind it.
+     *
+     * @param tables the names {@link #TABLE_NAMES} gave (a table made since is not held: a write to
+     *               it in the instant between the point and the snapshot would be missed)
+     */
+    public static String atRestorePoint(java.util.List<String> tables, String name, java.time.Duration lockTimeout) {
+        if (!name.matches("[A-Za-z0-9_.-]{1,63}")) {
+            throw new IllegalArgumentException("not a restore point's name: " + name);
+        }
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ;\nSET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms';\n"
+                + (tables.isEmpty() ? "" : "LOCK TABLE " + String.join(", ", tables) + " IN SHARE MODE;\n")
+                + "SELECT '" + POINT + "' || E'\\t' || pg_create_restore_point('" + name + "')::text;\n"
+                // a transaction id: the commit then writes a record after the point and flushes the WAL
+                // to it, so the stream has the point at once (nothing else may flush it on an idle server)
+                + "SELECT txid_current() IS NULL;\n"
+                + LOGGED_QUERY + "\nCOMMIT;\n";
+    }
+
+    /** Where the restore point {@link #atRestorePoint} made is (its LSN), or empty when it said none. */
+    public static Optional<String> restorePoint(String output) {
+        return output.lines().map(l -> l.strip().split("\t")).filter(f -> f.length == 2 && f[0].equals(POINT))
+                .map(f -> f[1]).findFirst();
+    }
+
+    /** One scan per table: its rows counted and, with {@code sums}, their texts summed. */
+    private static String query(boolean sums, String where) {
+        return SAME_TEXT + "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"
+                + " || E'\\t' || (xpath('/row/c/text()', q.x))[1]::text"
+                + (sums ? " || E'\\t' || (xpath('/row/h/text()', q.x))[1]::text" : "")
+                + TABLES + " CROSS JOIN LATERAL (SELECT query_to_xml(format('SELECT count(*) AS c" + (sums ? SUM : "")
+                + " FROM %I.%I t', n.nspname, c.relname), false, true, '') AS x) q" + where + " ORDER BY 1;\n"
+                + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + where + ";";
+    }
+
+    private PostgresRowCounts() {
+    }
+
+    /** The counts in {@code output}, or empty when the end line is missing or disagrees. */
+    public static Optional<Map<String, Long>> parse(String output) {
+        return field(output, 2);
+    }
+
+    /**
+     * The content sums in {@code output}, or empty when the end line is missing or disagrees, or a
+     * line has no sum (a backup made before sums were recorded).
+     */
+    public static Optional<Map<String, Long>> contentSums(String output) {
+        return field(output, 3);
+    }
+
+    private static Optional<Map<String, Long>> field(String output, int index) {
+        Map<String, Long> values = new LinkedHashMap<>();
+        Long expected = null;
+        for (String line : output.split("\n")) {
+            String[] f = line.strip().split("\t");
+            if (f.length >= 3 && f[0].equals(ROW)) {
+                if (f.length <= index) {
+                    return Optional.empty();
+                }
+                values.put(f[1], Long.parseLong(f[index]));
+            } else if (f.length == 2 && f[0].equals(END)) {
+                expected = Long.parseLong(f[1]);
+            }
+        }
+        return expected != null && expected == values.size() ? Optional.of(values) : Optional.empty();
+    }
+}

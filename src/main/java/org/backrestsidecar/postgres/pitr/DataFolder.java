@@ -1,0 +1,354 @@
+package org.backrestsidecar.postgres.pitr;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.HostConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.docker.ContainerExec;
+import org.backrestsidecar.docker.ContainerFiles;
+import org.backrestsidecar.docker.ExecResult;
+import org.backrestsidecar.restic.Snapshots;
+import org.backrestsidecar.restore.RestoreRefused;
+import org.backrestsidecar.volumes.Helpers;
+import org.backrestsidecar.volumes.SameMounts;
+import org.backrestsidecar.restic.SnapshotTags;
+
+/**
+ * A Postgres data folder being laid down from a base backup and WAL, by a short-lived container
+ * from the server's own image that sees the server's volumes while the server is stopped (or not
+ * yet started). The live folder's contents are moved aside on the same volume, which is instant and
+ * needs no space; the folder they go to is named {@code pgsql_tmp...}, which {@code pg_basebackup}
+ * leaves out, so the kept copy never swells the next base backups.
+ */
+@ApplicationScoped
+public class DataFolder {
+    /** Where the chain's WAL is put for {@code restore_command}, inside the data folder. */
+    static final String WAL_DIR = "pgsql_tmp.backrest-sidecar-wal";
+    static final String ASIDE_PREFIX = "pgsql_tmp.backrest-sidecar-before-";
+    private static final Duration QUICK = Duration.ofMinutes(10);
+    private static final java.time.format.DateTimeFormatter SERVER_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx").withZone(java.time.ZoneOffset.UTC);
+    private static final String EACH = "for f in * .[!.]* ..?*; do [ -e \"$f\" ] || continue; case \"$f\" in pgsql_tmp*) continue;; esac; ";
+    static final String MOVE_ASIDE = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; mkdir \"$ASIDE\"; "
+            + EACH + "mv -- \"$f\" \"$ASIDE/\"; done";
+    /**
+     * Set in the folder being put back once what was laid down is gone: from then on everything in
+     * the data folder is its own, which a roll-back after a crash must keep (ROLL_BACK).
+     */
+    private static final String EMPTIED = ".backrest-sidecar-laid-removed";
+    /**
+     * Moves $ASIDE's entries (but the mark) into the data folder, then removes $ASIDE. $PAUSE (tests
+     * only, {@link #PUT_BACK_PAUSE}) waits after the first entry, half the folder moved back.
+     */
+    private static final String MOVE_BACK = "for f in \"$ASIDE\"/* \"$ASIDE\"/.[!.]* \"$ASIDE\"/..?*; do "
+            + "[ -e \"$f\" ] || continue; case \"$f\" in */" + EMPTIED + ") continue;; esac; mv -- \"$f\" .; "
+            + "if [ \"${PAUSE:-0}\" != 0 ]; then sleep \"$PAUSE\"; PAUSE=0; fi; done; "
+            + "rm -f \"$ASIDE/" + EMPTIED + "\"; rmdir \"$ASIDE\"";
+    /**
+     * For the crash tests only (crash/RestoreCutOffIT): seconds a put-back waits after moving the first
+     * entry of a folder back, so that a test can kill the sidecar with the folder half put back, a
+     * moment too short to hit otherwise. Unset, as everywhere else, it is 0.
+     */
+    static final String PUT_BACK_PAUSE = "SIDECAR_CRASH_TEST_PUT_BACK_PAUSE";
+    private static final String PUT_BACK_PAUSE_SECONDS = Optional.ofNullable(System.getenv(PUT_BACK_PAUSE))
+            .filter(v -> v.matches("[0-9]{1,4}")).orElse("0");
+    static final String PUT_BACK = "set -e; cd \"$PGDATA\"; " + EACH + "rm -rf -- \"$f\"; done; rm -rf " + WAL_DIR
+            + "; touch \"$ASIDE/" + EMPTIED + "\"; " + MOVE_BACK;
+    /**
+     * After a crash, whatever step it cut: what was laid down goes (back into $KEPT when a kept folder
+     * was being put back, else removed), unless nothing was ($LAID not yes) or a put-back had already
+     * removed it (the mark in $ASIDE); then what was moved aside comes back. A name is never in both
+     * places: each was moved by one mv.
+     */
+    static final String ROLL_BACK = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; "
+            + "if [ \"$LAID\" = yes ] && [ ! -e \"$ASIDE/" + EMPTIED + "\" ]; then if [ -n \"$KEPT\" ]; then "
+            + "mkdir -p \"$KEPT\"; " + EACH + "mv -- \"$f\" \"$KEPT/\"; done; rm -f \"$KEPT/" + EMPTIED + "\"; else "
+            + EACH + "rm -rf -- \"$f\"; done; fi; rm -rf " + WAL_DIR + "; fi; "
+            + "if [ -d \"$ASIDE\" ]; then " + MOVE_BACK + "; fi";
+    /**
+     * The server's owner is the kept folder's (or the image's postgres user's); Postgres refuses a
+     * data folder that others may read.
+     */
+    private static final String SETTLE = "set -e; cd \"$PGDATA\"; "
+            + "owner=$(stat -c %u:%g \"$ASIDE/PG_VERSION\" 2>/dev/null || echo \"$(id -u postgres 2>/dev/null || echo 999):"
+            + "$(id -g postgres 2>/dev/null || echo 999)\"); "
+            + "printf '%s\\n' \"$SETTINGS\" >> postgresql.auto.conf; touch recovery.signal; rm -f postmaster.pid; "
+            + "find . -path \"./$ASIDE\" -prune -o -exec chown \"$owner\" {} +; chmod 700 .; rmdir \"$ASIDE\" 2>/dev/null || true";
+    /**
+     * pg_verifybackup of $PGDATA as laid down; a base without a manifest (pg_basebackup before 13) or
+     * an image without the tool is said on stdout and passes.
+     */
+    static final String VERIFY = "cd \"$PGDATA\"; if [ ! -f backup_manifest ]; then "
+            + "echo 'the base backup holds no manifest (made before Postgres 13): its files not verified'; exit 0; fi; "
+            + "if ! command -v pg_verifybackup >/dev/null; then "
+            + "echo 'the image has no pg_verifybackup: the files of the base backup not verified'; exit 0; fi; "
+            + "exec pg_verifybackup --quiet --ignore " + WAL_DIR + " --ignore \"$ASIDE\" \"$PGDATA\"";
+    /**
+     * pg_checksums of the cluster in $PGDATA, stopped cleanly, as the folder's owner (the server's
+     * tools refuse root); what it could not do is said on stdout and passes.
+     */
+    static final String PAGES = org.backrestsidecar.postgres.WalMode.PG_BIN + "cd \"$PGDATA\"; "
+            + "if ! command -v pg_checksums >/dev/null; then "
+            + "echo 'the image has no pg_checksums (Postgres 11 and older): its pages not checked'; exit 0; fi; "
+            + "owner=$(stat -c %u \"$PGDATA\"); group=$(stat -c %g \"$PGDATA\"); "
+            + "if command -v setpriv >/dev/null; then as=\"setpriv --reuid=$owner --regid=$group --clear-groups\"; "
+            + "elif command -v su-exec >/dev/null; then as=\"su-exec $owner:$group\"; "
+            + "elif command -v gosu >/dev/null; then as=\"gosu $owner:$group\"; "
+            + "else echo 'the image cannot run pg_checksums as the data folder owner: its pages not checked'; exit 0; fi; "
+            + "exec $as pg_checksums --check -D \"$PGDATA\"";
+    private final DockerClient docker;
+    private final ContainerExec exec;
+    private final ContainerFiles files;
+    private final Snapshots snapshots;
+    private final SidecarConfig config;
+
+    public DataFolder(DockerClient docker, ContainerExec exec, ContainerFiles files, Snapshots snapshots,
+                      SidecarConfig config) {
+        this.docker = docker;
+        this.exec = exec;
+        this.files = files;
+        this.snapshots = snapshots;
+        this.config = config;
+    }
+
+    /**
+     * The server's data folder ({@code PGDATA}, as the official image sets it), which must be on a
+     * volume: a folder in the container's own layer would be lost with the container anyway.
+     */
+    public static String pgdata(InspectContainerResponse server) {
+        String pgdata = env(server, "PGDATA").orElse("/var/lib/postgresql/data");
+        boolean onVolume = server.getMounts() != null && server.getMounts().stream()
+                .anyMatch(m -> m.getDestination() != null && (pgdata + "/").startsWith(m.getDestination().getPath() + "/"));
+        if (!onVolume) {
+            throw new RestoreRefused("the data folder " + pgdata + " of " + server.getName().replaceFirst("^/", "")
+                    + " is not on a volume: mount one there (the official image declares it)");
+        }
+        return pgdata;
+    }
+
+    /** The mount point of the volume holding the data folder (a new container gets a new volume there). */
+    static String volumeMountOf(InspectContainerResponse server, String pgdata) {
+        return server.getMounts().stream().map(m -> m.getDestination().getPath())
+                .filter(d -> (pgdata + "/").startsWith(d + "/")).max(Comparator.comparingInt(String::length)).orElseThrow();
+    }
+
+    static Optional<String> env(InspectContainerResponse c, String name) {
+        String[] env = c.getConfig().getEnv();
+        if (env != null) {
+            for (String e : env) {
+                if (e.startsWith(name + "=")) {
+                    return Optional.of(e.substring(name.length() + 1));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The data folders restores over the live server kept beside it, newest first, read in the running
+     * server's container.
+     */
+    public List<String> kept(String serverId, String pgdata) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ExecResult result = exec.run(serverId, List.of("sh", "-c", "cd \"$PGDATA\" && ls -dt " + ASIDE_PREFIX
+                + "* 2>/dev/null; true"), List.of("PGDATA=" + pgdata), QUICK, out);
+        if (!result.succeeded()) {
+            throw new IOException("listing the kept data folders failed: " + result.failure("ls"));
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().map(String::strip)
+                .filter(l -> l.startsWith(ASIDE_PREFIX)).toList();
+    }
+
+    /** A container from {@code image} that sees the volumes of {@code server}; closing removes it. */
+    public Work open(String image, String serverId, String pgdata, String aside) {
+        return open(image, SameMounts.of(docker.inspectContainerCmd(serverId).exec(), false), pgdata, aside);
+    }
+
+    /**
+     * The same with the server's mounts given ({@link SameMounts#of}, taken while it ran): a Swarm
+     * task's container is gone while its service is scaled to 0.
+     */
+    public Work open(String image, List<com.github.dockerjava.api.model.Bind> mounts, String pgdata, String aside) {
+        String id = docker.createContainerCmd(image)
+                .withName("backrest-sidecar-helper-" + UUID.randomUUID().toString().substring(0, 8))
+                .withLabels(Map.of(Helpers.LABEL, config.instance()))
+                .withEntrypoint("sleep")
+                .withCmd("86400")
+                .withUser("0:0")
+                .withEnv("PGDATA=" + pgdata, "ASIDE=" + aside)
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")
+                        .withBinds(mounts))
+                .exec().getId();
+        docker.startContainerCmd(id).exec();
+        return new Work(id, pgdata);
+    }
+
+    /**
+     * What pg_verifybackup said of a laid-down base backup.
+     *
+     * @param problem what it found wrong, as it names it; empty when nothing
+     * @param said    what was verified, for the drill's checks
+     */
+    public record Verified(Optional<String> problem, String said) {
+    }
+
+    /** The work on one data folder. */
+    public final class Work implements AutoCloseable {
+        private final String id;
+        private final String pgdata;
+
+        private Work(String id, String pgdata) {
+            this.id = id;
+            this.pgdata = pgdata;
+        }
+
+        /** Moves everything in the data folder into the kept folder beside it. */
+        public void moveAside() throws IOException {
+            sh(MOVE_ASIDE, List.of(), "moving the data folder aside");
+        }
+
+        /** Moves everything in the data folder into {@code folder} beside it (a new folder). */
+        public void moveAsideInto(String folder) throws IOException {
+            sh(MOVE_ASIDE, List.of("ASIDE=" + folder), "moving the data folder into " + folder);
+        }
+
+        /** Empties what was laid down and moves the kept folder's contents back. */
+        public void putBack() throws IOException {
+            sh(PUT_BACK, List.of("PAUSE=" + PUT_BACK_PAUSE_SECONDS), "putting the data folder back");
+        }
+
+        /**
+         * Undoes a restore a crash cut off: {@code laid} when it may have laid anything down (what is
+         * in the folder then goes, back into {@code kept} when that was being put back), then the
+         * live folder's contents moved back from where they were put aside.
+         */
+        public void rollBack(boolean laid, String kept) throws IOException {
+            sh(ROLL_BACK, List.of("LAID=" + (laid ? "yes" : "no"), "KEPT=" + (kept == null ? "" : kept)),
+                    "putting the data folder back after a crash");
+        }
+
+        /** Empties the data folder and moves the contents of {@code folder}, kept beside it, in. */
+        public void putBackFrom(String folder) throws IOException {
+            sh(PUT_BACK, List.of("ASIDE=" + folder, "PAUSE=" + PUT_BACK_PAUSE_SECONDS), "putting " + folder + " back");
+        }
+
+        /**
+         * Lays down the base backup, the chain's WAL (for {@code restore_command}) and the recovery
+         * settings: replay to {@code choice.to()}, or to the end of the WAL, or (no WAL) to the end of
+         * the base backup; then promote.
+         */
+        public void layDown(RepoConfig repo, RecoveryWindow.Choice choice, String target) throws IOException {
+            files.putTar(id, pgdata, "base backup " + choice.base().run(), out -> snapshots.dump(repo,
+                    choice.base().snapshotId(), "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE, out));
+            String restoreCommand = "false";
+            if (choice.wal().isPresent()) {
+                RecoveryWindow.WalCopy wal = choice.wal().get();
+                sh("mkdir -p \"$PGDATA/" + WAL_DIR + "\"", List.of(), "making the WAL folder");
+                // restic dump writes the spool folder as a tar of its full path
+                files.putTar(id, pgdata + "/" + WAL_DIR, "WAL of chain " + wal.chain(),
+                        out -> snapshots.dump(repo, wal.snapshotId(), wal.spoolPath(), out));
+                String dir = WAL_DIR + wal.spoolPath();
+                // the newest segment was still being written when shipped: pg_receivewal's .partial
+                restoreCommand = "f=\"" + dir + "/%f\"; if [ -f \"$f\" ]; then cp \"$f\" \"%p\"; elif [ -f \"$f.partial\" ]; "
+                        + "then cp \"$f.partial\" \"%p\"; else exit 1; fi";
+            }
+            StringBuilder settings = new StringBuilder("restore_command = '" + restoreCommand + "'\n");
+            if (choice.to().isPresent()) {
+                // an offset, not "Z": at start-up the server reads this before it knows zone abbreviations
+                settings.append("recovery_target_time = '").append(SERVER_TIME.format(choice.to().get())).append("'\n");
+            } else if (choice.baseOnly()) {
+                settings.append("recovery_target = 'immediate'\n");
+            }
+            settings.append("recovery_target_action = 'promote'");
+            sh(SETTLE, List.of("SETTINGS=" + settings), "preparing the data folder for recovery");
+        }
+
+        /**
+         * What {@code pg_verifybackup} (the server image's own, Postgres 13 and later) says of the base
+         * backup just laid down, before any server touched it: every file's size and checksum against
+         * the manifest pg_basebackup wrote into the backup, and the WAL the base needs parsed. The
+         * settings and signal file the recovery adds are left out by pg_verifybackup itself; the
+         * chain's WAL folder and the folder moved aside are not the backup's. Empty when it found
+         * nothing wrong; a base without a manifest (or an image without the tool) says so in
+         * {@link Verified#said()}.
+         */
+        public Verified verify() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExecResult result = exec.run(id, List.of("sh", "-c", VERIFY), List.of(), QUICK, out);
+            String said = out.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (result.succeeded()) {
+                return new Verified(Optional.empty(), said.isEmpty() ? "its manifest's every file and the WAL it needs "
+                        + "verified (pg_verifybackup)" : said);
+            }
+            return new Verified(Optional.of(result.failure("pg_verifybackup")), "");
+        }
+
+        /**
+         * The replay is to pause at the restore point {@code name} instead of promoting at the end, and
+         * to take read-only connections there (a drill reads what it holds, then lets it go on with
+         * {@link Replay#goOn}).
+         */
+        public void pauseAt(String name) throws IOException {
+            sh("sed -i '/^recovery_target_action/d' \"$PGDATA/postgresql.auto.conf\"; "
+                    + "printf '%s\\n' \"$SETTINGS\" >> \"$PGDATA/postgresql.auto.conf\"",
+                    List.of("SETTINGS=recovery_target_name = '" + name + "'\nrecovery_target_action = 'pause'\n"
+                            + "hot_standby = on"), "setting the replay to pause at " + name);
+        }
+
+        /**
+         * Every page of the cluster laid down here (stopped cleanly) read against its checksum
+         * ({@code pg_checksums --check}, the image's own): asked only of a cluster whose data
+         * checksums are on.
+         */
+        public Verified checkPages() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExecResult result = exec.run(id, List.of("sh", "-c", PAGES), List.of(), QUICK, out);
+            String said = out.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (!result.succeeded()) {
+                return new Verified(Optional.of(result.failure("pg_checksums") + (said.isEmpty() ? "" : " (" + said
+                        .replace('\n', ' ') + ")")), "");
+            }
+            return new Verified(Optional.empty(), said.contains("Bad checksums:") ? "every page read against its "
+                    + "checksum (pg_checksums: " + said.lines().filter(l -> l.startsWith("Files scanned")
+                    || l.startsWith("Blocks scanned") || l.startsWith("Bad checksums")).map(l -> l.strip().replaceAll("\\s+", " "))
+                    .reduce((a, b) -> a + ", " + b).orElse("") + ")" : said);
+        }
+
+        /**
+         * The moment (or restore point) is dropped from the settings: the replay then runs to the end
+         * of the WAL and promotes.
+         */
+        public void replayToTheEnd() throws IOException {
+            sh("sed -i -e '/^recovery_target_time/d' -e '/^recovery_target_name/d' -e \"s/^recovery_target_action.*/"
+                    + "recovery_target_action = 'promote'/\" \"$PGDATA/postgresql.auto.conf\"", List.of(),
+                    "dropping the moment");
+        }
+
+        private void sh(String script, List<String> env, String what) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExecResult result = exec.run(id, List.of("sh", "-c", script), env, QUICK, out);
+            if (!result.succeeded()) {
+                throw new IOException(what + " failed: " + result.failure("sh"));
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                docker.removeContainerCmd(id).withForce(true).exec();
+            } catch (RuntimeException e) {
+                // gone; a leftover is removed by label at the next start
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package org.backrestsidecar.postgres.pitr;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import org.backrestsidecar.restic.Snapshot;
+import org.backrestsidecar.strategy.BackupFacts;
+import org.backrestsidecar.postgres.wal.Archiver;
+import org.backrestsidecar.postgres.wal.BaseBackups;
+import org.backrestsidecar.restic.SnapshotTags;
+
+/**
+ * The moments a wal-mode target can be restored to, read from its snapshots: each base backup that
+ * was stored whole (its run stored the facts file last) opens a chain, and the chain's WAL snapshot
+ * holds every segment from the base up to the moment its ship began. A restore takes the newest base
+ * that was ready before the moment asked for, and that base's chain.
+ */
+public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal) {
+
+    /** A base backup: its run, its snapshot, and when it was consistent (its run's facts stored). */
+    public record Base(String run, String snapshotId, Instant ready) {
+    }
+
+    /** A chain's WAL in the repo: every segment up to the moment {@code upTo}. */
+    public record WalCopy(String chain, String snapshotId, Instant upTo, String spoolPath) {
+    }
+
+    /** What one restore lays down: a base, and its chain's WAL unless only the base is wanted. */
+    public record Choice(Base base, Optional<WalCopy> wal, Optional<Instant> to) {
+        public boolean baseOnly() {
+            return wal.isEmpty();
+        }
+    }
+
+    public static RecoveryWindow of(String target, List<Snapshot> all) {
+        String basePath = "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE;
+        String factsPath = "/" + BackupFacts.pathOf(target);
+        List<Base> bases = all.stream().filter(s -> s.paths().equals(List.of(basePath)) && s.tag("run").isPresent())
+                .flatMap(s -> all.stream().filter(f -> f.paths().equals(List.of(factsPath))
+                                && f.tag("run").equals(s.tag("run"))).findFirst().stream()
+                        .map(f -> new Base(s.tag("run").get(), s.id(), f.time())))
+                .sorted(Comparator.comparing(Base::ready)).toList();
+        List<WalCopy> wal = all.stream().filter(s -> s.tags().contains(org.backrestsidecar.restic.SnapshotTags.WAL) && s.tag(org.backrestsidecar.restic.SnapshotTags.CHAIN).isPresent())
+                .map(s -> new WalCopy(s.tag(org.backrestsidecar.restic.SnapshotTags.CHAIN).get(), s.id(), s.time(), s.paths().get(0)))
+                .filter(w -> bases.stream().anyMatch(b -> b.run().equals(w.chain())))
+                .sorted(Comparator.comparing(WalCopy::upTo)).toList();
+        return new RecoveryWindow(target, bases, wal);
+    }
+
+    /**
+     * The window as the archiver knows it now: when the chain's spool had nothing new since its
+     * newest WAL snapshot, the repo holds everything up to {@code shippedAt} (no snapshot is written
+     * for an idle server).
+     */
+    public RecoveryWindow heldUntil(String chain, Instant shippedAt) {
+        Optional<WalCopy> newest = wal.stream().filter(w -> w.chain().equals(chain)).max(Comparator.comparing(WalCopy::upTo));
+        if (newest.isEmpty() || !shippedAt.isAfter(newest.get().upTo())) {
+            return this;
+        }
+        List<WalCopy> moved = wal.stream().map(w -> w == newest.get() ? new WalCopy(w.chain(), w.snapshotId(), shippedAt,
+                w.spoolPath()) : w).toList();
+        return new RecoveryWindow(target, bases, moved);
+    }
+
+    public Optional<Instant> from() {
+        return bases.stream().map(Base::ready).min(Comparator.naturalOrder());
+    }
+
+    /** The newest moment held: the newest WAL's, or the newest base's when no WAL came after it. */
+    public Optional<Instant> until() {
+        return java.util.stream.Stream.concat(bases.stream().map(Base::ready), wal.stream().map(WalCopy::upTo))
+                .max(Comparator.naturalOrder());
+    }
+
+    private Optional<WalCopy> walOf(Base base) {
+        return wal.stream().filter(w -> w.chain().equals(base.run())).max(Comparator.comparing(WalCopy::upTo));
+    }
+
+    /** The newest moment: the chain that reaches furthest, replayed to its end. */
+    public Choice latest() {
+        Base newest = bases.stream().max(Comparator.comparing((Base b) -> walOf(b).map(WalCopy::upTo).orElse(b.ready()))
+                        .thenComparing(Base::ready))
+                .orElseThrow(this::noBase);
+        return new Choice(newest, walOf(newest), Optional.empty());
+    }
+
+    /**
+     * The base backup among {@code snapshotIds} (a run's, short or full ids) with all the WAL its
+     * chain holds, or empty when none of them is a base backup ready to restore.
+     */
+    public Optional<Choice> chainOf(List<String> snapshotIds) {
+        return bases.stream().filter(b -> snapshotIds.stream().anyMatch(id -> !id.isEmpty()
+                        && (b.snapshotId().startsWith(id) || id.startsWith(b.snapshotId()))))
+                .findFirst().map(b -> new Choice(b, walOf(b), Optional.empty()));
+    }
+
+    /** One base backup as it was when it ended (no WAL after it replayed). */
+    public Choice base(String runOrSnapshot) {
+        return bases.stream().filter(b -> b.run().equals(runOrSnapshot) || (runOrSnapshot.length() >= 4
+                        && b.snapshotId().startsWith(runOrSnapshot))).findFirst()
+                .map(b -> new Choice(b, Optional.empty(), Optional.empty()))
+                .orElseThrow(() -> new NoSuchElementException("no base backup " + runOrSnapshot + " of target " + target));
+    }
+
+    /**
+     * @throws OutsideWindow when the moment is before the first base backup was ready or after the
+     *                       newest WAL shipped, naming the window
+     */
+    public Choice at(Instant to) {
+        Instant from = from().orElseThrow(this::noBase);
+        Instant until = until().orElseThrow();
+        if (to.isBefore(from)) {
+            throw new OutsideWindow(to + " is before the first base backup of " + target + " was ready; the window is "
+                    + from + " to " + until);
+        }
+        if (to.isAfter(until)) {
+            throw new OutsideWindow(to + " is after the newest WAL of " + target + " in the repo; the window is "
+                    + from + " to " + until);
+        }
+        Base base = bases.stream().filter(b -> !b.ready().isAfter(to)).max(Comparator.comparing(Base::ready)).orElseThrow();
+        Optional<WalCopy> walCopy = walOf(base);
+        if (!to.equals(base.ready()) && walCopy.map(w -> w.upTo().isBefore(to)).orElse(true)) {
+            throw new OutsideWindow("the WAL after base backup " + base.run() + " of " + target + " reaches only "
+                    + walCopy.map(w -> w.upTo().toString()).orElse("the base itself (none was shipped)")
+                    + ", not " + to + "; the window has a gap there");
+        }
+        return new Choice(base, walCopy, Optional.of(to));
+    }
+
+    private NoSuchElementException noBase() {
+        return new NoSuchElementException("target " + target + " has no base backup in its repo yet: run its plan "
+                + "once (wal mode restores from a base backup and the WAL after it)");
+    }
+
+    /** A moment the repo cannot restore to (the API's 400). */
+    public static class OutsideWindow extends org.backrestsidecar.restore.RestoreRefused {
+        public OutsideWindow(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package org.backrestsidecar.postgres.wal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+/**
+ * One wal-mode target's stream as this sidecar keeps it, all its state in one place (as Barman keeps
+ * one archiver per server): what each chain last shipped and when its older WAL snapshots were last
+ * forgotten, whether a restore holds it, whether it is owed a base backup, how many restores read its
+ * WAL, and its status as last seen. {@link Archiver} does the work; it takes this object's monitor for
+ * anything that touches the spool, so one stream's ship, new chain and hold never overlap. What is read
+ * from other threads without that monitor (the status, the hold, the readers) is safe to read alone.
+ */
+final class WalStream {
+    private final String target;
+    /** Per chain (its base run): the spool's fingerprint when it was last shipped. */
+    private final Map<String, String> shipped = new HashMap<>();
+    /** Per chain: when its superseded WAL snapshots were last forgotten. */
+    private final Map<String, Instant> forgotAt = new HashMap<>();
+    private final AtomicInteger readers = new AtomicInteger();
+    private volatile WalStatus status;
+    private volatile boolean held;
+    /** Base backups started for a debt (a hole, a new timeline) until one ends well; null when none is owed. */
+    private volatile Archiver.BaseBackupTries owed;
+
+    WalStream(String target) {
+        this.target = target;
+    }
+
+    String target() {
+        return target;
+    }
+
+    /** True when the spool is as it was at the chain's last ship: nothing to ship. */
+    synchronized boolean shipped(String chain, String fingerprint) {
+        return fingerprint.equals(shipped.get(chain));
+    }
+
+    synchronized void shippedNow(String chain, String fingerprint) {
+        shipped.put(chain, fingerprint);
+    }
+
+    /** The spool was emptied or is another server's: whatever it shipped before says nothing of it now. */
+    synchronized void forgetShipped() {
+        shipped.clear();
+    }
+
+    /**
+     * Whether the chain's older WAL snapshots may be forgotten now (and, if so, marks it done): not while
+     * a restore reads one, and at most once every {@code every} (forget takes the repo's exclusive lock,
+     * which every other restic on the repo waits for).
+     */
+    synchronized boolean forgetDue(String chain, Duration every) {
+        Instant now = Instant.now();
+        if (readers.get() > 0 || now.isBefore(forgotAt.getOrDefault(chain, Instant.EPOCH).plus(every))) {
+            return false;
+        }
+        forgotAt.put(chain, now);
+        return true;
+    }
+
+    /** A restore reads this stream's WAL snapshots until the returned handle is closed. */
+    AutoCloseable reading() {
+        readers.incrementAndGet();
+        return readers::decrementAndGet;
+    }
+
+    boolean held() {
+        return held;
+    }
+
+    void held(boolean held) {
+        this.held = held;
+    }
+
+    Optional<Archiver.BaseBackupTries> owed() {
+        return Optional.ofNullable(owed);
+    }
+
+    void owe(Archiver.BaseBackupTries tries) {
+        owed = tries;
+    }
+
+    void paid() {
+        owed = null;
+    }
+
+    Optional<WalStatus> status() {
+        return Optional.ofNullable(status);
+    }
+
+    void status(WalStatus now) {
+        status = now;
+    }
+
+    /** Changes the status only when there is one (the stream has been looked at). */
+    synchronized void statusIfSeen(UnaryOperator<WalStatus> change) {
+        if (status != null) {
+            status = change.apply(status);
+        }
+    }
+}

@@ -1,8 +1,0 @@
-package org.backrestsidecar.wal;
-
-/** The server cannot stream WAL to us as it is; the message says what to change. */
-public class WalProblem extends Exception {
-    public WalProblem(String message) {
-        super(message);
-    }
-}

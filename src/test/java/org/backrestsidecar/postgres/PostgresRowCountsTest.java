@@ -1,0 +1,93 @@
+package org.backrestsidecar.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.backrestsidecar.strategy.BackupFacts;
+
+/** The count lines as psql prints them beside pg_dump's own stderr; the scenarios run the real query. */
+class PostgresRowCountsTest {
+
+    @Test
+    void readsCountsAmongOtherLines() {
+        String stderr = "pg_dump: warning: something\nbackrest-sidecar-rows\tpublic.items\t3000\n"
+                + "backrest-sidecar-rows\tshop.\"Orders\"\t2\nbackrest-sidecar-rows-end\t2\n";
+        assertEquals(Optional.of(Map.of("public.items", 3000L, "shop.\"Orders\"", 2L)), PostgresRowCounts.parse(stderr));
+    }
+
+    @Test
+    void readsContentSumsBesideTheCounts() {
+        String out = "SET\nbackrest-sidecar-rows\tpublic.items\t3000\t170029370510687998\n"
+                + "backrest-sidecar-rows\tpublic.empty\t0\t0\nbackrest-sidecar-rows-end\t2\n";
+        assertEquals(Optional.of(Map.of("public.items", 3000L, "public.empty", 0L)), PostgresRowCounts.parse(out));
+        assertEquals(Optional.of(Map.of("public.items", 170029370510687998L, "public.empty", 0L)),
+                PostgresRowCounts.contentSums(out));
+        // the lines of a backup made before sums were recorded: counts, no sums
+        String before = "backrest-sidecar-rows\tpublic.items\t3000\nbackrest-sidecar-rows-end\t1\n";
+        assertEquals(Optional.of(Map.of("public.items", 3000L)), PostgresRowCounts.parse(before));
+        assertEquals(Optional.empty(), PostgresRowCounts.contentSums(before));
+        assertEquals(Optional.empty(), PostgresRowCounts.contentSums(
+                "backrest-sidecar-rows\tpublic.items\t3000\t17\n"), "no end line: a cut-off list");
+    }
+
+    @Test
+    void aCutOffListIsNoList() {
+        assertEquals(Optional.empty(), PostgresRowCounts.parse("backrest-sidecar-rows\tpublic.items\t3000\n"));
+        assertEquals(Optional.empty(), PostgresRowCounts.parse(
+                "backrest-sidecar-rows\tpublic.items\t3000\nbackrest-sidecar-rows-end\t2\n"));
+        assertEquals(Optional.of(Map.of()), PostgresRowCounts.parse("backrest-sidecar-rows-end\t0\n"));
+    }
+
+    /**
+     * The facts at a restore point: the tables held before the point is made, the point made before
+     * anything reads (it takes the transaction's snapshot), the reading in the same transaction.
+     */
+    @Test
+    void factsAtARestorePointHoldTheTablesBeforeThePointAndReadAfterIt() {
+        String script = PostgresRowCounts.atRestorePoint(java.util.List.of("public.items", "shop.\"Orders\""),
+                "bsc-1a2b3c4d-1-1", java.time.Duration.ofSeconds(2));
+        int begin = script.indexOf("BEGIN ISOLATION LEVEL REPEATABLE READ;");
+        int lock = script.indexOf("LOCK TABLE public.items, shop.\"Orders\" IN SHARE MODE;");
+        int point = script.indexOf("pg_create_restore_point('bsc-1a2b3c4d-1-1')");
+        int read = script.indexOf("backrest-sidecar-rows-end");
+        int commit = script.indexOf("COMMIT;");
+        assertEquals(java.util.List.of(true, true, true, true, true), java.util.List.of(begin == 0, begin < lock,
+                lock < point, point < read, read < commit), script);
+        assertEquals(true, script.contains("SET LOCAL lock_timeout = '2000ms';"), script);
+        assertEquals(false, PostgresRowCounts.atRestorePoint(java.util.List.of(), "p", java.time.Duration.ofSeconds(1))
+                .contains("LOCK TABLE"), "a database without tables holds none");
+        // what the WAL carries only: an unlogged table is left out of the names held and of the sums
+        assertEquals(true, PostgresRowCounts.TABLE_NAMES.contains("c.relpersistence = 'p'"), PostgresRowCounts.TABLE_NAMES);
+        assertEquals(true, script.contains(PostgresRowCounts.LOGGED_QUERY), script);
+        // another session's temporary table is never read (no session may), in a dump's facts either
+        assertEquals(true, PostgresRowCounts.QUERY.contains("c.relpersistence <> 't'"), PostgresRowCounts.QUERY);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "a'b", "a b", "x');DROP TABLE t;--",
+            "0123456789012345678901234567890123456789012345678901234567890123"})
+    void aNameThatIsNotAPlainWordIsNoRestorePoint(String name) {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PostgresRowCounts.atRestorePoint(java.util.List.of(), name, java.time.Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void readsWhereThePointIs() {
+        String out = "BEGIN\nSET\nbackrest-sidecar-point\t0/3000158\nbackrest-sidecar-rows\tpublic.items\t3\t9\n"
+                + "backrest-sidecar-rows-end\t1\nCOMMIT\n";
+        assertEquals(Optional.of("0/3000158"), PostgresRowCounts.restorePoint(out));
+        assertEquals(Optional.empty(), PostgresRowCounts.restorePoint("ERROR:  canceling statement due to lock timeout\n"));
+    }
+
+    /** Facts a version before restore points wrote are read with none, not refused. */
+    @Test
+    void factsRecordedBeforeRestorePointsReadWithNone() throws Exception {
+        BackupFacts old = new com.fasterxml.jackson.databind.ObjectMapper().readValue("{\"target\":\"pg\","
+                + "\"strategy\":\"postgres\",\"counts\":{\"shop\":{\"public.items\":3}},\"snapshots\":[],"
+                + "\"contentSums\":{}}", BackupFacts.class);
+        assertEquals(java.util.List.of(), old.restorePoints());
+        assertEquals(Map.of("public.items", 3L), old.counts().get("shop"));
+    }
+}

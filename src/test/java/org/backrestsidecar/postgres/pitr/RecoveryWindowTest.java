@@ -1,0 +1,109 @@
+package org.backrestsidecar.postgres.pitr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Which base backup and WAL a point-in-time restore lays down, and which moments it refuses. The
+ * window here: base b1 ready 10:00 with WAL to 11:00, base b2 ready 12:00 with WAL to 13:00 (a gap
+ * from 11:00 to 12:00, as when the stream was down).
+ */
+class RecoveryWindowTest {
+    private static final RecoveryWindow.Base B1 = new RecoveryWindow.Base("b1", "aaaa1111", at("10:00"));
+    private static final RecoveryWindow.Base B2 = new RecoveryWindow.Base("b2", "bbbb2222", at("12:00"));
+    private static final RecoveryWindow.WalCopy W1 = new RecoveryWindow.WalCopy("b1", "cccc3333", at("11:00"), "/spool");
+    private static final RecoveryWindow.WalCopy W2 = new RecoveryWindow.WalCopy("b2", "dddd4444", at("13:00"), "/spool");
+    private static final RecoveryWindow WINDOW = new RecoveryWindow("pg", List.of(B1, B2), List.of(W1, W2));
+
+    private static Instant at(String time) {
+        return Instant.parse("2026-11-22T" + time + ":00Z");
+    }
+
+    @ParameterizedTest(name = "{0}: base {1}")
+    @CsvSource({
+            "10:00, b1", // the first base itself
+            "10:30, b1",
+            "11:00, b1", // the end of b1's WAL
+            "12:00, b2", // a base's own moment needs no WAL
+            "12:59, b2",
+            "13:00, b2",
+    })
+    void aMomentInTheWindowTakesTheNewestBaseBeforeItAndThatBasesWal(String time, String base) {
+        RecoveryWindow.Choice choice = WINDOW.at(at(time));
+        assertEquals(base, choice.base().run());
+        assertEquals(Optional.of(base), choice.wal().map(RecoveryWindow.WalCopy::chain), "that base's own chain");
+        assertEquals(Optional.of(at(time)), choice.to());
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "09:59 | is before the first base backup of pg was ready; the window is 2026-11-22T10:00:00Z to 2026-11-22T13:00:00Z",
+            "13:01 | is after the newest WAL of pg in the repo; the window is 2026-11-22T10:00:00Z to 2026-11-22T13:00:00Z",
+            "11:30 | the WAL after base backup b1 of pg reaches only 2026-11-22T11:00:00Z, not 2026-11-22T11:30:00Z; the window has a gap there",
+    })
+    void aMomentOutsideTheWindowOrInAGapIsRefusedNamingTheWindow(String time, String says) {
+        RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> WINDOW.at(at(time)));
+        assertTrue(refused.getMessage().contains(says), refused.getMessage());
+    }
+
+    @Test
+    void latestIsTheChainThatReachesFurthestReplayedToItsEnd() {
+        RecoveryWindow.Choice latest = WINDOW.latest();
+        assertEquals("b2", latest.base().run());
+        assertEquals(Optional.of(W2), latest.wal());
+        assertEquals(Optional.empty(), latest.to());
+        // an older base whose chain reaches further wins over a newer one without WAL
+        RecoveryWindow.Base b3 = new RecoveryWindow.Base("b3", "eeee5555", at("12:30"));
+        assertEquals("b2", new RecoveryWindow("pg", List.of(B1, B2, b3), List.of(W1, W2)).latest().base().run());
+    }
+
+    @Test
+    void aBaseAloneIsNamedByItsRunOrItsSnapshotsFirstCharacters() {
+        assertTrue(WINDOW.base("b1").baseOnly());
+        assertEquals("b2", WINDOW.base("bbbb").base().run());
+        assertThrows(NoSuchElementException.class, () -> WINDOW.base("bbb"), "fewer than 4 characters name nothing");
+        assertThrows(NoSuchElementException.class, () -> WINDOW.base("b9"));
+    }
+
+    @Test
+    void whatTheArchiverShippedSinceTheNewestWalSnapshotWidensTheWindow() {
+        RecoveryWindow held = WINDOW.heldUntil("b2", at("14:00"));
+        assertEquals(Optional.of(at("14:00")), held.until());
+        assertEquals("b2", held.at(at("13:30")).base().run());
+        assertEquals(Optional.of(at("13:00")), WINDOW.heldUntil("b2", at("12:30")).until(), "never narrows it");
+        assertEquals(Optional.of(at("13:00")), WINDOW.heldUntil("b9", at("14:00")).until(), "an unknown chain: as it was");
+    }
+
+    @Test
+    void noBaseBackupYetSaysToRunThePlan() {
+        RecoveryWindow empty = new RecoveryWindow("pg", List.of(), List.of());
+        NoSuchElementException e = assertThrows(NoSuchElementException.class, empty::latest);
+        assertTrue(e.getMessage().contains("run its plan once"), e.getMessage());
+        assertThrows(NoSuchElementException.class, () -> empty.at(at("10:00")));
+    }
+
+    /** A drill replays the base of the run it drills (whose facts it compares), with that chain's WAL. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "aaaa1111           | b1", // the run's short ids, as a backup set lists them
+            "eeee5555,bbbb2222   | b2",
+            "bbbb2222ffffffff   | b2", // a full id
+            "eeee5555           | ''", // the run holds no base backup
+            "''                 | ''",
+    })
+    void theChainOfARunIsItsBaseAndThatBasesWal(String ids, String base) {
+        Optional<RecoveryWindow.Choice> chain = WINDOW.chainOf(List.of(ids.split(",")));
+        assertEquals(base.isEmpty() ? Optional.empty() : Optional.of(base), chain.map(c -> c.base().run()));
+        chain.ifPresent(c -> assertEquals(Optional.of(base), c.wal().map(RecoveryWindow.WalCopy::chain)));
+        chain.ifPresent(c -> assertEquals(Optional.empty(), c.to(), "replayed to the end of its chain"));
+    }
+}
