@@ -42,8 +42,9 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
                                 && f.tag("run").equals(s.tag("run"))).findFirst().stream()
                         .map(f -> new Base(s.tag("run").get(), s.id(), f.time())))
                 .sorted(Comparator.comparing(Base::ready)).toList();
-        List<WalCopy> wal = all.stream().filter(s -> s.tags().contains(org.backrestsidecar.restic.SnapshotTags.WAL) && s.tag(org.backrestsidecar.restic.SnapshotTags.CHAIN).isPresent())
-                .map(s -> new WalCopy(s.tag(org.backrestsidecar.restic.SnapshotTags.CHAIN).get(), s.id(), s.time(), s.paths().get(0)))
+        List<WalCopy> wal = all.stream()
+                .filter(s -> s.tags().contains(SnapshotTags.WAL) && s.tag(SnapshotTags.CHAIN).isPresent())
+                .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), s.time(), s.paths().get(0)))
                 .filter(w -> bases.stream().anyMatch(b -> b.run().equals(w.chain())))
                 .sorted(Comparator.comparing(WalCopy::upTo)).toList();
         return new RecoveryWindow(target, bases, wal);

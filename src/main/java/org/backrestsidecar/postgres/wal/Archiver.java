@@ -398,7 +398,8 @@ public class Archiver {
     }
 
     SnapshotTags tags(Target target, String base) {
-        return new SnapshotTags(target.plan(), config.instance(), target.name(), List.of(SnapshotTags.WAL, SnapshotTags.CHAIN + ":" + base));
+        return new SnapshotTags(target.plan(), config.instance(), target.name(),
+                List.of(SnapshotTags.WAL, SnapshotTags.CHAIN + ":" + base));
     }
 
     private RepoConfig repoOf(Target target) {
