@@ -25,6 +25,11 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
     public static final String WAL = "wal";
     /** {@code chain:<base run>}: the base backup's run whose chain a WAL snapshot belongs to. */
     public static final String CHAIN = "chain";
+    /**
+     * {@code next-chain:<base run>}: on a chain's last WAL snapshot, shipped when the next base backup
+     * (of that run) had been stored; the next chain takes over from that snapshot's moment.
+     */
+    public static final String NEXT_CHAIN = "next-chain";
     /** The one file of a wal-mode Postgres target's base backup snapshot, {@code /<target>/base.tar}. */
     public static final String BASE_BACKUP_FILE = "base.tar";
 

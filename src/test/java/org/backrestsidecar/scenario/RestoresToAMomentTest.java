@@ -349,6 +349,16 @@ class RestoresToAMomentTest {
         pg.sql("shop", "INSERT INTO orders SELECT g, 'offsite ' || g FROM generate_series(40001, 40100) g");
         JsonPath run = SidecarApi.runPlan("pitr");
         assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
+        // the new base takes over where the chain before it ends: the second before it is the old chain's
+        JsonPath window = given().get("/api/targets/" + TARGET + "/window").then().statusCode(200).extract().jsonPath();
+        java.util.List<String> readies = window.getList("bases.ready");
+        Instant takesOver = Instant.parse(readies.get(readies.size() - 1));
+        for (Instant moment : java.util.List.of(takesOver.minusSeconds(1), takesOver)) {
+            JsonPath dry = SidecarApi.restore(restoreOf("to", moment.toString(), "newContainer", COPY + "-handover",
+                    "dryRun", true));
+            assertEquals("SUCCEEDED", dry.getString("state"), moment + " between the chains: " + dry.prettify()
+                    + window.prettify());
+        }
         // a good run is copied when it ends
         String asked = run.getString("endedAt");
         var json = new com.fasterxml.jackson.databind.ObjectMapper();

@@ -16,6 +16,12 @@ import org.backrestsidecar.restic.SnapshotTags;
  * was stored whole (its run stored the facts file last) opens a chain, and the chain's WAL snapshot
  * holds every segment from the base up to the moment its ship began. A restore takes the newest base
  * that was ready before the moment asked for, and that base's chain.
+ *
+ * <p>A base is ready from the moment the chain before it shipped its last WAL (that snapshot is tagged
+ * {@code next-chain:<run>}; it is shipped after the base was stored), so the old chain reaches
+ * exactly where the new one takes over; without that snapshot (the first base, one after a restore
+ * or a hole), from the moment its facts were stored. The edges are whole seconds, rounded inwards (a
+ * base's moment up, a WAL's down): the page picks seconds, and a second it offers must restore.
  */
 public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal) {
 
@@ -37,14 +43,18 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
     public static RecoveryWindow of(String target, List<Snapshot> all) {
         String basePath = "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE;
         String factsPath = "/" + BackupFacts.pathOf(target);
+        List<Snapshot> walSnapshots = all.stream()
+                .filter(s -> s.tags().contains(SnapshotTags.WAL) && s.tag(SnapshotTags.CHAIN).isPresent()).toList();
         List<Base> bases = all.stream().filter(s -> s.paths().equals(List.of(basePath)) && s.tag("run").isPresent())
                 .flatMap(s -> all.stream().filter(f -> f.paths().equals(List.of(factsPath))
                                 && f.tag("run").equals(s.tag("run"))).findFirst().stream()
-                        .map(f -> new Base(s.tag("run").get(), s.id(), f.time())))
+                        .map(f -> new Base(s.tag("run").get(), s.id(), wholeSecondUp(walSnapshots.stream()
+                                .filter(w -> w.tag(SnapshotTags.NEXT_CHAIN).equals(s.tag("run"))).map(Snapshot::time)
+                                .filter(handover -> handover.isBefore(f.time())).findFirst().orElse(f.time())))))
                 .sorted(Comparator.comparing(Base::ready)).toList();
-        List<WalCopy> wal = all.stream()
-                .filter(s -> s.tags().contains(SnapshotTags.WAL) && s.tag(SnapshotTags.CHAIN).isPresent())
-                .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), s.time(), s.paths().get(0)))
+        List<WalCopy> wal = walSnapshots.stream()
+                .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), wholeSecondDown(s.time()),
+                        s.paths().get(0)))
                 .filter(w -> bases.stream().anyMatch(b -> b.run().equals(w.chain())))
                 .sorted(Comparator.comparing(WalCopy::upTo)).toList();
         return new RecoveryWindow(target, bases, wal);
@@ -55,7 +65,8 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
      * newest WAL snapshot, the repo holds everything up to {@code shippedAt} (no snapshot is written
      * for an idle server).
      */
-    public RecoveryWindow heldUntil(String chain, Instant shippedAt) {
+    public RecoveryWindow heldUntil(String chain, Instant shipped) {
+        Instant shippedAt = wholeSecondDown(shipped);
         Optional<WalCopy> newest = wal.stream().filter(w -> w.chain().equals(chain)).max(Comparator.comparing(WalCopy::upTo));
         if (newest.isEmpty() || !shippedAt.isAfter(newest.get().upTo())) {
             return this;
@@ -63,6 +74,15 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         List<WalCopy> moved = wal.stream().map(w -> w == newest.get() ? new WalCopy(w.chain(), w.snapshotId(), shippedAt,
                 w.spoolPath()) : w).toList();
         return new RecoveryWindow(target, bases, moved);
+    }
+
+    private static Instant wholeSecondDown(Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+
+    private static Instant wholeSecondUp(Instant t) {
+        Instant down = wholeSecondDown(t);
+        return down.equals(t) ? t : down.plusSeconds(1);
     }
 
     public Optional<Instant> from() {

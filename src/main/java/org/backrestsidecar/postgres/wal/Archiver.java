@@ -181,17 +181,31 @@ public class Archiver {
      * Nothing is shipped before the first base backup: WAL without a base restores nothing.
      */
     private Optional<StoredSnapshot> ship(Target target, WalStream stream, Spool spool) throws IOException, ResticException {
+        return ship(target, stream, spool, Optional.empty());
+    }
+
+    /**
+     * Ships the chain's last WAL as a base backup of run {@code nextRun} ends, tagged
+     * {@code next-chain:<nextRun>}: the new chain starts at this snapshot's moment (RecoveryWindow).
+     */
+    private void shipLast(Target target, WalStream stream, Spool spool, String nextRun) throws IOException, ResticException {
+        ship(target, stream, spool, Optional.of(nextRun));
+    }
+
+    private Optional<StoredSnapshot> ship(Target target, WalStream stream, Spool spool, Optional<String> nextRun)
+            throws IOException, ResticException {
         Optional<Spool.Chain> chain = spool.chain();
         if (chain.isEmpty()) {
             return Optional.empty();
         }
         String fingerprint = spool.fingerprint();
         String base = chain.get().base();
-        if (fingerprint.isEmpty() || stream.shipped(base, fingerprint)) {
+        if (fingerprint.isEmpty() || (nextRun.isEmpty() && stream.shipped(base, fingerprint))) {
             return Optional.empty();
         }
         RepoConfig repo = repoOf(target);
-        SnapshotTags tags = tags(target, chain.get().base());
+        SnapshotTags tags = nextRun.map(run -> tags(target, base).with(SnapshotTags.NEXT_CHAIN + ":" + run))
+                .orElseGet(() -> tags(target, base));
         StoredSnapshot stored = null;
         for (int attempt = 1; stored == null; attempt++) {
             try {
@@ -231,7 +245,9 @@ public class Archiver {
         WalStream stream = streamOf(target);
         synchronized (stream) {
             Spool spool = spool(target);
-            ship(target, stream, spool);
+            // the old chain's last WAL, shipped even when the spool is as last shipped: its moment is
+            // where the new chain takes over, so no moment between the two chains is left out
+            shipLast(target, stream, spool, baseRun);
             spool.trimBefore(firstSegment);
             spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now(), streamer.systemId(target)));
             ship(target, stream, spool);

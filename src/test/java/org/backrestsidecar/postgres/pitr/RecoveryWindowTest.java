@@ -106,4 +106,44 @@ class RecoveryWindowTest {
         chain.ifPresent(c -> assertEquals(Optional.of(base), c.wal().map(RecoveryWindow.WalCopy::chain)));
         chain.ifPresent(c -> assertEquals(Optional.empty(), c.to(), "replayed to the end of its chain"));
     }
+
+    /**
+     * The window as read from the snapshots restic lists: chain b1's last WAL was shipped after base b2
+     * was stored (tagged {@code next-chain:b2}), and b2's facts were stored seconds later. b2 takes over
+     * where b1's WAL ends, not where its facts were stored, so no second between the chains is refused;
+     * the edges are whole seconds, rounded inwards.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "10:00:05 | refused: is before the first base backup", // b1's facts stored at 10:00:05.3
+            "10:00:06 | b1",
+            "10:59:59 | b1", // b1's last WAL: shipped 10:59:59.7
+            "11:00:00 | b2", // b2 takes over from there, though its facts were stored at 11:00:04.2
+            "11:00:02 | b2", // b2's WAL: shipped 11:00:02.9
+            "11:00:03 | refused: is after the newest WAL",
+    })
+    void theSnapshotsAsListedMakeAWindowWithoutAGapBetweenChains(String time, String says) {
+        List<org.backrestsidecar.restic.Snapshot> listed = List.of(
+                listed("b1base", "10:00:00", "/pg/base.tar", "run:b1"),
+                listed("b1facts", "10:00:05.300", "/" + org.backrestsidecar.strategy.BackupFacts.pathOf("pg"), "run:b1"),
+                listed("b1wal", "10:59:59.700", "/spool/pg", "wal", "chain:b1", "next-chain:b2"),
+                listed("b2base", "10:59:30", "/pg/base.tar", "run:b2"),
+                listed("b2facts", "11:00:04.200", "/" + org.backrestsidecar.strategy.BackupFacts.pathOf("pg"), "run:b2"),
+                listed("b2wal", "11:00:02.900", "/spool/pg", "wal", "chain:b2"));
+        RecoveryWindow window = RecoveryWindow.of("pg", listed);
+        assertEquals(Optional.of(Instant.parse("2026-11-22T10:00:06Z")), window.from());
+        assertEquals(Optional.of(Instant.parse("2026-11-22T11:00:02Z")), window.until());
+        Instant moment = Instant.parse("2026-11-22T" + time + "Z");
+        if (says.startsWith("refused: ")) {
+            RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.at(moment));
+            assertTrue(refused.getMessage().contains(says.substring("refused: ".length())), refused.getMessage());
+        } else {
+            assertEquals(says, window.at(moment).base().run());
+        }
+    }
+
+    private static org.backrestsidecar.restic.Snapshot listed(String id, String time, String path, String... tags) {
+        return org.backrestsidecar.restic.Snapshot.madeHere(id, id, Instant.parse("2026-11-22T" + time + "Z"), "host",
+                List.of(path), List.of(tags));
+    }
 }
