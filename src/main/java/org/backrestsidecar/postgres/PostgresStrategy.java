@@ -15,7 +15,7 @@ import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.strategy.BackupStrategy;
-import org.backrestsidecar.strategy.BaseBackup;
+import org.backrestsidecar.postgres.wal.BaseBackups;
 import org.backrestsidecar.strategy.TargetBackup;
 
 /**
@@ -114,9 +114,9 @@ public class PostgresStrategy implements BackupStrategy {
 
     private static final Pattern DUMP_FAILED_LINE = Pattern.compile(DUMP_FAILED + ": exit (\\d+)");
     private final ContainerExec exec;
-    private final BaseBackup baseBackups;
+    private final BaseBackups baseBackups;
 
-    public PostgresStrategy(ContainerExec exec, BaseBackup baseBackups) {
+    public PostgresStrategy(ContainerExec exec, BaseBackups baseBackups) {
         this.exec = exec;
         this.baseBackups = baseBackups;
     }

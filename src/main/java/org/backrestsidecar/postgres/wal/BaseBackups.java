@@ -24,7 +24,7 @@ import org.backrestsidecar.strategy.TargetBackup;
  * point in the WAL after the base.
  */
 @ApplicationScoped
-public class BaseBackups implements org.backrestsidecar.strategy.BaseBackup {
+public class BaseBackups {
     /** How long the data folder a restore over the live server moved aside is kept. */
     public static final java.time.Duration KEEP_ASIDE = java.time.Duration.ofDays(7);
     /** How long the facts wait for a writer under way before they try again (writers queue behind them meanwhile). */
@@ -44,7 +44,7 @@ public class BaseBackups implements org.backrestsidecar.strategy.BaseBackup {
         this.streamer = streamer;
     }
 
-    @Override
+    /** Takes the base backup of {@code target} into {@code backup}, with the facts of {@code databases}. */
     public void backUp(Target target, TargetBackup backup, List<String> databases) throws WalProblem, IOException {
         archiver.ensureStreaming(target);
         String firstSegment = archiver.currentSegment(target);
