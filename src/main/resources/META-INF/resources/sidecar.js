@@ -420,10 +420,14 @@ async function openMoments(target) {
     const w = await api('GET', `api/targets/${encodeURIComponent(target.name)}/window`);
     if (!state.restore || state.restore.target !== target.name) return;
     const moment = document.getElementById('restore-moment');
-    moment.min = w.from ? localInput(w.from) : '';
+    // the picker holds whole seconds: its first is the one at or after the window's start, its last
+    // the one at or before its end (the sidecar puts the start of every base on a whole second)
+    moment.min = w.from ? localInput(new Date(Math.ceil(new Date(w.from).getTime() / 1000) * 1000).toISOString()) : '';
     moment.max = w.until ? localInput(w.until) : '';
+    const second = iso => localInput(iso).replace('T', ' ');
+    const gaps = (w.gaps || []).map(g => `, except between ${second(g.after)} and ${second(g.before)}`).join('');
     document.getElementById('restore-holds').textContent = w.from
-      ? `It can be restored to any moment from ${when(w.from)} to ${when(w.until)}`
+      ? `It can be restored to any moment from ${when(w.from)} to ${when(w.until)}${gaps}`
         + ` (${plural(w.bases.length, 'base backup')}; the stream is ${w.stream && w.stream.streaming ? 'up' : 'not up'}).`
       : 'It has no base backup yet: nothing to restore.';
     state.restore.dryRun = null;

@@ -44,7 +44,7 @@ public class StatusResource {
                 try {
                     wal.add(windows.window(t.name()));
                 } catch (RuntimeException e) {
-                    wal.add(new WindowResource.WindowView(t.name(), null, null, java.util.List.of(), null));
+                    wal.add(WindowResource.WindowView.unread(t.name()));
                 }
             }
         }

@@ -54,10 +54,15 @@ final class StatusTable {
         return TextTable.render(rows, why, zone);
     }
 
-    /** "pg: any moment from 2026-11-20 02:00 to 2026-11-22 19:10 (stream up, WAL shipped 0 min ago)". */
+    /**
+     * "pg: any moment from 2026-11-20 02:00 to 2026-11-22 19:10 (stream up, WAL shipped 0 min ago)", with
+     * ", except between 2026-11-21 10:02:11 and 2026-11-21 10:05:40" for each gap (both moments restore).
+     */
     static String window(WindowResource.WindowView w, Instant now, ZoneId zone) {
         String moments = w.from() == null ? "no base backup yet: nothing to restore"
-                : "any moment from " + at(w.from(), zone) + " to " + at(w.until(), zone);
+                : "any moment from " + at(w.from(), zone) + " to " + at(w.until(), zone)
+                + (w.gaps() == null ? "" : w.gaps().stream().map(g -> ", except between " + atSeconds(g.after(), zone)
+                        + " and " + atSeconds(g.before(), zone)).collect(java.util.stream.Collectors.joining()));
         var s = w.stream();
         String stream = s == null ? "stream not seen yet"
                 : s.problem() != null ? "stream BROKEN: " + s.problem()
@@ -76,6 +81,11 @@ final class StatusTable {
 
     static String at(Instant t, ZoneId zone) {
         return WHEN.format(t.atZone(zone));
+    }
+
+    /** A gap's edges to the second: a gap is often shorter than a minute. */
+    private static String atSeconds(Instant t, ZoneId zone) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).format(t.atZone(zone));
     }
 
     static String age(Instant t, Instant now) {

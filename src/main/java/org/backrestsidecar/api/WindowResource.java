@@ -25,10 +25,16 @@ public class WindowResource {
      * @param from   the oldest moment (the first base backup ready)
      * @param until  the newest (the newest WAL shipped); a restore's {@code to} lies between
      * @param bases  the base backups, oldest first
+     * @param gaps   the stretches between {@code from} and {@code until} that no chain covers, oldest first
      * @param stream the stream as the archiver last saw it (null before its first look)
      */
     public record WindowView(String target, Instant from, Instant until, List<RecoveryWindow.Base> bases,
-                             WalStatus stream) {
+                             List<RecoveryWindow.Gap> gaps, WalStatus stream) {
+
+        /** A target whose window could not be read (its repo did not answer): shown as holding nothing. */
+        public static WindowView unread(String target) {
+            return new WindowView(target, null, null, List.of(), List.of(), null);
+        }
     }
 
     private final Discovery discovery;
@@ -51,6 +57,6 @@ public class WindowResource {
         }
         RecoveryWindow window = restores.window(target);
         return new WindowView(name, window.from().orElse(null), window.until().orElse(null), window.bases(),
-                archiver.status(name).orElse(null));
+                window.gaps(), archiver.status(name).orElse(null));
     }
 }

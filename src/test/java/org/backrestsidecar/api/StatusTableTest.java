@@ -44,14 +44,15 @@ class StatusTableTest {
                 4096, "reserved", -1, 1, Instant.parse("2026-11-21T18:30:00Z"), "role app may not stream WAL", NOW);
         String table = StatusTable.render(List.of(), List.of(
                 new WindowResource.WindowView("pg", Instant.parse("2026-11-14T02:00:00Z"), Instant.parse("2026-11-21T19:59:30Z"),
-                        List.of(), up),
+                        List.of(), List.of(new org.backrestsidecar.postgres.pitr.RecoveryWindow.Gap(
+                                Instant.parse("2026-11-20T10:02:11.600Z"), Instant.parse("2026-11-20T10:05:40Z"))), up),
                 new WindowResource.WindowView("pg2", Instant.parse("2026-11-20T02:00:00Z"), Instant.parse("2026-11-21T18:00:00Z"),
-                        List.of(), broken),
-                new WindowResource.WindowView("pg3", null, null, List.of(), null)), NOW, ZoneId.of("Europe/Berlin"));
+                        List.of(), List.of(), broken),
+                WindowResource.WindowView.unread("pg3")), NOW, ZoneId.of("Europe/Berlin"));
         assertEquals("""
                 PLAN  SCHEDULE  LAST GOOD BACKUP  NEXT RUN  STATE  LAST DRILL  REPO SIZE
 
-                pg: any moment from 2026-11-14 03:00 to 2026-11-21 20:59 (stream up, WAL shipped 0 min ago)
+                pg: any moment from 2026-11-14 03:00 to 2026-11-21 20:59, except between 2026-11-20 11:02:11 and 2026-11-20 11:05:40 (stream up, WAL shipped 0 min ago)
                 pg2: any moment from 2026-11-20 03:00 to 2026-11-21 19:00 (stream BROKEN: role app may not stream WAL)
                 pg3: no base backup yet: nothing to restore (stream not seen yet)
 

@@ -254,6 +254,19 @@ class RestoresToAMomentTest {
         // tried again once replication is let in (sidecar.wal.hole-retry, 15 s here), not at the plan's next scheduled run
         windowOnce("a base backup of the folder put back", Duration.ofMinutes(3), w -> w.getString("stream.chain") != null
                 && !w.getString("stream.chain").equals(chainOnThree) && w.getInt("stream.timeline") == 2);
+
+        // each restore over the live server leaves a gap, from the old chain's last WAL to the base
+        // backup after it: the window lists it, and a moment inside is refused naming where it ends
+        JsonPath window = given().get("/api/targets/" + TARGET + "/window").then().statusCode(200).extract().jsonPath();
+        java.util.List<Map<String, String>> gaps = window.getList("gaps");
+        assertTrue(gaps.size() >= 3, "three restores over the live server: " + window.prettify());
+        Map<String, String> last = gaps.get(gaps.size() - 1);
+        Instant after = Instant.parse(last.get("after"));
+        Instant before = Instant.parse(last.get("before"));
+        Instant inside = after.plusMillis((before.toEpochMilli() - after.toEpochMilli()) / 2);
+        given().contentType("application/json").body(restoreOf("to", inside.toString(), "newContainer", COPY + "-gap",
+                "dryRun", true)).post("/api/restores").then().statusCode(400)
+                .body("error", containsString("the window has a gap there, up to " + before + " (the next base backup)"));
     }
 
     @Test
@@ -292,6 +305,9 @@ class RestoresToAMomentTest {
                 });
                 wait.until(b -> b.findElement(org.openqa.selenium.By.id("restore-holds")).getText()
                         .startsWith("It can be restored to any moment from"));
+                // the restores over the live server before this left gaps: the page names them
+                assertTrue(browser.findElement(org.openqa.selenium.By.id("restore-holds")).getText().contains(", except between "),
+                        browser.findElement(org.openqa.selenium.By.id("restore-holds")).getText());
                 var moment = browser.findElement(org.openqa.selenium.By.id("restore-moment"));
                 assertTrue(moment.isDisplayed() && !browser.findElement(org.openqa.selenium.By.id("restore-backup-choice"))
                         .isDisplayed(), "a moment to pick, no backup list");

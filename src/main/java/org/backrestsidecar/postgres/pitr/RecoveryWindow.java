@@ -19,9 +19,10 @@ import org.backrestsidecar.restic.SnapshotTags;
  *
  * <p>A base is ready from the moment the chain before it shipped its last WAL (that snapshot is tagged
  * {@code next-chain:<run>}; it is shipped after the base was stored), so the old chain reaches
- * exactly where the new one takes over; without that snapshot (the first base, one after a restore
- * or a hole), from the moment its facts were stored. The edges are whole seconds, rounded inwards (a
- * base's moment up, a WAL's down): the page picks seconds, and a second it offers must restore.
+ * exactly where the new one takes over. Without that snapshot (the first base, one after a restore
+ * over the live server), it is ready from the second after its facts were stored: rounded up, so
+ * that the page, which picks whole seconds and rounds the window's end down, never offers the second
+ * before a base that nothing covers.
  */
 public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal) {
 
@@ -31,6 +32,14 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
 
     /** A chain's WAL in the repo: every segment up to the moment {@code upTo}. */
     public record WalCopy(String chain, String snapshotId, Instant upTo, String spoolPath) {
+    }
+
+    /**
+     * A stretch inside the window no chain covers: the WAL after one base ends {@code after}, the next
+     * base is ready only {@code before} (the stream lost WAL, or a restore over the live server came
+     * between them). Moments strictly between are refused.
+     */
+    public record Gap(Instant after, Instant before) {
     }
 
     /** What one restore lays down: a base, and its chain's WAL unless only the base is wanted. */
@@ -48,13 +57,13 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         List<Base> bases = all.stream().filter(s -> s.paths().equals(List.of(basePath)) && s.tag("run").isPresent())
                 .flatMap(s -> all.stream().filter(f -> f.paths().equals(List.of(factsPath))
                                 && f.tag("run").equals(s.tag("run"))).findFirst().stream()
-                        .map(f -> new Base(s.tag("run").get(), s.id(), wholeSecondUp(walSnapshots.stream()
+                        .map(f -> new Base(s.tag("run").get(), s.id(), walSnapshots.stream()
                                 .filter(w -> w.tag(SnapshotTags.NEXT_CHAIN).equals(s.tag("run"))).map(Snapshot::time)
-                                .filter(handover -> handover.isBefore(f.time())).findFirst().orElse(f.time())))))
+                                .filter(handover -> handover.isBefore(f.time())).findFirst()
+                                .orElseGet(() -> wholeSecondUp(f.time())))))
                 .sorted(Comparator.comparing(Base::ready)).toList();
         List<WalCopy> wal = walSnapshots.stream()
-                .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), wholeSecondDown(s.time()),
-                        s.paths().get(0)))
+                .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), s.time(), s.paths().get(0)))
                 .filter(w -> bases.stream().anyMatch(b -> b.run().equals(w.chain())))
                 .sorted(Comparator.comparing(WalCopy::upTo)).toList();
         return new RecoveryWindow(target, bases, wal);
@@ -65,8 +74,7 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
      * newest WAL snapshot, the repo holds everything up to {@code shippedAt} (no snapshot is written
      * for an idle server).
      */
-    public RecoveryWindow heldUntil(String chain, Instant shipped) {
-        Instant shippedAt = wholeSecondDown(shipped);
+    public RecoveryWindow heldUntil(String chain, Instant shippedAt) {
         Optional<WalCopy> newest = wal.stream().filter(w -> w.chain().equals(chain)).max(Comparator.comparing(WalCopy::upTo));
         if (newest.isEmpty() || !shippedAt.isAfter(newest.get().upTo())) {
             return this;
@@ -76,12 +84,8 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         return new RecoveryWindow(target, bases, moved);
     }
 
-    private static Instant wholeSecondDown(Instant t) {
-        return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    }
-
     private static Instant wholeSecondUp(Instant t) {
-        Instant down = wholeSecondDown(t);
+        Instant down = t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         return down.equals(t) ? t : down.plusSeconds(1);
     }
 
@@ -93,6 +97,24 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
     public Optional<Instant> until() {
         return java.util.stream.Stream.concat(bases.stream().map(Base::ready), wal.stream().map(WalCopy::upTo))
                 .max(Comparator.naturalOrder());
+    }
+
+    /** The gaps inside the window, oldest first: exactly the moments {@link #at} refuses between its edges. */
+    public List<Gap> gaps() {
+        List<Gap> gaps = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < bases.size(); i++) {
+            Instant reaches = reach(bases.get(i));
+            Instant next = bases.get(i + 1).ready();
+            if (reaches.isBefore(next)) {
+                gaps.add(new Gap(reaches, next));
+            }
+        }
+        return gaps;
+    }
+
+    /** The newest moment a base restores to: the end of its chain's WAL, or its own moment. */
+    private Instant reach(Base base) {
+        return walOf(base).map(WalCopy::upTo).filter(upTo -> upTo.isAfter(base.ready())).orElse(base.ready());
     }
 
     private Optional<WalCopy> walOf(Base base) {
@@ -143,9 +165,11 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         Base base = bases.stream().filter(b -> !b.ready().isAfter(to)).max(Comparator.comparing(Base::ready)).orElseThrow();
         Optional<WalCopy> walCopy = walOf(base);
         if (!to.equals(base.ready()) && walCopy.map(w -> w.upTo().isBefore(to)).orElse(true)) {
+            String resumes = bases.stream().map(Base::ready).filter(ready -> ready.isAfter(to)).min(Comparator.naturalOrder())
+                    .map(ready -> ", up to " + ready + " (the next base backup)").orElse("");
             throw new OutsideWindow("the WAL after base backup " + base.run() + " of " + target + " reaches only "
                     + walCopy.map(w -> w.upTo().toString()).orElse("the base itself (none was shipped)")
-                    + ", not " + to + "; the window has a gap there");
+                    + ", not " + to + "; the window has a gap there" + resumes);
         }
         return new Choice(base, walCopy, Optional.of(to));
     }

@@ -108,31 +108,34 @@ class RecoveryWindowTest {
     }
 
     /**
-     * The window as read from the snapshots restic lists: chain b1's last WAL was shipped after base b2
-     * was stored (tagged {@code next-chain:b2}), and b2's facts were stored seconds later. b2 takes over
-     * where b1's WAL ends, not where its facts were stored, so no second between the chains is refused;
-     * the edges are whole seconds, rounded inwards.
+     * The window as read from the snapshots restic lists: chain b1's last WAL was shipped at 10:59:59.7,
+     * after base b2 was stored (tagged {@code next-chain:b2}), and b2's facts were stored seconds later.
+     * b2 takes over where b1's WAL ends, not where its facts were stored, so not one moment between
+     * the chains is refused. The first base, which no chain hands over to, starts on the whole second
+     * after its facts were stored.
      */
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', value = {
-            "10:00:05 | refused: is before the first base backup", // b1's facts stored at 10:00:05.3
-            "10:00:06 | b1",
-            "10:59:59 | b1", // b1's last WAL: shipped 10:59:59.7
-            "11:00:00 | b2", // b2 takes over from there, though its facts were stored at 11:00:04.2
-            "11:00:02 | b2", // b2's WAL: shipped 11:00:02.9
-            "11:00:03 | refused: is after the newest WAL",
+            "10:00:05     | refused: is before the first base backup", // b1's facts stored at 10:00:05.3
+            "10:00:05.500 | refused: is before the first base backup",
+            "10:00:06     | b1",
+            "10:59:59     | b1",
+            "10:59:59.700 | b2", // b2 takes over from b1's last WAL, though its facts were stored at 11:00:04.2
+            "10:59:59.699 | b1",
+            "11:00:02.900 | b2", // b2's WAL: shipped 11:00:02.9
+            "11:00:03     | refused: is after the newest WAL",
     })
     void theSnapshotsAsListedMakeAWindowWithoutAGapBetweenChains(String time, String says) {
-        List<org.backrestsidecar.restic.Snapshot> listed = List.of(
+        RecoveryWindow window = RecoveryWindow.of("pg", List.of(
                 listed("b1base", "10:00:00", "/pg/base.tar", "run:b1"),
-                listed("b1facts", "10:00:05.300", "/" + org.backrestsidecar.strategy.BackupFacts.pathOf("pg"), "run:b1"),
+                listed("b1facts", "10:00:05.300", FACTS, "run:b1"),
                 listed("b1wal", "10:59:59.700", "/spool/pg", "wal", "chain:b1", "next-chain:b2"),
                 listed("b2base", "10:59:30", "/pg/base.tar", "run:b2"),
-                listed("b2facts", "11:00:04.200", "/" + org.backrestsidecar.strategy.BackupFacts.pathOf("pg"), "run:b2"),
-                listed("b2wal", "11:00:02.900", "/spool/pg", "wal", "chain:b2"));
-        RecoveryWindow window = RecoveryWindow.of("pg", listed);
+                listed("b2facts", "11:00:04.200", FACTS, "run:b2"),
+                listed("b2wal", "11:00:02.900", "/spool/pg", "wal", "chain:b2")));
         assertEquals(Optional.of(Instant.parse("2026-11-22T10:00:06Z")), window.from());
-        assertEquals(Optional.of(Instant.parse("2026-11-22T11:00:02Z")), window.until());
+        assertEquals(Optional.of(Instant.parse("2026-11-22T11:00:02.900Z")), window.until());
+        assertEquals(List.of(), window.gaps());
         Instant moment = Instant.parse("2026-11-22T" + time + "Z");
         if (says.startsWith("refused: ")) {
             RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.at(moment));
@@ -141,6 +144,50 @@ class RecoveryWindowTest {
             assertEquals(says, window.at(moment).base().run());
         }
     }
+
+    /**
+     * After a restore over the live server the old chain hands over to no one: its WAL ends at 10:30:00.4,
+     * and the base backup the restore started is ready on the second after its facts (10:31:12.6). The
+     * gap is listed, and exactly its moments are refused, naming where restores resume.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "10:30:00     | b1",
+            "10:30:00.400 | b1",
+            "10:30:00.500 | refused: the window has a gap there, up to 2026-11-22T10:31:13Z (the next base backup)",
+            "10:31:12     | refused: the window has a gap there, up to 2026-11-22T10:31:13Z",
+            "10:31:13     | b2", // the base's own moment: the newest second the page offers before b2's WAL comes
+    })
+    void aGapAfterARestoreIsListedAndExactlyItsMomentsAreRefused(String time, String says) {
+        RecoveryWindow window = RecoveryWindow.of("pg", List.of(
+                listed("b1base", "10:00:00", "/pg/base.tar", "run:b1"),
+                listed("b1facts", "10:00:05", FACTS, "run:b1"),
+                listed("b1wal", "10:30:00.400", "/spool/pg", "wal", "chain:b1"),
+                listed("b2base", "10:31:00", "/pg/base.tar", "run:b2"),
+                listed("b2facts", "10:31:12.600", FACTS, "run:b2"),
+                listed("b2wal", "10:31:10", "/spool/pg", "wal", "chain:b2")));
+        assertEquals(List.of(new RecoveryWindow.Gap(Instant.parse("2026-11-22T10:30:00.400Z"),
+                Instant.parse("2026-11-22T10:31:13Z"))), window.gaps());
+        assertEquals(Optional.of(Instant.parse("2026-11-22T10:31:13Z")), window.until(), "the base's own second");
+        Instant moment = Instant.parse("2026-11-22T" + time + "Z");
+        if (says.startsWith("refused: ")) {
+            RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.at(moment));
+            assertTrue(refused.getMessage().contains(says.substring("refused: ".length())), refused.getMessage());
+        } else {
+            assertEquals(says, window.at(moment).base().run());
+        }
+    }
+
+    @Test
+    void theGapsOfTheWindowAreTheStretchesWhereAChainEndsBeforeTheNextBase() {
+        assertEquals(List.of(new RecoveryWindow.Gap(at("11:00"), at("12:00"))), WINDOW.gaps());
+        assertEquals(List.of(), WINDOW.heldUntil("b1", at("12:30")).gaps(), "the old chain shipped past the next base");
+        RecoveryWindow.Base b0 = new RecoveryWindow.Base("b0", "ffff6666", at("09:00"));
+        assertEquals(List.of(new RecoveryWindow.Gap(at("09:00"), at("10:00")), new RecoveryWindow.Gap(at("11:00"), at("12:00"))),
+                new RecoveryWindow("pg", List.of(b0, B1, B2), List.of(W1, W2)).gaps(), "a base with no WAL holds its own moment");
+    }
+
+    private static final String FACTS = "/" + org.backrestsidecar.strategy.BackupFacts.pathOf("pg");
 
     private static org.backrestsidecar.restic.Snapshot listed(String id, String time, String path, String... tags) {
         return org.backrestsidecar.restic.Snapshot.madeHere(id, id, Instant.parse("2026-11-22T" + time + "Z"), "host",
