@@ -136,13 +136,7 @@ class RecoveryWindowTest {
         assertEquals(Optional.of(Instant.parse("2026-11-22T10:00:06Z")), window.from());
         assertEquals(Optional.of(Instant.parse("2026-11-22T11:00:02.900Z")), window.until());
         assertEquals(List.of(), window.gaps());
-        Instant moment = Instant.parse("2026-11-22T" + time + "Z");
-        if (says.startsWith("refused: ")) {
-            RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.at(moment));
-            assertTrue(refused.getMessage().contains(says.substring("refused: ".length())), refused.getMessage());
-        } else {
-            assertEquals(says, window.at(moment).base().run());
-        }
+        restoresFromOrRefuses(window, time, says);
     }
 
     /**
@@ -169,13 +163,7 @@ class RecoveryWindowTest {
         assertEquals(List.of(new RecoveryWindow.Gap(Instant.parse("2026-11-22T10:30:00.400Z"),
                 Instant.parse("2026-11-22T10:31:13Z"))), window.gaps());
         assertEquals(Optional.of(Instant.parse("2026-11-22T10:31:13Z")), window.until(), "the base's own second");
-        Instant moment = Instant.parse("2026-11-22T" + time + "Z");
-        if (says.startsWith("refused: ")) {
-            RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.at(moment));
-            assertTrue(refused.getMessage().contains(says.substring("refused: ".length())), refused.getMessage());
-        } else {
-            assertEquals(says, window.at(moment).base().run());
-        }
+        restoresFromOrRefuses(window, time, says);
     }
 
     @Test
@@ -185,6 +173,17 @@ class RecoveryWindowTest {
         RecoveryWindow.Base b0 = new RecoveryWindow.Base("b0", "ffff6666", at("09:00"));
         assertEquals(List.of(new RecoveryWindow.Gap(at("09:00"), at("10:00")), new RecoveryWindow.Gap(at("11:00"), at("12:00"))),
                 new RecoveryWindow("pg", List.of(b0, B1, B2), List.of(W1, W2)).gaps(), "a base with no WAL holds its own moment");
+    }
+
+    /** {@code says}: the run of the base a restore to {@code time} lays down, or "refused: " and what the refusal says. */
+    private static void restoresFromOrRefuses(RecoveryWindow window, String time, String says) {
+        Instant moment = Instant.parse("2026-11-22T" + time + "Z");
+        if (says.startsWith("refused: ")) {
+            RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.at(moment));
+            assertTrue(refused.getMessage().contains(says.substring("refused: ".length())), refused.getMessage());
+        } else {
+            assertEquals(says, window.at(moment).base().run());
+        }
     }
 
     private static final String FACTS = "/" + org.backrestsidecar.strategy.BackupFacts.pathOf("pg");
