@@ -33,6 +33,9 @@ public class BaseBackups {
     private static final java.time.Duration POINT_PAUSE = java.time.Duration.ofSeconds(3);
     /** pg_receivewal reports what it wrote every second. */
     private static final java.time.Duration POINT_STREAMED = java.time.Duration.ofSeconds(30);
+    /** Steps after the base backup that take longer than this in all are noted in the run (a few seconds is usual). */
+    private static final java.time.Duration SLOW_AFTER = java.time.Duration.ofSeconds(20);
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BaseBackups.class);
     private final ContainerExec exec;
     private final Archiver archiver;
 
@@ -74,22 +77,55 @@ public class BaseBackups {
                         + "the next one: " + e.getMessage());
             }
         }
+        Steps after = new Steps();
         Optional<String> lastPoint = Optional.empty();
         for (int i = 0; i < databases.size(); i++) {
             Optional<String> before = lastPoint;
             lastPoint = factsAtARestorePoint(target, backup, user, databases.get(i), i + 1).or(() -> before);
         }
+        after.done("the facts at restore points");
         if (lastPoint.isPresent() && !streamed(target, lastPoint.get())) {
             backup.note("the stream had not received the WAL of the restore points (" + lastPoint.get() + ") after "
                     + POINT_STREAMED.toSeconds() + " s: they are shipped with the next WAL, a copy made before then "
                     + "cannot be drilled to them");
         }
+        after.done("the stream receiving them");
         removeOldKeptFolders(target, backup);
+        after.done("old kept data folders");
         try {
             archiver.newChain(target, backup.runId(), firstSegment);
         } catch (ResticException e) {
             backup.failed("WAL", "the base backup is stored, but the WAL after it could not be shipped yet: "
                     + e.getMessage());
+        }
+        after.done("the old chain's last WAL and the new chain's first");
+        LOG.infof("base backup of %s stored; after it: %s", target.name(), after);
+        if (after.total().compareTo(SLOW_AFTER) > 0) {
+            // a base backup whose run took far longer than its copy: the run's notes say where the time went
+            backup.note("the steps after the base backup took " + after.total().toSeconds() + " s: " + after);
+        }
+    }
+
+    /** How long each step after the base backup took, as "the facts at restore points 0.4 s, …". */
+    private static final class Steps {
+        private final java.time.Instant began = java.time.Instant.now();
+        private java.time.Instant last = began;
+        private final List<String> said = new java.util.ArrayList<>();
+
+        void done(String step) {
+            java.time.Instant now = java.time.Instant.now();
+            said.add(step + " " + String.format(java.util.Locale.ROOT, "%.1f s",
+                    java.time.Duration.between(last, now).toMillis() / 1000.0));
+            last = now;
+        }
+
+        java.time.Duration total() {
+            return java.time.Duration.between(began, last);
+        }
+
+        @Override
+        public String toString() {
+            return String.join(", ", said);
         }
     }
 
