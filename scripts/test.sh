@@ -36,11 +36,22 @@ status=0
 # as a process, in a container, on a Docker-alone host and on a Swarm). Each names its containers
 # and its Compose project its own way (pom.xml, testing/TestDocker), so neither finds nor removes
 # the other's. On two cores they share out the CPU rather than fill idle time (docs/testing.md).
+# Each lane's lines are also kept in target/lane-<name>.log, so that the end of the run can repeat
+# what failed: a CI log is often read from its tail only, where the other lane's lines come last.
 lane() {
   local name=$1
   shift
   set -o pipefail
-  mvn -B -ntp "$@" 2>&1 | sed -u "s/^/[$name] /"
+  mvn -B -ntp "$@" 2>&1 | sed -u "s/^/[$name] /" | tee "target/lane-$name.log"
+}
+failures() {
+  local log
+  for log in target/lane-scenarios.log target/lane-end-to-end.log; do
+    [ -f "$log" ] || continue
+    # A failed case's line and the two after it (the assertion's message), then each class's count.
+    grep -a -A2 -E '<<< (FAIL|ERROR)' "$log" | cut -c1-600 | head -60 || true
+    grep -a -E 'Tests run:.*(Failures: [1-9]|Errors: [1-9])|BUILD FAILURE' "$log" | head -20 || true
+  done
 }
 mvn -B -ntp package -Dtest=LayeringTest -Dsurefire.failIfNoSpecifiedTests=false "$@" || status=$?
 if [ "$status" -eq 0 ]; then
@@ -50,7 +61,12 @@ if [ "$status" -eq 0 ]; then
   end_to_end=$!
   wait "$scenarios" || status=1
   wait "$end_to_end" || status=1
-  [ "$status" -eq 0 ] && echo "both suites passed" || echo "a suite FAILED: its lines start [scenarios] or [end-to-end]"
+  if [ "$status" -eq 0 ]; then
+    echo "both suites passed"
+  else
+    echo "a suite FAILED: its lines start [scenarios] or [end-to-end]; what failed, again:"
+    failures
+  fi
 fi
 left=$( { test_containers; test_volumes; test_networks; } )
 if [ -n "$left" ]; then
