@@ -4,6 +4,7 @@ import static org.backrestsidecar.testing.PackagedSidecar.awaitReady;
 import static org.backrestsidecar.testing.PackagedSidecar.freePort;
 import static org.backrestsidecar.testing.PackagedSidecar.get;
 import static org.backrestsidecar.testing.PackagedSidecar.postJson;
+import static org.backrestsidecar.testing.PackagedSidecar.postJsonAnswer;
 import static org.backrestsidecar.testing.PackagedSidecar.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * restic stores a base backup. Each time, started again, its window still reaches past the kill (the
  * chain has no hole, the status names none), the server's pg_wal stayed within the slot's bound, the
  * half-stored base backup is never offered as a base, and a restore to "latest" into a new container
- * holds exactly the rows the live server has.
+ * holds exactly the rows the live server has. Then a hole (the stream down past the slot's bound):
+ * once a base backup closes it, the window lists it as a gap and refuses a moment inside it.
  */
 class SidecarKilledWhileStreamingIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -140,10 +142,12 @@ class SidecarKilledWhileStreamingIT {
 
         // 3. a hole, and a kill before the base backup that closes it ends: the stream and the sidecar
         // down, 350 MB written at once, a checkpoint: the server gives up the slot
+        Instant streamDown = Instant.now();
         sidecar.destroyForcibly().waitFor();
         TestDocker.client().killContainerCmd("backrest-sidecar-wal-" + TARGET).exec();
         pg.sql("postgres", "INSERT INTO bulk SELECT * FROM bulk");
         pg.sql("postgres", "CHECKPOINT");
+        Instant walLost = Instant.now();
         long walBytes2 = Long.parseLong(pg.sql("postgres", "SELECT sum(size) FROM pg_ls_waldir()").strip());
         assertTrue(walBytes2 <= BOUND + MAX_WAL_SIZE, "pg_wal holds " + (walBytes2 >> 20) + " MiB with no stream");
         assertEquals("lost", pg.sql("postgres", "SELECT wal_status FROM pg_replication_slots").strip(),
@@ -163,6 +167,18 @@ class SidecarKilledWhileStreamingIT {
         // and closed by the base backup the restarted sidecar starts by itself
         TestDocker.await("a second base backup", Duration.ofMinutes(5), () -> ask(() -> JSON.readTree(
                 get(port, "/api/targets/" + TARGET + "/window")).path("bases").size() == 2));
+        // the hole is a gap of the window: the old chain's WAL ends before the stream went down, the new
+        // base is ready after the WAL was lost; a moment in between is refused before anything is touched
+        JsonNode gaps = JSON.readTree(get(port, "/api/targets/" + TARGET + "/window")).path("gaps");
+        assertEquals(1, gaps.size(), "the hole, and only it: " + gaps);
+        Instant gapAfter = Instant.parse(gaps.get(0).path("after").asText());
+        Instant gapBefore = Instant.parse(gaps.get(0).path("before").asText());
+        assertTrue(!gapAfter.isAfter(streamDown) && gapBefore.isAfter(walLost), "the gap " + gaps + " holds the hole, from "
+                + streamDown + " (stream down) to " + walLost + " (its WAL gone)");
+        var inHole = postJsonAnswer(port, "/api/restores", "{\"target\":\"" + TARGET + "\",\"to\":\"" + walLost
+                + "\",\"newContainer\":\"" + COPY + "\",\"dryRun\":true}");
+        assertEquals(400, inHole.statusCode(), inHole.body());
+        assertTrue(inHole.body().contains("the window has a gap there, up to " + gapBefore), inHole.body());
 
         // every row the live server has comes back
         TestDocker.exec(pg.id(), "touch", "/tmp/stop-writing");

@@ -142,7 +142,8 @@ class RecoveryWindowTest {
     /**
      * After a restore over the live server the old chain hands over to no one: its WAL ends at 10:30:00.4,
      * and the base backup the restore started is ready on the second after its facts (10:31:12.6). The
-     * gap is listed, and exactly its moments are refused, naming where restores resume.
+     * gap is listed, and exactly its moments are refused, naming where restores resume. A hole the
+     * stream lost reads the same: the spool is emptied (the chain ended), so nothing hands over.
      */
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', value = {
@@ -152,7 +153,7 @@ class RecoveryWindowTest {
             "10:31:12     | refused: the window has a gap there, up to 2026-11-22T10:31:13Z",
             "10:31:13     | b2", // the base's own moment: the newest second the page offers before b2's WAL comes
     })
-    void aGapAfterARestoreIsListedAndExactlyItsMomentsAreRefused(String time, String says) {
+    void aGapAfterARestoreOrAHoleIsListedAndExactlyItsMomentsAreRefused(String time, String says) {
         RecoveryWindow window = RecoveryWindow.of("pg", List.of(
                 listed("b1base", "10:00:00", "/pg/base.tar", "run:b1"),
                 listed("b1facts", "10:00:05", FACTS, "run:b1"),
