@@ -47,8 +47,8 @@ die() { echo "backrest-management: $*" >&2; exit 1; }
 token=$(tr -d '\n' < "$token_file")
 
 # No URL: ask the sidecar container itself, so no port has to be published.
-call() { # call METHOD PATH [JSON-BODY]
-  local method=$1 path=$2 out status
+request() { # request METHOD PATH [JSON-BODY]: sets status and body; dies only when the sidecar does not answer
+  local method=$1 path=$2 out
   local args=(-sS -X "$method" -H "Authorization: Bearer $token" -H 'X-Requested-By: backrest-management' -w '\n%{http_code}')
   if [ -n "${3:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$3"); fi
   # another node's sidecar, through this one (GET /api/nodes/NAME/...); who-am-I and nodes stay here
@@ -68,8 +68,12 @@ call() { # call METHOD PATH [JSON-BODY]
   fi
   status=${out##*$'\n'}
   body=${out%$'\n'*}
+}
+
+call() { # call METHOD PATH [JSON-BODY]: the answer's body; dies unless it is a 2xx
+  request "$@"
   if [ "${status:0:1}" != 2 ]; then
-    die "$method $path answered $status: $body"
+    die "$1 $2 answered $status: $body"
   fi
   printf '%s' "$body"
 }
@@ -110,14 +114,19 @@ progress_end() {
 }
 
 follow() { # follow PATH WHAT: poll a run or restore until it ends; exit 1 if it failed
+  echo "$2 started: $1"
+  await_end "$1" "$2" || die "$2 FAILED"
+  exit 0
+}
+
+await_end() { # await_end PATH WHAT: poll a run or restore until it ends; 1 if it failed (its record shown)
   local path=$1 what=$2 job state
-  echo "$what started: $path"
   while :; do
     job=$(call GET "$path") || die "$what: $path can no longer be read (above)"
     state=$(printf '%s' "$job" | field state)
     case "$state" in
-      SUCCEEDED) progress_end; echo "$what SUCCEEDED"; exit 0 ;;
-      FAILED) progress_end; printf '%s' "$job" | pretty; die "$what FAILED" ;;
+      SUCCEEDED) progress_end; echo "$what SUCCEEDED"; return 0 ;;
+      FAILED) progress_end; printf '%s' "$job" | pretty; return 1 ;;
     esac
     progress "$job"
     sleep 2
@@ -465,8 +474,18 @@ case "$cmd" in
     ;;
   backup)
     plan=${1:?usage: backup <plan>}
-    started=$(call POST "/api/plans/$plan/runs")
-    follow "/api/runs/$(printf '%s' "$started" | field id)" "run of plan $plan"
+    # A run under way (the schedule's, another operator's) may have read the data before this was
+    # asked: it is waited for, then a run of this request's own starts (a plan never overlaps itself)
+    for attempt in 1 2 3; do
+      request POST "/api/plans/$plan/runs"
+      running=
+      [ "$status" != 409 ] || running=$(printf '%s' "$body" | field running)
+      [ -n "$running" ] || break
+      echo "plan $plan is already running (run $running): waiting for it to end, then a run of its own starts"
+      await_end "/api/runs/$running" "the run under way" || echo "the run under way FAILED (above); a run of its own starts"
+    done
+    [ "${status:0:1}" = 2 ] || die "POST /api/plans/$plan/runs answered $status: $body"
+    follow "/api/runs/$(printf '%s' "$body" | field id)" "run of plan $plan"
     ;;
   snapshots)
     if [ -n "${1:-}" ]; then call GET "/api/snapshots?plan=$1" | pretty; else call GET /api/snapshots | pretty; fi

@@ -33,9 +33,14 @@ public class ErrorMappers {
         return ApiError.response(Response.Status.BAD_REQUEST, e.getMessage());
     }
 
+    /** The error, and the run under way by its id: a client waits for it rather than read the message. */
+    public record PlanBusy(int status, String error, String running) {
+    }
+
     @ServerExceptionMapper
     public Response busy(PlanBusyException e) {
-        return ApiError.response(Response.Status.CONFLICT, e.getMessage());
+        return Response.status(Response.Status.CONFLICT).type(jakarta.ws.rs.core.MediaType.APPLICATION_JSON_TYPE)
+                .entity(new PlanBusy(Response.Status.CONFLICT.getStatusCode(), e.getMessage(), e.runningId())).build();
     }
 
     @ServerExceptionMapper

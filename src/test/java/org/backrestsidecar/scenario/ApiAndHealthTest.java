@@ -74,7 +74,8 @@ class ApiAndHealthTest {
         first.then().statusCode(202).body("id", notNullValue())
                 .header("Location", containsString("/api/runs/" + first.path("id")));
         given().post("/api/plans/critical/runs").then().statusCode(409)
-                .body("error", startsWith("plan critical is already running"));
+                .body("error", startsWith("plan critical is already running"))
+                .body("running", equalTo(first.path("id")));
         assertEquals("SUCCEEDED", SidecarApi.awaitRun(first.path("id"), Duration.ofMinutes(5)).getString("state"));
         when().get("/api/plans/critical").then().statusCode(200)
                 .body("lastRun.id", equalTo(first.path("id")))

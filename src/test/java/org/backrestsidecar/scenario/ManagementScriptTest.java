@@ -10,9 +10,13 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import io.restassured.path.json.JsonPath;
 import org.backrestsidecar.testing.SidecarApi;
 import org.backrestsidecar.testing.SidecarStack;
+import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.Test;
 
 /** scripts/backrest-management.sh against the running sidecar, as an operator types it. */
@@ -51,6 +55,36 @@ class ManagementScriptTest {
         Result targets = script(base(), SidecarStack.API_TOKEN, "targets");
         assertEquals(0, targets.exit(), targets.output());
         assertTrue(targets.output().contains("pg-main"), targets.output());
+    }
+
+    /**
+     * Asked while its plan runs (the schedule's run, another operator's), backup waits for the run under
+     * way, then starts its own: the backup it reports began after it was asked. (A CI run once failed
+     * when the bundle's 03:00 schedule started a run as the test asked for one.) The target's pre hook
+     * holds the first run 8 s, long enough for the script to find it running.
+     */
+    @Test
+    void backupAskedWhileThePlanRunsWaitsForThatRunThenRunsItsOwn() throws Exception {
+        TestDocker.container("asked-twice").volume("/data").labels(SidecarStack.serviceLabels("asked-twice", "asked",
+                "volume", "backup.exec.pre", "[\"sh\",\"-c\",\"sleep 8\"]")).start(TestDocker.IDLE);
+        try {
+            String first = SidecarApi.startRun("asked");
+            Result r = script(base(), SidecarStack.API_TOKEN, "backup", "asked");
+            assertEquals(0, r.exit(), r.output());
+            assertTrue(r.output().contains("plan asked is already running (run " + first + "): waiting for it to end"),
+                    r.output());
+            JsonPath firstRun = SidecarApi.awaitRun(first, Duration.ofSeconds(30));
+            JsonPath own = io.restassured.RestAssured.when().get("/api/runs?plan=asked").then().statusCode(200)
+                    .extract().jsonPath();
+            String ownId = own.getString("[0].id");
+            assertTrue(!ownId.equals(first) && r.output().contains("run of plan asked started: /api/runs/" + ownId)
+                    && r.output().endsWith("run of plan asked SUCCEEDED\n"), r.output());
+            assertEquals("SUCCEEDED", own.getString("[0].state"));
+            assertTrue(!Instant.parse(own.getString("[0].startedAt")).isBefore(Instant.parse(firstRun.getString("endedAt"))),
+                    "its own run began after the one under way ended: " + own.prettify());
+        } finally {
+            TestDocker.remove("asked-twice");
+        }
     }
 
     @Test

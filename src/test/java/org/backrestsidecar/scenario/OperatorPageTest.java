@@ -127,6 +127,22 @@ class OperatorPageTest {
                 "the restore from the page: " + dialog.state());
     }
 
+    /**
+     * Waits for the page's plans (it loads them every 3 s until it has them); says what the page showed
+     * instead (a CI run once waited 30 s for them, as a scheduled run began, and said nothing).
+     */
+    private void awaitThePlans() {
+        waiting(Duration.ofSeconds(60)).withMessage(() -> {
+            try {
+                String body = browser.findElement(By.tagName("body")).getText();
+                return "the plans on the page; its errors: '" + browser.findElement(By.id("errors")).getText()
+                        + "', its script's: " + pageErrors() + ", its text: " + body.substring(0, Math.min(600, body.length()));
+            } catch (RuntimeException e) {
+                return "the plans on the page (which could not be read: " + e.getMessage() + ")";
+            }
+        }).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+    }
+
     private List<String> pageErrors() {
         return Browser.errors(browser);
     }
@@ -215,7 +231,7 @@ class OperatorPageTest {
     void anAdminBacksUpAPlanAndRestoresADatabaseFromThePage() throws Exception {
         browser = open(nginx.adminLogin());
         browser.get(nginx.base() + "/sidecar/");
-        waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+        awaitThePlans();
         assertEquals("admin (admin)", browser.findElement(By.id("me")).getText());
         Set<String> plans = RestAssured.get("/api/plans").jsonPath().getList("id", String.class).stream()
                 .collect(Collectors.toSet());
@@ -353,7 +369,7 @@ class OperatorPageTest {
         String otto = nginx.addLogin("otto", "otto-password-0123");
         browser = open(otto);
         browser.get(nginx.base() + "/sidecar/");
-        waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+        awaitThePlans();
         assertEquals("otto (operator)", browser.findElement(By.id("me")).getText());
         assertFalse(planRow("critical").findElements(By.cssSelector("button[data-action='backup']")).isEmpty());
         assertEquals(List.of(), browser.findElements(By.cssSelector("button[data-action='restore']")));
@@ -369,7 +385,7 @@ class OperatorPageTest {
     void aViewerSeesThePlansButNoButtons() throws Exception {
         browser = open(nginx.addLogin("vera", "vera-password-0123"));
         browser.get(nginx.base() + "/sidecar/");
-        waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+        awaitThePlans();
         assertEquals("vera (viewer)", browser.findElement(By.id("me")).getText());
         assertTrue(planRow("critical").getText().contains("0 2 * * *"), planRow("critical").getText());
         // the plan's recovery-time objective (two hours unless set), and what its drills measured, if any ran
