@@ -11,10 +11,20 @@ public final class SidecarApi {
     private SidecarApi() {
     }
 
-    /** POST /api/plans/{plan}/runs, expecting 202; returns the run id. */
+    /**
+     * POST /api/plans/{plan}/runs, expecting 202; returns the run id. A run under way (409: the test
+     * config's schedules fire too, e.g. critical at 02:00 UTC) is waited for first, as
+     * backrest-management.sh backup does: the run returned began after it was asked.
+     */
     public static String startRun(String plan) {
-        return given().post("/api/plans/" + plan + "/runs").then().statusCode(202)
-                .extract().path("id");
+        for (int attempt = 1; ; attempt++) {
+            io.restassured.response.Response answer = given().post("/api/plans/" + plan + "/runs");
+            String running = answer.statusCode() == 409 ? answer.path("running") : null;
+            if (running == null || attempt == 3) {
+                return answer.then().statusCode(202).extract().path("id");
+            }
+            awaitRun(running, Duration.ofMinutes(10));
+        }
     }
 
     /** Polls GET /api/runs/{id} until the run has ended. */
