@@ -26,6 +26,8 @@ import java.util.Map;
  *   <li>plan {@code pitr}, repo {@code pitr}: the point-in-time scenario's wal-mode Postgres, streaming
  *       into a repo of its own, copied after each good run to copy {@code offsite} (SFTP).</li>
  * </ul>
+ * The plans the shipped config has keep its schedules (a page test reads them; hourly fires on purpose);
+ * the scenarios' own plans run on January 1st only, so a scheduled run never lands amid a scenario.
  */
 public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     public static final List<String> REPOS = List.of("critical", "models", "system", "spare", "drills", "pitr");
@@ -270,7 +272,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     private static String scenarioPlans() {
         StringBuilder plans = new StringBuilder();
         for (String plan : SCENARIO_PLANS) {
-            plans.append("  - id: ").append(plan).append("\n    repo: models\n    schedule: \"0 4 * * *\"\n");
+            plans.append("  - id: ").append(plan).append("\n    repo: models\n    schedule: \"0 4 1 1 *\"\n");
         }
         return plans.toString().stripTrailing();
     }
@@ -336,12 +338,12 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         rpo: 15s
                       - id: drilling
                         repo: drills
-                        schedule: "0 4 * * *"
+                        schedule: "0 4 1 1 *"
                       - id: away
-                        schedule: "0 4 * * *"
+                        schedule: "0 4 1 1 *"
                       - id: pitr
                         repo: pitr
-                        schedule: "0 4 * * *"
+                        schedule: "0 4 1 1 *"
                     %s
                     %s""".formatted(TestDocker.PROJECT, root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
                     root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),
