@@ -48,7 +48,11 @@ class DiscoveryFollowsDockerTest {
             JsonPath bad = target("bad-labels");
             assertEquals("invalid", bad.getString("status"));
             String problems = String.join("\n", bad.getList("problems"));
-            assertTrue(problems.contains("label backup.plan='nightly': no such plan (known: alerting, away, budget, critical, drilling, files, following, handmade, hooks, hourly, models, pausing, pitr, redis, restoring, sqlite, stopping, system, yielding)"),
+            // the error names every plan the sidecar knows, sorted: the same list GET /api/plans gives
+            String known = String.join(", ", when().get("/api/plans").then().statusCode(200).extract().jsonPath()
+                    .getList("id", String.class).stream().sorted().toList());
+            assertTrue(known.contains("critical") && known.contains("models"), known);
+            assertTrue(problems.contains("label backup.plan='nightly': no such plan (known: " + known + ")"),
                     problems);
             assertTrue(problems.contains("label backup.strategy='postgress': no such strategy (known: pause, postgres, redis, sqlite, stop, volume)"), problems);
             assertTrue(problems.contains("label backup.timeout: 'soon' is not a duration"), problems);

@@ -96,10 +96,12 @@ class SwarmBacksUpEachNodeIT {
                 Map.of());
         Files.writeString(dir.resolve("sidecar-token.conf"), "proxy_set_header Authorization \"Bearer " + TOKEN + "\";\n");
         // a minute every sidecar reaches after its start: every node's plan fires at once. The stack's
-        // sidecars are up and scheduled about 30 s after the deploy: 100 s is room to spare. The prune and
+        // sidecars are up and scheduled about 30 s after the deploy on an idle machine; beside the scenario
+        // suite on CI the deploy and the data took over 160 s once, so 300 s. A Swarm config cannot change
+        // once deployed (the sidecars read it at start), so a later minute would mean a redeploy. The prune and
         // the check two minutes later, after the nodes' runs, as a user would set them: at the same minute
         // the prune may take the repo before a node's forget, which is then left to the node's next run
-        ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(100 + 59).truncatedTo(ChronoUnit.MINUTES);
+        ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(300 + 59).truncatedTo(ChronoUnit.MINUTES);
         ZonedDateTime later = at.plusMinutes(2);
         Files.writeString(dir.resolve("sidecar.yml"), Files.readString(
                 repo.resolve("src/test/resources/swarm/sidecar.yml"))
@@ -167,7 +169,7 @@ class SwarmBacksUpEachNodeIT {
         String notesBefore = swarm.taskContainer("node2", STACK + "_notes");
         Map<String, JsonNode> runs = new TreeMap<>();
         for (String node : swarm.nodes()) {
-            awaitNodes("the scheduled run on " + node, Duration.ofMinutes(8), () -> {
+            awaitNodes("the scheduled run on " + node, Duration.ofMinutes(12), () -> {
                 JsonNode list = json(api(node, "sidecar", "GET", "/api/runs?plan=critical", null));
                 if (list.size() == 1 && list.get(0).path("endedAt").isTextual()) {
                     runs.put(node, list.get(0));
