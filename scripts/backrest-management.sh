@@ -337,22 +337,25 @@ pull_copy() { # pull_copy COPY: the copy brought back into the repos, once
 }
 
 restore_every_target() { # restore_every_target COPY: what an earlier attempt restored is skipped
-  local skip="" t job now
+  local skip="" t job id now did n ledger
   now=$(date +%s)
   for t in $(sed -n 's/^restored \([^ ]*\).*/\1/p' "$state" | sort -u); do skip+="${skip:+,}\"$(json_escape "$t")\""; done
   job=$(call POST "/api/recovery/$1/restores" "{\"confirm\":\"$(json_escape "$1")\",\"skip\":[$skip]}")
-  report=$(follow_recovery "$(printf '%s' "$job" | field id)")
+  id=$(printf '%s' "$job" | field id)
+  report=$(follow_recovery "$id")
   printf '%s\n' "$report"
-  # "SUCCEEDED 3.1s restore postgres from ...", or in a swarm "... restore postgres on node1 from ..."
-  printf '%s\n' "$report" | awk '$1 == "SUCCEEDED" && $3 == "restore" { print "restored " $4 ($5 == "on" ? " on " $6 : "") }' >> "$state"
-  # a target restored by hand is drilled too, in a swarm on the node the nodes' report names for it
-  # ("SKIPPED 0.0s restore notes on node2: restored already ...")
-  printf '%s\n' "$report" | awk '$1 == "SKIPPED" && $3 == "restore" && $5 == "on" { sub(/:$/, "", $6); print $4, $6 }' \
-    | while read -r t n; do
-    if done_already "restored $t by hand" && ! done_already "restored $t by hand on $n"; then
-      echo "restored $t by hand on $n" >> "$state"
-    fi
-  done
+  # what the job did to each target, as the sidecar words it for this record (GET .../ledger, one
+  # line each: "restored TARGET", "skipped TARGET", in a swarm with "on NODE")
+  ledger=$(call GET "/api/recovery/jobs/$id/ledger")
+  while read -r did t _ n; do
+    case $did in
+      restored) echo "restored $t${n:+ on $n}" >> "$state" ;;
+      # a target restored by hand is drilled too, in a swarm on the node that skipped it
+      skipped) if [ -n "$n" ] && done_already "restored $t by hand" && ! done_already "restored $t by hand on $n"; then
+          echo "restored $t by hand on $n" >> "$state"
+        fi ;;
+    esac
+  done <<<"$ledger"
   printf '%s\n' "$report" | grep -q '^FAILED ' && failed=1
   timed "every target restored" $(($(date +%s) - now))
 }

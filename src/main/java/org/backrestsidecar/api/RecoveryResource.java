@@ -98,4 +98,12 @@ public class RecoveryResource {
     public String jobText(@PathParam("id") String id) {
         return RecoveryText.job(job(id));
     }
+
+    /** What the job did to each target, for the management script's record: "restored|skipped TARGET [on NODE]". */
+    @GET
+    @Path("jobs/{id}/ledger")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String jobLedger(@PathParam("id") String id) {
+        return RecoveryText.ledger(job(id));
+    }
 }

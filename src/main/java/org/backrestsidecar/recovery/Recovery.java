@@ -179,8 +179,8 @@ public class Recovery {
             for (Target target : found) {
                 boolean inRecoveredRepo = config.plan(target.plan()).map(p -> copies.keySet().stream()
                         .anyMatch(r -> r.id().equals(p.repo()))).orElse(false);
-                if (inRecoveredRepo && !job.named("restore " + target.name())) {
-                    job.step("restore " + target.name(), RecoveryJob.Outcome.SKIPPED, Instant.now(),
+                if (inRecoveredRepo && !job.restoreRecorded(target.name())) {
+                    job.restore(target.name(), RecoveryJob.Outcome.SKIPPED, Instant.now(),
                             "the copy holds no backup of it: it starts empty");
                 }
             }
@@ -238,22 +238,22 @@ public class Recovery {
             return 0;
         }
         for (BackupSets.NewestRun run : held) {
-            String name = "restore " + run.target();
             Optional<Target> here = found.stream()
                     .filter(t -> t.name().equals(run.target()) && t.plan().equals(run.plan())).findFirst();
             if (thisNode && here.isEmpty()) {
                 continue;
             }
             if (skip.contains(run.target())) {
-                job.step(name, RecoveryJob.Outcome.SKIPPED, Instant.now(), "restored already (by an earlier attempt, or by hand)");
+                job.restore(run.target(), RecoveryJob.Outcome.SKIPPED, Instant.now(),
+                        "restored already (by an earlier attempt, or by hand)");
                 continue;
             }
             Optional<String> planProblem = planProblem(repo, run);
             if (planProblem.isPresent()) {
-                job.step(name, RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
+                job.restore(run.target(), RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
                         planProblem.get());
             } else if (here.isEmpty()) {
-                job.step(name, RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
+                job.restore(run.target(), RecoveryJob.Outcome.FAILED, run.run(), run.newest().time(), Instant.now(),
                         "no container here is target " + run.target() + " of plan " + run.plan() + "; " + whatRunsHere(found));
             } else {
                 restoreTarget(job, here.get(), requestedBy);
@@ -298,12 +298,13 @@ public class Recovery {
                 }
                 done.addAll(report.written());
             }
-            job.step(name, RecoveryJob.Outcome.SUCCEEDED, backup.label(), backup.time(), start, String.join("; ", done));
+            job.restore(target.name(), RecoveryJob.Outcome.SUCCEEDED, backup.label(), backup.time(), start,
+                    String.join("; ", done));
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
             LOG.errorf("recovery: %s FAILED: %s", name, e.getMessage());
-            job.step(name, RecoveryJob.Outcome.FAILED, backup == null ? null : backup.label(),
+            job.restore(target.name(), RecoveryJob.Outcome.FAILED, backup == null ? null : backup.label(),
                     backup == null ? null : backup.time(), start, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }

@@ -17,11 +17,17 @@ public final class RecoveryJob {
     public enum Outcome { SUCCEEDED, FAILED, SKIPPED }
 
     /**
+     * @param target     the target a restore step is about, else null
+     * @param node       in a swarm, the node whose sidecar took the step, else null
      * @param backup     what it was restored from (run label), when a backup was the source
      * @param backupTime when that backup was taken: the data lost is everything after it
      */
-    public record Step(String name, Outcome outcome, String backup, Instant backupTime, double seconds,
-                       String detail) {
+    public record Step(String name, String target, String node, Outcome outcome, String backup, Instant backupTime,
+                       double seconds, String detail) {
+        /** The same step as a node of a swarm took it, named with its node. */
+        Step on(String node) {
+            return new Step(name + " on " + node, target, node, outcome, backup, backupTime, seconds, detail);
+        }
     }
 
     /** @param staged where the host paths' files were put to be taken out (pull), or null */
@@ -57,18 +63,36 @@ public final class RecoveryJob {
 
     synchronized void step(String name, Outcome outcome, String backup, Instant backupTime, Instant started,
                            String detail) {
-        steps.add(new Step(name, outcome, backup, backupTime,
-                Duration.between(started, Instant.now()).toMillis() / 1000.0, detail));
+        steps.add(stepOf(name, null, outcome, backup, backupTime, started, detail));
+    }
+
+    /** A target's restore, "restore &lt;target&gt;", from no backup (skipped, or refused before one was found). */
+    void restore(String target, Outcome outcome, Instant started, String detail) {
+        restore(target, outcome, null, null, started, detail);
+    }
+
+    /** A target's restore, "restore &lt;target&gt;", from {@code backup} taken at {@code backupTime}. */
+    synchronized void restore(String target, Outcome outcome, String backup, Instant backupTime, Instant started,
+                              String detail) {
+        steps.add(stepOf(RESTORE + target, target, outcome, backup, backupTime, started, detail));
+    }
+
+    private static Step stepOf(String name, String target, Outcome outcome, String backup, Instant backupTime,
+                               Instant started, String detail) {
+        return new Step(name, target, null, outcome, backup, backupTime,
+                Duration.between(started, Instant.now()).toMillis() / 1000.0, detail);
+    }
+
+    private static final String RESTORE = "restore ";
+
+    /** Whether this job recorded a restore step of {@code target}, on this sidecar or on a node. */
+    synchronized boolean restoreRecorded(String target) {
+        return steps.stream().anyMatch(s -> target.equals(s.target()));
     }
 
     /** A step another node recorded (a swarm's recovery), as it was. */
     synchronized void add(Step step) {
         steps.add(step);
-    }
-
-    /** Whether a step of that name was recorded already. */
-    synchronized boolean named(String name) {
-        return steps.stream().anyMatch(s -> s.name().equals(name));
     }
 
     synchronized void staged(String folder) {

@@ -6,8 +6,8 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * What a person reads at the terminal during a recovery (the management script prints it as is):
- * what the copy holds, and each step with its time. One step per line, the outcome first, so that
- * a script can pick lines with awk.
+ * what the copy holds, and each step with its time, one step per line, the outcome first. What the
+ * script records of a job is its {@link #ledger}, a format of its own, not these columns.
  */
 public final class RecoveryText {
     private RecoveryText() {
@@ -49,6 +49,27 @@ public final class RecoveryText {
         }
         out.append(r.state()).append(r.durationSeconds() == null ? "" : String.format(" in %.1fs", r.durationSeconds()))
                 .append('\n');
+        return out.toString();
+    }
+
+    /**
+     * What a recovery job did to each target, in the lines the management script keeps in its
+     * {@code .recovery/state} across attempts: {@code restored <target>} or {@code skipped <target>},
+     * with {@code on <node>} in a swarm. Target and node names hold no spaces (Compose service and
+     * Swarm host names). A failed restore has no line: the target is tried again by the next attempt.
+     */
+    public static String ledger(RecoveryJob.Report r) {
+        StringBuilder out = new StringBuilder();
+        for (RecoveryJob.Step s : r.steps()) {
+            if (s.target() == null || s.outcome() == RecoveryJob.Outcome.FAILED) {
+                continue;
+            }
+            out.append(s.outcome() == RecoveryJob.Outcome.SUCCEEDED ? "restored " : "skipped ").append(s.target());
+            if (s.node() != null) {
+                out.append(" on ").append(s.node());
+            }
+            out.append('\n');
+        }
         return out.toString();
     }
 

@@ -115,8 +115,8 @@ public class SwarmRecovery {
             List<RecoveryJob.Step> steps = job.report().steps();
             for (var entry : held.entrySet()) {
                 String target = entry.getKey();
-                if (steps.stream().noneMatch(s -> s.name().startsWith("restore " + target + " on "))) {
-                    job.step("restore " + target, RecoveryJob.Outcome.FAILED, Instant.now(),
+                if (steps.stream().noneMatch(s -> target.equals(s.target()) && s.node() != null)) {
+                    job.restore(target, RecoveryJob.Outcome.FAILED, Instant.now(),
                             entry.getValue() != null ? entry.getValue() : "no node that answers runs it (its service "
                                     + "has no task, or runs on a node that is down): " + describe(all)
                                     + "; start it (docker service ps) and run the recovery again");
@@ -216,8 +216,7 @@ public class SwarmRecovery {
                         RecoveryJob.Report report = json.readValue(answer.body(), RecoveryJob.Report.class);
                         phases.put(remote, node + ": " + report.phase());
                         if (report.state() != RecoveryJob.State.RUNNING) {
-                            report.steps().forEach(s -> job.add(new RecoveryJob.Step(s.name() + " on " + node,
-                                    s.outcome(), s.backup(), s.backupTime(), s.seconds(), s.detail())));
+                            report.steps().forEach(s -> job.add(s.on(node)));
                             heard.remove(remote);
                             phases.remove(remote);
                         }

@@ -7,15 +7,15 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The lines the management script reads: the outcome first, the target fourth, the state last. */
+/** The lines a person reads (the outcome first, the state last) and the ledger the management script keeps. */
 class RecoveryTextTest {
     @Test
     void stepLinesCarryOutcomeAndTargetWhereTheScriptLooks() {
         RecoveryJob job = new RecoveryJob("j", "offsite", "restore");
         Instant start = Instant.now();
-        job.step("restore postgres", RecoveryJob.Outcome.SUCCEEDED, "run:r1", Instant.parse("2026-11-21T02:00:00Z"),
+        job.restore("postgres", RecoveryJob.Outcome.SUCCEEDED, "run:r1", Instant.parse("2026-11-21T02:00:00Z"),
                 start, "database app");
-        job.step("restore redis", RecoveryJob.Outcome.FAILED, null, null, start, "two\nlines");
+        job.restore("redis", RecoveryJob.Outcome.FAILED, null, null, start, "two\nlines");
         job.finish();
         List<String> lines = RecoveryText.job(job.report()).lines().toList();
         assertEquals(3, lines.size(), lines.toString());
@@ -24,6 +24,48 @@ class RecoveryTextTest {
         assertTrue(lines.get(0).contains("from run:r1 of 2026-11-21T02:00:00Z: database app"), lines.get(0));
         assertTrue(lines.get(1).startsWith("FAILED") && lines.get(1).endsWith("two lines"), lines.get(1));
         assertTrue(lines.get(2).startsWith("FAILED in "), "one failed step fails the job: " + lines.get(2));
+    }
+
+    /** Each case: the steps a job recorded (as "OUTCOME name target node"), and the ledger it gives. */
+    @Test
+    void theLedgerSaysWhatWasRestoredOrSkippedAndWhere() {
+        record Case(String why, List<String> steps, String ledger) {
+        }
+        for (Case c : List.of(
+                new Case("Compose: a target restored, one skipped, one failed (tried again next time), the pull",
+                        List.of("SUCCEEDED postgres -", "SKIPPED redis -", "FAILED webui -", "SUCCEEDED - -"),
+                        "restored postgres\nskipped redis\n"),
+                new Case("a swarm: each node's steps, named with their node; a node that did not answer",
+                        List.of("SUCCEEDED postgres node1", "SKIPPED notes node2", "FAILED - node3",
+                                "FAILED redis -"),
+                        "restored postgres on node1\nskipped notes on node2\n"),
+                new Case("nothing held: no target step at all", List.of("FAILED - -"), ""))) {
+            RecoveryJob job = new RecoveryJob("j", "offsite", "restore");
+            for (String step : c.steps()) {
+                String[] f = step.split(" ");
+                RecoveryJob.Outcome outcome = RecoveryJob.Outcome.valueOf(f[0]);
+                RecoveryJob local = new RecoveryJob("n", "offsite", "restore");
+                if (f[1].equals("-")) {
+                    local.step("restore", outcome, Instant.now(), "a step of no target");
+                } else {
+                    local.restore(f[1], outcome, Instant.now(), "detail");
+                }
+                RecoveryJob.Step taken = local.report().steps().get(0);
+                job.add(f[2].equals("-") ? taken : taken.on(f[2]));
+            }
+            job.finish();
+            assertEquals(c.ledger(), RecoveryText.ledger(job.report()), c.why());
+        }
+    }
+
+    @Test
+    void aNodesStepKeepsItsTargetAndNamesItsNode() {
+        RecoveryJob node = new RecoveryJob("n", "offsite", "restore");
+        node.restore("notes", RecoveryJob.Outcome.SUCCEEDED, "run:r2", Instant.parse("2026-11-21T02:00:00Z"),
+                Instant.now(), "");
+        RecoveryJob.Step on = node.report().steps().get(0).on("node2");
+        assertEquals("restore notes on node2", on.name());
+        assertEquals(List.of("notes", "node2", "run:r2"), List.of(on.target(), on.node(), on.backup()));
     }
 
     @Test

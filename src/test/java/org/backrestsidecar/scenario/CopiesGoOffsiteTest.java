@@ -216,6 +216,8 @@ class CopiesGoOffsiteTest {
         assertEquals("FAILED", nothingHere.getString("state"), nothingHere.prettify());
         assertTrue(nothingHere.getList("steps.findAll { it.name == 'restore away-files' && it.outcome == 'FAILED' }.detail")
                 .toString().contains("no container here is target away-files of plan away"), nothingHere.prettify());
+        // the management script's record of it: nothing restored, so its next attempt tries the target again
+        assertEquals("", ledger(nothingHere));
         // a swarm node's own part says only that nothing of the copy runs on it: the whole swarm's
         // recovery, which asked it, accounts for the target (docs/swarm.md)
         JsonPath nodesPart = recoveryRestore("s3", "?thisNode=true");
@@ -394,6 +396,13 @@ class CopiesGoOffsiteTest {
         JsonPath restored = recoveryRestore("vault", "");
         assertEquals("SUCCEEDED", restored.getString("state"), restored.prettify());
         assertEquals(before, TestDocker.exec(files, "sh", "-c", SUMS).out(), "every file back, byte for byte");
+        assertEquals("restored away-files\n", ledger(restored), "what the management script records");
+    }
+
+    /** The recovery job's ledger (GET .../ledger), the lines the management script keeps across attempts. */
+    private static String ledger(JsonPath job) {
+        return given().get("/api/recovery/jobs/" + job.getString("id") + "/ledger").then().statusCode(200)
+                .extract().asString();
     }
 
     /**
