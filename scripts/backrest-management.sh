@@ -255,7 +255,7 @@ replaced are kept as *.before-recovery), starts the stack and restores every tar
   restore_every_target "$from"
 
   # every plan the copy holds a backup of
-  plans=$(call GET "/api/recovery/$from" | grep -o '"plan":"[^"]*"' | sed 's/"plan":"\(.*\)"/\1/' | sort -u || true)
+  plans=$(call GET "/api/recovery/$from/held" | cut -d' ' -f2 | sort -u)
   [ -n "$plans" ] || { echo "no plan to drill: the copy holds no backup of ours"; failed=1; }
   for plan in $plans; do
     drill_once "$plan" ""
@@ -297,10 +297,8 @@ node restore the targets that run on it over their data. The stack's own files s
   restore_every_target "$from"
 
   # each node drills the plans of the targets it restored
-  # "target plan" per target the copy holds (each its own innermost JSON object, its fields in any order)
-  held=$(call GET "/api/recovery/$from" | grep -o '{[^{}]*"target":"[^"]*"[^{}]*}' | while read -r t; do
-      echo "$(printf '%s' "$t" | field target) $(printf '%s' "$t" | field plan)"
-    done || true)
+  # "target plan" per target the copy holds
+  held=$(call GET "/api/recovery/$from/held")
   pairs=$(sed -n -e 's/^restored \([^ ]*\) on \([^ ]*\)$/\1 \2/p' -e 's/^restored \([^ ]*\) by hand on \([^ ]*\)$/\1 \2/p' \
       "$state" | while read -r t n; do
       printf '%s\n' "$held" | awk -v t="$t" -v n="$n" '$1 == t { print n, $2 }'

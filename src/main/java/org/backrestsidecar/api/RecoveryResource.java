@@ -58,6 +58,14 @@ public class RecoveryResource {
         return RecoveryText.holdings(recovery.holdings(copy), java.time.Instant.now());
     }
 
+    /** The targets the copy holds a backup of, for the management script: "TARGET PLAN" a line. */
+    @GET
+    @Path("{copy}/held")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String held(@PathParam("copy") String copy) {
+        return RecoveryText.held(recovery.holdings(copy));
+    }
+
     /** Adds to the repos only what they lack: safe to repeat, and needs no confirmation. */
     @POST
     @Path("{copy}/pulls")

@@ -73,6 +73,16 @@ public final class RecoveryText {
         return out.toString();
     }
 
+    /**
+     * Each target the copy holds a backup of, with its plan ({@code <target> <plan>}, sorted, once
+     * each): what the management script drills after a recovery, and on which node in a swarm.
+     */
+    public static String held(Holdings h) {
+        java.util.SortedSet<String> lines = new java.util.TreeSet<>();
+        h.repos().forEach(r -> r.targets().forEach(t -> lines.add(t.target() + " " + t.plan())));
+        return lines.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+    }
+
     static String age(Duration d) {
         if (d.toDays() > 0) {
             return d.toDays() + " d " + d.toHoursPart() + " h";

@@ -69,6 +69,20 @@ class RecoveryTextTest {
     }
 
     @Test
+    void heldListsEachTargetWithItsPlanOnceAcrossRepos() {
+        Instant t = Instant.parse("2026-11-21T02:00:00Z");
+        Holdings h = new Holdings("offsite", List.of(
+                new Holdings.Repo("critical", "sftp:x", 3, 3, null, List.of(
+                        new Holdings.Target("critical", "redis", "r1", t, List.of()),
+                        new Holdings.Target("critical", "postgres", "r1", t, List.of()))),
+                new Holdings.Repo("models", "s3:y", -1, 0, "wrong password", List.of()),
+                new Holdings.Repo("system", "s3:z", 2, 2, null, List.of(
+                        new Holdings.Target("system", "notes", "r2", t, List.of())))));
+        assertEquals("notes system\npostgres critical\nredis critical\n", RecoveryText.held(h));
+        assertEquals("", RecoveryText.held(new Holdings("offsite", List.of())));
+    }
+
+    @Test
     void holdingsSayWhatCannotBeRead() {
         Holdings h = new Holdings("offsite", List.of(
                 new Holdings.Repo("critical", "sftp:x", 3, -1, null, List.of(new Holdings.Target("critical", "postgres",

@@ -397,6 +397,9 @@ class CopiesGoOffsiteTest {
         assertEquals("SUCCEEDED", restored.getString("state"), restored.prettify());
         assertEquals(before, TestDocker.exec(files, "sh", "-c", SUMS).out(), "every file back, byte for byte");
         assertEquals("restored away-files\n", ledger(restored), "what the management script records");
+        // what the script drills afterwards: the copy's targets with their plans, a line each
+        String held = given().get("/api/recovery/vault/held").then().statusCode(200).extract().asString();
+        assertTrue(held.lines().toList().contains("away-files away"), held);
     }
 
     /** The recovery job's ledger (GET .../ledger), the lines the management script keeps across attempts. */
