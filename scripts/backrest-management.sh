@@ -284,7 +284,8 @@ recover_swarm() { # recover_swarm COPY YES: a swarm whose stack is deployed agai
   while :; do
     tasks=$(docker service ps "${stack}_sidecar" --filter desired-state=running --format '{{.CurrentState}}' \
       | grep -c '^Running' || true)
-    seen=$(call GET /api/status 2>/dev/null | awk '/^NODE /{t=1; next} t && NF==0 {exit} t && $2=="up" && $3=="node" {n++} END {print n+0}') || seen=0
+    # "<node> <state> <role>" a line (GET /api/nodes/seen)
+    seen=$(call GET /api/nodes/seen 2>/dev/null | grep -c ' up node$') || seen=0
     [ "$seen" -lt "$tasks" ] || break
     if [ $waited -ge 120 ]; then echo "the view sees $seen of the $tasks nodes' sidecars after 2 minutes; the targets of the others fail below"; break; fi
     sleep 3; waited=$((waited + 3))

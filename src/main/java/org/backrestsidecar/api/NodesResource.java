@@ -64,6 +64,20 @@ public class NodesResource {
         return nodes.gather(self(), Callers.forwardable(headers, request));
     }
 
+    /**
+     * The view in one line per node, {@code <node> <state> <role>} (e.g. {@code node2 up node}): what the
+     * management script counts while a recovered swarm's sidecars come up.
+     */
+    @GET
+    @Path("seen")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String seen(@Context HttpHeaders headers, @Context ContainerRequestContext request) {
+        StringBuilder out = new StringBuilder();
+        gather(headers, request).forEach(n -> out.append(n.node()).append(' ').append(n.state()).append(' ')
+                .append(n.role()).append('\n'));
+        return out.toString();
+    }
+
     /** This sidecar's own part of the view, as a peer asks for it. */
     @GET
     @Path("self")

@@ -64,6 +64,8 @@ class ApiAndHealthTest {
                 .body("error", startsWith("this is node " + self + "'s sidecar, not node3's"));
         given().header("X-Sidecar-For-Node", "node3").get("/api/runs").then().statusCode(421);
         given().header("X-Sidecar-For-Node", self).get("/api/targets").then().statusCode(200);
+        // the same view a line per node, as the management script counts it
+        given().get("/api/nodes/seen").then().statusCode(200).body(equalTo(self + " up all\n"));
         org.junit.jupiter.api.Assertions.assertTrue(given().get("/api/status").asString().startsWith("PLAN"),
                 "alone, the status is this sidecar's table as before");
     }
