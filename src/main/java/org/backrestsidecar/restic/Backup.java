@@ -91,6 +91,9 @@ public class Backup {
             return storedSnapshot(process.await(ResticCommand.LONG), filename);
         } catch (ResticException e) {
             lockedOut(process);
+            if (e.kind() == ResticException.Kind.LOCKED && process.stdoutText().isBlank()) {
+                throw new LockedOut(e.getMessage()); // stopped at another's lock, before it stored anything
+            }
             throw e;
         }
     }

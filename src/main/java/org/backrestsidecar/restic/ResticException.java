@@ -41,20 +41,38 @@ public class ResticException extends Exception {
     static final int SOME_SOURCE_UNREAD = 3;
     /** restic's exit code, or -1 where restic did not end with one (not started, timed out, our own check). */
     private final int exitCode;
+    /** The kind, where the sidecar knew it when it stopped restic itself; else read from restic's words. */
+    private final Kind known;
 
     public ResticException(String message) {
         this(message, -1);
     }
 
+    private ResticException(String message, Kind known) {
+        super(message);
+        this.exitCode = -1;
+        this.known = known;
+    }
+
+    /**
+     * The sidecar stopped restic as it waited on another restic's lock, which it was given no way to
+     * get past (a lock file that went away as it read it): callers wait and try again, as for a lock held.
+     */
+    static ResticException lockedOut(String message) {
+        return new ResticException(message, Kind.LOCKED);
+    }
+
     public ResticException(String message, Throwable cause) {
         super(message, cause);
         this.exitCode = -1;
+        this.known = null;
     }
 
     /** restic ended with {@code exitCode}: the codes are read as numbers, never from the words. */
     public ResticException(String message, int exitCode) {
         super(message);
         this.exitCode = exitCode;
+        this.known = null;
     }
 
     public int exitCode() {
@@ -70,7 +88,7 @@ public class ResticException extends Exception {
     }
 
     public Kind kind() {
-        return Kind.of(getMessage());
+        return known != null ? known : Kind.of(getMessage());
     }
 
     /** restic found no repository where it looked: not made yet, or a wrong address. */

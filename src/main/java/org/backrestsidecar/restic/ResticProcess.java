@@ -59,8 +59,13 @@ final class ResticProcess implements AutoCloseable {
                 Optional<String> unreachable = backend.failingLongerThan(unreachableAfter, stderr.text());
                 if (unreachable.isPresent()) {
                     abort();
-                    throw new ResticException("restic " + description + " stopped: its repository's backend kept "
-                            + "failing for " + unreachableAfter + " (" + unreachable.get() + ")");
+                    String said = "restic " + description + " stopped: its repository's backend kept failing for "
+                            + unreachableAfter + " (" + unreachable.get() + ")";
+                    if (lockWentAway(unreachable.get())) {
+                        throw ResticException.lockedOut(said + "; that was another restic's lock, gone as it was "
+                                + "read: the backend is fine, and the command is run again");
+                    }
+                    throw new ResticException(said);
                 }
             }
             stdout.join();
@@ -83,6 +88,17 @@ final class ResticProcess implements AutoCloseable {
                     + stderr.text().strip(), process.exitValue());
         }
         return stdout.text();
+    }
+
+    /**
+     * Whether restic's retry line is its read of another restic's lock file that was removed after
+     * restic listed it: restic 0.14 retries that read for up to 15 minutes (later versions give up on
+     * a missing file), though the backend is fine and the lock it waited on is gone.
+     */
+    static boolean lockWentAway(String retryLine) {
+        String said = retryLine.toLowerCase(java.util.Locale.ROOT);
+        return said.contains("load(<lock/") && (said.contains("no such file") || said.contains("does not exist")
+                || said.contains("not found"));
     }
 
     /**

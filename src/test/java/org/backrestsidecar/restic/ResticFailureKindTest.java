@@ -41,6 +41,31 @@ class ResticFailureKindTest {
         assertEquals(none, new ResticException(said).noRepository());
     }
 
+    @ParameterizedTest(name = "lock gone {1}: {0}")
+    @CsvSource(delimiter = '|', value = {
+            // restic 0.14 in CI: a lock listed, then removed by its restic as ours read it
+            "Load(<lock/476372332b>, 0, 0) returned error, retrying after 7.649837917s: open /tmp/bsc-stack1/repos/models"
+                    + "/locks/476372332b8f083996a35325e5a25b4f85aba4e96ca65d7f48bffc4c3b5304c4: no such file or directory | true",
+            "Load(<lock/5d1ef0a2c1>, 0, 0) returned error, retrying after 1.2s: The specified key does not exist. | true",
+            // the backend itself failing: not a lock that went away
+            "Load(<lock/476372332b>, 0, 0) returned error, retrying after 3s: dial tcp 127.0.0.1:9000: connect: "
+                    + "connection refused | false",
+            "Save(<data/1f2e3d4c5b>) returned error, retrying after 2s: no such file or directory | false",
+            "List(lock) returned error, retrying after 1s: ssh: unexpected packet | false",
+            "Load(<lock/404e1d2c3b>, 0, 0) returned error, retrying after 2s: connection reset by peer | false",
+            "Load(<lock/9a8b7c6d5e>, 0, 0) returned error, retrying after 2s: unexpected HTTP response (404): 404 Not "
+                    + "Found | true",
+    })
+    void aLockThatWentAwayIsToldApartFromABackendThatFails(String line, boolean gone) {
+        assertEquals(gone, ResticProcess.lockWentAway(line));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aResticStoppedAtALockThatWentAwayIsLockedOut() {
+        assertEquals(ResticException.Kind.LOCKED, ResticException.lockedOut("restic backup on repo models stopped: …")
+                .kind());
+    }
+
     @org.junit.jupiter.api.Test
     void noMessageIsNoKnownKind() {
         assertEquals(ResticException.Kind.OTHER, ResticException.Kind.of(null));
