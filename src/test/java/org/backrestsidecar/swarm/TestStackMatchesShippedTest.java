@@ -37,8 +37,6 @@ class TestStackMatchesShippedTest {
             Map.entry("*.secrets", "the test's own repos (SFTP, an offsite copy) and keys, at Docker's default paths"),
             Map.entry("*.environment.SIDECAR_API_TOKEN_FILE", "the token secret at Docker's default path"),
             Map.entry("*.environment.TZ", "the test reads times in UTC"),
-            Map.entry("*.environment.JAVA_TOOL_OPTIONS",
-                    "C1 alone, as every test JVM (pom.xml test.jvm): four sidecars' JIT on two shared cores"),
             Map.entry("sidecar.environment.SIDECAR_SWARM_RETENTION_LOCK_WAIT",
                     "90 s, so that the test's node killed mid-backup does not hold the others for 2 minutes"),
             Map.entry("sidecar-repos.deploy.endpoint_mode",

@@ -46,8 +46,8 @@ public final class PackagedSidecar {
 
     /** As {@link #start(Path, int, Path)}, with {@code env} added to its environment. */
     public static Process start(Path config, int port, Path log, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(TestJvm.command(
-                "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar")))
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar"))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SIDECAR_CONFIG", config.toString());
         pb.environment().put("SIDECAR_API_TOKEN_FILE", config.resolveSibling("api-token").toString());
