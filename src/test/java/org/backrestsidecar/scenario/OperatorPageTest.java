@@ -193,8 +193,16 @@ class OperatorPageTest {
             browser.get("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
             waiting(Duration.ofSeconds(20)).until(b -> "sent".equals(b.getTitle()));
             // every form and fetch arrives and is refused: 2 per call
-            TestDocker.await("every attempt answered", Duration.ofSeconds(30), () -> RestAssured.given()
-                    .queryParam("since", since.toString()).get("/api/audit").jsonPath().getList("$").size() >= 2 * calls.size());
+            try {
+                TestDocker.await("every attempt answered", Duration.ofSeconds(60), () -> RestAssured.given()
+                        .queryParam("since", since.toString()).get("/api/audit").jsonPath().getList("$").size()
+                        >= 2 * calls.size());
+            } catch (AssertionError e) {
+                // what did arrive, and whether the browser's page ran to its end, say which attempts were lost
+                throw new AssertionError(e.getMessage() + "; the audit since " + since + ": " + RestAssured.given()
+                        .queryParam("since", since.toString()).get("/api/audit").asString() + "; the page's errors: "
+                        + pageErrors(), e);
+            }
         } finally {
             evil.stop(0);
         }

@@ -1,6 +1,7 @@
 package org.backrestsidecar.postgres.pitr;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.ConflictException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
@@ -93,8 +94,9 @@ public class Replay {
                 if (psql(containerId, user, "SELECT pg_is_in_recovery()").equals("f")) {
                     return;
                 }
-            } catch (IOException starting) {
-                // not accepting connections yet
+            } catch (IOException | ConflictException starting) {
+                // not accepting connections yet, or stopped since stillRunning looked (Docker answers an
+                // exec into a stopped container 409): the next look tells how it stopped
             }
             if (Instant.now().isAfter(deadline)) {
                 throw new IOException("the server was still replaying WAL after " + timeout.toMinutes() + " min");
@@ -134,8 +136,8 @@ public class Replay {
             String paused = "";
             try {
                 paused = psql(containerId, user, "SELECT pg_is_in_recovery()::text || pg_is_wal_replay_paused()::text");
-            } catch (IOException starting) {
-                // not taking connections yet
+            } catch (IOException | ConflictException starting) {
+                // not taking connections yet, or stopped since stillRunning looked: the next look says how
             }
             if (paused.equals("truetrue")) {
                 return;
