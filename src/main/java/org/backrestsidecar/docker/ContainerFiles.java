@@ -115,6 +115,7 @@ public class ContainerFiles {
         writer.setDaemon(true);
         writer.start();
         try (in) {
+            awaitFirstBytes(in, writer, what);
             send(containerId, dir, what, in);
         } finally {
             try {
@@ -126,6 +127,27 @@ public class ContainerFiles {
         if (writeFailure.get() != null) {
             throw new IOException("the content of " + what + " broke off: " + writeFailure.get().getMessage(),
                     writeFailure.get());
+        }
+    }
+
+    /**
+     * The Docker API proxy (haproxy, option http-buffer-request) holds a request until its buffer is
+     * full or the body has ended, and answers 408 when that takes over its timeout http-request (10 s):
+     * a body whose first bytes came later (restic opening the repo on a busy host before the tar of a
+     * base backup begins) broke the upload ("Broken pipe"; seen in CI, and again by hand against the
+     * proxy's settings). So the call is made once its first {@value #FIRST_BYTES} bytes are ready, or
+     * the content has ended; what comes after flows under the proxy's client timeout (10 min).
+     */
+    static final int FIRST_BYTES = 64 * 1024;
+
+    static void awaitFirstBytes(PipedInputStream in, Thread writer, String what) throws IOException {
+        while (writer.isAlive() && in.available() < FIRST_BYTES) {
+            try {
+                writer.join(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the first bytes of " + what + " were read", e);
+            }
         }
     }
 
