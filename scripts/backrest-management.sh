@@ -14,9 +14,10 @@
 #                       show what the restore would write (a dry run), ask for the target's name (or
 #                       take --yes), restore, follow it to its end with a progress line (exit 1 if
 #                       it failed)
-#   drill <plan> [--from <copy>]
+#   drill <plan> [--from <copy>] [--target <target>]
 #                       run the plan's restore drill now and follow it (exit 1 if a target failed),
-#                       with the same progress line as backup; --from: of what the offsite copy holds
+#                       with the same progress line as backup; --from: of what the offsite copy holds;
+#                       --target: of that one target only (the others' latest drills stand)
 #   drills              every target's latest drill
 #   recover --from <copy> [--yes] [--restored-by-hand <target>]...
 #                       a new host from an offsite copy: show what the copy holds, ask once, bring the
@@ -133,10 +134,12 @@ await_end() { # await_end PATH WHAT: poll a run or restore until it ends; 1 if i
   done
 }
 
-drill_plan() { # drill_plan PLAN [COPY]: run the plan's drill (from its offsite COPY), follow it to its end; 1 if a target failed
-  local plan=$1 from=${2:-} started id run
+drill_plan() { # drill_plan PLAN [COPY] [TARGET]: run the plan's drill (from its offsite COPY, of TARGET only), follow it to its end; 1 if a target failed
+  local plan=$1 from=${2:-} only=${3:-} query="" started id run
+  [ -z "$from" ] || query="from=$from"
+  [ -z "$only" ] || query="${query:+$query&}target=$only"
   # call dies in the subshell of $(...): its failure is this drill's, never an endless wait
-  started=$(call POST "/api/plans/$plan/drills${from:+?from=$from}") || return 1
+  started=$(call POST "/api/plans/$plan/drills${query:+?$query}") || return 1
   id=$(printf '%s' "$started" | field id)
   [ -n "$id" ] || { echo "the drill of plan $plan did not start: $started" >&2; return 1; }
   echo "drill $id of plan $plan started"
@@ -523,13 +526,17 @@ case "$cmd" in
     call GET "/api/targets/${1:?usage: window <target>}/window" | pretty
     ;;
   drill)
-    plan=${1:?usage: drill <plan> [--from <copy>]}
-    case "${2:-}" in
-      "") drill_plan "$plan" || die "the drill of plan $plan FAILED" ;;
-      --from) drill_plan "$plan" "${3:?--from needs a copy id (repos[].copies[].id in config/sidecar.yml)}" \
-                || die "the drill of plan $plan from copy $3 FAILED" ;;
-      *) die "drill <plan> [--from <copy>]: unknown '$2'" ;;
-    esac
+    plan=${1:?usage: drill <plan> [--from <copy>] [--target <target>]}
+    shift
+    from="" only=""
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --from) from=${2:?--from needs a copy id (repos[].copies[].id in config/sidecar.yml)}; shift 2 ;;
+        --target) only=${2:?--target needs a target of the plan, as status names it}; shift 2 ;;
+        *) die "drill <plan> [--from <copy>] [--target <target>]: unknown '$1'" ;;
+      esac
+    done
+    drill_plan "$plan" "$from" "$only" || die "the drill of plan $plan${from:+ from copy $from}${only:+ of target $only} FAILED"
     ;;
   drills)
     call GET /api/drills | pretty

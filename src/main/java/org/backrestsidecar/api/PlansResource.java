@@ -108,13 +108,17 @@ public class PlansResource {
 
     /**
      * Starts the plan's restore drill now: 202 with the drill run; 409 while one runs; {@code from}
-     * drills from that offsite copy of the plan's repo (404 when it has none of that name).
+     * drills from that offsite copy of the plan's repo (404 when it has none of that name);
+     * {@code target} drills that one of the plan's targets only (404, naming those it has, when the
+     * plan has no such target here).
      */
     @POST
     @Path("{id}/drills")
     @Needs(Role.OPERATOR)
-    public Response drill(@PathParam("id") String id, @QueryParam("from") String from, @Context UriInfo uri) {
-        DrillRun run = drills.start(id, "MANUAL", Optional.ofNullable(from).filter(f -> !f.isBlank()))
+    public Response drill(@PathParam("id") String id, @QueryParam("from") String from,
+                          @QueryParam("target") String target, @Context UriInfo uri) {
+        DrillRun run = drills.start(id, "MANUAL", Optional.ofNullable(from).filter(f -> !f.isBlank()),
+                        Optional.ofNullable(target).filter(t -> !t.isBlank()))
                 .orElseThrow(() -> new TargetBusy("a drill of plan " + id + " is running already"));
         var location = uri.getBaseUriBuilder().path("api/drills/runs").path(run.id()).build();
         return Response.accepted(run.report()).location(location).build();

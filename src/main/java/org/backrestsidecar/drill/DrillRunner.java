@@ -87,16 +87,39 @@ public class DrillRunner {
      * @throws NoSuchElementException the plan's repo has no copy {@code from}
      */
     public Optional<DrillRun> start(String planId, String trigger, Optional<String> from) {
+        return start(planId, trigger, from, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(String, String, Optional)}, of one target of the plan only: what a user asks
+     * after changing or restoring that one service, without the cost of proving the others again.
+     * Their latest drills stand as they were.
+     *
+     * @throws NoSuchElementException the plan has no usable target {@code only} here (the error names those it has)
+     */
+    public Optional<DrillRun> start(String planId, String trigger, Optional<String> from, Optional<String> only) {
         PlanConfig plan = config.requirePlan(planId);
         Optional<CopyConfig> copy = from.map(id -> copyOf(plan, id).orElseThrow(() -> new NoSuchElementException(
                 "repo " + plan.repo() + " of plan " + plan.id() + " has no copy " + id)));
-        DrillRun run = new DrillRun(UUID.randomUUID().toString(), plan.id(), trigger);
+        if (only.isPresent()) {
+            List<String> names = targetsOf(plan).stream().map(Target::name).sorted().toList();
+            if (!names.contains(only.get())) {
+                throw new NoSuchElementException("plan " + plan.id() + " has no target " + only.get() + " to drill"
+                        + (names.isEmpty() ? " (none of its targets is found)" : " (its targets: " + String.join(", ", names) + ")"));
+            }
+        }
+        DrillRun run = new DrillRun(UUID.randomUUID().toString(), plan.id(), trigger, only.orElse(null));
         if (runningByPlan.putIfAbsent(plan.id(), run) != null) {
             return Optional.empty();
         }
         remember(run);
         workers.submit(() -> execute(plan, run, copy));
         return Optional.of(run);
+    }
+
+    /** The plan's targets found here that can be drilled. */
+    private List<Target> targetsOf(PlanConfig plan) {
+        return discovery.refresh().stream().filter(t -> t.plan().equals(plan.id())).filter(Target::usable).toList();
     }
 
     /** The scheduler's way in: runs the drill (from {@code drills.from} when the repo has that copy) and returns when it has ended. */
@@ -109,7 +132,7 @@ public class DrillRunner {
             LOG.infof("drill of plan %s: none of its targets runs on this node", plan.id());
             return;
         }
-        DrillRun run = new DrillRun(UUID.randomUUID().toString(), plan.id(), trigger);
+        DrillRun run = new DrillRun(UUID.randomUUID().toString(), plan.id(), trigger, null);
         if (runningByPlan.putIfAbsent(plan.id(), run) != null) {
             LOG.warnf("drill of plan %s skipped: one is running", plan.id());
             return;
@@ -137,8 +160,7 @@ public class DrillRunner {
                 }
             }
             run.phase("discovering targets");
-            for (Target target : discovery.refresh().stream().filter(t -> t.plan().equals(plan.id()))
-                    .filter(Target::usable).toList()) {
+            for (Target target : targetsOf(plan).stream().filter(run::covers).toList()) {
                 run.phase("drilling " + target.name());
                 run.progress().item("drilling " + target.name(), OptionalLong.empty(), null);
                 DrillResult result = drill(plan, repo, copy.isEmpty(), target, run.progress());
@@ -180,8 +202,7 @@ public class DrillRunner {
 
     /** The copy could not be read back: every target's drill fails, as its offsite backup is in doubt. */
     private void failAll(PlanConfig plan, DrillRun run, String why) {
-        for (Target target : discovery.refresh().stream().filter(t -> t.plan().equals(plan.id()))
-                .filter(Target::usable).toList()) {
+        for (Target target : targetsOf(plan).stream().filter(run::covers).toList()) {
             record(plan, run, target, ended(plan, target, null, DrillResult.FAILED, why));
         }
     }

@@ -118,7 +118,22 @@ class DrillsProveBackupsTest {
     }
 
     private static JsonPath drill(String plan) {
-        JsonPath last = org.backrestsidecar.testing.SidecarApi.drill(plan, null);
+        return leftNothing(SidecarApi.drill(plan, null));
+    }
+
+    /**
+     * A drill of plan drilling's one {@code target}, as {@code ?target=} asks: the scenarios below each
+     * judge one target, and proving the other three again would only cost time. It drills that target
+     * and no other.
+     */
+    private static JsonPath drillOf(String target) {
+        JsonPath drill = leftNothing(SidecarApi.drill("drilling", null, target));
+        assertEquals(target, drill.getString("target"), drill.prettify());
+        assertEquals(List.of(target), drill.getList("results.target"), drill.prettify());
+        return drill;
+    }
+
+    private static JsonPath leftNothing(JsonPath last) {
         assertEquals(0L, TestDocker.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().stream()
                 .filter(c -> !c.getLabels().containsKey("backrest-sidecar.wal")).count(),
@@ -170,6 +185,13 @@ class DrillsProveBackupsTest {
         assertTrue(metrics.contains("sidecar_plan_rto_seconds{plan=\"drilling\"} 7200.0"), metrics);
         assertTrue(metrics.contains("sidecar_drill_last_passed{plan=\"drilling\",target=\"pg-drill\"} 1.0"), metrics);
         assertTrue(metrics.contains("sidecar_drill_last_restore_seconds{plan=\"drilling\",target=\"vol-drill\"}"));
+
+        // one target only: another plan's target, or one of no plan, is refused, naming the plan's targets
+        for (String notOfIt : List.of("pg-handmade", "nope")) {
+            given().queryParam("target", notOfIt).post("/api/plans/drilling/drills").then().statusCode(404)
+                    .body("error", org.hamcrest.Matchers.equalTo("plan drilling has no target " + notOfIt
+                            + " to drill (its targets: pg-drill, redis-drill, vol-drill, webui-drill)"));
+        }
     }
 
     @Test
@@ -191,7 +213,7 @@ class DrillsProveBackupsTest {
             }
         }
         try {
-            JsonPath drill = drill();
+            JsonPath drill = drillOf("vol-drill");
             assertEquals(Boolean.FALSE, drill.getBoolean("passed"), drill.prettify());
             List<Map<String, Object>> failed = drill.getList("results.findAll { !it.passed }");
             assertFalse(failed.isEmpty());
@@ -226,7 +248,7 @@ class DrillsProveBackupsTest {
             }
         }
         // the damage undone, the next drill and check pass and health is UP again
-        assertEquals(Boolean.TRUE, drill().getBoolean("passed"));
+        assertEquals(Boolean.TRUE, drillOf("vol-drill").getBoolean("passed"));
         assertEquals(Boolean.TRUE, given().post("/api/repos/drills/checks?data=true").jsonPath().getBoolean("passed"));
         when().get("/q/health/well").then().body(DRILL_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"))
                 .body(CHECK_HEALTH + ".status", org.hamcrest.Matchers.equalTo("UP"));
@@ -241,7 +263,7 @@ class DrillsProveBackupsTest {
         // replaced by one of changed files (16 bytes of one, the same counts), under the same tags and host
         Path repo = SidecarStack.repo("drills");
         Map<String, String> env = drillsRepo();
-        assertEquals(Boolean.TRUE, drill().getBoolean("passed"), "the run's own backup passes first");
+        assertEquals(Boolean.TRUE, drillOf("vol-drill").getBoolean("passed"), "the run's own backup passes first");
         // a run's (tagged run:), not an earlier restore's safety copy of the volume
         com.fasterxml.jackson.databind.JsonNode made = newestSnapshot(env, "vol-drill", s -> s.path("paths").toString()
                 .equals("[\"/models\"]") && s.path("tags").toString().contains("\"run:"));
@@ -259,14 +281,14 @@ class DrillsProveBackupsTest {
         TestDocker.run(backup, Map.of());
         TestDocker.runWaitingOutLocks(List.of("restic", "forget", made.path("id").asText()), env);
 
-        JsonPath drill = drill();
+        JsonPath drill = drillOf("vol-drill");
         Map<String, Object> volume = drill.getMap("results.find { it.target == 'vol-drill' }");
         assertEquals("failed", volume.get("outcome"), drill.prettify());
         assertTrue(String.valueOf(volume.get("failure")).contains("is not one its run recorded ("
                 + made.path("short_id").asText()), volume.toString());
         // the next run's backup is its own again, and passes
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
-        JsonPath again = drill();
+        JsonPath again = drillOf("vol-drill");
         assertEquals(Boolean.TRUE, again.getBoolean("passed"), again.prettify());
         assertTrue(again.getString("results.find { it.target == 'vol-drill' }.checks")
                 .contains("snapshot is the one its run recorded"), again.prettify());
@@ -393,7 +415,7 @@ class DrillsProveBackupsTest {
         // counts and integrity hold for what is there, only the app can tell
         TestDocker.exec(TestDocker.PREFIX + "webui-drill", "sqlite3", DATA + "/webui.db", "DROP TABLE chat;").out();
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
-        JsonPath drill = drill();
+        JsonPath drill = drillOf("webui-drill");
         Map<String, Object> webui = drill.getMap("results.find { it.target == 'webui-drill' }");
         assertEquals("failed", webui.get("outcome"), drill.prettify());
         assertEquals("webui-drill's app did not start on the restored data: it exited with code 1; its last lines: "
@@ -403,7 +425,7 @@ class DrillsProveBackupsTest {
         TestDocker.exec(TestDocker.PREFIX + "webui-drill", "sqlite3", DATA + "/webui.db",
                 "CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO chat (body) VALUES ('back');").out();
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
-        JsonPath again = drill();
+        JsonPath again = drillOf("webui-drill");
         assertEquals("passed", again.getString("results.find { it.target == 'webui-drill' }.outcome"),
                 again.prettify());
     }
@@ -420,7 +442,7 @@ class DrillsProveBackupsTest {
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
         changeFacts(env, "pg-drill", recorded -> ((com.fasterxml.jackson.databind.node.ObjectNode) recorded
                 .path("contentSums")).remove("inventory"));
-        JsonPath drill = drill();
+        JsonPath drill = drillOf("pg-drill");
         String unproven = "database inventory: no content sums were recorded with this backup; counts checked only";
         Map<String, Object> pg = drill.getMap("results.find { it.target == 'pg-drill' }");
         assertEquals("passed", pg.get("outcome"), drill.prettify());
@@ -430,7 +452,7 @@ class DrillsProveBackupsTest {
                         "pg-drill: last drill passed without comparing all: " + unproven));
 
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
-        JsonPath again = drill();
+        JsonPath again = drillOf("pg-drill");
         assertEquals(List.of(), again.getList("results.find { it.target == 'pg-drill' }.unproven"), again.prettify());
         when().get("/q/health/well").then().body(DRILL_HEALTH + ".data.warning", org.hamcrest.Matchers.nullValue());
     }

@@ -46,9 +46,11 @@ public final class PackagedSidecar {
 
     /** As {@link #start(Path, int, Path)}, with {@code env} added to its environment. */
     public static Process start(Path config, int port, Path log, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder pb = new ProcessBuilder(TestJvm.java(),
                 "-jar", System.getProperty("sidecar.jar", "target/quarkus-app/quarkus-run.jar"))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
+        // the JVM's flags as the shipped image sets them (small heap, C1): what a user's container runs
+        pb.environment().put("JAVA_TOOL_OPTIONS", TestJvm.shippedToolOptions());
         pb.environment().put("SIDECAR_CONFIG", config.toString());
         pb.environment().put("SIDECAR_API_TOKEN_FILE", config.resolveSibling("api-token").toString());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));

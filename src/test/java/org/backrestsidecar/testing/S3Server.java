@@ -32,8 +32,8 @@ public final class S3Server {
                 "s3proxy.credential=" + SECRET_KEY,
                 "jclouds.provider=filesystem",
                 "jclouds.filesystem.basedir=" + dir.resolve("buckets"), ""));
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target/s3proxy/s3proxy.jar").toAbsolutePath().toString(), "--properties", conf.toString())
+        Process process = new ProcessBuilder(TestJvm.command(
+                "-jar", Path.of("target/s3proxy/s3proxy.jar").toAbsolutePath().toString(), "--properties", conf.toString()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
         int bound = port;
         TestDocker.await("S3Proxy on " + port, Duration.ofSeconds(60), () -> {

@@ -56,7 +56,19 @@ public final class SidecarApi {
 
     /** POST /api/plans/{plan}/drills (from copy {@code from} when not null), then polls the drill until it has ended. */
     public static JsonPath drill(String plan, String from) {
-        String id = given().queryParams(from == null ? java.util.Map.of() : java.util.Map.of("from", from))
+        return drill(plan, from, null);
+    }
+
+    /** As {@link #drill(String, String)}, of {@code target} only when it is not null. */
+    public static JsonPath drill(String plan, String from, String target) {
+        java.util.Map<String, String> query = new java.util.HashMap<>();
+        if (from != null) {
+            query.put("from", from);
+        }
+        if (target != null) {
+            query.put("target", target);
+        }
+        String id = given().queryParams(query)
                 .post("/api/plans/" + plan + "/drills").then().statusCode(202).extract().path("id");
         JsonPath[] last = new JsonPath[1];
         TestDocker.await("drill " + id + " to end", Duration.ofMinutes(5), () -> {
