@@ -190,7 +190,7 @@ timed() { # timed NAME SECONDS: one line of the final report
 }
 
 recover_compose() { # recover_compose COPY YES: a new host of the Compose bundle
-  local from=$1 yes=$2 compose now staged job report plans before after
+  local from=$1 yes=$2 compose now staged job report before after
   [ -f config/sidecar.yml ] || die "config/sidecar.yml is missing: put back the one you kept (it names the copies)"
   compose=$(compose_cmd)
   # Everything that would make the recovery restore nothing, or not start, is found before anything runs
@@ -256,18 +256,12 @@ replaced are kept as *.before-recovery), starts the stack and restores every tar
   timed "stack up and healthy" $(($(date +%s) - now))
 
   restore_every_target "$from"
-
-  # every plan the copy holds a backup of
-  plans=$(call GET "/api/recovery/$from/held" | cut -d' ' -f2 | sort -u)
-  [ -n "$plans" ] || { echo "no plan to drill: the copy holds no backup of ours"; failed=1; }
-  for plan in $plans; do
-    drill_once "$plan" ""
-  done
+  drill_what_is_owed "$from"
   recovery_verdict "$from"
 }
 
 recover_swarm() { # recover_swarm COPY YES: a swarm whose stack is deployed again (docs/swarm.md)
-  local from=$1 yes=$2 now waited=0 pending held pairs n t p
+  local from=$1 yes=$2 now waited=0 pending
   # the services must run before their targets can be restored: a service with no task is a failure
   now=$(date +%s)
   docker stack services "$stack" >/dev/null 2>&1 \
@@ -299,18 +293,8 @@ recover_swarm() { # recover_swarm COPY YES: a swarm whose stack is deployed agai
 node restore the targets that run on it over their data. The stack's own files stay as deployed."
   pull_copy "$from"
   restore_every_target "$from"
-
   # each node drills the plans of the targets it restored
-  # "target plan" per target the copy holds
-  held=$(call GET "/api/recovery/$from/held")
-  pairs=$(sed -n -e 's/^restored \([^ ]*\) on \([^ ]*\)$/\1 \2/p' -e 's/^restored \([^ ]*\) by hand on \([^ ]*\)$/\1 \2/p' \
-      "$state" | while read -r t n; do
-      printf '%s\n' "$held" | awk -v t="$t" -v n="$n" '$1 == t { print n, $2 }'
-    done | sort -u)
-  [ -n "$pairs" ] || { echo "no plan to drill: no target was restored"; failed=1; }
-  while read -r n p; do
-    [ -n "$n" ] && drill_once "$p" "$n"
-  done <<<"$pairs"
+  drill_what_is_owed "$from"
   recovery_verdict "$from"
 }
 
@@ -377,7 +361,26 @@ drill_once() { # drill_once PLAN NODE: drill a plan (on a node of a swarm), once
   fi
 }
 
-recovery_verdict() { # recovery_verdict COPY: the report, then RECOVERED only when it is true
+record_json() { # the record as the sidecar reads it: {"lines":[...]}, one string per line of $state
+  local l out=""
+  while IFS= read -r l; do out+="${out:+,}\"$(json_escape "$l")\""; done < "$state"
+  printf '{"lines":[%s]}' "$out"
+}
+
+drill_what_is_owed() { # drill_what_is_owed COPY: the drills the sidecar says the record still owes
+  local text owed plan on line
+  # "PLAN" a line, in a swarm "PLAN NODE" (the node that restored the plan's target); read whole
+  # first, as a drill's docker exec would read a loop's input
+  text=$(call POST "/api/recovery/$1/drills-owed" "$(record_json)")
+  mapfile -t owed <<<"$text"
+  for line in "${owed[@]}"; do
+    read -r plan on <<<"$line" || true
+    [ -z "$plan" ] || drill_once "$plan" "${on:-}"
+  done
+  return 0
+}
+
+recovery_verdict() { # recovery_verdict COPY: the report, then the sidecar's verdict, counted from the record
   {
     echo
     echo "recovery from copy '$1' on $(date -u +%FT%TZ):"
@@ -385,17 +388,17 @@ recovery_verdict() { # recovery_verdict COPY: the report, then RECOVERED only wh
     printf '%s\n' "${lines[@]}"
     echo "total: $(($(date +%s) - t0)) s (this attempt)"
   } | tee -a ".recovery/$1.report"
-  # the claim counts what it claims: targets restored (this attempt or an earlier one), plans drilled
-  local restored drilled by_hand
-  restored=$(sed -n '/ by hand\( on [^ ]*\)\{0,1\}$/d; s/^restored \([^ ]*\).*/\1/p' "$state" | sort -u | tr '\n' ' ')
-  by_hand=$(sed -n 's/^restored \([^ ]*\) by hand$/\1/p' "$state" | sort -u | tr '\n' ' ')
-  drilled=$(sed -n 's/^drilled //p' "$state" | sort -u | tr '\n' ',' | sed 's/,$//; s/,/, /g')
-  [ -n "$restored" ] || { echo "no target was restored"; failed=1; }
-  if [ $failed = 1 ]; then
-    die "NOT RECOVERED: some targets or drills FAILED, or nothing was restored (above); fix what they say and run recover again: it goes on from there"
-  fi
-  # a drill per plan, or in a swarm per plan and node ("critical on node1")
-  echo "RECOVERED: $(count "$restored" target) restored (${restored% })${by_hand:+, $(count "$by_hand" target) restored by hand as you said (${by_hand% })}, $(count "$(sed -n 's/^drilled //p' "$state" | sort -u | tr ' ' '_')" drill) passed ($drilled)"
+  # RECOVERED only when every target the copy holds is restored (or by hand, as the operator said) and
+  # every drill it owes passed: the sidecar counts that from the record, against what the copy holds
+  local verdict
+  verdict=$(call POST "/api/recovery/$1/verdict" "$(record_json)")
+  case $verdict in
+    "RECOVERED: "*)
+      # never a claim beside a failure of this attempt, whatever the record says
+      [ "$failed" = 0 ] || die "NOT RECOVERED: a step of this attempt FAILED (above); fix what it says and run recover again: it goes on from there"
+      echo "$verdict" ;;
+    *) die "$verdict" ;;
+  esac
 }
 
 same_project() { # the stack must come up under the Compose project its backups were made in

@@ -29,6 +29,11 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
+    public Response unreadableRecord(org.backrestsidecar.recovery.RecoveryRecord.Unreadable e) {
+        return ApiError.response(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    @ServerExceptionMapper
     public Response notScaled(org.backrestsidecar.docker.SwarmServices.Refused e) {
         return ApiError.response(Response.Status.BAD_REQUEST, e.getMessage());
     }

@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import org.backrestsidecar.access.Needs;
@@ -20,6 +21,7 @@ import org.backrestsidecar.config.Role;
 import org.backrestsidecar.recovery.Holdings;
 import org.backrestsidecar.recovery.Recovery;
 import org.backrestsidecar.recovery.RecoveryJob;
+import org.backrestsidecar.recovery.RecoveryRecord;
 import org.backrestsidecar.recovery.RecoveryText;
 import org.backrestsidecar.recovery.SwarmRecovery;
 
@@ -64,6 +66,50 @@ public class RecoveryResource {
     @Produces(MediaType.TEXT_PLAIN)
     public String held(@PathParam("copy") String copy) {
         return RecoveryText.held(recovery.holdings(copy));
+    }
+
+    /**
+     * The management script's record of a recovery across its attempts ({@code .recovery/<copy>.done}
+     * on the host), its lines as written ({@link RecoveryRecord}).
+     */
+    public record Record(List<String> lines) {
+        RecoveryRecord read() {
+            return RecoveryRecord.parse(lines == null ? List.of() : lines);
+        }
+    }
+
+    /**
+     * The drills the recovery owes that have not passed yet, what the script runs next: {@code PLAN}
+     * a line, in a swarm {@code PLAN NODE} (the node that restored the plan's target drills it).
+     */
+    @POST
+    @Path("{copy}/drills-owed")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.TEXT_PLAIN)
+    @Needs(Role.VIEWER)
+    public String drillsOwed(@PathParam("copy") String copy, Record record) {
+        Map<String, String> held = RecoveryRecord.held(recovery.holdings(copy));
+        StringBuilder out = new StringBuilder();
+        for (RecoveryRecord.Done d : record(record).drillsToRun(held, swarm.coordinates())) {
+            out.append(d.name()).append(d.node() == null ? "" : " " + d.node()).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** The recovery's verdict, one line: RECOVERED only when the record and what the copy holds say so. */
+    @POST
+    @Path("{copy}/verdict")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.TEXT_PLAIN)
+    @Needs(Role.VIEWER)
+    public String verdict(@PathParam("copy") String copy, Record record) {
+        Holdings holdings = recovery.holdings(copy);
+        return record(record).verdict(RecoveryRecord.held(holdings), RecoveryRecord.unreadable(holdings),
+                swarm.coordinates()) + "\n";
+    }
+
+    private static RecoveryRecord record(Record record) {
+        return record == null ? RecoveryRecord.parse(List.of()) : record.read();
     }
 
     /** Adds to the repos only what they lack: safe to repeat, and needs no confirmation. */

@@ -397,9 +397,32 @@ class CopiesGoOffsiteTest {
         assertEquals("SUCCEEDED", restored.getString("state"), restored.prettify());
         assertEquals(before, TestDocker.exec(files, "sh", "-c", SUMS).out(), "every file back, byte for byte");
         assertEquals("restored away-files\n", ledger(restored), "what the management script records");
-        // what the script drills afterwards: the copy's targets with their plans, a line each
         String held = given().get("/api/recovery/vault/held").then().statusCode(200).extract().asString();
-        assertTrue(held.lines().toList().contains("away-files away"), held);
+        assertEquals(List.of("away-files away"), held.lines().toList(), "the copy's targets with their plans");
+
+        // the script's record (.recovery/vault.done) as it stands now: the sidecar owes a drill of
+        // plan away, and will not say RECOVERED before it passed
+        List<String> record = new java.util.ArrayList<>(List.of("pulled"));
+        record.addAll(ledger(restored).lines().toList());
+        assertEquals("away\n", recordSays("drills-owed", record));
+        assertEquals("NOT RECOVERED: drills not passed: away. Fix what the steps above say and run recover again: it "
+                + "goes on from there\n", recordSays("verdict", record));
+        JsonPath drill = SidecarApi.drill("away", null);
+        assertEquals(Boolean.TRUE, drill.getBoolean("passed"), drill.prettify());
+        record.add("drilled away");
+        assertEquals("", recordSays("drills-owed", record));
+        assertEquals("RECOVERED: 1 target restored (away-files), 1 drill passed (away)\n", recordSays("verdict", record));
+        // a record the script never wrote is refused by its line, never read as recovered
+        given().contentType("application/json").body(Map.of("lines", List.of("pulled", "RECOVERED: everything")))
+                .post("/api/recovery/vault/verdict").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.startsWith("line 2 of the recovery's record is none the "
+                        + "management script writes: 'RECOVERED: everything'"));
+    }
+
+    /** What the sidecar answers to the management script's record of a recovery from copy vault. */
+    private static String recordSays(String what, List<String> record) {
+        return given().contentType("application/json").body(Map.of("lines", record))
+                .post("/api/recovery/vault/" + what).then().statusCode(200).extract().asString();
     }
 
     /** The recovery job's ledger (GET .../ledger), the lines the management script keeps across attempts. */
