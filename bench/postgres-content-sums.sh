@@ -16,7 +16,7 @@ trap cleanup_sidecar_and_postgres EXIT
 start_postgres "$name" off
 load_text "$name" "$size_mb"
 for query in QUERY COUNTS; do
-  printf 'System.out.print(org.backrestsidecar.strategy.PostgresRowCounts.%s);\n/exit\n' "$query" > "$work/q.jsh"
+  printf 'System.out.print(org.backrestsidecar.postgres.PostgresRowCounts.%s);\n/exit\n' "$query" > "$work/q.jsh"
   jshell -R-Djava.util.prefs.userRoot="$work" --class-path "$here/target/classes" "$work/q.jsh" 2>/dev/null \
     | grep -v '^INFO\|^[A-Z][a-z][a-z] [0-9]' > "$work/$query.sql"
 done

@@ -1,14 +1,45 @@
 package org.backrestsidecar.testing;
 
 import static io.restassured.RestAssured.given;
-import static io.restassured.RestAssured.when;
 
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 
 /** The sidecar's HTTP API as an operator's script uses it. */
 public final class SidecarApi {
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private SidecarApi() {
+    }
+
+    /**
+     * Asks {@code GET path} every 200 ms until its JSON has {@code endedAt}; the last answer. Asked with
+     * the JDK's HTTP client and read with Jackson, not RestAssured: a JFR profile of a CI run had these
+     * polls (RestAssured's Groovy JSON paths and its class-path lookups on every call) as the scenario
+     * JVM's largest use of CPU, on two shared cores.
+     */
+    private static JsonPath awaitEnded(String what, String path, Duration limit) {
+        java.net.URI uri = java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + path);
+        String[] last = new String[1];
+        TestDocker.await(what + " to end", limit, () -> {
+            try {
+                java.net.http.HttpResponse<String> answer = HTTP.send(java.net.http.HttpRequest.newBuilder(uri)
+                        .header("Authorization", "Bearer " + SidecarStack.API_TOKEN).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() != 200) {
+                    throw new AssertionError("GET " + path + " answered " + answer.statusCode() + ": " + answer.body());
+                }
+                last[0] = answer.body();
+                return JSON.readTree(last[0]).hasNonNull("endedAt");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        });
+        return new JsonPath(last[0]);
     }
 
     /**
@@ -29,12 +60,7 @@ public final class SidecarApi {
 
     /** Polls GET /api/runs/{id} until the run has ended. */
     public static JsonPath awaitRun(String id, Duration limit) {
-        JsonPath[] last = new JsonPath[1];
-        TestDocker.await("run " + id + " to end", limit, () -> {
-            last[0] = when().get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
-            return last[0].getString("endedAt") != null;
-        });
-        return last[0];
+        return awaitEnded("run " + id, "/api/runs/" + id, limit);
     }
 
     /** POST /api/restores with {@code body}, expecting 202, then polls the restore until it has ended. */
@@ -42,12 +68,7 @@ public final class SidecarApi {
         String id = given().contentType("application/json").body(body).post("/api/restores").then()
                 .log().ifValidationFails().statusCode(202)
                 .extract().path("id");
-        JsonPath[] last = new JsonPath[1];
-        TestDocker.await("restore " + id + " to end", Duration.ofMinutes(5), () -> {
-            last[0] = when().get("/api/restores/" + id).then().statusCode(200).extract().jsonPath();
-            return last[0].getString("endedAt") != null;
-        });
-        return last[0];
+        return awaitEnded("restore " + id, "/api/restores/" + id, Duration.ofMinutes(5));
     }
 
     public static JsonPath runPlan(String plan) {
@@ -70,11 +91,6 @@ public final class SidecarApi {
         }
         String id = given().queryParams(query)
                 .post("/api/plans/" + plan + "/drills").then().statusCode(202).extract().path("id");
-        JsonPath[] last = new JsonPath[1];
-        TestDocker.await("drill " + id + " to end", Duration.ofMinutes(5), () -> {
-            last[0] = when().get("/api/drills/runs/" + id).then().statusCode(200).extract().jsonPath();
-            return last[0].getString("endedAt") != null;
-        });
-        return last[0];
+        return awaitEnded("drill " + id, "/api/drills/runs/" + id, Duration.ofMinutes(5));
     }
 }
