@@ -25,11 +25,6 @@ docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s "$scale" bench 2>&1 |
 docker exec "$name" psql -U postgres -qc 'CHECKPOINT'
 echo "database: $(( $(docker exec "$name" psql -U postgres -Atc "select pg_database_size('bench')") / 1048576 )) MiB"
 
-java_text() { # java_text EXPRESSION: what the compiled sidecar's EXPRESSION says
-  printf 'System.out.print(%s);\n/exit\n' "$1" > "$work/q.jsh"
-  jshell -R-Djava.util.prefs.userRoot="$work" --class-path "$here/target/classes" "$work/q.jsh" 2>/dev/null \
-    | grep -v '^INFO\|^[A-Z][a-z][a-z] [0-9]'
-}
 { echo 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;'; java_text org.backrestsidecar.postgres.PostgresRowCounts.QUERY
   echo 'COMMIT;'; } > "$work/dump.sql"
 grep -q 'md5(t::text)' "$work/dump.sql" || { echo "the query was not read from target/classes" >&2; exit 1; }

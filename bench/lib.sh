@@ -89,3 +89,11 @@ run_plan() {
   echo "$report" | grep -q '"state":"SUCCEEDED"' || { echo "run failed: $report" >&2; return 1; }
   echo "$(date +%s.%N) - $start" | bc
 }
+
+# java_text EXPRESSION: what EXPRESSION of the compiled sidecar (target/classes, mvn compile) says,
+# e.g. a query the sidecar runs, so that a bench measures the very text the sidecar sends
+java_text() {
+  printf 'System.out.print(%s);\n/exit\n' "$1" > "$work/q.jsh"
+  jshell -R-Djava.util.prefs.userRoot="$work" --class-path "$here/target/classes" "$work/q.jsh" 2>/dev/null \
+    | grep -v '^INFO\|^[A-Z][a-z][a-z] [0-9]'
+}

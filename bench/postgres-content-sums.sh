@@ -16,9 +16,7 @@ trap cleanup_sidecar_and_postgres EXIT
 start_postgres "$name" off
 load_text "$name" "$size_mb"
 for query in QUERY COUNTS; do
-  printf 'System.out.print(org.backrestsidecar.postgres.PostgresRowCounts.%s);\n/exit\n' "$query" > "$work/q.jsh"
-  jshell -R-Djava.util.prefs.userRoot="$work" --class-path "$here/target/classes" "$work/q.jsh" 2>/dev/null \
-    | grep -v '^INFO\|^[A-Z][a-z][a-z] [0-9]' > "$work/$query.sql"
+  java_text "org.backrestsidecar.postgres.PostgresRowCounts.$query" > "$work/$query.sql"
 done
 mv "$work/QUERY.sql" "$work/sums.sql"; mv "$work/COUNTS.sql" "$work/counts.sql"
 grep -q 'md5(t::text)' "$work/sums.sql" || { echo "the query was not read from target/classes" >&2; exit 1; }
