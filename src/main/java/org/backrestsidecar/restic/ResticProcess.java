@@ -92,8 +92,10 @@ final class ResticProcess implements AutoCloseable {
 
     /**
      * Whether restic's retry line is its read of another restic's lock file that was removed after
-     * restic listed it: restic 0.14 retries that read for up to 15 minutes (later versions give up on
-     * a missing file), though the backend is fine and the lock it waited on is gone.
+     * restic listed it: restic 0.14 retries that read ten times (its backoff from 0.5 s, growing by 1.5:
+     * about a minute; later versions give up on a missing file), though the backend is fine and the
+     * lock it waited on is gone. Only a streak longer than the watch's limit is acted on today, so a
+     * shorter one is waited out (docs/testing.md "A restic that stands a minute").
      */
     static boolean lockWentAway(String retryLine) {
         String said = retryLine.toLowerCase(java.util.Locale.ROOT);
