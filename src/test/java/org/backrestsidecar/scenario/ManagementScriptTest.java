@@ -109,6 +109,26 @@ class ManagementScriptTest {
                 && drill.output().contains("database auth rows per table"), drill.output());
     }
 
+    /** docs/restore.md: `drill <plan> --target <target>` drills that one target, and names the plan's when it has no such one. */
+    @Test
+    void aDrillOfOneTargetDrillsThatOneOnly() throws Exception {
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("critical").getString("state"));
+        Result one = script(base(), SidecarStack.API_TOKEN, "drill", "critical", "--target", "pg-main");
+        assertEquals(0, one.exit(), one.output());
+        assertTrue(one.output().contains("PASSED") && one.output().matches("(?s).*\"target\": ?\"pg-main\".*"), one.output());
+        assertTrue(one.output().lines().filter(l -> l.matches("\\s*\"target\": ?\"[^\"]*\",?"))
+                .allMatch(l -> l.contains("\"pg-main\"")), "pg-main alone: " + one.output());
+
+        Result none = script(base(), SidecarStack.API_TOKEN, "drill", "critical", "--target", "nope");
+        assertEquals(1, none.exit(), none.output());
+        assertTrue(none.output().contains("answered 404") && none.output().contains("plan critical has no target nope to "
+                + "drill (its targets: ") && none.output().contains("pg-main"), none.output());
+        Result odd = script(base(), SidecarStack.API_TOKEN, "drill", "critical", "--everything");
+        assertEquals(1, odd.exit(), odd.output());
+        assertTrue(odd.output().contains("drill <plan> [--from <copy>] [--target <target>]: unknown '--everything'"),
+                odd.output());
+    }
+
     @Test
     void statusIsATableForPeopleAndJsonForMachines() throws Exception {
         assertEquals("SUCCEEDED", SidecarApi.runPlan("critical").getString("state"));
