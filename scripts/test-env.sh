@@ -2,6 +2,7 @@
 # Makes this machine able to run the tests: Debian packages, a running Docker engine, test images.
 # (openssl and apache2-utils are what scripts/backrest-setup.sh needs; nginx runs in a test on 127.0.0.1.)
 # Safe to run again: it installs only what is missing and starts dockerd only when none answers.
+# --no-images: leave the test images to the caller (scripts/test.sh builds them beside Maven's build).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -39,4 +40,4 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { tail -20 /tmp/dockerd.log; echo "dockerd did not start"; exit 1; }
 fi
 
-"$here/scripts/test-images.sh"
+[ "${1:-}" = --no-images ] || "$here/scripts/test-images.sh"

@@ -4,8 +4,13 @@
 # named by the test prefixes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-"$here/scripts/test-env.sh"
+"$here/scripts/test-env.sh" --no-images
 cd "$here"
+# The test images are built (debootstrap, mostly waiting on Debian's mirror on a fresh machine) while
+# Maven downloads and compiles below; both are waited for before the suites start.
+images_log=$(mktemp /tmp/bsc-test-images.XXXXXX)
+"$here/scripts/test-images.sh" >"$images_log" 2>&1 &
+images=$!
 
 # Only names the tests make: bsc-test-* (scenarios), bsc-e2e-* (end-to-end), the stack IT's project bsce2e, the scenario stack's proxy,
 # and helpers the sidecar labels as its own.
@@ -54,6 +59,14 @@ failures() {
   done
 }
 mvn -B -ntp package -Dtest=LayeringTest -Dsurefire.failIfNoSpecifiedTests=false "$@" || status=$?
+images_status=0
+wait "$images" || images_status=$?
+cat "$images_log"
+rm -f "$images_log"
+if [ "$images_status" -ne 0 ]; then
+  echo "the test images could not be built (above): no suite runs"
+  status=1
+fi
 if [ "$status" -eq 0 ]; then
   lane scenarios surefire:test "$@" &
   scenarios=$!
