@@ -344,6 +344,34 @@ local function empty_object(v, at)
     if not is_object(v) or #v.keys > 0 then refusal(at .. " may only be {}") end
 end
 
+-- Networks made through this proxy, by name and by id: a drill's network (drill/DrillNetwork),
+-- internal, where the plan's throwaways answer to their services' names. Only on such a network may
+-- a container be given another name (an alias): on any other, an alias "postgres" would take the
+-- user's Postgres' name from the user's apps.
+local made_networks = {}
+local OUR_NAME = "^backrest%-sidecar%-[%w_.%-]+$"
+local HOST_NAME = "^[%w][%w_.%-]*$"
+
+local function aliases(v, at)
+    string_list(v, at)
+    if #v > 8 then refusal(at .. " holds more than 8 names") end
+    for i, name in ipairs(v) do
+        if not name:match(HOST_NAME) or #name > 63 then refusal(at .. "[" .. (i - 1) .. "] '" .. name .. "' is not a host name") end
+    end
+end
+
+-- The one network a container of a drill joins at its create: one made through this proxy.
+local function endpoints(v, at)
+    if not is_object(v) then refusal(at .. " is not an object") end
+    local count = 0
+    for _, key in ipairs(v.keys) do
+        count = count + 1
+        if not made_networks[key] then refusal(at .. " names " .. key .. ", not a network made through the proxy") end
+        checked_object({Aliases = aliases})(v.fields[key], at .. "." .. key)
+    end
+    if count > 1 then refusal(at .. " names more than one network") end
+end
+
 -- Everything the sidecar's containers set (volumes/Helpers, drill/Throwaways, wal/Streamer,
 -- pitr/DataFolder and PointInTimeRestore); what its code may set later must be added here first.
 local CREATE = checked_object({
@@ -354,6 +382,24 @@ local CREATE = checked_object({
         if not is_array(v) then refusal(at .. " is not a list") end
         for i, b in ipairs(v) do bind(b, at .. "[" .. (i - 1) .. "]") end
     end, NetworkMode = network_mode, CpuShares = cpu_shares}),
+    NetworkingConfig = checked_object({EndpointsConfig = endpoints}),
+})
+
+-- A drill's network as docker-java writes it: a bridge on this host, internal (nothing on it reaches
+-- the host's other networks or the outside), named backrest-sidecar-... and labelled ours.
+local NETWORK = checked_object({
+    Name = function(v, at)
+        any_string(v, at)
+        if not v:match(OUR_NAME) then refusal(at .. " '" .. v .. "' is not named backrest-sidecar-...") end
+    end,
+    Driver = function(v, at)
+        if v ~= "bridge" then refusal(at .. " may only be bridge") end
+    end,
+    Internal = function(v, at)
+        if v ~= true then refusal(at .. " may only be true: a network of the sidecar's leads nowhere") end
+    end,
+    CheckDuplicate = any_boolean, EnableIPv6 = boolean_false, Attachable = boolean_false,
+    Options = empty_object, Labels = our_labels,
 })
 
 -- An exec as docker-java writes it (it adds its own containerId, which Docker ignores).
@@ -658,8 +704,23 @@ local function judge(txn)
         if not get(body, "Labels") or #get(body, "Labels").keys == 0 then
             refusal("a create carries a backrest-sidecar.* label")
         end
+        local joins = get(get(body, "NetworkingConfig"), "EndpointsConfig")
+        if joins and #joins.keys > 0 and joins.keys[1] ~= get(get(body, "HostConfig"), "NetworkMode") then
+            refusal("NetworkingConfig.EndpointsConfig names another network than HostConfig.NetworkMode")
+        end
         pending[name] = core.now().sec
         txn:set_var("txn.docker_api_created", name)
+        return
+    end
+    if path == "/networks/create" then
+        if method ~= "POST" then return end
+        local body = decode(whole_body(txn), true)
+        NETWORK(body, "")
+        if get(body, "Internal") ~= true then refusal("a network of the sidecar's is Internal") end
+        if not get(body, "Labels") or #get(body, "Labels").keys == 0 then
+            refusal("a network carries a backrest-sidecar.* label")
+        end
+        txn:set_var("txn.docker_api_network_created", get(body, "Name"))
         return
     end
     local network = path:match("^/networks/[^/]+/connect$")
@@ -725,6 +786,38 @@ core.register_action("docker_api_check_created", {"http-res"}, function(txn)
         end
     end)
     pending[name] = nil
+    if not ok then
+        local why = type(err) == "table" and err.refused or ("the proxy's check failed: " .. tostring(err))
+        txn:set_var("txn.docker_api_refused", (why:gsub('[^%w%s_.,:;()/=+*@%[%]\'%-]', "?")))
+    end
+end, 0)
+
+-- After Docker made a network: inspected as made (a bridge of this host, internal, nothing else),
+-- and removed before anyone can use it if it is not; else its name and id are known as made here.
+core.register_action("docker_api_check_network", {"http-res"}, function(txn)
+    local name = txn:get_var("txn.docker_api_network_created")
+    local ok, err = pcall(function()
+        if tonumber(txn.sf:status()) ~= 201 then return end
+        local network = inspect("/networks/" .. name, name)
+        if not network then refusal("the network made is gone") end
+        local id = get(network, "Id") or ""
+        local why
+        if get(network, "Name") ~= name then why = "Docker named it " .. tostring(get(network, "Name"))
+        elseif get(network, "Driver") ~= "bridge" then why = "its driver is " .. tostring(get(network, "Driver"))
+        elseif get(network, "Internal") ~= true then why = "it is not internal"
+        elseif get(network, "Scope") ~= "local" then why = "its scope is " .. tostring(get(network, "Scope"))
+        elseif get(network, "Attachable") or get(network, "Ingress") or get(network, "EnableIPv6") then
+            why = "it is attachable, ingress or IPv6"
+        elseif not empty(get(network, "Options")) or not empty(get(get(network, "ConfigFrom"), "Network")) then
+            why = "it has options"
+        end
+        if why then
+            docker("DELETE", "/networks/" .. id)
+            refusal("the network made is not as asked: " .. why)
+        end
+        made_networks[name] = true
+        made_networks[id] = true
+    end)
     if not ok then
         local why = type(err) == "table" and err.refused or ("the proxy's check failed: " .. tostring(err))
         txn:set_var("txn.docker_api_refused", (why:gsub('[^%w%s_.,:;()/=+*@%[%]\'%-]', "?")))

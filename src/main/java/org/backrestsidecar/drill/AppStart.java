@@ -26,8 +26,11 @@ import org.backrestsidecar.volumes.Helpers;
  * The app itself started on its restored data ({@code backup.drill.start-app=true} on a target of a
  * file kind): "will my chats come back?" answered by the app, not by counts. A throwaway of the
  * target's image, with its environment and command, gets a fresh volume at each of its mount
- * points; the backup is restored into those volumes; the throwaway is started with no network and
- * its own healthcheck (the container's, as Compose or the image set it) is asked until it passes.
+ * points; the backup is restored into those volumes; the throwaway is started and its own
+ * healthcheck (the container's, as Compose or the image set it) is asked until it passes. In a drill
+ * of the whole plan it starts on the drill's own network ({@link DrillNetwork}), where the plan's
+ * other targets, restored by the same drill, answer to their service names: the app meets its
+ * database as restored, not the live one. In a drill of it alone it has no network.
  * An app that exits, or whose healthcheck has not passed when its own patience is spent (start
  * period + interval × retries + timeout), fails the drill with its last words. The healthcheck is
  * run by the drill (docker exec) every 2 s rather than by the engine, so a healthy app is known
@@ -63,15 +66,18 @@ public class AppStart {
      * @return the check's line for the drill's report
      * @throws DrillFailed the app does not start on the backup's data
      */
-    public String startsOn(Target target, RepoConfig repo, List<Snapshot> sets)
+    public String startsOn(Target target, RepoConfig repo, List<Snapshot> sets, DrillNetwork network)
             throws DrillFailed, DrillCouldNotRun, InterruptedException {
+        String beside = network.name().isEmpty() ? ""
+                : network.services().isEmpty() ? " (on the drill's network, where none of the plan's other targets "
+                + "restored)" : " (beside " + String.join(", ", network.services()) + ", restored by this drill)";
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         HealthCheck health = live.getConfig().getHealthcheck();
         List<String> probe = probe(health == null ? null : health.getTest()).orElseThrow(() -> new DrillCouldNotRun(
                 target.containerName() + " has no healthcheck, so the drill cannot tell that its app started: give it "
                         + "one (compose.yml healthcheck:), or leave out label " + LABEL));
         Duration patience = patience(health);
-        try (Throwaways.Throwaway app = throwaways.like(target, null)) {
+        try (Throwaways.Throwaway app = throwaways.like(target, null, network)) {
             restoreInto(app.id(), target, repo, sets);
             Instant started = Instant.now();
             app.start();
@@ -80,7 +86,7 @@ public class AppStart {
             while (true) {
                 Optional<String> ended = app.ended();
                 if (ended.isPresent()) {
-                    throw new DrillFailed(target.name() + "'s app did not start on the restored data: "
+                    throw new DrillFailed(target.name() + "'s app did not start on the restored data" + beside + ": "
                             + ended.get().replace("the throwaway container", "it") + "; its last lines: "
                             + lastLines(app.id()));
                 }
@@ -98,12 +104,12 @@ public class AppStart {
                     lastSaid = e.getMessage();
                 }
                 if (exit == 0) {
-                    return "the app of " + target.name() + " started on the restored data: its healthcheck passed "
+                    return "the app of " + target.name() + " started on the restored data" + beside + ": its healthcheck passed "
                             + Math.round(Duration.between(started, Instant.now()).toMillis() / 100.0) / 10.0
                             + " s after its start (" + String.join(" ", health.getTest()) + ")";
                 }
                 if (Instant.now().isAfter(until)) {
-                    throw new DrillFailed(target.name() + "'s app did not start on the restored data: its healthcheck "
+                    throw new DrillFailed(target.name() + "'s app did not start on the restored data" + beside + ": its healthcheck "
                             + "did not pass within " + patience.toSeconds() + " s (its start period, interval × retries "
                             + "and timeout); it said: " + (lastSaid.isEmpty() ? "(nothing)" : lastSaid)
                             + "; its last lines: " + lastLines(app.id()));

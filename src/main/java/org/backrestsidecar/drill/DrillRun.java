@@ -29,6 +29,11 @@ public final class DrillRun {
         this.only = only;
     }
 
+    /** Whether this run drills every target of its plan, not one it was asked for. */
+    boolean whole() {
+        return only == null;
+    }
+
     /** Whether this run drills {@code target}: every target of the plan, or the one it was asked for. */
     boolean covers(org.backrestsidecar.discovery.Target target) {
         return only == null || only.equals(target.name());

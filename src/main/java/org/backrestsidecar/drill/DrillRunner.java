@@ -1,5 +1,6 @@
 package org.backrestsidecar.drill;
 
+import com.github.dockerjava.api.DockerClient;
 import org.backrestsidecar.jobs.Daemons;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,7 +39,9 @@ import org.jboss.logging.Logger;
 /**
  * Runs a plan's restore drill: for each of its targets, the latest backup is restored into a
  * throwaway and checked by the drill for its kind. One target's failure is recorded and the next
- * target is still drilled; every result goes to the journal, the metrics and the health check.
+ * target is still drilled; every result goes to the journal, the metrics and the health check. A
+ * drill of a whole plan one of whose targets asks for its app to start puts the throwaways on a
+ * network of its own ({@link DrillNetwork}) and drills the apps last, beside the others restored.
  */
 @ApplicationScoped
 public class DrillRunner {
@@ -61,10 +64,12 @@ public class DrillRunner {
     private final Map<String, DrillRun.Report> past = new ConcurrentHashMap<>();
     private final SwarmRole role;
     private final RunRegistry planRuns;
+    private final DockerClient docker;
 
     public DrillRunner(SidecarConfig config, Discovery discovery, BackupSets backups, Instance<TargetDrill> kinds,
                        DrillJournal journal, BackupMetrics metrics, Event<DrillResult> drilled, FromCopy fromCopy,
-                       Histories histories, SwarmRole role, RunRegistry planRuns) {
+                       Histories histories, SwarmRole role, RunRegistry planRuns, DockerClient docker) {
+        this.docker = docker;
         this.role = role;
         this.planRuns = planRuns;
         this.history = histories.open("drills", DrillRun.Report.class, DrillRun.Report::id, DrillRun.Report::startedAt);
@@ -160,14 +165,28 @@ public class DrillRunner {
                 }
             }
             run.phase("discovering targets");
-            for (Target target : targetsOf(plan).stream().filter(run::covers).toList()) {
-                run.phase("drilling " + target.name());
-                run.progress().item("drilling " + target.name(), OptionalLong.empty(), null);
-                DrillResult result = drill(plan, repo, copy.isEmpty(), target, run.progress());
-                if (copy.isPresent()) {
-                    result = result.readFrom("copy " + copy.get().id() + " (" + copy.get().repo().shownUri() + ")");
+            List<Target> targets = DrillNetwork.appsLast(targetsOf(plan).stream().filter(run::covers).toList());
+            Optional<String> noNetwork = Optional.empty();
+            DrillNetwork network = DrillNetwork.none();
+            if (DrillNetwork.wanted(run.whole(), targets)) {
+                try {
+                    network = DrillNetwork.open(docker, config.instance(), plan.id());
+                } catch (DrillCouldNotRun e) {
+                    noNetwork = Optional.of(e.getMessage());
                 }
-                record(plan, run, target, result);
+            }
+            try (DrillNetwork held = network) {
+                for (Target target : targets) {
+                    run.phase("drilling " + target.name());
+                    run.progress().item("drilling " + target.name(), OptionalLong.empty(), null);
+                    DrillResult result = noNetwork.isPresent() && AppStart.asked(target)
+                            ? ended(plan, target, null, DrillResult.COULD_NOT_RUN, noNetwork.get())
+                            : drill(plan, repo, copy.isEmpty(), target, run.progress(), held);
+                    if (copy.isPresent()) {
+                        result = result.readFrom("copy " + copy.get().id() + " (" + copy.get().repo().shownUri() + ")");
+                    }
+                    record(plan, run, target, result);
+                }
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "drill of plan %s broke", plan.id());
@@ -207,7 +226,8 @@ public class DrillRunner {
         }
     }
 
-    private DrillResult drill(PlanConfig plan, RepoConfig repo, boolean primary, Target target, Progress progress) {
+    private DrillResult drill(PlanConfig plan, RepoConfig repo, boolean primary, Target target, Progress progress,
+                              DrillNetwork network) {
         BackupSet backup = null;
         try {
             // asked before the repo is listed: a run that ends in between is not looked for in a listing without it
@@ -226,7 +246,7 @@ public class DrillRunner {
             MadeAsRecorded.newestRunIsWhole(backup, facts.isPresent(), newest.map(PlanRun::id),
                     newest.map(DrillRunner::ended).orElse("?"));
             Optional<String> madeAsRecorded = MadeAsRecorded.check(backup, facts);
-            TargetDrill.Outcome outcome = kind.drill(target, repo, backup, facts, progress);
+            TargetDrill.Outcome outcome = kind.drill(target, repo, backup, facts, progress, network);
             List<String> checks = new java.util.ArrayList<>();
             madeAsRecorded.ifPresent(checks::add);
             checks.addAll(outcome.checks());

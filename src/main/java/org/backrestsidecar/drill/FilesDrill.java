@@ -53,7 +53,8 @@ public class FilesDrill implements TargetDrill {
 
     @Override
     public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
-                         Progress progress)
+                         Progress progress,
+                         DrillNetwork network)
             throws Exception {
         List<Snapshot> sets = backup.fileSets();
         if (sets.isEmpty()) {
@@ -114,7 +115,7 @@ public class FilesDrill implements TargetDrill {
             }
         }
         if (AppStart.asked(target)) {
-            checks.add(appStart.startsOn(target, repo, sets));
+            checks.add(appStart.startsOn(target, repo, sets, network));
         }
         try {
             check.check(repo, Optional.of(config.drills().dataSubset()));

@@ -1,5 +1,6 @@
 package org.backrestsidecar.drill;
 
+import com.github.dockerjava.api.DockerClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,8 +21,9 @@ import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.strategy.RedisStrategy;
 
 /**
- * A Redis from the target's image started on the backup's RDB (no AOF, no saving, no password):
- * it must load it, and hold the key count recorded when it was saved.
+ * A Redis from the target's image started on the backup's RDB (no AOF, no saving; the target's own
+ * password, when its label names one, so that the plan's apps started beside it in a drill log in as
+ * they do live): it must load it, and hold the key count recorded when it was saved.
  */
 @ApplicationScoped
 public class RedisDrill implements TargetDrill {
@@ -29,8 +31,10 @@ public class RedisDrill implements TargetDrill {
     private final Throwaways throwaways;
     private final SnapshotFiles snapshotFiles;
     private final ContainerExec exec;
+    private final DockerClient docker;
 
-    public RedisDrill(Throwaways throwaways, SnapshotFiles snapshotFiles, ContainerExec exec) {
+    public RedisDrill(Throwaways throwaways, SnapshotFiles snapshotFiles, ContainerExec exec, DockerClient docker) {
+        this.docker = docker;
         this.throwaways = throwaways;
         this.snapshotFiles = snapshotFiles;
         this.exec = exec;
@@ -43,15 +47,20 @@ public class RedisDrill implements TargetDrill {
 
     @Override
     public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
-                         Progress progress)
+                         Progress progress,
+                         DrillNetwork network)
             throws Exception {
         String path = "/" + target.name() + "/dump.rdb";
         Snapshot rdb = backup.holding(path).orElseThrow(() -> new DrillFailed("backup " + backup.label()
                 + " holds no dump.rdb"));
         List<String> checks = new ArrayList<>();
         List<String> unproven = new ArrayList<>();
-        try (Throwaways.Throwaway redis = throwaways.like(target, List.of("redis-server", "--dir", "/tmp",
-                "--dbfilename", "dump.rdb", "--appendonly", "no", "--save", ""))) {
+        List<String> server = new ArrayList<>(List.of("redis-server", "--dir", "/tmp", "--dbfilename", "dump.rdb",
+                "--appendonly", "no", "--save", ""));
+        String[] liveEnv = docker.inspectContainerCmd(target.containerId()).exec().getConfig().getEnv();
+        RedisStrategy.password(target, liveEnv == null ? List.of() : List.of(liveEnv))
+                .ifPresent(p -> server.addAll(List.of("--requirepass", p)));
+        try (Throwaways.Throwaway redis = throwaways.like(target, server, network)) {
             Instant restoreStart = Instant.now();
             snapshotFiles.copy(repo, rdb.id(), path, redis.id(), "/tmp", "dump.rdb", progress);
             redis.start();
@@ -64,7 +73,7 @@ public class RedisDrill implements TargetDrill {
                 }
                 Thread.sleep(200);
                 try {
-                    pong = exec.output(redis.id(), List.of("redis-cli", "PING"), QUICK).strip();
+                    pong = exec.output(redis.id(), RedisStrategy.cliCommand(target, "PING"), QUICK).strip();
                 } catch (java.io.IOException e) {
                     pong = e.getMessage();
                 }
@@ -74,7 +83,7 @@ public class RedisDrill implements TargetDrill {
             Map<String, Long> restored = new LinkedHashMap<>();
             // one read, not tried again: given the target's own time, as the load was (10 s was once too
             // short for a docker exec on a loaded host, and the drill of a good backup failed)
-            for (String line : exec.output(redis.id(), List.of("redis-cli", "INFO", "keyspace"), target.timeout())
+            for (String line : exec.output(redis.id(), RedisStrategy.cliCommand(target, "INFO", "keyspace"), target.timeout())
                     .split("\n")) {
                 // db0:keys=500,expires=0,avg_ttl=0
                 if (line.startsWith("db") && line.contains(":keys=")) {
@@ -92,6 +101,7 @@ public class RedisDrill implements TargetDrill {
                 recorded.get().keySet().forEach(db -> compared.put(db, restored.getOrDefault(db, 0L)));
                 checks.add(Counts.match("keys (DBSIZE)", recorded.get(), compared));
             }
+            network.hold(redis, target);
             return new Outcome(seconds, checks, unproven);
         }
     }

@@ -43,8 +43,11 @@ public interface TargetDrill {
 
     /**
      * @param facts empty for a backup made before facts were recorded: the restore is still checked
+     * @param network where the throwaway goes: {@link DrillNetwork#none()}, or the network of a drill of
+     *     the whole plan whose apps start after it; a throwaway that restored well is held there
+     *     ({@link DrillNetwork#hold}) for them
      * @throws DrillFailed when the backup does not restore or differs from its facts
      */
-    Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts, Progress progress)
-            throws Exception;
+    Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts, Progress progress,
+                  DrillNetwork network) throws Exception;
 }

@@ -17,20 +17,30 @@ import org.backrestsidecar.volumes.Helpers;
  * Throwaway containers for drills, from the very image the target runs (its image id, so a moved
  * tag cannot swap it), with its environment and command, and a fresh empty volume at each of its
  * mount points (never its data: an image with no VOLUME for its data, or a command that prepares
- * the mount point, starts as it did on its first day), no published ports and no network. They
- * carry the helper label, so one a crash left is removed at start-up.
+ * the mount point, starts as it did on its first day), no published ports and no network, or only
+ * the drill's own internal one ({@link DrillNetwork}). They carry the helper label, so one a crash
+ * left is removed at start-up.
  */
 @ApplicationScoped
 public class Throwaways {
     private final DockerClient docker;
     private final SidecarConfig config;
 
-    /** One throwaway container; closing removes it and its anonymous volumes. */
+    /**
+     * One throwaway container; closing removes it and its anonymous volumes, unless a drill's network
+     * keeps it for the apps that start after it ({@link DrillNetwork#hold}), which removes it later.
+     */
     public final class Throwaway implements AutoCloseable {
         private final String id;
+        private boolean kept;
 
         private Throwaway(String id) {
             this.id = id;
+        }
+
+        /** Left by {@link #close()}: its drill's network removes it when the drill ends. */
+        void keep() {
+            kept = true;
         }
 
         public String id() {
@@ -56,6 +66,13 @@ public class Throwaways {
 
         @Override
         public void close() {
+            if (!kept) {
+                remove();
+            }
+        }
+
+        /** Removes it and its anonymous volumes, kept or not. */
+        void remove() {
             try {
                 docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
             } catch (RuntimeException e) {
@@ -75,8 +92,16 @@ public class Throwaways {
      * @param command the command instead of the target's, or null for the target's own
      */
     public Throwaway like(Target target, List<String> command) throws DrillCouldNotRun {
+        return like(target, command, DrillNetwork.none());
+    }
+
+    /**
+     * As {@link #like(Target, List)}, on a drill's network when it has one, answering there to the
+     * target's service name ({@link DrillNetwork#serviceOf}).
+     */
+    public Throwaway like(Target target, List<String> command, DrillNetwork network) throws DrillCouldNotRun {
         try {
-            return create(target, command);
+            return create(target, command, network);
         } catch (RuntimeException e) {
             throw new DrillCouldNotRun("no throwaway container like " + target.containerName() + " can be created: "
                     + e.getMessage());
@@ -100,7 +125,7 @@ public class Throwaways {
         return live.get(live.size() - 1).contains("docker-entrypoint.sh") ? List.of("docker-entrypoint.sh") : List.of("");
     }
 
-    private Throwaway create(Target target, List<String> command) {
+    private Throwaway create(Target target, List<String> command, DrillNetwork network) {
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         var c = live.getConfig();
         // anonymous volumes: new and empty (or seeded from the image, as on a first start), removed with it
@@ -110,7 +135,10 @@ public class Throwaways {
                 .withName("backrest-sidecar-drill-" + UUID.randomUUID().toString().substring(0, 8))
                 .withLabels(Map.of(Helpers.LABEL, config.instance(), "backrest-sidecar.drill", target.name()))
                 .withVolumes(fresh)
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none"));
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network.name().orElse("none")));
+        if (network.name().isPresent()) {
+            create.withAliases(DrillNetwork.serviceOf(target));
+        }
         if (c.getEnv() != null) {
             create.withEnv(c.getEnv());
         }

@@ -24,6 +24,7 @@ import org.backrestsidecar.postgres.PostgresStrategy;
 import org.backrestsidecar.drill.Counts;
 import org.backrestsidecar.drill.DrillCouldNotRun;
 import org.backrestsidecar.drill.DrillFailed;
+import org.backrestsidecar.drill.DrillNetwork;
 import org.backrestsidecar.drill.TargetDrill;
 import org.backrestsidecar.drill.Throwaways;
 
@@ -58,7 +59,8 @@ public class PostgresDrill implements TargetDrill {
 
     @Override
     public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
-                         Progress progress)
+                         Progress progress,
+                         DrillNetwork network)
             throws Exception {
         String user = PostgresStrategy.user(target);
         List<String> databases = backup.dumps().stream().filter(p -> p.endsWith(".dump"))
@@ -68,7 +70,7 @@ public class PostgresDrill implements TargetDrill {
         }
         List<String> checks = new ArrayList<>();
         List<String> unproven = new ArrayList<>();
-        try (Throwaways.Throwaway pg = throwaways.like(target, null)) {
+        try (Throwaways.Throwaway pg = throwaways.like(target, null, network)) {
             Instant restoreStart = Instant.now();
             for (String dump : backup.dumps()) {
                 Snapshot s = backup.holding(dump).orElseThrow();
@@ -116,6 +118,8 @@ public class PostgresDrill implements TargetDrill {
                             + "this backup; counts checked only");
                 }
             }
+            // restored and as recorded: the plan's apps may start beside it
+            network.hold(pg, target);
             return new Outcome(seconds, checks, unproven);
         }
     }

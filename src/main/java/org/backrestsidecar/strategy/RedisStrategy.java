@@ -103,7 +103,11 @@ public class RedisStrategy implements BackupStrategy {
         return answer.size() >= 2 && answer.get(1).strip().equals("yes");
     }
 
-    private String cli(Target target, String... args) throws IOException {
+    /**
+     * redis-cli with {@code args} as run in a container with the target's environment (its own, or a
+     * drill's throwaway of it): with the password its {@code password-env} label names, when it has one.
+     */
+    public static List<String> cliCommand(Target target, String... args) {
         List<String> command = new ArrayList<>();
         Optional<String> env = target.option(PASSWORD_ENV);
         if (env.isPresent()) {
@@ -113,6 +117,17 @@ public class RedisStrategy implements BackupStrategy {
             command.add("redis-cli");
         }
         command.addAll(List.of(args));
+        return command;
+    }
+
+    /** The password the target's Redis asks for, from its environment ({@code env}: NAME=value lines), if it has one. */
+    public static Optional<String> password(Target target, List<String> env) {
+        return target.option(PASSWORD_ENV).flatMap(name -> env.stream().filter(e -> e.startsWith(name + "="))
+                .map(e -> e.substring(name.length() + 1)).filter(p -> !p.isEmpty()).findFirst());
+    }
+
+    private String cli(Target target, String... args) throws IOException {
+        List<String> command = cliCommand(target, args);
         String out = exec.output(target.containerId(), command, QUICK).strip();
         if (out.startsWith("ERR") || out.startsWith("NOAUTH") || out.startsWith("WRONGPASS")) {
             throw new IOException("redis-cli " + args[0] + ": " + out);

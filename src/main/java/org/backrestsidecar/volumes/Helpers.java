@@ -232,6 +232,7 @@ public class Helpers {
             LOG.warnf("cannot look for leftover helper containers: %s", e.getMessage());
             return;
         }
+        removeLeftoverNetworks();
         String ownHost = ownHostname();
         for (RepoConfig repo : config.repos()) {
             try {
@@ -241,6 +242,18 @@ public class Helpers {
             } catch (ResticException e) {
                 LOG.warnf("cannot clear the locks an earlier run left in repo %s: %s", repo.id(), e.getMessage());
             }
+        }
+    }
+
+    /** A drill's network (drill/DrillNetwork) a sidecar that died mid-drill left, once its throwaways are gone. */
+    private void removeLeftoverNetworks() {
+        try {
+            for (var network : docker.listNetworksCmd().withFilter("label", List.of(LABEL + "=" + config.instance())).exec()) {
+                LOG.warnf("removing drill network %s left by an earlier run", network.getName());
+                docker.removeNetworkCmd(network.getName()).exec();
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot remove the drill networks an earlier run left: %s", e.getMessage());
         }
     }
 

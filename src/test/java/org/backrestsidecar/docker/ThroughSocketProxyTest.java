@@ -231,6 +231,97 @@ class ThroughSocketProxyTest {
     }
 
     /**
+     * A drill's network (drill/DrillNetwork): the taken sidecar may make one only internal, a bridge of
+     * this host, named and labelled as ours, and give a container another name (an alias) only there.
+     * An alias on the user's network would take a service's name ("postgres") from the user's apps,
+     * and a network with a way out would reach the host or the world.
+     */
+    @Test
+    void aTakenSidecarsNetworksLeadNowhereAndTakeNoServicesName() throws Exception {
+        String net = OURS + "drill-net";
+        String ourNetwork = "\"Name\":\"" + net + "\",\"Driver\":\"bridge\",\"Options\":{}," + LABEL;
+        Map<String, String> networks = new LinkedHashMap<>();
+        networks.put("not internal", ourNetwork + ",\"Internal\":false");
+        networks.put("without Internal", ourNetwork);
+        networks.put("Internal as a string", ourNetwork + ",\"Internal\":\"true\"");
+        networks.put("Internal given twice, the last false", ourNetwork + ",\"Internal\":true,\"internal\":false");
+        networks.put("named other than ours", ourNetwork.replace(net, TestDocker.PREFIX + "net") + ",\"Internal\":true");
+        networks.put("without our label", ourNetwork.replace("," + LABEL, "") + ",\"Internal\":true");
+        networks.put("the host's bridge by an option", ourNetwork.replace("\"Options\":{}",
+                "\"Options\":{\"com.docker.network.bridge.name\":\"docker0\"}") + ",\"Internal\":true");
+        networks.put("Option\u017f (U+017F) of the host's bridge", ourNetwork.replace("\"Options\":{}",
+                "\"Option\u017f\":{\"com.docker.network.bridge.name\":\"docker0\"}") + ",\"Internal\":true");
+        networks.put("a driver reaching the host's own interface", ourNetwork.replace("bridge", "macvlan")
+                + ",\"Internal\":true");
+        networks.put("attachable", ourNetwork + ",\"Internal\":true,\"Attachable\":true");
+        networks.put("on the host's own subnet", ourNetwork + ",\"Internal\":true,\"IPAM\":{\"Config\":[{\"Subnet\":"
+                + "\"127.0.0.0/8\"}]}");
+        networks.put("made from another network's config", ourNetwork + ",\"Internal\":true,\"ConfigFrom\":{\"Network\":\""
+                + STACK_NET + "\"}");
+        Map<String, String[]> refused = new LinkedHashMap<>();
+        networks.forEach((what, body) -> refused.put("a network " + what, post("/networks/create", "{" + body + "}")));
+        assertEquals(List.of(), TestDocker.client().listNetworksCmd().exec().stream().map(n -> n.getName())
+                .filter(n -> n.startsWith(OURS) || n.equals(TestDocker.PREFIX + "net")).toList(), "no network was made");
+
+        String[] made = post("/networks/create", "{" + ourNetwork + ",\"Internal\":true}");
+        assertEquals("201", made[0], made[1]);
+        try {
+            String image = "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"sleep\",\"60\"]," + LABEL;
+            refused.put("an alias on the user's network", create(OURS + "alias-stack", image + ",\"HostConfig\":"
+                    + "{\"NetworkMode\":\"" + STACK_NET + "\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"" + STACK_NET
+                    + "\":{\"Aliases\":[\"postgres\"]}}}"));
+            refused.put("an alias on the user's network, the container on ours", create(OURS + "alias-other", image
+                    + ",\"HostConfig\":{\"NetworkMode\":\"" + net + "\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\""
+                    + STACK_NET + "\":{\"Aliases\":[\"postgres\"]}}}"));
+            refused.put("an alias given as a string", create(OURS + "alias-string", image + ",\"HostConfig\":"
+                    + "{\"NetworkMode\":\"" + net + "\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"" + net
+                    + "\":{\"Aliases\":\"postgres\"}}}"));
+            refused.put("an endpoint with a fixed address", create(OURS + "alias-ip", image + ",\"HostConfig\":"
+                    + "{\"NetworkMode\":\"" + net + "\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"" + net
+                    + "\":{\"IPAMConfig\":{\"IPv4Address\":\"172.17.0.1\"}}}}"));
+            refused.put("the user's network removed", taken("-X", "DELETE", "http://" + PROXY + ":2375/v1.41/networks/" + STACK_NET));
+            refused.forEach((what, answer) -> assertEquals("403", answer[0], what + ": " + answer[1]));
+            assertTrue(refused.get("a network not internal")[1].contains("Internal may only be true"),
+                    "the refusal says why: " + refused.get("a network not internal")[1]);
+
+            // what a drill does: a throwaway on the drill's network, answering there to its service's name
+            String[] ours = create(OURS + "alias-ours", image + ",\"HostConfig\":{\"NetworkMode\":\"" + net
+                    + "\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"" + net + "\":{\"Aliases\":[\"postgres\"]}}}");
+            assertEquals("201", ours[0], ours[1]);
+            assertEquals("204", taken("-X", "POST", "http://" + PROXY + ":2375/v1.41/containers/" + OURS + "alias-ours/start")[0]);
+            var network = TestDocker.client().inspectNetworkCmd().withNetworkId(net).exec();
+            assertEquals(Boolean.TRUE, network.getInternal(), "the network leads nowhere");
+            assertEquals(List.of("postgres"), TestDocker.client().inspectContainerCmd(OURS + "alias-ours").exec()
+                    .getNetworkSettings().getNetworks().get(net).getAliases().stream().filter("postgres"::equals).toList());
+            TestDocker.client().removeContainerCmd(OURS + "alias-ours").withForce(true).exec();
+            assertEquals("204", taken("-X", "DELETE", "http://" + PROXY + ":2375/v1.41/networks/" + net)[0]);
+        } finally {
+            for (String name : List.of("alias-stack", "alias-other", "alias-string", "alias-ip", "alias-ours")) {
+                try {
+                    TestDocker.client().removeContainerCmd(OURS + name).withForce(true).exec();
+                } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+                    // refused, so never made
+                }
+            }
+            try {
+                TestDocker.client().removeNetworkCmd(net).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+                // removed through the proxy
+            }
+        }
+        assertEquals("running", TestDocker.client().inspectContainerCmd(TestDocker.PREFIX + STACK_NAME).exec().getState()
+                .getStatus(), "the user's side is untouched");
+    }
+
+    /** A POST of {@code body} (JSON) to {@code path} from the taken sidecar's container. */
+    private static String[] post(String path, String body) {
+        String encoded = java.util.Base64.getEncoder().encodeToString(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        TestDocker.exec(TestDocker.PREFIX + TAKEN_NAME, "sh", "-c", "echo " + encoded + " | base64 -d > /tmp/body");
+        return taken("-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@/tmp/body",
+                "http://" + PROXY + ":2375/v1.41" + path);
+    }
+
+    /**
      * Where the body passes but what Docker makes of it would not: a volume of the host's whose
      * driver binds / (made by the host's owner, not through the proxy), and the network of a
      * container that has the host's. Docker's own view is inspected after the create and before any

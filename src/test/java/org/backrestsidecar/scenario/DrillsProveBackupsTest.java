@@ -45,13 +45,26 @@ class DrillsProveBackupsTest {
     /**
      * A stand-in for Open WebUI's start (the real image cannot run here), in what the drill depends on:
      * as the real start runs its migrations on webui.db before it serves, a database it cannot use
-     * stops it with its reason on stderr; a missing one is made new (here: left to the test); then
-     * {@code /health} answers on 8080, which the healthcheck of compose.yml.example asks with curl.
+     * stops it with its reason on stderr; a missing one is made new (here: left to the test). Like an
+     * Open WebUI configured with DATABASE_URL and REDIS_URL, it then needs its Postgres database (the
+     * service pg-drill, database notes, at the schema it knows) and its Redis (redis-drill, with its
+     * password) by their service names, and stops naming what it could not use. Then {@code /health}
+     * answers on 8080, which the healthcheck of compose.yml.example asks with curl.
      */
     private static final String WEBUI_APP = "db=" + DATA + "/webui.db; if [ -f $db ] && ! sqlite3 $db "
             + "'SELECT count(*) FROM chat' >/dev/null 2>&1; then echo \"webui.db has no table chat: not a database this "
-            + "app can use\" >&2; exit 1; fi; mkdir -p /srv/www; echo ok > /srv/www/health; "
+            + "app can use\" >&2; exit 1; fi; "
+            + "schema=$(psql -X -h \"$DATABASE_HOST\" -U postgres -d notes -Atc \"SELECT value FROM settings WHERE key = "
+            + "'schema'\" 2>/tmp/db.err) || { echo \"database notes on $DATABASE_HOST cannot be used: $(head -c 300 "
+            + "/tmp/db.err)\" >&2; exit 1; }; [ \"$schema\" = 3 ] || { echo \"database notes is at schema '$schema', "
+            + "not 3\" >&2; exit 1; }; "
+            + "seven=$(REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -h \"$REDIS_HOST\" GET k:7 2>&1); [ \"$seven\" = 7 ] "
+            + "|| { echo \"redis on $REDIS_HOST answers '$seven' for k:7\" >&2; exit 1; }; "
+            + "mkdir -p /srv/www; echo ok > /srv/www/health; "
             + "busybox httpd -f -p 8080 -h /srv/www & pid=$!; trap \"kill $pid; exit 0\" TERM; wait $pid";
+    /** The Compose project's network of the plan's services, where each answers to its service name. */
+    private static final String NETWORK = "drilling";
+    private static final String REDIS_PASSWORD = "drill-redis-secret";
 
     private static Map<String, String> labels(String service, String strategy, String... more) {
         return SidecarStack.serviceLabels(service, "drilling", strategy, more);
@@ -59,20 +72,29 @@ class DrillsProveBackupsTest {
 
     private static void startTargets() {
         // its data on a mounted folder the image lacks, prepared by its command: the throwaway needs a fresh volume there
-        pg = PostgresContainer.startOnVolume("pg-drill", SidecarStack.labels("pg-drill", "drilling"), "/srv/pgdata");
+        String network = TestDocker.network(NETWORK);
+        pg = PostgresContainer.startOnVolumeIn("pg-drill", SidecarStack.labels("pg-drill", "drilling"), "/srv/pgdata",
+                network);
+        pg.sql("postgres", "CREATE DATABASE notes");
+        pg.sql("notes", "CREATE TABLE settings (key text PRIMARY KEY, value text); INSERT INTO settings VALUES ('schema', '3')");
         pg.sql("postgres", "CREATE DATABASE inventory");
         pg.sql("postgres", "CREATE ROLE keeper LOGIN");
         pg.sql("inventory", "CREATE TABLE items (id int PRIMARY KEY, name text); ALTER TABLE items OWNER TO keeper;"
                 + "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 3000) g;"
                 + "CREATE SCHEMA shop; CREATE TABLE shop.\"Orders\" (id int); INSERT INTO shop.\"Orders\" VALUES (1), (2)");
-        String redis = TestDocker.container("redis-drill").labels(labels("redis-drill", "redis"))
-                .start("mkdir -p /data && exec redis-server --dir /data --save '' --appendonly no");
+        String redis = TestDocker.container("redis-drill")
+                .labels(labels("redis-drill", "redis", "backup.redis.password-env", "REDIS_PASSWORD"))
+                .env("REDIS_PASSWORD=" + REDIS_PASSWORD).network(network, "redis-drill")
+                .start("mkdir -p /data && exec redis-server --dir /data --save '' --appendonly no --requirepass \"$REDIS_PASSWORD\"");
         TestDocker.await("redis to answer", Duration.ofSeconds(30),
-                () -> TestDocker.exec(redis, "redis-cli", "PING").out().equals("PONG"));
-        TestDocker.exec(redis, "sh", "-c", "for i in $(seq 1 700); do echo \"SET k:$i $i\"; done | redis-cli --pipe").out();
+                () -> TestDocker.exec(redis, "sh", "-c", "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli PING").out().equals("PONG"));
+        TestDocker.exec(redis, "sh", "-c", "for i in $(seq 1 700); do echo \"SET k:$i $i\"; done | REDISCLI_AUTH=\"$REDIS_PASSWORD\""
+                + " redis-cli --pipe").out();
         String webui = TestDocker.container("webui-drill").volume(DATA)
                 .labels(labels("webui-drill", "sqlite", "backup.sqlite.paths", DATA + "/webui.db",
                         "backup.drill.start-app", "true"))
+                .env("DATABASE_HOST=pg-drill", "REDIS_HOST=redis-drill", "REDIS_PASSWORD=" + REDIS_PASSWORD)
+                .network(network, "webui-drill")
                 .healthcheck("curl -fsS http://127.0.0.1:8080/health", Duration.ofSeconds(5)).start(WEBUI_APP);
         TestDocker.exec(webui, "sh", "-c", "cd " + DATA + " && mkdir -p uploads && head -c 50000 /dev/urandom > uploads/a.bin"
                 + " && sqlite3 webui.db 'PRAGMA journal_mode=WAL; CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT);"
@@ -92,6 +114,7 @@ class DrillsProveBackupsTest {
             pg.remove();
         }
         List.of("redis-drill", "webui-drill", "vol-drill").forEach(TestDocker::remove);
+        TestDocker.removeNetwork(NETWORK);
     }
 
     /** restic's environment for the repo drills, as the test's own restic reaches it. */
@@ -166,7 +189,9 @@ class DrillsProveBackupsTest {
                 checks);
         assertTrue(checks.contains("/models: 2 counts match (bytes=900003, files=4)"), checks);
         // the app itself, started on what was restored (backup.drill.start-app)
-        assertTrue(checks.contains("the app of webui-drill started on the restored data: its healthcheck passed "), checks);
+        // beside the plan's Postgres and Redis as this drill restored them, on the drill's own network
+        assertTrue(checks.contains("the app of webui-drill started on the restored data (beside pg-drill, redis-drill, "
+                + "restored by this drill): its healthcheck passed "), checks);
         assertTrue(checks.contains("restic check --read-data-subset"), checks);
         assertTrue(checks.contains("snapshots restored and verified (restic restore --verify"), checks);
 
@@ -425,9 +450,43 @@ class DrillsProveBackupsTest {
         TestDocker.exec(TestDocker.PREFIX + "webui-drill", "sqlite3", DATA + "/webui.db",
                 "CREATE TABLE chat (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO chat (body) VALUES ('back');").out();
         assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
-        JsonPath again = drillOf("webui-drill");
+        // the app needs its Postgres and Redis too: a drill of the whole plan starts it beside them
+        JsonPath again = drill();
         assertEquals("passed", again.getString("results.find { it.target == 'webui-drill' }.outcome"),
                 again.prettify());
+    }
+
+    /**
+     * The plan's targets restored together: the app starts on the drill's own network beside the
+     * Postgres and Redis that drill restored, never the live ones. A database the app cannot use in the
+     * backup fails the app's start, naming why, though the Postgres drill itself passes (the dump is
+     * the database as it was): only the app can tell. The live services are left as they were.
+     */
+    @Test
+    @Order(10)
+    void theAppStartsBesideItsPlansRestoredServicesAndFailsOnADatabaseItCannotUse() throws Exception {
+        // the live database changed after the backup: the drill's app meets the backup's, which it can use
+        pg.sql("notes", "UPDATE settings SET value = '4' WHERE key = 'schema'");
+        JsonPath restored = drill();
+        assertEquals("passed", restored.getString("results.find { it.target == 'webui-drill' }.outcome"),
+                restored.prettify());
+        // the backup now holds the schema the app cannot use
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        JsonPath drill = drill();
+        Map<String, Object> webui = drill.getMap("results.find { it.target == 'webui-drill' }");
+        assertEquals("failed", webui.get("outcome"), drill.prettify());
+        assertEquals("webui-drill's app did not start on the restored data (beside pg-drill, redis-drill, restored by "
+                + "this drill): it exited with code 1; its last lines: database notes is at schema '4', not 3",
+                webui.get("failure"), webui.toString());
+        assertEquals("passed", drill.getString("results.find { it.target == 'pg-drill' }.outcome"),
+                "the dump restores as it was made: " + drill.prettify());
+        assertEquals(Boolean.TRUE, TestDocker.state(TestDocker.PREFIX + "webui-drill").running(), "the live app is left as it was");
+        assertEquals(0, TestDocker.client().listNetworksCmd().withFilter("label", List.of("backrest-sidecar.helper=test-host"))
+                .exec().size(), "the drill's network is gone");
+
+        pg.sql("notes", "UPDATE settings SET value = '3' WHERE key = 'schema'");
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        assertEquals(Boolean.TRUE, drill().getBoolean("passed"));
     }
 
     /**

@@ -113,8 +113,11 @@ class StackComesUpIT {
         assertTrue(drill.contains("PASSED") && drill.contains("database app rows per table")
                 && drill.contains("/app/backend/data/webui.db: integrity_check ok")
                 && drill.contains("/app/backend/data/vector_db/chroma.sqlite3: integrity_check ok"), drill);
-        // Open WebUI (the offline stand-in, whose start refuses a webui.db it cannot use) started on the restored data
-        assertTrue(drill.contains("the app of open-webui started on the restored data: its healthcheck passed"), drill);
+        // Open WebUI (the offline stand-in, whose start refuses a webui.db it cannot use) started on the restored
+        // data, on the drill's own network beside the plan's Postgres as the drill restored it (made through the
+        // bundle's Docker API proxy)
+        assertTrue(drill.contains("the app of open-webui started on the restored data (beside postgres, restored by this "
+                + "drill): its healthcheck passed"), drill);
 
         monitoringProfileAlertsOnAFailedRun();
 

@@ -35,6 +35,21 @@ public final class PostgresContainer {
     }
 
     /**
+     * As {@link #startOnVolume}, on the test's network {@code network} as {@code name}, listening there
+     * with every host trusted (the official image's pg_hba for POSTGRES_HOST_AUTH_METHOD=trust): a
+     * database an app in another container uses by its service name.
+     */
+    public static PostgresContainer startOnVolumeIn(String name, Map<String, String> labels, String dataDir,
+                                                    String network) {
+        String data = dataDir + "/db";
+        String script = "chown postgres:postgres " + dataDir + " && " + SCRIPT.replace("/tmp/pgdata", data)
+                .replace(" >/tmp/initdb.log", " >/tmp/initdb.log && echo \"host all all all trust\" >> " + data
+                        + "/pg_hba.conf").replace("listen_addresses=", "listen_addresses=\"*\"");
+        return started(name, TestDocker.container(name).labels(labels).volume(dataDir).network(network, name)
+                .start(script));
+    }
+
+    /**
      * Postgres laid out as the official image runs it: its data folder on a volume at
      * /var/lib/postgresql/data (PGDATA), initdb only when that folder is empty (so a restored folder
      * is started as it is), listening on every address, initdb's pg_hba (local and 127.0.0.1

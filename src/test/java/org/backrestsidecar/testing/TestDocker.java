@@ -61,6 +61,23 @@ public final class TestDocker {
         return new Spec(name);
     }
 
+    /** A user-defined bridge network of the test's, {@link #PREFIX}{@code name} (made anew), for {@link Spec#network}. */
+    public static String network(String name) {
+        String full = PREFIX + name;
+        removeNetwork(name);
+        DOCKER.createNetworkCmd().withName(full).withDriver("bridge").exec();
+        return full;
+    }
+
+    /** Removes the test's network {@link #PREFIX}{@code name}, if it is there. */
+    public static void removeNetwork(String name) {
+        try {
+            DOCKER.removeNetworkCmd(PREFIX + name).exec();
+        } catch (com.github.dockerjava.api.exception.NotFoundException absent) {
+            // not there
+        }
+    }
+
     /** A test container to start: labels, environment, anonymous volumes, network mode. */
     public static final class Spec {
         private final String name;
@@ -68,6 +85,7 @@ public final class TestDocker {
         private List<String> env = List.of();
         private final List<com.github.dockerjava.api.model.Volume> volumes = new java.util.ArrayList<>();
         private String network = "none";
+        private String alias;
         private com.github.dockerjava.api.model.HealthCheck health;
 
         private Spec(String name) {
@@ -103,6 +121,16 @@ public final class TestDocker {
             return this;
         }
 
+        /**
+         * On the test's network {@code network} (made with {@link #network}), answering there to
+         * {@code alias}, as a Compose service answers to its name on the project's network.
+         */
+        public Spec network(String network, String alias) {
+            this.network = network;
+            this.alias = alias;
+            return this;
+        }
+
         /** {@code container:<name>} shares another test container's network, as network_mode: service:X does. */
         public Spec networkOf(String other) {
             this.network = "container:" + PREFIX + other;
@@ -120,6 +148,9 @@ public final class TestDocker {
                     .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network));
             if (health != null) {
                 create.withHealthcheck(health);
+            }
+            if (alias != null) {
+                create.withAliases(alias);
             }
             return create.exec().getId();
         }

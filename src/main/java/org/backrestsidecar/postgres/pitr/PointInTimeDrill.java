@@ -16,6 +16,7 @@ import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.drill.Counts;
 import org.backrestsidecar.drill.DrillCouldNotRun;
 import org.backrestsidecar.drill.DrillFailed;
+import org.backrestsidecar.drill.DrillNetwork;
 import org.backrestsidecar.drill.TargetDrill;
 import org.backrestsidecar.drill.Throwaways;
 import org.backrestsidecar.progress.Progress;
@@ -71,14 +72,15 @@ public class PointInTimeDrill implements TargetDrill {
 
     @Override
     public Outcome drill(Target target, RepoConfig repo, BackupSet backup, Optional<BackupFacts> facts,
-                         Progress progress) throws Exception {
+                         Progress progress,
+                         DrillNetwork network) throws Exception {
         String user = PostgresStrategy.user(target);
         InspectContainerResponse live = docker.inspectContainerCmd(target.containerId()).exec();
         String pgdata = DataFolder.pgdata(live);
         List<String> checks = new ArrayList<>();
         List<String> unproven = new ArrayList<>();
         try (AutoCloseable reading = archiver.reading(target);
-             Throwaways.Throwaway pg = throwaways.like(target, null)) {
+             Throwaways.Throwaway pg = throwaways.like(target, null, network)) {
             // what the repo drilled holds: the plan's own, or the scratch repo read out of a copy
             RecoveryWindow window = RecoveryWindow.of(target.name(), snapshots.snapshotsOf(repo, target.name()));
             // the base backup of the run drilled, whose facts these are; else the newest
@@ -145,6 +147,14 @@ public class PointInTimeDrill implements TargetDrill {
                 }
             }
             checks.add(pages(pg, user, live.getImageId(), pgdata));
+            if (network.name().isPresent()) {
+                // its pages were read with the server stopped: it starts again, for the plan's apps
+                if (pg.ended().isPresent()) {
+                    pg.start();
+                }
+                replay.awaitPromoted(pg.id(), user, target.timeout());
+                network.hold(pg, target);
+            }
             return new Outcome(seconds, checks, unproven);
         } catch (java.util.NoSuchElementException e) {
             throw new DrillCouldNotRun(e.getMessage());
