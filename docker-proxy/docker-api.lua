@@ -161,11 +161,16 @@ local function decode(text, strict, any_script)
                         pos = pos + 1
                         local v = value()
                         if seen[key:lower()] then
-                            if strict then fail("the key " .. key .. " given twice (Docker ignores case)") end
+                            -- twice null is Go's no-op twice (docker-java writes a few fields under two
+                            -- spellings, both null: "EnableIPv6" and "enableIPv6" of a network create)
+                            if strict and not (seen[key:lower()] == "null" and v == NULL) then
+                                fail("the key " .. key .. " given twice (Docker ignores case)")
+                            end
                         else
                             result.keys[#result.keys + 1] = key
                         end
-                        seen[key:lower()] = true
+                        seen[key:lower()] = (seen[key:lower()] == nil or seen[key:lower()] == "null") and v == NULL
+                            and "null" or "set"
                         result.fields[key] = v
                         space()
                         local sep = text:sub(pos, pos)

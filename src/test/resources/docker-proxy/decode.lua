@@ -7,6 +7,8 @@ local strict = arg[2] ~= "answer"
 local ok, read = pcall(judge.decode, io.read("a"), strict, arg[2] == "service-update")
 if not ok then
     print("refused: " .. (type(read) == "table" and read.refused or tostring(read)))
+elseif type(read) == "table" and read.object then
+    print("an object of " .. table.concat(read.keys, ","))
 elseif type(read) ~= "string" then
     print("not a string")
 else

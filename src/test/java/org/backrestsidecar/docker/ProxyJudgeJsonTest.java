@@ -69,6 +69,25 @@ class ProxyJudgeJsonTest {
         }
     }
 
+    /**
+     * A key given twice, ignoring case: Go's last one wins, so the judge refuses it, but for a key
+     * given null both times (Go's no-op, twice), as docker-java writes a network create's EnableIPv6.
+     */
+    @org.junit.jupiter.api.Test
+    void aKeyGivenTwiceIsRefusedUnlessItIsNullBothTimes() throws Exception {
+        record Case(String body, String answer) {
+        }
+        for (Case c : java.util.List.of(
+                new Case("{\"EnableIPv6\":null,\"enableIPv6\":null,\"Name\":\"n\"}", "an object of EnableIPv6,Name"),
+                new Case("{\"EnableIPv6\":null,\"enableIPv6\":true}", "refused: the key enableIPv6 given twice"),
+                new Case("{\"Internal\":true,\"internal\":null}", "refused: the key internal given twice"),
+                new Case("{\"Internal\":false,\"Internal\":false}", "refused: the key Internal given twice"),
+                new Case("{\"Privileged\":null,\"PRIVILEGED\":true}", "refused: the key PRIVILEGED given twice"))) {
+            String answer = decode("strict", ascii(c.body()));
+            assertTrue(answer.startsWith(c.answer()), c.body() + " -> " + answer);
+        }
+    }
+
     private static String decode(String mode, byte[] body) throws Exception {
         Process lua = new ProcessBuilder("lua5.3", resource("docker-proxy/decode.lua"),
                 Path.of("docker-proxy/docker-api.lua").toAbsolutePath().toString(), mode)
