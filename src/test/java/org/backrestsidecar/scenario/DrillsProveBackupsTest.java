@@ -460,8 +460,9 @@ class DrillsProveBackupsTest {
     /**
      * The plan's targets restored together: the app starts on the drill's own network beside the
      * Postgres and Redis that drill restored, never the live ones. A database the app cannot use in the
-     * backup fails the app's start, naming why, though the Postgres drill itself passes (the dump is
-     * the database as it was): only the app can tell. The live services are left as they were.
+     * backup, or none at all, fails the app's start, naming why, though the Postgres drill itself
+     * passes (the dump is the server as it was): only the app can tell. The live services are left as
+     * they were.
      */
     @Test
     @Order(10)
@@ -480,6 +481,18 @@ class DrillsProveBackupsTest {
         assertEquals(Boolean.TRUE, TestDocker.state(TestDocker.PREFIX + "webui-drill").running(), "the live app is left as it was");
         assertEquals(0, TestDocker.client().listNetworksCmd().withFilter("label", List.of("backrest-sidecar.helper=test-host"))
                 .exec().size(), "the drill's network is gone");
+
+        // a backup without the app's database at all
+        pg.sql("postgres", "DROP DATABASE notes");
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("drilling").getString("state"));
+        pg.sql("postgres", "CREATE DATABASE notes");
+        pg.sql("notes", "CREATE TABLE settings (key text PRIMARY KEY, value text); INSERT INTO settings VALUES ('schema', '3')");
+        JsonPath missing = drill();
+        assertTrue(missing.getString("results.find { it.target == 'webui-drill' }.failure").contains(
+                "database notes on pg-drill cannot be used: psql: error: ") && missing.getString(
+                "results.find { it.target == 'webui-drill' }.failure").contains("database \"notes\" does not exist"),
+                missing.prettify());
+        assertEquals("passed", missing.getString("results.find { it.target == 'pg-drill' }.outcome"), missing.prettify());
 
         // a backup it can use, and then the live database changed: the drill's app meets the backup's
         pg.sql("notes", "UPDATE settings SET value = '3' WHERE key = 'schema'");
