@@ -126,33 +126,30 @@ final class ResticProcess implements AutoCloseable {
 
         private int reported;
 
-        /** How many "retrying" lines restic has written so far, and the newest of them (null for none). */
-        private record Retries(int count, String last) {
-            static Retries in(String stderr) {
-                int count = 0;
-                String last = null;
-                for (String line : stderr.split("\n")) {
-                    if (line.contains(RETRYING)) {
-                        count++;
-                        last = line.strip();
-                    }
-                }
-                return new Retries(count, last);
-            }
-        }
-
         /** The newest "retrying" line, when one came since the last ask. */
         Optional<String> newRetry(String stderr) {
-            Retries retries = Retries.in(stderr);
-            boolean fresh = retries.count() > reported;
-            reported = retries.count();
-            return fresh ? Optional.ofNullable(retries.last()) : Optional.empty();
+            int count = 0;
+            String last = null;
+            for (String line : stderr.split("\n")) {
+                if (line.contains(RETRYING)) {
+                    count++;
+                    last = line.strip();
+                }
+            }
+            boolean fresh = count > reported;
+            reported = count;
+            return fresh ? Optional.ofNullable(last) : Optional.empty();
         }
 
         Optional<String> failingLongerThan(Duration limit, String stderr) {
-            Retries retries = Retries.in(stderr);
-            int count = retries.count();
-            String last = retries.last();
+            int count = 0;
+            String last = null;
+            for (String line : stderr.split("\n")) {
+                if (line.contains(RETRYING)) {
+                    count++;
+                    last = line.strip();
+                }
+            }
             Instant now = Instant.now();
             if (count > seen) {
                 seen = count;
