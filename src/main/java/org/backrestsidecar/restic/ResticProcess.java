@@ -56,16 +56,7 @@ final class ResticProcess implements AutoCloseable {
                     abort();
                     throw new ResticException("restic " + description + " did not finish within " + timeout);
                 }
-                String errors = stderr.text();
-                Optional<String> vanished = backend.newRetry(errors).filter(ResticProcess::lockWentAway);
-                if (vanished.isPresent() && stdout.text().isBlank()) {
-                    // restic 0.14 reads a lock file gone since it listed it ten times, about a minute,
-                    // then goes on: nothing is gained by waiting, as the lock is gone
-                    abort();
-                    throw ResticException.lockedOut("restic " + description + " met another restic's lock, gone as "
-                            + "it was read (" + vanished.get() + "): the command is run again");
-                }
-                Optional<String> unreachable = backend.failingLongerThan(unreachableAfter, errors);
+                Optional<String> unreachable = backend.failingLongerThan(unreachableAfter, stderr.text());
                 if (unreachable.isPresent()) {
                     abort();
                     String said = "restic " + description + " stopped: its repository's backend kept failing for "
@@ -103,8 +94,8 @@ final class ResticProcess implements AutoCloseable {
      * Whether restic's retry line is its read of another restic's lock file that was removed after
      * restic listed it: restic 0.14 retries that read ten times (its backoff from 0.5 s, growing by 1.5:
      * about a minute; later versions give up on a missing file), though the backend is fine and the
-     * lock it waited on is gone. So such a line, new and before restic wrote anything, stops it at
-     * once, to be run again (docs/testing.md "A restic that stands a minute").
+     * lock it waited on is gone. Only a streak longer than the watch's limit is acted on today, so a
+     * shorter one is waited out (docs/testing.md "A restic that stands a minute").
      */
     static boolean lockWentAway(String retryLine) {
         String said = retryLine.toLowerCase(java.util.Locale.ROOT);
@@ -123,23 +114,6 @@ final class ResticProcess implements AutoCloseable {
         private int seen;
         private Instant streakStart;
         private Instant lastRetry;
-
-        private int reported;
-
-        /** The newest "retrying" line, when one came since the last ask. */
-        Optional<String> newRetry(String stderr) {
-            int count = 0;
-            String last = null;
-            for (String line : stderr.split("\n")) {
-                if (line.contains(RETRYING)) {
-                    count++;
-                    last = line.strip();
-                }
-            }
-            boolean fresh = count > reported;
-            reported = count;
-            return fresh ? Optional.ofNullable(last) : Optional.empty();
-        }
 
         Optional<String> failingLongerThan(Duration limit, String stderr) {
             int count = 0;
