@@ -94,8 +94,10 @@ final class ResticProcess implements AutoCloseable {
      * Whether restic's retry line is its read of another restic's lock file that was removed after
      * restic listed it: restic 0.14 retries that read ten times (its backoff from 0.5 s, growing by 1.5:
      * about a minute; later versions give up on a missing file), though the backend is fine and the
-     * lock it waited on is gone. Only a streak longer than the watch's limit is acted on today, so a
-     * shorter one is waited out (docs/testing.md "A restic that stands a minute").
+     * lock it waited on is gone. Only a streak longer than the watch's limit is acted on, so a shorter
+     * one is waited out: stopping restic at the first such line and running it again was tried, and
+     * looped where locks come and go every few seconds (a {@code cat lock} of a lock already gone never
+     * succeeds; docs/testing.md "A restic that stands a minute").
      */
     static boolean lockWentAway(String retryLine) {
         String said = retryLine.toLowerCase(java.util.Locale.ROOT);
