@@ -71,7 +71,10 @@ final class ResticProcess implements AutoCloseable {
             stdout.join();
             stderr.join();
             // what each restic of a run costs: bench/fixed-cost.sh reads these lines
-            LOG.debugf("restic %s took %d ms", description, Duration.between(started, Instant.now()).toMillis());
+            long took = Duration.between(started, Instant.now()).toMillis();
+            LOG.debugf("restic %s took %d ms", description, took);
+            backend.retried(stderr.text()).ifPresent(retries -> LOG.infof(
+                    "restic %s took %d s and retried its backend %s", description, took / 1000, retries));
         } catch (InterruptedException e) {
             // abort first, interrupted again after: with the flag set abort's waits would end at once and
             // restic be killed before it removed its lock (the sidecar stopping, a node drained)
@@ -116,6 +119,17 @@ final class ResticProcess implements AutoCloseable {
         private int seen;
         private Instant streakStart;
         private Instant lastRetry;
+
+        /**
+         * How often restic retried and its first such line, when it did: a command that stood a minute
+         * says why in the log (a lock file gone as it was read, a slow remote).
+         */
+        Optional<String> retried(String stderr) {
+            List<String> lines = java.util.Arrays.stream(stderr.split("\n")).filter(l -> l.contains(RETRYING))
+                    .map(String::strip).toList();
+            return lines.isEmpty() ? Optional.empty()
+                    : Optional.of(lines.size() + " time(s), first: " + lines.get(0));
+        }
 
         Optional<String> failingLongerThan(Duration limit, String stderr) {
             int count = 0;

@@ -66,9 +66,9 @@ class BacksUpLabelledPostgresTest {
             if (snapshotIds.stream().anyMatch(id -> s.path("id").asText().startsWith(id))) {
                 List<String> tags = new ArrayList<>();
                 s.path("tags").forEach(t -> tags.add(t.asText()));
-                assertTrue(tags.containsAll(List.of("plan:critical", "created-by:test-host", "target:pg-main")),
+                assertTrue(tags.containsAll(List.of("plan:critical", "created-by:" + TestDocker.INSTANCE, "target:pg-main")),
                         "tags Backrest files the snapshot by: " + tags);
-                assertEquals("test-host", s.path("hostname").asText());
+                assertEquals(TestDocker.INSTANCE, s.path("hostname").asText());
                 paths.add(s.path("paths").get(0).asText());
             }
         }

@@ -172,7 +172,7 @@ class CopiesGoOffsiteTest {
         JsonPath again = SidecarApi.drill("away", "rest");
         assertTrue(again.getBoolean("passed"), again.prettify());
         assertEquals(0, TestDocker.client().listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().size(), "no helper left");
+                .withLabelFilter(Map.of("backrest-sidecar.helper", TestDocker.INSTANCE)).exec().size(), "no helper left");
         try (var left = java.nio.file.Files.list(SidecarStack.root().resolve("state/drill-from-copy"))) {
             assertEquals(List.of(), left.toList(), "the scratch repo is removed");
         }

@@ -158,7 +158,7 @@ class DrillsProveBackupsTest {
 
     private static JsonPath leftNothing(JsonPath last) {
         assertEquals(0L, TestDocker.client().listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().stream()
+                .withLabelFilter(Map.of("backrest-sidecar.helper", TestDocker.INSTANCE)).exec().stream()
                 .filter(c -> !c.getLabels().containsKey("backrest-sidecar.wal")).count(),
                 "no throwaway or helper container is left");
         return last;
@@ -249,7 +249,7 @@ class DrillsProveBackupsTest {
                     .body(DRILL_HEALTH + ".data.reason", org.hamcrest.Matchers.containsString("last drill failed"));
 
             // a restore from the damaged repo fails and leaves the volume as it was, and running
-            String volume = "bsc-test-vol-drill";
+            String volume = TestDocker.PREFIX + "vol-drill";
             String tree = "cd /models && find . -type f | sort | xargs sha256sum";
             TestDocker.exec(volume, "sh", "-c", "echo later > /models/later.txt").out();
             String before = TestDocker.exec(volume, "sh", "-c", tree).out();
@@ -479,7 +479,7 @@ class DrillsProveBackupsTest {
         assertEquals("passed", drill.getString("results.find { it.target == 'pg-drill' }.outcome"),
                 "the dump restores as it was made: " + drill.prettify());
         assertEquals(Boolean.TRUE, TestDocker.state(TestDocker.PREFIX + "webui-drill").running(), "the live app is left as it was");
-        assertEquals(0, TestDocker.client().listNetworksCmd().withFilter("label", List.of("backrest-sidecar.helper=test-host"))
+        assertEquals(0, TestDocker.client().listNetworksCmd().withFilter("label", List.of("backrest-sidecar.helper=" + TestDocker.INSTANCE))
                 .exec().size(), "the drill's network is gone");
 
         // a backup without the app's database at all

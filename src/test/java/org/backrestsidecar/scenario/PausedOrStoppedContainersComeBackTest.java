@@ -88,8 +88,9 @@ class PausedOrStoppedContainersComeBackTest {
             JsonPath run = SidecarApi.runPlan("stopping");
             assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
             List<String> events = events(since, Instant.now().plusSeconds(1));
-            assertEquals(List.of("stop bsc-test-chain-web", "stop bsc-test-chain-app", "stop bsc-test-chain-db",
-                    "start bsc-test-chain-db", "start bsc-test-chain-app", "start bsc-test-chain-web"), events);
+            String chain = TestDocker.PREFIX + "chain-";
+            assertEquals(List.of("stop " + chain + "web", "stop " + chain + "app", "stop " + chain + "db",
+                    "start " + chain + "db", "start " + chain + "app", "start " + chain + "web"), events);
             for (String name : List.of("chain-db", "chain-app", "chain-web")) {
                 assertEquals(new TestDocker.State(true, false), TestDocker.state(TestDocker.PREFIX + name), name);
             }
@@ -144,7 +145,7 @@ class PausedOrStoppedContainersComeBackTest {
             assertTrue(downtime >= 2000 && downtime < 7000, "resumed within the budget plus a few seconds: " + downtime);
             System.out.printf("budget 2 s: resumed after %d ms%n", downtime);
             assertEquals("[]", TestDocker.client().listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of("backrest-sidecar.helper", "test-host")).exec().toString(),
+                    .withLabelFilter(Map.of("backrest-sidecar.helper", TestDocker.INSTANCE)).exec().toString(),
                     "the helper is gone");
         } finally {
             TestDocker.remove("slow");
@@ -167,7 +168,7 @@ class PausedOrStoppedContainersComeBackTest {
                 }).awaitCompletion(30, TimeUnit.SECONDS);
         return seen.stream()
                 .filter(e -> "stop".equals(e.getAction()) || "start".equals(e.getAction()))
-                .filter(e -> e.getActor().getAttributes().getOrDefault("name", "").startsWith("bsc-test-chain-"))
+                .filter(e -> e.getActor().getAttributes().getOrDefault("name", "").startsWith(TestDocker.PREFIX + "chain-"))
                 .map(e -> e.getAction() + " " + e.getActor().getAttributes().get("name"))
                 .dropWhile(e -> e.startsWith("start "))
                 .toList();

@@ -58,14 +58,14 @@ class TellsPeopleTest {
             assertEquals("FAILED", SidecarApi.runPlan("alerting").getString("state"));
             TestDocker.await("the failure on Telegram", Duration.ofSeconds(30), () -> count(telegram(), FAILED) == 1);
             String text = telegram().stream().filter(t -> t.contains(FAILED)).findFirst().orElseThrow();
-            assertTrue(text.startsWith("[test-host] " + FAILED), text);
-            for (String part : List.of("plan: alerting", "target: pg-alerting", "container: bsc-test-pg-alerting",
+            assertTrue(text.startsWith("[" + TestDocker.INSTANCE + "] " + FAILED), text);
+            for (String part : List.of("plan: alerting", "target: pg-alerting", "container: " + TestDocker.PREFIX + "pg-alerting",
                     "repo: models", "paused, not running", "scripts/backrest-management.sh backup alerting")) {
                 assertTrue(text.contains(part), "the message says " + part + ": " + text);
             }
             TestDocker.await("the failure in the mailbox", Duration.ofSeconds(30), () -> mails(FAILED) == 1);
             MimeMessage mail = mail(FAILED);
-            assertEquals("[test-host] " + FAILED, mail.getSubject());
+            assertEquals("[" + TestDocker.INSTANCE + "] " + FAILED, mail.getSubject());
             assertEquals(SidecarStack.MAIL_TO, mail.getAllRecipients()[0].toString());
             TestDocker.await("the failure in the chat", Duration.ofSeconds(30), () -> chat(FAILED).size() == 1);
             RecordingServer.Request hook = chat(FAILED).get(0);

@@ -38,12 +38,12 @@ public final class FakeBackrest {
 
     public FakeBackrest() throws IOException {
         config = (ObjectNode) JSON.readTree("""
-                {"modno":7,"version":6,"instance":"test-host",
+                {"modno":7,"version":6,"instance":"%s",
                  "repos":[{"id":"offsite","uri":"sftp:backup@nas:/srv/restic","password":"operator-key-abcdefgh","guid":"%s"}],
                  "plans":[{"id":"photos","repo":"offsite","paths":["/userdata/photos"],"schedule":{"cron":"0 5 * * *"},
                    "retention":{"policyKeepLastN":10}}],
                  "auth":{"disabled":false,"users":[{"name":"admin","passwordBcrypt":"JDJhJDEwJGFiY2RlZmdoaWprbG1ub3BxcnN0dS5hYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMg=="}]}}
-                """.formatted("a".repeat(64)));
+                """.formatted(TestDocker.INSTANCE, "a".repeat(64)));
         config = validated(config);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1.Backrest/", this::handle);

@@ -311,7 +311,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
             Files.writeString(root.resolve("backrest-password"), FakeBackrest.PASSWORD + "\n");
             Path config = root.resolve("sidecar.yml");
             Files.writeString(config, """
-                    instance: test-host
+                    instance: %s
                     composeProject: %s
                     timeZone: UTC
                     stateDir: %s
@@ -345,7 +345,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                         repo: pitr
                         schedule: "0 4 1 1 *"
                     %s
-                    %s""".formatted(TestDocker.PROJECT, root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
+                    %s""".formatted(TestDocker.INSTANCE, TestDocker.PROJECT, root.resolve("state"), TestDocker.IMAGE, backrest.url(), FakeBackrest.USER,
                     root.resolve("backrest-password"), repos.toString().stripTrailing().indent(0),
                     away.stripTrailing(), scenarioPlans(), notifications(root)));
 
@@ -388,7 +388,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
             for (String walTarget : WAL_TARGETS) {
                 folders.add(root.resolve("state").resolve("wal").resolve(walTarget).toString());
             }
-            proxy = DockerApiProxy.start("bsc-stack-docker-proxy", String.join("|", folders));
+            proxy = DockerApiProxy.start("bsc-stack-docker-proxy-" + TestDocker.INSTANCE, String.join("|", folders));
             return Map.of("sidecar.restic.unreachable-after", "20s",
                     "sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
                     // a failed hole-closing base backup tried again at the archiver's next round, not a minute on

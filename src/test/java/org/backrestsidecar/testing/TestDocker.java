@@ -34,6 +34,12 @@ public final class TestDocker {
      * sidecars run at once on one engine, and each finds only its own targets.
      */
     public static final String PROJECT = System.getProperty("bsc.test.project", "bsc-scenarios");
+    /**
+     * The name of the sidecar a scenario JVM runs ({@code instance}): its helpers and drill networks carry
+     * it, and a sidecar at start removes those of its own name. The scenarios run in two JVMs at once
+     * (pom.xml, Surefire's forks), each with a sidecar of its own name, as with its own prefix and project.
+     */
+    public static final String INSTANCE = System.getProperty("bsc.test.instance", "test-host");
     /** A container that idles and stops at once on SIGTERM, as a well-behaved service does. */
     public static final String IDLE = "trap 'exit 0' TERM; sleep 600 & wait";
     private static final DockerClient DOCKER = connect();
