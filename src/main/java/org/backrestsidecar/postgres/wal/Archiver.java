@@ -36,7 +36,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Ships each wal-mode target's spool into its plan's repo every {@link #SHIP_EVERY}, keeps its
+ * Ships each wal-mode target's spool into its plan's repo every {@code sidecar.wal.ship-every}, keeps its
  * stream running, and tells people when it is not. A chain (one base backup and the WAL after it)
  * is one snapshot in the repo (and at most {@link #FORGET_EVERY} of ships more): each ship stores the
  * whole spool (restic adds only what changed), and the chain's superseded WAL snapshots are
@@ -49,8 +49,6 @@ public class Archiver {
     private static final Logger LOG = Logger.getLogger(Archiver.class);
     /** Ships of one spool in a row when each found a segment renamed under it (a busy server). */
     static final int SHIP_ATTEMPTS = 3;
-    /** How often the spool is shipped: the recovery point is this plus one ship behind the server. */
-    public static final Duration SHIP_EVERY = Duration.ofSeconds(15);
     /** A chain's superseded WAL snapshots are forgotten at most this often: a chain is a few snapshots. */
     static final Duration FORGET_EVERY = Duration.ofMinutes(5);
     /** The stream counts as caught up when the server has written less than this that we have not. */
@@ -70,13 +68,20 @@ public class Archiver {
     private final ObjectMapper json;
     /** The wait before a failed base backup that closes a hole, or follows a restore, is tried again; doubled each try, up to {@link #HOLE_RETRY_MOST}. */
     private final Duration holeRetry;
+    /**
+     * How often the spool is shipped: the recovery point when the whole host is lost is this plus one
+     * ship behind the server. Each ship is one restic command (a key opened, a lock made), so a
+     * shorter one costs the host CPU all day.
+     */
+    private final Duration shipEvery;
     /** Each wal-mode target's stream and all its state, by target name. */
     private final Map<String, WalStream> streams = new ConcurrentHashMap<>();
 
     public Archiver(SidecarConfig config, Discovery discovery, Streamer streamer, Backup backup, Snapshots snapshots,
                     Forget forget, Scheduler scheduler, BackupMetrics metrics,
                     jakarta.enterprise.event.Event<WalNotice> told, PlanRuns runs, ObjectMapper json,
-                    @ConfigProperty(name = "sidecar.wal.hole-retry", defaultValue = "60s") Duration holeRetry) {
+                    @ConfigProperty(name = "sidecar.wal.hole-retry", defaultValue = "60s") Duration holeRetry,
+                    @ConfigProperty(name = "sidecar.wal.ship-every", defaultValue = "15s") Duration shipEvery) {
         this.config = config;
         this.discovery = discovery;
         this.streamer = streamer;
@@ -89,6 +94,10 @@ public class Archiver {
         this.runs = runs;
         this.json = json;
         this.holeRetry = holeRetry;
+        if (shipEvery.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("sidecar.wal.ship-every is " + shipEvery + ": give at least 1s");
+        }
+        this.shipEvery = shipEvery;
     }
 
     /**
@@ -100,7 +109,7 @@ public class Archiver {
     }
 
     void schedule(@Observes StartupEvent ignored) {
-        scheduler.newJob("wal-archiver").setInterval(SHIP_EVERY.toSeconds() + "s")
+        scheduler.newJob("wal-archiver").setInterval(shipEvery.toSeconds() + "s")
                 .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP).setTask(e -> tick()).schedule();
     }
 
