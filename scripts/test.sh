@@ -67,36 +67,17 @@ if [ "$images_status" -ne 0 ]; then
   echo "the test images could not be built (above): no suite runs"
   status=1
 fi
-# The scenarios in two Mavens: the two longest classes (point-in-time restores, drills; about 15
-# minutes of the scenarios' 32) in one, the rest in the other, each JVM with its own sidecar, names,
-# Compose project and instance (testing/TestDocker), so neither finds the other's containers. One
-# Maven per part, not Surefire's forkCount: a fork is handed one class at a time, and Quarkus then
-# boots the sidecar and its stack again for every class (docs/testing.md). A run given its own
-# -Dtest (one class) runs as one lane.
-LONGEST=RestoresToAMomentTest,DrillsProveBackupsTest
-part() { echo "-Dbsc.test.prefix=bsc-test-$1- -Dbsc.test.project=bsc-scenarios-$1 -Dbsc.test.instance=test-host-$1"; }
 if [ "$status" -eq 0 ]; then
-  pids=()
-  if printf '%s\n' "$@" | grep -q -- '^-Dtest='; then
-    lane scenarios surefire:test "$@" &
-    pids+=($!)
-  else
-    # shellcheck disable=SC2046 # part's words are separate -D flags
-    lane scenarios-1 surefire:test "-Dtest=$LONGEST" $(part 1) "$@" &
-    pids+=($!)
-    # shellcheck disable=SC2046
-    lane scenarios-2 surefire:test "-Dtest=!${LONGEST//,/,!}" $(part 2) "$@" &
-    pids+=($!)
-  fi
+  lane scenarios surefire:test "$@" &
+  scenarios=$!
   lane end-to-end failsafe:integration-test failsafe:verify "$@" &
-  pids+=($!)
-  for pid in "${pids[@]}"; do
-    wait "$pid" || status=1
-  done
+  end_to_end=$!
+  wait "$scenarios" || status=1
+  wait "$end_to_end" || status=1
   if [ "$status" -eq 0 ]; then
     echo "both suites passed"
   else
-    echo "a suite FAILED: its lines start [scenarios-1], [scenarios-2] (or [scenarios]) or [end-to-end]; what failed, again:"
+    echo "a suite FAILED: its lines start [scenarios] or [end-to-end]; what failed, again:"
     failures
   fi
 fi

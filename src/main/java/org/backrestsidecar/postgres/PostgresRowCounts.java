@@ -9,9 +9,10 @@ import java.util.Optional;
  * both read: {@code backrest-sidecar-rows<TAB>schema.table<TAB>count<TAB>sum}, closed by an end line
  * with the number of tables, so a cut-off list is never taken for a complete one.
  *
- * <p>The sum is of every row's text ({@code t::text}) hashed (md5, 60 bits of it), added up and kept
- * below 2^62: the same for the same rows in any order, different when a row's bytes changed, a row
- * was added or removed (save by a 2^-60 chance). It takes no sort and no memory beyond the scan. A
+ * <p>The sum is of every row's text ({@code t::text}) hashed (60 bits of the hash, {@link Sum}), added
+ * up and kept below 2^62: the same for the same rows in any order, different when a row's bytes
+ * changed, a row was added or removed (save by a 2^-60 chance). It takes no sort and no memory beyond
+ * the scan. A
  * row's text depends on the session's settings, so both sides set the same ones first (the live
  * server's and a throwaway's configurations may differ); a column whose text depends on the search
  * path (regclass) reads the same on both, as both run with the default one.
@@ -32,24 +33,86 @@ public final class PostgresRowCounts {
      * and a server still replaying refuses to read it).
      */
     private static final String LOGGED = WHERE + " AND c.relpersistence = 'p'";
-    /** The sum of a table's rows ({@code %%} is format()'s own %). */
-    private static final String SUM = ", coalesce(sum((''x'' || left(md5(t::text), 15))::bit(60)::bigint)"
-            + " %% 4611686018427387904, 0) AS h";
 
-    /** Counts and content sums per table, in the running transaction's snapshot (read-only safe). */
-    public static final String QUERY = query(true, WHERE);
+    /**
+     * How a row's text is hashed for the sum. A backup records which (its end line names it, and the
+     * facts keep it: {@code BackupFacts.sumFormula}); a drill sums the restored rows the same way.
+     */
+    public enum Sum {
+        /** md5, 60 bits of it: every backup before 2026-11-29 (facts that name no formula). */
+        MD5("md5-60", "(''x'' || left(md5(t::text), 15))::bit(60)::bigint"),
+        /**
+         * Postgres's own 64-bit text hash (11 and later), 60 bits of it: the same proof at about half
+         * md5's CPU (bench/results.md "Content sums of a Postgres dump").
+         */
+        HASHTEXT("hashtext-60", "hashtextextended(t::text, 0) & 1152921504606846975");
+
+        private final String id;
+        /** The expression, its quotes doubled: {@link #sql()} puts it in an SQL literal. */
+        private final String expression;
+
+        Sum(String id, String expression) {
+            this.id = id;
+            this.expression = expression;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        /** The formula a backup's facts name; none (facts recorded before formulas were named) is md5. */
+        public static Sum named(String id) {
+            if (id == null || id.isBlank()) {
+                return MD5;
+            }
+            for (Sum sum : values()) {
+                if (sum.id.equals(id)) {
+                    return sum;
+                }
+            }
+            throw new IllegalArgumentException("content sums made as '" + id + "', which this version does not "
+                    + "know (a backup of a newer version): they cannot be compared");
+        }
+
+        /** As SQL that gives the expression's text, for format() to put in each table's query. */
+        private String sql() {
+            return "'" + expression + "'";
+        }
+    }
+
+    /** The formula a backup uses: the fast one where the server has it (11 and later), else md5. */
+    private static final String BACKUP_SUM = "CASE WHEN current_setting('server_version_num')::int >= 110000 THEN "
+            + Sum.HASHTEXT.sql() + " ELSE " + Sum.MD5.sql() + " END";
+    private static final String BACKUP_SUM_ID = "CASE WHEN current_setting('server_version_num')::int >= 110000 THEN '"
+            + Sum.HASHTEXT.id + "' ELSE '" + Sum.MD5.id + "' END";
+
+    /**
+     * Counts and content sums per table, in the running transaction's snapshot (read-only safe), with
+     * the formula this server has ({@link #sumFormula} reads which).
+     */
+    public static final String QUERY = query(BACKUP_SUM, BACKUP_SUM_ID, WHERE);
 
     /**
      * The same of the tables the WAL carries (unlogged ones left out): what a wal-mode base backup
-     * records at its restore point, and what its drill reads there, on a server still replaying.
+     * records at its restore point.
      */
-    public static final String LOGGED_QUERY = query(true, LOGGED);
+    public static final String LOGGED_QUERY = query(BACKUP_SUM, BACKUP_SUM_ID, LOGGED);
+
+    /** What a drill reads of the restored database: {@link #QUERY} with the backup's formula. */
+    public static String query(Sum sum) {
+        return query(sum.sql(), "'" + sum.id + "'", WHERE);
+    }
+
+    /** What a point-in-time drill reads at a restore point: {@link #LOGGED_QUERY} with the backup's formula. */
+    public static String loggedQuery(Sum sum) {
+        return query(sum.sql(), "'" + sum.id + "'", LOGGED);
+    }
 
     /**
      * Counts alone: a base backup's and a point-in-time drill's, which compare no content (a sum costs a
      * hash of every row: bench/results.md "Content sums of a Postgres dump").
      */
-    public static final String COUNTS = query(false, WHERE);
+    public static final String COUNTS = query(null, null, WHERE);
 
     /** The tables {@link #LOGGED_QUERY} reads, one per line as an SQL name ({@code schema.table}, quoted where needed). */
     public static final String TABLE_NAMES = "SELECT format('%I.%I', n.nspname, c.relname)" + TABLES + LOGGED + " ORDER BY 1;";
@@ -85,14 +148,27 @@ public final class PostgresRowCounts {
                 .map(f -> f[1]).findFirst();
     }
 
-    /** One scan per table: its rows counted and, with {@code sums}, their texts summed. */
-    private static String query(boolean sums, String where) {
+    /**
+     * One scan per table: its rows counted and, with a {@code sum} (SQL giving the hash expression's
+     * text), their hashes summed; the end line names the formula ({@code sumId}, SQL giving its id).
+     */
+    private static String query(String sum, String sumId, String where) {
+        boolean sums = sum != null;
         return SAME_TEXT + "SELECT '" + ROW + "' || E'\\t' || format('%I.%I', n.nspname, c.relname)"
                 + " || E'\\t' || (xpath('/row/c/text()', q.x))[1]::text"
                 + (sums ? " || E'\\t' || (xpath('/row/h/text()', q.x))[1]::text" : "")
-                + TABLES + " CROSS JOIN LATERAL (SELECT query_to_xml(format('SELECT count(*) AS c" + (sums ? SUM : "")
-                + " FROM %I.%I t', n.nspname, c.relname), false, true, '') AS x) q" + where + " ORDER BY 1;\n"
-                + "SELECT '" + END + "' || E'\\t' || count(*)" + TABLES + where + ";";
+                + TABLES + " CROSS JOIN LATERAL (SELECT query_to_xml(format('SELECT count(*) AS c"
+                + (sums ? ", coalesce(sum(%s) %% 4611686018427387904, 0) AS h" : "")
+                + " FROM %I.%I t', " + (sums ? sum + ", " : "") + "n.nspname, c.relname), false, true, '') AS x) q"
+                + where + " ORDER BY 1;\n"
+                + "SELECT '" + END + "' || E'\\t' || count(*)" + (sums ? " || E'\\t' || " + sumId : "") + TABLES
+                + where + ";";
+    }
+
+    /** The formula the sums in {@code output} were made with, from its end line; empty when it names none. */
+    public static Optional<String> sumFormula(String output) {
+        return output.lines().map(l -> l.strip().split("\t")).filter(f -> f.length == 3 && f[0].equals(END))
+                .map(f -> f[2]).findFirst();
     }
 
     private PostgresRowCounts() {
@@ -121,7 +197,7 @@ public final class PostgresRowCounts {
                     return Optional.empty();
                 }
                 values.put(f[1], Long.parseLong(f[index]));
-            } else if (f.length == 2 && f[0].equals(END)) {
+            } else if ((f.length == 2 || f.length == 3) && f[0].equals(END)) {
                 expected = Long.parseLong(f[1]);
             }
         }

@@ -216,7 +216,8 @@ public class PostgresStrategy implements BackupStrategy {
                     PostgresRowCounts.parse(result.stderr()).ifPresentOrElse(c -> backup.counted(countsOf, c),
                             () -> backup.note("row counts of " + countsOf + " were not recorded (too many tables "
                                     + "for the 64 KiB kept); its drill checks the restore only"));
-                    PostgresRowCounts.contentSums(result.stderr()).ifPresent(c -> backup.summed(countsOf, c));
+                    PostgresRowCounts.contentSums(result.stderr()).ifPresent(c -> backup.summed(countsOf, c,
+                            PostgresRowCounts.sumFormula(result.stderr()).orElse(null)));
                 }
                 return verdict(result, command.get(0).equals("sh") ? "pg_dump" : command.get(0));
             });

@@ -18,10 +18,13 @@ import org.backrestsidecar.restic.StoredSnapshot;
  * @param restorePoints a wal-mode base backup's: per database, the named point in the WAL its
  *                  counts and sums hold at (a drill replays to it and compares), in the order they
  *                  were made; empty for other kinds and in facts recorded before them
+ * @param sumFormula a Postgres target's: how each row was hashed for {@code contentSums}
+ *                  ({@code PostgresRowCounts.Sum}'s id), which a drill sums the same way; null in
+ *                  facts recorded before formulas were named (md5)
  */
 public record BackupFacts(String target, String strategy, Map<String, Map<String, Long>> counts,
                           List<StoredSnapshot> snapshots, Map<String, Map<String, Long>> contentSums,
-                          List<RestorePoint> restorePoints) {
+                          List<RestorePoint> restorePoints, String sumFormula) {
     public static final String FILE = "backup-facts.json";
 
     public BackupFacts {

@@ -31,6 +31,7 @@ public final class TargetBackup {
     private final List<String> notes = new ArrayList<>();
     private final Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
     private final Map<String, Map<String, Long>> contentSums = new LinkedHashMap<>();
+    private String sumFormula;
     private final List<BackupFacts.RestorePoint> restorePoints = new ArrayList<>();
     private Duration downtime = Duration.ZERO;
     private int hookFailures;
@@ -97,13 +98,19 @@ public final class TargetBackup {
         contentSums.put(scope, Map.copyOf(perItem));
     }
 
+    /** As {@link #summed(String, Map)}, made with the formula named {@code formula} (a Postgres target's). */
+    public synchronized void summed(String scope, Map<String, Long> perItem, String formula) {
+        summed(scope, perItem);
+        sumFormula = formula;
+    }
+
     /** Records the restore point a database's counts and sums hold at (a wal-mode base backup's). */
     public synchronized void restorePoint(BackupFacts.RestorePoint point) {
         restorePoints.add(point);
     }
 
     public synchronized BackupFacts facts(String target, String strategy) {
-        return new BackupFacts(target, strategy, counts, snapshots, contentSums, restorePoints);
+        return new BackupFacts(target, strategy, counts, snapshots, contentSums, restorePoints, sumFormula);
     }
 
     public synchronized void note(String note) {

@@ -32,7 +32,7 @@ class MadeAsRecordedTest {
 
     private static Optional<BackupFacts> recorded(String... ids) {
         return Optional.of(new BackupFacts("pg", "postgres", Map.of(), Stream.of(ids)
-                .map(id -> new StoredSnapshot(id, "/pg/app.dump", 10, 100, 1)).toList(), Map.of(), List.of()));
+                .map(id -> new StoredSnapshot(id, "/pg/app.dump", 10, 100, 1)).toList(), Map.of(), List.of(), null));
     }
 
     static Stream<Arguments> backups() {

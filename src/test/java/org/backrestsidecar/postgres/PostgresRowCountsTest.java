@@ -32,6 +32,57 @@ class PostgresRowCountsTest {
                 "backrest-sidecar-rows\tpublic.items\t3000\t17\n"), "no end line: a cut-off list");
     }
 
+    /**
+     * The end line names the formula the sums were made with (the facts keep it); lines of a backup made
+     * before formulas were named give none, and their sums are md5's.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', nullValues = "none", value = {
+            "ROW public.items 3 17 | END 1 hashtext-60 | hashtext-60 | HASHTEXT",
+            "ROW public.items 3 17 | END 1 md5-60      | md5-60      | MD5",
+            "ROW public.items 3 17 | END 1             | none        | MD5"})
+    void theEndLineNamesTheSumsFormula(String row, String end, String named, PostgresRowCounts.Sum sum) {
+        String out = "SET\n" + row.replace("ROW", "backrest-sidecar-rows").replace(' ', '\t') + "\n"
+                + end.strip().replace("END", "backrest-sidecar-rows-end").replace(' ', '\t') + "\n";
+        assertEquals(Optional.ofNullable(named), PostgresRowCounts.sumFormula(out));
+        assertEquals(Optional.of(Map.of("public.items", 17L)), PostgresRowCounts.contentSums(out), "the sums read either way");
+        assertEquals(sum, PostgresRowCounts.Sum.named(PostgresRowCounts.sumFormula(out).orElse(null)));
+    }
+
+    @Test
+    void aFormulaThisVersionDoesNotKnowIsNotTakenForAnother() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PostgresRowCounts.Sum.named("sha256-60"));
+        assertEquals(true, e.getMessage().contains("'sha256-60'"), e.getMessage());
+    }
+
+    /** A drill reads the formula from the backup's facts: none is md5 (facts before formulas were named). */
+    @Test
+    void aDrillSumsAsTheFactsSay() throws Exception {
+        assertEquals(PostgresRowCounts.Sum.MD5, PostgresDrill.sumOf(facts(null)));
+        assertEquals(PostgresRowCounts.Sum.HASHTEXT, PostgresDrill.sumOf(facts("hashtext-60")));
+        org.backrestsidecar.drill.DrillCouldNotRun e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.backrestsidecar.drill.DrillCouldNotRun.class, () -> PostgresDrill.sumOf(facts("sha256-60")));
+        assertEquals(true, e.getMessage().contains("cannot be compared"), e.getMessage());
+    }
+
+    private static BackupFacts facts(String sumFormula) {
+        return new BackupFacts("pg", "postgres", Map.of(), java.util.List.of(), Map.of(), java.util.List.of(), sumFormula);
+    }
+
+    /** A drill sums the restored rows as the backup did: its query names that formula alone. */
+    @Test
+    void aDrillsQueryUsesTheBackupsFormulaAndABackupsChoosesByTheServersVersion() {
+        String md5 = PostgresRowCounts.query(PostgresRowCounts.Sum.MD5);
+        assertEquals(java.util.List.of(true, false, true), java.util.List.of(md5.contains("md5(t::text)"),
+                md5.contains("hashtextextended"), md5.contains("'md5-60'")), md5);
+        String hashtext = PostgresRowCounts.loggedQuery(PostgresRowCounts.Sum.HASHTEXT);
+        assertEquals(java.util.List.of(false, true, true), java.util.List.of(hashtext.contains("md5(t::text)"),
+                hashtext.contains("hashtextextended"), hashtext.contains("c.relpersistence = 'p'")), hashtext);
+        assertEquals(true, PostgresRowCounts.QUERY.contains("current_setting('server_version_num')::int >= 110000"),
+                PostgresRowCounts.QUERY);
+    }
+
     @Test
     void aCutOffListIsNoList() {
         assertEquals(Optional.empty(), PostgresRowCounts.parse("backrest-sidecar-rows\tpublic.items\t3000\n"));

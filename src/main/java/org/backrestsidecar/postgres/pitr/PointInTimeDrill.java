@@ -185,7 +185,7 @@ public class PointInTimeDrill implements TargetDrill {
             Map<String, Long> recordedRows = facts.counts().getOrDefault(point.database(), Map.of());
             Map<String, Long> recordedSums = facts.contentSums().getOrDefault(point.database(), Map.of());
             String out = exec.output(pg.id(), List.of("psql", "-X", "-At", "-U", user, "-d", point.database(), "-c",
-                    PostgresRowCounts.LOGGED_QUERY), target.timeout());
+                    PostgresRowCounts.loggedQuery(org.backrestsidecar.postgres.PostgresDrill.sumOf(facts))), target.timeout());
             String scope = "database " + point.database() + " at restore point " + point.name() + " (" + point.lsn() + ")";
             checks.add(Counts.match(scope + " rows per table", recordedRows, PostgresRowCounts.parse(out)
                     .orElseThrow(() -> new DrillFailed("the rows of " + point.database() + " could not be read back"))));

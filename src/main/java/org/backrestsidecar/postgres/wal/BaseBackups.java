@@ -157,7 +157,7 @@ public class BaseBackups {
             var sums = PostgresRowCounts.contentSums(said);
             if (result.succeeded() && lsn.isPresent() && counts.isPresent() && sums.isPresent()) {
                 backup.counted(db, counts.get());
-                backup.summed(db, sums.get());
+                backup.summed(db, sums.get(), PostgresRowCounts.sumFormula(said).orElse(null));
                 backup.restorePoint(new org.backrestsidecar.strategy.BackupFacts.RestorePoint(db, name, lsn.get()));
                 return lsn;
             }
