@@ -35,8 +35,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     public static final List<String> WAL_TARGETS = List.of("pg-pitr", "pg-yield-wal", "pg-paced");
     /** The operators' scripts send it; RestAssured sends it on every request of the scenarios. */
     public static final String API_TOKEN = "test-api-token-0123456789abcdef";
-    /** How often the scenarios' sidecar ships a wal-mode target's spool (the shipped default is 15 s). */
-    public static final java.time.Duration SHIP_EVERY = java.time.Duration.ofSeconds(5);
+    /** How often the scenarios' sidecar ships a wal-mode target's spool: the shipped default. */
+    public static final java.time.Duration SHIP_EVERY = java.time.Duration.ofSeconds(15);
     private static Path root;
     private static PostgresContainer main;
     private static FakeBackrest backrest;
@@ -395,8 +395,6 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                     "sidecar.config", config.toString(), "sidecar.health.repo-recheck", "0s",
                     // a failed hole-closing base backup tried again at the archiver's next round, not a minute on
                     "sidecar.wal.hole-retry", "15s",
-                    // the scenarios wait for WAL in the repo again and again: a ship every 5 s, not 15
-                    "sidecar.wal.ship-every", SHIP_EVERY.toSeconds() + "s",
                     "sidecar.api.token-file", root.resolve("api-token").toString(),
                     "sidecar.docker.host", proxy.host());
         } catch (IOException e) {
