@@ -35,8 +35,6 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
     public static final List<String> WAL_TARGETS = List.of("pg-pitr", "pg-yield-wal", "pg-paced");
     /** The operators' scripts send it; RestAssured sends it on every request of the scenarios. */
     public static final String API_TOKEN = "test-api-token-0123456789abcdef";
-    /** How often the scenarios' sidecar ships a wal-mode target's spool: the shipped default. */
-    public static final java.time.Duration SHIP_EVERY = java.time.Duration.ofSeconds(15);
     private static Path root;
     private static PostgresContainer main;
     private static FakeBackrest backrest;
