@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Runs a command inside a container with its stdout streamed to a sink, so a dump flows through the
@@ -29,6 +30,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class ContainerExec {
+    private static final Logger LOG = Logger.getLogger(ContainerExec.class);
     private static final int STDERR_KEEP = 64 * 1024;
     private static final Duration GRACE = Duration.ofSeconds(30);
     private static final Duration LOOK_EVERY = Duration.ofSeconds(5);
@@ -49,14 +51,25 @@ public class ContainerExec {
      * server process and every connection of the server is reset. The byte is written as printf's
      * octal escape, not the byte itself: JSON would carry that as a Unicode escape, which the Docker API proxy
      * refuses in any request.
+     *
+     * <p>The beat sleeps a second at a time and counts to the interval. Debian's dash (0.5.12) loses
+     * about one TERM in a hundred that comes just as its {@code wait} begins: the trap then runs only
+     * when the sleep ends by itself. With one sleep of the whole interval that held the exec, and the
+     * run waiting on it, for the whole interval (60 s: the stalls of a minute seen in drills and runs
+     * on CI); with a second's sleep it holds it a second at most.
      */
     private static final String KEEPALIVE = """
             interval=$1; shift
             ( trap 'kill "$s" 2>/dev/null; wait "$s" 2>/dev/null; exit 0' TERM
+              n=0
               while :; do
-                sleep "$interval" </dev/null >/dev/null 2>&1 3>&- & s=$!
+                sleep 1 </dev/null >/dev/null 2>&1 3>&- & s=$!
                 wait "$s" || exit 0
-                printf '\\036' >&3 || exit 0
+                n=$((n + 1))
+                if [ "$n" -ge "$interval" ]; then
+                  n=0
+                  printf '\\036' >&3 || exit 0
+                fi
               done ) 3>&2 </dev/null >/dev/null 2>&1 &
             beat=$!
             "$@"
@@ -96,6 +109,7 @@ public class ContainerExec {
                 .withEnv(env)
                 .exec().getId();
         StreamSplitter frames = new StreamSplitter(stdout);
+        long started = System.nanoTime();
         Ending ending;
         try {
             docker.execStartCmd(execId).exec(frames);
@@ -112,6 +126,10 @@ public class ContainerExec {
         } finally {
             frames.abandon();
         }
+        // an exec whose end the engine lost costs a run seconds (LEFT_OPEN) or its whole timeout (NOT_ENDED)
+        Logger.Level level = ending == Ending.STREAM_ENDED ? Logger.Level.DEBUG : Logger.Level.INFO;
+        LOG.logf(level, "exec in %.12s ended %s after %d ms: %.80s", containerId, ending,
+                (System.nanoTime() - started) / 1_000_000, described(command));
         if (frames.writeFailure != null) {
             throw frames.writeFailure;
         }
@@ -126,6 +144,13 @@ public class ContainerExec {
         // GNU timeout answers 124 when it fired; busybox's reports the KILL itself, 137 (128 + 9)
         boolean timedOut = exit != null && (exit == 124 || exit == 137);
         return new ExecResult(exit == null ? -1 : exit, frames.stderrText(), timedOut, ending == Ending.STREAM_LEFT_OPEN);
+    }
+
+    /** The command as a log line shows it: without {@link #output}'s end-mark shell, on one line. */
+    private static String described(List<String> command) {
+        List<String> shown = command.size() > 4 && command.get(3).equals(END_OF_OUTPUT) ? command.subList(4, command.size())
+                : command;
+        return String.join(" ", shown).replace('\n', ' ');
     }
 
     private enum Ending { STREAM_ENDED, STREAM_LEFT_OPEN, NOT_ENDED }
@@ -180,7 +205,7 @@ public class ContainerExec {
         try {
             return output(containerId, command, timeout);
         } catch (ExecStuck stuck) {
-            org.jboss.logging.Logger.getLogger(ContainerExec.class).warnf("%s; running it once more", stuck.getMessage());
+            LOG.warnf("%s; running it once more", stuck.getMessage());
             return output(containerId, command, timeout);
         }
     }
@@ -214,7 +239,7 @@ public class ContainerExec {
                 if (attempt >= attempts) {
                     throw slow;
                 }
-                org.jboss.logging.Logger.getLogger(ContainerExec.class).warnf("%s; running it again (%d of %d)",
+                LOG.warnf("%s; running it again (%d of %d)",
                         slow.getMessage(), attempt + 1, attempts);
             }
         }

@@ -19,9 +19,14 @@ public class Snapshots {
         this.restic = restic;
     }
 
-    /** Snapshots carrying every one of {@code tags}, newest first. */
+    /**
+     * Snapshots carrying every one of {@code tags}, newest first. Read without a lock: a locking restic
+     * sleeps 200 ms between making its lock and looking for others', and a list needs none. A snapshot
+     * a forget removes while it is read is left out (restic warns and goes on), as it would be a moment
+     * later; a prune never removes a snapshot file. So a list also answers while a prune holds the repo.
+     */
     public List<Snapshot> snapshots(RepoConfig repo, List<String> tags) throws ResticException {
-        List<String> args = new ArrayList<>(List.of("snapshots", "--json"));
+        List<String> args = new ArrayList<>(List.of("snapshots", "--json", "--no-lock"));
         if (!tags.isEmpty()) {
             args.add("--tag");
             args.add(String.join(",", tags));
@@ -80,6 +85,23 @@ public class Snapshots {
                 Thread.currentThread().interrupt();
                 throw new ResticException("interrupted while repo " + repo.id() + " was locked");
             }
+        }
+    }
+
+    /**
+     * A small file of a snapshot (a backup's facts), read whole into memory. Read first without a lock
+     * (a locking restic sleeps 200 ms before it looks for other locks): restic checks every blob it
+     * reads against its id, so a read that succeeds is the file as it was stored. One that fails, e.g.
+     * because a prune repacked what it was reading, is read again with the lock, waiting for the prune.
+     */
+    public byte[] read(RepoConfig repo, String snapshotId, String path) throws ResticException {
+        try {
+            return restic.run(repo, ResticCommand.QUICK, "dump", "--no-lock", snapshotId, path)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (ResticException unlocked) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            dump(repo, snapshotId, path, out);
+            return out.toByteArray();
         }
     }
 

@@ -2,7 +2,6 @@ package org.backrestsidecar.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
@@ -124,10 +123,9 @@ public class BackupSets {
         if (holder.isEmpty()) {
             return Optional.empty();
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        snapshots.dump(repo, holder.get().id(), "/" + BackupFacts.pathOf(set.target()), out);
+        byte[] facts = snapshots.read(repo, holder.get().id(), "/" + BackupFacts.pathOf(set.target()));
         try {
-            return Optional.of(json.readValue(out.toByteArray(), BackupFacts.class));
+            return Optional.of(json.readValue(facts, BackupFacts.class));
         } catch (IOException e) {
             throw new ResticException("the facts of " + set.label() + " cannot be read: " + e.getMessage());
         }
