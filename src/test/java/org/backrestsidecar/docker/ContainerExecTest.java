@@ -22,6 +22,8 @@ import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Commands run in a real container on the real engine, as the strategies run pg_dump or psql: what
@@ -32,6 +34,9 @@ import org.junit.jupiter.api.Test;
  * without a proxy); that cannot be had on demand, so a relay in front of the real engine stands in
  * for it: it passes every byte both ways and never passes on the engine's end of a stream.
  */
+// In the end-to-end suite (pom.xml engine.only.tests), beside its chain as the Swarm test is: it needs
+// the engine and no sidecar. Its own cases one after the other.
+@Execution(ExecutionMode.CONCURRENT)
 class ContainerExecTest {
     private static final String NAME = "exec-target";
     private static final Duration LONG = Duration.ofSeconds(600);
@@ -41,7 +46,8 @@ class ContainerExecTest {
 
     @BeforeAll
     static void start() throws IOException {
-        TestDocker.removeLeftovers();
+        // its own leftover only: it runs in the end-to-end suite, beside the Swarm's containers
+        TestDocker.remove(NAME);
         id = TestDocker.start(NAME, Map.of(), TestDocker.IDLE);
         relay = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         daemon(ContainerExecTest::relayEndlessly);
@@ -54,6 +60,7 @@ class ContainerExecTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void theOutputComesBackAsWrittenWithoutTheEndMark() throws IOException {
         // longer than a look at the exec (5 s): a wait that cut the stream there would lose the end
         assertEquals("slow\n", exec.output(id, List.of("sh", "-c", "sleep 8; echo slow"), LONG));
@@ -69,6 +76,7 @@ class ContainerExecTest {
      * exited while what it wrote is still on its way, and none of it is lost or let go.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void aSlowSinkGetsAllOfAStreamLongAfterTheCommandExited() throws IOException {
         int size = 400 * 1024;
         var sink = new ByteArrayOutputStream() {
@@ -96,6 +104,7 @@ class ContainerExecTest {
 
     /** The timeout is far longer than the test may take: a wait for it would fail the test run. */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @org.junit.jupiter.api.Timeout(120)
     void anOutputLeftOpenIsTakenWhenItsEndMarkCame() throws IOException {
         try (var docker = new DockerClientProducer("tcp://127.0.0.1:" + relay.getLocalPort()).standalone()) {
@@ -105,6 +114,7 @@ class ContainerExecTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @org.junit.jupiter.api.Timeout(120)
     void aStreamedRunLeftOpenFailsAsPossiblyCut() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

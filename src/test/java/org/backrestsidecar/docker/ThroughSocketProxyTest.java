@@ -16,6 +16,8 @@ import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The Docker API proxy with the config the bundle and the Swarm stack ship (docker-proxy/docker-api.cfg)
@@ -23,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * entrypoint): on an internal network of its own as in compose.yml.example, with a container there
  * standing in for a taken sidecar and one on the stack's network beside it.
  */
+// In the end-to-end suite (pom.xml engine.only.tests), beside its chain as the Swarm test is: it needs
+// the engine and no sidecar. Its own cases one after the other.
+@Execution(ExecutionMode.CONCURRENT)
 class ThroughSocketProxyTest {
     /** As {@link TestDocker#remove} names them: without the prefix. */
     private static final String PROXY_NAME = "docker-proxy";
@@ -38,7 +43,8 @@ class ThroughSocketProxyTest {
 
     @BeforeAll
     static void startProxy() throws Exception {
-        TestDocker.removeLeftovers();
+        // its own leftovers only: it runs in the end-to-end suite, beside the Swarm's containers
+        removeContainers();
         removeNetworks();
         TestDocker.run(List.of("docker", "network", "create", "--internal", API_NET), Map.of());
         TestDocker.run(List.of("docker", "network", "create", STACK_NET), Map.of());
@@ -56,13 +62,18 @@ class ThroughSocketProxyTest {
 
     @AfterAll
     static void removeProxy() throws Exception {
-        for (String name : List.of(PROXY_NAME, TAKEN_NAME, STACK_NAME)) {
-            TestDocker.remove(name);
-        }
+        removeContainers();
         removeNetworks();
     }
 
+    private static void removeContainers() {
+        for (String name : List.of(PROXY_NAME, TAKEN_NAME, STACK_NAME)) {
+            TestDocker.remove(name);
+        }
+    }
+
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void aPostAfterTheProxyClosedAnIdleConnectionStillGoesThrough() throws Exception {
         String helper = OURS + "after-idle";
         try (var docker = new DockerClientProducer(host).standalone()) {
@@ -87,6 +98,7 @@ class ThroughSocketProxyTest {
      * them was refused.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void theJudgesOwnCallsToDockerHoldWhereverHaproxyInterruptsIt() throws Exception {
         String shipped = Files.readString(Path.of("docker-proxy/docker-api.cfg"));
         assertTrue(shipped.contains("    tune.bufsize 65536\n"), "the shipped config's global section moved");
@@ -111,6 +123,7 @@ class ThroughSocketProxyTest {
      * through the proxy into a container named by its id, as the strategies and helpers make them.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void theSidecarsExecAndFileCopyGoThrough() throws Exception {
         try (var docker = new DockerClientProducer(host).standalone()) {
             String id = docker.inspectContainerCmd(TestDocker.PREFIX + TAKEN_NAME).exec().getId();
@@ -129,6 +142,7 @@ class ThroughSocketProxyTest {
      * reader folds those to s and k, an ASCII-only filter does not.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void aTakenSidecarCannotBecomeRootOnTheHost() throws Exception {
         String proxyId = TestDocker.client().inspectContainerCmd(PROXY).exec().getId();
         String image = "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"true\"]";
@@ -237,6 +251,7 @@ class ThroughSocketProxyTest {
      * and a network with a way out would reach the host or the world.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void aTakenSidecarsNetworksLeadNowhereAndTakeNoServicesName() throws Exception {
         String net = OURS + "drill-net";
         String ourNetwork = "\"Name\":\"" + net + "\",\"Driver\":\"bridge\",\"Options\":{}," + LABEL;
@@ -328,6 +343,7 @@ class ThroughSocketProxyTest {
      * start: refused, and the container made is gone.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void whatDockerMadeIsJudgedBeforeItCanStart() throws Exception {
         var docker = TestDocker.client();
         String volume = TestDocker.PREFIX + "root-bound";
@@ -358,6 +374,7 @@ class ThroughSocketProxyTest {
      * be followed by the daemon at a later bind of that path. Only the allowed folder itself binds.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void aLinkLeftInAnAllowedFolderLeadsNowhere() throws Exception {
         String image = "\"Image\":\"" + TestDocker.IMAGE + "\",\"Cmd\":[\"sh\",\"-c\",\"ln -sfn / /data/escape\"]," + LABEL;
         String[] planter = create(OURS + "planter", image + ",\"HostConfig\":{\"Binds\":[\"/srv/stack:/data:rw\"],\"NetworkMode\":\"none\"}");
@@ -385,6 +402,7 @@ class ThroughSocketProxyTest {
      * the answers are the real engine's.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void noSpellingOfAnyFieldGetsPastTheProxy() throws Exception {
         Map<String, String> hostFields = new LinkedHashMap<>();
         for (String[] f : new String[][] {
@@ -521,6 +539,7 @@ class ThroughSocketProxyTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void theStacksNetworkCannotReachTheProxy() throws Exception {
         TestDocker.Result fromStack = TestDocker.exec(TestDocker.PREFIX + STACK_NAME, "curl", "-sS", "-m", "5",
                 "http://" + PROXY + ":2375/_ping");

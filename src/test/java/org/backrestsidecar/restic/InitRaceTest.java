@@ -15,6 +15,8 @@ import org.backrestsidecar.testing.ResticCli;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The sidecar and Backrest (an old config's autoInitialize: a plain {@code restic init} with the same
@@ -22,11 +24,15 @@ import org.junit.jupiter.api.io.TempDir;
  * that is left opens with the key. Two inits writing into one folder left a config and keys that do
  * not belong together ("config or key is damaged"), which the bundle test met.
  */
+// In the end-to-end suite (pom.xml engine.only.tests), beside its chain as the Swarm test is: it needs
+// the engine and no sidecar. Its own cases one after the other.
+@Execution(ExecutionMode.CONCURRENT)
 class InitRaceTest {
     @TempDir
     Path dir;
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void aRepoCreatedByTwoAtOnceStillOpens() throws Exception {
         Path key = dir.resolve("key");
         Files.writeString(key, "init-race-key-0123456789abcdef\n");

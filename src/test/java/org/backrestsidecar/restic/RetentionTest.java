@@ -14,11 +14,16 @@ import org.backrestsidecar.config.Retention;
 import org.backrestsidecar.testing.LocalRestic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Retention against real restic: with more snapshots than the tiers keep, forget leaves exactly the
  * ones the tiers name, and never touches another plan's snapshots.
  */
+// In the end-to-end suite (pom.xml engine.only.tests), beside its chain as the Swarm test is: it needs
+// the engine and no sidecar. Its own cases one after the other.
+@Execution(ExecutionMode.CONCURRENT)
 class RetentionTest {
     @TempDir
     Path dir;
@@ -45,6 +50,7 @@ class RetentionTest {
 
     /** A run only forgets; the data goes at the scheduled prune (a prune after every run cost more than the backup). */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void forgetLeavesTheDataForTheScheduledPrune() throws Exception {
         for (String day : List.of("2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17")) {
             snapshot(repo, "plan:db", day);
@@ -65,6 +71,7 @@ class RetentionTest {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void forgetKeepsExactlyWhatTheTiersSay() throws Exception {
 
         List<String> times = List.of("2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17", "2026-11-10",
@@ -101,6 +108,7 @@ class RetentionTest {
      * one a day, as before.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     void everyBaseBackupWithinTheDailyTierIsKept() throws Exception {
         for (String at : List.of("2026-11-20 14:00:00", "2026-11-20 02:00:00", "2026-11-19 09:00:00",
                 "2026-11-19 02:00:00", "2026-11-10 02:00:00")) {
