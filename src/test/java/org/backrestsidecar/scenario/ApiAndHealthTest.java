@@ -102,6 +102,10 @@ class ApiAndHealthTest {
 
     @Test
     void readinessFollowsTheRepoKeys() throws Exception {
+        // the sidecar makes its repos one after the other when it starts (each init times its key's
+        // cost): the last of them may still be on its way when this class's first cases are done
+        TestDocker.await("every repo made and opening", Duration.ofMinutes(3),
+                () -> given().get("/q/health/ready").statusCode() == 200);
         when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
         Path key = SidecarStack.key("spare");
         String good = Files.readString(key);
