@@ -9,6 +9,7 @@ builds=()
 for recipe in "$here"/src/test/images/*.recipe; do
 (
 cheap_restic_keys=no
+postgres=15
 # shellcheck disable=SC1090
 . <(grep -E '^[a-z_]+=' "$recipe")
 # A recipe with cheap_restic_keys=yes gets src/test/restic's wrapper as /usr/local/bin/restic, before
@@ -35,7 +36,7 @@ else
     install -m 755 "$wrapper" "$rootfs/usr/local/bin/restic"
   fi
   tar -C "$rootfs" -c . | docker import \
-    -c 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c "ENV PATH=/usr/lib/postgresql/$postgres/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     -c 'ENV LANG=C.UTF-8' - "$image:$hash" >/dev/null
   rm -f "$rootfs.log"
 fi

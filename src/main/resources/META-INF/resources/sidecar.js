@@ -428,8 +428,10 @@ async function openMoments(target) {
     const gaps = (w.gaps || []).map(g => `, except between ${second(g.after)} and ${second(g.before)}`).join('');
     document.getElementById('restore-holds').textContent = w.from
       ? `It can be restored to any moment from ${when(w.from)} to ${when(w.until)}${gaps}`
-        + ` (${plural(w.bases.length, 'base backup')}; the stream is ${w.stream && w.stream.streaming ? 'up' : 'not up'}).`
-      : 'It has no base backup yet: nothing to restore.';
+        + ` (${plural(w.bases.length, 'base backup')}, ${w.baseBackups || 'full'}; the stream is ${w.stream && w.stream.streaming ? 'up' : 'not up'}).`
+        + (w.unrestorable || []).map(u => ` Left out: ${u}.`).join('')
+      : 'It has no base backup that can be restored yet: nothing to restore.'
+        + (w.unrestorable || []).map(u => ` ${u}.`).join('');
     state.restore.dryRun = null;
     renderRestore();
   } catch (e) {

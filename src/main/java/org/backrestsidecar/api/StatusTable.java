@@ -69,7 +69,10 @@ final class StatusTable {
                 : (s.streaming() ? "stream up" : "stream DOWN")
                 + (s.shippedAt() == null ? "" : ", WAL shipped " + age(s.shippedAt(), now))
                 + (s.holeSince() != null ? ", HOLE in the chain since " + at(s.holeSince(), zone) : "");
-        return w.target() + ": " + moments + " (" + stream + ")";
+        return w.target() + ": " + moments + " (" + stream + ")"
+                + (w.baseBackups() == null ? "" : "; base backups " + w.baseBackups())
+                + (w.unrestorable() == null ? "" : w.unrestorable().stream().map(u -> "; " + u)
+                        .collect(java.util.stream.Collectors.joining()));
     }
 
     /** "copy vault of repo critical: append-only: retention runs where the copy lives". */

@@ -21,7 +21,8 @@ import org.backrestsidecar.state.Folders;
 /**
  * A drill from an offsite copy: the newest complete run of each of the plan's targets is read out
  * of the copy (with the copy's key, over its backend) into a scratch repo in the state folder, and
- * the ordinary drill restores it from there (a wal-mode target's base backup with its chain's WAL).
+ * the ordinary drill restores it from there (a wal-mode target's base backup with its chain's WAL, and
+ * an incremental one with the bases it builds on).
  * What the drill proves is then the copy's data, not the
  * primary's. The scratch repo is removed after the drill.
  */
@@ -51,6 +52,12 @@ public class FromCopy {
                 .collect(java.util.stream.Collectors.toSet());
         all.stream().filter(s -> s.tags().contains(SnapshotTags.WAL)
                         && s.tag(SnapshotTags.CHAIN).filter(chains::contains).isPresent())
+                .map(Snapshot::id).forEach(ids::add);
+        // an incremental base backup (Postgres 17+) is restored with every base it builds on: their runs come too
+        org.backrestsidecar.restic.BaseChains bases = org.backrestsidecar.restic.BaseChains.of(all);
+        java.util.Set<String> before = chains.stream().flatMap(run -> bases.ancestors(run).stream())
+                .collect(java.util.stream.Collectors.toSet());
+        all.stream().filter(s -> s.tag("run").filter(before::contains).isPresent() && !ids.contains(s.id()))
                 .map(Snapshot::id).forEach(ids::add);
         if (ids.isEmpty()) {
             throw new ResticException("copy " + copy.id() + " of repo " + primary.id() + " holds no backup of plan "

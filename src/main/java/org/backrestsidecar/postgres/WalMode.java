@@ -26,8 +26,23 @@ public final class WalMode {
      * (32k to 1024M, pg_basebackup's own bounds). Unset, it reads as fast as the server gives.
      */
     public static final String MAX_RATE = "postgres.base.max-rate";
+    /**
+     * On Postgres 17 and later, how many base backups a chain holds at most: a full one, then
+     * incremental ones ({@code pg_basebackup --incremental}) against the one before, until the next
+     * full. 1 makes every base backup full. See {@link #DEFAULT_FULL_EVERY}.
+     */
+    public static final String FULL_EVERY = "postgres.base.full-every";
+    /**
+     * A full base backup every 7th: with the default daily schedule, a full one a week. A restore lays
+     * down and combines at most 7 base backups, and one damaged link costs the moments of the days
+     * after it only up to the next full; the parent of each incremental is a day old, well inside the
+     * 10 days the server keeps its WAL summaries by default ({@code wal_summary_keep_time}).
+     */
+    public static final int DEFAULT_FULL_EVERY = 7;
+    /** The first Postgres whose pg_basebackup takes incremental backups (server_version_num). */
+    public static final int INCREMENTAL_SINCE = 170000;
     public static final String DEFAULT_MAX_RETAINED = "2GB";
-    public static final List<String> KEYS = List.of(MODE, MAX_RETAINED, CHECKPOINT, MAX_RATE);
+    public static final List<String> KEYS = List.of(MODE, MAX_RETAINED, CHECKPOINT, MAX_RATE, FULL_EVERY);
     /** The server's own tools, where the official images and Debian's packages put them. */
     /** A shell's first words: the server's tools (pg_checksums, pg_basebackup) on the PATH of a Debian-based image. */
     public static final String PG_BIN = "PATH=\"$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)\"; ";
@@ -56,7 +71,17 @@ public final class WalMode {
         if (rate != null && kilobytesPerSecond(rate).isEmpty()) {
             problems.add(MAX_RATE + "='" + rate + "': a rate such as 32M (MB/s) or 512k (kB/s), from 32k to 1024M");
         }
+        String every = options.get(FULL_EVERY);
+        if (every != null && !every.strip().matches("[1-9][0-9]{0,2}")) {
+            problems.add(FULL_EVERY + "='" + every + "': a count of base backups from 1 (every one full) to 999, "
+                    + "such as " + DEFAULT_FULL_EVERY + " (a full one, then 6 incremental ones; Postgres 17 and later)");
+        }
         return problems;
+    }
+
+    /** How many base backups a chain holds at most: a full one and the incremental ones after it. */
+    public static int fullEvery(Target target) {
+        return target.option(FULL_EVERY).map(String::strip).map(Integer::parseInt).orElse(DEFAULT_FULL_EVERY);
     }
 
     public static String maxRetained(Target target) {

@@ -54,13 +54,16 @@ public class Forget {
             // every base backup within the daily tier, not only each day's newest: a second one on the
             // same day (a manual run, the one after a restore) would otherwise cost the earlier one and
             // with it the moments of that day before the second
-            List<String> bases = new ArrayList<>(List.of("forget", "--json", "--tag",
+            List<String> bases = new ArrayList<>(List.of("forget", "--dry-run", "--no-lock", "--json", "--tag",
                     SnapshotTags.planTag(plan) + "," + SnapshotTags.WAL_BASE, "--group-by", "host,paths"));
             bases.addAll(hostOnly);
             bases.addAll(retention.forgetFlagsKeepingEachDaily());
-            List<String> basesRemoved = new ArrayList<>();
-            collect(restic.runWaiting(repo, ResticCommand.LONG, lockWait, bases.toArray(String[]::new)),
-                    new ArrayList<>(), basesRemoved);
+            List<Snapshot> basesKept = new ArrayList<>();
+            List<Snapshot> basesPast = new ArrayList<>();
+            collectWhole(restic.runWaiting(repo, ResticCommand.LONG, lockWait, bases.toArray(String[]::new)),
+                    basesKept, basesPast);
+            List<String> basesRemoved = pastTiersAndNotNeeded(basesKept, basesPast);
+            forgetSnapshots(repo, basesRemoved);
             kept.removeIf(s -> basesRemoved.contains(s.id()));
             removed.addAll(basesRemoved);
         }
@@ -78,6 +81,25 @@ public class Forget {
         List<String> removed = new ArrayList<>();
         collect(restic.run(repo, ResticCommand.QUICK, args.toArray(String[]::new)), new ArrayList<>(), removed);
         return removed;
+    }
+
+    /**
+     * Of the base backups' snapshots past their tiers, those no kept one needs: an incremental base
+     * backup (Postgres 17+) is restored on top of its parent, and that on its own, back to a full one,
+     * so every run a kept base descends from stays whole (base, manifest and facts), whatever its age.
+     */
+    static List<String> pastTiersAndNotNeeded(List<Snapshot> kept, List<Snapshot> past) {
+        BaseChains chains = BaseChains.of(java.util.stream.Stream.concat(kept.stream(), past.stream()).toList());
+        java.util.Set<String> needed = chains.withAncestors(kept.stream().flatMap(s -> s.tag("run").stream()).toList());
+        return past.stream().filter(s -> s.tag("run").map(run -> !needed.contains(run)).orElse(true))
+                .map(Snapshot::id).toList();
+    }
+
+    private void collectWhole(String forgetJson, List<Snapshot> kept, List<Snapshot> removed) throws ResticException {
+        for (JsonNode group : restic.parse(forgetJson)) {
+            group.path("keep").forEach(s -> kept.add(ResticCommand.snapshot(s)));
+            group.path("remove").forEach(s -> removed.add(ResticCommand.snapshot(s)));
+        }
     }
 
     private void collect(String forgetJson, List<Snapshot> kept, List<String> removed) throws ResticException {

@@ -32,6 +32,16 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
     public static final String NEXT_CHAIN = "next-chain";
     /** The one file of a wal-mode Postgres target's base backup snapshot, {@code /<target>/base.tar}. */
     public static final String BASE_BACKUP_FILE = "base.tar";
+    /**
+     * {@code parent:<base run>}: on an incremental base backup's snapshot (Postgres 17+), the run of the
+     * base backup it holds the changes since; restoring it needs that one, and so on to a full one.
+     */
+    public static final String PARENT = "parent";
+    /**
+     * The manifest pg_basebackup wrote into a base backup, stored beside it as {@code /<target>/backup_manifest}:
+     * the next incremental base backup is taken against it without reading the whole base back.
+     */
+    public static final String BASE_MANIFEST_FILE = "backup_manifest";
 
     public SnapshotTags {
         for (String v : List.of(plan, instance, target)) {

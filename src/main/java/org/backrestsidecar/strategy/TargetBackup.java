@@ -75,8 +75,17 @@ public final class TargetBackup {
 
     /** Stores one stream as {@code path} (e.g. {@code db/app.dump}) in a snapshot of its own. */
     public StoredSnapshot stream(String path, StreamSource source) throws ResticException {
+        return stream(path, List.of(), source);
+    }
+
+    /** As {@link #stream(String, StreamSource)}, its snapshot carrying {@code moreTags} too. */
+    public StoredSnapshot stream(String path, List<String> moreTags, StreamSource source) throws ResticException {
         progress.nextPart();
-        return stored(backup.backupStream(repo, path, tags, host, priority, out -> source.writeTo(progress.counting(out))));
+        SnapshotTags these = tags;
+        for (String tag : moreTags) {
+            these = these.with(tag);
+        }
+        return stored(backup.backupStream(repo, path, these, host, priority, out -> source.writeTo(progress.counting(out))));
     }
 
     public synchronized StoredSnapshot stored(StoredSnapshot snapshot) {

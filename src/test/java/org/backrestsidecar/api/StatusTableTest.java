@@ -39,25 +39,39 @@ class StatusTableTest {
     @Test
     void aWalTargetShowsTheMomentsItCanBeRestoredToAndItsStream() {
         var up = new org.backrestsidecar.postgres.wal.WalStatus("pg", "critical", true, "run-9", Instant.parse("2026-11-21T19:59:30Z"),
-                4096, "reserved", 0, 1, null, null, NOW);
+                4096, "reserved", 0, 1, null, null, NOW, 170012);
         var broken = new org.backrestsidecar.postgres.wal.WalStatus("pg2", "critical", false, "run-8", Instant.parse("2026-11-21T18:00:00Z"),
-                4096, "reserved", -1, 1, Instant.parse("2026-11-21T18:30:00Z"), "role app may not stream WAL", NOW);
+                4096, "reserved", -1, 1, Instant.parse("2026-11-21T18:30:00Z"), "role app may not stream WAL", NOW, 150018);
         String table = StatusTable.render(List.of(), List.of(
                 new WindowResource.WindowView("pg", Instant.parse("2026-11-14T02:00:00Z"), Instant.parse("2026-11-21T19:59:30Z"),
                         List.of(), List.of(new org.backrestsidecar.postgres.pitr.RecoveryWindow.Gap(
-                                Instant.parse("2026-11-20T10:02:11.600Z"), Instant.parse("2026-11-20T10:05:40Z"))), up),
+                                Instant.parse("2026-11-20T10:02:11.600Z"), Instant.parse("2026-11-20T10:05:40Z"))), up,
+                        WindowResource.baseBackups(170012, 7), List.of("base backup run-9 of pg is incremental and cannot be "
+                        + "restored: base backup run-8, which it builds on, is not in the repo whole (removed, or its run cut off)")),
                 new WindowResource.WindowView("pg2", Instant.parse("2026-11-20T02:00:00Z"), Instant.parse("2026-11-21T18:00:00Z"),
-                        List.of(), List.of(), broken),
+                        List.of(), List.of(), broken, WindowResource.baseBackups(150018, 7), List.of()),
                 WindowResource.WindowView.unread("pg3")), NOW, ZoneId.of("Europe/Berlin"));
         assertEquals("""
                 PLAN  SCHEDULE  LAST GOOD BACKUP  NEXT RUN  STATE  LAST DRILL  REPO SIZE
 
-                pg: any moment from 2026-11-14 03:00 to 2026-11-21 20:59, except between 2026-11-20 11:02:11 and 2026-11-20 11:05:40 (stream up, WAL shipped 0 min ago)
-                pg2: any moment from 2026-11-20 03:00 to 2026-11-21 19:00 (stream BROKEN: role app may not stream WAL)
+                pg: any moment from 2026-11-14 03:00 to 2026-11-21 20:59, except between 2026-11-20 11:02:11 and 2026-11-20 11:05:40 (stream up, WAL shipped 0 min ago); base backups incremental, a full one every 7 base backups; base backup run-9 of pg is incremental and cannot be restored: base backup run-8, which it builds on, is not in the repo whole (removed, or its run cut off)
+                pg2: any moment from 2026-11-20 03:00 to 2026-11-21 19:00 (stream BROKEN: role app may not stream WAL); base backups full (Postgres 15 takes no incremental ones: 17 and later do)
                 pg3: no base backup yet: nothing to restore (stream not seen yet)
 
                 Times are in Europe/Berlin.
                 """, table);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "170012 | 7 | incremental, a full one every 7 base backups",
+            "180001 | 3 | incremental, a full one every 3 base backups",
+            "170012 | 1 | full (label backup.postgres.base.full-every=1)",
+            "160004 | 7 | full (Postgres 16 takes no incremental ones: 17 and later do)",
+            "0      | 7 | full or incremental by the server's version, not seen yet",
+    })
+    void howBaseBackupsAreTakenIsSaidByTheServersVersion(int version, int fullEvery, String says) {
+        assertEquals(says, WindowResource.baseBackups(version, fullEvery));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.backrestsidecar.crash;
 
+import static org.backrestsidecar.testing.PackagedSidecar.ask;
 import static org.backrestsidecar.testing.PackagedSidecar.awaitReady;
 import static org.backrestsidecar.testing.PackagedSidecar.get;
 import static org.backrestsidecar.testing.PackagedSidecar.post;
@@ -240,14 +241,6 @@ class SidecarKilledWhilePausedIT {
             assertEquals(java.util.List.of(), org.backrestsidecar.testing.Browser.errors(browser));
         } finally {
             browser.quit();
-        }
-    }
-
-    private static boolean ask(java.util.concurrent.Callable<Boolean> question) {
-        try {
-            return question.call();
-        } catch (Exception e) {
-            return false;
         }
     }
 

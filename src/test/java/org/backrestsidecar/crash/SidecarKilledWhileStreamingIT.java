@@ -1,5 +1,6 @@
 package org.backrestsidecar.crash;
 
+import static org.backrestsidecar.testing.PackagedSidecar.ask;
 import static org.backrestsidecar.testing.PackagedSidecar.awaitReady;
 import static org.backrestsidecar.testing.PackagedSidecar.freePort;
 import static org.backrestsidecar.testing.PackagedSidecar.get;
@@ -40,6 +41,8 @@ class SidecarKilledWhileStreamingIT {
     private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "crash-pg-copy";
     private static final long BOUND = 64L << 20;
     private static final long MAX_WAL_SIZE = 32L << 20;
+    /** The sidecar is killed once restic has read this much of a base backup. */
+    private static final long STORING = 8L << 20;
     private Process sidecar;
     private PostgresContainer pg;
 
@@ -98,7 +101,7 @@ class SidecarKilledWhileStreamingIT {
         int port = freePort();
         sidecar = start(config, port, root.resolve("first.log"));
         awaitReady(port, root.resolve("first.log"));
-        assertEquals("SUCCEEDED", runPlan(port).path("state").asText(), "the first base backup");
+        assertEquals("SUCCEEDED", PackagedSidecar.runPlan(port, "walcrash").path("state").asText(), "the first base backup");
         awaitShippedPast(port, Instant.now());
 
         // 1. killed while it streams; 150 MB of WAL written while it is down
@@ -123,9 +126,9 @@ class SidecarKilledWhileStreamingIT {
         // 2. killed while restic stores a base backup: a bigger database (paced), so that the store lasts
         writePaced("bulk", 20);
         String killed = JSON.readTree(postJson(port, "/api/plans/walcrash/runs", "")).path("id").asText();
-        long storing = awaitResticStoring(TARGET + "/base.tar");
+        long storing = PackagedSidecar.awaitResticStoring(TARGET + "/base.tar", STORING);
         sidecar.destroyForcibly().waitFor();
-        awaitNoBaseBackupProcess();
+        pg.awaitNoBaseBackupProcess();
         sidecar = start(config, port, root.resolve("after-base-kill.log"));
         awaitReady(port, root.resolve("after-base-kill.log"));
         assertCutShort(port, killed);
@@ -155,10 +158,10 @@ class SidecarKilledWhileStreamingIT {
         sidecar = start(config, port, root.resolve("after-hole.log"));
         awaitReady(port, root.resolve("after-hole.log"));
         // the sidecar finds the lost slot, tells the hole and starts a base backup by itself; killed in it
-        awaitResticStoring(TARGET + "/base.tar");
+        PackagedSidecar.awaitResticStoring(TARGET + "/base.tar", STORING);
         String closing = JSON.readTree(get(port, "/api/runs?plan=walcrash")).get(0).path("id").asText();
         sidecar.destroyForcibly().waitFor();
-        awaitNoBaseBackupProcess();
+        pg.awaitNoBaseBackupProcess();
         sidecar = start(config, port, root.resolve("after-hole-kill.log"));
         awaitReady(port, root.resolve("after-hole-kill.log"));
         assertCutShort(port, closing);
@@ -204,24 +207,10 @@ class SidecarKilledWhileStreamingIT {
         }
     }
 
-    /** The base backup's pg_basebackup ended once the sidecar reading it was gone. */
-    private void awaitNoBaseBackupProcess() {
-        TestDocker.await("pg_basebackup to end with the sidecar gone", Duration.ofMinutes(2), () -> TestDocker.exec(pg.id(),
-                "sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm)\" = pg_basebackup ] && echo $p; done; true")
-                .out().isBlank());
-    }
-
     private static void assertCutShort(int port, String run) throws IOException, InterruptedException {
         JsonNode cut = JSON.readTree(get(port, "/api/runs/" + run));
         assertEquals("FAILED", cut.path("state").asText(), cut.toString());
         assertTrue(cut.path("error").asText().contains("the sidecar stopped during this run"), cut.toString());
-    }
-
-    private static JsonNode runPlan(int port) throws IOException, InterruptedException {
-        String id = JSON.readTree(postJson(port, "/api/plans/walcrash/runs", "")).path("id").asText();
-        TestDocker.await("run " + id + " to end", Duration.ofMinutes(5),
-                () -> ask(() -> JSON.readTree(get(port, "/api/runs/" + id)).hasNonNull("endedAt")));
-        return JSON.readTree(get(port, "/api/runs/" + id));
     }
 
     /** Waits until the repo holds WAL up to a moment after {@code moment} and the stream was looked at; the window then. */
@@ -234,45 +223,8 @@ class SidecarKilledWhileStreamingIT {
         return JSON.readTree(get(port, "/api/targets/" + TARGET + "/window"));
     }
 
-    /** Waits for the sidecar's restic storing {@code file} to have read 8 MiB of it; the bytes read. */
-    private static long awaitResticStoring(String file) {
-        long[] read = new long[1];
-        TestDocker.await("restic storing " + file, Duration.ofMinutes(2), () -> {
-            read[0] = resticRead(file).orElse(0L);
-            return read[0] > (8L << 20);
-        });
-        return read[0];
-    }
-
-    private static Optional<Long> resticRead(String file) {
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
-                    if (cmdline.startsWith("restic ") && cmdline.contains("--stdin-filename " + file)) {
-                        return Files.readAllLines(proc.resolve("io")).stream().filter(l -> l.startsWith("rchar:"))
-                                .map(l -> Long.parseLong(l.substring(6).strip())).findFirst();
-                    }
-                } catch (IOException gone) {
-                    // a process that ended while we looked
-                }
-            }
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
-    }
-
     private static String checksum(String container) {
         return TestDocker.exec(container, "psql", "-U", "postgres", "-Atc",
                 "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM ticks t").out().strip();
-    }
-
-    private static boolean ask(java.util.concurrent.Callable<Boolean> question) {
-        try {
-            return question.call();
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

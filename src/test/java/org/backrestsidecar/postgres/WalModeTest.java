@@ -47,6 +47,10 @@ class WalModeTest {
             "postgres.base.max-rate     | 1025M   | from 32k to 1024M",
             "postgres.base.max-rate     | 32m     | postgres.base.max-rate='32m'",
             "postgres.base.max-rate     | -5      | from 32k to 1024M",
+            "postgres.base.full-every   | 0       | a count of base backups from 1 (every one full) to 999",
+            "postgres.base.full-every   | 1000    | postgres.base.full-every='1000'",
+            "postgres.base.full-every   | weekly  | such as 7 (a full one, then 6 incremental ones",
+            "postgres.base.full-every   | 07      | postgres.base.full-every='07'",
     })
     void aWrongValueIsRefusedWithWhatToWrite(String key, String value, String named) {
         List<String> problems = WalMode.check(Map.of(key, value));
@@ -61,6 +65,18 @@ class WalModeTest {
                 "postgres.checkpoint", "fast")));
         assertEquals(List.of(), WalMode.check(Map.of("postgres.mode", " dump ", "postgres.wal.max-retained", "1TB",
                 "postgres.checkpoint", "spread")));
+    }
+
+    @ParameterizedTest(name = "full-every ''{0}'' is {1}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "-     | 7", // a full base backup a week with the default daily schedule
+            "1     | 1",
+            "' 3 ' | 3",
+            "999   | 999",
+    })
+    void aChainHoldsAtMostFullEveryBases(String every, int bases) {
+        assertEquals(bases, WalMode.fullEvery(target("postgres", every == null ? Map.of()
+                : Map.of("postgres.base.full-every", every))));
     }
 
     @ParameterizedTest(name = "max-rate ''{0}'' is pg_basebackup''s {1}")

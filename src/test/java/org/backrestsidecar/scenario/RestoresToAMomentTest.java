@@ -131,6 +131,12 @@ class RestoresToAMomentTest {
         assertEquals("pitr", window.getString("stream.plan"));
         assertTrue(when().get("/api/status").then().statusCode(200).extract().asString()
                 .contains(TARGET + ": any moment from "), "status shows the recovery window");
+        // Postgres 15 has no incremental base backups: every base is full, and the window says so
+        assertEquals("full (Postgres 15 takes no incremental ones: 17 and later do)", window.getString("baseBackups"),
+                window.prettify());
+        assertEquals(java.util.Collections.singletonList(null), window.getList("bases.parent"), window.prettify());
+        assertEquals("off", pg.sql("postgres", "SELECT coalesce((SELECT setting FROM pg_settings WHERE name = "
+                + "'summarize_wal'), 'off')"), "nothing switched on in a server that cannot use it");
     }
 
     @Test
@@ -307,6 +313,9 @@ class RestoresToAMomentTest {
                         .startsWith("It can be restored to any moment from"));
                 // the restores over the live server before this left gaps: the page names them
                 assertTrue(browser.findElement(org.openqa.selenium.By.id("restore-holds")).getText().contains(", except between "),
+                        browser.findElement(org.openqa.selenium.By.id("restore-holds")).getText());
+                assertTrue(browser.findElement(org.openqa.selenium.By.id("restore-holds")).getText()
+                                .contains("full (Postgres 15 takes no incremental ones: 17 and later do)"),
                         browser.findElement(org.openqa.selenium.By.id("restore-holds")).getText());
                 var moment = browser.findElement(org.openqa.selenium.By.id("restore-moment"));
                 assertTrue(moment.isDisplayed() && !browser.findElement(org.openqa.selenium.By.id("restore-backup-choice"))

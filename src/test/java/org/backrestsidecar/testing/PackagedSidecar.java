@@ -126,4 +126,54 @@ public final class PackagedSidecar {
     public static int freePort() throws IOException {
         return FreePorts.next();
     }
+
+    /** A question asked while polling: false (ask again) when it throws, e.g. the sidecar not up yet. */
+    public static boolean ask(java.util.concurrent.Callable<Boolean> question) {
+        try {
+            return question.call();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
+     * Waits until the restic on this host storing {@code file} from stdin (a base backup on its way)
+     * has read more than {@code bytes} of it; what it had read then. A test kills the sidecar there.
+     */
+    public static long awaitResticStoring(String file, long bytes) {
+        long[] read = new long[1];
+        TestDocker.await("restic storing " + file, java.time.Duration.ofMinutes(2), () -> {
+            read[0] = resticRead(file).orElse(0L);
+            return read[0] > bytes;
+        });
+        return read[0];
+    }
+
+    private static java.util.Optional<Long> resticRead(String file) {
+        try (var procs = java.nio.file.Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmdline = java.nio.file.Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+                    if (cmdline.startsWith("restic ") && cmdline.contains("--stdin-filename " + file)) {
+                        return java.nio.file.Files.readAllLines(proc.resolve("io")).stream().filter(l -> l.startsWith("rchar:"))
+                                .map(l -> Long.parseLong(l.substring(6).strip())).findFirst();
+                    }
+                } catch (IOException gone) {
+                    // a process that ended while we looked
+                }
+            }
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Runs plan {@code plan} through the API and waits for its end; the run as the API then tells it. */
+    public static com.fasterxml.jackson.databind.JsonNode runPlan(int port, String plan) throws IOException, InterruptedException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String id = json.readTree(postJson(port, "/api/plans/" + plan + "/runs", "")).path("id").asText();
+        TestDocker.await("run " + id + " to end", java.time.Duration.ofMinutes(5),
+                () -> ask(() -> json.readTree(get(port, "/api/runs/" + id)).hasNonNull("endedAt")));
+        return json.readTree(get(port, "/api/runs/" + id));
+    }
 }

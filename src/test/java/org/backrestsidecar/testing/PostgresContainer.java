@@ -61,14 +61,25 @@ public final class PostgresContainer {
 
     /** The same, initdb given {@code initdbArgs} too (POSTGRES_INITDB_ARGS of the official image). */
     public static PostgresContainer startOfficialLike(String name, Map<String, String> labels, String initdbArgs) {
+        return startOfficialLike(name, labels, initdbArgs, TestDocker.IMAGE, BIN);
+    }
+
+    /** The same on Postgres 17 (Debian trixie's, with pg_combinebackup), with data checksums as {@link #startWalTarget}. */
+    public static PostgresContainer startOfficialLike17(String name, Map<String, String> labels) {
+        return startOfficialLike(name, labels, "--data-checksums", TestDocker.POSTGRES_17_IMAGE, "/usr/lib/postgresql/17/bin/");
+    }
+
+    private static PostgresContainer startOfficialLike(String name, Map<String, String> labels, String initdbArgs,
+                                                       String image, String bin) {
         String data = "/var/lib/postgresql/data";
         // the server is PID 1, as the image's gosu makes it, so that docker stop reaches it
         String asPostgres = "setpriv --reuid=postgres --regid=postgres --init-groups ";
         String script = "mkdir -p /var/run/postgresql && chown postgres:postgres /var/run/postgresql " + data
-                + " && chmod 700 " + data + " && { [ -s " + data + "/PG_VERSION ] || " + asPostgres + BIN + "initdb -D "
-                + data + " -U postgres " + initdbArgs + " >/tmp/initdb.log; } && exec " + asPostgres + BIN + "postgres -D " + data
+                + " && chmod 700 " + data + " && { [ -s " + data + "/PG_VERSION ] || " + asPostgres + bin + "initdb -D "
+                + data + " -U postgres " + initdbArgs + " >/tmp/initdb.log; } && exec " + asPostgres + bin + "postgres -D " + data
                 + " -c listen_addresses=* -c fsync=off";
-        return started(name, TestDocker.container(name).labels(labels).env("PGDATA=" + data).volume(data).start(script));
+        return started(name, TestDocker.container(name).image(image).labels(labels).env("PGDATA=" + data).volume(data)
+                .start(script));
     }
 
     /**
@@ -108,6 +119,13 @@ public final class PostgresContainer {
     /** A checksum of every row of a table, in key order: equal checksums mean equal data. */
     public String checksum(String database, String table) {
         return sql(database, "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM " + table + " t");
+    }
+
+    /** Waits until no pg_basebackup runs in it: the one a killed sidecar read from ends once its reader is gone. */
+    public void awaitNoBaseBackupProcess() {
+        TestDocker.await("pg_basebackup to end with the sidecar gone", Duration.ofMinutes(2), () -> TestDocker.exec(id,
+                "sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm)\" = pg_basebackup ] && echo $p; done; true")
+                .out().isBlank());
     }
 
     public void remove() {

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestDocker {
     public static final String IMAGE = "backrest-sidecar-test/debian-services:latest";
+    /** Postgres 17 (with pg_combinebackup) from Debian trixie: src/test/images/debian-postgres17.recipe. */
+    public static final String POSTGRES_17_IMAGE = "backrest-sidecar-test/debian-postgres17:latest";
     public static final String PREFIX = System.getProperty("bsc.test.prefix", "bsc-test-");
     /**
      * The Compose project every container the tests label for backup belongs to, and the one their
@@ -91,6 +93,7 @@ public final class TestDocker {
         private List<String> env = List.of();
         private final List<com.github.dockerjava.api.model.Volume> volumes = new java.util.ArrayList<>();
         private String network = "none";
+        private String image = IMAGE;
         private String alias;
         private com.github.dockerjava.api.model.HealthCheck health;
 
@@ -107,6 +110,12 @@ public final class TestDocker {
                 withProject.put("com.docker.compose.project", PROJECT);
                 this.labels = withProject;
             }
+            return this;
+        }
+
+        /** Another image than the test image, e.g. {@link #POSTGRES_17_IMAGE}. */
+        public Spec image(String image) {
+            this.image = image;
             return this;
         }
 
@@ -145,7 +154,7 @@ public final class TestDocker {
 
         public String create(String script) {
             remove(name);
-            var create = DOCKER.createContainerCmd(IMAGE)
+            var create = DOCKER.createContainerCmd(image)
                     .withName(PREFIX + name)
                     .withLabels(labels)
                     .withEnv(env)

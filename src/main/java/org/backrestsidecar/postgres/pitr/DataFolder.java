@@ -35,7 +35,13 @@ public class DataFolder {
     /** Where the chain's WAL is put for {@code restore_command}, inside the data folder. */
     static final String WAL_DIR = "pgsql_tmp.backrest-sidecar-wal";
     static final String ASIDE_PREFIX = "pgsql_tmp.backrest-sidecar-before-";
+    /** Where the bases of an incremental one's chain are laid down, one folder each, to be combined. */
+    static final String CHAIN_DIR = "pgsql_tmp.backrest-sidecar-chain";
+    /** Where pg_combinebackup writes the whole base from them, moved into the data folder after. */
+    static final String COMBINED_DIR = "pgsql_tmp.backrest-sidecar-combined";
     private static final Duration QUICK = Duration.ofMinutes(10);
+    /** Combining a chain reads and writes the whole cluster once. */
+    private static final Duration COMBINING = Duration.ofHours(6);
     private static final java.time.format.DateTimeFormatter SERVER_TIME = java.time.format.DateTimeFormatter
             .ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx").withZone(java.time.ZoneOffset.UTC);
     private static final String EACH = "for f in * .[!.]* ..?*; do [ -e \"$f\" ] || continue; case \"$f\" in pgsql_tmp*) continue;; esac; ";
@@ -63,7 +69,7 @@ public class DataFolder {
     private static final String PUT_BACK_PAUSE_SECONDS = Optional.ofNullable(System.getenv(PUT_BACK_PAUSE))
             .filter(v -> v.matches("[0-9]{1,4}")).orElse("0");
     static final String PUT_BACK = "set -e; cd \"$PGDATA\"; " + EACH + "rm -rf -- \"$f\"; done; rm -rf " + WAL_DIR
-            + "; touch \"$ASIDE/" + EMPTIED + "\"; " + MOVE_BACK;
+            + " " + CHAIN_DIR + " " + COMBINED_DIR + "; touch \"$ASIDE/" + EMPTIED + "\"; " + MOVE_BACK;
     /**
      * After a crash, whatever step it cut: what was laid down goes (back into $KEPT when a kept folder
      * was being put back, else removed), unless nothing was ($LAID not yes) or a put-back had already
@@ -73,7 +79,7 @@ public class DataFolder {
     static final String ROLL_BACK = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; "
             + "if [ \"$LAID\" = yes ] && [ ! -e \"$ASIDE/" + EMPTIED + "\" ]; then if [ -n \"$KEPT\" ]; then "
             + "mkdir -p \"$KEPT\"; " + EACH + "mv -- \"$f\" \"$KEPT/\"; done; rm -f \"$KEPT/" + EMPTIED + "\"; else "
-            + EACH + "rm -rf -- \"$f\"; done; fi; rm -rf " + WAL_DIR + "; fi; "
+            + EACH + "rm -rf -- \"$f\"; done; fi; rm -rf " + WAL_DIR + " " + CHAIN_DIR + " " + COMBINED_DIR + "; fi; "
             + "if [ -d \"$ASIDE\" ]; then " + MOVE_BACK + "; fi";
     /**
      * The server's owner is the kept folder's (or the image's postgres user's); Postgres refuses a
@@ -93,6 +99,21 @@ public class DataFolder {
             + "if ! command -v pg_verifybackup >/dev/null; then "
             + "echo 'the image has no pg_verifybackup: the files of the base backup not verified'; exit 0; fi; "
             + "exec pg_verifybackup --quiet --ignore " + WAL_DIR + " --ignore \"$ASIDE\" \"$PGDATA\"";
+    /**
+     * pg_verifybackup of one base of a chain as laid down in $DIR, before it is combined: each link is
+     * what pg_basebackup made (pg_combinebackup checks that they form a chain, not their files).
+     */
+    static final String VERIFY_LINK = org.backrestsidecar.postgres.WalMode.PG_BIN + "cd \"$DIR\"; "
+            + "if ! command -v pg_verifybackup >/dev/null; then exit 0; fi; exec pg_verifybackup --quiet \"$DIR\"";
+    /**
+     * The chain in $CHAIN_DIR's folders $LINKS (oldest first) combined into one base by
+     * pg_combinebackup (the image's own), moved into the data folder; the folders removed.
+     * No fsync: the server syncs the data folder when it starts a recovery.
+     */
+    static final String COMBINE = org.backrestsidecar.postgres.WalMode.PG_BIN + "set -e; cd \"$PGDATA/" + CHAIN_DIR + "\"; "
+            + "rm -rf \"$PGDATA/" + COMBINED_DIR + "\"; pg_combinebackup --no-sync -o \"$PGDATA/" + COMBINED_DIR + "\" $LINKS; "
+            + "cd \"$PGDATA\"; rm -rf " + CHAIN_DIR + "; cd " + COMBINED_DIR + "; "
+            + "for f in * .[!.]* ..?*; do [ -e \"$f\" ] || continue; mv -- \"$f\" \"$PGDATA/\"; done; cd \"$PGDATA\"; rmdir " + COMBINED_DIR;
     /**
      * pg_checksums of the cluster in $PGDATA, stopped cleanly, as the folder's owner (the server's
      * tools refuse root); what it could not do is said on stdout and passes.
@@ -193,6 +214,13 @@ public class DataFolder {
         return new Work(id, pgdata);
     }
 
+    /** A base backup of a chain whose files are not what pg_basebackup made (a drill's FAILED). */
+    public static final class NotAsMade extends IOException {
+        NotAsMade(String message) {
+            super(message);
+        }
+    }
+
     /**
      * What pg_verifybackup said of a laid-down base backup.
      *
@@ -248,8 +276,12 @@ public class DataFolder {
          * the base backup; then promote.
          */
         public void layDown(RepoConfig repo, RecoveryWindow.Choice choice, String target) throws IOException {
-            files.putTar(id, pgdata, "base backup " + choice.base().run(), out -> snapshots.dump(repo,
-                    choice.base().snapshotId(), "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE, out));
+            if (choice.before().isEmpty()) {
+                files.putTar(id, pgdata, "base backup " + choice.base().run(), out -> snapshots.dump(repo,
+                        choice.base().snapshotId(), "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE, out));
+            } else {
+                combine(repo, choice, target);
+            }
             String restoreCommand = "false";
             if (choice.wal().isPresent()) {
                 RecoveryWindow.WalCopy wal = choice.wal().get();
@@ -271,6 +303,42 @@ public class DataFolder {
             }
             settings.append("recovery_target_action = 'promote'");
             sh(SETTLE, List.of("SETTINGS=" + settings), "preparing the data folder for recovery");
+        }
+
+        /**
+         * An incremental base laid down with the bases it builds on: each into a folder of its own,
+         * verified against its own manifest, then combined into the data folder by pg_combinebackup,
+         * which refuses bases that do not form one chain (another server's, a link missing between).
+         *
+         * @throws NotAsMade naming the base whose files are not what pg_basebackup made
+         */
+        private void combine(RepoConfig repo, RecoveryWindow.Choice choice, String target) throws IOException {
+            List<RecoveryWindow.Base> chain = new java.util.ArrayList<>(choice.before());
+            chain.add(choice.base());
+            List<String> links = new java.util.ArrayList<>();
+            for (int i = 0; i < chain.size(); i++) {
+                RecoveryWindow.Base link = chain.get(i);
+                String dir = CHAIN_DIR + "/" + i;
+                sh("rm -rf \"$PGDATA/" + dir + "\"; mkdir -p \"$PGDATA/" + dir + "\"", List.of(), "making the folder of base backup " + link.run());
+                files.putTar(id, pgdata + "/" + dir, "base backup " + link.run(), out -> snapshots.dump(repo,
+                        link.snapshotId(), "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE, out));
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ExecResult verified = exec.run(id, List.of("sh", "-c", VERIFY_LINK), List.of("DIR=" + pgdata + "/" + dir),
+                        QUICK, out);
+                if (!verified.succeeded()) {
+                    throw new NotAsMade("base backup " + link.run() + " (" + (i == 0 ? "the full one" : "incremental")
+                            + " of the chain of " + choice.base().run() + ") is not what pg_basebackup made: "
+                            + verified.failure("pg_verifybackup"));
+                }
+                links.add(String.valueOf(i));
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExecResult combined = exec.run(id, List.of("sh", "-c", COMBINE), List.of("LINKS=" + String.join(" ", links)),
+                    COMBINING, out);
+            if (!combined.succeeded()) {
+                throw new NotAsMade("base backups " + String.join(", ", chain.stream().map(RecoveryWindow.Base::run)
+                        .toList()) + " do not combine into one (pg_combinebackup): " + combined.failure("pg_combinebackup"));
+            }
         }
 
         /**

@@ -85,6 +85,10 @@ public class PointInTimeDrill implements TargetDrill {
             RecoveryWindow window = RecoveryWindow.of(target.name(), snapshots.snapshotsOf(repo, target.name()));
             // the base backup of the run drilled, whose facts these are; else the newest
             Optional<RecoveryWindow.Choice> ofThisRun = window.chainOf(backup.ids());
+            Optional<String> unrestorable = window.whyNotRestorable(backup.ids());
+            if (unrestorable.isPresent()) {
+                throw new DrillFailed(unrestorable.get());
+            }
             RecoveryWindow.Choice choice = ofThisRun.orElseGet(window::latest);
             List<BackupFacts.RestorePoint> points = ofThisRun.isPresent()
                     ? facts.map(BackupFacts::restorePoints).orElse(List.of()) : List.of();
@@ -92,14 +96,22 @@ public class PointInTimeDrill implements TargetDrill {
             try (DataFolder.Work work = dataFolder.open(live.getImageId(), pg.id(), pgdata,
                     DataFolder.ASIDE_PREFIX + "drill")) {
                 work.moveAside();
-                work.layDown(repo, choice, target.name());
+                try {
+                    work.layDown(repo, choice, target.name());
+                } catch (DataFolder.NotAsMade e) {
+                    throw new DrillFailed(e.getMessage());
+                }
                 // before the server starts: replay writes into the files the manifest sums
                 DataFolder.Verified verified = work.verify();
                 if (verified.problem().isPresent()) {
-                    throw new DrillFailed("base backup " + choice.base().run() + " is not what pg_basebackup made: "
+                    throw new DrillFailed(choice.described() + " is not what pg_basebackup made: "
                             + verified.problem().get());
                 }
-                checks.add("base backup of run " + choice.base().run() + ": " + verified.said());
+                if (!choice.before().isEmpty()) {
+                    checks.add("the " + (choice.before().size() + 1) + " base backups of its chain each verified "
+                            + "against their own manifest (pg_verifybackup) and combined (pg_combinebackup)");
+                }
+                checks.add(choice.described().replaceFirst("^base backup ", "base backup of run ") + ": " + verified.said());
                 if (!points.isEmpty() && !choice.baseOnly()) {
                     work.pauseAt(points.get(0).name());
                 }

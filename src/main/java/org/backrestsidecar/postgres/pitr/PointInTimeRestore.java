@@ -149,7 +149,8 @@ public class PointInTimeRestore implements TargetRestore {
         }
         RecoveryWindow.Choice choice = choose(target, backup, request);
         List<String> lines = new ArrayList<>();
-        lines.add("base backup of run " + choice.base().run() + " (ready " + choice.base().ready() + "), "
+        lines.add(choice.described().replaceFirst("^base backup ", "base backup of run ") + " (ready "
+                + choice.base().ready() + "), "
                 + choice.to().map(t -> "WAL replayed up to " + t)
                 .orElse(choice.wal().map(w -> "all its WAL replayed (up to " + w.upTo() + ")")
                         .orElse("no WAL replayed (the base backup as it ended)")));
@@ -420,7 +421,7 @@ public class PointInTimeRestore implements TargetRestore {
 
     private static void lay(DataFolder.Work work, RepoConfig repo, RecoveryWindow.Choice choice, Target target,
                             RestoreJob job) throws IOException {
-        job.phase("laying down base backup " + choice.base().run() + (choice.wal().isPresent() ? " and its WAL" : ""));
+        job.phase("laying down " + choice.described() + (choice.wal().isPresent() ? " and its WAL" : ""));
         work.layDown(repo, choice, target.name());
     }
 

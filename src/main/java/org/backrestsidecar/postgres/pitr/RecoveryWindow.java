@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import org.backrestsidecar.restic.BaseChains;
 import org.backrestsidecar.restic.Snapshot;
 import org.backrestsidecar.strategy.BackupFacts;
 import org.backrestsidecar.postgres.wal.Archiver;
@@ -24,10 +25,32 @@ import org.backrestsidecar.restic.SnapshotTags;
  * that the page, which picks whole seconds and rounds the window's end down, never offers the second
  * before a base that nothing covers.
  */
-public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal) {
+public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal, List<Broken> broken) {
 
-    /** A base backup: its run, its snapshot, and when it was consistent (its run's facts stored). */
-    public record Base(String run, String snapshotId, Instant ready) {
+    /**
+     * A base backup: its run, its snapshot, when it was consistent (its run's facts stored), and the
+     * run of the base it is incremental on (Postgres 17+; empty for a full one).
+     */
+    public record Base(String run, String snapshotId, Instant ready, Optional<String> parent) {
+        public Base(String run, String snapshotId, Instant ready) {
+            this(run, snapshotId, ready, Optional.empty());
+        }
+    }
+
+    /**
+     * An incremental base backup that cannot be restored: {@code missing}, a base it builds on, is not
+     * in the repo whole. It is left out of the window (and its WAL with it).
+     */
+    public record Broken(Base base, String missing) {
+        String why(String target) {
+            return "base backup " + base.run() + " of " + target + " is incremental and cannot be restored: base "
+                    + "backup " + missing + ", which it builds on, is not in the repo whole (removed, or its run cut "
+                    + "off)";
+        }
+    }
+
+    public RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal) {
+        this(target, bases, wal, List.of());
     }
 
     /** A chain's WAL in the repo: every segment up to the moment {@code upTo}. */
@@ -42,11 +65,32 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
     public record Gap(Instant after, Instant before) {
     }
 
-    /** What one restore lays down: a base, and its chain's WAL unless only the base is wanted. */
-    public record Choice(Base base, Optional<WalCopy> wal, Optional<Instant> to) {
+    /**
+     * What one restore lays down: a base (combined with the bases it builds on, {@code before}, oldest
+     * first, when it is incremental), and its chain's WAL unless only the base is wanted.
+     */
+    public record Choice(Base base, List<Base> before, Optional<WalCopy> wal, Optional<Instant> to) {
         public boolean baseOnly() {
             return wal.isEmpty();
         }
+
+        /** The base and what it was combined with, as the checks name it. */
+        public String described() {
+            return "base backup " + base.run() + (before.isEmpty() ? "" : " (incremental, combined with "
+                    + String.join(", ", before.stream().map(Base::run).toList()) + " by pg_combinebackup)");
+        }
+    }
+
+    private Choice choice(Base base, Optional<WalCopy> walCopy, Optional<Instant> to) {
+        List<Base> before = new java.util.ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>(List.of(base.run()));
+        for (Optional<String> p = base.parent(); p.isPresent() && seen.add(p.get()); ) {
+            String run = p.get();
+            Base parent = bases.stream().filter(b -> b.run().equals(run)).findFirst().orElseThrow();
+            before.add(0, parent);
+            p = parent.parent();
+        }
+        return new Choice(base, List.copyOf(before), walCopy, to);
     }
 
     public static RecoveryWindow of(String target, List<Snapshot> all) {
@@ -54,19 +98,25 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         String factsPath = "/" + BackupFacts.pathOf(target);
         List<Snapshot> walSnapshots = all.stream()
                 .filter(s -> s.tags().contains(SnapshotTags.WAL) && s.tag(SnapshotTags.CHAIN).isPresent()).toList();
-        List<Base> bases = all.stream().filter(s -> s.paths().equals(List.of(basePath)) && s.tag("run").isPresent())
+        List<Base> stored = all.stream().filter(s -> s.paths().equals(List.of(basePath)) && s.tag("run").isPresent())
                 .flatMap(s -> all.stream().filter(f -> f.paths().equals(List.of(factsPath))
                                 && f.tag("run").equals(s.tag("run"))).findFirst().stream()
                         .map(f -> new Base(s.tag("run").get(), s.id(), walSnapshots.stream()
                                 .filter(w -> w.tag(SnapshotTags.NEXT_CHAIN).equals(s.tag("run"))).map(Snapshot::time)
                                 .filter(handover -> handover.isBefore(f.time())).findFirst()
-                                .orElseGet(() -> wholeSecondUp(f.time())))))
+                                .orElseGet(() -> wholeSecondUp(f.time())), s.tag(SnapshotTags.PARENT))))
                 .sorted(Comparator.comparing(Base::ready)).toList();
+        // an incremental base is restorable only with every base back to its full one
+        BaseChains chains = BaseChains.of(all);
+        java.util.Set<String> whole = new java.util.HashSet<>(stored.stream().map(Base::run).toList());
+        List<Broken> broken = stored.stream().flatMap(b -> chains.missing(b.run(), whole).stream()
+                .map(missing -> new Broken(b, missing))).toList();
+        List<Base> bases = stored.stream().filter(b -> broken.stream().noneMatch(x -> x.base() == b)).toList();
         List<WalCopy> wal = walSnapshots.stream()
                 .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), s.time(), s.paths().get(0)))
                 .filter(w -> bases.stream().anyMatch(b -> b.run().equals(w.chain())))
                 .sorted(Comparator.comparing(WalCopy::upTo)).toList();
-        return new RecoveryWindow(target, bases, wal);
+        return new RecoveryWindow(target, bases, wal, broken);
     }
 
     /**
@@ -81,12 +131,17 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         }
         List<WalCopy> moved = wal.stream().map(w -> w == newest.get() ? new WalCopy(w.chain(), w.snapshotId(), shippedAt,
                 w.spoolPath()) : w).toList();
-        return new RecoveryWindow(target, bases, moved);
+        return new RecoveryWindow(target, bases, moved, broken);
     }
 
     private static Instant wholeSecondUp(Instant t) {
         Instant down = t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         return down.equals(t) ? t : down.plusSeconds(1);
+    }
+
+    /** Why each incremental base left out of the window cannot be restored. */
+    public List<String> unrestorable() {
+        return broken.stream().map(b -> b.why(target)).toList();
     }
 
     public Optional<Instant> from() {
@@ -126,7 +181,7 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
         Base newest = bases.stream().max(Comparator.comparing((Base b) -> walOf(b).map(WalCopy::upTo).orElse(b.ready()))
                         .thenComparing(Base::ready))
                 .orElseThrow(this::noBase);
-        return new Choice(newest, walOf(newest), Optional.empty());
+        return choice(newest, walOf(newest), Optional.empty());
     }
 
     /**
@@ -136,14 +191,28 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
     public Optional<Choice> chainOf(List<String> snapshotIds) {
         return bases.stream().filter(b -> snapshotIds.stream().anyMatch(id -> !id.isEmpty()
                         && (b.snapshotId().startsWith(id) || id.startsWith(b.snapshotId()))))
-                .findFirst().map(b -> new Choice(b, walOf(b), Optional.empty()));
+                .findFirst().map(b -> choice(b, walOf(b), Optional.empty()));
+    }
+
+    /**
+     * Why the base backup among {@code snapshotIds} (a run's) cannot be restored, when it is an
+     * incremental one whose chain is not whole; empty otherwise.
+     */
+    public Optional<String> whyNotRestorable(List<String> snapshotIds) {
+        return broken.stream().filter(b -> snapshotIds.stream().anyMatch(id -> !id.isEmpty()
+                        && (b.base().snapshotId().startsWith(id) || id.startsWith(b.base().snapshotId()))))
+                .findFirst().map(b -> b.why(target));
     }
 
     /** One base backup as it was when it ended (no WAL after it replayed). */
     public Choice base(String runOrSnapshot) {
+        broken.stream().filter(b -> b.base().run().equals(runOrSnapshot) || (runOrSnapshot.length() >= 4
+                && b.base().snapshotId().startsWith(runOrSnapshot))).findFirst().ifPresent(b -> {
+                    throw new OutsideWindow(b.why(target));
+                });
         return bases.stream().filter(b -> b.run().equals(runOrSnapshot) || (runOrSnapshot.length() >= 4
                         && b.snapshotId().startsWith(runOrSnapshot))).findFirst()
-                .map(b -> new Choice(b, Optional.empty(), Optional.empty()))
+                .map(b -> choice(b, Optional.empty(), Optional.empty()))
                 .orElseThrow(() -> new NoSuchElementException("no base backup " + runOrSnapshot + " of target " + target));
     }
 
@@ -152,6 +221,17 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
      *                       newest WAL shipped, naming the window
      */
     public Choice at(Instant to) {
+        // the base for that moment is incremental and its chain not whole: say what is missing
+        Optional<Broken> newestBroken = broken.stream().filter(b -> !b.base().ready().isAfter(to))
+                .max(Comparator.comparing(b -> b.base().ready()));
+        if (newestBroken.isPresent()) {
+            Optional<Base> good = bases.stream().filter(b -> !b.ready().isAfter(to)).max(Comparator.comparing(Base::ready));
+            boolean coveredAnyway = good.isPresent() && (to.equals(good.get().ready())
+                    || walOf(good.get()).map(w -> !w.upTo().isBefore(to)).orElse(false));
+            if (!coveredAnyway && good.map(g -> newestBroken.get().base().ready().isAfter(g.ready())).orElse(true)) {
+                throw new OutsideWindow("the moment " + to + " cannot be restored: " + newestBroken.get().why(target));
+            }
+        }
         Instant from = from().orElseThrow(this::noBase);
         Instant until = until().orElseThrow();
         if (to.isBefore(from)) {
@@ -171,10 +251,14 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal)
                     + walCopy.map(w -> w.upTo().toString()).orElse("the base itself (none was shipped)")
                     + ", not " + to + "; the window has a gap there" + resumes);
         }
-        return new Choice(base, walCopy, Optional.of(to));
+        return choice(base, walCopy, Optional.of(to));
     }
 
-    private NoSuchElementException noBase() {
+    private RuntimeException noBase() {
+        if (!broken.isEmpty()) {
+            return new OutsideWindow("target " + target + " has no base backup that can be restored: "
+                    + String.join("; ", unrestorable()));
+        }
         return new NoSuchElementException("target " + target + " has no base backup in its repo yet: run its plan "
                 + "once (wal mode restores from a base backup and the WAL after it)");
     }

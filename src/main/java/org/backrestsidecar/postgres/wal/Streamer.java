@@ -39,7 +39,8 @@ public class Streamer {
     private final SidecarConfig config;
 
     /** What the server says of our stream: bytes its slot holds back, and not yet on the spool. */
-    public record ServerView(long slotRetainedBytes, String walStatus, long notReceivedBytes, int timeline) {
+    public record ServerView(long slotRetainedBytes, String walStatus, long notReceivedBytes, int timeline,
+                             int serverVersion) {
     }
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Streamer.class);
@@ -203,9 +204,10 @@ public class Streamer {
                 + "wal_status FROM pg_replication_slots WHERE slot_name = '" + WalMode.slot(target) + "'), 'none') || '|' "
                 + "|| coalesce((SELECT (pg_current_wal_lsn() - write_lsn)::bigint FROM pg_stat_replication WHERE "
                 + "application_name = '" + APP_NAME + "' LIMIT 1), -1) || '|' || (SELECT timeline_id FROM "
-                + "pg_control_checkpoint())");
+                + "pg_control_checkpoint()) || '|' || current_setting('server_version_num')");
         String[] f = row.split("\\|");
-        return new ServerView(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]));
+        return new ServerView(Long.parseLong(f[0]), f[1], Long.parseLong(f[2]), Integer.parseInt(f[3]),
+                Integer.parseInt(f[4]));
     }
 
     /** Whether the stream has written the server's WAL up to {@code lsn} into the spool (as it last reported). */

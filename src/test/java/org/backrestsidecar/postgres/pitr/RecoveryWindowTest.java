@@ -176,6 +176,73 @@ class RecoveryWindowTest {
                 new RecoveryWindow("pg", List.of(b0, B1, B2), List.of(W1, W2)).gaps(), "a base with no WAL holds its own moment");
     }
 
+    /**
+     * A full base f (10:00) and incremental ones i1 (11:00, on f) and i2 (12:00, on i1), each chain
+     * handing over to the next. A moment after i2 lays down f, i1 and i2, combined; one between i1
+     * and i2 lays down f and i1. {@code gone}: the bases whose snapshots were removed from the repo.
+     */
+    @ParameterizedTest(name = "{0} gone, {1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "''  | 10:30 | f",
+            "''  | 11:30 | f i1",
+            "''  | 12:30 | f i1 i2",
+            "i1  | 10:30 | f", // before the missing link, f and its WAL still restore
+            "i1  | 12:30 | refused: base backup i2 of pg is incremental and cannot be restored: base backup i1, which it builds on, is not in the repo whole",
+            "i1  | 11:30 | refused: is after the newest WAL of pg", // i1 gone, and its moments with it
+            "f   | 12:30 | refused: base backup i2 of pg is incremental and cannot be restored: base backup f, which",
+            "f   | 10:30 | refused: base backup i1 of pg is incremental and cannot be restored: base backup f, which",
+    })
+    void anIncrementalBaseIsRestoredWithItsWholeChainOrRefusedNamingTheMissingOne(String gone, String time, String says) {
+        List<String> without = List.of(gone.split(" "));
+        List<org.backrestsidecar.restic.Snapshot> all = new java.util.ArrayList<>();
+        String[][] bases = {{"f", "10:00", ""}, {"i1", "11:00", "f"}, {"i2", "12:00", "i1"}};
+        String[] next = {"i1", "i2", ""};
+        for (int i = 0; i < bases.length; i++) {
+            String run = bases[i][0];
+            String hour = bases[i][1].substring(0, 2);
+            if (without.contains(run)) {
+                continue;
+            }
+            all.add(bases[i][2].isEmpty() ? listed(run + "base", hour + ":00:00", "/pg/base.tar", "run:" + run)
+                    : listed(run + "base", hour + ":00:00", "/pg/base.tar", "run:" + run, "parent:" + bases[i][2]));
+            all.add(listed(run + "facts", hour + ":00:05", FACTS, "run:" + run));
+            all.add(next[i].isEmpty() ? listed(run + "wal", hour + ":59:00", "/spool/pg", "wal", "chain:" + run)
+                    : listed(run + "wal", hour + ":59:59", "/spool/pg", "wal", "chain:" + run, "next-chain:" + next[i]));
+        }
+        RecoveryWindow window = RecoveryWindow.of("pg", all);
+        Instant moment = Instant.parse("2026-11-22T" + time + ":00Z");
+        if (says.startsWith("refused: ")) {
+            RecoveryWindow.OutsideWindow refused = assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.at(moment));
+            assertTrue(refused.getMessage().contains(says.substring("refused: ".length())), refused.getMessage());
+        } else {
+            RecoveryWindow.Choice choice = window.at(moment);
+            List<String> laid = new java.util.ArrayList<>(choice.before().stream().map(RecoveryWindow.Base::run).toList());
+            laid.add(choice.base().run());
+            assertEquals(says, String.join(" ", laid));
+        }
+        // the window shown is what restores: a base whose chain is not whole is left out, and said why
+        assertTrue(window.bases().stream().noneMatch(b -> window.unrestorable().stream()
+                .anyMatch(u -> u.startsWith("base backup " + b.run() + " "))), window.toString());
+        if (!gone.isEmpty()) {
+            assertEquals(gone.equals("f") ? List.of("i1", "i2") : List.of("i2"),
+                    window.broken().stream().map(b -> b.base().run()).toList());
+            assertTrue(window.whyNotRestorable(List.of("i2base")).orElseThrow().contains("base backup " + gone + ", which it builds on"));
+            assertThrows(RecoveryWindow.OutsideWindow.class, () -> window.base("i2"));
+        }
+    }
+
+    @Test
+    void aChoiceNamesWhatItCombines() {
+        RecoveryWindow.Base f = new RecoveryWindow.Base("f", "aaaa1111", at("10:00"));
+        RecoveryWindow.Base i1 = new RecoveryWindow.Base("i1", "bbbb2222", at("11:00"), Optional.of("f"));
+        RecoveryWindow.Base i2 = new RecoveryWindow.Base("i2", "cccc3333", at("12:00"), Optional.of("i1"));
+        RecoveryWindow window = new RecoveryWindow("pg", List.of(f, i1, i2), List.of());
+        assertEquals("base backup i2 (incremental, combined with f, i1 by pg_combinebackup)", window.base("i2").described());
+        assertEquals("base backup f", window.base("f").described());
+        assertEquals(List.of(f, i1), window.latest().before());
+        assertEquals(List.of(f), window.base("i1").before());
+    }
+
     /** {@code says}: the run of the base a restore to {@code time} lays down, or "refused: " and what the refusal says. */
     private static void restoresFromOrRefuses(RecoveryWindow window, String time, String says) {
         Instant moment = Instant.parse("2026-11-22T" + time + "Z");
