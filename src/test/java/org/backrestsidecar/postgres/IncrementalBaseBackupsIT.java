@@ -52,7 +52,7 @@ class IncrementalBaseBackupsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TARGET = "incr-pg";
     private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "incr-pg-copy";
-    /** The sidecar is killed once restic has read this much of the incremental base (about 40 MB at 4 MB/s). */
+    /** The sidecar is killed once restic has read this much of the incremental base (a new 15 MB table and a WAL segment, at 8 MB/s). */
     private static final long STORING = 4L << 20;
     private Process sidecar;
     private PostgresContainer pg;
@@ -79,7 +79,6 @@ class IncrementalBaseBackupsIT {
         Path key = root.resolve("incr.key");
         Files.writeString(key, "incremental-test-key-0123456789ab\n");
         PackagedSidecar.writeToken(root);
-        PackagedSidecar.buildImage();
         Path config = root.resolve("sidecar.yml");
         Path repo = root.resolve("repo");
         Path copy = root.resolve("copy");
@@ -106,7 +105,7 @@ class IncrementalBaseBackupsIT {
         pg = PostgresContainer.startOfficialLike17(TARGET, Map.of("backup.enable", "true", "backup.plan", "incr",
                 "backup.strategy", "postgres", "com.docker.compose.service", TARGET, "backup.postgres.mode", "wal",
                 "backup.postgres.checkpoint", "fast", "backup.postgres.base.full-every", "4",
-                "backup.postgres.base.max-rate", "4M"));
+                "backup.postgres.base.max-rate", "8M"));
         assertEquals("off", pg.sql("postgres", "SHOW summarize_wal").strip());
         // an AI stack's chats: rows appended all day, a few updated, a few deleted
         pg.sql("postgres", "CREATE TABLE chats (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), body text)");
@@ -177,7 +176,7 @@ class IncrementalBaseBackupsIT {
 
         // 4. the sidecar killed while restic stores an incremental base: that run never becomes a parent
         chatter(300);
-        pg.sql("postgres", "CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 30) AS body FROM generate_series(1, 40000) g");
+        pg.sql("postgres", "CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 30) AS body FROM generate_series(1, 15000) g");
         String killed = JSON.readTree(postJson(port, "/api/plans/incr/runs", "")).path("id").asText();
         PackagedSidecar.awaitResticStoring(TARGET + "/base.tar", STORING);
         sidecar.destroyForcibly().waitFor();

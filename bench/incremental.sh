@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Benchmark: incremental base backups on Postgres 17 (issue 38). A wal-mode Postgres 17 (the test
+# image debian-postgres17) backed up by the packaged sidecar into a local repo, a base backup a day
+# for DAYS days, under one of two workloads:
+# - chats: an AI stack's chat history, as our users' databases grow: each day new rows appended (1 %
+#   of the first day's), 0.5 % of the rows edited, 0.1 % deleted (most pages untouched);
+# - pgbench: the worst case, 1 % of pgbench's accounts updated a day spread over the table
+#   (`aid % 100 = k`), so every page of the table changes every day.
+# For each it prints the repo's bytes after the DAYS days against the first base backup, with the
+# plan's default chain (backup.postgres.base.full-every=7: a full one a week) and with full base
+# backups only (full-every=1), and what each day's base backup stored.
+# Needs what `bash scripts/test.sh` sets up (dockerd, restic, the test images) and `mvn package`.
+# Usage: bench/incremental.sh [WORKLOAD] [MIB] [DAYS] [FULL_EVERY]
+#   (defaults chats, 256, 30, 7). Prints RESULT lines.
+set -euo pipefail
+workload=${1:-chats}
+mib=${2:-256}
+days=${3:-30}
+full_every=${4:-7}
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
+. "$here/bench/lib.sh"
+image=backrest-sidecar-test/debian-postgres17:latest
+pg_bin=/usr/lib/postgresql/17/bin
+name=bsc-bench-incr
+port=18094
+cleanup() {
+  stop_sidecar
+  docker rm -f "$name" backrest-sidecar-wal-bench-pg >/dev/null 2>&1 || true
+  docker volume rm "$name-data" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+data=/var/lib/postgresql/data
+as_pg="setpriv --reuid=postgres --regid=postgres --init-groups"
+docker rm -f "$name" >/dev/null 2>&1 || true
+docker volume rm "$name-data" >/dev/null 2>&1 || true
+docker run -d --name "$name" --network none -e PGDATA=$data -v "$name-data:$data" \
+  --label backup.enable=true --label backup.strategy=postgres --label backup.plan=critical \
+  --label com.docker.compose.service=bench-pg --label backup.postgres.mode=wal \
+  --label backup.postgres.checkpoint=fast --label backup.postgres.base.full-every="$full_every" "$image" \
+  sh -c "mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql $data && chmod 700 $data \
+  && { [ -s $data/PG_VERSION ] || $as_pg $pg_bin/initdb -D $data -U postgres --data-checksums >/dev/null; } \
+  && exec $as_pg $pg_bin/postgres -D $data -c listen_addresses=*" >/dev/null
+until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
+sql() { docker exec "$name" psql -U postgres -d bench -qAtc "$1"; }
+docker exec "$name" psql -U postgres -qc 'CREATE DATABASE bench'
+case "$workload" in
+  chats)
+    # ~1 KiB of text a message, as load_text's rows
+    sql "CREATE TABLE chats (id bigserial PRIMARY KEY, chat int, at timestamptz DEFAULT now(), body text);
+      INSERT INTO chats (chat, body) SELECT g % 500, (SELECT string_agg(md5((g * 31 + k)::text), '') FROM generate_series(1, 30) k)
+      FROM generate_series(1, $((mib * 1024))) g"
+    day() {
+      sql "INSERT INTO chats (chat, body) SELECT g % 500, (SELECT string_agg(md5((g * 37 + k + $1)::text), '') FROM generate_series(1, 30) k)
+        FROM generate_series(1, $((mib * 1024 / 100))) g"
+      sql "UPDATE chats SET body = body || ' (edited)' WHERE id IN (SELECT id FROM chats TABLESAMPLE BERNOULLI (0.5))"
+      sql "DELETE FROM chats WHERE id IN (SELECT id FROM chats TABLESAMPLE BERNOULLI (0.1))"
+    }
+    ;;
+  pgbench)
+    docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s $((mib / 15)) bench >/dev/null 2>&1
+    day() { sql "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = $(( $1 % 100 ))"; }
+    ;;
+  *) echo "workload: chats or pgbench" >&2; exit 2 ;;
+esac
+sql "CHECKPOINT"
+db_mib=$(( $(sql "select pg_database_size('bench')") / 1048576 ))
+echo "workload $workload: database $db_mib MiB, $days days, full-every $full_every"
+
+head -c 32 /dev/urandom | base64 > "$work/key"
+one_plan_config "$work/repo" "$work/key"
+start_sidecar "$work/sidecar.yml" "$port"
+repo_bytes() { du -sb "$work/repo" | cut -f1; }
+base_seconds=$(run_plan "$port" critical)
+first=$(repo_bytes)
+echo "RESULT first-base seconds=$base_seconds repo_bytes=$first database_mib=$db_mib"
+before=$first
+for d in $(seq 1 "$days"); do
+  day "$d"
+  sql "CHECKPOINT"
+  s=$(run_plan "$port" critical)
+  now=$(repo_bytes)
+  kind=$(grep -c "incremental against" "$work/sidecar.log" || true)
+  echo "RESULT day=$d seconds=$s added_bytes=$((now - before)) repo_bytes=$now incrementals_so_far=$kind"
+  before=$now
+done
+echo "RESULT storage workload=$workload database_mib=$db_mib days=$days full_every=$full_every first_base_bytes=$first repo_bytes=$before ratio_to_first=$(echo "scale=2; $before / $first" | bc) database_mib_after=$(( $(sql "select pg_database_size('bench')") / 1048576 ))"
+
+# the service's throughput during a base backup of this chain's kind: pgbench -c 2 on a database of
+# its own (made now, so the storage above is the workload's alone), alone and beside a run
+docker exec "$name" psql -U postgres -qc 'CREATE DATABASE load'
+docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s 10 load >/dev/null 2>&1
+run_plan "$port" critical >/dev/null # takes the new database in
+day 0
+tps() { docker exec "$name" "$pg_bin/pgbench" -U postgres -c 2 -T "$1" load 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
+alone=$(tps 20)
+incrementals=$(grep -c "incremental against" "$work/sidecar.log" || true)
+( tps 20 > "$work/during" ) &
+load=$!
+sleep 1
+s=$(run_plan "$port" critical)
+wait "$load"
+kind=full
+[ "$(grep -c "incremental against" "$work/sidecar.log" || true)" -gt "$incrementals" ] && kind=incremental
+echo "RESULT throughput workload=$workload base=$kind base_seconds=$s alone_tps=$alone during_tps=$(cat "$work/during") ratio=$(echo "scale=3; $(cat "$work/during") / $alone" | bc) (pgbench for 20 s, the base backup inside it)"
