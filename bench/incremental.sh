@@ -24,28 +24,9 @@ image=backrest-sidecar-test/debian-postgres17:latest
 pg_bin=/usr/lib/postgresql/17/bin
 name=bsc-bench-incr
 port=18094
-cleanup() {
-  stop_sidecar
-  docker rm -f "$name" backrest-sidecar-wal-bench-pg >/dev/null 2>&1 || true
-  docker volume rm "$name-data" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-data=/var/lib/postgresql/data
-as_pg="setpriv --reuid=postgres --regid=postgres --init-groups"
-docker rm -f "$name" >/dev/null 2>&1 || true
-docker volume rm "$name-data" >/dev/null 2>&1 || true
-docker run -d --name "$name" --network none -e PGDATA=$data -v "$name-data:$data" \
-  --label backup.enable=true --label backup.strategy=postgres --label backup.plan=critical \
-  --label com.docker.compose.service=bench-pg --label backup.postgres.mode=wal \
-  --label backup.postgres.checkpoint=fast --label backup.postgres.base.full-every="$full_every" "$image" \
-  sh -c "mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql $data && chmod 700 $data \
-  && { [ -s $data/PG_VERSION ] || $as_pg $pg_bin/initdb -D $data -U postgres --data-checksums >/dev/null; } \
-  && exec $as_pg $pg_bin/postgres -D $data -c listen_addresses=*" >/dev/null
-until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
+trap cleanup_wal_bench EXIT
+start_wal_postgres "$name" --data-checksums --label backup.postgres.base.full-every="$full_every"
 sql() { docker exec "$name" psql -U postgres -d bench -qAtc "$1"; }
-docker exec "$name" psql -U postgres -qc 'CREATE DATABASE bench'
 case "$workload" in
   chats)
     # ~1 KiB of text a message, as load_text's rows

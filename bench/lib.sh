@@ -97,3 +97,30 @@ java_text() {
   jshell -R-Djava.util.prefs.userRoot="$work" --class-path "$here/target/classes" "$work/q.jsh" 2>/dev/null \
     | grep -v '^INFO\|^[A-Z][a-z][a-z] [0-9]'
 }
+
+# start_wal_postgres NAME INITDB_ARGS [more labels/options]: a wal-mode target `bench-pg` in plan
+# critical (checkpoint fast), laid out as the official image (data on volume NAME-data, the server
+# PID 1, listening, initdb's pg_hba), of $image with $pg_bin; database bench made
+start_wal_postgres() {
+  local name=$1 initdb_args=$2 data=/var/lib/postgresql/data
+  local as_pg="setpriv --reuid=postgres --regid=postgres --init-groups"
+  shift 2
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker volume rm "$name-data" >/dev/null 2>&1 || true
+  docker run -d --name "$name" --network none -e PGDATA=$data -v "$name-data:$data" \
+    --label backup.enable=true --label backup.strategy=postgres --label backup.plan=critical \
+    --label com.docker.compose.service=bench-pg --label backup.postgres.mode=wal \
+    --label backup.postgres.checkpoint=fast "$@" "$image" sh -c "mkdir -p /var/run/postgresql \
+    && chown postgres /var/run/postgresql $data && chmod 700 $data && { [ -s $data/PG_VERSION ] || $as_pg \
+    $pg_bin/initdb -D $data -U postgres $initdb_args >/dev/null; } && exec $as_pg $pg_bin/postgres -D $data -c listen_addresses=*" >/dev/null
+  until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
+  docker exec "$name" psql -U postgres -qc 'CREATE DATABASE bench'
+}
+
+# cleanup_wal_bench: a wal bench's EXIT trap: its sidecar, its server $name with its volume and stream, its $work
+cleanup_wal_bench() {
+  stop_sidecar
+  docker rm -f "$name" backrest-sidecar-wal-bench-pg >/dev/null 2>&1 || true
+  docker volume rm "$name-data" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}

@@ -20,26 +20,9 @@ work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
 . "$here/bench/lib.sh"
 name=bsc-bench-pitr
 port=18093
-cleanup() {
-  stop_sidecar
-  docker rm -f "$name" backrest-sidecar-wal-bench-pg >/dev/null 2>&1 || true
-  docker volume rm "$name-data" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+trap cleanup_wal_bench EXIT
 data=/var/lib/postgresql/data
-as_pg="setpriv --reuid=postgres --regid=postgres --init-groups"
-docker rm -f "$name" >/dev/null 2>&1 || true
-# laid out as the official image: data on a volume, the server PID 1, listening, initdb's pg_hba
-docker run -d --name "$name" --network none -e PGDATA=$data -v "$name-data:$data" \
-  --label backup.enable=true --label backup.strategy=postgres --label backup.plan=critical \
-  --label com.docker.compose.service=bench-pg --label backup.postgres.mode=wal \
-  --label backup.postgres.checkpoint=fast "$image" sh -c "mkdir -p /var/run/postgresql \
-  && chown postgres /var/run/postgresql $data && chmod 700 $data && { [ -s $data/PG_VERSION ] || $as_pg \
-  $pg_bin/initdb -D $data -U postgres >/dev/null; } && exec $as_pg $pg_bin/postgres -D $data -c listen_addresses=*" >/dev/null
-until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
-docker exec "$name" psql -U postgres -qc 'CREATE DATABASE bench'
+start_wal_postgres "$name" ""
 echo "pgbench -i -s $scale ..."
 docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s "$scale" bench >/dev/null 2>&1
 db_mib=$(( $(docker exec "$name" psql -U postgres -Atc "select pg_database_size('bench')") / 1048576 ))
