@@ -63,7 +63,7 @@ public class Forget {
             collectWhole(restic.runWaiting(repo, ResticCommand.LONG, lockWait, bases.toArray(String[]::new)),
                     basesKept, basesPast);
             List<String> basesRemoved = pastTiersAndNotNeeded(basesKept, basesPast);
-            forgetSnapshots(repo, basesRemoved);
+            forgetSnapshots(repo, basesRemoved, lockWait);
             kept.removeIf(s -> basesRemoved.contains(s.id()));
             removed.addAll(basesRemoved);
         }
@@ -133,11 +133,16 @@ public class Forget {
 
     /** Removes snapshots that must not stand, e.g. one made from a dump that later failed. */
     public void forgetSnapshots(RepoConfig repo, List<String> ids) throws ResticException {
+        forgetSnapshots(repo, ids, ResticCommand.LOCK_WAIT);
+    }
+
+    /** As {@link #forgetSnapshots(RepoConfig, List)}, waiting {@code lockWait} for another restic's lock. */
+    private void forgetSnapshots(RepoConfig repo, List<String> ids, java.time.Duration lockWait) throws ResticException {
         if (ids.isEmpty()) {
             return;
         }
         List<String> args = new ArrayList<>(List.of("forget"));
         args.addAll(ids);
-        restic.run(repo, ResticCommand.QUICK, args.toArray(String[]::new));
+        restic.runWaiting(repo, ResticCommand.QUICK, lockWait, args.toArray(String[]::new));
     }
 }
