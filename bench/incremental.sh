@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: incremental base backups on Postgres 17 (issue 38). A wal-mode Postgres 17 (the test
 # image debian-postgres17) backed up by the packaged sidecar into a local repo, a base backup a day
-# for DAYS days, under one of two workloads:
-# - chats: an AI stack's chat history, as our users' databases grow: each day new rows appended (1 %
-#   of the first day's), 0.5 % of the rows edited, 0.1 % deleted (most pages untouched);
-# - pgbench: the worst case, 1 % of pgbench's accounts updated a day spread over the table
-#   (`aid % 100 = k`), so every page of the table changes every day.
+# for DAYS days, under one of two workloads (bench/lib.sh bench_workload): chats, as our users'
+# databases grow, or pgbench's worst case, every page of the table changed every day.
 # For each it prints the repo's bytes after the DAYS days against the first base backup, with the
 # plan's default chain (backup.postgres.base.full-every=7: a full one a week) and with full base
 # backups only (full-every=1), and what each day's base backup stored.
@@ -26,26 +23,7 @@ name=bsc-bench-incr
 port=18094
 trap cleanup_wal_bench EXIT
 start_wal_postgres "$name" --data-checksums --label backup.postgres.base.full-every="$full_every"
-sql() { docker exec "$name" psql -U postgres -d bench -qAtc "$1"; }
-case "$workload" in
-  chats)
-    # ~1 KiB of text a message, as load_text's rows
-    sql "CREATE TABLE chats (id bigserial PRIMARY KEY, chat int, at timestamptz DEFAULT now(), body text);
-      INSERT INTO chats (chat, body) SELECT g % 500, (SELECT string_agg(md5((g * 31 + k)::text), '') FROM generate_series(1, 30) k)
-      FROM generate_series(1, $((mib * 1024))) g"
-    day() {
-      sql "INSERT INTO chats (chat, body) SELECT g % 500, (SELECT string_agg(md5((g * 37 + k + $1)::text), '') FROM generate_series(1, 30) k)
-        FROM generate_series(1, $((mib * 1024 / 100))) g"
-      sql "UPDATE chats SET body = body || ' (edited)' WHERE id IN (SELECT id FROM chats TABLESAMPLE BERNOULLI (0.5))"
-      sql "DELETE FROM chats WHERE id IN (SELECT id FROM chats TABLESAMPLE BERNOULLI (0.1))"
-    }
-    ;;
-  pgbench)
-    docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s $((mib / 15)) bench >/dev/null 2>&1
-    day() { sql "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = $(( $1 % 100 ))"; }
-    ;;
-  *) echo "workload: chats or pgbench" >&2; exit 2 ;;
-esac
+bench_workload "$workload" "$mib"
 sql "CHECKPOINT"
 db_mib=$(( $(sql "select pg_database_size('bench')") / 1048576 ))
 echo "workload $workload: database $db_mib MiB, $days days, full-every $full_every"

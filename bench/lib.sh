@@ -124,3 +124,38 @@ cleanup_wal_bench() {
   docker volume rm "$name-data" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
+
+# sql QUERY: database bench of container $name, unaligned, tuples only
+sql() { docker exec "$name" psql -U postgres -d bench -qAtc "$1"; }
+
+# bench_workload WORKLOAD MIB: database bench of $name loaded with WORKLOAD, about MIB MiB; defines
+# `day N` (one day's change) and $rows (a query of the rows' count and sum, to check a restore by):
+# - chats: an AI stack's chat history, as our users' databases grow: each day new rows appended (1 %
+#   of the first day's), 0.5 % of the rows edited, 0.1 % deleted (most pages untouched);
+# - pgbench: the worst case, 1 % of pgbench's accounts updated a day spread over the table
+#   (`aid % 100 = k`), so every page of the table changes every day.
+bench_workload() {
+  local mib=$2
+  case "$1" in
+    chats)
+      # ~1 KiB of text a message, as load_text's rows
+      sql "CREATE TABLE chats (id bigserial PRIMARY KEY, chat int, at timestamptz DEFAULT now(), body text);
+        INSERT INTO chats (chat, body) SELECT g % 500, (SELECT string_agg(md5((g * 31 + k)::text), '') FROM generate_series(1, 30) k)
+        FROM generate_series(1, $((mib * 1024))) g"
+      chats_a_day=$((mib * 1024 / 100))
+      day() {
+        sql "INSERT INTO chats (chat, body) SELECT g % 500, (SELECT string_agg(md5((g * 37 + k + $1)::text), '') FROM generate_series(1, 30) k)
+          FROM generate_series(1, $chats_a_day) g"
+        sql "UPDATE chats SET body = body || ' (edited)' WHERE id IN (SELECT id FROM chats TABLESAMPLE BERNOULLI (0.5))"
+        sql "DELETE FROM chats WHERE id IN (SELECT id FROM chats TABLESAMPLE BERNOULLI (0.1))"
+      }
+      rows="SELECT count(*) || ':' || sum(hashtextextended(t::text, 0)) FROM chats t"
+      ;;
+    pgbench)
+      docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s $((mib / 15)) bench >/dev/null 2>&1
+      day() { sql "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = $(( $1 % 100 ))"; }
+      rows="SELECT count(*) || ':' || sum(abalance) FROM pgbench_accounts"
+      ;;
+    *) echo "workload: chats or pgbench" >&2; return 2 ;;
+  esac
+}

@@ -3,6 +3,7 @@ package org.backrestsidecar.jobs;
 import java.time.Duration;
 import java.time.Instant;
 import org.backrestsidecar.progress.Progress;
+import org.jboss.logging.Logger;
 
 /**
  * The life every job shares (a plan's run, a restore, a drill, a recovery): made, started by its
@@ -13,10 +14,13 @@ import org.backrestsidecar.progress.Progress;
  */
 public final class JobLife {
     public static final String QUEUED = "queued";
+    private static final Logger LOG = Logger.getLogger(JobLife.class);
     private final Instant madeAt;
     private Instant startedAt;
     private Instant endedAt;
     private String phase;
+    /** When the phase began: at DEBUG each phase's length is logged, to find where a job's time goes. */
+    private Instant phaseAt = Instant.now();
     private final Progress progress = new Progress();
 
     /** A job made now, in {@code firstPhase} ({@link #QUEUED} until it starts, or a phase that starts it). */
@@ -44,6 +48,10 @@ public final class JobLife {
         if (startedAt == null && !QUEUED.equals(name)) {
             startedAt = Instant.now();
         }
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("phase '%s' took %d ms; next '%s'", phase, Duration.between(phaseAt, Instant.now()).toMillis(), name);
+        }
+        phaseAt = Instant.now();
         phase = name;
         // a phase that counts bytes names its item after this
         progress.clear();
@@ -56,6 +64,9 @@ public final class JobLife {
             startedAt = now;
         }
         endedAt = now;
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("phase '%s' took %d ms; ended '%s'", phase, Duration.between(phaseAt, now).toMillis(), lastPhase);
+        }
         phase = lastPhase;
     }
 

@@ -28,6 +28,8 @@ import org.backrestsidecar.testing.ResticCli;
 import org.backrestsidecar.testing.TestDocker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Incremental base backups on a real Postgres 17 (Debian trixie's, with pg_combinebackup), through
@@ -47,8 +49,14 @@ import org.junit.jupiter.api.Test;
  *       touched, naming the missing one.</li>
  * </ul>
  * Postgres 15's full base backups, and the words that say so, are RestoresToAMomentTest's.
+ *
+ * <p>Runs beside the end-to-end chain (pom.xml, failsafe), as the Swarm test does: its target and its
+ * sidecar's config name a Compose project of their own ({@link #PROJECT}), so its sidecar finds only its
+ * Postgres and the chain's sidecars never find it.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class IncrementalBaseBackupsIT {
+    private static final String PROJECT = TestDocker.PROJECT + "-incr";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TARGET = "incr-pg";
     private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "incr-pg-copy";
@@ -100,12 +108,12 @@ class IncrementalBaseBackupsIT {
                   - id: incr
                     repo: incr
                     schedule: "0 2 1 1 *"
-                """.formatted(TestDocker.PROJECT, root.resolve("state"), repo, key, copy, copyKey));
+                """.formatted(PROJECT, root.resolve("state"), repo, key, copy, copyKey));
         // paced, so that a kill finds restic storing the incremental base
         pg = PostgresContainer.startOfficialLike17(TARGET, Map.of("backup.enable", "true", "backup.plan", "incr",
                 "backup.strategy", "postgres", "com.docker.compose.service", TARGET, "backup.postgres.mode", "wal",
                 "backup.postgres.checkpoint", "fast", "backup.postgres.base.full-every", "4",
-                "backup.postgres.base.max-rate", "8M"));
+                "backup.postgres.base.max-rate", "8M", "com.docker.compose.project", PROJECT));
         assertEquals("off", pg.sql("postgres", "SHOW summarize_wal").strip());
         // an AI stack's chats: rows appended all day, a few updated, a few deleted
         pg.sql("postgres", "CREATE TABLE chats (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), body text)");

@@ -18,6 +18,12 @@ import org.backrestsidecar.docker.ContainerLogs;
 @ApplicationScoped
 public class Replay {
     private static final Duration QUICK = Duration.ofSeconds(30);
+    /**
+     * How often a replay is looked at: a look is one psql in the container (about 70 ms), and the
+     * restore waits on average half of this after the server is ready (bench/results.md "Where a
+     * restore's time goes").
+     */
+    private static final Duration LOOK_EVERY = Duration.ofMillis(250);
     /** Runs of a read or reset that stuck or ran past {@link #QUICK} before the replay is called failed. */
     private static final int ATTEMPTS = 3;
     private static final String WAL_FILE = "[0-9A-F]{24}";
@@ -101,7 +107,7 @@ public class Replay {
             if (Instant.now().isAfter(deadline)) {
                 throw new IOException("the server was still replaying WAL after " + timeout.toMinutes() + " min");
             }
-            Thread.sleep(1000);
+            Thread.sleep(LOOK_EVERY.toMillis());
         }
     }
 
@@ -149,7 +155,7 @@ public class Replay {
                 throw new IOException("the server had not reached restore point " + point + " after "
                         + timeout.toMinutes() + " min");
             }
-            Thread.sleep(1000);
+            Thread.sleep(LOOK_EVERY.toMillis());
         }
     }
 
@@ -182,11 +188,14 @@ public class Replay {
         // named as the chain had it, not on the replay's new timeline (a file that never existed)
         String endSegment = branched == null ? null : given.stream()
                 .filter(n -> n.substring(8).equals(branched.substring(8))).findFirst().orElse(branched);
+        // one psql, a -c each: ALTER SYSTEM runs in no transaction, so not one -c of many statements
+        List<String> resets = new java.util.ArrayList<>();
         for (String setting : List.of("restore_command", "recovery_target_time", "recovery_target",
                 "recovery_target_name", "recovery_target_action", "hot_standby")) {
-            psql(containerId, user, "ALTER SYSTEM RESET " + setting);
+            resets.add("ALTER SYSTEM RESET " + setting);
         }
-        psql(containerId, user, "SELECT pg_reload_conf()");
+        resets.add("SELECT pg_reload_conf()");
+        psql(containerId, user, resets.toArray(String[]::new));
         sh(containerId, pgdata, "rm -rf \"$PGDATA/" + DataFolder.WAL_DIR + "\"");
         return new Reached(Integer.parseInt(psql(containerId, user, "SELECT timeline_id FROM pg_control_checkpoint()")),
                 psql(containerId, user, "SELECT coalesce(pg_last_xact_replay_timestamp()::text, '')"),
@@ -218,10 +227,15 @@ public class Replay {
         return WalChain.missing(first, held, segmentBytes);
     }
 
-    String psql(String containerId, String user, String sql) throws IOException {
+    String psql(String containerId, String user, String... statements) throws IOException {
         // every statement here reads, or resets a setting: harmless run again
-        return exec.outputRetried(containerId, List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v",
-                "ON_ERROR_STOP=1", "-c", sql), QUICK, ATTEMPTS).strip();
+        List<String> command = new java.util.ArrayList<>(List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v",
+                "ON_ERROR_STOP=1"));
+        for (String sql : statements) {
+            command.add("-c");
+            command.add(sql);
+        }
+        return exec.outputRetried(containerId, command, QUICK, ATTEMPTS).strip();
     }
 
     private String sh(String containerId, String pgdata, String script) throws IOException {
