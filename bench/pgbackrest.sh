@@ -34,9 +34,11 @@ data=/var/lib/postgresql/data
 as_pg="setpriv --reuid=postgres --regid=postgres --init-groups"
 # pgBackRest's config and repo on a volume of their own, which its restores mount too
 conf=/var/lib/pgbackrest/pgbackrest.conf
+# the sidecar names every container it makes so
+by_sidecar=backrest-sidecar-bench-pgbr-by-sidecar
 cleanup() {
   cleanup_wal_bench
-  for c in "$name-by-pgbr" "$name-by-sidecar"; do
+  for c in "$name-by-pgbr" "$by_sidecar"; do
     docker rm -f -v "$c" >/dev/null 2>&1 || true
     docker volume rm "$c-data" >/dev/null 2>&1 || true
   done
@@ -79,7 +81,8 @@ echo "workload $workload: database $db_mib MiB, $days days, a full base backup e
 
 head -c 32 /dev/urandom | base64 > "$work/key"
 one_plan_config "$work/repo" "$work/key"
-start_sidecar "$work/sidecar.yml" "$port"
+# at DEBUG each job's phases are logged with their lengths: where a restore's time goes is printed below
+start_sidecar "$work/sidecar.yml" "$port" QUARKUS_LOG_CATEGORY__ORG_BACKRESTSIDECAR__LEVEL=DEBUG
 sidecar_bytes() { du -sb "$work/repo" | cut -f1; }
 pgbr_bytes() { docker exec "$name" du -sb /var/lib/pgbackrest/repo | cut -f1; }
 pgbr_backup() { # pgbr_backup TYPE: seconds
@@ -138,7 +141,10 @@ both_shipped
 
 # wait_promoted CONTAINER: until it takes writes
 wait_promoted() {
-  until [ "$(docker exec "$1" psql -U postgres -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do sleep 0.1; done
+  until [ "$(docker exec "$1" psql -U postgres -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
+    [ "$(docker inspect -f '{{.State.Running}}' "$1")" = true ] || { docker logs "$1" 2>&1 | tail -20 >&2; return 1; }
+    sleep 0.1
+  done
 }
 # pgbr_restore_new OPTIONS...: pgBackRest's restore into a new container and volume, the server started
 # on it; the container is $name-by-pgbr
@@ -147,31 +153,35 @@ pgbr_restore_new() {
   docker volume rm "$name-by-pgbr-data" >/dev/null 2>&1 || true
   docker run -d --name "$name-by-pgbr" --network none -v "$name-by-pgbr-data:$data" -v "$name-pgbr:/var/lib/pgbackrest" \
     "$image" sh -c "mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql $data && chmod 700 $data \
-    && $as_pg pgbackrest --config=$conf --stanza=bench --archive-mode=off $* restore \
+    && $as_pg pgbackrest --config=$conf --stanza=bench --archive-mode=off $([ $# -eq 0 ] || printf '%q ' "$@") restore \
     && exec $as_pg $pg_bin/postgres -D $data -c listen_addresses=*" >/dev/null
   wait_promoted "$name-by-pgbr"
 }
-# sidecar_restore_new TO: the sidecar's restore into a new container ($name-by-sidecar); fails unless it succeeded
+# sidecar_restore_new TO: the sidecar's restore into a new container ($by_sidecar); fails unless it succeeded
 sidecar_restore_new() {
-  docker rm -f -v "$name-by-sidecar" >/dev/null 2>&1 || true
-  docker volume rm "$name-by-sidecar-data" >/dev/null 2>&1 || true
+  docker rm -f -v "$by_sidecar" >/dev/null 2>&1 || true
+  docker volume rm "$by_sidecar-data" >/dev/null 2>&1 || true
   local id
-  id=$(api "$port" /api/restores -X POST -d "{\"target\":\"bench-pg\",\"to\":\"$1\",\"newContainer\":\"$name-by-sidecar\"}" \
+  id=$(api "$port" /api/restores -X POST -d "{\"target\":\"bench-pg\",\"to\":\"$1\",\"newContainer\":\"$by_sidecar\"}" \
     | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+  [ -n "$id" ] || { echo "the sidecar refused the restore to $1" >&2; return 1; }
   until api "$port" "/api/restores/$id" | grep -q '"endedAt":"'; do sleep 0.2; done
   api "$port" "/api/restores/$id" | grep -q '"state":"SUCCEEDED"' || { api "$port" "/api/restores/$id" >&2; return 1; }
-  wait_promoted "$name-by-sidecar"
+  wait_promoted "$by_sidecar"
 }
 timed() { local start; start=$(date +%s.%N); "$@"; echo "$(date +%s.%N) - $start" | bc; }
 in_db() { docker exec "$1" psql -U postgres -d bench -Atc "$2"; }
 
 t_side=$(timed sidecar_restore_new "$moment" | tail -1)
-[ "$(in_db "$name-by-sidecar" "$rows")" = "$expected" ] || { echo "the sidecar's restore does not hold the rows of $moment" >&2; exit 1; }
+# its phases, and the restic dumps within them
+sed -n '/restore of bench-pg started/,/restore of bench-pg succeeded/p' "$work/sidecar.log" \
+  | grep -a -E "JobLife|restic dump" | sed -E 's/^[0-9-]+ ([0-9:,]+) DEBUG \[[A-Za-z]+\] /PHASE \1 /'
+[ "$(in_db "$by_sidecar" "$rows")" = "$expected" ] || { echo "the sidecar's restore does not hold the rows of $moment" >&2; exit 1; }
 t_pgbr=$(timed pgbr_restore_new --type=time "--target=$moment" --target-action=promote | tail -1)
 [ "$(in_db "$name-by-pgbr" "$rows")" = "$expected" ] || { echo "pgBackRest's restore does not hold the rows of $moment" >&2; exit 1; }
 echo "RESULT restore-to-a-moment workload=$workload database_mib=$db_mib sidecar_seconds=$t_side pgbackrest_seconds=$t_pgbr ratio=$(echo "scale=2; $t_side / $t_pgbr" | bc) (into a new container, base backups and a day of WAL, until promoted; rows checked)"
-docker rm -f -v "$name-by-sidecar" "$name-by-pgbr" >/dev/null
-docker volume rm "$name-by-sidecar-data" "$name-by-pgbr-data" >/dev/null
+docker rm -f -v "$by_sidecar" "$name-by-pgbr" >/dev/null
+docker volume rm "$by_sidecar-data" "$name-by-pgbr-data" >/dev/null
 
 # the server dies under writes: a row every 0.2 s for 45 s, then SIGKILL
 ( end=$(( $(date +%s) + 45 )); while [ "$(date +%s)" -lt "$end" ]; do sql "INSERT INTO beats DEFAULT VALUES" || true; sleep 0.2; done ) &
@@ -182,6 +192,6 @@ docker kill "$name" >/dev/null
 sleep 20 # the sidecar's next ship finds the stream gone; pgBackRest has what archive_command pushed
 t_side=$(timed sidecar_restore_new latest | tail -1)
 t_pgbr=$(timed pgbr_restore_new | tail -1)
-lost_side=$(echo "$last - $(in_db "$name-by-sidecar" "SELECT extract(epoch FROM max(at)) FROM beats")" | bc)
+lost_side=$(echo "$last - $(in_db "$by_sidecar" "SELECT extract(epoch FROM max(at)) FROM beats")" | bc)
 lost_pgbr=$(echo "$last - $(in_db "$name-by-pgbr" "SELECT extract(epoch FROM max(at)) FROM beats")" | bc)
 echo "RESULT server-killed workload=$workload sidecar_lost_seconds=$lost_side pgbackrest_lost_seconds=$lost_pgbr sidecar_restore_seconds=$t_side pgbackrest_restore_seconds=$t_pgbr (a row every 0.2 s, the newest WAL each repo holds restored into a new container)"
