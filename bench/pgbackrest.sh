@@ -17,7 +17,9 @@
 #   holds into a new container: how many seconds of rows each lost (the recovery point).
 # Needs what `bash scripts/test.sh` sets up (dockerd, restic, the test images) and `mvn package`.
 # Usage: bench/pgbackrest.sh [WORKLOAD] [MIB] [DAYS] [FULL_EVERY]
-#   (defaults chats, 256, 14, 7). Prints RESULT lines.
+#   (defaults chats, 256, 14, 7). Prints RESULT lines. PGBR_BLOCK=y turns on pgBackRest's block-level
+#   incremental (repo1-block with repo1-bundle, not its default): an incr then stores the changed
+#   blocks of a file instead of the whole file.
 set -euo pipefail
 workload=${1:-chats}
 mib=${2:-256}
@@ -55,6 +57,7 @@ repo1-path=/var/lib/pgbackrest/repo
 repo1-cipher-type=aes-256-cbc
 repo1-cipher-pass=$(head -c 24 /dev/urandom | base64)
 repo1-retention-full=99
+$([ "${PGBR_BLOCK:-n}" = y ] && printf 'repo1-bundle=y\nrepo1-block=y\n')
 process-max=2
 start-fast=y
 log-level-console=warn
@@ -77,7 +80,7 @@ bench_workload "$workload" "$mib"
 sql "CREATE TABLE beats (at timestamptz DEFAULT clock_timestamp())"
 sql "CHECKPOINT"
 db_mib=$(( $(sql "select pg_database_size('bench')") / 1048576 ))
-echo "workload $workload: database $db_mib MiB, $days days, a full base backup every $full_every"
+echo "workload $workload: database $db_mib MiB, $days days, a full base backup every $full_every, pgBackRest block incremental ${PGBR_BLOCK:-n}"
 
 head -c 32 /dev/urandom | base64 > "$work/key"
 one_plan_config "$work/repo" "$work/key"
