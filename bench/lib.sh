@@ -3,6 +3,13 @@
 image=backrest-sidecar-test/debian-services:latest
 pg_bin=/usr/lib/postgresql/15/bin
 
+# use_postgres17: the benches' servers from the Postgres 17 test image (debian-postgres17, with
+# pg_combinebackup and pgBackRest) instead of debian-services' Postgres 15
+use_postgres17() {
+  image=backrest-sidecar-test/debian-postgres17:latest
+  pg_bin=/usr/lib/postgresql/17/bin
+}
+
 # start_postgres NAME FSYNC [docker run options, e.g. --label ...]: Postgres 15 of the test image,
 # local socket only, trusted; FSYNC on (the server's default, as users run it) or off (faster loads)
 start_postgres() {

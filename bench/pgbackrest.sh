@@ -28,8 +28,7 @@ full_every=${4:-7}
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
 . "$here/bench/lib.sh"
-image=backrest-sidecar-test/debian-postgres17:latest
-pg_bin=/usr/lib/postgresql/17/bin
+use_postgres17
 name=bsc-bench-pgbr
 port=18095
 data=/var/lib/postgresql/data
