@@ -3,7 +3,6 @@ package org.backrestsidecar.crash;
 import static org.backrestsidecar.testing.PackagedSidecar.awaitReady;
 import static org.backrestsidecar.testing.PackagedSidecar.freePort;
 import static org.backrestsidecar.testing.PackagedSidecar.get;
-import static org.backrestsidecar.testing.PackagedSidecar.post;
 import static org.backrestsidecar.testing.PackagedSidecar.postJson;
 import static org.backrestsidecar.testing.PackagedSidecar.postJsonAnswer;
 import static org.backrestsidecar.testing.PackagedSidecar.start;
@@ -140,14 +139,15 @@ class RestoreCutOffIT {
         int port = freePort();
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
         awaitReady(port, root.resolve("first.log"));
-        backUp(port);
+        backUp(port, root.resolve("first.log"));
         return port;
     }
 
-    private static void backUp(int port) throws Exception {
-        post(port, "/api/plans/cut/runs");
-        TestDocker.await("the backup", Duration.ofMinutes(5), () -> ask(() -> JSON.readTree(
-                get(port, "/api/runs?plan=cut")).path(0).path("state").asText().equals("SUCCEEDED")));
+    /** Runs plan "cut" once; a run that fails or does not end shows its record and the end of {@code log}. */
+    private static void backUp(int port, Path log) throws Exception {
+        JsonNode run = PackagedSidecar.runPlan(port, "cut", log);
+        assertEquals("SUCCEEDED", run.path("state").asText(), "the backup: " + run + "; the end of the sidecar's log:\n"
+                + PackagedSidecar.tail(log));
     }
 
     /** Follows restore {@code id} every 10 ms until {@code aim} holds of it; fails if it ends first. */
@@ -204,6 +204,14 @@ class RestoreCutOffIT {
         sidecar = start(root.resolve("sidecar.yml"), port, after);
         awaitReady(port, after);
         return id;
+    }
+
+    /** The log of the sidecar started last in {@code root}. */
+    private static Path newestLog(Path root) throws java.io.IOException {
+        try (var files = Files.list(root)) {
+            return files.filter(f -> f.toString().endsWith(".log"))
+                    .max(java.util.Comparator.comparing(f -> f.toFile().lastModified())).orElseThrow();
+        }
     }
 
     private static String journal(Path root) throws java.io.IOException {
@@ -386,7 +394,7 @@ class RestoreCutOffIT {
         }
 
         // the next backup holds the database and nothing the cut restores left
-        backUp(port);
+        backUp(port, newestLog(root));
         Map<String, String> repo = Map.of("RESTIC_REPOSITORY", root.resolve("repo").toString(),
                 "RESTIC_PASSWORD_FILE", root.resolve("cut.key").toString());
         String found = TestDocker.run(List.of("restic", "--no-lock", "find", "*.backrest-sidecar*",

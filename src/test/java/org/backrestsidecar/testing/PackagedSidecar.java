@@ -89,7 +89,8 @@ public final class PackagedSidecar {
         }
     }
 
-    private static String tail(Path log) {
+    /** The last 40 lines of a sidecar's {@code log}: what a failed test shows of why. */
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -170,10 +171,27 @@ public final class PackagedSidecar {
 
     /** Runs plan {@code plan} through the API and waits for its end; the run as the API then tells it. */
     public static com.fasterxml.jackson.databind.JsonNode runPlan(int port, String plan) throws IOException, InterruptedException {
+        return runPlan(port, plan, null);
+    }
+
+    /**
+     * As {@link #runPlan(int, String)}; when the run does not end in 5 minutes, the failure shows the run
+     * as the API last told it and the end of the sidecar's {@code log} (when given).
+     */
+    public static com.fasterxml.jackson.databind.JsonNode runPlan(int port, String plan, Path log)
+            throws IOException, InterruptedException {
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         String id = json.readTree(postJson(port, "/api/plans/" + plan + "/runs", "")).path("id").asText();
-        TestDocker.await("run " + id + " to end", java.time.Duration.ofMinutes(5),
-                () -> ask(() -> json.readTree(get(port, "/api/runs/" + id)).hasNonNull("endedAt")));
+        String[] last = {"(never answered)"};
+        try {
+            TestDocker.await("run " + id + " to end", java.time.Duration.ofMinutes(5), () -> ask(() -> {
+                last[0] = get(port, "/api/runs/" + id);
+                return json.readTree(last[0]).hasNonNull("endedAt");
+            }));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the run last read " + last[0]
+                    + (log == null ? "" : "; the end of the sidecar's log:\n" + tail(log)), e);
+        }
         return json.readTree(get(port, "/api/runs/" + id));
     }
 }
