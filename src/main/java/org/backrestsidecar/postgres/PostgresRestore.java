@@ -86,10 +86,15 @@ public class PostgresRestore implements TargetRestore {
     private final SnapshotFiles snapshotFiles;
     private final RestoreJournal journal;
     private final com.github.dockerjava.api.DockerClient docker;
+    private final InServerCopy copies;
+    private final String labelPrefix;
 
     public PostgresRestore(PostgresStrategy postgres, SafetySnapshots safety, ContainerExec exec,
                            SnapshotFiles snapshotFiles, RestoreJournal journal,
-                           com.github.dockerjava.api.DockerClient docker) {
+                           com.github.dockerjava.api.DockerClient docker, InServerCopy copies,
+                           org.backrestsidecar.config.SidecarConfig config) {
+        this.labelPrefix = config.labelPrefix();
+        this.copies = copies;
         this.docker = docker;
         this.journal = journal;
         this.postgres = postgres;
@@ -199,9 +204,13 @@ public class PostgresRestore implements TargetRestore {
 
     private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
                          String user, boolean missing, FutureTask<String> fetch) throws Exception {
+        String copy = null;
         if (takesSafetyDump(request, missing)) {
-            job.phase("safety snapshot of database " + request.database());
-            safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, request.database()), repo, job);
+            copy = copyInServer(target, user, request.database(), job);
+            if (copy == null) {
+                job.phase("safety snapshot of database " + request.database());
+                safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, request.database()), repo, job);
+            }
         }
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");
@@ -237,7 +246,13 @@ public class PostgresRestore implements TargetRestore {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         List<String> command = new ArrayList<>(List.of("pg_restore", "-U", user));
-        if (missing) {
+        String dumpedFrom = missing ? dumpedFrom(target, file) : into;
+        if (missing && !dumpedFrom.equals(into)) {
+            // a safety snapshot dumped from its copy inside the server (InServerCopy) names the copy:
+            // --create would make a database of that name
+            exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
+            command.addAll(List.of("-d", into, "--exit-on-error"));
+        } else if (missing) {
             // CREATE DATABASE cannot run in a transaction; there is nothing to keep if it fails
             command.addAll(List.of("-d", "postgres", "--create", "--exit-on-error"));
         } else {
@@ -252,25 +267,111 @@ public class PostgresRestore implements TargetRestore {
         List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", EXIT_KEPT, file));
         keepingExit.addAll(command);
         String dir = file.substring(0, file.lastIndexOf('/'));
-        journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(), target.containerId(), into,
-                !missing, dir, file.substring(dir.length() + 1)).at(RestoreJournal.Phase.WRITING));
+        RestoreJournal.Entry entry = journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(),
+                target.containerId(), into, !missing, dir, file.substring(dir.length() + 1), copy)
+                .at(RestoreJournal.Phase.WRITING));
         ExecResult restored;
         try {
             restored = exec.run(target.containerId(), keepingExit, target.timeout(), new TailBuffer(4096));
-        } finally {
+        } catch (IOException | RuntimeException e) {
             journal.done(job.id());
+            if (copy != null) {
+                job.note("what pg_restore did is not known: the data from before is kept in the server as database "
+                        + copy + "; drop it once database " + into + " is as it should be");
+            }
+            throw e;
+        } finally {
             remove(target, file + EXIT_SUFFIX, file + STARTED_SUFFIX);
         }
         if (!restored.succeeded()) {
+            if (copy != null) {
+                dropCopy(target, user, copy, job);
+            }
+            journal.done(job.id());
             throw new IOException(restored.failure("pg_restore") + (missing ? " (database " + into
                     + " did not exist before; what was made of it is left to look at)"
                     : " (one transaction: database " + into + " is as it was before)"));
         }
-        if (missing) {
-            job.note("database " + into + " did not exist: created from its dump, with its owner and settings");
-        }
         job.wrote("database " + into + " from /" + target.name() + "/" + request.database() + ".dump of "
                 + backup.shownTime());
+        if (copy != null) {
+            journal.record(entry.at(RestoreJournal.Phase.WRITTEN));
+            saveCopy(target, repo, user, request.database(), copy, job);
+        }
+        journal.done(job.id());
+        if (missing) {
+            job.note("database " + into + " did not exist: created from its dump" + (dumpedFrom.equals(into)
+                    ? ", with its owner and settings" : " of its safety copy " + dumpedFrom + " (its tables and "
+                    + "their owners; the database's own settings and grants are the server's defaults)"));
+        }
+    }
+
+    /**
+     * The safety copy made inside the server ({@link InServerCopy}), its name returned; or null, said
+     * on the job, when it cannot be had and the safety dump is taken instead. Recorded in the journal
+     * first: a sidecar cut while the server copies leaves connections refused, which its next start
+     * allows again.
+     */
+    private String copyInServer(Target target, String user, String database, RestoreJob job) throws Exception {
+        java.util.Optional<String> whyNot = copies.whyNot(target, user, database);
+        if (whyNot.isPresent()) {
+            job.note("safety copy by pg_dump into the repo, not inside the server: " + whyNot.get());
+            return null;
+        }
+        String copy = InServerCopy.nameFor(database, job.id());
+        job.phase("safety copy of database " + database + " inside the server");
+        journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(), target.containerId(), database,
+                true, null, null, copy));
+        java.time.Instant started = java.time.Instant.now();
+        try {
+            copies.make(target.containerId(), user, database, copy);
+        } catch (IOException e) {
+            journal.done(job.id());
+            try {
+                copies.drop(target.containerId(), user, copy);
+            } catch (IOException gone) {
+                LOG.warnf("the half-made copy %s stays in %s: %s", copy, target.name(), gone.getMessage());
+            }
+            job.note("safety copy by pg_dump into the repo, not inside the server: the server did not copy database "
+                    + database + " (" + e.getMessage() + ")");
+            return null;
+        }
+        job.note("safety copy of database " + database + " made inside the server as database " + copy + " in "
+                + seconds(started) + " s (its connections closed for that time); it is dumped into the repo as the "
+                + "safety snapshot once the restore is done, then dropped");
+        return copy;
+    }
+
+    /**
+     * After the restore: the copy dumped into the repo as the database it is a copy of (the safety
+     * snapshot, as a dump before the restore would be), then dropped. Failing that, the restore stands
+     * and the copy stays in the server, said on the job: it is then the only data from before.
+     */
+    private void saveCopy(Target target, RepoConfig repo, String user, String database, String copy, RestoreJob job) {
+        job.phase("safety copy of database " + database + " saved into the repo");
+        try {
+            safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, copy)
+                    .withOption(PostgresStrategy.DUMPED_AS, database), repo, job);
+        } catch (Exception e) {
+            job.note("database " + database + " is restored, but its data from before could not be saved into the "
+                    + "repo (" + e.getMessage() + "): it is kept in the server as database " + copy
+                    + "; dump it or drop it once you no longer need it");
+            LOG.warnf("restore %s: the safety copy %s stays in %s: %s", job.id(), copy, target.name(), e.getMessage());
+            return;
+        }
+        dropCopy(target, user, copy, job);
+    }
+
+    private void dropCopy(Target target, String user, String copy, RestoreJob job) {
+        try {
+            copies.drop(target.containerId(), user, copy);
+        } catch (IOException e) {
+            job.note("the safety copy database " + copy + " could not be dropped (" + e.getMessage() + "): drop it by hand");
+        }
+    }
+
+    private static String seconds(java.time.Instant since) {
+        return String.format(java.util.Locale.ROOT, "%.1f", Duration.between(since, java.time.Instant.now()).toMillis() / 1000.0);
     }
 
     /** A database overwritten in place is dumped first; roles (kept, only added) and a new database are not. */
@@ -286,6 +387,13 @@ public class PostgresRestore implements TargetRestore {
     private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {
         return !exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
                 "SELECT count(*) FROM pg_database WHERE datname = " + literal(database)), QUICK).strip().equals("0");
+    }
+
+    /** The database a dump was taken of, as its table of contents names it. */
+    private String dumpedFrom(Target target, String file) throws IOException {
+        return exec.output(target.containerId(), List.of("pg_restore", "-l", file), QUICK).lines()
+                .filter(l -> l.startsWith(";     dbname: ")).map(l -> l.substring(";     dbname: ".length()))
+                .findFirst().orElseThrow(() -> new IOException("the dump " + file + " names no database"));
     }
 
     /** A name as an SQL string literal: quotes doubled (standard_conforming_strings, Postgres's default since 9.1). */
@@ -314,7 +422,8 @@ public class PostgresRestore implements TargetRestore {
 
     /**
      * A dump's pg_restore is not stopped by the sidecar's death: it goes on in the Postgres container,
-     * in one transaction (or into a database it creates), so the record waits for its exit code.
+     * in one transaction (or into a database it creates), so the record waits for its exit code. So
+     * does a safety copy being made inside the server, whose connections are refused until it ends.
      */
     @Override
     public java.util.Optional<GoesOn> goesOnAfterCutOff(RestoreJournal.Entry entry) {
@@ -322,9 +431,67 @@ public class PostgresRestore implements TargetRestore {
                 && !RestoreJournal.Entry.POSTGRES_CREATE.equals(entry.kind())) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new GoesOn("the sidecar stopped while pg_restore wrote database "
-                + entry.database() + "; it goes on in " + entry.target() + ", and this record says what the "
+        String database = "database " + entry.database();
+        if (entry.file() == null) {
+            return java.util.Optional.of(new GoesOn("the sidecar stopped while the safety copy of " + database
+                    + " was made inside the server, before anything was written; this record says what it holds once "
+                    + "the copy has ended and connections to it are allowed again", () -> settleCopy(entry)));
+        }
+        if (entry.phase() == RestoreJournal.Phase.WRITTEN) {
+            return java.util.Optional.of(new GoesOn("the sidecar stopped after pg_restore wrote " + database
+                    + ", while it saved the data from before into the repo", () -> settleSaving(entry)));
+        }
+        return java.util.Optional.of(new GoesOn("the sidecar stopped while pg_restore wrote " + database
+                + "; it goes on in " + entry.target() + ", and this record says what the "
                 + "database holds once it ends", () -> settle(entry)));
+    }
+
+    /** The role the restore worked as in the server: its container's label, or the default. */
+    private String userOf(RestoreJournal.Entry entry) {
+        try {
+            var labels = docker.inspectContainerCmd(entry.containerId()).exec().getConfig().getLabels();
+            String user = labels == null ? null : labels.get(labelPrefix + "." + PostgresStrategy.USER);
+            return user == null || user.isBlank() ? "postgres" : user.strip();
+        } catch (RuntimeException e) {
+            return "postgres";
+        }
+    }
+
+    /** A cut while the safety copy was made: the copy waited for and dropped, connections allowed again. */
+    private String settleCopy(RestoreJournal.Entry entry) throws InterruptedException {
+        String database = "database " + entry.database();
+        String user = userOf(entry);
+        try {
+            copies.awaitNoStatementOn(entry.containerId(), user, entry.kept());
+            copies.drop(entry.containerId(), user, entry.kept());
+            copies.allowConnections(entry.containerId(), user, entry.database());
+            return "the sidecar stopped while the safety copy of " + database + " was made inside the server, before "
+                    + "pg_restore began: " + entry.target() + " holds the data from before the restore (the copy "
+                    + "dropped, connections to it allowed again)";
+        } catch (IOException | RuntimeException e) {
+            return "the sidecar stopped while the safety copy of " + database + " was made inside the server, before "
+                    + "pg_restore began, and settling it failed (" + e.getMessage() + "): " + database + " holds the "
+                    + "data from before the restore; allow connections to it (ALTER DATABASE ... ALLOW_CONNECTIONS true) "
+                    + "and drop database " + entry.kept() + " if it is there";
+        }
+    }
+
+    /** A cut while the copy was saved into the repo: the restore stands, the copy is kept. */
+    private String settleSaving(RestoreJournal.Entry entry) {
+        String database = "database " + entry.database();
+        String restored = "the sidecar stopped after pg_restore wrote " + database + ", while it saved the data from "
+                + "before into the repo: " + database + " holds the backup's data (restored)";
+        try {
+            return copies.exists(entry.containerId(), userOf(entry), entry.kept()) ? restored + "; " + keptCopy(entry)
+                    : restored + " (its safety copy inside the server was already dropped)";
+        } catch (IOException | RuntimeException e) {
+            return restored + "; " + keptCopy(entry) + " if it is there";
+        }
+    }
+
+    private static String keptCopy(RestoreJournal.Entry entry) {
+        return "the data from before is kept in the server as database " + entry.kept() + " (not in the repo): "
+                + "dump it or drop it once you no longer need it";
     }
 
     /** Waits for the pg_restore that outlived the sidecar, removes its dump, and says what the database holds. */
@@ -332,6 +499,7 @@ public class PostgresRestore implements TargetRestore {
         String dump = entry.dir() + "/" + entry.file();
         String database = "database " + entry.database();
         String outcome;
+        boolean asBefore = false;
         try {
             java.time.Instant giveUp = java.time.Instant.now().plus(LONGEST_PG_RESTORE);
             String state = pgRestoreState(entry.containerId(), dump);
@@ -341,12 +509,14 @@ public class PostgresRestore implements TargetRestore {
             }
             boolean oneTransaction = RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind());
             if (state.equals("not started")) {
+                asBefore = true;
                 outcome = "the sidecar stopped before pg_restore began to write " + database + ": " + entry.target()
                         + " holds the data from before the restore";
             } else if (state.equals("exit 0")) {
                 outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
                         + "well: " + database + " holds the backup's data (restored)";
             } else if (state.startsWith("exit ")) {
+                asBefore = oneTransaction;
                 outcome = "the sidecar stopped while pg_restore wrote " + database + "; pg_restore went on and ended "
                         + "with " + state + (oneTransaction ? ": one transaction, " + database + " is as it was before"
                         : ": " + database + " did not exist before; what was made of it is left to look at");
@@ -368,7 +538,21 @@ public class PostgresRestore implements TargetRestore {
         } catch (IOException | RuntimeException e) {
             LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
         }
+        if (entry.kept() != null) {
+            outcome += asBefore ? droppedCopy(entry) : "; " + keptCopy(entry);
+        }
         return outcome;
+    }
+
+    /** The safety copy of a database that holds what it held before: not needed, dropped. */
+    private String droppedCopy(RestoreJournal.Entry entry) {
+        try {
+            copies.drop(entry.containerId(), userOf(entry), entry.kept());
+            return " (its safety copy inside the server dropped)";
+        } catch (IOException | RuntimeException e) {
+            return "; its safety copy inside the server, database " + entry.kept() + ", could not be dropped ("
+                    + e.getMessage() + "): drop it by hand";
+        }
     }
 
     private String pgRestoreState(String containerId, String dump) throws IOException {

@@ -33,6 +33,12 @@ public class PostgresStrategy implements BackupStrategy {
      * (it is not one of {@link #optionKeys}).
      */
     public static final String ONE_DATABASE = "postgres.one-database";
+    /**
+     * The name {@link #ONE_DATABASE}'s dump is stored and counted under: a restore's safety copy made
+     * inside the server ({@link InServerCopy}) is dumped as the database it is a copy of, so that it
+     * restores as that database. Set by the sidecar only, as ONE_DATABASE.
+     */
+    public static final String DUMPED_AS = "postgres.one-database-as";
     static final String USER = "postgres.user";
     /**
      * Who compresses the dump: {@code pg_dump} (default: its zlib, inside the database's container) or
@@ -166,10 +172,11 @@ public class PostgresStrategy implements BackupStrategy {
         }
         dump(target, backup, "globals.sql", List.of("pg_dumpall", "-U", user, "--globals-only"), List.of(), null);
         for (String db : databases) {
-            dump(target, backup, db + ".dump", List.of("sh", "-c", DUMP_WITH_COUNTS),
+            String as = target.option(ONE_DATABASE).isPresent() ? target.option(DUMPED_AS).orElse(db) : db;
+            dump(target, backup, as + ".dump", List.of("sh", "-c", DUMP_WITH_COUNTS),
                     List.of("PGUSER=" + user, "PGDATABASE=" + db, "BACKREST_SIDECAR_DUMP_FLAGS=" + dumpFlags(target),
                             "BACKREST_SIDECAR_PRIORITY=" + backup.priority().word(), "BACKREST_SIDECAR_LOWER=" + LOWER,
-                            "BACKREST_SIDECAR_PG_DUMP=" + PG_DUMP), db);
+                            "BACKREST_SIDECAR_PG_DUMP=" + PG_DUMP), as);
         }
     }
 

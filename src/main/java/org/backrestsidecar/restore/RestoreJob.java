@@ -12,10 +12,16 @@ import org.backrestsidecar.restic.SnapshotTags;
 public final class RestoreJob {
     public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
 
-    /** The JSON view. */
+    /**
+     * The JSON view.
+     *
+     * @param writtenSeconds from the start until the backup's data was in place (its last {@code written});
+     *                       a Postgres safety copy made inside the server is saved into the repo after it
+     */
     public record Report(String id, String target, String plan, String strategy, String backup, Instant backupTime,
                          List<String> snapshots, boolean dryRun, State state, String phase, List<String> wouldWrite,
-                         List<String> written, List<String> safetySnapshots, Double safetySeconds, boolean rolledBack,
+                         List<String> written, Double writtenSeconds, List<String> safetySnapshots, Double safetySeconds,
+                         boolean rolledBack,
                          List<String> notes, String requestedBy,
                          Instant startedAt, Instant endedAt, Double durationSeconds, String error,
                          Progress.View progress, boolean safetyFirst) {
@@ -33,6 +39,7 @@ public final class RestoreJob {
     private final List<String> written = new ArrayList<>();
     private final List<String> safety = new ArrayList<>();
     private Duration safetyTook;
+    private Instant writtenAt;
     private final List<String> notes = new ArrayList<>();
     private final JobLife life = new JobLife(JobLife.QUEUED);
     private State state = State.QUEUED;
@@ -59,7 +66,7 @@ public final class RestoreJob {
     /** A restore the history held as under way: the sidecar stopped before it ended. */
     static Report interrupted(Report r) {
         return new Report(r.id(), r.target(), r.plan(), r.strategy(), r.backup(), r.backupTime(), r.snapshots(),
-                r.dryRun(), State.FAILED, "interrupted", r.wouldWrite(), r.written(), r.safetySnapshots(),
+                r.dryRun(), State.FAILED, "interrupted", r.wouldWrite(), r.written(), r.writtenSeconds(), r.safetySnapshots(),
                 r.safetySeconds(), r.rolledBack(), r.notes(), r.requestedBy(), r.startedAt(), r.startedAt(), null,
                 "the sidecar stopped during this restore (a restart or a crash): it did not finish, and what it "
                         + "wrote is unknown; the safety snapshots it lists hold the data from before it", null,
@@ -91,6 +98,7 @@ public final class RestoreJob {
 
     public synchronized void wrote(String what) {
         written.add(what);
+        writtenAt = Instant.now();
     }
 
     /** The safety snapshots taken, and how long that took (part of the restore's duration). */
@@ -127,7 +135,8 @@ public final class RestoreJob {
 
     public synchronized Report report() {
         return new Report(id, target, plan, strategy, backup.label(), backup.time(), backup.ids(), dryRun, state,
-                life.phase(), wouldWrite, List.copyOf(written), List.copyOf(safety),
+                life.phase(), wouldWrite, List.copyOf(written),
+                writtenAt == null ? null : Duration.between(life.madeAt(), writtenAt).toMillis() / 1000.0, List.copyOf(safety),
                 safetyTook == null ? null : safetyTook.toMillis() / 1000.0, rolledBack, List.copyOf(notes),
                 requestedBy, life.madeAt(), life.endedAt(), life.seconds(), error, life.progressShown(), safetyFirst);
     }

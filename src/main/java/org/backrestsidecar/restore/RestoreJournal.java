@@ -35,7 +35,8 @@ public class RestoreJournal {
      * @param image          postgres-wal: the server's image, whose tools put its data folder back
      * @param kept           postgres-wal: the kept folder being put back in the live one's place, or
      *                       null when a base backup is laid down ({@code dir} is PGDATA, {@code file}
-     *                       the folder the live data is moved aside into)
+     *                       the folder the live data is moved aside into); postgres-dump: the
+     *                       database's safety copy inside the server, or null
      */
     public record Entry(String restoreId, String target, String containerId, String kind, Phase phase, String repo,
                         String safetySnapshot, String snapshotPath, String dir, String file, List<String> paths,
@@ -81,12 +82,19 @@ public class RestoreJournal {
                     List.copyOf(paths), List.copyOf(journals), null, null, null, Instant.now(), List.copyOf(mounts));
         }
 
-        /** A pg_restore of {@code database} about to run in the container, reading {@code dir/file}. */
+        /**
+         * A pg_restore of {@code database} about to run in the container, reading {@code dir/file}; or,
+         * at {@link Phase#STOPPED} with no dump yet, the safety copy {@code copy} being made inside the
+         * server (its connections refused meanwhile). At {@link Phase#WRITTEN} the copy is being saved
+         * into the repo.
+         *
+         * @param copy the database's safety copy inside the server (postgres/InServerCopy), or null
+         */
         public static Entry postgresDump(String restoreId, String target, String containerId, String database,
-                                         boolean oneTransaction, String dir, String file) {
+                                         boolean oneTransaction, String dir, String file, String copy) {
             return new Entry(restoreId, target, containerId, oneTransaction ? POSTGRES_DUMP : POSTGRES_CREATE,
                     Phase.STOPPED, null, null, null, dir, file,
-                    List.of(), List.of(), database, null, null, Instant.now(), List.of());
+                    List.of(), List.of(), database, null, copy, Instant.now(), List.of());
         }
 
         /**

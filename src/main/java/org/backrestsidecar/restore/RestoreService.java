@@ -186,7 +186,7 @@ public class RestoreService {
         }
         RestoreJob.Report settled = new RestoreJob.Report(r.id(), r.target(), r.plan(), r.strategy(), r.backup(),
                 r.backupTime(), r.snapshots(), r.dryRun(), RestoreJob.State.FAILED, "interrupted", r.wouldWrite(),
-                r.written(), r.safetySnapshots(), r.safetySeconds(), rolledBack || r.rolledBack(), r.notes(),
+                r.written(), r.writtenSeconds(), r.safetySnapshots(), r.safetySeconds(), rolledBack || r.rolledBack(), r.notes(),
                 r.requestedBy(), r.startedAt(), r.endedAt(), r.durationSeconds(), outcome, null, r.safetyFirst());
         past.put(id, settled);
         history.put(settled);

@@ -51,14 +51,18 @@ import org.junit.jupiter.api.Test;
  *       from before, whole (integrity_check), every row as it was. Then cut at each phase as the
  *       paused target: the rows from before, before, the backup's. The next backup holds no
  *       leftover of the cut restores.</li>
- *   <li>Postgres dump, while pg_restore runs in the container (held at its first DROP by a reader's
- *       lock, so that it surely outlives the restart): it goes on without the sidecar; the restarted
+ *   <li>Postgres dump, while pg_restore runs in the container (held at its first DROP by a prepared
+ *       transaction's lock, so that it surely outlives the restart; it also keeps the server from
+ *       copying the database, so the safety copy is a pg_dump): it goes on without the sidecar; the restarted
  *       sidecar refuses a second restore of the target (409) while it runs, waits for it and its kept
  *       exit code once the reader goes, and the record says the backup's data is in, which the rows
  *       confirm. Before this, the record said "what it wrote is unknown" and the dump stayed in
  *       /tmp. Then cut the moment pg_restore is about to begin: the record says it never began and
  *       the database holds the rows from before (before the mark pg_restore's shell leaves, this
- *       read as "ended without its exit code").</li>
+ *       read as "ended without its exit code"); the safety copy made inside the server is dropped.
+ *       Then cut as that copy is to be made: connections allowed, no copy left, the rows from before.
+ *       Then cut while the copy is saved into the repo after pg_restore: the backup's rows, and the
+ *       copy kept in the server with the rows from before, which the record names.</li>
  *   <li>A wal-mode Postgres restored over the live server, cut by the sidecar itself with the server
  *       stopped and then with its folder moved aside, killed from outside while the base backup is
  *       laid down, then again once the server was started on the backup to replay: the server is
@@ -513,19 +517,22 @@ class RestoreCutOffIT {
         pg.sql("app", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
         assertNotEquals(atBackup, pg.checksum("app", "t"));
 
-        // a reader holds a lock on the table (as a long report would): pg_restore --clean waits at its
-        // DROP, inside its one transaction, until the test ends the reader; the pg_dump of the safety
-        // copy takes a lock that does not conflict
-        TestDocker.execDetached(pg.id(), "psql", "-U", "postgres", "-d", "app", "-c", "SET application_name = 'holder'",
-                "-c", "BEGIN", "-c", "LOCK TABLE t IN ACCESS SHARE MODE", "-c", "SELECT pg_sleep(600)");
-        TestDocker.await("the reader's lock", Duration.ofSeconds(30), () -> pg.sql("app", "SELECT count(*) FROM "
-                + "pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'holder' AND l.granted "
-                + "AND l.relation = 't'::regclass").strip().equals("1"));
+        // a prepared transaction holds a lock on the table: pg_restore --clean waits at its DROP, inside
+        // its one transaction, until the test ends it. It also holds the database, so the server cannot
+        // copy it (CREATE DATABASE ... TEMPLATE): the safety copy is a pg_dump, whose lock does not conflict.
+        // (A session holding the lock would be closed by the copy's pg_terminate_backend.)
+        pg.sql("app", "BEGIN; LOCK TABLE t IN ACCESS SHARE MODE; PREPARE TRANSACTION 'holder'");
+        assertEquals("1", pg.sql("app", "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'holder'").strip());
+        // (a prepared transaction's locks are held by no process)
+        assertEquals("1", pg.sql("app", "SELECT count(*) FROM pg_locks WHERE pid IS NULL AND relation = 't'::regclass").strip());
         String body = "{\"target\":\"" + PG + "\",\"database\":\"app\",\"confirm\":\"" + PG + "\"}";
         String id = JSON.readTree(postJson(port, "/api/restores", body)).path("id").asText();
         // aimed at pg_restore: killed once the restore says it writes the database and pg_restore runs
         awaitRestore(port, id, now -> now.path("phase").asText().startsWith("restoring database")
                 && pgRestoreRuns(pg.id()));
+        String held = get(port, "/api/restores/" + id);
+        assertTrue(held.contains("safety copy by pg_dump into the repo, not inside the server: the server did not copy "
+                + "database app"), "the prepared transaction holds the database: " + held);
         sidecar.destroyForcibly().waitFor();
         assertTrue(pgRestoreRuns(pg.id()), "killed mid-restore: pg_restore still runs without the sidecar");
 
@@ -536,7 +543,7 @@ class RestoreCutOffIT {
         assertEquals(409, again.statusCode(), "no second restore while the cut-off one's pg_restore writes: " + again.body());
         assertTrue(again.body().contains("still being written by restore " + id), again.body());
         assertTrue(JSON.readTree(get(port, "/api/restores/" + id)).path("error").asText().contains("it goes on in"));
-        pg.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
+        pg.sql("app", "ROLLBACK PREPARED 'holder'");
         JsonNode record = awaitSettled(port, id, "holds the backup's data (restored)");
         assertFalse(pgRestoreRuns(pg.id()), record.toString());
         assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");
@@ -555,7 +562,34 @@ class RestoreCutOffIT {
         assertEquals(beforeSecond, pg.checksum("app", "t"), "the record's word: every row as before the restore");
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip(),
                 "the dump is gone from the container's /tmp");
+        assertEquals("0", copiesOfApp(pg), "the safety copy made inside the server is dropped: the database is as before");
         nothingUnderWay(root, "cut before pg_restore");
+
+        // cut as the safety copy inside the server is to be made (connections about to be refused)
+        String copying = cutAt(root, port, body, "STOPPED", () -> !pgRestoreRuns(pg.id()));
+        JsonNode copyCut = awaitSettled(port, copying, "holds the data from before the restore");
+        assertTrue(copyCut.path("error").asText().contains("while the safety copy of database app was made inside "
+                + "the server"), copyCut.toString());
+        assertEquals(beforeSecond, pg.checksum("app", "t"), "the record's word: every row as before the restore");
+        assertEquals("t", pg.sql("postgres", "SELECT datallowconn FROM pg_database WHERE datname = 'app'").strip(),
+                "connections to the database allowed");
+        assertEquals("0", copiesOfApp(pg), "no copy left");
+        nothingUnderWay(root, "cut at the safety copy");
+
+        // cut after pg_restore, while the copy is saved into the repo: the restore stands, the copy is kept
+        String saving = cutAt(root, port, body, "WRITTEN", () -> !pgRestoreRuns(pg.id()));
+        JsonNode savingCut = awaitSettled(port, saving, "holds the backup's data (restored)");
+        String copy = "app.before-restore-" + saving.substring(0, 8);
+        assertTrue(savingCut.path("error").asText().contains("the data from before is kept in the server as database "
+                + copy), savingCut.toString());
+        assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");
+        assertEquals(beforeSecond, pg.checksum(copy, "t"), "the copy holds every row from before the restore");
+        pg.sql("postgres", "DROP DATABASE \"" + copy + "\"");
+        nothingUnderWay(root, "cut while the safety copy was saved");
+    }
+
+    private static String copiesOfApp(PostgresContainer pg) {
+        return pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'app.before-restore-%'").strip();
     }
 
     @Test

@@ -85,6 +85,12 @@ class RestoresPostgresTest {
 
         List<String> safety = done.getList("safetySnapshots");
         assertFalse(safety.isEmpty(), done.prettify());
+        // the safety copy was made inside the server, the restore waited for it alone; the copy was
+        // dumped into the repo after the data was in place, then dropped
+        assertTrue(done.getString("notes").contains("safety copy of database shop made inside the server as database "
+                + "shop.before-restore-"), done.prettify());
+        assertTrue(done.getDouble("writtenSeconds") < done.getDouble("durationSeconds"), done.prettify());
+        assertEquals("0", copiesOf("shop"), "the copy is dropped once it is in the repo");
         String tags = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "snapshots",
                 "--tag", "safety,target:pg-restore", "--json");
         assertTrue(tags.contains("\"safety\"") && tags.contains("target:pg-restore") && !tags.contains("plan:restoring"),
@@ -124,6 +130,13 @@ class RestoresPostgresTest {
         assertTrue(TestDocker.state(pg.id()).running());
         assertEquals(before, pg.checksum("shop", "orders"), "one transaction: the old data is all there");
         assertEquals("1", pg.sql("shop", "SELECT count(*) FROM pg_views WHERE viewname = 'recent'"));
+        assertEquals("0", copiesOf("shop"), "the safety copy inside the server is dropped: the database is as it was");
+    }
+
+    /** The safety copies of {@code database} made inside the server that are still there. */
+    private static String copiesOf(String database) {
+        return pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE '" + database
+                + ".before-restore-%'").strip();
     }
 
     /**
@@ -152,6 +165,8 @@ class RestoresPostgresTest {
         String held = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), command.toArray(String[]::new));
         assertTrue(held.contains("/pg-restore/it's \\\"odd\\\" db.dump") && !held.contains("shop.dump"),
                 "the safety dump holds that database alone (and the roles): " + held);
+        assertTrue(over.getString("notes").contains("made inside the server as database " + odd + ".before-restore-"),
+                "copied inside the server by its quoted name: " + over.prettify());
 
         String copy = "copy of " + odd;
         JsonPath beside = SidecarApi.restore(Map.of("target", "pg-restore", "database", odd, "newDatabase", copy));

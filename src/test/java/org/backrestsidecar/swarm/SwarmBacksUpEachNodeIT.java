@@ -516,19 +516,27 @@ class SwarmBacksUpEachNodeIT {
         assertEquals(rowsOnNode1, psql("node3", ROWS), "every row back on node3, from node1's backup");
 
         // a restore on a Swarm task cut off (issue 42): node3's sidecar task killed while pg_restore
-        // writes, Swarm starts the next on the node with the same state volume. A reader's lock on the
-        // table (as a long report would hold) keeps pg_restore --clean waiting at its DROP, inside its one
-        // transaction, so that it surely outlives the kill
+        // writes, Swarm starts the next on the node with the same state volume. A prepared transaction's
+        // lock on the table keeps pg_restore --clean waiting at its DROP, inside its one transaction, so
+        // that it surely outlives the kill. (A session's lock would not: the safety copy made inside the
+        // server closes the database's sessions first; a prepared transaction also keeps the server from
+        // copying the database, so the safety copy is a pg_dump, whose lock does not conflict.) Prepared
+        // transactions need a restart of the server to be allowed.
+        psql("node3", "alter system set max_prepared_transactions = 5");
+        String stopped = swarm.taskContainer("node3", STACK + "_postgres");
+        swarm.docker("node1", "service", "update", "-q", "--force", STACK + "_postgres");
+        awaitNodes("Postgres on node3 restarted", Duration.ofMinutes(3),
+                () -> psql("node3", "show max_prepared_transactions").equals("5"));
+        String server = swarm.taskContainer("node3", STACK + "_postgres");
+        assertNotEquals(stopped, server);
+        awaitNodes("node3's sidecar to find the restarted postgres", Duration.ofMinutes(1),
+                () -> api("node3", "sidecar", "GET", "/api/targets", null).contains(server));
         psql("node3", "delete from notes where id <= 100; insert into notes values (0, 'before-the-restore')");
         String before = psql("node3", ROWS);
         assertNotEquals(rowsOnNode1, before);
-        String server = swarm.taskContainer("node3", STACK + "_postgres");
-        swarm.docker("node3", "exec", "-d", server, "psql", "-U", "app", "-d", "app", "-c",
-                "SET application_name = 'holder'", "-c", "BEGIN", "-c", "LOCK TABLE notes IN ACCESS SHARE MODE",
-                "-c", "SELECT pg_sleep(600)");
-        awaitNodes("the reader's lock", Duration.ofSeconds(30), () -> psql("node3", "select count(*) from pg_locks l "
-                + "join pg_stat_activity a using (pid) where a.application_name = 'holder' and l.granted "
-                + "and l.relation = 'notes'::regclass").equals("1"));
+        psql("node3", "begin; lock table notes in access share mode; prepare transaction 'holder'");
+        assertEquals("1", psql("node3", "select count(*) from pg_locks where pid is null "
+                + "and relation = 'notes'::regclass"));
         String body = "{\"target\":\"postgres\",\"database\":\"app\",\"confirm\":\"postgres\"}";
         String posted = api("node3", "sidecar", "POST", "/api/restores", body);
         String cut = json(posted).path("id").asText();
@@ -547,7 +555,7 @@ class SwarmBacksUpEachNodeIT {
                 + "one's pg_restore writes: " + again);
         assertTrue(json(api("node3", "sidecar", "GET", "/api/restores/" + cut, null)).path("error").asText()
                 .contains("it goes on in"));
-        psql("node3", "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'holder'");
+        psql("node3", "rollback prepared 'holder'");
         awaitText("the cut-off restore's record on node3", Duration.ofMinutes(2), () -> api("node3", "sidecar", "GET",
                 "/api/restores/" + cut, null), record -> record.contains("holds the backup's data (restored)"));
         assertFalse(pgRestoreRuns(server));

@@ -1,6 +1,7 @@
 package org.backrestsidecar.postgres.pitr;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -82,7 +83,7 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal,
     }
 
     private Choice choice(Base base, Optional<WalCopy> walCopy, Optional<Instant> to) {
-        List<Base> before = new java.util.ArrayList<>();
+        List<Base> before = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>(List.of(base.run()));
         for (Optional<String> p = base.parent(); p.isPresent() && seen.add(p.get()); ) {
             String run = p.get();
@@ -156,7 +157,7 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal,
 
     /** The gaps inside the window, oldest first: exactly the moments {@link #at} refuses between its edges. */
     public List<Gap> gaps() {
-        List<Gap> gaps = new java.util.ArrayList<>();
+        List<Gap> gaps = new ArrayList<>();
         for (int i = 0; i + 1 < bases.size(); i++) {
             Instant reaches = reach(bases.get(i));
             Instant next = bases.get(i + 1).ready();

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ContainerLogs;
@@ -189,7 +190,7 @@ public class Replay {
         String endSegment = branched == null ? null : given.stream()
                 .filter(n -> n.substring(8).equals(branched.substring(8))).findFirst().orElse(branched);
         // one psql, a -c each: ALTER SYSTEM runs in no transaction, so not one -c of many statements
-        List<String> resets = new java.util.ArrayList<>();
+        List<String> resets = new ArrayList<>();
         for (String setting : List.of("restore_command", "recovery_target_time", "recovery_target",
                 "recovery_target_name", "recovery_target_action", "hot_standby")) {
             resets.add("ALTER SYSTEM RESET " + setting);
@@ -215,7 +216,7 @@ public class Replay {
         if (first.isEmpty()) {
             return List.of();
         }
-        List<String> held = new java.util.ArrayList<>(given);
+        List<String> held = new ArrayList<>(given);
         // of the chain's timelines only: the promotion began a new one, whose first segment copies
         // the one the replay ended in and would fill the very hole it stopped at
         java.util.Set<String> timelines = given.stream().map(n -> n.substring(0, 8)).collect(java.util.stream.Collectors.toSet());
@@ -229,7 +230,7 @@ public class Replay {
 
     String psql(String containerId, String user, String... statements) throws IOException {
         // every statement here reads, or resets a setting: harmless run again
-        List<String> command = new java.util.ArrayList<>(List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v",
+        List<String> command = new ArrayList<>(List.of("psql", "-X", "-U", user, "-d", "postgres", "-At", "-v",
                 "ON_ERROR_STOP=1"));
         for (String sql : statements) {
             command.add("-c");
