@@ -76,7 +76,7 @@ restore() { # restore TARGET JSON-EXTRA
   local id
   id=$(api "$port" /api/restores -X POST -d "{\"target\":\"$1\",\"confirm\":\"$1\"$2}" | field 'r["id"]')
   until api "$port" "/api/restores/$id" | grep -q '"endedAt"'; do sleep 1; done
-  api "$port" "/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s written_seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r.get("writtenSeconds"), r.get("safetySeconds", 0))'
+  api "$port" "/api/restores/$id" | field '"RESULT restore target=%s state=%s seconds=%s written_seconds=%s safety_seconds=%s" % (r["target"], r["state"], r["durationSeconds"], r.get("writtenSeconds"), r.get("safetySeconds", 0)) + "".join("\nNOTE " + n for n in r.get("notes", []))'
 }
 restore bench-pg ',"database":"bench"'
 # into a new database beside it: nothing is overwritten, so no safety dump

@@ -315,7 +315,12 @@ public class PlanRunner implements PlanRuns {
                     .filter(l -> l.contains("locked")).findFirst().orElse("locked") + ")");
             return;
         }
-        int orphans = walRetention.apply(repo, plan.id(), false);
+        // forget keeps every WAL snapshot (--keep-tag wal), so a plan whose kept snapshots hold none has
+        // no WAL to thin: a dump-only plan is spared a listing of the repo (a restic start, ~0.5 s).
+        // A node of a swarm saw only its own host's snapshots, and lists them all.
+        boolean holdsWal = role.forgetsOwnHostOnly()
+                || forgotten.kept().stream().anyMatch(s -> s.tags().contains(SnapshotTags.WAL));
+        int orphans = holdsWal ? walRetention.apply(repo, plan.id(), false) : 0;
         run.retention(forgotten.kept().size() - orphans, forgotten.removed().size() + orphans);
         Map<String, Long> perTarget = forgotten.kept().stream()
                 .collect(Collectors.groupingBy(s -> s.tag("target").orElse("?"), Collectors.counting()));
