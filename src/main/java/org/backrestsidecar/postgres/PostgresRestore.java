@@ -212,6 +212,23 @@ public class PostgresRestore implements TargetRestore {
                 safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, request.database()), repo, job);
             }
         }
+        try {
+            restore(target, repo, backup, request, job, user, missing, fetch, copy);
+        } catch (Exception e) {
+            boolean nothingWritten = journal.pending().stream().anyMatch(entry -> entry.restoreId().equals(job.id())
+                    && entry.file() == null);
+            if (copy != null && nothingWritten) {
+                // failed before pg_restore began (the dump's fetch, the roles): the database is as it was
+                dropCopy(target, user, copy, job);
+                journal.done(job.id());
+            }
+            throw e;
+        }
+    }
+
+    /** After the safety copy ({@code copy} inside the server, or null): the roles, then the database. */
+    private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
+                         String user, boolean missing, FutureTask<String> fetch, String copy) throws Exception {
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");
             String file = copyIn(target, repo, dumpOf(target, backup, "globals.sql"), "globals.sql", job.progress());
