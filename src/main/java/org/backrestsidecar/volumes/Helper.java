@@ -98,11 +98,7 @@ public final class Helper implements AutoCloseable {
         TailBuffer out = new TailBuffer(OUTPUT_KEEP);
         ExecResult result;
         progress.nextPart();
-        try {
-            result = exec.run(id, command, env(), timeout, progress.resticStatusLines(out));
-        } catch (IOException e) {
-            throw new ResticException("restic in the helper container: " + e.getMessage(), e);
-        }
+        result = resticWaitingForLocks(command, timeout, out, progress.resticStatusLines(out));
         if (!result.succeeded()) {
             throw new ResticException(result.failure("restic backup of " + String.join(" ", paths)));
         }
@@ -135,13 +131,41 @@ public final class Helper implements AutoCloseable {
         }
         command.addAll(flags);
         TailBuffer out = new TailBuffer(OUTPUT_KEEP);
-        try {
-            ExecResult result = exec.run(id, command, env(), timeout, out);
-            if (!result.succeeded()) {
-                throw new ResticException(result.failure("restic restore of " + snapshotId));
+        ExecResult result = resticWaitingForLocks(command, timeout, out, out);
+        if (!result.succeeded()) {
+            throw new ResticException(result.failure("restic restore of " + snapshotId));
+        }
+    }
+
+    /**
+     * restic in the helper, run again every 2 s (up to {@link ResticCommand#LOCK_WAIT}) while another
+     * restic holds the repo exclusively: in a swarm another node's forget (its WAL shipper's, every 15
+     * s) or the repos task's prune. restic stops at its lock before it reads or writes anything, which
+     * {@code said} (its stdout) shows empty. The sidecar's own restic waits the same way
+     * (restic/ResticCommand, restic/Backup); restic 0.14 has no --retry-lock. Seen in CI: a swarm's
+     * recovery, whose files restore's safety snapshot failed on node3's forget of 122 ms before.
+     */
+    private ExecResult resticWaitingForLocks(List<String> command, Duration timeout, TailBuffer said,
+                                             java.io.OutputStream out) throws ResticException {
+        java.time.Instant giveUp = java.time.Instant.now().plus(ResticCommand.LOCK_WAIT);
+        while (true) {
+            ExecResult result;
+            try {
+                result = exec.run(id, command, env(), timeout, out);
+            } catch (IOException e) {
+                throw new ResticException("restic in the helper container: " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new ResticException("restic in the helper container: " + e.getMessage(), e);
+            if (result.succeeded() || ResticException.Kind.of(result.stderr()) != ResticException.Kind.LOCKED
+                    || !said.text().isBlank() || java.time.Instant.now().isAfter(giveUp)) {
+                return result;
+            }
+            LOG.infof("repo %s is locked exclusively; restic in the helper runs again in 2 s", repo.id());
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ResticException("interrupted while waiting for repo " + repo.id() + "'s lock", e);
+            }
         }
     }
 
