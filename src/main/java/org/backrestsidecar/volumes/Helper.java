@@ -143,7 +143,7 @@ public final class Helper implements AutoCloseable {
      * s) or the repos task's prune. restic stops at its lock before it reads or writes anything, which
      * {@code said} (its stdout) shows empty. The sidecar's own restic waits the same way
      * (restic/ResticCommand, restic/Backup); restic 0.14 has no --retry-lock. Seen in CI: a swarm's
-     * recovery, whose files restore's safety snapshot failed on node3's forget of 122 ms before.
+     * recovery, whose files restore's safety snapshot failed on an exclusive lock node3's sidecar had taken 122 ms before.
      */
     private ExecResult resticWaitingForLocks(List<String> command, Duration timeout, TailBuffer said,
                                              java.io.OutputStream out) throws ResticException {
