@@ -140,10 +140,11 @@ public final class Helper implements AutoCloseable {
     /**
      * restic in the helper, run again every 2 s (up to {@link ResticCommand#LOCK_WAIT}) while another
      * restic holds the repo exclusively: in a swarm another node's forget (its WAL shipper's, every 15
-     * s) or the repos task's prune. restic stops at its lock before it reads or writes anything, which
-     * {@code said} (its stdout) shows empty. The sidecar's own restic waits the same way
-     * (restic/ResticCommand, restic/Backup); restic 0.14 has no --retry-lock. Seen in CI: a swarm's
-     * recovery, whose files restore's safety snapshot failed on an exclusive lock node3's sidecar had taken 122 ms before.
+     * s) or check (a drill's), or the repos task's prune. restic stops at its lock before it reads or
+     * writes anything, which {@code said} (its stdout) shows empty. The sidecar's own restic waits the
+     * same way (restic/ResticCommand, restic/Backup); restic 0.14 has no --retry-lock. Seen in CI: a
+     * swarm's recovery, whose files restore's safety snapshot stopped at an exclusive lock node3's
+     * sidecar had taken 122 ms before.
      */
     private ExecResult resticWaitingForLocks(List<String> command, Duration timeout, TailBuffer said,
                                              java.io.OutputStream out) throws ResticException {
