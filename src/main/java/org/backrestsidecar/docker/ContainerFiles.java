@@ -2,7 +2,9 @@ package org.backrestsidecar.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -57,12 +59,8 @@ public class ContainerFiles {
     /** One file of {@code size} bytes as a tar stream. */
     private static Content tarOf(String name, long size, Content content) {
         return pipe -> {
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(pipe)) {
-                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                TarArchiveEntry entry = new TarArchiveEntry(name);
-                entry.setSize(size);
-                entry.setMode(0644);
-                tar.putArchiveEntry(entry);
+            try (TarArchiveOutputStream tar = tarInto(pipe)) {
+                tar.putArchiveEntry(fileEntry(name, size));
                 content.writeTo(tar);
                 tar.closeArchiveEntry(); // fails when fewer bytes came than announced
             }
@@ -88,6 +86,49 @@ public class ContainerFiles {
                 tar.closeArchiveEntry();
             }
         });
+    }
+
+    /**
+     * One part of a stream cut into files ({@code restore/SnapshotFiles#streamInParts}): the next
+     * {@code size} bytes of {@code source} as {@code dir/name}, then the empty file {@code dir/mark},
+     * in one tar. The engine unpacks in order, so the mark is there only once the part is whole: a
+     * reader in the container waits for it, and never reads a part still being written.
+     */
+    public void putPart(String containerId, String dir, String name, String mark, long size, InputStream source)
+            throws IOException {
+        putTar(containerId, dir, dir + "/" + name, pipe -> {
+            try (TarArchiveOutputStream tar = tarInto(pipe)) {
+                tar.putArchiveEntry(fileEntry(name, size));
+                byte[] buffer = new byte[64 * 1024];
+                long left = size;
+                while (left > 0) {
+                    int read = source.read(buffer, 0, (int) Math.min(buffer.length, left));
+                    if (read < 0) {
+                        throw new EOFException("the stream ended " + left + " bytes before the end of " + name);
+                    }
+                    tar.write(buffer, 0, read);
+                    left -= read;
+                }
+                tar.closeArchiveEntry();
+                tar.putArchiveEntry(fileEntry(mark, 0));
+                tar.closeArchiveEntry();
+            }
+        });
+    }
+
+    /** A tar stream whose entries may be of any size (a dump of many GB). */
+    private static TarArchiveOutputStream tarInto(OutputStream out) {
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        return tar;
+    }
+
+    /** A file of {@code size} bytes, mode 0644 (owned by root, as the engine unpacks it). */
+    private static TarArchiveEntry fileEntry(String name, long size) {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(size);
+        entry.setMode(0644);
+        return entry;
     }
 
     /** The command that removes what {@link #putWhole} left beside {@code dir/name}, run in the container. */

@@ -30,9 +30,11 @@ import org.backrestsidecar.restore.SnapshotFiles;
 import org.backrestsidecar.restore.TargetRestore;
 
 /**
- * A database back into its Postgres, or into a new database beside it. The dump is copied into the
- * container and applied by {@code pg_restore --clean --if-exists --single-transaction}: one
- * transaction, so a restore that fails halfway leaves the database exactly as it was.
+ * A database back into its Postgres, or into a new database beside it. The dump is streamed out of
+ * the repo into {@code pg_restore --clean --if-exists --single-transaction} in the container (its
+ * stdin): one transaction, so a restore that fails halfway, or whose stream is cut, leaves the
+ * database exactly as it was. A database the server lacks is made from the dump copied in first
+ * ({@code pg_restore --create} reads its table of contents).
  */
 @ApplicationScoped
 public class PostgresRestore implements TargetRestore {
@@ -51,8 +53,20 @@ public class PostgresRestore implements TargetRestore {
      */
     static final String STARTED_SUFFIX = ".started";
     /** $0 the dump, then the command: marks the start, runs it, keeps its exit code beside the dump. */
-    static final String EXIT_KEPT = "echo $$ > \"$0" + STARTED_SUFFIX + "\" || exit 1; \"$@\"; rc=$?; "
-            + "echo $rc > \"$0" + EXIT_SUFFIX + ".tmp\" && mv \"$0" + EXIT_SUFFIX + ".tmp\" \"$0" + EXIT_SUFFIX + "\"; exit $rc";
+    static final String EXIT_KEPT = keepingExit("\"$@\"");
+    /** As {@link #EXIT_KEPT}, the command reading the dump on its stdin as its parts come ({@link SnapshotFiles#READ_PARTS}). */
+    static final String EXIT_KEPT_FED = keepingExit("(\n" + SnapshotFiles.READ_PARTS + ") | \"$@\"");
+    /** $0 the dump: it and all beside it removed. */
+    static final String REMOVE_BESIDE = "rm -f \"$0\" \"$0\".*";
+    /** How long the dump's stream is waited for once pg_restore ended (a stream whose reader stopped ends quickly). */
+    private static final Duration FEEDING_ENDS = Duration.ofMinutes(10);
+    private final long partSize;
+
+    private static String keepingExit(String run) {
+        return "echo $$ > \"$0" + STARTED_SUFFIX + "\" || exit 1\n" + run + "\nrc=$?; "
+                + "echo $rc > \"$0" + EXIT_SUFFIX + ".tmp\" && mv \"$0" + EXIT_SUFFIX + ".tmp\" \"$0" + EXIT_SUFFIX
+                + "\"; exit $rc";
+    }
     /**
      * $0 the dump: what became of a pg_restore the sidecar did not see end — "exit N", "running", "not
      * started" or "gone". Running means the shell of EXIT_KEPT lives, not pg_restore: between
@@ -92,7 +106,10 @@ public class PostgresRestore implements TargetRestore {
     public PostgresRestore(PostgresStrategy postgres, SafetySnapshots safety, ContainerExec exec,
                            SnapshotFiles snapshotFiles, RestoreJournal journal,
                            com.github.dockerjava.api.DockerClient docker, InServerCopy copies,
-                           org.backrestsidecar.config.SidecarConfig config) {
+                           org.backrestsidecar.config.SidecarConfig config,
+                           @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sidecar.restore.part-bytes",
+                                   defaultValue = "33554432") long partSize) {
+        this.partSize = partSize;
         this.labelPrefix = config.labelPrefix();
         this.copies = copies;
         this.docker = docker;
@@ -178,23 +195,31 @@ public class PostgresRestore implements TargetRestore {
         // on a new host (a recovery) only the image's own database exists: the others come from their dumps
         boolean missing = request.database() != null && request.newDatabase() == null
                 && !exists(target, user, request.database());
-        // the dump is copied into the container while the safety dump runs: the restore's wait is the
-        // longer of the two, not their sum (bench/results.md "Postgres restore against a hand pg_restore")
-        FutureTask<String> fetch = null;
+        Dump dump = null;
         if (request.database() != null) {
-            Snapshot dump = dumpOf(target, backup, request.database() + ".dump");
-            // the page follows one step: the safety dump when there is one, else this fetch
-            Progress fetching = takesSafetyDump(request, missing) ? new Progress() : job.progress();
-            fetch = new FutureTask<>(() -> copyIn(target, repo, dump, request.database() + ".dump", fetching));
-            Daemons.start("restore-fetch-" + job.id(), fetch);
+            Snapshot snapshot = dumpOf(target, backup, request.database() + ".dump");
+            String path = "/" + target.name() + "/" + request.database() + ".dump";
+            if (missing) {
+                // a missing database is made from the dump's own table of contents, read first: copied in whole
+                FutureTask<String> copied = new FutureTask<>(() -> copyIn(target, repo, snapshot,
+                        request.database() + ".dump", job.progress()));
+                Daemons.start("restore-fetch-" + job.id(), copied);
+                dump = Dump.copiedIn(snapshot, path, copied);
+            } else {
+                // streamed into pg_restore as restic reads it (bench/results.md "Postgres restore against a
+                // hand pg_restore"); its size, for the progress, is read while the safety copy is made
+                FutureTask<Long> size = new FutureTask<>(() -> snapshotFiles.size(repo, snapshot.id(), path));
+                Daemons.start("restore-size-" + job.id(), size);
+                dump = Dump.streamed(snapshot, path, size);
+            }
         }
         try {
-            restore(target, repo, backup, request, job, user, missing, fetch);
+            restore(target, repo, backup, request, job, user, missing, dump);
         } finally {
-            if (fetch != null) {
+            if (dump != null && dump.copied() != null) {
                 try {
                     // also when the restore failed before it needed the dump: no copy stays behind in /tmp
-                    remove(target, fetch.get());
+                    remove(target, dump.copied().get());
                 } catch (ExecutionException e) {
                     // nothing was copied in (the restore says why when it needed it)
                 }
@@ -202,8 +227,30 @@ public class PostgresRestore implements TargetRestore {
         }
     }
 
+    /**
+     * The dump of the database to restore: copied into the container's /tmp ({@code copied}, its path
+     * there) or streamed into pg_restore ({@code size} of it, read ahead).
+     */
+    private record Dump(Snapshot snapshot, String path, FutureTask<String> copied, FutureTask<Long> size) {
+        static Dump copiedIn(Snapshot snapshot, String path, FutureTask<String> copied) {
+            return new Dump(snapshot, path, copied, null);
+        }
+
+        static Dump streamed(Snapshot snapshot, String path, FutureTask<Long> size) {
+            return new Dump(snapshot, path, null, size);
+        }
+    }
+
+    private static <T> T awaited(FutureTask<T> task) throws Exception {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
     private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
-                         String user, boolean missing, FutureTask<String> fetch) throws Exception {
+                         String user, boolean missing, Dump dump) throws Exception {
         String copy = null;
         if (takesSafetyDump(request, missing)) {
             copy = copyInServer(target, user, request.database(), job);
@@ -213,12 +260,12 @@ public class PostgresRestore implements TargetRestore {
             }
         }
         try {
-            restore(target, repo, backup, request, job, user, missing, fetch, copy);
+            restore(target, repo, backup, request, job, user, missing, dump, copy);
         } catch (Exception e) {
             boolean nothingWritten = journal.pending().stream().anyMatch(entry -> entry.restoreId().equals(job.id())
                     && entry.file() == null);
             if (copy != null && nothingWritten) {
-                // failed before pg_restore began (the dump's fetch, the roles): the database is as it was
+                // failed before pg_restore began (the dump's size, the roles): the database is as it was
                 dropCopy(target, user, copy, job);
                 journal.done(job.id());
             }
@@ -228,7 +275,7 @@ public class PostgresRestore implements TargetRestore {
 
     /** After the safety copy ({@code copy} inside the server, or null): the roles, then the database. */
     private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
-                         String user, boolean missing, FutureTask<String> fetch, String copy) throws Exception {
+                         String user, boolean missing, Dump dump, String copy) throws Exception {
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");
             String file = copyIn(target, repo, dumpOf(target, backup, "globals.sql"), "globals.sql", job.progress());
@@ -256,40 +303,50 @@ public class PostgresRestore implements TargetRestore {
             exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
         }
         job.phase((missing ? "creating database " : "restoring database ") + into);
-        String file;
-        try {
-            file = fetch.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
         List<String> command = new ArrayList<>(List.of("pg_restore", "-U", user));
-        String dumpedFrom = missing ? dumpedFrom(target, file) : into;
-        if (missing && !dumpedFrom.equals(into)) {
-            // a safety snapshot dumped from its copy inside the server (InServerCopy) names the copy:
-            // --create would make a database of that name
-            exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
-            command.addAll(List.of("-d", into, "--exit-on-error"));
-        } else if (missing) {
-            // CREATE DATABASE cannot run in a transaction; there is nothing to keep if it fails
-            command.addAll(List.of("-d", "postgres", "--create", "--exit-on-error"));
+        // the dump in the container; a streamed one comes in parts beside this name
+        String file;
+        String dumpedFrom = into;
+        if (missing) {
+            file = awaited(dump.copied());
+            dumpedFrom = dumpedFrom(target, file);
+            if (!dumpedFrom.equals(into)) {
+                // a safety snapshot dumped from its copy inside the server (InServerCopy) names the copy:
+                // --create would make a database of that name
+                exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
+                command.addAll(List.of("-d", into, "--exit-on-error"));
+            } else {
+                // CREATE DATABASE cannot run in a transaction; there is nothing to keep if it fails
+                command.addAll(List.of("-d", "postgres", "--create", "--exit-on-error"));
+            }
         } else {
+            file = "/tmp/" + inContainer(request.database() + ".dump");
             command.addAll(List.of("-d", into, "--single-transaction"));
         }
         if (request.newDatabase() == null && !missing) {
             command.addAll(List.of("--clean", "--if-exists"));
         }
-        command.add(file);
-        // pg_restore goes on in the container if the sidecar dies: its exit code is kept beside the dump,
-        // so that the next start can tell what the database holds (RestoreRecovery)
-        List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", EXIT_KEPT, file));
-        keepingExit.addAll(command);
         String dir = file.substring(0, file.lastIndexOf('/'));
+        FutureTask<Void> feeding = null;
+        List<String> env = List.of();
+        if (!missing) {
+            long size = awaited(dump.size());
+            env = List.of(SnapshotFiles.PARTS_VARIABLE + "=" + SnapshotFiles.partsOf(size, partSize));
+            feeding = feed(target, repo, dump, size, file, job);
+        } else {
+            command.add(file);
+        }
+        // pg_restore goes on in the container if the sidecar dies (a streamed dump whose parts stop
+        // coming fails it, in its one transaction): its exit code is kept beside the dump, so that the
+        // next start can tell what the database holds (RestoreRecovery)
+        List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", missing ? EXIT_KEPT : EXIT_KEPT_FED, file));
+        keepingExit.addAll(command);
         RestoreJournal.Entry entry = journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(),
                 target.containerId(), into, !missing, dir, file.substring(dir.length() + 1), copy)
                 .at(RestoreJournal.Phase.WRITING));
         ExecResult restored;
         try {
-            restored = exec.run(target.containerId(), keepingExit, target.timeout(), new TailBuffer(4096));
+            restored = exec.run(target.containerId(), keepingExit, env, target.timeout(), new TailBuffer(4096));
         } catch (IOException | RuntimeException e) {
             journal.done(job.id());
             if (copy != null) {
@@ -298,7 +355,8 @@ public class PostgresRestore implements TargetRestore {
             }
             throw e;
         } finally {
-            remove(target, file + EXIT_SUFFIX, file + STARTED_SUFFIX);
+            fed(feeding, file);
+            removeBeside(target, file);
         }
         if (!restored.succeeded()) {
             if (copy != null) {
@@ -320,6 +378,59 @@ public class PostgresRestore implements TargetRestore {
             job.note("database " + into + " did not exist: created from its dump" + (dumpedFrom.equals(into)
                     ? ", with its owner and settings" : " of its safety copy " + dumpedFrom + " (its tables and "
                     + "their owners; the database's own settings and grants are the server's defaults)"));
+        }
+    }
+
+    /**
+     * Starts the dump's stream into the container in parts beside {@code file}
+     * ({@link SnapshotFiles#streamInParts}) and returns once its first part is whole, or throws when it
+     * failed before: nothing is written then.
+     */
+    private FutureTask<Void> feed(Target target, RepoConfig repo, Dump dump, long size, String file, RestoreJob job)
+            throws Exception {
+        String dir = file.substring(0, file.lastIndexOf('/'));
+        java.util.concurrent.CountDownLatch firstIn = new java.util.concurrent.CountDownLatch(1);
+        FutureTask<Void> feeding = new FutureTask<>(() -> {
+            snapshotFiles.streamInParts(repo, dump.snapshot().id(), dump.path(), size, partSize, target.containerId(),
+                    dir, file.substring(dir.length() + 1), firstIn::countDown, job.progress());
+            return null;
+        });
+        Daemons.start("restore-feed-" + job.id(), feeding);
+        while (!firstIn.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (feeding.isDone()) {
+                awaited(feeding); // its failure
+                break;
+            }
+        }
+        return feeding;
+    }
+
+    /**
+     * After pg_restore: the stream's end waited for (it puts its parts whatever the reader does), its
+     * failure only logged: pg_restore's exit code says what the database holds.
+     */
+    private static void fed(FutureTask<Void> feeding, String file) {
+        if (feeding == null) {
+            return;
+        }
+        try {
+            feeding.get(FEEDING_ENDS.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            LOG.debugf("the stream of %s ended with: %s", file, e.getCause().getMessage());
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warnf("the stream of %s still runs %d s after pg_restore ended; left to itself", file,
+                    FEEDING_ENDS.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The dump and everything beside it in the container (exit code, marks, parts not read). */
+    private void removeBeside(Target target, String file) {
+        try {
+            exec.run(target.containerId(), List.of("sh", "-c", REMOVE_BESIDE, file), QUICK, new TailBuffer(1024));
+        } catch (IOException e) {
+            // in the container's /tmp, and gone with the container at the latest
         }
     }
 
@@ -422,9 +533,14 @@ public class PostgresRestore implements TargetRestore {
     private String copyIn(Target target, RepoConfig repo, Snapshot snapshot, String file, Progress progress)
             throws Exception {
         String path = "/" + target.name() + "/" + file;
-        String name = "backrest-sidecar-restore-" + UUID.randomUUID().toString().substring(0, 8) + "-" + file;
+        String name = inContainer(file);
         snapshotFiles.copy(repo, snapshot.id(), path, target.containerId(), "/tmp", name, progress);
         return "/tmp/" + name;
+    }
+
+    /** A name of its own in the container's /tmp for {@code file} of the backup. */
+    private static String inContainer(String file) {
+        return "backrest-sidecar-restore-" + UUID.randomUUID().toString().substring(0, 8) + "-" + file;
     }
 
     private void remove(Target target, String... files) {
@@ -518,6 +634,13 @@ public class PostgresRestore implements TargetRestore {
         String outcome;
         boolean asBefore = false;
         try {
+            // no more parts of a streamed dump will come: its reader is told at once, so that a pg_restore
+            // still waiting for them fails now (its one transaction rolled back), not after the reader's wait
+            try {
+                exec.output(entry.containerId(), List.of("touch", dump + SnapshotFiles.ABORT), QUICK);
+            } catch (IOException | RuntimeException e) {
+                // the container is stopped or gone: what pg_restore did is read below
+            }
             java.time.Instant giveUp = java.time.Instant.now().plus(LONGEST_PG_RESTORE);
             String state = pgRestoreState(entry.containerId(), dump);
             while (state.equals("running") && java.time.Instant.now().isBefore(giveUp)) {
@@ -551,7 +674,7 @@ public class PostgresRestore implements TargetRestore {
                     + "read (" + e.getMessage() + "): look at " + database + " in " + entry.target();
         }
         try {
-            exec.output(entry.containerId(), List.of("rm", "-f", dump, dump + EXIT_SUFFIX, dump + STARTED_SUFFIX), QUICK);
+            exec.output(entry.containerId(), List.of("sh", "-c", REMOVE_BESIDE, dump), QUICK);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
         }

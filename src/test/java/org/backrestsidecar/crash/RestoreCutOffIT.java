@@ -51,13 +51,14 @@ import org.junit.jupiter.api.Test;
  *       from before, whole (integrity_check), every row as it was. Then cut at each phase as the
  *       paused target: the rows from before, before, the backup's. The next backup holds no
  *       leftover of the cut restores.</li>
- *   <li>Postgres dump, while pg_restore runs in the container (held at its first DROP by a prepared
+ *   <li>Postgres dump, while pg_restore runs in the container and its dump still streams in, in parts
+ *       of 64 KiB here ({@code SIDECAR_RESTORE_PART_BYTES}; held at its first DROP by a prepared
  *       transaction's lock, so that it surely outlives the restart; it also keeps the server from
- *       copying the database, so the safety copy is a pg_dump): it goes on without the sidecar; the restarted
- *       sidecar refuses a second restore of the target (409) while it runs, waits for it and its kept
- *       exit code once the reader goes, and the record says the backup's data is in, which the rows
- *       confirm. Before this, the record said "what it wrote is unknown" and the dump stayed in
- *       /tmp. Then cut the moment pg_restore is about to begin: the record says it never began and
+ *       copying the database, so the safety copy is a pg_dump): it goes on without the sidecar; the
+ *       restarted sidecar tells its reader no more parts come, refuses a second restore of the target
+ *       (409) while pg_restore runs, waits for it and its kept exit code once the lock goes: pg_restore
+ *       read a dump cut short and failed, and the record says its one transaction left the rows from
+ *       before, which the rows confirm; no part is left in /tmp. Then cut the moment pg_restore is about to begin: the record says it never began and
  *       the database holds the rows from before (before the mark pg_restore's shell leaves, this
  *       read as "ended without its exit code"); the safety copy made inside the server is dropped.
  *       Then cut as that copy is to be made: connections allowed, no copy left, the rows from before.
@@ -148,8 +149,13 @@ class RestoreCutOffIT {
 
     /** Starts the sidecar of {@code root} on a free port and backs plan "cut" up once; the port. */
     private int startAndBackUp(Path root) throws Exception {
+        return startAndBackUp(root, Map.of());
+    }
+
+    /** As {@link #startAndBackUp(Path)}, the sidecar with {@code env} added to its environment. */
+    private int startAndBackUp(Path root, Map<String, String> env) throws Exception {
         int port = freePort();
-        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"));
+        sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("first.log"), env);
         awaitReady(port, root.resolve("first.log"));
         backUp(port, root.resolve("first.log"));
         return port;
@@ -504,7 +510,7 @@ class RestoreCutOffIT {
     }
 
     @Test
-    void aPostgresRestoreKilledMidPgRestoreIsWaitedForAndTheRecordSaysTheBackupsDataIsIn() throws Exception {
+    void aPostgresRestoreKilledWhileItsDumpStreamsInRollsBackAndTheRecordSaysSo() throws Exception {
         Path root = sidecarRoot();
         PostgresContainer pg = PostgresContainer.start(PG, Map.of("backup.enable", "true", "backup.plan", "cut",
                 "backup.strategy", "postgres", "com.docker.compose.service", PG));
@@ -513,9 +519,11 @@ class RestoreCutOffIT {
         pg.sql("app", "CREATE TABLE t (id int PRIMARY KEY, body text); INSERT INTO t SELECT g, md5(g::text) || "
                 + "md5((g * 7)::text) FROM generate_series(1, 1500000) g");
         String atBackup = pg.checksum("app", "t");
-        int port = startAndBackUp(root);
+        // the dump (about 50 MB) in parts of 64 KiB: hundreds of parts, far from all in when the kill comes
+        int port = startAndBackUp(root, Map.of("SIDECAR_RESTORE_PART_BYTES", "65536"));
         pg.sql("app", "DELETE FROM t WHERE id <= 1000; INSERT INTO t VALUES (0, 'before-restore')");
-        assertNotEquals(atBackup, pg.checksum("app", "t"));
+        String beforeRestore = pg.checksum("app", "t");
+        assertNotEquals(atBackup, beforeRestore);
 
         // a prepared transaction holds a lock on the table: pg_restore --clean waits at its DROP, inside
         // its one transaction, until the test ends it. It also holds the database, so the server cannot
@@ -535,6 +543,8 @@ class RestoreCutOffIT {
                 + "database app"), "the prepared transaction holds the database: " + held);
         sidecar.destroyForcibly().waitFor();
         assertTrue(pgRestoreRuns(pg.id()), "killed mid-restore: pg_restore still runs without the sidecar");
+        assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep 'backrest-sidecar-restore.*[.]exit$'; true")
+                .out().strip(), "pg_restore has not ended");
 
         sidecar = start(root.resolve("sidecar.yml"), port, root.resolve("second.log"));
         awaitReady(port, root.resolve("second.log"));
@@ -544,11 +554,13 @@ class RestoreCutOffIT {
         assertTrue(again.body().contains("still being written by restore " + id), again.body());
         assertTrue(JSON.readTree(get(port, "/api/restores/" + id)).path("error").asText().contains("it goes on in"));
         pg.sql("app", "ROLLBACK PREPARED 'holder'");
-        JsonNode record = awaitSettled(port, id, "holds the backup's data (restored)");
+        // the parts put before the kill are read, then the reader stops at the first missing one
+        JsonNode record = awaitSettled(port, id, "one transaction, database app is as it was before");
+        assertTrue(record.path("error").asText().contains("pg_restore went on and ended with exit 1"), record.toString());
         assertFalse(pgRestoreRuns(pg.id()), record.toString());
-        assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");
+        assertEquals(beforeRestore, pg.checksum("app", "t"), "the record's word: every row as before the restore");
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip(),
-                "the dump and its exit code are gone from the container's /tmp");
+                "the dump's parts, marks and exit code are gone from the container's /tmp");
         nothingUnderWay(root, "pg_restore waited for");
 
         // then cut the moment its journal says pg_restore is about to write (WRITING): it never began,

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.backrestsidecar.restore.SnapshotFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +94,73 @@ class PgRestoreStateTest {
                 bin.toString());
         await(() -> state(dump).equals("running"));
         assertEquals("running", state(dump));
+    }
+
+    /**
+     * A dump streamed in parts (restore/SnapshotFiles.streamInParts): the shell feeds pg_restore each
+     * part as its mark comes, in order, removing each once read; pg_restore reads the whole dump, ends
+     * well, and its exit code is kept. Parts arrive here one at a time, after the shell waits for them.
+     */
+    @Test
+    void aStreamedDumpIsFedPartByPartInOrderAndItsPartsRemoved() throws Exception {
+        Path dump = dir.resolve("backrest-sidecar-restore-1234abcd-app.dump");
+        Path got = dir.resolve("got");
+        Process shell = fedWrapper(dump, 3, "cat > '" + got + "'");
+        await(() -> Files.exists(Path.of(dump + PostgresRestore.STARTED_SUFFIX)));
+        for (int n = 0; n < 3; n++) {
+            assertEquals("running", state(dump), "waits for part " + n);
+            Files.writeString(Path.of(dump + SnapshotFiles.PART + n), "part " + n + ";");
+            Files.createFile(Path.of(dump + SnapshotFiles.PART_DONE + n));
+            int read = n;
+            await(() -> !Files.exists(Path.of(dump + SnapshotFiles.PART + read)));
+        }
+        assertEquals(0, shell.waitFor());
+        assertEquals("part 0;part 1;part 2;", Files.readString(got));
+        assertEquals("exit 0", state(dump));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString())
+                    .filter(name -> name.contains(SnapshotFiles.PART) || name.contains(SnapshotFiles.PART_DONE)).toList(),
+                    "every part removed once read");
+        }
+    }
+
+    /**
+     * No more parts will come (the sidecar that fed them is gone, its next start puts the abort mark):
+     * the reader stops, pg_restore reads a stream cut short and fails, and that exit code is kept.
+     * A part not yet marked whole is never read.
+     */
+    @Test
+    void anAbortedStreamCutsPgRestoresInputAndItsFailureIsKept() throws Exception {
+        Path dump = dir.resolve("backrest-sidecar-restore-1234abcd-app.dump");
+        Path got = dir.resolve("got");
+        // a stand-in that fails when its input is shorter than the whole dump
+        Process shell = fedWrapper(dump, 2, "cat > '" + got + "'; [ \"$(cat '" + got + "')\" = 'first;second;' ] || exit 1");
+        Files.writeString(Path.of(dump + SnapshotFiles.PART + 0), "first;");
+        Files.createFile(Path.of(dump + SnapshotFiles.PART_DONE + 0));
+        await(() -> !Files.exists(Path.of(dump + SnapshotFiles.PART + 0)));
+        Files.writeString(Path.of(dump + SnapshotFiles.PART + 1), "seco");
+        assertEquals("running", state(dump), "part 2 is not whole: still waited for");
+        Files.createFile(Path.of(dump + SnapshotFiles.ABORT));
+        String out = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, shell.waitFor(), out);
+        assertEquals("first;", Files.readString(got), "only the whole part was read");
+        assertEquals("backrest-sidecar: the stream stopped before part 2 of 2", out.strip());
+        assertEquals("exit 1", state(dump));
+    }
+
+    /** EXIT_KEPT_FED as PostgresRestore runs it for a dump in {@code parts} parts, with the stand-in's body. */
+    private Process fedWrapper(Path dump, int parts, String pgRestoreBody) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("wrapper-bin"));
+        Path pgRestore = bin.resolve("pg_restore");
+        Files.writeString(pgRestore, "#!/bin/sh\n" + pgRestoreBody + "\n");
+        pgRestore.toFile().setExecutable(true);
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", PostgresRestore.EXIT_KEPT_FED, dump.toString(),
+                "pg_restore", "-d", "app");
+        pb.environment().put("PATH", bin + ":/usr/bin:/bin");
+        pb.environment().put(SnapshotFiles.PARTS_VARIABLE, Integer.toString(parts));
+        Process p = pb.redirectErrorStream(true).start();
+        started.add(p);
+        return p;
     }
 
     private Path dump() throws Exception {

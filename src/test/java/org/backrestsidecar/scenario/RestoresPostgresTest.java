@@ -91,6 +91,7 @@ class RestoresPostgresTest {
                 + "shop.before-restore-"), done.prettify());
         assertTrue(done.getDouble("writtenSeconds") < done.getDouble("durationSeconds"), done.prettify());
         assertEquals("0", copiesOf("shop"), "the copy is dropped once it is in the repo");
+        assertEquals("", leftInTmp(), "the dump's parts are gone from the container's /tmp");
         String tags = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "snapshots",
                 "--tag", "safety,target:pg-restore", "--json");
         assertTrue(tags.contains("\"safety\"") && tags.contains("target:pg-restore") && !tags.contains("plan:restoring"),
@@ -131,6 +132,12 @@ class RestoresPostgresTest {
         assertEquals(before, pg.checksum("shop", "orders"), "one transaction: the old data is all there");
         assertEquals("1", pg.sql("shop", "SELECT count(*) FROM pg_views WHERE viewname = 'recent'"));
         assertEquals("0", copiesOf("shop"), "the safety copy inside the server is dropped: the database is as it was");
+        assertEquals("", leftInTmp(), "the parts pg_restore did not read are removed too");
+    }
+
+    /** What a restore left in the container's /tmp (the dump's parts, their marks, pg_restore's exit code). */
+    private static String leftInTmp() {
+        return TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip();
     }
 
     /** The safety copies of {@code database} made inside the server that are still there. */

@@ -394,6 +394,8 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
                     // a failed hole-closing base backup tried again at the archiver's next round, not a minute on
                     "sidecar.wal.hole-retry", "15s",
                     "sidecar.api.token-file", root.resolve("api-token").toString(),
+                    // the tests' small dumps streamed into pg_restore in several parts, as a large one is
+                    "sidecar.restore.part-bytes", "4096",
                     "sidecar.docker.host", proxy.host());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
