@@ -206,11 +206,11 @@ public class PostgresRestore implements TargetRestore {
                 Daemons.start("restore-fetch-" + job.id(), copied);
                 dump = Dump.copiedIn(snapshot, path, copied);
             } else {
-                // streamed into pg_restore as restic reads it (bench/results.md "Postgres restore against a
-                // hand pg_restore"); its size, for the progress, is read while the safety copy is made
-                FutureTask<Long> size = new FutureTask<>(() -> snapshotFiles.size(repo, snapshot.id(), path));
-                Daemons.start("restore-size-" + job.id(), size);
-                dump = Dump.streamed(snapshot, path, size);
+                // streamed into the container from the start, while the safety copy is made, and read by
+                // pg_restore as it comes (bench/results.md "Postgres restore against a hand pg_restore")
+                // (the page follows one step: a safety dump when there is one, which runs beside it)
+                Progress fetching = takesSafetyDump(request, false) ? new Progress() : job.progress();
+                dump = Dump.streamed(snapshot, path, new Feed(target, repo, snapshot, path, job.id(), fetching));
             }
         }
         try {
@@ -224,20 +224,91 @@ public class PostgresRestore implements TargetRestore {
                     // nothing was copied in (the restore says why when it needed it)
                 }
             }
+            if (dump != null && dump.feed() != null) {
+                // stopped if the restore ended before pg_restore read it all; nothing of it stays in /tmp
+                dump.feed().end();
+            }
         }
     }
 
     /**
      * The dump of the database to restore: copied into the container's /tmp ({@code copied}, its path
-     * there) or streamed into pg_restore ({@code size} of it, read ahead).
+     * there) or streamed into it in parts for pg_restore to read as they come ({@code feed}).
      */
-    private record Dump(Snapshot snapshot, String path, FutureTask<String> copied, FutureTask<Long> size) {
+    private record Dump(Snapshot snapshot, String path, FutureTask<String> copied, Feed feed) {
         static Dump copiedIn(Snapshot snapshot, String path, FutureTask<String> copied) {
             return new Dump(snapshot, path, copied, null);
         }
 
-        static Dump streamed(Snapshot snapshot, String path, FutureTask<Long> size) {
-            return new Dump(snapshot, path, null, size);
+        static Dump streamed(Snapshot snapshot, String path, Feed feed) {
+            return new Dump(snapshot, path, null, feed);
+        }
+    }
+
+    /**
+     * A dump streamed into the container's /tmp in parts beside {@link #file}
+     * ({@link SnapshotFiles#streamInParts}), started when made: its size read, then its parts put as
+     * restic reads them. pg_restore reads them through {@link #EXIT_KEPT_FED}.
+     */
+    private final class Feed {
+        final String file;
+        private final Target target;
+        private final java.util.concurrent.CompletableFuture<Integer> parts = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.CountDownLatch firstIn = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        private final FutureTask<Void> feeding;
+
+        Feed(Target target, RepoConfig repo, Snapshot snapshot, String path, String restoreId, Progress progress) {
+            this.target = target;
+            this.file = "/tmp/" + inContainer(path.substring(path.lastIndexOf('/') + 1));
+            String dir = file.substring(0, file.lastIndexOf('/'));
+            feeding = new FutureTask<>(() -> {
+                try {
+                    long size = snapshotFiles.size(repo, snapshot.id(), path);
+                    parts.complete(SnapshotFiles.partsOf(size, partSize));
+                    snapshotFiles.streamInParts(repo, snapshot.id(), path, size, partSize, target.containerId(), dir,
+                            file.substring(dir.length() + 1), firstIn::countDown, stop::get, progress);
+                } catch (Exception e) {
+                    parts.completeExceptionally(e);
+                    throw e;
+                }
+                return null;
+            });
+            Daemons.start("restore-feed-" + restoreId, feeding);
+        }
+
+        /** The number of parts, once the first is whole (pg_restore may begin); the feed's failure before that. */
+        int firstIn() throws Exception {
+            while (!firstIn.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (feeding.isDone()) {
+                    awaited(feeding);
+                    break;
+                }
+            }
+            return parts.get();
+        }
+
+        /**
+         * Stops the feed if it still runs (no part after the one under way) and waits for it: it puts its
+         * parts whatever the reader does, and a reader that stopped lets it end quickly. Then removes all
+         * it left beside {@link #file}. Its failure is only logged: pg_restore's exit code says what the
+         * database holds.
+         */
+        void end() {
+            if (stop.getAndSet(true)) {
+                return; // ended already
+            }
+            try {
+                feeding.get(FEEDING_ENDS.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                LOG.debugf("the stream of %s ended with: %s", file, e.getCause().getMessage());
+            } catch (java.util.concurrent.TimeoutException e) {
+                LOG.warnf("the stream of %s still runs %d s after the restore ended; left to itself", file,
+                        FEEDING_ENDS.toSeconds());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            removeBeside(target, file);
         }
     }
 
@@ -320,21 +391,18 @@ public class PostgresRestore implements TargetRestore {
                 command.addAll(List.of("-d", "postgres", "--create", "--exit-on-error"));
             }
         } else {
-            file = "/tmp/" + inContainer(request.database() + ".dump");
+            file = dump.feed().file;
             command.addAll(List.of("-d", into, "--single-transaction"));
         }
         if (request.newDatabase() == null && !missing) {
             command.addAll(List.of("--clean", "--if-exists"));
         }
         String dir = file.substring(0, file.lastIndexOf('/'));
-        FutureTask<Void> feeding = null;
         List<String> env = List.of();
-        if (!missing) {
-            long size = awaited(dump.size());
-            env = List.of(SnapshotFiles.PARTS_VARIABLE + "=" + SnapshotFiles.partsOf(size, partSize));
-            feeding = feed(target, repo, dump, size, file, job);
-        } else {
+        if (missing) {
             command.add(file);
+        } else {
+            env = List.of(SnapshotFiles.PARTS_VARIABLE + "=" + dump.feed().firstIn());
         }
         // pg_restore goes on in the container if the sidecar dies (a streamed dump whose parts stop
         // coming fails it, in its one transaction): its exit code is kept beside the dump, so that the
@@ -355,8 +423,11 @@ public class PostgresRestore implements TargetRestore {
             }
             throw e;
         } finally {
-            fed(feeding, file);
-            removeBeside(target, file);
+            if (missing) {
+                removeBeside(target, file);
+            } else {
+                dump.feed().end();
+            }
         }
         if (!restored.succeeded()) {
             if (copy != null) {
@@ -378,50 +449,6 @@ public class PostgresRestore implements TargetRestore {
             job.note("database " + into + " did not exist: created from its dump" + (dumpedFrom.equals(into)
                     ? ", with its owner and settings" : " of its safety copy " + dumpedFrom + " (its tables and "
                     + "their owners; the database's own settings and grants are the server's defaults)"));
-        }
-    }
-
-    /**
-     * Starts the dump's stream into the container in parts beside {@code file}
-     * ({@link SnapshotFiles#streamInParts}) and returns once its first part is whole, or throws when it
-     * failed before: nothing is written then.
-     */
-    private FutureTask<Void> feed(Target target, RepoConfig repo, Dump dump, long size, String file, RestoreJob job)
-            throws Exception {
-        String dir = file.substring(0, file.lastIndexOf('/'));
-        java.util.concurrent.CountDownLatch firstIn = new java.util.concurrent.CountDownLatch(1);
-        FutureTask<Void> feeding = new FutureTask<>(() -> {
-            snapshotFiles.streamInParts(repo, dump.snapshot().id(), dump.path(), size, partSize, target.containerId(),
-                    dir, file.substring(dir.length() + 1), firstIn::countDown, job.progress());
-            return null;
-        });
-        Daemons.start("restore-feed-" + job.id(), feeding);
-        while (!firstIn.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            if (feeding.isDone()) {
-                awaited(feeding); // its failure
-                break;
-            }
-        }
-        return feeding;
-    }
-
-    /**
-     * After pg_restore: the stream's end waited for (it puts its parts whatever the reader does), its
-     * failure only logged: pg_restore's exit code says what the database holds.
-     */
-    private static void fed(FutureTask<Void> feeding, String file) {
-        if (feeding == null) {
-            return;
-        }
-        try {
-            feeding.get(FEEDING_ENDS.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            LOG.debugf("the stream of %s ended with: %s", file, e.getCause().getMessage());
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.warnf("the stream of %s still runs %d s after pg_restore ended; left to itself", file,
-                    FEEDING_ENDS.toSeconds());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -103,9 +103,12 @@ public class SnapshotFiles {
      * stream cut short.
      *
      * @param firstIn run once the first part is whole: the reader may begin
+     * @param stopped asked before each part: true when the reader no longer needs the rest (the
+     *                restore ended first); the stream then stops as a failed one does
      */
     public void streamInParts(RepoConfig repo, String snapshotId, String path, long size, long partSize,
-                              String containerId, String dir, String name, Runnable firstIn, Progress progress)
+                              String containerId, String dir, String name, Runnable firstIn,
+                              java.util.function.BooleanSupplier stopped, Progress progress)
             throws IOException, ResticException {
         progress.item("fetching " + path, OptionalLong.of(size), Progress.FROM_SNAPSHOT);
         PipedInputStream in = new PipedInputStream(1 << 20);
@@ -122,6 +125,10 @@ public class SnapshotFiles {
             try (in) {
                 int parts = partsOf(size, partSize);
                 for (int n = 0; n < parts; n++) {
+                    if (stopped.getAsBoolean()) {
+                        throw new IOException("the stream of " + path + " was stopped after " + n + " of " + parts
+                                + " parts: the restore no longer needs it");
+                    }
                     files.putPart(containerId, dir, name + PART + n, name + PART_DONE + n,
                             Math.min(partSize, size - n * partSize), in);
                     if (n == 0) {
