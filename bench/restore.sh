@@ -6,7 +6,8 @@
 # For Postgres also the goal of issue 12: the API's restore (safety copy included) against a hand
 # `pg_restore --clean --if-exists --single-transaction` of the same dump already in the container;
 # written_seconds is when the backup's data was in place (a safety copy made inside the server is
-# saved into the repo after it, within seconds=).
+# saved into the repo after it, within seconds=). Beside it the hand pipeline the whole way, the dump
+# fetched too: `restic dump | docker exec -i … pg_restore`.
 # Usage: bench/restore.sh [SIZE_MB] [postgres]   (default 1024; "postgres": that target only).
 # Prints RESULT lines; bench/results.md records runs.
 set -euo pipefail
@@ -90,6 +91,12 @@ docker exec bsc-bench-pg pg_restore -U postgres -d bench --clean --if-exists --s
 hand=$(echo "$(date +%s.%N) - $start" | bc)
 docker exec bsc-bench-pg rm -f /tmp/bench.dump
 echo "RESULT hand pg_restore --single-transaction seconds=$hand"
+echo "== by hand, the whole way: restic dump piped into pg_restore in the container"
+start=$(date +%s.%N)
+restic -r "$work/repos/bench" --password-file "$work/keys/bench.key" --no-cache dump latest /bench-pg/bench.dump \
+  | docker exec -i bsc-bench-pg pg_restore -U postgres -d bench --clean --if-exists --single-transaction
+piped=$(echo "$(date +%s.%N) - $start" | bc)
+echo "RESULT hand restic dump piped into pg_restore --single-transaction seconds=$piped"
 if [ "$only" = postgres ]; then
   exit 0
 fi

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.backrestsidecar.config.Priority;
@@ -33,32 +32,10 @@ public class Backup {
      */
     public StoredSnapshot backupStream(RepoConfig repo, String filename, SnapshotTags tags, String host,
                                        Priority priority, StreamSource source) throws ResticException {
-        Instant giveUp = Instant.now().plus(ResticCommand.LOCK_WAIT);
-        while (true) {
-            try {
-                return streamOnce(repo, filename, tags, host, priority, source);
-            } catch (LockedOut e) {
-                // another restic (in a swarm, another node's forget or the repos task's prune) holds the
-                // repo exclusively; restic stopped before it wrote anything: the source is run again
-                if (Instant.now().isAfter(giveUp)) {
-                    throw new ResticException(e.getMessage());
-                }
-                LOG.infof("repo %s is locked exclusively; %s is streamed again in 2 s", repo.id(), filename);
-                try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new ResticException("interrupted while waiting for repo " + repo.id() + "'s lock", ie);
-                }
-            }
-        }
-    }
-
-    /** restic could not take its lock: nothing was read, nothing written. */
-    private static final class LockedOut extends ResticException {
-        LockedOut(String message) {
-            super(message);
-        }
+        // another restic (in a swarm, another node's forget or the repos task's prune) holds the repo
+        // exclusively; restic stopped before it wrote anything: the source is run again
+        return LockWait.retrying(repo.id(), "the stream of " + filename, ResticCommand.LOCK_WAIT,
+                () -> streamOnce(repo, filename, tags, host, priority, source));
     }
 
     private StoredSnapshot streamOnce(RepoConfig repo, String filename, SnapshotTags tags, String host,
@@ -92,20 +69,20 @@ public class Backup {
         } catch (ResticException e) {
             lockedOut(process);
             if (e.kind() == ResticException.Kind.LOCKED && process.stdoutText().isBlank()) {
-                throw new LockedOut(e.getMessage()); // stopped at another's lock, before it stored anything
+                throw new LockWait.LockedOut(e.getMessage()); // stopped at another's lock, before it stored anything
             }
             throw e;
         }
     }
 
-    /** @throws LockedOut when restic ended because another restic holds the repo, before it stored anything */
-    private static void lockedOut(ResticProcess process) throws LockedOut {
+    /** @throws LockWait.LockedOut when restic ended because another restic holds the repo, before it stored anything */
+    private static void lockedOut(ResticProcess process) throws LockWait.LockedOut {
         if (!process.ended()) {
             return;
         }
         String said = process.stderrText();
         if (ResticException.Kind.of(said) == ResticException.Kind.LOCKED && process.stdoutText().isBlank()) {
-            throw new LockedOut("unable to create lock: " + said.strip());
+            throw new LockWait.LockedOut("unable to create lock: " + said.strip());
         }
     }
 

@@ -166,41 +166,37 @@ public class ResticCommand {
 
     private String run(RepoConfig repo, RepoConfig from, Duration timeout, Priority priority, Duration lockWait,
                        String... args) throws ResticException {
-        Instant giveUp = Instant.now().plus(lockWait);
-        boolean repaired = false;
-        boolean unlocked = args[0].equals("unlock");
-        while (true) {
-            try (ResticProcess restic = start(repo, from, List.of(args), null, priority)) {
-                restic.stdin().close();
-                return restic.await(timeout);
-            } catch (IOException e) {
-                throw new ResticException("restic " + args[0] + " on repo " + repo.id() + ": " + e.getMessage(), e);
-            } catch (ResticException e) {
-                // a file Backrest (root) wrote since we last looked: take the repo back once, then again
-                if (!repaired && e.kind() == ResticException.Kind.PERMISSION_DENIED
-                        && repairer().map(r -> r.repair(repo, e.getMessage())).orElse(false)) {
-                    repaired = true;
-                    continue;
-                }
-                if (e.kind() != ResticException.Kind.LOCKED || Instant.now().isAfter(giveUp)) {
-                    throw e;
-                }
-                if (!unlocked) {
-                    // a lock a crashed restic left goes now (unlock removes only stale ones); a live
-                    // lock is waited for. Only here, not before every forget: each restic costs a key derivation
-                    unlocked = true;
-                    unlockStale(repo);
-                    continue;
-                }
-                LOG.debugf("repo %s is locked; %s waits", repo.id(), args[0]);
-                try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
+        boolean[] repaired = {false};
+        boolean[] unlocked = {args[0].equals("unlock")};
+        return LockWait.retrying(repo.id(), args[0], lockWait, () -> {
+            while (true) {
+                try (ResticProcess restic = start(repo, from, List.of(args), null, priority)) {
+                    restic.stdin().close();
+                    return restic.await(timeout);
+                } catch (IOException e) {
+                    throw new ResticException("restic " + args[0] + " on repo " + repo.id() + ": " + e.getMessage(), e);
+                } catch (ResticException e) {
+                    // a file Backrest (root) wrote since we last looked: take the repo back once, then again
+                    if (!repaired[0] && e.kind() == ResticException.Kind.PERMISSION_DENIED
+                            && repairer().map(r -> r.repair(repo, e.getMessage())).orElse(false)) {
+                        repaired[0] = true;
+                        continue;
+                    }
+                    if (e.kind() != ResticException.Kind.LOCKED) {
+                        throw e;
+                    }
+                    if (!unlocked[0]) {
+                        // a lock a crashed restic left goes now (unlock removes only stale ones); a live
+                        // lock is waited for. Only here, not before every forget: each restic costs a key derivation
+                        unlocked[0] = true;
+                        unlockStale(repo);
+                        continue;
+                    }
+                    // restic takes its lock before it reads or writes anything
+                    throw new LockWait.LockedOut(e.getMessage());
                 }
             }
-        }
+        });
     }
 
     ResticProcess start(RepoConfig repo, List<String> args) throws ResticException {

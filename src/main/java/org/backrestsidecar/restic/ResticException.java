@@ -48,7 +48,7 @@ public class ResticException extends Exception {
         this(message, -1);
     }
 
-    private ResticException(String message, Kind known) {
+    ResticException(String message, Kind known) {
         super(message);
         this.exitCode = -1;
         this.known = known;

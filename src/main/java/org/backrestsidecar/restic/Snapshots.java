@@ -51,7 +51,6 @@ public class Snapshots {
      * nothing was written yet.
      */
     public void dump(RepoConfig repo, String snapshotId, String path, OutputStream out) throws ResticException {
-        java.time.Instant giveUp = java.time.Instant.now().plus(ResticCommand.LOCK_WAIT);
         long[] written = {0};
         OutputStream counted = new java.io.FilterOutputStream(out) {
             @Override
@@ -66,26 +65,20 @@ public class Snapshots {
                 out.write(b);
             }
         };
-        while (true) {
+        LockWait.retrying(repo.id(), "the dump of " + path, ResticCommand.LOCK_WAIT, () -> {
             try (ResticProcess process = restic.start(repo, List.of("dump", snapshotId, path), counted)) {
                 process.stdin().close();
                 process.await(ResticCommand.LONG);
-                return;
+                return null;
             } catch (IOException e) {
                 throw new ResticException("restic dump of " + path + " from " + snapshotId + ": " + e.getMessage(), e);
             } catch (ResticException e) {
-                if (written[0] > 0 || e.kind() != ResticException.Kind.LOCKED
-                        || java.time.Instant.now().isAfter(giveUp)) {
-                    throw e;
+                if (written[0] == 0 && e.kind() == ResticException.Kind.LOCKED) {
+                    throw new LockWait.LockedOut(e.getMessage());
                 }
+                throw e;
             }
-            try {
-                Thread.sleep(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ResticException("interrupted while repo " + repo.id() + " was locked");
-            }
-        }
+        });
     }
 
     /**

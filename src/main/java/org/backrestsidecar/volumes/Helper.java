@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.restic.LockWait;
 import org.backrestsidecar.restic.ResticCommand;
 import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ContainerFiles;
@@ -98,7 +99,7 @@ public final class Helper implements AutoCloseable {
         TailBuffer out = new TailBuffer(OUTPUT_KEEP);
         ExecResult result;
         progress.nextPart();
-        result = resticWaitingForLocks(command, timeout, out, progress.resticStatusLines(out));
+        result = resticWaitingForLocks("backup", command, timeout, out, progress.resticStatusLines(out));
         if (!result.succeeded()) {
             throw new ResticException(result.failure("restic backup of " + String.join(" ", paths)));
         }
@@ -131,43 +132,35 @@ public final class Helper implements AutoCloseable {
         }
         command.addAll(flags);
         TailBuffer out = new TailBuffer(OUTPUT_KEEP);
-        ExecResult result = resticWaitingForLocks(command, timeout, out, out);
+        ExecResult result = resticWaitingForLocks("restore", command, timeout, out, out);
         if (!result.succeeded()) {
             throw new ResticException(result.failure("restic restore of " + snapshotId));
         }
     }
 
     /**
-     * restic in the helper, run again every 2 s (up to {@link ResticCommand#LOCK_WAIT}) while another
-     * restic holds the repo exclusively: in a swarm another node's forget (its WAL shipper's, every 15
-     * s) or check (a drill's), or the repos task's prune. restic stops at its lock before it reads or
-     * writes anything, which {@code said} (its stdout) shows empty. The sidecar's own restic waits the
-     * same way (restic/ResticCommand, restic/Backup); restic 0.14 has no --retry-lock. Seen in CI: a
+     * restic in the helper, run again every 2 s (up to {@link ResticCommand#LOCK_WAIT}, {@link LockWait})
+     * while another restic holds the repo exclusively: in a swarm another node's forget (its WAL
+     * shipper's, every 15 s) or check (a drill's), or the repos task's prune. restic stops at its lock
+     * before it reads or writes anything, which {@code said} (its stdout) shows empty. Seen in CI: a
      * swarm's recovery, whose files restore's safety snapshot stopped at an exclusive lock node3's
      * sidecar had taken 122 ms before.
      */
-    private ExecResult resticWaitingForLocks(List<String> command, Duration timeout, TailBuffer said,
+    private ExecResult resticWaitingForLocks(String verb, List<String> command, Duration timeout, TailBuffer said,
                                              java.io.OutputStream out) throws ResticException {
-        java.time.Instant giveUp = java.time.Instant.now().plus(ResticCommand.LOCK_WAIT);
-        while (true) {
+        return LockWait.retrying(repo.id(), "restic " + verb + " in a helper", ResticCommand.LOCK_WAIT, () -> {
             ExecResult result;
             try {
                 result = exec.run(id, command, env(), timeout, out);
             } catch (IOException e) {
                 throw new ResticException("restic in the helper container: " + e.getMessage(), e);
             }
-            if (result.succeeded() || ResticException.Kind.of(result.stderr()) != ResticException.Kind.LOCKED
-                    || !said.text().isBlank() || java.time.Instant.now().isAfter(giveUp)) {
-                return result;
+            if (!result.succeeded() && ResticException.Kind.of(result.stderr()) == ResticException.Kind.LOCKED
+                    && said.text().isBlank()) {
+                throw new LockWait.LockedOut(result.failure("restic in the helper container"));
             }
-            LOG.infof("repo %s is locked exclusively; restic in the helper runs again in 2 s", repo.id());
-            try {
-                Thread.sleep(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ResticException("interrupted while waiting for repo " + repo.id() + "'s lock", e);
-            }
-        }
+            return result;
+        });
     }
 
     /**
