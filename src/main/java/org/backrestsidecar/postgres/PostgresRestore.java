@@ -31,9 +31,9 @@ import org.backrestsidecar.restore.TargetRestore;
 
 /**
  * A database back into its Postgres, or into a new database beside it. The dump is streamed out of
- * the repo into {@code pg_restore --clean --if-exists --single-transaction} in the container (its
- * stdin): one transaction, so a restore that fails halfway, or whose stream is cut, leaves the
- * database exactly as it was. A database the server lacks is made from the dump copied in first
+ * the repo into the container in parts, which {@code pg_restore --clean --if-exists
+ * --single-transaction} reads on its stdin as they come: one transaction, so a restore that fails
+ * halfway, or whose stream is cut, leaves the database exactly as it was. A database the server lacks is made from the dump copied in first
  * ({@code pg_restore --create} reads its table of contents).
  */
 @ApplicationScoped
