@@ -101,11 +101,9 @@ public class PostgresStrategy implements BackupStrategy {
     /**
      * One read-only transaction exports its snapshot, counts every table's rows in it (to stderr)
      * and has pg_dump dump that very snapshot to stdout, so the counts are exactly the dump's even
-     * while the app writes. psql does not fail on a failed {@code \!}, hence the marker line. The
-     * counts and content sums (a second read of every table) run one after the other with the dump
-     * here: the way {@link #DUMP_WITH_COUNTS} takes where it has no folder of its own in /tmp.
+     * while the app writes. psql does not fail on a failed {@code \!}, hence the marker line.
      */
-    private static final String COUNTS_THEN_DUMP = """
+    private static final String DUMP_WITH_COUNTS = """
             psql -X -q -At -v ON_ERROR_STOP=1 <<'SQL'
             BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
             SELECT pg_export_snapshot() AS backrest_sidecar_snapshot, pg_backend_pid() AS backrest_sidecar_backend \\gset
@@ -118,42 +116,6 @@ public class PostgresStrategy implements BackupStrategy {
             \\! sh -c "$BACKREST_SIDECAR_PG_DUMP" || echo "%s: exit $?" >&2
             COMMIT;
             SQL
-            """.formatted(PostgresRowCounts.QUERY, DUMP_FAILED);
-    /**
-     * As {@link #COUNTS_THEN_DUMP}, with the counts and content sums read beside the dump instead of
-     * before it: pg_dump, compressing, leaves a core of two mostly idle (bench/results.md "Postgres
-     * backup"). psql exports the snapshot and names it in a file; this shell starts pg_dump on it
-     * while psql counts, then tells psql (a file too) that the dump has ended, and psql commits. Both
-     * are this shell's children and waited for: an orphan would be the postmaster's (PID 1 of the
-     * official image), and one that dies of a signal resets every connection of the server. psql's
-     * stdout goes to stderr: nothing but pg_dump writes the dump's stream.
-     */
-    private static final String DUMP_WITH_COUNTS = """
-            d=$(mktemp -d "/tmp/backrest-sidecar-dump.XXXXXX" 2>/dev/null) || exec sh -c "$BACKREST_SIDECAR_COUNTS_THEN_DUMP"
-            export BACKREST_SIDECAR_DIR="$d"
-            psql -X -q -At -v ON_ERROR_STOP=1 >&2 <<'SQL' &
-            BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-            SELECT pg_export_snapshot() AS backrest_sidecar_snapshot, pg_backend_pid() AS backrest_sidecar_backend \\gset
-            \\setenv BACKREST_SIDECAR_SNAPSHOT :backrest_sidecar_snapshot
-            \\setenv BACKREST_SIDECAR_BACKEND :backrest_sidecar_backend
-            \\! [ "$BACKREST_SIDECAR_PRIORITY" != low ] || sh -c "$BACKREST_SIDECAR_LOWER lower $BACKREST_SIDECAR_BACKEND"
-            \\! echo "$BACKREST_SIDECAR_SNAPSHOT" > "$BACKREST_SIDECAR_DIR/snapshot.new" && mv "$BACKREST_SIDECAR_DIR/snapshot.new" "$BACKREST_SIDECAR_DIR/snapshot"
-            \\o | cat >&2
-            %s
-            \\o
-            \\! while [ ! -e "$BACKREST_SIDECAR_DIR/dumped" ]; do sleep 0.1 2>/dev/null || sleep 1; done
-            COMMIT;
-            SQL
-            counting=$!
-            while [ ! -e "$d/snapshot" ] && kill -0 "$counting" 2>/dev/null; do sleep 0.05 2>/dev/null || sleep 1; done
-            if [ -e "$d/snapshot" ]; then
-              BACKREST_SIDECAR_SNAPSHOT=$(cat "$d/snapshot") sh -c "$BACKREST_SIDECAR_PG_DUMP" || echo "%s: exit $?" >&2
-            fi
-            touch "$d/dumped"
-            wait "$counting"
-            rc=$?
-            rm -rf "$d"
-            exit $rc
             """.formatted(PostgresRowCounts.QUERY, DUMP_FAILED);
 
     private static final Pattern DUMP_FAILED_LINE = Pattern.compile(DUMP_FAILED + ": exit (\\d+)");
@@ -214,8 +176,7 @@ public class PostgresStrategy implements BackupStrategy {
             dump(target, backup, as + ".dump", List.of("sh", "-c", DUMP_WITH_COUNTS),
                     List.of("PGUSER=" + user, "PGDATABASE=" + db, "BACKREST_SIDECAR_DUMP_FLAGS=" + dumpFlags(target),
                             "BACKREST_SIDECAR_PRIORITY=" + backup.priority().word(), "BACKREST_SIDECAR_LOWER=" + LOWER,
-                            "BACKREST_SIDECAR_PG_DUMP=" + PG_DUMP, "BACKREST_SIDECAR_COUNTS_THEN_DUMP=" + COUNTS_THEN_DUMP),
-                    as);
+                            "BACKREST_SIDECAR_PG_DUMP=" + PG_DUMP), as);
         }
     }
 
