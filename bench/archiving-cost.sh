@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Benchmark (issue 38): what archiving WAL costs the service, the sidecar's stream against
+# pgBackRest's archive_command, on one Postgres 17 server (the test image debian-postgres17, with
+# pgBackRest 2.55). pgbench -c 2 on a database of pgbench -i -s SCALE, WINDOW seconds at a time,
+# ROUNDS rounds of three windows, each the only thing archiving:
+# - alone: archive_command '/bin/true' (archive_mode stays on: turning it off needs a restart), no
+#   sidecar and no stream;
+# - pgBackRest as its user guide sets up one server (archive-push, process-max 2, its default
+#   compression, the repo encrypted, archive_timeout 60 s), the sidecar stopped, its stream removed;
+# - the sidecar in wal mode: its stream (pg_receivewal from the target's image, in the server's
+#   network namespace) and the ship every 15 s into a local restic repo, archive_command '/bin/true'.
+#   The window starts once the sidecar has shipped past its own start, so the WAL its slot kept
+#   while it was stopped is not counted against it.
+# The sidecar's first base backup is made before the windows (what a base backup costs:
+# bench/base-backup-pace.sh). Each window's ratio is its TPS over the mean of the alone windows.
+# Needs what `bash scripts/test.sh` sets up (dockerd, restic, the test images) and `mvn package`.
+# Usage: bench/archiving-cost.sh [SCALE] [WINDOW] [ROUNDS]   (defaults 50 ≈ 750 MiB, 60, 2).
+# Prints RESULT lines; bench/results.md records runs.
+set -euo pipefail
+scale=${1:-50}
+window=${2:-60}
+rounds=${3:-2}
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/bsc-bench.XXXXXX)
+. "$here/bench/lib.sh"
+use_postgres17
+name=bsc-bench-archiving
+port=18096
+data=/var/lib/postgresql/data
+conf=/var/lib/pgbackrest/pgbackrest.conf
+stream=backrest-sidecar-wal-bench-pg
+cleanup() {
+  cleanup_wal_bench
+  docker volume rm "$name-pgbr" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+docker volume rm "$name-pgbr" >/dev/null 2>&1 || true
+start_wal_postgres "$name" "" -v "$name-pgbr:/var/lib/pgbackrest"
+
+docker exec -i "$name" sh -c "mkdir -p /var/lib/pgbackrest/repo && cat > $conf && chown -R postgres:postgres /var/lib/pgbackrest" <<EOF
+[global]
+repo1-path=/var/lib/pgbackrest/repo
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=$(head -c 24 /dev/urandom | base64)
+repo1-retention-full=99
+process-max=2
+start-fast=y
+log-level-console=warn
+log-level-file=off
+
+[bench]
+pg1-path=$data
+pg1-socket-path=/var/run/postgresql
+EOF
+pgbr() { docker exec -u postgres "$name" pgbackrest --config="$conf" --stanza=bench "$@"; }
+push="pgbackrest --config=$conf --stanza=bench archive-push %p"
+docker exec "$name" psql -U postgres -qc "ALTER SYSTEM SET archive_mode = on" \
+  -c "ALTER SYSTEM SET archive_command = '$push'" -c "ALTER SYSTEM SET archive_timeout = 60"
+docker restart "$name" >/dev/null
+until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
+pgbr stanza-create
+pgbr check
+echo "pgbench -i -s $scale ..."
+docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s "$scale" bench >/dev/null 2>&1
+# pgBackRest's own full backup, as its archive needs one to be of use (not timed here)
+pgbr --type=full backup
+
+archive_with() { # archive_with COMMAND: the server's archive_command, reloaded
+  docker exec "$name" psql -U postgres -qc "ALTER SYSTEM SET archive_command = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
+}
+tps() { # tps: pgbench's throughput over the window
+  docker exec "$name" "$pg_bin/pgbench" -U postgres -c 2 -T "$window" bench 2>/dev/null \
+    | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
+}
+sidecar_up() { # the sidecar started, its stream up and shipped past the moment it started
+  local t until
+  t=$(date +%s.%N)
+  start_sidecar "$work/sidecar.yml" "$port"
+  docker exec "$name" psql -U postgres -qAtc "SELECT pg_switch_wal()" >/dev/null
+  for _ in $(seq 1 240); do
+    until=$(api "$port" /api/targets/bench-pg/window | sed -n 's/.*"until":"\([^"]*\)".*/\1/p')
+    if [ -n "$until" ] && [ "$(echo "$(date -d "$until" +%s.%N) > $t" | bc)" = 1 ]; then return 0; fi
+    sleep 1
+  done
+  echo "the sidecar did not ship past its start" >&2
+  return 1
+}
+sidecar_down() {
+  stop_sidecar
+  docker rm -f "$stream" >/dev/null 2>&1 || true
+}
+
+head -c 32 /dev/urandom | base64 > "$work/key"
+one_plan_config "$work/repo" "$work/key"
+archive_with /bin/true
+# (its window opens with its first base backup: sidecar_up waits on it from the first round on)
+start_sidecar "$work/sidecar.yml" "$port"
+first=$(run_plan "$port" critical)
+echo "RESULT sidecar-first-base-backup seconds=$first"
+
+alone_sum=0
+declare -a alone_tps pgbr_tps side_tps
+for round in $(seq 1 "$rounds"); do
+  sidecar_down
+  archive_with /bin/true
+  alone_tps[$round]=$(tps)
+  echo "RESULT round=$round alone tps=${alone_tps[$round]}"
+  alone_sum=$(echo "$alone_sum + ${alone_tps[$round]}" | bc)
+
+  archive_with "$push"
+  pgbr_tps[$round]=$(tps)
+  echo "RESULT round=$round pgbackrest tps=${pgbr_tps[$round]}"
+  archive_with /bin/true
+
+  sidecar_up
+  side_tps[$round]=$(tps)
+  echo "RESULT round=$round sidecar tps=${side_tps[$round]}"
+done
+alone_mean=$(echo "scale=3; $alone_sum / $rounds" | bc)
+for round in $(seq 1 "$rounds"); do
+  echo "RESULT round=$round pgbackrest_ratio=$(echo "scale=3; ${pgbr_tps[$round]} / $alone_mean" | bc)" \
+    "sidecar_ratio=$(echo "scale=3; ${side_tps[$round]} / $alone_mean" | bc) alone_mean_tps=$alone_mean"
+done
+# what each archived: the sidecar's window and pgBackRest's last archived segment
+api "$port" /api/targets/bench-pg/window | sed 's/^/sidecar window: /' | cut -c1-300
+docker exec "$name" psql -U postgres -Atc "SELECT 'pgBackRest archived: ' || archived_count || ' segments, failed ' || failed_count FROM pg_stat_archiver"
