@@ -27,7 +27,6 @@ use_postgres17
 name=bsc-bench-archiving
 port=18096
 data=/var/lib/postgresql/data
-conf=/var/lib/pgbackrest/pgbackrest.conf
 stream=backrest-sidecar-wal-bench-pg
 cleanup() {
   cleanup_wal_bench
@@ -37,29 +36,7 @@ trap cleanup EXIT
 docker volume rm "$name-pgbr" >/dev/null 2>&1 || true
 start_wal_postgres "$name" "" -v "$name-pgbr:/var/lib/pgbackrest"
 
-docker exec -i "$name" sh -c "mkdir -p /var/lib/pgbackrest/repo && cat > $conf && chown -R postgres:postgres /var/lib/pgbackrest" <<EOF
-[global]
-repo1-path=/var/lib/pgbackrest/repo
-repo1-cipher-type=aes-256-cbc
-repo1-cipher-pass=$(head -c 24 /dev/urandom | base64)
-repo1-retention-full=99
-process-max=2
-start-fast=y
-log-level-console=warn
-log-level-file=off
-
-[bench]
-pg1-path=$data
-pg1-socket-path=/var/run/postgresql
-EOF
-pgbr() { docker exec -u postgres "$name" pgbackrest --config="$conf" --stanza=bench "$@"; }
-push="pgbackrest --config=$conf --stanza=bench archive-push %p"
-docker exec "$name" psql -U postgres -qc "ALTER SYSTEM SET archive_mode = on" \
-  -c "ALTER SYSTEM SET archive_command = '$push'" -c "ALTER SYSTEM SET archive_timeout = 60"
-docker restart "$name" >/dev/null
-until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
-pgbr stanza-create
-pgbr check
+setup_pgbackrest
 echo "pgbench -i -s $scale ..."
 docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s "$scale" bench >/dev/null 2>&1
 # pgBackRest's own full backup, as its archive needs one to be of use (not timed here)
@@ -107,7 +84,7 @@ for round in $(seq 1 "$rounds"); do
   echo "RESULT round=$round alone tps=${alone_tps[$round]}"
   alone_sum=$(echo "$alone_sum + ${alone_tps[$round]}" | bc)
 
-  archive_with "$push"
+  archive_with "$pgbr_push"
   pgbr_tps[$round]=$(tps)
   echo "RESULT round=$round pgbackrest tps=${pgbr_tps[$round]}"
   archive_with /bin/true

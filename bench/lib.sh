@@ -166,3 +166,37 @@ bench_workload() {
     *) echo "workload: chats or pgbench" >&2; return 2 ;;
   esac
 }
+
+# pgBackRest as its user guide sets up one server, in container $name (the debian-postgres17 test
+# image), its config and repo under /var/lib/pgbackrest (a volume the bench mounts there): the repo
+# encrypted (aes-256-cbc, as restic's always is), process-max 2, its default compression, start-fast,
+# archive_command archive-push and archive_timeout 60 s (the server restarted for archive_mode), the
+# stanza made and checked. PGBR_BLOCK=y adds its block-level incremental (repo1-bundle, repo1-block).
+# pgbr runs pgbackrest as the server's user on the stanza; $pgbr_push is the archive_command.
+pgbr_conf=/var/lib/pgbackrest/pgbackrest.conf
+pgbr_push="pgbackrest --config=$pgbr_conf --stanza=bench archive-push %p"
+pgbr() { docker exec -u postgres "$name" pgbackrest --config="$pgbr_conf" --stanza=bench "$@"; }
+setup_pgbackrest() {
+  docker exec -i "$name" sh -c "mkdir -p /var/lib/pgbackrest/repo && cat > $pgbr_conf && chown -R postgres:postgres /var/lib/pgbackrest" <<EOF
+[global]
+repo1-path=/var/lib/pgbackrest/repo
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=$(head -c 24 /dev/urandom | base64)
+repo1-retention-full=99
+$([ "${PGBR_BLOCK:-n}" = y ] && printf 'repo1-bundle=y\nrepo1-block=y\n')
+process-max=2
+start-fast=y
+log-level-console=warn
+log-level-file=off
+
+[bench]
+pg1-path=/var/lib/postgresql/data
+pg1-socket-path=/var/run/postgresql
+EOF
+  docker exec "$name" psql -U postgres -qc "ALTER SYSTEM SET archive_mode = on" \
+    -c "ALTER SYSTEM SET archive_command = '$pgbr_push'" -c "ALTER SYSTEM SET archive_timeout = 60"
+  docker restart "$name" >/dev/null
+  until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
+  pgbr stanza-create
+  pgbr check
+}

@@ -33,8 +33,6 @@ name=bsc-bench-pgbr
 port=18095
 data=/var/lib/postgresql/data
 as_pg="setpriv --reuid=postgres --regid=postgres --init-groups"
-# pgBackRest's config and repo on a volume of their own, which its restores mount too
-conf=/var/lib/pgbackrest/pgbackrest.conf
 # the sidecar names every container it makes so
 by_sidecar=backrest-sidecar-bench-pgbr-by-sidecar
 cleanup() {
@@ -50,30 +48,7 @@ docker volume rm "$name-pgbr" >/dev/null 2>&1 || true
 start_wal_postgres "$name" --data-checksums --label backup.postgres.base.full-every="$full_every" \
   -v "$name-pgbr:/var/lib/pgbackrest"
 
-docker exec -i "$name" sh -c "mkdir -p /var/lib/pgbackrest/repo && cat > $conf && chown -R postgres:postgres /var/lib/pgbackrest" <<EOF
-[global]
-repo1-path=/var/lib/pgbackrest/repo
-repo1-cipher-type=aes-256-cbc
-repo1-cipher-pass=$(head -c 24 /dev/urandom | base64)
-repo1-retention-full=99
-$([ "${PGBR_BLOCK:-n}" = y ] && printf 'repo1-bundle=y\nrepo1-block=y\n')
-process-max=2
-start-fast=y
-log-level-console=warn
-log-level-file=off
-
-[bench]
-pg1-path=$data
-pg1-socket-path=/var/run/postgresql
-EOF
-pgbr() { docker exec -u postgres "$name" pgbackrest --config="$conf" --stanza=bench "$@"; }
-docker exec "$name" psql -U postgres -qc "ALTER SYSTEM SET archive_mode = on" \
-  -c "ALTER SYSTEM SET archive_command = 'pgbackrest --config=$conf --stanza=bench archive-push %p'" \
-  -c "ALTER SYSTEM SET archive_timeout = 60"
-docker restart "$name" >/dev/null
-until docker exec "$name" psql -U postgres -Atc 'select 1' >/dev/null 2>&1; do sleep 0.5; done
-pgbr stanza-create
-pgbr check
+setup_pgbackrest
 
 bench_workload "$workload" "$mib"
 sql "CREATE TABLE beats (at timestamptz DEFAULT clock_timestamp())"
@@ -155,7 +130,7 @@ pgbr_restore_new() {
   docker volume rm "$name-by-pgbr-data" >/dev/null 2>&1 || true
   docker run -d --name "$name-by-pgbr" --network none -v "$name-by-pgbr-data:$data" -v "$name-pgbr:/var/lib/pgbackrest" \
     "$image" sh -c "mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql $data && chmod 700 $data \
-    && $as_pg pgbackrest --config=$conf --stanza=bench --archive-mode=off $([ $# -eq 0 ] || printf '%q ' "$@") restore \
+    && $as_pg pgbackrest --config=$pgbr_conf --stanza=bench --archive-mode=off $([ $# -eq 0 ] || printf '%q ' "$@") restore \
     && exec $as_pg $pg_bin/postgres -D $data -c listen_addresses=*" >/dev/null
   wait_promoted "$name-by-pgbr"
 }
