@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  */
 @ApplicationScoped
 public class SelfMounts {
-    private static final Pattern CONTAINER_ID = Pattern.compile("/containers/([0-9a-f]{64})/");
+    /** Docker binds each container's /etc/hostname from the container's own folder. */
+    private static final Pattern HOSTNAME_FILE = Pattern.compile(".*/containers/([0-9a-f]{64})/hostname");
     private final DockerClient docker;
     private volatile Optional<InspectContainerResponse> self;
 
@@ -51,11 +52,31 @@ public class SelfMounts {
             if (!Files.exists(Path.of("/.dockerenv")) || !Files.exists(mountinfo)) {
                 return Optional.empty();
             }
-            Matcher m = CONTAINER_ID.matcher(Files.readString(mountinfo));
-            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+            return containerOf(Files.readString(mountinfo));
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The container whose /etc/hostname is mounted in this mount table, if any. Only that mount
+     * names us: on a host (one built from an image has a /.dockerenv too) the table also holds
+     * other containers' files, e.g. /var/lib/docker/containers/&lt;id&gt;/mounts/shm of one with a
+     * shareable IPC namespace, and taking that id for our own would make the sidecar look for its
+     * folders on that container's mounts.
+     */
+    static Optional<String> containerOf(String mountinfo) {
+        for (String line : mountinfo.split("\n")) {
+            // mountinfo(5): id, parent id, major:minor, root, mount point, ...
+            String[] fields = line.split(" ");
+            if (fields.length > 4 && fields[4].equals("/etc/hostname")) {
+                Matcher m = HOSTNAME_FILE.matcher(fields[3]);
+                if (m.matches()) {
+                    return Optional.of(m.group(1));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** {@code uid:gid} of the sidecar's own process, which must be able to read the repos. */
