@@ -204,13 +204,13 @@ public class PostgresRestore implements TargetRestore {
                 FutureTask<String> copied = new FutureTask<>(() -> copyIn(target, repo, snapshot,
                         request.database() + ".dump", job.progress()));
                 Daemons.start("restore-fetch-" + job.id(), copied);
-                dump = Dump.copiedIn(snapshot, path, copied);
+                dump = Dump.copiedIn(copied);
             } else {
                 // streamed into the container from the start, while the safety copy is made, and read by
                 // pg_restore as it comes (bench/results.md "Postgres restore against a hand pg_restore")
                 // (the page follows one step: a safety dump when there is one, which runs beside it)
                 Progress fetching = takesSafetyDump(request, false) ? new Progress() : job.progress();
-                dump = Dump.streamed(snapshot, path, new Feed(target, repo, snapshot, path, job.id(), fetching));
+                dump = Dump.streamed(new Feed(target, repo, snapshot, path, job.id(), fetching));
             }
         }
         try {
@@ -218,8 +218,9 @@ public class PostgresRestore implements TargetRestore {
         } finally {
             if (dump != null && dump.copied() != null) {
                 try {
-                    // also when the restore failed before it needed the dump: no copy stays behind in /tmp
-                    remove(target, dump.copied().get());
+                    // also when the restore failed before it needed the dump: no copy (nor pg_restore's
+                    // exit code beside it) stays behind in /tmp
+                    removeBeside(target, dump.copied().get());
                 } catch (ExecutionException e) {
                     // nothing was copied in (the restore says why when it needed it)
                 }
@@ -235,13 +236,13 @@ public class PostgresRestore implements TargetRestore {
      * The dump of the database to restore: copied into the container's /tmp ({@code copied}, its path
      * there) or streamed into it in parts for pg_restore to read as they come ({@code feed}).
      */
-    private record Dump(Snapshot snapshot, String path, FutureTask<String> copied, Feed feed) {
-        static Dump copiedIn(Snapshot snapshot, String path, FutureTask<String> copied) {
-            return new Dump(snapshot, path, copied, null);
+    private record Dump(FutureTask<String> copied, Feed feed) {
+        static Dump copiedIn(FutureTask<String> copied) {
+            return new Dump(copied, null);
         }
 
-        static Dump streamed(Snapshot snapshot, String path, Feed feed) {
-            return new Dump(snapshot, path, null, feed);
+        static Dump streamed(Feed feed) {
+            return new Dump(null, feed);
         }
     }
 
@@ -423,11 +424,9 @@ public class PostgresRestore implements TargetRestore {
             }
             throw e;
         } finally {
-            if (missing) {
-                removeBeside(target, file);
-            } else {
+            if (!missing) {
                 dump.feed().end();
-            }
+            } // a dump copied in whole is removed once the whole restore ends, whatever failed
         }
         if (!restored.succeeded()) {
             if (copy != null) {

@@ -180,4 +180,25 @@ class RestoresPostgresTest {
         assertEquals("SUCCEEDED", beside.getString("state"), beside.prettify());
         assertEquals(backedUp, pg.checksum(copy, "notes"));
     }
+
+    /**
+     * A database the server does not have (a new host, a recovery) is made from its dump, copied into
+     * the container whole: its rows come back, and neither the dump nor pg_restore's exit code stays
+     * in /tmp.
+     */
+    @Test
+    @Order(5)
+    void aDatabaseTheServerNoLongerHasIsMadeFromItsDump() {
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("restoring").getString("state"));
+        String backedUp = pg.checksum("shop", "orders");
+        pg.sql("postgres", "DROP DATABASE shop_copy");
+        pg.sql("postgres", "DROP DATABASE shop");
+        JsonPath made = SidecarApi.restore(restoreOf("confirm", "pg-restore"));
+        assertEquals("SUCCEEDED", made.getString("state"), made.prettify());
+        assertTrue(made.getString("notes").contains("database shop did not exist: created from its dump"),
+                made.prettify());
+        assertTrue(made.getList("safetySnapshots").isEmpty(), "nothing was there to keep: " + made.prettify());
+        assertEquals(backedUp, pg.checksum("shop", "orders"), "the rows of the newest backup are back");
+        assertEquals("", leftInTmp(), "the dump copied in and pg_restore's exit code are removed");
+    }
 }
