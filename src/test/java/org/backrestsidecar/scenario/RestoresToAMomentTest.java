@@ -117,6 +117,12 @@ class RestoresToAMomentTest {
         assertEquals("SUCCEEDED", run.getString("state"), run.prettify());
         assertTrue(TestDocker.state("backrest-sidecar-wal-" + TARGET).running(), "pg_receivewal runs beside it");
         assertEquals("128MB", pg.sql("postgres", "SHOW max_slot_wal_keep_size"), "the sidecar bounded its slot");
+        // the first base is ready from the second after its facts were stored (rounded up): a moment
+        // noted within that second, as on a quick machine, is before the window
+        Instant from = Instant.parse(windowOnce("the first base backup in the window", Duration.ofSeconds(30),
+                w -> w.getString("from") != null).getString("from"));
+        TestDocker.await("the server's clock past the window's start", Duration.ofSeconds(5),
+                () -> serverNow().isAfter(from));
         pg.sql("shop", "INSERT INTO orders SELECT g, 'order ' || g FROM generate_series(1001, 2000) g");
         noted = serverNow();
         atNoted = pg.checksum("shop", "orders");
