@@ -9,8 +9,9 @@
 #   compression, the repo encrypted, archive_timeout 60 s), the sidecar stopped, its stream removed;
 # - the sidecar in wal mode: its stream (pg_receivewal from the target's image, in the server's
 #   network namespace) and the ship every 15 s into a local restic repo, archive_command '/bin/true';
-#   once with its plan at priority low (the default: the stream's container at the least CPU weight,
-#   its WAL sender lowered), once at priority full.
+#   once with its plan at priority low (the default), once at priority full. Streaming is the same at
+#   both (the ships' restic is lowered at both); two windows show the noise, and a stream that yields
+#   at low would show here (tried and taken back: bench/results.md).
 #   The window starts once the sidecar has shipped past its own start and its stream has caught up
 #   (all but 16 MiB received), so the WAL its slot kept while it was stopped is not counted against it.
 # The sidecar's first base backup is made before the windows (what a base backup costs:

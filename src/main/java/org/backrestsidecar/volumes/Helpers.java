@@ -39,7 +39,7 @@ public class Helpers {
     private static final Logger LOG = Logger.getLogger(Helpers.class);
     public static final String LABEL = "backrest-sidecar.helper";
     /** The least CPU weight Docker gives (cgroup v1 cpu.shares 2; on cgroup v2 cpu.weight 1). */
-    public static final int LOW_CPU_SHARES = 2;
+    static final int LOW_CPU_SHARES = 2;
     /** The sidecar's image as README "Run" and compose.yml build it: the helper image on the host. */
     public static final String HOST_DEFAULT_IMAGE = "backrest-sidecar:0.1.0";
     /** Name and host name of every helper container. */

@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.backrestsidecar.postgres.WalMode;
-import org.backrestsidecar.config.PlanConfig;
-import org.backrestsidecar.config.Priority;
 import org.backrestsidecar.config.SidecarConfig;
 import org.backrestsidecar.discovery.Target;
 import org.backrestsidecar.docker.ContainerExec;
@@ -28,11 +26,6 @@ import org.backrestsidecar.volumes.SelfMounts;
  * target's network namespace, so it reaches the server on 127.0.0.1, where the official image's
  * {@code pg_hba.conf} (initdb's own lines) trusts local replication connections: nothing in the
  * database's configuration has to change. It writes into the target's {@link Spool}.
- *
- * <p>At the plan's priority low (the default) the stream yields to the service as a backup does:
- * its container at the least CPU weight and the server's WAL sender that feeds it lowered (nice 19,
- * idle I/O class, SCHED_IDLE). Measured on pgbench, the stream then costs the service about 12 % of
- * its throughput instead of about 22 % (bench/results.md "What archiving WAL costs the service").
  */
 @ApplicationScoped
 public class Streamer {
@@ -257,9 +250,6 @@ public class Streamer {
         String script = WalMode.PG_BIN + "set -e\n"
                 + "exec pg_receivewal -h 127.0.0.1 -p " + port + " -D \"$SPOOL\" --slot \"$SLOT\" --no-loop "
                 + "--status-interval 1 -v\n";
-        boolean low = config.plan(target.plan()).map(PlanConfig::priority).orElse(Priority.LOW) == Priority.LOW;
-        HostConfig host = HostConfig.newHostConfig().withNetworkMode("container:" + target.containerId())
-                .withBinds(self.bindFor(spool.dir()));
         String id = docker.createContainerCmd(live.getImageId())
                 .withName(name(target))
                 .withLabels(Map.of(Helpers.LABEL, config.instance(), "backrest-sidecar.target", target.name(),
@@ -270,34 +260,10 @@ public class Streamer {
                 .withUser(self.owner())
                 .withEnv("HOME=/tmp", "PGUSER=" + PostgresStrategy.user(target), "PGAPPNAME=" + APP_NAME,
                         "SLOT=" + WalMode.slot(target), "SPOOL=" + spool.dir())
-                .withHostConfig(low ? host.withCpuShares(Helpers.LOW_CPU_SHARES) : host)
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("container:" + target.containerId())
+                        .withBinds(self.bindFor(spool.dir())))
                 .exec().getId();
         docker.startContainerCmd(id).exec();
-        if (low) {
-            lowerSender(target);
-        }
-    }
-
-    /**
-     * The server process that sends us the WAL, lowered as a dump's server process is
-     * ({@link PostgresStrategy#LOWER}): it runs beside the app's own server processes all day, and in
-     * the server's container only its priority orders it against them. It connects a moment after the
-     * stream starts; a stream whose sender cannot be lowered runs at its usual priority.
-     */
-    private void lowerSender(Target target) {
-        String script = PostgresStrategy.LOWER + "for i in $(seq 1 50); do\n"
-                + "  pid=$(psql -X -At -U \"$1\" -d postgres -c \"SELECT pid FROM pg_stat_replication WHERE application_name = '"
-                + APP_NAME + "'\")\n"
-                + "  if [ -n \"$pid\" ]; then lower $pid; echo \"$pid\"; exit 0; fi\n"
-                + "  sleep 0.2\n"
-                + "done\n";
-        try {
-            String pid = exec.output(target.containerId(), List.of("sh", "-c", WalMode.PG_BIN + script,
-                    "lower-sender", PostgresStrategy.user(target)), QUICK).strip();
-            LOG.debugf("WAL sender of %s%s", target.name(), pid.isEmpty() ? " not seen: not lowered" : " lowered: " + pid);
-        } catch (IOException e) {
-            LOG.debugf("the WAL sender of %s could not be lowered: %s", target.name(), e.getMessage());
-        }
     }
 
     private static Optional<String> env(InspectContainerResponse c, String name) {
