@@ -2,16 +2,13 @@
 # Benchmark (issue 38): what archiving WAL costs the service, the sidecar's stream against
 # pgBackRest's archive_command, on one Postgres 17 server (the test image debian-postgres17, with
 # pgBackRest 2.55). pgbench -c 2 on a database of pgbench -i -s SCALE, WINDOW seconds at a time,
-# ROUNDS rounds of four windows, each the only thing archiving:
+# ROUNDS rounds of three windows, each the only thing archiving:
 # - alone: archive_command '/bin/true' (archive_mode stays on: turning it off needs a restart), no
 #   sidecar and no stream;
 # - pgBackRest as its user guide sets up one server (archive-push, process-max 2, its default
 #   compression, the repo encrypted, archive_timeout 60 s), the sidecar stopped, its stream removed;
 # - the sidecar in wal mode: its stream (pg_receivewal from the target's image, in the server's
-#   network namespace) and the ship every 15 s into a local restic repo, archive_command '/bin/true';
-#   once with its plan at priority low (the default), once at priority full. Streaming is the same at
-#   both (the ships' restic is lowered at both); two windows show the noise, and a stream that yields
-#   at low would show here (tried and taken back: bench/results.md).
+#   network namespace) and the ship every 15 s into a local restic repo, archive_command '/bin/true'.
 #   The window starts once the sidecar has shipped past its own start and its stream has caught up
 #   (all but 16 MiB received), so the WAL its slot kept while it was stopped is not counted against it.
 # The sidecar's first base backup is made before the windows (what a base backup costs:
@@ -52,10 +49,10 @@ tps() { # tps: pgbench's throughput over the window
   docker exec "$name" "$pg_bin/pgbench" -U postgres -c 2 -T "$window" bench 2>/dev/null \
     | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
 }
-sidecar_up() { # sidecar_up PRIORITY: the sidecar started with its plan at PRIORITY, its stream up and shipped past the moment it started
+sidecar_up() { # the sidecar started, its stream up and shipped past the moment it started, then caught up
   local t until
   t=$(date +%s.%N)
-  start_sidecar "$work/sidecar-$1.yml" "$port"
+  start_sidecar "$work/sidecar.yml" "$port"
   docker exec "$name" psql -U postgres -qAtc "SELECT pg_switch_wal()" >/dev/null
   for _ in $(seq 1 240); do
     until=$(api "$port" /api/targets/bench-pg/window | sed -n 's/.*"until":"\([^"]*\)".*/\1/p')
@@ -67,7 +64,7 @@ sidecar_up() { # sidecar_up PRIORITY: the sidecar started with its plan at PRIOR
 }
 # caught_up: the stream has received all but 16 MiB of what the server wrote. A ship past the start
 # is not enough: the slot kept the WAL of the windows before (about 1 GB a minute of pgbench here),
-# and a window that opened on it measured the catch-up (0.70-0.79 where the steady stream gave 0.84-0.88)
+# and a window that opened on it measured the catch-up (the stream up to 1.2 GB behind in its window)
 caught_up() {
   local b
   for _ in $(seq 1 300); do
@@ -85,10 +82,7 @@ sidecar_down() {
 }
 
 head -c 32 /dev/urandom | base64 > "$work/key"
-one_plan_config "$work/repo" "$work/key" "priority: full"
-mv "$work/sidecar.yml" "$work/sidecar-full.yml"
 one_plan_config "$work/repo" "$work/key"
-cp "$work/sidecar.yml" "$work/sidecar-low.yml"
 archive_with /bin/true
 # (its window opens with its first base backup: sidecar_up waits on it from the first round on)
 start_sidecar "$work/sidecar.yml" "$port"
@@ -96,7 +90,7 @@ first=$(run_plan "$port" critical)
 echo "RESULT sidecar-first-base-backup seconds=$first"
 
 alone_sum=0
-declare -a alone_tps pgbr_tps side_tps full_tps
+declare -a alone_tps pgbr_tps side_tps
 for round in $(seq 1 "$rounds"); do
   sidecar_down
   archive_with /bin/true
@@ -109,19 +103,14 @@ for round in $(seq 1 "$rounds"); do
   echo "RESULT round=$round pgbackrest tps=${pgbr_tps[$round]}"
   archive_with /bin/true
 
-  sidecar_up low
+  sidecar_up
   side_tps[$round]=$(tps)
   echo "RESULT round=$round sidecar tps=${side_tps[$round]}"
-  sidecar_down
-  sidecar_up full
-  full_tps[$round]=$(tps)
-  echo "RESULT round=$round sidecar_full tps=${full_tps[$round]}"
 done
 alone_mean=$(echo "scale=3; $alone_sum / $rounds" | bc)
 for round in $(seq 1 "$rounds"); do
   echo "RESULT round=$round pgbackrest_ratio=$(echo "scale=3; ${pgbr_tps[$round]} / $alone_mean" | bc)" \
-    "sidecar_ratio=$(echo "scale=3; ${side_tps[$round]} / $alone_mean" | bc)" \
-    "sidecar_full_ratio=$(echo "scale=3; ${full_tps[$round]} / $alone_mean" | bc) alone_mean_tps=$alone_mean"
+    "sidecar_ratio=$(echo "scale=3; ${side_tps[$round]} / $alone_mean" | bc) alone_mean_tps=$alone_mean"
 done
 # what each archived: the sidecar's window and pgBackRest's last archived segment
 api "$port" /api/targets/bench-pg/window | sed 's/^/sidecar window: /' | cut -c1-300
