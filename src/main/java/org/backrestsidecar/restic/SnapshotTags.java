@@ -30,6 +30,14 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
      * (of that run) had been stored; the next chain takes over from that snapshot's moment.
      */
     public static final String NEXT_CHAIN = "next-chain";
+    /**
+     * {@code upto:<moment>} on a WAL snapshot: the newest moment whose WAL it holds, on the server's
+     * clock (the server had written that moment's WAL, and the stream had it, before restic read the
+     * spool). {@code upto:none} when no such moment was known (a sidecar started anew whose stream was
+     * behind): the snapshot then claims nothing past its chain's base.
+     */
+    public static final String UP_TO = "upto";
+    public static final String UP_TO_NONE = "none";
     /** The one file of a wal-mode Postgres target's base backup snapshot, {@code /<target>/base.tar}. */
     public static final String BASE_BACKUP_FILE = "base.tar";
     /**
@@ -72,6 +80,15 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
     /** The tags of a safety snapshot taken by restore {@code restoreId}. */
     public static SnapshotTags safety(String plan, String instance, String target, String restoreId) {
         return new SnapshotTags(plan, instance, target, List.of(SAFETY, "restore:" + restoreId));
+    }
+
+    /**
+     * The newest moment a WAL snapshot holds: its {@code upto} tag; the epoch for {@code upto:none};
+     * for one shipped before snapshots carried the tag, the moment its ship began.
+     */
+    public static java.time.Instant walUpTo(Snapshot wal) {
+        return wal.tag(UP_TO).map(t -> t.equals(UP_TO_NONE) ? java.time.Instant.EPOCH : java.time.Instant.parse(t))
+                .orElse(wal.time());
     }
 
     public static String planTag(String plan) {

@@ -299,6 +299,32 @@ class RestoresToAMomentTest {
         assertTrue(done.getString("notes").contains("all of it was replayed"), done.prettify());
     }
 
+    /**
+     * The window's end is a moment whose WAL the repo holds, not when a ship began: with the stream
+     * frozen (as a stream far behind a busy server is), a row committed meanwhile is not in the repo,
+     * and ships go on without the window passing it. Once the stream runs again it does.
+     */
+    @Test
+    @Order(5)
+    void aMomentTheStreamHasNotReceivedIsNeverInTheWindow() throws InterruptedException {
+        String stream = "backrest-sidecar-wal-" + TARGET;
+        shippedPast(serverNow());
+        TestDocker.client().pauseContainerCmd(stream).exec();
+        Instant committed;
+        try {
+            pg.sql("shop", "CREATE TABLE IF NOT EXISTS unreceived (note text); INSERT INTO unreceived VALUES ('late')");
+            committed = serverNow();
+            // two rounds of the archiver (15 s each) begin after the commit
+            Thread.sleep(35_000);
+            JsonPath window = when().get("/api/targets/" + TARGET + "/window").then().statusCode(200).extract().jsonPath();
+            assertTrue(Instant.parse(window.getString("until")).isBefore(committed),
+                    "the repo lacks the row committed by " + committed + ": " + window.prettify());
+        } finally {
+            TestDocker.client().unpauseContainerCmd(stream).exec();
+        }
+        shippedPast(committed);
+    }
+
     /** The page offers a wal-mode target a moment picker bounded by its window, and dry-runs a restore to one. */
     @Test
     @Order(5)

@@ -103,7 +103,7 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal,
                 .flatMap(s -> all.stream().filter(f -> f.paths().equals(List.of(factsPath))
                                 && f.tag("run").equals(s.tag("run"))).findFirst().stream()
                         .map(f -> new Base(s.tag("run").get(), s.id(), walSnapshots.stream()
-                                .filter(w -> w.tag(SnapshotTags.NEXT_CHAIN).equals(s.tag("run"))).map(Snapshot::time)
+                                .filter(w -> w.tag(SnapshotTags.NEXT_CHAIN).equals(s.tag("run"))).map(SnapshotTags::walUpTo)
                                 .filter(handover -> handover.isBefore(f.time())).findFirst()
                                 .orElseGet(() -> wholeSecondUp(f.time())), s.tag(SnapshotTags.PARENT))))
                 .sorted(Comparator.comparing(Base::ready)).toList();
@@ -114,7 +114,7 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal,
                 .map(missing -> new Broken(b, missing))).toList();
         List<Base> bases = stored.stream().filter(b -> broken.stream().noneMatch(x -> x.base() == b)).toList();
         List<WalCopy> wal = walSnapshots.stream()
-                .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), s.time(), s.paths().get(0)))
+                .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), SnapshotTags.walUpTo(s), s.paths().get(0)))
                 .filter(w -> bases.stream().anyMatch(b -> b.run().equals(w.chain())))
                 .sorted(Comparator.comparing(WalCopy::upTo)).toList();
         return new RecoveryWindow(target, bases, wal, broken);

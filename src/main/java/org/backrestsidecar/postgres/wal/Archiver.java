@@ -51,8 +51,15 @@ public class Archiver {
     static final int SHIP_ATTEMPTS = 3;
     /** A chain's superseded WAL snapshots are forgotten at most this often: a chain is a few snapshots. */
     static final Duration FORGET_EVERY = Duration.ofMinutes(5);
-    /** The stream counts as caught up when the server has written less than this that we have not. */
-    private static final long CAUGHT_UP = 1 << 20;
+    /**
+     * How long a ship waits for the stream to report the WAL the server had written when the ship
+     * began (pg_receivewal reports every second). A stream further behind ships what it has, and the
+     * snapshot holds the newest moment whose WAL it had.
+     */
+    static final Duration MARK_WAIT = Duration.ofSeconds(5);
+    /** A base backup's handover waits longer: without the WAL up to after the base, the chains meet with a gap. */
+    static final Duration HANDOVER_WAIT = Duration.ofSeconds(30);
+    private static final Duration LOOK_EVERY = Duration.ofMillis(500);
     static final Duration HOLE_RETRY_MOST = Duration.ofHours(1);
     private final SidecarConfig config;
     private final Discovery discovery;
@@ -153,15 +160,13 @@ public class Archiver {
             anotherServer(target, stream, spool);
             Optional<Streamer.Restart> restart = streamer.ensure(target, spool);
             restarted(target, stream, spool, restart);
-            Streamer.ServerView before = streamer.view(target);
-            Instant began = Instant.now();
-            ship(target, stream, spool);
-            // the repo holds all the server had written when this ship began, if the stream was up and
-            // had received it (written to the spool, which restic reads whether fsync'd or not)
-            boolean whole = spool.chain().isPresent() && restart.isEmpty() && before.notReceivedBytes() >= 0
-                    && before.notReceivedBytes() < CAUGHT_UP;
+            Optional<Streamer.Mark> held = spool.chain().isPresent() ? held(target, stream, MARK_WAIT) : Optional.empty();
+            ship(target, stream, spool, Optional.empty(), held);
+            // the repo holds every moment up to the newest the spool had when this ship began
+            Instant shippedAt = held.map(Streamer.Mark::at).filter(h -> was.shippedAt() == null
+                    || h.isAfter(was.shippedAt())).orElse(was.shippedAt());
             now = now.seen(streamer.running(target), spool.chain().map(Spool.Chain::base).orElse(null),
-                    whole ? began : was.shippedAt(), streamer.view(target));
+                    shippedAt, streamer.view(target));
             if (now.problem() == null) {
                 told.fire(WalNotice.fine(key(target), "the WAL stream of " + target.name() + " is shipping again",
                         where(target)));
@@ -186,22 +191,45 @@ public class Archiver {
     }
 
     /**
-     * Ships the spool if it changed since the last ship, then forgets the chain's older WAL snapshot.
-     * Nothing is shipped before the first base backup: WAL without a base restores nothing.
+     * Marks the server's moment and WAL position now, and waits (at most {@code wait}) for the stream
+     * to report it has written that far into the spool.
+     *
+     * @return the newest mark whose WAL the spool holds (this one when the stream caught up in time, an
+     *         older one when it is behind); empty when none is known
      */
-    private Optional<StoredSnapshot> ship(Target target, WalStream stream, Spool spool) throws IOException, ResticException {
-        return ship(target, stream, spool, Optional.empty());
+    private Optional<Streamer.Mark> held(Target target, WalStream stream, Duration wait) throws IOException {
+        Streamer.Mark mark = streamer.mark(target);
+        stream.marked(mark);
+        Instant deadline = Instant.now().plus(wait);
+        long received = streamer.receivedUpTo(target);
+        while (received >= 0 && received < mark.lsn() && Instant.now().isBefore(deadline) && !stopping) {
+            try {
+                Thread.sleep(LOOK_EVERY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            received = streamer.receivedUpTo(target);
+        }
+        return stream.heldAt(received);
     }
 
     /**
-     * Ships the chain's last WAL as a base backup of run {@code nextRun} ends, tagged
-     * {@code next-chain:<nextRun>}: the new chain starts at this snapshot's moment (RecoveryWindow).
+     * Ships the spool if it changed since the last ship, then forgets the chain's older WAL snapshots.
+     * The snapshot is tagged {@code upto:<moment>}, the newest moment whose WAL it holds: {@code held}
+     * (the spool had its WAL before restic read it), or the chain's newest moment shipped before. With
+     * {@code nextRun} (the base backup of that run has just ended) the chain's last WAL is shipped even
+     * if unchanged; tagged {@code next-chain:<nextRun>} when {@code held} is {@code handover}, a moment
+     * after that base ended, the new chain then starts exactly there (RecoveryWindow). Nothing is
+     * shipped before the first base backup: WAL without a base restores nothing.
      */
-    private void shipLast(Target target, WalStream stream, Spool spool, String nextRun) throws IOException, ResticException {
-        ship(target, stream, spool, Optional.of(nextRun));
+    private Optional<StoredSnapshot> ship(Target target, WalStream stream, Spool spool, Optional<String> nextRun,
+                                          Optional<Streamer.Mark> held) throws IOException, ResticException {
+        return ship(target, stream, spool, nextRun, held, Optional.empty());
     }
 
-    private Optional<StoredSnapshot> ship(Target target, WalStream stream, Spool spool, Optional<String> nextRun)
+    private Optional<StoredSnapshot> ship(Target target, WalStream stream, Spool spool, Optional<String> nextRun,
+                                          Optional<Streamer.Mark> held, Optional<Streamer.Mark> handover)
             throws IOException, ResticException {
         Optional<Spool.Chain> chain = spool.chain();
         if (chain.isEmpty()) {
@@ -213,8 +241,17 @@ public class Archiver {
             return Optional.empty();
         }
         RepoConfig repo = repoOf(target);
-        SnapshotTags tags = nextRun.map(run -> tags(target, base).with(SnapshotTags.NEXT_CHAIN + ":" + run))
-                .orElseGet(() -> tags(target, base));
+        Optional<Instant> before = stream.claimed(base);
+        Optional<Instant> upTo = held.map(Streamer.Mark::at).filter(h -> before.map(h::isAfter).orElse(true)).or(() -> before);
+        SnapshotTags tags = tags(target, base).with(SnapshotTags.UP_TO + ":" + upTo.map(Instant::toString)
+                .orElse(SnapshotTags.UP_TO_NONE));
+        if (nextRun.isPresent() && handover.isPresent() && held.equals(handover)) {
+            tags = tags.with(SnapshotTags.NEXT_CHAIN + ":" + nextRun.get());
+        } else if (nextRun.isPresent()) {
+            LOG.warnf("the stream of %s had not received the WAL up to after base backup %s within %d s: the old "
+                    + "chain ends at %s, and the new one starts when the base's run ended", target.name(), nextRun.get(),
+                    HANDOVER_WAIT.toSeconds(), upTo.map(Instant::toString).orElse("its base"));
+        }
         StoredSnapshot stored = null;
         for (int attempt = 1; stored == null; attempt++) {
             try {
@@ -232,16 +269,19 @@ public class Archiver {
                 fingerprint = now;
             }
         }
-        stream.shippedNow(base, fingerprint);
+        stream.shippedNow(base, fingerprint, upTo.orElse(Instant.EPOCH));
         if (!stream.forgetDue(base, FORGET_EVERY)) {
             // a restore reads an older one; or forgot lately: forget takes the repo's exclusive lock,
             // which every other restic on the repo (a run's backup, a restore's dump) waits for
             return Optional.of(stored);
         }
         String newest = stored.id();
+        // one that holds a later moment stays (a sidecar started anew ships before it knows the chain's)
+        Instant newestUpTo = upTo.orElse(Instant.EPOCH);
         List<String> older = snapshots.snapshots(repo, List.of(SnapshotTags.targetTag(target.name()), SnapshotTags.WAL,
-                SnapshotTags.CHAIN + ":" + chain.get().base())).stream().map(Snapshot::id)
-                .filter(id -> !id.startsWith(newest) && !newest.startsWith(id)).toList();
+                SnapshotTags.CHAIN + ":" + chain.get().base())).stream()
+                .filter(s -> !s.id().startsWith(newest) && !newest.startsWith(s.id()))
+                .filter(s -> !SnapshotTags.walUpTo(s).isAfter(newestUpTo)).map(Snapshot::id).toList();
         forget.forgetSnapshots(repo, older);
         return Optional.of(stored);
     }
@@ -254,12 +294,15 @@ public class Archiver {
         WalStream stream = streamOf(target);
         synchronized (stream) {
             Spool spool = spool(target);
-            // the old chain's last WAL, shipped even when the spool is as last shipped: its moment is
-            // where the new chain takes over, so no moment between the two chains is left out
-            shipLast(target, stream, spool, baseRun);
+            // the old chain's last WAL, shipped even when the spool is as last shipped: its moment, marked
+            // now that the base has ended, is where the new chain takes over, so no moment between the
+            // two chains is left out
+            Optional<Streamer.Mark> held = held(target, stream, HANDOVER_WAIT);
+            Optional<Streamer.Mark> handover = stream.newestMark();
+            ship(target, stream, spool, Optional.of(baseRun), held, handover);
             spool.trimBefore(firstSegment);
             spool.chain(new Spool.Chain(baseRun, firstSegment, Instant.now(), streamer.systemId(target)));
-            ship(target, stream, spool);
+            ship(target, stream, spool, Optional.empty(), held);
             stream.statusIfSeen(s -> s.hole(null));
             stream.paid();
             told.fire(WalNotice.fine(key(target) + ":chain", "the WAL chain of " + target.name()
@@ -281,7 +324,8 @@ public class Archiver {
         String system = streamer.systemId(target);
         if (!system.equals(chain.get().system())) {
             streamer.stop(target);
-            ship(target, stream, spool);
+            // the server now answering is another: its moments say nothing of this spool
+            ship(target, stream, spool, Optional.empty(), Optional.empty());
             spool.wipe();
             stream.forgetShipped();
             told.fire(WalNotice.failure(target.name() + " is another Postgres server now", where(target),
@@ -369,7 +413,16 @@ public class Archiver {
         WalStream stream = streamOf(target);
         stream.held(true);
         synchronized (stream) {
-            ship(target, stream, spool(target));
+            Spool spool = spool(target);
+            Optional<Streamer.Mark> held = Optional.empty();
+            try {
+                held = spool.chain().isPresent() ? held(target, stream, MARK_WAIT) : held;
+            } catch (IOException | RuntimeException e) {
+                // the server is down (a restore after a crash): the spool ships what it has, at the moment last known
+                LOG.infof("%s gives no moment before its restore (%s): its WAL ships as of its last ship", target.name(),
+                        e.getMessage());
+            }
+            ship(target, stream, spool, Optional.empty(), held);
             streamer.stop(target);
         }
         return new Hold(target, stream);

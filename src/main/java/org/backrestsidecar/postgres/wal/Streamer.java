@@ -210,6 +210,39 @@ public class Streamer {
                 Integer.parseInt(f[4]));
     }
 
+    /**
+     * A moment on the server's clock and where the server had written its WAL a little after it
+     * ({@link #MARK_SETTLE}): a commit is stamped just before its record is written, so every commit
+     * stamped by {@code at} lies before {@code lsn} unless its backend stalled longer than that in
+     * between. A spool that holds the WAL up to {@code lsn} restores every moment up to {@code at}.
+     */
+    record Mark(java.time.Instant at, long lsn) {
+    }
+
+    /** How long after its moment a {@link Mark} reads the server's WAL position. */
+    static final Duration MARK_SETTLE = Duration.ofMillis(200);
+
+    Mark mark(Target target) throws IOException {
+        // evaluated left to right: the clock, the wait, then the position
+        String[] f = read(target, "SELECT extract(epoch FROM clock_timestamp())::text || '|' || pg_sleep("
+                + MARK_SETTLE.toMillis() / 1000.0 + ")::text || (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")
+                .split("\\|");
+        java.math.BigDecimal seconds = new java.math.BigDecimal(f[0]);
+        java.math.BigDecimal nanos = seconds.subtract(new java.math.BigDecimal(seconds.toBigInteger()))
+                .movePointRight(9);
+        return new Mark(java.time.Instant.ofEpochSecond(seconds.longValue(), nanos.longValue()), Long.parseLong(f[1]));
+    }
+
+    /**
+     * How far the stream has written the server's WAL into the spool, as it last reported (it reports
+     * every second): a byte position, or -1 when no stream is connected.
+     */
+    long receivedUpTo(Target target) throws IOException {
+        return Long.parseLong(read(target, "SELECT coalesce((SELECT (write_lsn - '0/0'::pg_lsn)::bigint FROM "
+                + "pg_stat_replication WHERE application_name = '" + APP_NAME + "' AND write_lsn IS NOT NULL "
+                + "ORDER BY write_lsn DESC LIMIT 1), -1)"));
+    }
+
     /** Whether the stream has written the server's WAL up to {@code lsn} into the spool (as it last reported). */
     boolean received(Target target, String lsn) throws IOException {
         return read(target, "SELECT coalesce((SELECT write_lsn >= '" + lsn.replaceAll("[^0-9A-Fa-f/]", "")

@@ -9,7 +9,7 @@ import org.backrestsidecar.discovery.Target;
  *
  * @param streaming          pg_receivewal runs
  * @param chain              the run whose base backup the shipped WAL continues (null before the first)
- * @param shippedAt          the repo holds every byte the server had streamed to us at this moment
+ * @param shippedAt          the repo holds the WAL of every moment up to this one (the server's clock)
  * @param slotRetainedBytes  WAL the server keeps for our slot (bounded by max_slot_wal_keep_size)
  * @param notReceivedBytes   WAL the server wrote that has not reached the spool yet (-1: no stream)
  * @param holeSince          the chain lost WAL at this moment and no base backup has closed it yet

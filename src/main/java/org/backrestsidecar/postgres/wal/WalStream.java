@@ -20,6 +20,14 @@ final class WalStream {
     private final String target;
     /** Per chain (its base run): the spool's fingerprint when it was last shipped. */
     private final Map<String, String> shipped = new HashMap<>();
+    /** Per chain: the newest moment its WAL snapshots hold (their {@code upto} tag). */
+    private final Map<String, Instant> claimed = new HashMap<>();
+    /**
+     * The server's recent moments and WAL positions ({@link Streamer.Mark}), oldest first: the spool
+     * holds a moment once the stream has written past its position. An hour of ships.
+     */
+    private final java.util.Deque<Streamer.Mark> marks = new java.util.ArrayDeque<>();
+    static final int MARKS_KEPT = 240;
     /** Per chain: when its superseded WAL snapshots were last forgotten. */
     private final Map<String, Instant> forgotAt = new HashMap<>();
     private final AtomicInteger readers = new AtomicInteger();
@@ -41,13 +49,43 @@ final class WalStream {
         return fingerprint.equals(shipped.get(chain));
     }
 
-    synchronized void shippedNow(String chain, String fingerprint) {
+    synchronized void shippedNow(String chain, String fingerprint, Instant upTo) {
         shipped.put(chain, fingerprint);
+        claimed.merge(chain, upTo, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    /** The newest moment the chain's WAL snapshots shipped by this sidecar hold. */
+    synchronized Optional<Instant> claimed(String chain) {
+        return Optional.ofNullable(claimed.get(chain));
+    }
+
+    synchronized void marked(Streamer.Mark mark) {
+        marks.addLast(mark);
+        while (marks.size() > MARKS_KEPT) {
+            marks.removeFirst();
+        }
+    }
+
+    synchronized Optional<Streamer.Mark> newestMark() {
+        return Optional.ofNullable(marks.peekLast());
+    }
+
+    /** The newest mark whose WAL lies before {@code received}, a position the stream has written up to. */
+    synchronized Optional<Streamer.Mark> heldAt(long received) {
+        Optional<Streamer.Mark> held = Optional.empty();
+        for (Streamer.Mark m : marks) {
+            if (m.lsn() <= received && held.map(h -> m.at().isAfter(h.at())).orElse(true)) {
+                held = Optional.of(m);
+            }
+        }
+        return held;
     }
 
     /** The spool was emptied or is another server's: whatever it shipped before says nothing of it now. */
     synchronized void forgetShipped() {
         shipped.clear();
+        claimed.clear();
+        marks.clear();
     }
 
     /**

@@ -140,6 +140,44 @@ class RecoveryWindowTest {
     }
 
     /**
+     * A WAL snapshot holds up to its {@code upto} moment, not up to when its restic began: b1's last
+     * ship began at 10:59:59.900 but the stream then had the server's WAL only up to 10:59:58.100
+     * (the handover), b2's newest ship began at 11:00:20 with the WAL up to 11:00:12.500, and an
+     * older b2 ship from a sidecar started anew knew no moment ({@code upto:none}): it claims nothing.
+     * A snapshot shipped before the tag (no {@code upto}) still holds up to its own time.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "10:59:58.100 | b2",
+            "10:59:58     | b1",
+            "10:59:59.900 | b2",
+            "11:00:12.500 | b2",
+            "11:00:12.600 | refused: is after the newest WAL of pg in the repo; the window is 2026-11-22T10:00:06Z to 2026-11-22T11:00:12.500Z",
+            "11:00:19     | refused: is after the newest WAL",
+    })
+    void aWalSnapshotHoldsUpToTheMomentItsStreamHadNotWhenItsShipBegan(String time, String says) {
+        RecoveryWindow window = RecoveryWindow.of("pg", List.of(
+                listed("b1base", "10:00:00", "/pg/base.tar", "run:b1"),
+                listed("b1facts", "10:00:05.300", FACTS, "run:b1"),
+                listed("b1old", "10:30:00", "/spool/pg", "wal", "chain:b1"),
+                listed("b1wal", "10:59:59.900", "/spool/pg", "wal", "chain:b1", "next-chain:b2",
+                        "upto:2026-11-22T10:59:58.100Z"),
+                listed("b2base", "10:59:30", "/pg/base.tar", "run:b2"),
+                listed("b2facts", "11:00:04.200", FACTS, "run:b2"),
+                listed("b2none", "11:00:30", "/spool/pg", "wal", "chain:b2", "upto:none"),
+                listed("b2wal", "11:00:20", "/spool/pg", "wal", "chain:b2", "upto:2026-11-22T11:00:12.500Z")));
+        assertEquals(Optional.of(Instant.parse("2026-11-22T11:00:12.500Z")), window.until());
+        assertEquals(List.of(), window.gaps());
+        assertEquals("b2wal", window.latest().wal().orElseThrow().snapshotId(), "the ship that holds the most");
+        restoresFromOrRefuses(window, time, says);
+        RecoveryWindow legacy = RecoveryWindow.of("pg", List.of(
+                listed("b1base", "10:00:00", "/pg/base.tar", "run:b1"),
+                listed("b1facts", "10:00:05.300", FACTS, "run:b1"),
+                listed("b1old", "10:30:00", "/spool/pg", "wal", "chain:b1")));
+        assertEquals(Optional.of(Instant.parse("2026-11-22T10:30:00Z")), legacy.until(), "a ship made before the tag");
+    }
+
+    /**
      * After a restore over the live server the old chain hands over to no one: its WAL ends at 10:30:00.4,
      * and the base backup the restore started is ready on the second after its facts (10:31:12.6). The
      * gap is listed, and exactly its moments are refused, naming where restores resume. A hole the
