@@ -48,6 +48,11 @@ public class Repository {
         restic.repairer().ifPresent(r -> r.repairIfNeeded(repo));
     }
 
+    /** The key restic run elsewhere (a helper container) should try first: the repo's quick key. */
+    public Optional<String> keyHint(RepoConfig repo) {
+        return restic.keyHint(repo);
+    }
+
     /** Why the repo cannot be opened with its key, or empty when it opens. */
     public Optional<String> openProblem(RepoConfig repo) {
         try {

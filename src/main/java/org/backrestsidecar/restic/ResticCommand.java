@@ -43,6 +43,8 @@ public class ResticCommand {
     private final SidecarConfig config;
     private final ObjectMapper json;
     private final Instance<RepoRepair> repair;
+    /** The repos' quick keys, named to restic by {@code --key-hint}; none outside CDI. */
+    private final QuickKeys quickKeys;
 
     private final Duration unreachableAfter;
     /** What a low-priority restic runs under, of nice, ionice and chrt, those on the PATH. */
@@ -50,18 +52,65 @@ public class ResticCommand {
 
     /** @param unreachableAfter how long restic may retry a failing backend before it is stopped */
     @Inject
-    public ResticCommand(SidecarConfig config, ObjectMapper json, Instance<RepoRepair> repair,
+    public ResticCommand(SidecarConfig config, ObjectMapper json, Instance<RepoRepair> repair, QuickKeys quickKeys,
                          @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sidecar.restic.unreachable-after",
                                  defaultValue = "2m") String unreachableAfter) {
         this.unreachableAfter = org.backrestsidecar.config.DurationText.parse(unreachableAfter);
         this.config = config;
         this.json = json;
         this.repair = repair;
+        this.quickKeys = quickKeys;
     }
 
-    /** Outside CDI (tools, unit tests): no repair, so a repo must already be readable. */
+    /** Outside CDI (tools, unit tests): no repair, so a repo must already be readable; no quick keys. */
     public ResticCommand(SidecarConfig config, ObjectMapper json) {
-        this(config, json, null, "2m");
+        this(config, json, null, null, "2m");
+    }
+
+    /**
+     * The key restic should try first for {@code repo}: its quick key ({@link QuickKeys}), made now if
+     * it has none yet.
+     */
+    public Optional<String> keyHint(RepoConfig repo) {
+        return quickKeys == null ? Optional.empty() : quickKeys.hint(repo, this::opensWith);
+    }
+
+    /**
+     * Whether restic opens {@code repo} with key {@code id} alone: a folder holding only the repo's
+     * config and that key, read with the repo's key file. The config is encrypted with the master
+     * key, so it reads only if the key opens with the password and holds the repo's master key. No
+     * lock is taken in the repo (a prune holding it must not make the key look bad).
+     */
+    private boolean opensWith(RepoConfig repo, String id) {
+        Path proof = null;
+        try {
+            proof = Files.createTempDirectory(Files.createDirectories(config.stateDir()), "quick-key-proof");
+            Path repoDir = Path.of(repo.uri());
+            Files.copy(repoDir.resolve("config"), proof.resolve("config"));
+            Files.createDirectories(proof.resolve("keys"));
+            Files.copy(repoDir.resolve("keys").resolve(id), proof.resolve("keys").resolve(id));
+            RepoConfig alone = new RepoConfig(repo.id(), proof.toString(), repo.keyFile(), Map.of());
+            try (ResticProcess restic = start(alone, null, List.of("cat", "config", "--no-lock", "--no-cache"), null,
+                    Priority.FULL, Optional.empty(), Optional.empty())) {
+                restic.stdin().close();
+                return parse(restic.await(QUICK)).path("chunker_polynomial").isTextual();
+            }
+        } catch (IOException | ResticException e) {
+            LOG.warnf("repo %s: restic did not open the repo with its quick key alone: %s", repo.id(), e.getMessage());
+            return false;
+        } finally {
+            if (proof != null) {
+                deleteTree(proof);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            LOG.debugf("%s stays: %s", dir, e.getMessage());
+        }
     }
 
     /**
@@ -209,16 +258,26 @@ public class ResticCommand {
 
     ResticProcess start(RepoConfig repo, RepoConfig from, List<String> args, OutputStream stdoutSink,
                                 Priority priority) throws ResticException {
+        return start(repo, from, args, stdoutSink, priority, keyHint(repo),
+                from == null ? Optional.empty() : keyHint(from));
+    }
+
+    private ResticProcess start(RepoConfig repo, RepoConfig from, List<String> args, OutputStream stdoutSink,
+                                Priority priority, Optional<String> hint, Optional<String> fromHint)
+            throws ResticException {
         List<String> command = new ArrayList<>(priority == Priority.LOW ? yielding : List.of());
         command.addAll(List.of("restic", "--repo", repo.uri(),
                 "--password-file", repo.keyFile().toString(),
                 "--cache-dir", config.stateDir().resolve("restic-cache").toString()));
+        hint.ifPresent(id -> command.addAll(List.of("--key-hint", id)));
+        // a copy's --from-key-hint comes with its other --from options, after the command's name
         // extended options of both repos: a copy reads its primary over the primary's backend too
         if (from != null) {
             command.addAll(extendedOptions(from));
         }
         command.addAll(extendedOptions(repo));
         command.addAll(args);
+        fromHint.ifPresent(id -> command.addAll(List.of("--from-key-hint", id)));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         // a password from our own environment must never reach a repo it was not meant for

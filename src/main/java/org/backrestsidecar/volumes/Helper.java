@@ -358,6 +358,8 @@ public final class Helper implements AutoCloseable {
     private List<String> restic() {
         List<String> command = new ArrayList<>(List.of("restic", "--repo", repo.uri(), "--password-file", KEY_PATH,
                 "--no-cache"));
+        // the repo's quick key: its id names the same file in the repo the helper has mounted
+        repository.keyHint(repo).ifPresent(hint -> command.addAll(List.of("--key-hint", hint)));
         command.addAll(ResticCommand.extendedOptions(repo));
         return command;
     }

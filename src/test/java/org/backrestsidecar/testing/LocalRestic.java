@@ -11,6 +11,7 @@ import org.backrestsidecar.config.NotificationsConfig;
 import org.backrestsidecar.config.PlanConfig;
 import org.backrestsidecar.config.RepoConfig;
 import org.backrestsidecar.config.SidecarConfig;
+import org.backrestsidecar.restic.QuickKeys;
 import org.backrestsidecar.restic.ResticCommand;
 
 /**
@@ -23,9 +24,17 @@ public final class LocalRestic {
 
     /** @param dir where the sidecar's config and state would be */
     public static ResticCommand command(Path dir, List<RepoConfig> repos, List<PlanConfig> plans) {
-        SidecarConfig config = new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
+        return new ResticCommand(config(dir, repos, plans), new ObjectMapper());
+    }
+
+    /** As the sidecar's own: each local repo with a long key gets its quick key (restic/QuickKeys). */
+    public static ResticCommand withQuickKeys(Path dir, List<RepoConfig> repos, boolean quickKeys) {
+        return new ResticCommand(config(dir, repos, List.of()), new ObjectMapper(), null, new QuickKeys(quickKeys), "2m");
+    }
+
+    private static SidecarConfig config(Path dir, List<RepoConfig> repos, List<PlanConfig> plans) {
+        return new SidecarConfig(dir.resolve("sidecar.yml"), "host", "backup", Optional.empty(),
                 ZoneId.of("UTC"), dir.resolve("state"), Optional.empty(), Optional.empty(), repos, plans,
                 DrillConfig.DEFAULT, NotificationsConfig.DEFAULT, AccessConfig.DEFAULT);
-        return new ResticCommand(config, new ObjectMapper());
     }
 }

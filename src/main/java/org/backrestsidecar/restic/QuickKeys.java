@@ -1,0 +1,212 @@
+package org.backrestsidecar.restic;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
+import java.util.stream.Stream;
+import org.backrestsidecar.config.RepoConfig;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * A second key in a local repo for the sidecar's own restics: the same password, derived at a
+ * cost of milliseconds instead of restic's calibrated half second of scrypt (N 2^15, r 8, p 7 on
+ * the test machine). Every restic start derives the repo's key anew, and the sidecar starts one per
+ * WAL ship (every 15 s), several per run and per restore. The cost protects a password that can be
+ * guessed; a key of {@link #MIN_KEY_CHARS} or more characters (setup writes 44 random ones) is not
+ * guessed at any cost, so a quick key is made only for such a key, and only where the sidecar can
+ * write the repo's files itself (a repo in a folder). restic finds it by {@code --key-hint}; Backrest
+ * and a restic by hand open whichever key they try first (both open the same master key). The
+ * key is written, then proven by restic itself ({@code key list} with it as the hint must name it
+ * current) or removed. A quick key the sidecar made that the repo's key no longer opens (the key
+ * was rotated) is removed. {@code sidecar.restic.quick-key=false} makes none.
+ */
+@ApplicationScoped
+public class QuickKeys {
+    private static final Logger LOG = Logger.getLogger(QuickKeys.class);
+    /** The cost of a quick key: 8 MiB and about 20 ms of scrypt, against restic's 0.5 s. */
+    static final RepoKeyFile.Cost QUICK = new RepoKeyFile.Cost(1 << 13, 8, 1);
+    /** A key this long or longer is made a quick key: setup's are 44 random characters. */
+    static final int MIN_KEY_CHARS = 32;
+    /** What a quick key says is its user in {@code restic key list}, and how the sidecar knows its own. */
+    static final String USERNAME = "backrest-sidecar";
+    /** A repo where no quick key could be made is tried again after this long. */
+    static final Duration RETRY_AFTER = Duration.ofHours(1);
+
+    private final boolean enabled;
+    /** By repo id and password: the quick key's id, or when making one last failed. */
+    private final Map<String, Known> known = new ConcurrentHashMap<>();
+    private final Map<String, Object> making = new ConcurrentHashMap<>();
+
+    private record Known(Optional<String> id, Instant at, String password, String uri) {
+    }
+
+    public QuickKeys(@ConfigProperty(name = "sidecar.restic.quick-key", defaultValue = "true") boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    /**
+     * The id restic's {@code --key-hint} should name for {@code repo}, making the quick key first if
+     * there is none. Never throws: without a hint restic opens the repo as before, only slower.
+     *
+     * @param proven whether restic, given that id as its hint, opened the repo with it (restic run once)
+     */
+    public Optional<String> hint(RepoConfig repo, BiPredicate<RepoConfig, String> proven) {
+        if (!enabled || !repo.local()) {
+            return Optional.empty();
+        }
+        String password;
+        try {
+            password = RepoKeyFile.password(Files.readString(repo.keyFile()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // restic itself will say what is wrong with the key file
+        }
+        if (password.length() < MIN_KEY_CHARS) {
+            return Optional.empty();
+        }
+        Path keys = Path.of(repo.uri()).resolve("keys");
+        if (!Files.isDirectory(keys)) {
+            return Optional.empty(); // not initialised yet (or a repo being made beside its place)
+        }
+        Known was = known.get(repo.id());
+        if (was != null && was.password().equals(password) && was.uri().equals(repo.uri())) {
+            if (was.id().isPresent() && Files.exists(keys.resolve(was.id().get()))) {
+                return was.id();
+            }
+            if (was.id().isEmpty() && was.at().plus(RETRY_AFTER).isAfter(Instant.now())) {
+                return Optional.empty();
+            }
+        }
+        synchronized (making.computeIfAbsent(repo.id(), id -> new Object())) {
+            Known now = known.get(repo.id());
+            if (now != null && now != was && now.password().equals(password) && now.uri().equals(repo.uri())) {
+                return now.id();
+            }
+            Optional<String> id = Optional.empty();
+            try {
+                id = findOrMake(repo, keys, password, proven);
+            } catch (IOException | RuntimeException e) {
+                LOG.infof("repo %s: no quick key (%s): each restic derives the repo's key at restic's own cost;"
+                        + " tried again in %s", repo.id(), e.getMessage(), RETRY_AFTER);
+            }
+            known.put(repo.id(), new Known(id, Instant.now(), password, repo.uri()));
+            return id;
+        }
+    }
+
+    private Optional<String> findOrMake(RepoConfig repo, Path keys, String password,
+                                        BiPredicate<RepoConfig, String> proven) throws IOException {
+        List<Path> ours = new ArrayList<>();
+        List<Path> others = new ArrayList<>();
+        try (Stream<Path> files = Files.list(keys)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}")).sorted().toList()) {
+                RepoKeyFile key;
+                try {
+                    key = RepoKeyFile.parse(Files.readAllBytes(file));
+                } catch (RepoKeyFile.NotOpened e) {
+                    continue;
+                }
+                (USERNAME.equals(key.username()) && key.cost().equals(QUICK) ? ours : others).add(file);
+            }
+        }
+        Optional<String> found = Optional.empty();
+        List<Path> stale = new ArrayList<>();
+        for (Path file : ours) {
+            if (opens(file, password).isPresent()) {
+                found = found.or(() -> Optional.of(file.getFileName().toString()));
+            } else {
+                stale.add(file);
+            }
+        }
+        Optional<Path> opened = Optional.empty();
+        byte[] master = null;
+        if (found.isEmpty()) {
+            for (Path file : others) {
+                Optional<byte[]> m = opens(file, password);
+                if (m.isPresent()) {
+                    master = m.get();
+                    opened = Optional.of(file);
+                    break;
+                }
+            }
+        }
+        if (found.isPresent() || opened.isPresent()) {
+            // the repo's key opens the repo: a quick key of ours it does not open belongs to a key
+            // rotated away, and must not go on opening the repo for the old one
+            for (Path file : stale) {
+                Files.deleteIfExists(file);
+                LOG.infof("repo %s: removed the quick key %s of a key that no longer opens the repo", repo.id(),
+                        file.getFileName());
+            }
+        }
+        if (found.isPresent()) {
+            return found;
+        }
+        if (opened.isEmpty()) {
+            throw new IOException("no key in " + keys + " opens with " + repo.keyFile());
+        }
+        byte[] file = RepoKeyFile.seal(master, password, QUICK, USERNAME, host(), Instant.now());
+        String id = RepoKeyFile.id(file);
+        Path target = keys.resolve(id);
+        // restic's own way: a temporary name restic does not read as a key, then renamed
+        Path temporary = keys.resolve(id + "-tmp-" + Long.toHexString(System.nanoTime()));
+        try {
+            Files.write(temporary, file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            copyPermissions(opened.get(), temporary);
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+        if (!proven.test(repo, id)) {
+            Files.deleteIfExists(target);
+            throw new IOException("restic did not open the repo with the quick key written (removed again)");
+        }
+        LOG.infof("repo %s: quick key %s made (scrypt N %d, r %d, p %d): the sidecar's restics open the repo"
+                + " without restic's half second of key derivation", repo.id(), id.substring(0, 8), QUICK.n(),
+                QUICK.r(), QUICK.p());
+        return Optional.of(id);
+    }
+
+    private static Optional<byte[]> opens(Path file, String password) {
+        try {
+            return Optional.of(RepoKeyFile.parse(Files.readAllBytes(file)).open(password));
+        } catch (RepoKeyFile.NotOpened | IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** As restic leaves its own files: the modes of the key beside it (read-only). */
+    private static void copyPermissions(Path from, Path to) throws IOException {
+        try {
+            Set<PosixFilePermission> modes = Files.getPosixFilePermissions(from);
+            Files.setPosixFilePermissions(to, modes);
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: restic reads it as it is
+        }
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return USERNAME;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package org.backrestsidecar.restic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.backrestsidecar.config.Priority;
+import org.backrestsidecar.config.RepoConfig;
+import org.backrestsidecar.testing.LocalRestic;
+import org.backrestsidecar.testing.ResticCli;
+import org.backrestsidecar.testing.TestDocker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A repo's quick key with real restic on real repos: the sidecar's restics open the repo with it,
+ * restic alone (a folder with no other key) opens the repo with it, Backrest's restic (no hint) still
+ * opens the repo and sees what the sidecar stored, a sidecar started anew finds it instead of making
+ * another, and a rotated key's quick key goes. What it saves (restic's half second of scrypt a start)
+ * is measured in bench/results.md, not here.
+ */
+class QuickKeysTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    Path dir;
+
+    @Test
+    void theSidecarsResticsOpenALongKeyedRepoWithItsQuickKey() throws Exception {
+        Path key = dir.resolve("critical.key");
+        Files.writeString(key, "Zq0u8dV3kT1mWc6yHn2pR9sLa4xEb7fGj5oQiN8uYt3K\n"); // as setup writes one: 44 characters
+        RepoConfig repo = new RepoConfig("critical", dir.resolve("repo").toString(), key, Map.of());
+        ResticCommand restic = LocalRestic.withQuickKeys(dir, List.of(repo), true);
+        new Repository(restic).ensureInitialized(repo);
+        // more keys of the same password, as a repo that lived a while may have: restic without the
+        // hint would try them in the folder's order, so "current" below is the hint's doing
+        for (int i = 0; i < 4; i++) {
+            ResticCli.run(Path.of(repo.uri()), key, "key", "add", "--new-password-file", key.toString());
+        }
+        Set<String> restics = keyFiles(repo);
+        assertEquals(5, restics.size());
+
+        String hint = restic.keyHint(repo).orElseThrow();
+        Set<String> now = keyFiles(repo);
+        assertEquals(6, now.size(), "one key more: " + now);
+        assertTrue(now.contains(hint) && !restics.contains(hint));
+        JsonNode file = JSON.readTree(Path.of(repo.uri(), "keys", hint).toFile());
+        assertEquals("backrest-sidecar", file.path("username").asText());
+        assertEquals(QuickKeys.QUICK.n(), file.path("N").asInt());
+        assertEquals(QuickKeys.QUICK.p(), file.path("p").asInt());
+        assertEquals(Files.getPosixFilePermissions(Path.of(repo.uri(), "keys", restics.iterator().next())),
+                Files.getPosixFilePermissions(Path.of(repo.uri(), "keys", hint)), "modes as restic leaves its keys");
+        assertEquals(Set.of(), leftovers(repo), "no temporary file left in keys/");
+
+        // restic as the sidecar starts it says which key opened the repo
+        for (JsonNode k : restic.parse(restic.run(repo, ResticCommand.QUICK, "key", "list", "--json"))) {
+            assertEquals(k.path("current").asBoolean(), hint.startsWith(k.path("id").asText()), k.toString());
+        }
+        // what the sidecar stores through it, Backrest's restic (no hint: any key) reads
+        Path data = Files.writeString(dir.resolve("chats.txt"), "a chat\n".repeat(1000));
+        Backup backup = new Backup(restic, new Forget(restic, new Snapshots(restic)));
+        StoredSnapshot stored = backup.backupPaths(repo, List.of(data), new SnapshotTags("critical", "host", "t"), "host",
+                Priority.FULL);
+        assertTrue(ResticCli.run(Path.of(repo.uri()), key, "snapshots", "--json").contains(stored.id()));
+
+        // the quick key alone opens the repo: a copy of it with every other key removed
+        Path alone = dir.resolve("alone");
+        TestDocker.run(List.of("cp", "-a", repo.uri(), alone.toString()), Map.of());
+        for (String other : restics) {
+            Files.delete(alone.resolve("keys").resolve(other));
+        }
+        Path back = dir.resolve("back.txt");
+        ResticCli.dump(alone, key, stored.id(), data.toString(), back);
+        assertEquals(Files.readString(data), Files.readString(back));
+
+        // a sidecar started anew finds the quick key instead of making another
+        ResticCommand again = LocalRestic.withQuickKeys(dir, List.of(repo), true);
+        assertEquals(Optional.of(hint), again.keyHint(repo));
+        assertEquals(now, keyFiles(repo));
+    }
+
+    @Test
+    void aRotatedKeysQuickKeyIsRemovedAndTheNewKeyGetsItsOwn() throws Exception {
+        Path key = dir.resolve("critical.key");
+        String old = "old-key-0123456789abcdefghijklmnopqrstuvw";
+        Files.writeString(key, old);
+        RepoConfig repo = new RepoConfig("critical", dir.resolve("repo").toString(), key, Map.of());
+        new Repository(LocalRestic.withQuickKeys(dir, List.of(repo), true)).ensureInitialized(repo);
+        String oldQuick = LocalRestic.withQuickKeys(dir, List.of(repo), true).keyHint(repo).orElseThrow();
+
+        // docs/security.md "Rotating a repo key": key add with the new one, the file switched, a restart
+        Path next = Files.writeString(dir.resolve("critical.key.new"), "new-key-0123456789abcdefghijklmnopqrstuvw");
+        ResticCli.run(Path.of(repo.uri()), key, "key", "add", "--new-password-file", next.toString());
+        Files.writeString(key, Files.readString(next));
+        Set<String> before = keyFiles(repo);
+        String newQuick = LocalRestic.withQuickKeys(dir, List.of(repo), true).keyHint(repo).orElseThrow();
+
+        assertNotEquals(oldQuick, newQuick);
+        Set<String> after = keyFiles(repo);
+        assertFalse(after.contains(oldQuick), "the old key's quick key must not go on opening the repo: " + after);
+        assertTrue(after.contains(newQuick));
+        assertEquals(before.size(), after.size(), "one quick key out, one in: " + before + " -> " + after);
+        // restic's own keys are the operator's to remove
+        Path oldKey = Files.writeString(dir.resolve("old.key"), old);
+        assertTrue(ResticCli.run(Path.of(repo.uri()), oldKey, "cat", "config").contains("chunker_polynomial"));
+    }
+
+    /** Where no quick key is made, and the repo's keys are left as they were. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "a key of 31 characters (one a person may have chosen) | 0123456789abcdefghijklmnopqrstu          | true",
+        "switched off (sidecar.restic.quick-key=false)         | 0123456789abcdefghijklmnopqrstuvwxyzABCD | false",
+    })
+    void noQuickKey(String why, String password, boolean enabled) throws Exception {
+        Path key = Files.writeString(dir.resolve("k"), password + "\n");
+        RepoConfig repo = new RepoConfig("r", dir.resolve("repo").toString(), key, Map.of());
+        ResticCommand restic = LocalRestic.withQuickKeys(dir, List.of(repo), enabled);
+        new Repository(restic).ensureInitialized(repo);
+        Set<String> before = keyFiles(repo);
+        assertEquals(Optional.empty(), restic.keyHint(repo), why);
+        assertEquals(before, keyFiles(repo), why);
+        assertTrue(restic.run(repo, ResticCommand.QUICK, "cat", "config").contains("chunker_polynomial"));
+    }
+
+    @Test
+    void aRepoBehindABackendGetsNoQuickKey() {
+        RepoConfig repo = new RepoConfig("r", "sftp:backup@127.0.0.1:/repo", dir.resolve("none"), Map.of());
+        assertEquals(Optional.empty(), LocalRestic.withQuickKeys(dir, List.of(repo), true).keyHint(repo));
+    }
+
+    private static Set<String> keyFiles(RepoConfig repo) throws Exception {
+        try (Stream<Path> files = Files.list(Path.of(repo.uri(), "keys"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9a-f]{64}"))
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    private static Set<String> leftovers(RepoConfig repo) throws Exception {
+        try (Stream<Path> files = Files.list(Path.of(repo.uri(), "keys"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> !n.matches("[0-9a-f]{64}"))
+                    .collect(Collectors.toSet());
+        }
+    }
+}
