@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiPredicate;
 import java.util.stream.Stream;
 import org.backrestsidecar.config.RepoConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -55,6 +54,19 @@ public class QuickKeys {
     private record Known(Optional<String> id, Instant at, String password, String uri) {
     }
 
+    /**
+     * What is asked of restic itself, run without a hint. The repo's own key is opened by restic only:
+     * its scrypt may take up to 60 MiB (restic's calibration), more than the sidecar's heap should
+     * hold; the sidecar runs scrypt only at {@link #QUICK}'s cost.
+     */
+    public interface ByRestic {
+        /** The repo's master key as {@code restic cat masterkey} prints it, the repo opened with its key file. */
+        byte[] masterKey(RepoConfig repo) throws IOException;
+
+        /** Whether restic opens the repo with key {@code id} and no other. */
+        boolean opensWith(RepoConfig repo, String id);
+    }
+
     public QuickKeys(@ConfigProperty(name = "sidecar.restic.quick-key", defaultValue = "true") boolean enabled) {
         this.enabled = enabled;
     }
@@ -63,9 +75,9 @@ public class QuickKeys {
      * The id restic's {@code --key-hint} should name for {@code repo}, making the quick key first if
      * there is none. Never throws: without a hint restic opens the repo as before, only slower.
      *
-     * @param proven whether restic, given that id as its hint, opened the repo with it (restic run once)
+     * @param restic restic itself, for the master key and the proof of a key made here
      */
-    public Optional<String> hint(RepoConfig repo, BiPredicate<RepoConfig, String> proven) {
+    public Optional<String> hint(RepoConfig repo, ByRestic restic) {
         if (!enabled || !repo.local()) {
             return Optional.empty();
         }
@@ -98,7 +110,7 @@ public class QuickKeys {
             }
             Optional<String> id = Optional.empty();
             try {
-                id = findOrMake(repo, keys, password, proven);
+                id = findOrMake(repo, keys, password, restic);
             } catch (IOException | RuntimeException e) {
                 LOG.infof("repo %s: no quick key (%s): each restic derives the repo's key at restic's own cost;"
                         + " tried again in %s", repo.id(), e.getMessage(), RETRY_AFTER);
@@ -108,10 +120,10 @@ public class QuickKeys {
         }
     }
 
-    private Optional<String> findOrMake(RepoConfig repo, Path keys, String password,
-                                        BiPredicate<RepoConfig, String> proven) throws IOException {
+    private Optional<String> findOrMake(RepoConfig repo, Path keys, String password, ByRestic restic)
+            throws IOException {
         List<Path> ours = new ArrayList<>();
-        List<Path> others = new ArrayList<>();
+        Optional<Path> beside = Optional.empty();
         try (Stream<Path> files = Files.list(keys)) {
             for (Path file : files.filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}")).sorted().toList()) {
                 RepoKeyFile key;
@@ -120,44 +132,47 @@ public class QuickKeys {
                 } catch (RepoKeyFile.NotOpened e) {
                     continue;
                 }
-                (USERNAME.equals(key.username()) && key.cost().equals(QUICK) ? ours : others).add(file);
+                // only keys at the quick cost are opened here (their scrypt takes 8 MiB)
+                if (USERNAME.equals(key.username()) && key.cost().equals(QUICK)) {
+                    ours.add(file);
+                } else {
+                    beside = beside.or(() -> Optional.of(file));
+                }
             }
         }
         Optional<String> found = Optional.empty();
         List<Path> stale = new ArrayList<>();
         for (Path file : ours) {
-            if (opens(file, password).isPresent()) {
+            if (opens(file, password)) {
                 found = found.or(() -> Optional.of(file.getFileName().toString()));
             } else {
                 stale.add(file);
             }
         }
-        Optional<Path> opened = Optional.empty();
+        // one found is proven too (once a start): a key of another repo's master key opens with the
+        // password as well, and every restic hinted at it would then fail to read the repo
+        if (found.isPresent() && !restic.opensWith(repo, found.get())) {
+            Files.deleteIfExists(keys.resolve(found.get()));
+            LOG.infof("repo %s: removed the quick key %s: restic did not open the repo with it", repo.id(),
+                    found.get().substring(0, 8));
+            found = Optional.empty();
+        }
         byte[] master = null;
         if (found.isEmpty()) {
-            for (Path file : others) {
-                Optional<byte[]> m = opens(file, password);
-                if (m.isPresent()) {
-                    master = m.get();
-                    opened = Optional.of(file);
-                    break;
-                }
+            if (beside.isEmpty()) {
+                throw new IOException("no key of restic's own in " + keys);
             }
+            master = restic.masterKey(repo); // fails when the key file does not open the repo
         }
-        if (found.isPresent() || opened.isPresent()) {
-            // the repo's key opens the repo: a quick key of ours it does not open belongs to a key
-            // rotated away, and must not go on opening the repo for the old one
-            for (Path file : stale) {
-                Files.deleteIfExists(file);
-                LOG.infof("repo %s: removed the quick key %s of a key that no longer opens the repo", repo.id(),
-                        file.getFileName());
-            }
+        // the repo's key opens the repo: a quick key of ours it does not open belongs to a key rotated
+        // away, and must not go on opening the repo for the old one
+        for (Path file : stale) {
+            Files.deleteIfExists(file);
+            LOG.infof("repo %s: removed the quick key %s of a key that no longer opens the repo", repo.id(),
+                    file.getFileName());
         }
         if (found.isPresent()) {
             return found;
-        }
-        if (opened.isEmpty()) {
-            throw new IOException("no key in " + keys + " opens with " + repo.keyFile());
         }
         byte[] file = RepoKeyFile.seal(master, password, QUICK, USERNAME, host(), Instant.now());
         String id = RepoKeyFile.id(file);
@@ -169,12 +184,12 @@ public class QuickKeys {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-            copyPermissions(opened.get(), temporary);
+            copyPermissions(beside.get(), temporary);
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temporary);
         }
-        if (!proven.test(repo, id)) {
+        if (!restic.opensWith(repo, id)) {
             Files.deleteIfExists(target);
             throw new IOException("restic did not open the repo with the quick key written (removed again)");
         }
@@ -184,11 +199,12 @@ public class QuickKeys {
         return Optional.of(id);
     }
 
-    private static Optional<byte[]> opens(Path file, String password) {
+    private static boolean opens(Path file, String password) {
         try {
-            return Optional.of(RepoKeyFile.parse(Files.readAllBytes(file)).open(password));
+            RepoKeyFile.parse(Files.readAllBytes(file)).open(password);
+            return true;
         } catch (RepoKeyFile.NotOpened | IOException e) {
-            return Optional.empty();
+            return false;
         }
     }
 

@@ -72,8 +72,31 @@ public class ResticCommand {
      * it has none yet.
      */
     public Optional<String> keyHint(RepoConfig repo) {
-        return quickKeys == null ? Optional.empty() : quickKeys.hint(repo, this::opensWith);
+        return quickKeys == null ? Optional.empty() : quickKeys.hint(repo, byRestic);
     }
+
+    /** restic run for {@link QuickKeys} without any hint (the hint is what is being made). */
+    private final QuickKeys.ByRestic byRestic = new QuickKeys.ByRestic() {
+        @Override
+        public byte[] masterKey(RepoConfig repo) throws IOException {
+            try (ResticProcess restic = start(repo, null, List.of("cat", "masterkey", "--no-lock"), null,
+                    Priority.FULL, Optional.empty(), Optional.empty())) {
+                restic.stdin().close();
+                JsonNode master = parse(restic.await(QUICK));
+                if (!master.path("encrypt").isTextual() || !master.path("mac").path("k").isTextual()) {
+                    throw new IOException("restic printed no master key");
+                }
+                return json.writeValueAsBytes(master); // restic's own JSON of it, compact
+            } catch (ResticException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public boolean opensWith(RepoConfig repo, String id) {
+            return ResticCommand.this.opensWith(repo, id);
+        }
+    };
 
     /**
      * Whether restic opens {@code repo} with key {@code id} alone: a folder holding only the repo's

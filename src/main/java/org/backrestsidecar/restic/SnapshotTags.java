@@ -83,12 +83,20 @@ public record SnapshotTags(String plan, String instance, String target, List<Str
     }
 
     /**
-     * The newest moment a WAL snapshot holds: its {@code upto} tag; the epoch for {@code upto:none};
+     * The newest moment a WAL snapshot holds: its {@code upto} tag; the epoch (it claims nothing) for
+     * {@code upto:none} and for a tag that is no moment (one written by hand with restic's {@code tag});
      * for one shipped before snapshots carried the tag, the moment its ship began.
      */
     public static java.time.Instant walUpTo(Snapshot wal) {
-        return wal.tag(UP_TO).map(t -> t.equals(UP_TO_NONE) ? java.time.Instant.EPOCH : java.time.Instant.parse(t))
-                .orElse(wal.time());
+        return wal.tag(UP_TO).map(SnapshotTags::upTo).orElse(wal.time());
+    }
+
+    private static java.time.Instant upTo(String tag) {
+        try {
+            return tag.equals(UP_TO_NONE) ? java.time.Instant.EPOCH : java.time.Instant.parse(tag);
+        } catch (java.time.format.DateTimeParseException e) {
+            return java.time.Instant.EPOCH;
+        }
     }
 
     public static String planTag(String plan) {

@@ -132,15 +132,23 @@ class OperatorPageTest {
      * instead (a CI run once waited 30 s for them, as a scheduled run began, and said nothing).
      */
     private void awaitThePlans() {
-        waiting(Duration.ofSeconds(60)).withMessage(() -> {
-            try {
-                String body = browser.findElement(By.tagName("body")).getText();
-                return "the plans on the page; its errors: '" + browser.findElement(By.id("errors")).getText()
-                        + "', its script's: " + pageErrors() + ", its text: " + body.substring(0, Math.min(600, body.length()));
-            } catch (RuntimeException e) {
-                return "the plans on the page (which could not be read: " + e.getMessage() + ")";
-            }
-        }).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+        // each part read on its own: a page that is not ours (nginx's 429 or 502) has no #errors, and
+        // its text is what says which it was (ci45 lost it)
+        waiting(Duration.ofSeconds(60)).withMessage(() -> "the plans on the page at " + read(() -> browser.getCurrentUrl())
+                + "; its text: '" + read(() -> {
+                    String body = browser.findElement(By.tagName("body")).getText();
+                    return body.substring(0, Math.min(600, body.length()));
+                }) + "'; its errors: '" + read(() -> browser.findElement(By.id("errors")).getText())
+                + "'; its script's: " + read(() -> pageErrors().toString())).until(b -> !b.findElements(By.cssSelector("#plans tr[data-plan]")).isEmpty());
+    }
+
+    /** What the page shows there, or why it could not be read. */
+    private static String read(java.util.function.Supplier<String> part) {
+        try {
+            return part.get();
+        } catch (RuntimeException e) {
+            return "(not read: " + e.getClass().getSimpleName() + ")";
+        }
     }
 
     private List<String> pageErrors() {

@@ -245,9 +245,16 @@ public class Streamer {
 
     /** Whether the stream has written the server's WAL up to {@code lsn} into the spool (as it last reported). */
     boolean received(Target target, String lsn) throws IOException {
-        return read(target, "SELECT coalesce((SELECT write_lsn >= '" + lsn.replaceAll("[^0-9A-Fa-f/]", "")
-                + "'::pg_lsn FROM pg_stat_replication WHERE application_name = '" + APP_NAME + "' LIMIT 1), false)")
-                .equals("t");
+        return receivedUpTo(target) >= bytes(lsn);
+    }
+
+    /** A WAL position as Postgres writes it ({@code 16/B374D848}) as the byte position {@code pg_lsn - '0/0'} gives. */
+    static long bytes(String lsn) throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})").matcher(lsn.strip());
+        if (!m.matches()) {
+            throw new IOException("not a WAL position: '" + lsn + "'");
+        }
+        return (Long.parseLong(m.group(1), 16) << 32) + Long.parseLong(m.group(2), 16);
     }
 
     /** The server's identity: a new server (a new volume, initdb again) has another. */

@@ -165,7 +165,9 @@ class RecoveryWindowTest {
                 listed("b2base", "10:59:30", "/pg/base.tar", "run:b2"),
                 listed("b2facts", "11:00:04.200", FACTS, "run:b2"),
                 listed("b2none", "11:00:30", "/spool/pg", "wal", "chain:b2", "upto:none"),
-                listed("b2wal", "11:00:20", "/spool/pg", "wal", "chain:b2", "upto:2026-11-22T11:00:12.500Z")));
+                listed("b2wal", "11:00:20", "/spool/pg", "wal", "chain:b2", "upto:2026-11-22T11:00:12.500Z"),
+                // a tag written by hand (restic tag) that is no moment claims nothing, as upto:none
+                listed("b2hand", "11:00:40", "/spool/pg", "wal", "chain:b2", "upto:yesterday")));
         assertEquals(Optional.of(Instant.parse("2026-11-22T11:00:12.500Z")), window.until());
         assertEquals(List.of(), window.gaps());
         assertEquals("b2wal", window.latest().wal().orElseThrow().snapshotId(), "the ship that holds the most");

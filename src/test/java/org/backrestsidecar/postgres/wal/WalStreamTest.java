@@ -94,4 +94,22 @@ class WalStreamTest {
         stream.held(true);
         assertTrue(stream.held());
     }
+
+    /** A WAL position as Postgres writes it, as the byte position the ships compare (pg_lsn - '0/0'). */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "0/0          | 0",
+            "0/16B3748    | 23803720",
+            "16/B374D848  | 97500059720",
+            "1/0          | 4294967296",
+    })
+    void aWalPositionReadsAsPostgresCountsIt(String lsn, long bytes) throws Exception {
+        assertEquals(bytes, Streamer.bytes(lsn));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "[{0}]")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "0", "0/", "/0", "0/0'; DROP TABLE x; --", "1/2/3", "G/0", "123456789/0"})
+    void whatIsNoWalPositionIsRefused(String lsn) {
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Streamer.bytes(lsn));
+    }
 }
