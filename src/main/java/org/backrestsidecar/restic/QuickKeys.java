@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
  * A second key in a local repo for the sidecar's own restics: the same password, derived at a
  * cost of milliseconds instead of restic's calibrated half second of scrypt (N 2^15, r 8, p 7 on
  * the test machine). Every restic start derives the repo's key anew, and the sidecar starts one per
- * WAL ship (every 15 s), several per run and per restore. The cost protects a password that can be
+ * WAL ship (every 12 s), several per run and per restore. The cost protects a password that can be
  * guessed; a key of {@link #MIN_KEY_CHARS} or more characters (setup writes 44 random ones) is not
  * guessed at any cost, so a quick key is made only for such a key, and only where the sidecar can
  * write the repo's files itself (a repo in a folder). restic finds it by {@code --key-hint}; Backrest

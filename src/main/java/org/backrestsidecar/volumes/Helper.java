@@ -141,7 +141,7 @@ public final class Helper implements AutoCloseable {
     /**
      * restic in the helper, run again every 2 s (up to {@link ResticCommand#LOCK_WAIT}, {@link LockWait})
      * while another restic holds the repo exclusively: in a swarm another node's forget (its WAL
-     * shipper's, every 15 s) or check (a drill's), or the repos task's prune. restic stops at its lock
+     * shipper's, every 12 s) or check (a drill's), or the repos task's prune. restic stops at its lock
      * before it reads or writes anything, which {@code said} (its stdout) shows empty. Seen in CI: a
      * swarm's recovery, whose files restore's safety snapshot stopped at an exclusive lock node3's
      * sidecar had taken 122 ms before.

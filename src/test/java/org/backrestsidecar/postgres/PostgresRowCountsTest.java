@@ -38,6 +38,7 @@ class PostgresRowCountsTest {
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', nullValues = "none", value = {
+            "ROW public.items 3 17 | END 1 record-60   | record-60   | RECORD",
             "ROW public.items 3 17 | END 1 hashtext-60 | hashtext-60 | HASHTEXT",
             "ROW public.items 3 17 | END 1 md5-60      | md5-60      | MD5",
             "ROW public.items 3 17 | END 1             | none        | MD5"})
@@ -61,6 +62,7 @@ class PostgresRowCountsTest {
     void aDrillSumsAsTheFactsSay() throws Exception {
         assertEquals(PostgresRowCounts.Sum.MD5, PostgresDrill.sumOf(facts(null)));
         assertEquals(PostgresRowCounts.Sum.HASHTEXT, PostgresDrill.sumOf(facts("hashtext-60")));
+        assertEquals(PostgresRowCounts.Sum.RECORD, PostgresDrill.sumOf(facts("record-60")));
         org.backrestsidecar.drill.DrillCouldNotRun e = org.junit.jupiter.api.Assertions.assertThrows(
                 org.backrestsidecar.drill.DrillCouldNotRun.class, () -> PostgresDrill.sumOf(facts("sha256-60")));
         assertEquals(true, e.getMessage().contains("cannot be compared"), e.getMessage());
@@ -81,6 +83,12 @@ class PostgresRowCountsTest {
                 hashtext.contains("hashtextextended"), hashtext.contains("c.relpersistence = 'p'")), hashtext);
         assertEquals(true, PostgresRowCounts.QUERY.contains("current_setting('server_version_num')::int >= 110000"),
                 PostgresRowCounts.QUERY);
+        assertEquals(true, PostgresRowCounts.QUERY.contains("current_setting('server_version_num')::int >= 140000"),
+                PostgresRowCounts.QUERY);
+        // a row's own hash where its table allows, its text's elsewhere (ContentSumsTest runs it on Postgres)
+        String record = PostgresRowCounts.query(PostgresRowCounts.Sum.RECORD);
+        assertEquals(java.util.List.of(true, true, true, false), java.util.List.of(record.contains("hash_record_extended(t, 0)"),
+                record.contains("hashtextextended(t::text, 0)"), record.contains("'record-60'"), record.contains("md5(")), record);
     }
 
     @Test

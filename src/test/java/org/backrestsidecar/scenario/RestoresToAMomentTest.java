@@ -760,7 +760,7 @@ class RestoresToAMomentTest {
     /**
      * The recovery point: rows committed under steady writes, then the container and its volume
      * destroyed; a new empty server in its place is restored to the newest moment the repo holds,
-     * which has every row committed more than the archiver's ship interval ({@code sidecar.wal.ship-every}, 15 s) plus one ship before the end.
+     * which has every row committed more than the archiver's ship interval ({@code sidecar.wal.ship-every}, 12 s) plus one ship before the end.
      */
     @Test
     @Order(7)

@@ -286,7 +286,7 @@ public final class TestDocker {
 
     /**
      * A restic command that takes an exclusive lock (forget), run as a user would while the sidecar
-     * works on the repo: a lock the sidecar holds (a WAL ship every 15 s, a run) is waited out, up to
+     * works on the repo: a lock the sidecar holds (a WAL ship every 12 s, a run) is waited out, up to
      * two minutes, instead of failing the test on the moment it came.
      */
     public static String runWaitingOutLocks(List<String> command, Map<String, String> env)

@@ -77,8 +77,10 @@ public class Archiver {
     private final Duration holeRetry;
     /**
      * How often the spool is shipped: the recovery point when the whole host is lost is this plus one
-     * ship behind the server. Each ship is one restic command (a key opened, a lock made), so a
-     * shorter one costs the host CPU all day.
+     * ship behind the server. Each ship is one restic command (a lock made, the spool read), so a
+     * shorter one costs the host CPU all day. 12 s keeps the repo within 15 s of the server under
+     * load (bench/results.md "One restic start, and the quick key"), at no more cost than 15 s had
+     * before each restic opened the repo's quick key.
      */
     private final Duration shipEvery;
     /** Each wal-mode target's stream and all its state, by target name. */
@@ -88,7 +90,7 @@ public class Archiver {
                     Forget forget, Scheduler scheduler, BackupMetrics metrics,
                     jakarta.enterprise.event.Event<WalNotice> told, PlanRuns runs, ObjectMapper json,
                     @ConfigProperty(name = "sidecar.wal.hole-retry", defaultValue = "60s") Duration holeRetry,
-                    @ConfigProperty(name = "sidecar.wal.ship-every", defaultValue = "15s") Duration shipEvery) {
+                    @ConfigProperty(name = "sidecar.wal.ship-every", defaultValue = "12s") Duration shipEvery) {
         this.config = config;
         this.discovery = discovery;
         this.streamer = streamer;
