@@ -30,9 +30,10 @@ import org.jboss.logging.Logger;
  * guessed at any cost, so a quick key is made only for such a key, and only where the sidecar can
  * write the repo's files itself (a repo in a folder). restic finds it by {@code --key-hint}; Backrest
  * and a restic by hand open whichever key they try first (both open the same master key). The
- * key is written, then proven by restic itself ({@code key list} with it as the hint must name it
- * current) or removed. A quick key the sidecar made that the repo's key no longer opens (the key
- * was rotated) is removed. {@code sidecar.restic.quick-key=false} makes none.
+ * key is written, then proven by restic itself (restic reads the repo's config with that key alone)
+ * or removed. A quick key names the restic key it was made from ({@code for-key-<id>} as its host),
+ * and goes when that key goes ({@code restic key remove} of a key rotated away): it never opens the
+ * repo longer than the key it stands for. {@code sidecar.restic.quick-key=false} makes none.
  */
 @ApplicationScoped
 public class QuickKeys {
@@ -54,14 +55,27 @@ public class QuickKeys {
     private record Known(Optional<String> id, Instant at, String password, String uri) {
     }
 
+    /** The master key and the restic key it was read with, which a quick key made from it lives as long as. */
+    public record Opened(byte[] master, String keyId) {
+    }
+
+    /** What a quick key's host says: the restic key it was made from ({@code restic key list} shows it). */
+    static final String PARENT = "for-key-";
+    /** How often a repo's quick keys are looked over for one whose key is gone. */
+    static final Duration SWEEP_EVERY = Duration.ofMinutes(5);
+    private final Map<String, Instant> swept = new ConcurrentHashMap<>();
+
     /**
      * What is asked of restic itself, run without a hint. The repo's own key is opened by restic only:
      * its scrypt may take up to 60 MiB (restic's calibration), more than the sidecar's heap should
      * hold; the sidecar runs scrypt only at {@link #QUICK}'s cost.
      */
     public interface ByRestic {
-        /** The repo's master key as {@code restic cat masterkey} prints it, the repo opened with its key file. */
-        byte[] masterKey(RepoConfig repo) throws IOException;
+        /**
+         * The repo's master key as {@code restic cat masterkey} prints it, the repo opened with its key
+         * file, and the id restic lists the key it opened by ({@code key list}: 8 hex digits).
+         */
+        Opened masterKey(RepoConfig repo) throws IOException;
 
         /** Whether restic opens the repo with key {@code id} and no other. */
         boolean opensWith(RepoConfig repo, String id);
@@ -93,6 +107,11 @@ public class QuickKeys {
         Path keys = Path.of(repo.uri()).resolve("keys");
         if (!Files.isDirectory(keys)) {
             return Optional.empty(); // not initialised yet (or a repo being made beside its place)
+        }
+        Instant lastSwept = swept.get(repo.uri());
+        if (lastSwept == null || lastSwept.plus(SWEEP_EVERY).isBefore(Instant.now())) {
+            swept.put(repo.uri(), Instant.now());
+            sweep(repo, keys);
         }
         Known was = known.get(repo.id());
         if (was != null && was.password().equals(password) && was.uri().equals(repo.uri())) {
@@ -140,13 +159,11 @@ public class QuickKeys {
                 }
             }
         }
+        // one of ours another key's password seals (a node of a swarm whose key is rotated first) is left alone
         Optional<String> found = Optional.empty();
-        List<Path> stale = new ArrayList<>();
         for (Path file : ours) {
-            if (opens(file, password)) {
-                found = found.or(() -> Optional.of(file.getFileName().toString()));
-            } else {
-                stale.add(file);
+            if (found.isEmpty() && opens(file, password)) {
+                found = Optional.of(file.getFileName().toString());
             }
         }
         // one found is proven too (once a start): a key of another repo's master key opens with the
@@ -157,24 +174,15 @@ public class QuickKeys {
                     found.get().substring(0, 8));
             found = Optional.empty();
         }
-        byte[] master = null;
-        if (found.isEmpty()) {
-            if (beside.isEmpty()) {
-                throw new IOException("no key of restic's own in " + keys);
-            }
-            master = restic.masterKey(repo); // fails when the key file does not open the repo
-        }
-        // the repo's key opens the repo: a quick key of ours it does not open belongs to a key rotated
-        // away, and must not go on opening the repo for the old one
-        for (Path file : stale) {
-            Files.deleteIfExists(file);
-            LOG.infof("repo %s: removed the quick key %s of a key that no longer opens the repo", repo.id(),
-                    file.getFileName());
-        }
         if (found.isPresent()) {
             return found;
         }
-        byte[] file = RepoKeyFile.seal(master, password, QUICK, USERNAME, host(), Instant.now());
+        if (beside.isEmpty()) {
+            throw new IOException("no key of restic's own in " + keys);
+        }
+        Opened opened = restic.masterKey(repo); // fails when the key file does not open the repo
+        byte[] master = opened.master();
+        byte[] file = RepoKeyFile.seal(master, password, QUICK, USERNAME, PARENT + opened.keyId(), Instant.now());
         String id = RepoKeyFile.id(file);
         Path target = keys.resolve(id);
         // restic's own way: a temporary name restic does not read as a key, then renamed
@@ -218,11 +226,32 @@ public class QuickKeys {
         }
     }
 
-    private static String host() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
+    /**
+     * Removes each quick key of ours whose restic key is gone from the repo (`restic key remove` of a
+     * key rotated away): a quick key opens the repo exactly as long as the key it was made from.
+     */
+    private static void sweep(RepoConfig repo, Path keys) {
+        try (Stream<Path> files = Files.list(keys)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9a-f]{64}")).toList();
+            for (String name : names) {
+                RepoKeyFile key;
+                try {
+                    key = RepoKeyFile.parse(Files.readAllBytes(keys.resolve(name)));
+                } catch (RepoKeyFile.NotOpened | IOException e) {
+                    continue;
+                }
+                if (!USERNAME.equals(key.username()) || !key.cost().equals(QUICK) || !key.hostname().startsWith(PARENT)) {
+                    continue;
+                }
+                String parent = key.hostname().substring(PARENT.length());
+                if (!parent.matches("[0-9a-f]{8,64}") || names.stream().noneMatch(n -> !n.equals(name) && n.startsWith(parent))) {
+                    Files.deleteIfExists(keys.resolve(name));
+                    LOG.infof("repo %s: removed the quick key %s: the key it was made from (%s) is gone", repo.id(),
+                            name.substring(0, 8), parent);
+                }
+            }
         } catch (IOException e) {
-            return USERNAME;
+            LOG.debugf("repo %s: its quick keys were not looked over: %s", repo.id(), e.getMessage());
         }
     }
 }

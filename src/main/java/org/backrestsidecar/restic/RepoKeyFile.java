@@ -60,12 +60,14 @@ public final class RepoKeyFile {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String username;
+    private final String hostname;
     private final Cost cost;
     private final byte[] salt;
     private final byte[] data;
 
-    private RepoKeyFile(String username, Cost cost, byte[] salt, byte[] data) {
+    private RepoKeyFile(String username, String hostname, Cost cost, byte[] salt, byte[] data) {
         this.username = username;
+        this.hostname = hostname;
         this.cost = cost;
         this.salt = salt;
         this.data = data;
@@ -84,7 +86,7 @@ public final class RepoKeyFile {
             if (!cost.valid() || salt.length != SALT_BYTES || data.length <= IV_BYTES + TAG_BYTES) {
                 throw new NotOpened(NotOpened.Why.MALFORMED, "a restic key file whose scrypt cost, salt or data restic would refuse");
             }
-            return new RepoKeyFile(key.path("username").asText(), cost, salt, data);
+            return new RepoKeyFile(key.path("username").asText(), key.path("hostname").asText(), cost, salt, data);
         } catch (IOException | IllegalArgumentException e) {
             throw new NotOpened(NotOpened.Why.MALFORMED, "not a restic key file: " + e.getMessage());
         }
@@ -96,6 +98,10 @@ public final class RepoKeyFile {
 
     public String username() {
         return username;
+    }
+
+    public String hostname() {
+        return hostname;
     }
 
     /** The repo's master key (restic's JSON of it), if {@code password} is this key's. */

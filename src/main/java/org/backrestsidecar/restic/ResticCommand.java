@@ -75,18 +75,30 @@ public class ResticCommand {
         return quickKeys == null ? Optional.empty() : quickKeys.hint(repo, byRestic);
     }
 
+    /** restic run once without any hint (the hint is what is being made): its output. */
+    private String unhinted(RepoConfig repo, String... args) throws ResticException, IOException {
+        try (ResticProcess restic = start(repo, null, List.of(args), null, Priority.FULL, Optional.empty(), Optional.empty())) {
+            restic.stdin().close();
+            return restic.await(QUICK);
+        }
+    }
+
     /** restic run for {@link QuickKeys} without any hint (the hint is what is being made). */
     private final QuickKeys.ByRestic byRestic = new QuickKeys.ByRestic() {
         @Override
-        public byte[] masterKey(RepoConfig repo) throws IOException {
-            try (ResticProcess restic = start(repo, null, List.of("cat", "masterkey", "--no-lock"), null,
-                    Priority.FULL, Optional.empty(), Optional.empty())) {
-                restic.stdin().close();
-                JsonNode master = parse(restic.await(QUICK));
+        public QuickKeys.Opened masterKey(RepoConfig repo) throws IOException {
+            try {
+                JsonNode master = parse(unhinted(repo, "cat", "masterkey", "--no-lock"));
                 if (!master.path("encrypt").isTextual() || !master.path("mac").path("k").isTextual()) {
                     throw new IOException("restic printed no master key");
                 }
-                return json.writeValueAsBytes(master); // restic's own JSON of it, compact
+                // the key restic opened the repo with; a quick key made from it lives as long as it does
+                for (JsonNode key : parse(unhinted(repo, "key", "list", "--json"))) {
+                    if (key.path("current").asBoolean() && key.path("id").asText().matches("[0-9a-f]{8,64}")) {
+                        return new QuickKeys.Opened(json.writeValueAsBytes(master), key.path("id").asText());
+                    }
+                }
+                throw new IOException("restic listed no key as the one it opened the repo with");
             } catch (ResticException e) {
                 throw new IOException(e.getMessage(), e);
             }

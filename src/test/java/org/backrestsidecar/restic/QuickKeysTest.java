@@ -92,29 +92,43 @@ class QuickKeysTest {
     }
 
     @Test
-    void aRotatedKeysQuickKeyIsRemovedAndTheNewKeyGetsItsOwn() throws Exception {
+    void aRotatedKeysQuickKeyGoesWithTheKeyItWasMadeFrom() throws Exception {
         Path key = dir.resolve("critical.key");
         String old = "old-key-0123456789abcdefghijklmnopqrstuvw";
         Files.writeString(key, old);
         RepoConfig repo = new RepoConfig("critical", dir.resolve("repo").toString(), key, Map.of());
         new Repository(LocalRestic.withQuickKeys(dir, List.of(repo), true)).ensureInitialized(repo);
+        String oldKey = keyFiles(repo).iterator().next();
         String oldQuick = LocalRestic.withQuickKeys(dir, List.of(repo), true).keyHint(repo).orElseThrow();
+        assertEquals("for-key-" + oldKey.substring(0, 8),
+                JSON.readTree(Path.of(repo.uri(), "keys", oldQuick).toFile()).path("hostname").asText());
 
         // docs/security.md "Rotating a repo key": key add with the new one, the file switched, a restart
         Path next = Files.writeString(dir.resolve("critical.key.new"), "new-key-0123456789abcdefghijklmnopqrstuvw");
         ResticCli.run(Path.of(repo.uri()), key, "key", "add", "--new-password-file", next.toString());
+        Path oldFile = Files.writeString(dir.resolve("old.key"), old);
         Files.writeString(key, Files.readString(next));
-        Set<String> before = keyFiles(repo);
         String newQuick = LocalRestic.withQuickKeys(dir, List.of(repo), true).keyHint(repo).orElseThrow();
-
         assertNotEquals(oldQuick, newQuick);
+        // while the old key is there, its quick key stays: a node still on the old key (a swarm's tasks
+        // are updated one by one) goes on with its own, and neither removes the other's
+        RepoConfig onOld = new RepoConfig("critical", repo.uri(), oldFile, Map.of());
+        assertEquals(Optional.of(oldQuick), LocalRestic.withQuickKeys(dir, List.of(onOld), true).keyHint(onOld));
+        assertTrue(keyFiles(repo).containsAll(Set.of(oldQuick, newQuick)), keyFiles(repo).toString());
+
+        // the old key removed: its quick key goes at the sidecar's next look (a start, or 5 minutes)
+        ResticCli.run(Path.of(repo.uri()), key, "key", "remove", oldKey.substring(0, 8));
+        assertEquals(Optional.of(newQuick), LocalRestic.withQuickKeys(dir, List.of(repo), true).keyHint(repo));
         Set<String> after = keyFiles(repo);
         assertFalse(after.contains(oldQuick), "the old key's quick key must not go on opening the repo: " + after);
         assertTrue(after.contains(newQuick));
-        assertEquals(before.size(), after.size(), "one quick key out, one in: " + before + " -> " + after);
-        // restic's own keys are the operator's to remove
-        Path oldKey = Files.writeString(dir.resolve("old.key"), old);
-        assertTrue(ResticCli.run(Path.of(repo.uri()), oldKey, "cat", "config").contains("chunker_polynomial"));
+        assertEquals(2, after.size(), "the new key and its quick key: " + after);
+        try {
+            ResticCli.run(Path.of(repo.uri()), oldFile, "cat", "config");
+            org.junit.jupiter.api.Assertions.fail("the old key still opens the repo");
+        } catch (java.io.IOException refused) {
+            assertTrue(refused.getMessage().contains("wrong password"), refused.getMessage());
+        }
     }
 
     /** Where no quick key is made, and the repo's keys are left as they were. */
