@@ -98,11 +98,15 @@ async function api(method, givenPath, body) {
   const path = onNode(givenPath);
   // X-Requested-By: what a form on another site cannot send (the sidecar refuses a change without it)
   const init = { method, headers: { Accept: 'application/json', 'X-Requested-By': 'sidecar-page' } };
+  if (method !== 'GET') {
+    // one key for this change, however often it is asked: the sidecar does it once
+    init.headers['Idempotency-Key'] = freshKey();
+  }
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const response = await reach(method, path, init, method === 'GET' || (body && body.dryRun === true));
+  const response = await reach(method, path, init);
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: text }; }
@@ -113,21 +117,32 @@ async function api(method, givenPath, body) {
   return data;
 }
 
-// A request the network dropped (a connection closed under it, nginx reloaded) never reached an answer:
-// one that changes nothing is asked again once; one that may have changed something is not, and says so.
-async function reach(method, path, init, safeToRepeat) {
-  try {
-    return await fetch(path, init);
-  } catch (dropped) {
-    if (!safeToRepeat) {
-      throw new Error(`${method} ${path} got no answer (${dropped.message}): look at the lists below before asking again`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 1000));
+function freshKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('');
+}
+
+// A request the network dropped (a connection closed under it, nginx reloaded, the machine's network
+// changed) is asked again, up to three times in all. A change carries its Idempotency-Key: the sidecar
+// answers a repeat with its first answer and starts nothing twice, or, while it is still answering the
+// first, with 409 and Retry-After, and it is asked again a moment later (for up to 30 s).
+async function reach(method, path, init) {
+  let drops = 0;
+  const until = Date.now() + 30000;
+  for (;;) {
+    let response = null;
     try {
-      return await fetch(path, init);
-    } catch (again) {
-      throw new Error(`${method} ${path} got no answer, twice (${again.message}): is the sidecar up?`);
+      response = await fetch(path, init);
+    } catch (dropped) {
+      drops++;
+      if (drops === 3) {
+        throw new Error(`${method} ${path} got no answer, 3 times (${dropped.message}): is the sidecar up?`);
+      }
     }
+    const stillAnswering = response !== null && drops > 0 && response.status === 409 && response.headers.has('Retry-After');
+    if (response !== null && (!stillAnswering || Date.now() > until)) {
+      return response;
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000 * Math.max(1, drops)));
   }
 }
 

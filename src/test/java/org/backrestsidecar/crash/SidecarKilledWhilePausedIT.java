@@ -220,7 +220,7 @@ class SidecarKilledWhilePausedIT {
         }
         org.openqa.selenium.chrome.ChromeDriver browser = org.backrestsidecar.testing.Browser.open("Bearer " + PackagedSidecar.TOKEN);
         try {
-            browser.get("http://127.0.0.1:" + port + "/");
+            org.backrestsidecar.testing.Browser.load(browser, "http://127.0.0.1:" + port + "/");
             java.util.List<String> shown = org.backrestsidecar.testing.Browser.waiting(browser, Duration.ofSeconds(30))
                     .until(b -> {
                         java.util.List<String> rows = new java.util.ArrayList<>();

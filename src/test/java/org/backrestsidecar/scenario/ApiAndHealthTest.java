@@ -86,6 +86,48 @@ class ApiAndHealthTest {
         when().get("/api/runs?plan=critical").then().statusCode(200).body("[0].id", equalTo(first.path("id")));
     }
 
+    /**
+     * A change asked again with the same Idempotency-Key (as the page does when the network dropped the
+     * answer) is done once: the repeat gets the first answer, marked replayed, during the run and after
+     * it; another caller's request with the same key, and a new key, are requests of their own; a
+     * refused change is refused the same way again; a key that is no key is named.
+     */
+    @Test
+    void aRunAskedAgainWithTheSameKeyStartsOnce() {
+        int before = when().get("/api/runs?plan=repeated").jsonPath().getList("$").size();
+        String key = java.util.UUID.randomUUID().toString();
+        Response first = given().header("Idempotency-Key", key).post("/api/plans/repeated/runs");
+        first.then().statusCode(202).header("Idempotent-Replayed", org.hamcrest.Matchers.nullValue());
+        String id = first.path("id");
+        given().header("Idempotency-Key", "\"" + key + "\"").post("/api/plans/repeated/runs").then().statusCode(202)
+                .header("Idempotent-Replayed", "true").body("id", equalTo(id))
+                .header("Location", equalTo(first.header("Location")));
+        SidecarApi.awaitRun(id, Duration.ofMinutes(5));
+        given().header("Idempotency-Key", key).post("/api/plans/repeated/runs").then().statusCode(202)
+                .header("Idempotent-Replayed", "true").body("id", equalTo(id));
+        assertEquals(before + 1, when().get("/api/runs?plan=repeated").jsonPath().getList("$").size(), "one run started");
+
+        Response theirs = given().header("Authorization", "Bearer " + SidecarStack.OPERATOR_TOKEN)
+                .header("Idempotency-Key", key).post("/api/plans/repeated/runs");
+        theirs.then().statusCode(202).header("Idempotent-Replayed", org.hamcrest.Matchers.nullValue());
+        org.junit.jupiter.api.Assertions.assertNotEquals(id, theirs.path("id"), "another caller's key is their own");
+        SidecarApi.awaitRun(theirs.path("id"), Duration.ofMinutes(5));
+        String fresh = given().header("Idempotency-Key", java.util.UUID.randomUUID().toString())
+                .post("/api/plans/repeated/runs").then().statusCode(202).extract().path("id");
+        SidecarApi.awaitRun(fresh, Duration.ofMinutes(5));
+        assertEquals(before + 3, when().get("/api/runs?plan=repeated").jsonPath().getList("$").size());
+
+        String refusedKey = java.util.UUID.randomUUID().toString();
+        for (int ask = 0; ask < 2; ask++) {
+            given().header("Idempotency-Key", refusedKey).contentType("application/json").body("{\"target\": 5}")
+                    .post("/api/restores").then().statusCode(400).body("error", containsString("target"))
+                    .header("Idempotent-Replayed", ask == 0 ? org.hamcrest.Matchers.nullValue() : equalTo("true"));
+        }
+        given().header("Idempotency-Key", "short").post("/api/plans/repeated/runs").then().statusCode(400)
+                .body("error", startsWith("the header Idempotency-Key must be"));
+        assertEquals(before + 3, when().get("/api/runs?plan=repeated").jsonPath().getList("$").size(), "nothing more started");
+    }
+
     /** Prune has its own schedule (weekly); an operator prunes a repo and its copies now. */
     @Test
     void aPruneNowAnswersWithEachRepoPruned() {

@@ -123,8 +123,10 @@ class OperatorPageTest {
                 || !b.findElements(By.cssSelector("#restore-followed [data-state='FAILED']")).isEmpty()
                 || !b.findElement(By.id("errors")).getText().isBlank()
                 && b.findElements(By.cssSelector("#restore-followed [data-state]")).isEmpty());
-        assertTrue(browser.findElement(By.id("restore-followed")).getText().contains("SUCCEEDED"),
-                "the restore from the page: " + dialog.state());
+        if (!browser.findElement(By.id("restore-followed")).getText().contains("SUCCEEDED")) {
+            throw new AssertionError("the restore from the page: " + dialog.state() + "; nginx logged: "
+                    + nginx.logLines(List.of("/api/restores")) + "; the browser's console: " + Browser.console(browser));
+        }
     }
 
     /**
@@ -167,35 +169,17 @@ class OperatorPageTest {
         String base = nginx.base() + "/sidecar/api/";
         List<String> calls = List.of("plans/system/runs", "plans/system/drills", "repos/system/checks",
                 "repos/system/prunes", "repos/away/copies/sftp/runs", "notifications/test", "restores");
-        StringBuilder page = new StringBuilder("<!doctype html><html><body>");
-        int n = 0;
-        for (String call : calls) {
-            page.append("<iframe name='f").append(n).append("'></iframe><form id='form").append(n).append("' method='POST' ")
-                    .append("target='f").append(n).append("' enctype='text/plain' action='").append(base).append(call).append("'>")
-                    .append("<input name='{\"target\":\"pg-main\",\"confirm\":\"pg-main\",\"x\":\"' value='\"}'></form>");
-            n++;
+        // each attempt tagged in its query (the audit keeps it), so the test knows which arrived
+        Map<String, String> attempts = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < calls.size(); i++) {
+            attempts.put("form-" + i, base + calls.get(i) + "?attempt=form-" + i);
+            attempts.put("fetch-" + i, base + calls.get(i) + "?attempt=fetch-" + i);
         }
-        // one attempt after the other, each answered before the next is made: fired all at once, a
-        // loaded browser was seen to send 13 of the 14 (nginx logged 13), which proved nothing of the
-        // 14th. An attempt that gets no answer within 20 s is named in the title instead of "sent".
-        page.append("<script>const lost=[];")
-                .append("const answered=(what,p)=>Promise.race([p,new Promise(r=>setTimeout(()=>{lost.push(what);r();},20000))]);")
-                .append("(async()=>{");
-        for (int i = 0; i < n; i++) {
-            page.append("await answered('form ").append(calls.get(i)).append("',new Promise(r=>{document.getElementsByName('f")
-                    .append(i).append("')[0].onload=r;document.getElementById('form").append(i).append("').submit();}));");
-        }
-        for (String call : calls) {
-            page.append("await answered('fetch ").append(call).append("',fetch('").append(base).append(call)
-                    .append("',{method:'POST',credentials:'include',mode:'no-cors',")
-                    .append("headers:{'Content-Type':'text/plain'},body:'{\"target\":\"pg-main\",\"confirm\":\"pg-main\"}'})")
-                    .append(".catch(e=>lost.push('fetch ").append(call).append(": '+e)));");
-        }
-        page.append("document.title=lost.length?'lost: '+lost.join(', '):'sent';})();</script></body></html>");
         com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress("127.0.0.1", 0), 0);
         evil.createContext("/", exchange -> {
-            byte[] body = page.toString().getBytes(StandardCharsets.UTF_8);
+            String only = exchange.getRequestURI().getQuery().replaceFirst("^only=", "");
+            byte[] body = anotherSitesPage(attempts, List.of(only.split(","))).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "text/html");
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
@@ -206,20 +190,33 @@ class OperatorPageTest {
         java.time.Instant since = java.time.Instant.now();
         try {
             browser = open(nginx.adminLogin());
-            browser.get("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
-            waiting(Duration.ofSeconds(120)).until(b -> b.getTitle().startsWith("sent") || b.getTitle().startsWith("lost"));
-            assertEquals("sent", browser.getTitle(), "every attempt answered in the browser");
-            // every form and fetch arrives and is refused: 2 per call
-            try {
-                TestDocker.await("every attempt answered", Duration.ofSeconds(60), () -> RestAssured.given()
-                        .queryParam("since", since.toString()).get("/api/audit").jsonPath().getList("$").size()
-                        >= 2 * calls.size());
-            } catch (AssertionError e) {
-                // what did arrive, and whether the browser's page ran to its end, say which attempts were lost
-                throw new AssertionError(e.getMessage() + "; the audit since " + since + ": " + RestAssured.given()
-                        .queryParam("since", since.toString()).get("/api/audit").asString() + "; the page's errors: "
-                        + pageErrors(), e);
+            // An attempt the network dropped on its way (a Chromium on a machine where Docker makes and
+            // removes interfaces all the time: CI lost one in fourteen once) reached no guard and proves
+            // nothing; it is made again, up to three rounds, and what happened to it is printed.
+            java.util.Set<String> missing = new java.util.LinkedHashSet<>(attempts.keySet());
+            List<String> lostRounds = new java.util.ArrayList<>();
+            for (int round = 1; round <= 3 && !missing.isEmpty(); round++) {
+                Browser.load(browser, "http://127.0.0.1:" + evil.getAddress().getPort() + "/?only=" + String.join(",", missing));
+                waiting(Duration.ofSeconds(150)).until(b -> b.getTitle().startsWith("sent") || b.getTitle().startsWith("lost"));
+                java.util.Set<String> asked = java.util.Set.copyOf(missing);
+                try {
+                    TestDocker.await("every attempt at the sidecar", Duration.ofSeconds(30),
+                            () -> attemptsAudited(since).containsAll(asked));
+                } catch (AssertionError notAll) {
+                    // said below, with what nginx and the browser saw
+                }
+                missing.removeAll(attemptsAudited(since));
+                if (!missing.isEmpty()) {
+                    lostRounds.add("round " + round + " (page title '" + browser.getTitle() + "'): " + missing
+                            + " never reached the sidecar; nginx logged: " + nginx.logLines(missing)
+                            + "; the browser's console: " + Browser.console(browser));
+                }
             }
+            if (!lostRounds.isEmpty()) {
+                System.out.println("OperatorPageTest: attempts made again: " + lostRounds);
+            }
+            assertTrue(missing.isEmpty(), "every attempt reached the sidecar: " + lostRounds + "; the audit since "
+                    + since + ": " + RestAssured.given().queryParam("since", since.toString()).get("/api/audit").asString());
         } finally {
             evil.stop(0);
         }
@@ -230,11 +227,52 @@ class OperatorPageTest {
         }
         assertEquals(before, jobCounts(), "no work started");
 
-        browser.get(nginx.base() + "/sidecar/");
+        Browser.load(browser, nginx.base() + "/sidecar/");
         String policy = NginxInFront.curl("-u", nginx.adminLogin(), "-D", "-", "-o", "/dev/null", nginx.base() + "/sidecar/").out();
         assertTrue(policy.contains("Content-Security-Policy: default-src 'none'; script-src 'self'"), policy);
         waiting(Duration.ofSeconds(30)).until(b -> planRow("critical").isDisplayed());
         assertEquals(List.of(), pageErrors(), "the page runs under its policy");
+    }
+
+    /**
+     * Another site's page: for each attempt asked for, a form posted as text/plain (a JSON body in
+     * disguise) into a frame of its own, and a fetch with credentials, one after the other, each
+     * answered before the next (fired all at once, a loaded browser was seen to send 13 of 14); the
+     * title says "sent", or names the ones that had no answer in 20 s.
+     */
+    private static String anotherSitesPage(Map<String, String> attempts, List<String> only) {
+        StringBuilder page = new StringBuilder("<!doctype html><html><body>");
+        StringBuilder script = new StringBuilder("<script>const lost=[];")
+                .append("const answered=(what,p)=>Promise.race([p,new Promise(r=>setTimeout(()=>{lost.push(what);r();},20000))]);")
+                .append("(async()=>{");
+        for (String tag : only) {
+            String url = attempts.get(tag);
+            if (url == null) {
+                continue;
+            }
+            if (tag.startsWith("form-")) {
+                page.append("<iframe name='f").append(tag).append("'></iframe><form id='").append(tag)
+                        .append("' method='POST' target='f").append(tag).append("' enctype='text/plain' action='").append(url)
+                        .append("'><input name='{\"target\":\"pg-main\",\"confirm\":\"pg-main\",\"x\":\"' value='\"}'></form>");
+                script.append("await answered('").append(tag).append("',new Promise(r=>{document.getElementsByName('f")
+                        .append(tag).append("')[0].onload=r;document.getElementById('").append(tag).append("').submit();}));");
+            } else {
+                script.append("await answered('").append(tag).append("',fetch('").append(url)
+                        .append("',{method:'POST',credentials:'include',mode:'no-cors',")
+                        .append("headers:{'Content-Type':'text/plain'},body:'{\"target\":\"pg-main\",\"confirm\":\"pg-main\"}'})")
+                        .append(".catch(e=>lost.push('").append(tag).append(": '+e)));");
+            }
+        }
+        script.append("document.title=lost.length?'lost: '+lost.join(', '):'sent';})();</script>");
+        return page.append(script).append("</body></html>").toString();
+    }
+
+    /** The attempts (their {@code attempt=} tags) the sidecar's audit has since {@code since}. */
+    private static java.util.Set<String> attemptsAudited(java.time.Instant since) {
+        List<String> paths = RestAssured.given().queryParam("since", since.toString()).get("/api/audit")
+                .jsonPath().getList("path", String.class);
+        return paths.stream().filter(p -> p.contains("?attempt=")).map(p -> p.substring(p.indexOf("?attempt=") + 9))
+                .collect(Collectors.toSet());
     }
 
     /**
@@ -252,10 +290,31 @@ class OperatorPageTest {
         return seen;
     }
 
+    /**
+     * Stands in for a network that drops an answer on its way back (a Wi-Fi that changes under the
+     * browser): the first "back up now" reaches the sidecar, and the page is told "Failed to fetch",
+     * as Chromium tells it. Every such POST's Idempotency-Key is noted.
+     */
+    private static final String FIRST_RUN_ANSWER_LOST = """
+            window.__runKeys = [];
+            const realFetch = window.fetch.bind(window);
+            window.fetch = async (input, init) => {
+              const response = await realFetch(input, init);
+              if (init && init.method === 'POST' && /\\/runs$/.test(String(input))) {
+                window.__runKeys.push(init.headers['Idempotency-Key']);
+                if (window.__runKeys.length === 1) {
+                  throw new TypeError('Failed to fetch');
+                }
+              }
+              return response;
+            };
+            """;
+
     @Test
     void anAdminBacksUpAPlanAndRestoresADatabaseFromThePage() throws Exception {
         browser = open(nginx.adminLogin());
-        browser.get(nginx.base() + "/sidecar/");
+        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", FIRST_RUN_ANSWER_LOST));
+        Browser.load(browser, nginx.base() + "/sidecar/");
         awaitThePlans();
         assertEquals("admin (admin)", browser.findElement(By.id("me")).getText());
         Set<String> plans = RestAssured.get("/api/plans").jsonPath().getList("id", String.class).stream()
@@ -276,11 +335,23 @@ class OperatorPageTest {
         backup.click();
         assertFalse(planRow("critical").findElement(By.cssSelector("button[data-action='backup']")).isEnabled(),
                 "no second click while the plan is busy");
-        String runId = waiting(Duration.ofSeconds(30)).until(b -> b.findElements(By.cssSelector("#activity tr[data-run]"))
-                .stream().map(r -> r.getAttribute("data-run")).filter(id -> !before.contains(id)).findFirst().orElse(null));
+        // the new run of plan critical (the activity shows every plan's: another plan's schedule may fire)
+        String runId = waiting(Duration.ofSeconds(30)).until(b -> RestAssured.get("/api/runs?plan=critical").jsonPath()
+                .getList("id", String.class).stream().filter(id -> !before.contains(id)).findFirst().orElse(null));
         waiting(Duration.ofMinutes(3)).until(b -> b.findElement(By.cssSelector("#activity tr[data-run='" + runId + "'] .state"))
                 .getText().equals("SUCCEEDED"));
         assertEquals("SUCCEEDED", RestAssured.get("/api/runs/" + runId).jsonPath().getString("state"));
+        // its answer was lost and the page asked again with the same key: one run, no error shown
+        // (the page asks again a second after the drop; a short run may have ended before that)
+        waiting(Duration.ofSeconds(15)).withMessage(() -> "asked again: " + browser.executeScript("return window.__runKeys;"))
+                .until(b -> ((List<?>) browser.executeScript("return window.__runKeys;")).size() >= 2);
+        @SuppressWarnings("unchecked")
+        List<String> keys = (List<String>) browser.executeScript("return window.__runKeys;");
+        assertEquals(2, keys.size(), "asked twice: " + keys);
+        assertEquals(keys.get(0), keys.get(1), "with one key");
+        assertEquals(Set.of(runId), RestAssured.get("/api/runs?plan=critical").jsonPath().getList("id", String.class).stream()
+                .filter(id -> !before.contains(id)).collect(Collectors.toSet()), "one run started");
+        assertEquals("", browser.findElement(By.id("errors")).getText(), "no error shown");
         // unlocked again once the plan is idle (a drill of it, e.g. one an earlier scenario started, also holds it)
         TestDocker.await("plan critical idle", Duration.ofMinutes(5), () -> !busy("/api/runs?plan=critical", "critical")
                 && !busy("/api/drills/runs", "critical"));
@@ -367,7 +438,7 @@ class OperatorPageTest {
             pg.sql(database, "DELETE FROM notes WHERE id > 50");
 
             browser = open(nginx.adminLogin());
-            browser.get(nginx.base() + "/sidecar/");
+            Browser.load(browser, nginx.base() + "/sidecar/");
             By restore = By.cssSelector("#targets tr[data-target='" + target + "'] button[data-action='restore']");
             waiting(Duration.ofSeconds(30)).until(b -> !b.findElements(restore).isEmpty());
             dialog.click(restore);
@@ -393,7 +464,7 @@ class OperatorPageTest {
     void anOperatorIsOfferedNoRestoreAndTheApiRefusesOneOfRoles() throws Exception {
         String otto = nginx.addLogin("otto", "otto-password-0123");
         browser = open(otto);
-        browser.get(nginx.base() + "/sidecar/");
+        Browser.load(browser, nginx.base() + "/sidecar/");
         awaitThePlans();
         assertEquals("otto (operator)", browser.findElement(By.id("me")).getText());
         assertFalse(planRow("critical").findElements(By.cssSelector("button[data-action='backup']")).isEmpty());
@@ -409,7 +480,7 @@ class OperatorPageTest {
     @Test
     void aViewerSeesThePlansButNoButtons() throws Exception {
         browser = open(nginx.addLogin("vera", "vera-password-0123"));
-        browser.get(nginx.base() + "/sidecar/");
+        Browser.load(browser, nginx.base() + "/sidecar/");
         awaitThePlans();
         assertEquals("vera (viewer)", browser.findElement(By.id("me")).getText());
         assertTrue(planRow("critical").getText().contains("0 2 * * *"), planRow("critical").getText());

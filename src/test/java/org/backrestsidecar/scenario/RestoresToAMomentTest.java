@@ -334,7 +334,7 @@ class RestoresToAMomentTest {
             var browser = org.backrestsidecar.testing.Browser.open("Basic " + java.util.Base64.getEncoder().encodeToString(
                     nginx.adminLogin().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             try {
-                browser.get(nginx.base() + "/sidecar/");
+                org.backrestsidecar.testing.Browser.load(browser, nginx.base() + "/sidecar/");
                 var wait = org.backrestsidecar.testing.Browser.waiting(browser, Duration.ofSeconds(30));
                 wait.until(b -> {
                     b.findElement(org.openqa.selenium.By.cssSelector("#targets tr[data-target='" + TARGET

@@ -283,7 +283,7 @@ class SwarmBacksUpEachNodeIT {
         ChromeDriver browser = Browser.open("Basic " + Base64.getEncoder().encodeToString(
                 login.getBytes(StandardCharsets.UTF_8)));
         try {
-            browser.get(base + "/sidecar/");
+            Browser.load(browser, base + "/sidecar/");
             // the page opens on the first node that is up (nginx talks to the repos task, which backs up
             // nothing); on a loaded machine node1 may have missed its 2 s ask at that moment and the page
             // opens on node2, as it should: then the user's step, "Show" on node1
@@ -1000,7 +1000,7 @@ class SwarmBacksUpEachNodeIT {
         ChromeDriver browser = Browser.open("Basic " + Base64.getEncoder().encodeToString(
                 ("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)));
         try {
-            browser.get("https://" + swarm.address("node1") + ":8443/sidecar/");
+            Browser.load(browser, "https://" + swarm.address("node1") + ":8443/sidecar/");
             long[] lastClick = {System.nanoTime() - Duration.ofMinutes(1).toNanos()};
             Browser.waiting(browser, Duration.ofSeconds(120)).withMessage(() -> node + "'s " + target + " on the page: "
                     + browser.findElement(By.id("nodes")).getText() + " | " + browser.findElement(By.id("node-shown"))

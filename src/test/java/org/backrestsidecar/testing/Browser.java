@@ -43,6 +43,8 @@ public final class Browser {
                 "--user-data-dir=" + Files.createTempDirectory("bsc-chromium"));
         // the setup's self-signed certificate
         options.setAcceptInsecureCerts(true);
+        // what the browser itself says of a request (net::ERR_...), for a test's message
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
         ChromeDriver driver = new ChromeDriver(service, options);
@@ -58,6 +60,37 @@ public final class Browser {
         wait.pollingEvery(Duration.ofMillis(300));
         wait.ignoring(StaleElementReferenceException.class);
         return wait;
+    }
+
+    /**
+     * Opens {@code url} as a person would: when Chromium shows its own error page instead (a load the
+     * network dropped, e.g. ERR_NETWORK_CHANGED, which Chromium says whenever an interface comes or
+     * goes, as Docker's do all through a test run), it is reloaded, up to three times, and said.
+     */
+    public static void load(ChromeDriver browser, String url) {
+        browser.get(url);
+        for (int reload = 1; reload <= 3 && !browser.findElements(org.openqa.selenium.By.id("main-frame-error")).isEmpty(); reload++) {
+            System.out.println("Browser: " + url + " did not load (" + browser.findElement(org.openqa.selenium.By.tagName("body"))
+                    .getText().replace('\n', ' ') + "), reloaded");
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            browser.navigate().refresh();
+        }
+    }
+
+    /** The browser's console since it was last read, Chromium's own lines included (a request's net::ERR_...). */
+    public static List<String> console(ChromeDriver browser) {
+        try {
+            return browser.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll().stream()
+                    .map(e -> java.time.Instant.ofEpochMilli(e.getTimestamp()) + " " + e.getLevel() + " " + e.getMessage())
+                    .toList();
+        } catch (RuntimeException e) {
+            return List.of("(not read: " + e + ")");
+        }
     }
 
     /** What the page printed as errors since it was opened. */

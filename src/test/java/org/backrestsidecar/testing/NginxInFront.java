@@ -84,6 +84,26 @@ public final class NginxInFront implements AutoCloseable {
         return user + ":" + password;
     }
 
+    /**
+     * nginx's access and error log lines that name any of {@code needles} (all lines when none is
+     * given), the last 40: what nginx saw of a request a test missed.
+     */
+    public List<String> logLines(java.util.Collection<String> needles) {
+        List<String> lines = new ArrayList<>();
+        for (String log : List.of("nginx.out", "error.log")) {
+            try {
+                for (String line : Files.readAllLines(bundle.resolve(log), StandardCharsets.UTF_8)) {
+                    if (needles.isEmpty() || needles.stream().anyMatch(line::contains)) {
+                        lines.add(log + ": " + line);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                lines.add(log + ": (not read: " + e.getMessage() + ")");
+            }
+        }
+        return lines.subList(Math.max(0, lines.size() - 40), lines.size());
+    }
+
     public static Curl curl(String... args) {
         List<String> command = new ArrayList<>(List.of("curl", "-sk", "--max-time", "10"));
         command.addAll(List.of(args));

@@ -84,7 +84,7 @@ public class SidecarStack implements QuarkusTestResourceLifecycleManager {
 
     /** One plan per file-copy scenario, all in the models repo, so a scenario's containers are its own. */
     public static final List<String> SCENARIO_PLANS = List.of("redis", "sqlite", "files", "pausing", "stopping",
-            "hooks", "budget", "restoring", "handmade", "alerting", "yielding", "following", "asked");
+            "hooks", "budget", "restoring", "handmade", "alerting", "yielding", "following", "asked", "repeated");
     /** The SMTP login and the address mail goes to. */
     public static final String SMTP_USER = "sidecar";
     public static final String SMTP_PASSWORD = "smtp-secret-0123456789";
