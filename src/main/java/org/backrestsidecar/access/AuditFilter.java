@@ -32,6 +32,9 @@ public class AuditFilter {
         String outcome = status == 401 ? "unauthenticated" : status == 403 ? "forbidden"
                 : status < 400 ? "accepted" : "refused";
         String detail = response.getEntity() instanceof ApiError e ? e.error() : null;
+        if (response.getHeaders().containsKey(RepeatedChanges.REPLAYED)) {
+            detail = "asked again with the same " + RepeatedChanges.HEADER + ": answered as the first time, nothing done again";
+        }
         String query = request.getUriInfo().getRequestUri().getRawQuery();
         audit.append(new AuditLog.Entry(Instant.now(), caller.who(), caller.role() == null ? null : caller.role().id(),
                 caller.from(), request.getMethod(), path + (query == null ? "" : "?" + query), status, outcome, detail));

@@ -95,6 +95,7 @@ class ApiAndHealthTest {
     @Test
     void aRunAskedAgainWithTheSameKeyStartsOnce() {
         int before = when().get("/api/runs?plan=repeated").jsonPath().getList("$").size();
+        java.time.Instant since = java.time.Instant.now();
         String key = java.util.UUID.randomUUID().toString();
         Response first = given().header("Idempotency-Key", key).post("/api/plans/repeated/runs");
         first.then().statusCode(202).header("Idempotent-Replayed", org.hamcrest.Matchers.nullValue());
@@ -106,6 +107,12 @@ class ApiAndHealthTest {
         given().header("Idempotency-Key", key).post("/api/plans/repeated/runs").then().statusCode(202)
                 .header("Idempotent-Replayed", "true").body("id", equalTo(id));
         assertEquals(before + 1, when().get("/api/runs?plan=repeated").jsonPath().getList("$").size(), "one run started");
+        java.util.List<java.util.Map<String, Object>> audit = given().queryParam("since", since.toString()).get("/api/audit")
+                .jsonPath().getList("$");
+        assertEquals(3, audit.stream().filter(e -> "/api/plans/repeated/runs".equals(e.get("path"))).count(), "each ask audited: " + audit);
+        assertEquals(2, audit.stream().filter(e -> String.valueOf(e.get("detail"))
+                .equals("asked again with the same Idempotency-Key: answered as the first time, nothing done again")).count(),
+                "the repeats said as such: " + audit);
 
         Response theirs = given().header("Authorization", "Bearer " + SidecarStack.OPERATOR_TOKEN)
                 .header("Idempotency-Key", key).post("/api/plans/repeated/runs");

@@ -1,4 +1,4 @@
-package org.backrestsidecar.api;
+package org.backrestsidecar.access;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
