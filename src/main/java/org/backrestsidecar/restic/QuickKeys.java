@@ -46,13 +46,18 @@ public class QuickKeys {
     static final String USERNAME = "backrest-sidecar";
     /** A repo where no quick key could be made is tried again after this long. */
     static final Duration RETRY_AFTER = Duration.ofHours(1);
+    /**
+     * ... or after this long when another restic held it exclusively (a prune, another node's forget):
+     * restic 0.14's {@code key list} takes a lock even with {@code --no-lock}, and the lock is soon gone.
+     */
+    static final Duration RETRY_AFTER_LOCK = Duration.ofMinutes(1);
 
     private final boolean enabled;
     /** By repo id and password: the quick key's id, or when making one last failed. */
     private final Map<String, Known> known = new ConcurrentHashMap<>();
     private final Map<String, Object> making = new ConcurrentHashMap<>();
 
-    private record Known(Optional<String> id, Instant at, String password, String uri) {
+    private record Known(Optional<String> id, Instant retryAt, String password, String uri) {
     }
 
     /** The master key and the restic key it was read with, which a quick key made from it lives as long as. */
@@ -83,6 +88,22 @@ public class QuickKeys {
 
     public QuickKeys(@ConfigProperty(name = "sidecar.restic.quick-key", defaultValue = "true") boolean enabled) {
         this.enabled = enabled;
+    }
+
+    /** How long a repo goes without a quick key after {@code failure}: a minute when only a lock was in the way. */
+    static Duration retryAfter(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ResticException r && r.kind() == ResticException.Kind.LOCKED) {
+                return RETRY_AFTER_LOCK;
+            }
+        }
+        return RETRY_AFTER;
+    }
+
+    /** When a repo with no quick key is tried again (empty when it has one, or was never tried). */
+    Optional<Instant> retryAt(String repoId) {
+        Known was = known.get(repoId);
+        return was == null || was.id().isPresent() ? Optional.empty() : Optional.of(was.retryAt());
     }
 
     /**
@@ -118,7 +139,7 @@ public class QuickKeys {
             if (was.id().isPresent() && Files.exists(keys.resolve(was.id().get()))) {
                 return was.id();
             }
-            if (was.id().isEmpty() && was.at().plus(RETRY_AFTER).isAfter(Instant.now())) {
+            if (was.id().isEmpty() && was.retryAt().isAfter(Instant.now())) {
                 return Optional.empty();
             }
         }
@@ -128,13 +149,15 @@ public class QuickKeys {
                 return now.id();
             }
             Optional<String> id = Optional.empty();
+            Duration retryAfter = RETRY_AFTER;
             try {
                 id = findOrMake(repo, keys, password, restic);
             } catch (IOException | RuntimeException e) {
+                retryAfter = retryAfter(e);
                 LOG.infof("repo %s: no quick key (%s): each restic derives the repo's key at restic's own cost;"
-                        + " tried again in %s", repo.id(), e.getMessage(), RETRY_AFTER);
+                        + " tried again in %s", repo.id(), e.getMessage(), retryAfter);
             }
-            known.put(repo.id(), new Known(id, Instant.now(), password, repo.uri()));
+            known.put(repo.id(), new Known(id, Instant.now().plus(retryAfter), password, repo.uri()));
             return id;
         }
     }

@@ -131,6 +131,40 @@ class QuickKeysTest {
         }
     }
 
+    /**
+     * A repo another restic holds exclusively (a prune, another node's forget; here restic's own
+     * {@code key passwd} waiting for its new password) gets no quick key at that moment (restic 0.14's
+     * {@code key list} takes a lock even with --no-lock), and is tried again a minute later, not an
+     * hour as after any other failure. Nothing fails meanwhile: restic runs without a hint.
+     */
+    @Test
+    void aRepoHeldExclusivelyIsTriedAgainInAMinute() throws Exception {
+        Path key = Files.writeString(dir.resolve("critical.key"), "Zq0u8dV3kT1mWc6yHn2pR9sLa4xEb7fGj5oQiN8uYt3K\n");
+        RepoConfig repo = new RepoConfig("critical", dir.resolve("repo").toString(), key, Map.of());
+        new Repository(LocalRestic.withQuickKeys(dir, List.of(repo), false)).ensureInitialized(repo);
+        Set<String> before = keyFiles(repo);
+        Process holder = new ProcessBuilder("restic", "-r", repo.uri(), "--password-file", key.toString(), "key", "passwd")
+                .redirectErrorStream(true).start();
+        try {
+            TestDocker.await("restic key passwd holding the repo", java.time.Duration.ofSeconds(30), () -> {
+                String[] locks = Path.of(repo.uri(), "locks").toFile().list();
+                return locks != null && locks.length > 0;
+            });
+            QuickKeys quick = new QuickKeys(true);
+            java.time.Instant asked = java.time.Instant.now();
+            assertEquals(Optional.empty(), LocalRestic.withQuickKeys(dir, List.of(repo), quick).keyHint(repo));
+            assertEquals(before, keyFiles(repo), "no key made");
+            java.time.Instant retry = quick.retryAt("critical").orElseThrow();
+            assertTrue(!retry.isBefore(asked.plus(QuickKeys.RETRY_AFTER_LOCK))
+                    && retry.isBefore(asked.plus(QuickKeys.RETRY_AFTER_LOCK).plusSeconds(30)), "tried again at " + retry);
+        } finally {
+            holder.getOutputStream().write((Files.readString(key).strip() + "\n").repeat(2).getBytes());
+            holder.getOutputStream().close();
+            assertTrue(holder.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "key passwd ended");
+        }
+        assertEquals(QuickKeys.RETRY_AFTER, QuickKeys.retryAfter(new java.io.IOException("restic printed no master key")));
+    }
+
     /** Where no quick key is made, and the repo's keys are left as they were. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {

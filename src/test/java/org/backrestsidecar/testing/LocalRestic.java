@@ -29,7 +29,12 @@ public final class LocalRestic {
 
     /** As the sidecar's own: each local repo with a long key gets its quick key (restic/QuickKeys). */
     public static ResticCommand withQuickKeys(Path dir, List<RepoConfig> repos, boolean quickKeys) {
-        return new ResticCommand(config(dir, repos, List.of()), new ObjectMapper(), null, new QuickKeys(quickKeys), "2m");
+        return withQuickKeys(dir, repos, new QuickKeys(quickKeys));
+    }
+
+    /** With the test's own {@link QuickKeys}, to ask it what it knows. */
+    public static ResticCommand withQuickKeys(Path dir, List<RepoConfig> repos, QuickKeys quickKeys) {
+        return new ResticCommand(config(dir, repos, List.of()), new ObjectMapper(), null, quickKeys, "2m");
     }
 
     private static SidecarConfig config(Path dir, List<RepoConfig> repos, List<PlanConfig> plans) {
