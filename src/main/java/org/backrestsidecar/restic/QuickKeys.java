@@ -166,20 +166,11 @@ public class QuickKeys {
             throws IOException {
         List<Path> ours = new ArrayList<>();
         Optional<Path> beside = Optional.empty();
-        try (Stream<Path> files = Files.list(keys)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}")).sorted().toList()) {
-                RepoKeyFile key;
-                try {
-                    key = RepoKeyFile.parse(Files.readAllBytes(file));
-                } catch (RepoKeyFile.NotOpened e) {
-                    continue;
-                }
-                // only keys at the quick cost are opened here (their scrypt takes 8 MiB)
-                if (USERNAME.equals(key.username()) && key.cost().equals(QUICK)) {
-                    ours.add(file);
-                } else {
-                    beside = beside.or(() -> Optional.of(file));
-                }
+        for (Map.Entry<Path, RepoKeyFile> key : keyFiles(keys).entrySet()) {
+            if (ours(key.getValue())) {
+                ours.add(key.getKey());
+            } else {
+                beside = beside.or(() -> Optional.of(key.getKey()));
             }
         }
         // one of ours another key's password seals (a node of a swarm whose key is rotated first) is left alone
@@ -254,21 +245,18 @@ public class QuickKeys {
      * key rotated away): a quick key opens the repo exactly as long as the key it was made from.
      */
     private static void sweep(RepoConfig repo, Path keys) {
-        try (Stream<Path> files = Files.list(keys)) {
-            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9a-f]{64}")).toList();
-            for (String name : names) {
-                RepoKeyFile key;
-                try {
-                    key = RepoKeyFile.parse(Files.readAllBytes(keys.resolve(name)));
-                } catch (RepoKeyFile.NotOpened | IOException e) {
+        try {
+            Map<Path, RepoKeyFile> all = keyFiles(keys);
+            for (Map.Entry<Path, RepoKeyFile> key : all.entrySet()) {
+                if (!ours(key.getValue())) {
                     continue;
                 }
-                if (!USERNAME.equals(key.username()) || !key.cost().equals(QUICK) || !key.hostname().startsWith(PARENT)) {
-                    continue;
-                }
-                String parent = key.hostname().substring(PARENT.length());
-                if (!parent.matches("[0-9a-f]{8,64}") || names.stream().noneMatch(n -> !n.equals(name) && n.startsWith(parent))) {
-                    Files.deleteIfExists(keys.resolve(name));
+                String name = key.getKey().getFileName().toString();
+                String parent = key.getValue().hostname().substring(PARENT.length());
+                boolean parentThere = parent.matches("[0-9a-f]{8,64}") && all.keySet().stream()
+                        .map(f -> f.getFileName().toString()).anyMatch(n -> !n.equals(name) && n.startsWith(parent));
+                if (!parentThere) {
+                    Files.deleteIfExists(key.getKey());
                     LOG.infof("repo %s: removed the quick key %s: the key it was made from (%s) is gone", repo.id(),
                             name.substring(0, 8), parent);
                 }
@@ -276,5 +264,29 @@ public class QuickKeys {
         } catch (IOException e) {
             LOG.debugf("repo %s: its quick keys were not looked over: %s", repo.id(), e.getMessage());
         }
+    }
+
+    /**
+     * A quick key of the sidecar's: its user, its cost (only keys at that cost are ever opened here,
+     * their scrypt takes 8 MiB) and the restic key it was made from in its host.
+     */
+    private static boolean ours(RepoKeyFile key) {
+        return USERNAME.equals(key.username()) && key.cost().equals(QUICK) && key.hostname() != null
+                && key.hostname().startsWith(PARENT);
+    }
+
+    /** The repo's key files by path, in name order (what is no key file, e.g. restic's temporary ones, left out). */
+    private static Map<Path, RepoKeyFile> keyFiles(Path keys) throws IOException {
+        Map<Path, RepoKeyFile> found = new java.util.LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(keys)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}")).sorted().toList()) {
+                try {
+                    found.put(file, RepoKeyFile.parse(Files.readAllBytes(file)));
+                } catch (RepoKeyFile.NotOpened | java.nio.file.NoSuchFileException e) {
+                    // not a key file, or removed since it was listed (another sidecar's sweep)
+                }
+            }
+        }
+        return found;
     }
 }
