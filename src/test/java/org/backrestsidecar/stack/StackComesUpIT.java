@@ -102,6 +102,13 @@ class StackComesUpIT {
         assertEquals("10001", run(List.of("docker-compose", "exec", "-T", "sidecar", "stat", "-c", "%u",
                 "/repos/critical/config", "/repos/critical/keys"), Duration.ofMinutes(1)).lines().distinct()
                 .reduce("", String::concat), "the sidecar took back the repos Backrest created as root");
+        // setup's keys are 44 random characters: each repo the bundle backed up to has the sidecar's
+        // quick key beside restic's own (docs/security.md "The quick key in each repo")
+        for (String repo : List.of("critical", "system", "models")) {
+            String keys = run(List.of("docker-compose", "exec", "-T", "sidecar", "sh", "-c", "cat /repos/" + repo + "/keys/*"),
+                    Duration.ofMinutes(1));
+            assertTrue(keys.matches("(?s).*\"username\"\\s*:\\s*\"backrest-sidecar\".*"), repo + "'s keys: " + keys);
+        }
         String snapshots = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
         assertTrue(snapshots.contains("/postgres/app.dump") && snapshots.contains("/app/backend/data"), snapshots);
 
