@@ -84,6 +84,9 @@ public class QuickKeys {
 
         /** Whether restic opens the repo with key {@code id} and no other. */
         boolean opensWith(RepoConfig repo, String id);
+
+        /** Gives the repo's files back to the sidecar's user (RepoRepair); true when it could try. */
+        boolean takeBack(RepoConfig repo, String why);
     }
 
     public QuickKeys(@ConfigProperty(name = "sidecar.restic.quick-key", defaultValue = "true") boolean enabled) {
@@ -98,6 +101,17 @@ public class QuickKeys {
             }
         }
         return RETRY_AFTER;
+    }
+
+    /** Whether {@code failure} was the file system's or restic's "permission denied". */
+    static boolean deniedPermission(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.nio.file.AccessDeniedException
+                    || cause instanceof ResticException r && r.kind() == ResticException.Kind.PERMISSION_DENIED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** When a repo with no quick key is tried again (empty when it has one, or was never tried). */
@@ -126,8 +140,10 @@ public class QuickKeys {
             return Optional.empty();
         }
         Path keys = Path.of(repo.uri()).resolve("keys");
-        if (!Files.isDirectory(keys)) {
-            return Optional.empty(); // not initialised yet (or a repo being made beside its place)
+        if (!Files.isDirectory(keys) || !Files.isRegularFile(keys.resolveSibling("config"))) {
+            // not initialised yet, or being initialised right now (Backrest's init at its start: restic
+            // writes the key, then the config); asked again at the next restic start
+            return Optional.empty();
         }
         Instant lastSwept = swept.get(repo.uri());
         if (lastSwept == null || lastSwept.plus(SWEEP_EVERY).isBefore(Instant.now())) {
@@ -151,7 +167,15 @@ public class QuickKeys {
             Optional<String> id = Optional.empty();
             Duration retryAfter = RETRY_AFTER;
             try {
-                id = findOrMake(repo, keys, password, restic);
+                try {
+                    id = findOrMake(repo, keys, password, restic);
+                } catch (IOException | RuntimeException e) {
+                    // Backrest (root) made the repo: its keys/ and locks/ are root's until the sidecar takes it back
+                    if (!deniedPermission(e) || !restic.takeBack(repo, "permission denied making its quick key: " + e.getMessage())) {
+                        throw e;
+                    }
+                    id = findOrMake(repo, keys, password, restic);
+                }
             } catch (IOException | RuntimeException e) {
                 retryAfter = retryAfter(e);
                 LOG.infof("repo %s: no quick key (%s): each restic derives the repo's key at restic's own cost;"

@@ -108,6 +108,11 @@ public class ResticCommand {
         public boolean opensWith(RepoConfig repo, String id) {
             return ResticCommand.this.opensWith(repo, id);
         }
+
+        @Override
+        public boolean takeBack(RepoConfig repo, String why) {
+            return repairer().map(r -> r.repair(repo, why)).orElse(false);
+        }
     };
 
     /**

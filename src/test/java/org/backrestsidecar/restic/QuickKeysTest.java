@@ -165,6 +165,33 @@ class QuickKeysTest {
         assertEquals(QuickKeys.RETRY_AFTER, QuickKeys.retryAfter(new java.io.IOException("restic printed no master key")));
     }
 
+    /**
+     * Which failures to make a quick key have the repo taken back first (Backrest, as root, made it:
+     * keys/ and locks/ are root's until then; StackComesUpIT shows the bundle's repos get their quick
+     * key all the same), and which wait a minute (a lock) or an hour (anything else).
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("failures")
+    void aFailureIsReadForWhatItWas(String what, Throwable failure, boolean denied, java.time.Duration retry) {
+        assertEquals(denied, QuickKeys.deniedPermission(failure), what);
+        assertEquals(retry, QuickKeys.retryAfter(failure), what);
+    }
+
+    static Stream<org.junit.jupiter.params.provider.Arguments> failures() {
+        ResticException locked = new ResticException("unable to create lock in backend: repository is already locked "
+                + "exclusively by PID 21366 on vm by root (UID 0, GID 0)");
+        ResticException denied = new ResticException("Fatal: create lock: open /repos/critical/locks/3f2a: permission denied");
+        return Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("keys/ not writable", new java.nio.file.AccessDeniedException(
+                        "/repos/critical/keys/ab-tmp-1"), true, QuickKeys.RETRY_AFTER),
+                org.junit.jupiter.params.provider.Arguments.of("restic's key list under a root-owned locks/",
+                        new java.io.IOException(denied.getMessage(), denied), true, QuickKeys.RETRY_AFTER),
+                org.junit.jupiter.params.provider.Arguments.of("restic's key list under another's exclusive lock",
+                        new java.io.IOException(locked.getMessage(), locked), false, QuickKeys.RETRY_AFTER_LOCK),
+                org.junit.jupiter.params.provider.Arguments.of("anything else", new java.io.IOException("restic printed no master key"),
+                        false, QuickKeys.RETRY_AFTER));
+    }
+
     /** Where no quick key is made, and the repo's keys are left as they were. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {

@@ -107,7 +107,11 @@ class StackComesUpIT {
         for (String repo : List.of("critical", "system", "models")) {
             String keys = run(List.of("docker-compose", "exec", "-T", "sidecar", "sh", "-c", "cat /repos/" + repo + "/keys/*"),
                     Duration.ofMinutes(1));
-            assertTrue(keys.matches("(?s).*\"username\"\\s*:\\s*\"backrest-sidecar\".*"), repo + "'s keys: " + keys);
+            if (!keys.matches("(?s).*\"username\"\\s*:\\s*\"backrest-sidecar\".*")) {
+                throw new AssertionError(repo + "'s keys: " + keys + "; what the sidecar said of them: " + run(List.of("sh", "-c",
+                        "docker-compose logs --no-color sidecar 2>&1 | grep -i 'quick key\\|permission\\|giving its files' | tail -20"),
+                        Duration.ofMinutes(1)));
+            }
         }
         String snapshots = run(List.of("bash", "scripts/backrest-management.sh", "snapshots", "critical"), Duration.ofMinutes(1));
         assertTrue(snapshots.contains("/postgres/app.dump") && snapshots.contains("/app/backend/data"), snapshots);
