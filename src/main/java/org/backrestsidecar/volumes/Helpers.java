@@ -94,7 +94,16 @@ public class Helpers {
     /** As {@link #startBeside}, with the mounts {@link #mountsOf} recorded of a container since gone. */
     public Helper startWithMounts(List<String> mounts, String targetName, RepoConfig repo, Priority priority)
             throws IOException {
-        return start(mounts.stream().map(Bind::parse).toList(), repo, targetName, priority);
+        return startWithBinds(mounts.stream().map(Bind::parse).toList(), targetName, repo, priority);
+    }
+
+    /**
+     * A helper that sees {@code mounts} (writable ones a container of another image uses, {@link SameMounts#of})
+     * at their own paths: Postgres's data folder is fetched into by restic here, beside the server's image.
+     */
+    public Helper startWithBinds(List<Bind> mounts, String targetName, RepoConfig repo, Priority priority)
+            throws IOException {
+        return start(mounts, repo, targetName, priority);
     }
 
     /**

@@ -101,7 +101,8 @@ class SidecarInContainerIT {
         assertTrue(done[0].contains("\"state\":\"SUCCEEDED\""), done[0]);
         assertEquals(committed, TestDocker.exec(COPY, "psql", "-U", "postgres", "-Atc",
                 "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM chats t").out().strip(),
-                "every row committed, from the base backup and the WAL the stream wrote as uid 10001");
+                "every row committed, from the base backup and the WAL the stream wrote as uid 10001 (the restore: "
+                        + done[0] + ")");
     }
 
     @Test

@@ -23,8 +23,11 @@ import org.backrestsidecar.docker.ContainerExec;
 import org.backrestsidecar.docker.ContainerFiles;
 import org.backrestsidecar.docker.ExecResult;
 import org.backrestsidecar.jobs.Daemons;
+import org.backrestsidecar.config.Priority;
+import org.backrestsidecar.restic.ResticException;
 import org.backrestsidecar.restic.Snapshots;
 import org.backrestsidecar.restore.RestoreRefused;
+import org.backrestsidecar.volumes.Helper;
 import org.backrestsidecar.volumes.Helpers;
 import org.backrestsidecar.volumes.SameMounts;
 import org.backrestsidecar.restic.SnapshotTags;
@@ -45,6 +48,8 @@ public class DataFolder {
     static final String CHAIN_DIR = "pgsql_tmp.backrest-sidecar-chain";
     /** Where pg_combinebackup writes the whole base from them, moved into the data folder after. */
     static final String COMBINED_DIR = "pgsql_tmp.backrest-sidecar-combined";
+    /** Where restic restores each base's tar, one folder each, while it is unpacked (then removed). */
+    static final String FETCH_DIR = "pgsql_tmp.backrest-sidecar-fetch";
     private static final Duration QUICK = Duration.ofMinutes(10);
     /** Combining a chain reads and writes the whole cluster once. */
     private static final Duration COMBINING = Duration.ofHours(6);
@@ -75,7 +80,7 @@ public class DataFolder {
     private static final String PUT_BACK_PAUSE_SECONDS = Optional.ofNullable(System.getenv(PUT_BACK_PAUSE))
             .filter(v -> v.matches("[0-9]{1,4}")).orElse("0");
     static final String PUT_BACK = "set -e; cd \"$PGDATA\"; " + EACH + "rm -rf -- \"$f\"; done; rm -rf " + WAL_DIR
-            + " " + CHAIN_DIR + " " + COMBINED_DIR + "; touch \"$ASIDE/" + EMPTIED + "\"; " + MOVE_BACK;
+            + " " + CHAIN_DIR + " " + COMBINED_DIR + " " + FETCH_DIR + "; touch \"$ASIDE/" + EMPTIED + "\"; " + MOVE_BACK;
     /**
      * After a crash, whatever step it cut: what was laid down goes (back into $KEPT when a kept folder
      * was being put back, else removed), unless nothing was ($LAID not yes) or a put-back had already
@@ -85,7 +90,8 @@ public class DataFolder {
     static final String ROLL_BACK = "set -e; mkdir -p \"$PGDATA\"; cd \"$PGDATA\"; "
             + "if [ \"$LAID\" = yes ] && [ ! -e \"$ASIDE/" + EMPTIED + "\" ]; then if [ -n \"$KEPT\" ]; then "
             + "mkdir -p \"$KEPT\"; " + EACH + "mv -- \"$f\" \"$KEPT/\"; done; rm -f \"$KEPT/" + EMPTIED + "\"; else "
-            + EACH + "rm -rf -- \"$f\"; done; fi; rm -rf " + WAL_DIR + " " + CHAIN_DIR + " " + COMBINED_DIR + "; fi; "
+            + EACH + "rm -rf -- \"$f\"; done; fi; rm -rf " + WAL_DIR + " " + CHAIN_DIR + " " + COMBINED_DIR + " " + FETCH_DIR
+            + "; fi; "
             + "if [ -d \"$ASIDE\" ]; then " + MOVE_BACK + "; fi";
     /**
      * The server's owner is the kept folder's (or the image's postgres user's); Postgres refuses a
@@ -135,18 +141,23 @@ public class DataFolder {
             + "exec $as pg_checksums --check -D \"$PGDATA\"";
     /** Pieces fetched out of the repo at once: each a restic process with the repo's index in memory. */
     private static final int AT_ONCE = 4;
+    /** A fetch reads and writes the base once more than the cluster's size. */
+    private static final Duration FETCHING = Duration.ofHours(6);
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(DataFolder.class);
     private final DockerClient docker;
     private final ContainerExec exec;
     private final ContainerFiles files;
     private final Snapshots snapshots;
+    private final Helpers helpers;
     private final SidecarConfig config;
 
     public DataFolder(DockerClient docker, ContainerExec exec, ContainerFiles files, Snapshots snapshots,
-                      SidecarConfig config) {
+                      Helpers helpers, SidecarConfig config) {
         this.docker = docker;
         this.exec = exec;
         this.files = files;
         this.snapshots = snapshots;
+        this.helpers = helpers;
         this.config = config;
     }
 
@@ -219,7 +230,7 @@ public class DataFolder {
                         .withBinds(mounts))
                 .exec().getId();
         docker.startContainerCmd(id).exec();
-        return new Work(id, pgdata);
+        return new Work(id, pgdata, mounts);
     }
 
     /** A base backup of a chain whose files are not what pg_basebackup made (a drill's FAILED). */
@@ -238,18 +249,28 @@ public class DataFolder {
     public record Verified(Optional<String> problem, String said) {
     }
 
-    /** The work on one data folder. */
-    /** One piece of a lay-down: what a restic dump writes, as a tar, into {@code folder}. */
-    private record Piece(String folder, String what, ContainerFiles.Content content) {
+    /**
+     * One piece of a lay-down: what restic writes into {@code folder}, in a helper that sees the data
+     * folder ({@code inHelper}), or else as a tar ({@code asTar}: the sidecar's own restic dump, through
+     * Docker's archive call).
+     */
+    private record Piece(String folder, String what, Fetch inHelper, ContainerFiles.Content asTar) {
     }
 
+    private interface Fetch {
+        void into(Helper helper) throws IOException, ResticException;
+    }
+
+    /** The work on one data folder. */
     public final class Work implements AutoCloseable {
         private final String id;
         private final String pgdata;
+        private final List<com.github.dockerjava.api.model.Bind> mounts;
 
-        private Work(String id, String pgdata) {
+        private Work(String id, String pgdata, List<com.github.dockerjava.api.model.Bind> mounts) {
             this.id = id;
             this.pgdata = pgdata;
+            this.mounts = mounts;
         }
 
         /** Moves everything in the data folder into the kept folder beside it. */
@@ -291,28 +312,30 @@ public class DataFolder {
             List<Piece> pieces = new ArrayList<>();
             List<RecoveryWindow.Base> chain = new ArrayList<>(choice.before());
             chain.add(choice.base());
-            if (chain.size() == 1) {
-                pieces.add(new Piece(pgdata, "base backup " + choice.base().run(), out -> snapshots.dump(repo,
-                        choice.base().snapshotId(), "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE, out)));
-            } else {
-                for (int i = 0; i < chain.size(); i++) {
-                    RecoveryWindow.Base link = chain.get(i);
-                    pieces.add(new Piece(pgdata + "/" + CHAIN_DIR + "/" + i, "base backup " + link.run(),
-                            out -> snapshots.dump(repo, link.snapshotId(), "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE, out)));
-                }
+            String tar = "/" + target + "/" + SnapshotTags.BASE_BACKUP_FILE;
+            for (int i = 0; i < chain.size(); i++) {
+                RecoveryWindow.Base link = chain.get(i);
+                // one base goes straight into the data folder; a chain's each into a folder of its own
+                String folder = chain.size() == 1 ? pgdata : pgdata + "/" + CHAIN_DIR + "/" + i;
+                String staging = pgdata + "/" + FETCH_DIR + "/" + i;
+                pieces.add(new Piece(folder, "base backup " + link.run(),
+                        helper -> helper.unpackTar(link.snapshotId(), tar, folder, staging, FETCHING),
+                        out -> snapshots.dump(repo, link.snapshotId(), tar, out)));
             }
             String restoreCommand = "false";
             if (choice.wal().isPresent()) {
                 RecoveryWindow.WalCopy wal = choice.wal().get();
-                // restic dump writes the spool folder as a tar of its full path
+                // restic restores the spool folder at its full path under the folder given (and its dump
+                // writes it as a tar of its full path)
                 pieces.add(new Piece(pgdata + "/" + WAL_DIR, "WAL of chain " + wal.chain(),
+                        helper -> helper.restore(wal.snapshotId(), pgdata + "/" + WAL_DIR, wal.spoolPath(), FETCHING),
                         out -> snapshots.dump(repo, wal.snapshotId(), wal.spoolPath(), out)));
                 String dir = WAL_DIR + wal.spoolPath();
                 // the newest segment was still being written when shipped: pg_receivewal's .partial
                 restoreCommand = "f=\"" + dir + "/%f\"; if [ -f \"$f\" ]; then cp \"$f\" \"%p\"; elif [ -f \"$f.partial\" ]; "
                         + "then cp \"$f.partial\" \"%p\"; else exit 1; fi";
             }
-            fetchAtOnce(pieces);
+            fetchAtOnce(repo, target, pieces);
             if (chain.size() > 1) {
                 combine(chain, choice);
             }
@@ -328,28 +351,45 @@ public class DataFolder {
         }
 
         /**
-         * Fetches every piece of the lay-down out of the repo at once, each by a restic dump of its own
-         * into its own folder: a restic start (open the repo, derive the key, load the index) takes
-         * 1.5-2.4 s whatever it then reads, so a chain of four bases and its WAL fetched one after the
-         * other spent most of a restore's lay-down starting restic (bench/results.md). Returns once
-         * every fetch has ended, so that nothing writes into the data folder while a failure is
-         * rolled back; the first failure is thrown, the others added to it.
+         * Fetches every piece of the lay-down out of the repo at once, each by a restic of its own in one
+         * helper container (the sidecar's image, which has restic) that sees the data folder's volumes:
+         * a restic start (open the repo, load the index) costs whatever it then reads, so a chain of four
+         * bases and its WAL fetched one after the other spent most of a restore's lay-down starting
+         * restic; and restic's restore, writing straight into the volume, is about twice as fast as its
+         * dump through the sidecar and Docker's archive call (bench/results.md "Where a restore's time
+         * goes"). A helper that cannot be had (the Docker API proxy refuses one that binds a host folder
+         * it was not told of: a drill's scratch repo copied out of an offsite copy into the state folder of a
+         * sidecar on the host) leaves the fetches to the sidecar's own restic dump, each through Docker's
+         * archive call into this container, as before. Returns once every fetch has ended, so that nothing
+         * writes into the data folder while a failure is rolled back; the first failure is thrown, the
+         * others added to it.
          */
-        private void fetchAtOnce(List<Piece> pieces) throws IOException {
+        private void fetchAtOnce(RepoConfig repo, String target, List<Piece> pieces) throws IOException {
             String folders = String.join(" ", pieces.stream().map(Piece::folder).filter(f -> !f.equals(pgdata))
                     .map(f -> f.substring(pgdata.length() + 1)).toList());
-            sh("set -e; cd \"$PGDATA\"; for d in $FOLDERS; do rm -rf \"$d\"; mkdir -p \"$d\"; done",
+            sh("set -e; cd \"$PGDATA\"; rm -rf " + FETCH_DIR + "; for d in $FOLDERS; do rm -rf \"$d\"; mkdir -p \"$d\"; done",
                     List.of("FOLDERS=" + folders), "making the folders to lay down in");
-            if (pieces.size() == 1) {
-                files.putTar(id, pieces.get(0).folder(), pieces.get(0).what(), pieces.get(0).content());
-                return;
+            Helper inHelper;
+            try {
+                inHelper = helpers.startWithBinds(mounts, target, repo, Priority.FULL);
+            } catch (IOException | RuntimeException e) {
+                LOG.infof("the backup of %s is laid down through the sidecar (no helper: %s)", target, e.getMessage());
+                inHelper = null;
             }
             ExecutorService fetching = Executors.newFixedThreadPool(Math.min(pieces.size(), AT_ONCE), Daemons.named("lay-down"));
-            try {
+            try (Helper helper = inHelper) {
                 List<Future<?>> fetches = new ArrayList<>();
                 for (Piece piece : pieces) {
                     fetches.add(fetching.submit(() -> {
-                        files.putTar(id, piece.folder(), piece.what(), piece.content());
+                        if (helper == null) {
+                            files.putTar(id, piece.folder(), piece.what(), piece.asTar());
+                            return null;
+                        }
+                        try {
+                            piece.inHelper().into(helper);
+                        } catch (ResticException e) {
+                            throw new IOException(piece.what() + " could not be fetched: " + e.getMessage(), e);
+                        }
                         return null;
                     }));
                 }
@@ -375,6 +415,7 @@ public class DataFolder {
             } finally {
                 fetching.shutdown();
             }
+            sh("rm -rf \"$PGDATA/" + FETCH_DIR + "\"", List.of(), "removing the fetched tars' folder");
         }
 
         /**

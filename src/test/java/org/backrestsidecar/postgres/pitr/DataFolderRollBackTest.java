@@ -40,6 +40,7 @@ class DataFolderRollBackTest {
                 Arguments.of("moving aside, half done", "MOVE_ASIDE_HALF", false, null),
                 Arguments.of("moved aside, nothing laid yet", "MOVE_ASIDE", true, null),
                 Arguments.of("laying down a base backup, half done", "MOVE_ASIDE;LAY_HALF", true, null),
+                Arguments.of("the base's tar fetched, half unpacked", "MOVE_ASIDE;FETCHED;LAY_HALF", true, null),
                 Arguments.of("laid down, replaying (WAL folder there)", "MOVE_ASIDE;LAY;WAL", true, null),
                 Arguments.of("putting back: laid removed, half moved back", "MOVE_ASIDE;LAY;EMPTIED;BACK_HALF", true, null),
                 Arguments.of("putting a kept folder in place, half done", "MOVE_ASIDE;KEPT_HALF", true, KEPT),
@@ -66,6 +67,7 @@ class DataFolderRollBackTest {
                     Files.move(pgdata.resolve(".hidden"), pgdata.resolve(ASIDE).resolve(".hidden"));
                 }
                 case "LAY" -> write(pgdata, BACKUP);
+                case "FETCHED" -> write(pgdata.resolve(DataFolder.FETCH_DIR).resolve("0"), Map.of("postgres/base.tar", "tar"));
                 case "LAY_HALF" -> write(pgdata, Map.of("PG_VERSION", "15", "base/1/1259", "backup-ro"));
                 case "WAL" -> write(pgdata.resolve(DataFolder.WAL_DIR), Map.of("000000010000000000000003", "wal"));
                 case "EMPTIED" -> {
