@@ -113,7 +113,9 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal,
         List<Broken> broken = stored.stream().flatMap(b -> chains.missing(b.run(), whole).stream()
                 .map(missing -> new Broken(b, missing))).toList();
         List<Base> bases = stored.stream().filter(b -> broken.stream().noneMatch(x -> x.base() == b)).toList();
-        List<WalCopy> wal = walSnapshots.stream()
+        // by the moment each holds up to, and of two that claim the same (a ship whose stream had not
+        // reached its mark in time claims the one before), the one shipped later last: it holds more
+        List<WalCopy> wal = walSnapshots.stream().sorted(Comparator.comparing(Snapshot::time))
                 .map(s -> new WalCopy(s.tag(SnapshotTags.CHAIN).get(), s.id(), SnapshotTags.walUpTo(s), s.paths().get(0)))
                 .filter(w -> bases.stream().anyMatch(b -> b.run().equals(w.chain())))
                 .sorted(Comparator.comparing(WalCopy::upTo)).toList();
@@ -126,7 +128,7 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal,
      * for an idle server).
      */
     public RecoveryWindow heldUntil(String chain, Instant shippedAt) {
-        Optional<WalCopy> newest = wal.stream().filter(w -> w.chain().equals(chain)).max(Comparator.comparing(WalCopy::upTo));
+        Optional<WalCopy> newest = newestOf(chain);
         if (newest.isEmpty() || !shippedAt.isAfter(newest.get().upTo())) {
             return this;
         }
@@ -174,7 +176,16 @@ public record RecoveryWindow(String target, List<Base> bases, List<WalCopy> wal,
     }
 
     private Optional<WalCopy> walOf(Base base) {
-        return wal.stream().filter(w -> w.chain().equals(base.run())).max(Comparator.comparing(WalCopy::upTo));
+        return newestOf(base.run());
+    }
+
+    /**
+     * The chain's WAL snapshot that holds the most: the one that reaches the furthest moment, and of
+     * two that reach the same, the later in {@link #wal} ({@link #of} lists them as they were shipped).
+     */
+    private Optional<WalCopy> newestOf(String chain) {
+        return wal.stream().filter(w -> w.chain().equals(chain))
+                .reduce((earlier, later) -> later.upTo().isBefore(earlier.upTo()) ? earlier : later);
     }
 
     /** The newest moment: the chain that reaches furthest, replayed to its end. */
