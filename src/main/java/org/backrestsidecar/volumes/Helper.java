@@ -127,7 +127,7 @@ public final class Helper implements AutoCloseable {
      * Lays down {@code file}, a tar stored in a snapshot, as the files it holds in {@code folder}: restic
      * restores it into {@code staging} (a new folder on the same volume), tar unpacks it, and the staging
      * folder goes. restic's restore fetches the file's packs on several threads and writes each blob
-     * where it belongs, about twice as fast here as its single-threaded {@code dump} through Docker's
+     * where it belongs, 1.5-1.7 times as fast here as its single-threaded {@code dump} through Docker's
      * archive call (bench/results.md "Where a restore's time goes"); the price is the tar's size once
      * more on the volume while it is unpacked.
      */

@@ -355,7 +355,7 @@ public class DataFolder {
          * helper container (the sidecar's image, which has restic) that sees the data folder's volumes:
          * a restic start (open the repo, load the index) costs whatever it then reads, so a chain of four
          * bases and its WAL fetched one after the other spent most of a restore's lay-down starting
-         * restic; and restic's restore, writing straight into the volume, is about twice as fast as its
+         * restic; and restic's restore, writing straight into the volume, is 1.5-1.7 times as fast as its
          * dump through the sidecar and Docker's archive call (bench/results.md "Where a restore's time
          * goes"). A helper that cannot be had (the Docker API proxy refuses one that binds a host folder
          * it was not told of: a drill's scratch repo copied out of an offsite copy into the state folder of a
