@@ -162,8 +162,21 @@ function refresh() {
   return refreshing;
 }
 
+// Who is signed in, and so what the page may offer. Without it no button is drawn: a page whose
+// first ask went unanswered (the sidecar restarting, the network dropping it) asks again with each
+// refresh rather than stay without buttons until it is reloaded.
+async function whoAmI() {
+  state.me = await api('GET', 'api/me');
+  document.getElementById('me').textContent = `${state.me.who} (${state.me.role})`;
+  document.getElementById('zone').textContent = `times in ${state.me.timeZone}`;
+}
+
 async function load() {
   const began = Date.now();
+  if (!state.me) {
+    // said once, at the start; the tables below are drawn either way
+    await whoAmI().catch(() => {});
+  }
   try {
     const [nodes, plans, targets, runs, restores, drillRuns, drills, checks, readBack, copies] = await Promise.all([
       api('GET', 'api/nodes'), api('GET', 'api/plans'), api('GET', 'api/targets'), api('GET', 'api/runs'),
@@ -598,11 +611,9 @@ async function main() {
     }
   }
   try {
-    state.me = await api('GET', 'api/me');
-    document.getElementById('me').textContent = `${state.me.who} (${state.me.role})`;
-    document.getElementById('zone').textContent = `times in ${state.me.timeZone}`;
+    await whoAmI();
   } catch (e) {
-    showError(e.message);
+    showError(`${e.message} (asked again with each refresh: until it answers, the page offers no buttons)`);
   }
   await refresh();
   setInterval(refresh, REFRESH_MS);

@@ -347,11 +347,9 @@ class RestoresToAMomentTest {
             try {
                 org.backrestsidecar.testing.Browser.load(browser, nginx.base() + "/sidecar/");
                 var wait = org.backrestsidecar.testing.Browser.waiting(browser, Duration.ofSeconds(30));
-                wait.until(b -> {
-                    b.findElement(org.openqa.selenium.By.cssSelector("#targets tr[data-target='" + TARGET
-                            + "'] button[data-action='restore']")).click();
-                    return true;
-                });
+                // clicked once it can take the click, up to a minute, and a failure says what the page
+                // showed (a CI run once waited 30 s here for the button and said nothing of why)
+                new org.backrestsidecar.testing.RestoreDialog(browser).open(TARGET);
                 wait.until(b -> b.findElement(org.openqa.selenium.By.id("restore-holds")).getText()
                         .startsWith("It can be restored to any moment from"));
                 // the restores over the live server before this left gaps: the page names them

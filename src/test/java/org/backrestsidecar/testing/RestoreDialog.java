@@ -54,7 +54,8 @@ public final class RestoreDialog {
 
     /** Clicks what {@code where} finds once it can take the click (shown and enabled). */
     public void click(By where) {
-        Browser.waiting(browser, Duration.ofSeconds(30)).until(b -> {
+        Browser.waiting(browser, Duration.ofSeconds(30)).withMessage(() -> where + " to be shown and enabled: " + state())
+                .until(b -> {
             WebElement button = b.findElement(where);
             if (!button.isDisplayed() || !button.isEnabled()) {
                 return false;
@@ -71,7 +72,9 @@ public final class RestoreDialog {
                     + browser.findElement(By.id("restore-section")).getText() + "; databases: "
                     + new Select(browser.findElement(By.id("restore-database"))).getOptions().stream()
                     .map(WebElement::getText).toList() + "; errors: " + browser.findElement(By.id("errors")).getText()
-                    + "; targets: " + browser.findElement(By.id("targets")).getText();
+                    + "; targets: " + browser.findElement(By.id("targets")).getText()
+                    + "; signed in: '" + browser.findElement(By.id("me")).getText() + "'; "
+                    + browser.findElement(By.id("refreshed")).getText() + "; printed: " + Browser.errors(browser);
         } catch (RuntimeException e) {
             return "(could not be read: " + e.getMessage() + ")";
         }
