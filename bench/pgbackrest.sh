@@ -152,7 +152,7 @@ in_db() { docker exec "$1" psql -U postgres -d bench -Atc "$2"; }
 t_side=$(timed sidecar_restore_new "$moment" | tail -1)
 # its phases, and the restic dumps within them
 sed -n '/restore of bench-pg started/,/restore of bench-pg succeeded/p' "$work/sidecar.log" \
-  | grep -a -E "JobLife|restic dump" | sed -E 's/^[0-9-]+ ([0-9:,]+) DEBUG \[[A-Za-z]+\] /PHASE \1 /'
+  | grep -a -E "JobLife|restic dump|lay-down" | sed -E 's/^[0-9-]+ ([0-9:,]+) DEBUG \[[A-Za-z]+\] /PHASE \1 /'
 [ "$(in_db "$by_sidecar" "$rows")" = "$expected" ] || { echo "the sidecar's restore does not hold the rows of $moment" >&2; exit 1; }
 t_pgbr=$(timed pgbr_restore_new --type=time "--target=$moment" --target-action=promote | tail -1)
 [ "$(in_db "$name-by-pgbr" "$rows")" = "$expected" ] || { echo "pgBackRest's restore does not hold the rows of $moment" >&2; exit 1; }

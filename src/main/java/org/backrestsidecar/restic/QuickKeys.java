@@ -95,19 +95,20 @@ public class QuickKeys {
 
     /** How long a repo goes without a quick key after {@code failure}: a minute when only a lock was in the way. */
     static Duration retryAfter(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ResticException r && r.kind() == ResticException.Kind.LOCKED) {
-                return RETRY_AFTER_LOCK;
-            }
-        }
-        return RETRY_AFTER;
+        return anyCause(failure, c -> c instanceof ResticException r && r.kind() == ResticException.Kind.LOCKED)
+                ? RETRY_AFTER_LOCK : RETRY_AFTER;
     }
 
     /** Whether {@code failure} was the file system's or restic's "permission denied". */
     static boolean deniedPermission(Throwable failure) {
+        return anyCause(failure, c -> c instanceof java.nio.file.AccessDeniedException
+                || c instanceof ResticException r && r.kind() == ResticException.Kind.PERMISSION_DENIED);
+    }
+
+    /** Whether {@code failure} or any of its causes is {@code what}: restic's failures arrive wrapped. */
+    private static boolean anyCause(Throwable failure, java.util.function.Predicate<Throwable> what) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.nio.file.AccessDeniedException
-                    || cause instanceof ResticException r && r.kind() == ResticException.Kind.PERMISSION_DENIED) {
+            if (what.test(cause)) {
                 return true;
             }
         }

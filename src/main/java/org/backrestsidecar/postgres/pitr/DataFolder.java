@@ -335,7 +335,10 @@ public class DataFolder {
                 restoreCommand = "f=\"" + dir + "/%f\"; if [ -f \"$f\" ]; then cp \"$f\" \"%p\"; elif [ -f \"$f.partial\" ]; "
                         + "then cp \"$f.partial\" \"%p\"; else exit 1; fi";
             }
+            long began = System.nanoTime();
             fetchAtOnce(repo, target, pieces);
+            // bench/pgbackrest.sh prints these (DEBUG for this category): where a lay-down's time goes
+            LOG.debugf("lay-down of %s: %d pieces fetched in %d ms", target, pieces.size(), (System.nanoTime() - began) / 1_000_000);
             if (chain.size() > 1) {
                 combine(chain, choice);
             }
@@ -428,6 +431,7 @@ public class DataFolder {
          */
         private void combine(List<RecoveryWindow.Base> chain, RecoveryWindow.Choice choice) throws IOException {
             List<String> links = new ArrayList<>();
+            long began = System.nanoTime();
             for (int i = 0; i < chain.size(); i++) {
                 RecoveryWindow.Base link = chain.get(i);
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -440,6 +444,8 @@ public class DataFolder {
                 }
                 links.add(String.valueOf(i));
             }
+            long verified = System.nanoTime();
+            LOG.debugf("lay-down: %d bases verified in %d ms", chain.size(), (verified - began) / 1_000_000);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ExecResult combined = exec.run(id, List.of("sh", "-c", COMBINE), List.of("LINKS=" + String.join(" ", links)),
                     COMBINING, out);
@@ -447,6 +453,7 @@ public class DataFolder {
                 throw new NotAsMade("base backups " + String.join(", ", chain.stream().map(RecoveryWindow.Base::run)
                         .toList()) + " do not combine into one (pg_combinebackup): " + combined.failure("pg_combinebackup"));
             }
+            LOG.debugf("lay-down: %d bases combined in %d ms", chain.size(), (System.nanoTime() - verified) / 1_000_000);
         }
 
         /**
