@@ -150,6 +150,7 @@ function showError(message) {
   const box = document.getElementById('errors');
   const line = el('div', { class: 'error' }, message, ' ', el('button', { onclick: () => line.remove() }, 'dismiss'));
   box.append(line);
+  return line;
 }
 
 const may = role => state.me && { viewer: 0, operator: 1, admin: 2 }[state.me.role] >= { viewer: 0, operator: 1, admin: 2 }[role];
@@ -169,6 +170,11 @@ async function whoAmI() {
   state.me = await api('GET', 'api/me');
   document.getElementById('me').textContent = `${state.me.who} (${state.me.role})`;
   document.getElementById('zone').textContent = `times in ${state.me.timeZone}`;
+  // the error said when the first ask went unanswered is no longer true
+  if (state.meUnanswered) {
+    state.meUnanswered.remove();
+    state.meUnanswered = null;
+  }
 }
 
 async function load() {
@@ -613,7 +619,7 @@ async function main() {
   try {
     await whoAmI();
   } catch (e) {
-    showError(`${e.message} (asked again with each refresh: until it answers, the page offers no buttons)`);
+    state.meUnanswered = showError(`${e.message} (asked again with each refresh: until it answers, the page offers no buttons)`);
   }
   await refresh();
   setInterval(refresh, REFRESH_MS);

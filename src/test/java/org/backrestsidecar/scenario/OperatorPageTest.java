@@ -505,6 +505,7 @@ class OperatorPageTest {
         assertTrue(browser.findElement(By.id("me")).getText().endsWith(" (admin)"), browser.findElement(By.id("me")).getText());
         assertFalse(planRow("critical").findElements(By.cssSelector("button[data-action='backup']")).isEmpty(),
                 "the plan's buttons too");
+        assertEquals("", browser.findElement(By.id("errors")).getText(), "the error it said is gone once answered");
         assertEquals(List.of(), pageErrors(), "the page printed no errors");
     }
 
