@@ -180,8 +180,12 @@ async function whoAmI() {
 async function load() {
   const began = Date.now();
   if (!state.me) {
-    // said once, at the start; the tables below are drawn either way
-    await whoAmI().catch(() => {});
+    // the tables below are drawn either way; the error is said once, and taken back once answered
+    await whoAmI().catch(e => {
+      if (!state.meUnanswered) {
+        state.meUnanswered = showError(`${e.message} (asked again with each refresh: until it answers, the page offers no buttons)`);
+      }
+    });
   }
   try {
     const [nodes, plans, targets, runs, restores, drillRuns, drills, checks, readBack, copies] = await Promise.all([
@@ -616,11 +620,7 @@ async function main() {
       document.getElementById(id).addEventListener(event, () => { if (state.restore) { state.restore.dryRun = null; renderRestore(); } });
     }
   }
-  try {
-    await whoAmI();
-  } catch (e) {
-    state.meUnanswered = showError(`${e.message} (asked again with each refresh: until it answers, the page offers no buttons)`);
-  }
+  // the first refresh asks who is signed in (load) before it draws the tables
   await refresh();
   setInterval(refresh, REFRESH_MS);
 }

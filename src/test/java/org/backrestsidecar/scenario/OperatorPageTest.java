@@ -42,6 +42,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @QuarkusTest
 @QuarkusTestResource(SidecarStack.class)
 class OperatorPageTest {
+    /** The page's attempts at one request the network drops: sidecar.js {@code reach}, "up to three times in all". */
+    private static final int ATTEMPTS_PER_ASK = 3;
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     @TestHTTPResource("/")
     URL sidecar;
@@ -151,6 +153,11 @@ class OperatorPageTest {
         } catch (RuntimeException e) {
             return "(not read: " + e.getClass().getSimpleName() + ")";
         }
+    }
+
+    /** The page's fetches of api/me since the test began to count them (window.__meAsks). */
+    private long meAsks() {
+        return ((Number) browser.executeScript("return window.__meAsks || 0;")).longValue();
     }
 
     private List<String> pageErrors() {
@@ -496,6 +503,16 @@ class OperatorPageTest {
         assertEquals("", browser.findElement(By.id("me")).getText(), "no one shown as signed in");
         assertEquals(List.of(), browser.findElements(By.cssSelector("button[data-action]")),
                 "no button while the page does not know the role");
+        // each refresh asks again, and says nothing more: one line, not one per refresh. The page's
+        // asks of api/me are counted from here on: once three more have begun than one refresh's
+        // ask makes at most (api: the attempt and its repeats), at least one whole ask failed again
+        browser.executeScript("window.__meAsks = 0; const fetched = window.fetch; window.fetch = function (url) { "
+                + "if (String(url).endsWith('api/me')) window.__meAsks++; return fetched.apply(this, arguments); };");
+        waiting(Duration.ofSeconds(60)).withMessage(() -> "the page to ask again with its refreshes: asks " + meAsks())
+                .until(b -> meAsks() > 2 * ATTEMPTS_PER_ASK);
+        assertEquals(1, browser.findElements(By.cssSelector("#errors .error")).stream()
+                .filter(line -> line.getText().contains("GET api/me got no answer")).count(),
+                "the unanswered ask said once: " + browser.findElement(By.id("errors")).getText());
 
         browser.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of()));
         waiting(Duration.ofSeconds(30)).withMessage(() -> "the admin's buttons after api/me answered: me '"
