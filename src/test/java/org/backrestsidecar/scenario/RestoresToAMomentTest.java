@@ -34,6 +34,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTest
 @QuarkusTestResource(SidecarStack.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// first in the scenario lane: it mostly waits for WAL ships, which the end-to-end suite beside it
+// fills with work early on (testing/OrderThenName, docs/testing.md "Where the time goes")
+@org.junit.jupiter.api.Order(1)
 class RestoresToAMomentTest {
     @io.quarkus.test.common.http.TestHTTPResource("/")
     java.net.URL sidecar;
