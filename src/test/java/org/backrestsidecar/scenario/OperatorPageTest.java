@@ -504,8 +504,8 @@ class OperatorPageTest {
         assertEquals(List.of(), browser.findElements(By.cssSelector("button[data-action]")),
                 "no button while the page does not know the role");
         // each refresh asks again, and says nothing more: one line, not one per refresh. The page's
-        // asks of api/me are counted from here on: once three more have begun than one refresh's
-        // ask makes at most (api: the attempt and its repeats), at least one whole ask failed again
+        // fetches of api/me are counted from here on; one ask makes at most ATTEMPTS_PER_ASK of them,
+        // so once more than two asks' worth have begun, a whole ask after the error failed and was handled
         browser.executeScript("window.__meAsks = 0; const fetched = window.fetch; window.fetch = function (url) { "
                 + "if (String(url).endsWith('api/me')) window.__meAsks++; return fetched.apply(this, arguments); };");
         waiting(Duration.ofSeconds(60)).withMessage(() -> "the page to ask again with its refreshes: asks " + meAsks())
