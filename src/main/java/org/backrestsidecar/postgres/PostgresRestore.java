@@ -100,18 +100,18 @@ public class PostgresRestore implements TargetRestore {
     private final SnapshotFiles snapshotFiles;
     private final RestoreJournal journal;
     private final com.github.dockerjava.api.DockerClient docker;
-    private final InServerCopy copies;
+    private final RestoreBeside beside;
     private final String labelPrefix;
 
     public PostgresRestore(PostgresStrategy postgres, SafetySnapshots safety, ContainerExec exec,
                            SnapshotFiles snapshotFiles, RestoreJournal journal,
-                           com.github.dockerjava.api.DockerClient docker, InServerCopy copies,
+                           com.github.dockerjava.api.DockerClient docker, RestoreBeside beside,
                            org.backrestsidecar.config.SidecarConfig config,
                            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sidecar.restore.part-bytes",
                                    defaultValue = "33554432") long partSize) {
         this.partSize = partSize;
         this.labelPrefix = config.labelPrefix();
-        this.copies = copies;
+        this.beside = beside;
         this.docker = docker;
         this.journal = journal;
         this.postgres = postgres;
@@ -195,6 +195,9 @@ public class PostgresRestore implements TargetRestore {
         // on a new host (a recovery) only the image's own database exists: the others come from their dumps
         boolean missing = request.database() != null && request.newDatabase() == null
                 && !exists(target, user, request.database());
+        // over a database the server has: restored beside it and switched in, unless something keeps it from that
+        java.util.Optional<String> notBeside = takesSafetyDump(request, missing)
+                ? beside.whyNot(target, user, request.database()) : java.util.Optional.empty();
         Dump dump = null;
         if (request.database() != null) {
             Snapshot snapshot = dumpOf(target, backup, request.database() + ".dump");
@@ -206,15 +209,28 @@ public class PostgresRestore implements TargetRestore {
                 Daemons.start("restore-fetch-" + job.id(), copied);
                 dump = Dump.copiedIn(copied);
             } else {
-                // streamed into the container from the start, while the safety copy is made, and read by
-                // pg_restore as it comes (bench/results.md "Postgres restore against a hand pg_restore")
+                // streamed into the container from the start (while the database beside is made, or the
+                // safety dump taken), and read by pg_restore as it comes (bench/results.md "Postgres
+                // restore against a hand pg_restore")
                 // (the page follows one step: a safety dump when there is one, which runs beside it)
-                Progress fetching = takesSafetyDump(request, false) ? new Progress() : job.progress();
+                Progress fetching = notBeside.isPresent() ? new Progress() : job.progress();
                 dump = Dump.streamed(new Feed(target, repo, snapshot, path, job.id(), fetching));
             }
         }
         try {
-            restore(target, repo, backup, request, job, user, missing, dump);
+            if (takesSafetyDump(request, missing) && notBeside.isEmpty()) {
+                applyGlobals(target, repo, backup, request, job, user);
+                restoreBeside(target, repo, backup, request, job, user, dump);
+            } else {
+                if (takesSafetyDump(request, missing)) {
+                    job.note("safety copy by pg_dump into the repo, the restore in place: " + notBeside.get());
+                    job.phase("safety snapshot of database " + request.database());
+                    safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, request.database()), repo,
+                            job);
+                }
+                applyGlobals(target, repo, backup, request, job, user);
+                restoreInPlace(target, repo, backup, request, job, user, missing, dump);
+            }
         } finally {
             if (dump != null && dump.copied() != null) {
                 try {
@@ -321,33 +337,9 @@ public class PostgresRestore implements TargetRestore {
         }
     }
 
-    private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
-                         String user, boolean missing, Dump dump) throws Exception {
-        String copy = null;
-        if (takesSafetyDump(request, missing)) {
-            copy = copyInServer(target, user, request.database(), job);
-            if (copy == null) {
-                job.phase("safety snapshot of database " + request.database());
-                safety.take(postgres, target.withOption(PostgresStrategy.ONE_DATABASE, request.database()), repo, job);
-            }
-        }
-        try {
-            restore(target, repo, backup, request, job, user, missing, dump, copy);
-        } catch (Exception e) {
-            boolean nothingWritten = journal.pending().stream().anyMatch(entry -> entry.restoreId().equals(job.id())
-                    && entry.file() == null);
-            if (copy != null && nothingWritten) {
-                // failed before pg_restore began (the dump's size, the roles): the database is as it was
-                dropCopy(target, user, copy, job);
-                journal.done(job.id());
-            }
-            throw e;
-        }
-    }
-
-    /** After the safety copy ({@code copy} inside the server, or null): the roles, then the database. */
-    private void restore(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
-                         String user, boolean missing, Dump dump, String copy) throws Exception {
+    /** The roles and tablespaces of globals.sql, when asked for: existing roles are kept. */
+    private void applyGlobals(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
+                              String user) throws Exception {
         if (request.wantsGlobals()) {
             job.phase("applying globals.sql");
             String file = copyIn(target, repo, dumpOf(target, backup, "globals.sql"), "globals.sql", job.progress());
@@ -363,6 +355,83 @@ public class PostgresRestore implements TargetRestore {
                 remove(target, file);
             }
         }
+    }
+
+    /**
+     * The database restored over itself, beside it ({@link RestoreBeside}): made empty beside the live
+     * one, pg_restore into it as its dump streams in, switched in by renames, the live one's data
+     * from before saved into the repo from its name aside, then dropped. Any failure before the
+     * switch drops the database beside: the live one is as it was.
+     */
+    private void restoreBeside(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
+                               String user, Dump dump) throws Exception {
+        String database = request.database();
+        String into = RestoreBeside.besideName(database, job.id());
+        String aside = RestoreBeside.asideName(database, job.id());
+        String container = target.containerId();
+        job.phase("creating database " + into + " beside database " + database);
+        // from here a start after a kill drops the database beside (goesOnAfterCutOff)
+        RestoreJournal.Entry entry = journal.record(RestoreJournal.Entry.postgresBeside(job.id(), target.name(),
+                container, database, aside, null, null));
+        boolean switched = false;
+        try {
+            beside.makeBeside(container, user, database, into);
+            job.phase("restoring database " + database + " into database " + into + " beside it");
+            String file = dump.feed().file;
+            String dir = file.substring(0, file.lastIndexOf('/'));
+            List<String> command = new ArrayList<>(List.of("sh", "-c", EXIT_KEPT_FED, file, "pg_restore", "-U", user,
+                    "-d", into, "--single-transaction"));
+            entry = journal.record(RestoreJournal.Entry.postgresBeside(job.id(), target.name(), container, database,
+                    aside, dir, file.substring(dir.length() + 1)).at(RestoreJournal.Phase.WRITING));
+            ExecResult restored;
+            try {
+                restored = exec.run(container, command, List.of(SnapshotFiles.PARTS_VARIABLE + "="
+                        + dump.feed().firstIn()), target.timeout(), new TailBuffer(4096));
+            } finally {
+                dump.feed().end();
+            }
+            if (!restored.succeeded()) {
+                throw new IOException(restored.failure("pg_restore") + " (database " + database + " is untouched: the "
+                        + "backup went into database " + into + " beside it, which is dropped)");
+            }
+            entry = journal.record(entry.at(RestoreJournal.Phase.WRITTEN));
+            job.phase("switching database " + database + " to the restored one");
+            java.time.Instant started = java.time.Instant.now();
+            try {
+                beside.switchIn(container, user, database, into, aside);
+            } catch (IOException e) {
+                throw new IOException("the restored database could not be switched in (" + e.getMessage()
+                        + "): database " + database + " is as it was, the restored one is dropped", e);
+            }
+            switched = true;
+            journal.record(entry.at(RestoreJournal.Phase.SWITCHED));
+            job.wrote("database " + database + " from /" + target.name() + "/" + database + ".dump of "
+                    + backup.shownTime());
+            job.note("restored into database " + into + " beside database " + database + ", which served its data "
+                    + "meanwhile, then switched in by renames in " + seconds(started) + " s (its connections closed for "
+                    + "that time); the data from before, renamed " + aside + ", is dumped into the repo as the safety "
+                    + "snapshot, then dropped");
+        } finally {
+            if (!switched) {
+                try {
+                    beside.drop(container, user, into);
+                } catch (IOException e) {
+                    job.note("the database restored beside it, " + into + ", could not be dropped (" + e.getMessage()
+                            + "): drop it by hand");
+                }
+                journal.done(job.id());
+            }
+        }
+        saveCopy(target, repo, user, database, aside, job);
+        journal.done(job.id());
+    }
+
+    /**
+     * The database written where it is: pg_restore {@code --clean} in one transaction over a database
+     * the server has (its safety dump taken), into a new one, or {@code --create} of one it lacks.
+     */
+    private void restoreInPlace(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request,
+                                RestoreJob job, String user, boolean missing, Dump dump) throws Exception {
         if (request.database() == null) {
             return;
         }
@@ -383,7 +452,7 @@ public class PostgresRestore implements TargetRestore {
             file = awaited(dump.copied());
             dumpedFrom = dumpedFrom(target, file);
             if (!dumpedFrom.equals(into)) {
-                // a safety snapshot dumped from its copy inside the server (InServerCopy) names the copy:
+                // a safety snapshot dumped from its database aside (RestoreBeside) names that database:
                 // --create would make a database of that name
                 exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
                 command.addAll(List.of("-d", into, "--exit-on-error"));
@@ -410,18 +479,13 @@ public class PostgresRestore implements TargetRestore {
         // next start can tell what the database holds (RestoreRecovery)
         List<String> keepingExit = new ArrayList<>(List.of("sh", "-c", missing ? EXIT_KEPT : EXIT_KEPT_FED, file));
         keepingExit.addAll(command);
-        RestoreJournal.Entry entry = journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(),
-                target.containerId(), into, !missing, dir, file.substring(dir.length() + 1), copy)
-                .at(RestoreJournal.Phase.WRITING));
+        journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(), target.containerId(), into, !missing,
+                dir, file.substring(dir.length() + 1), null).at(RestoreJournal.Phase.WRITING));
         ExecResult restored;
         try {
             restored = exec.run(target.containerId(), keepingExit, env, target.timeout(), new TailBuffer(4096));
         } catch (IOException | RuntimeException e) {
             journal.done(job.id());
-            if (copy != null) {
-                job.note("what pg_restore did is not known: the data from before is kept in the server as database "
-                        + copy + "; drop it once database " + into + " is as it should be");
-            }
             throw e;
         } finally {
             if (!missing) {
@@ -429,9 +493,6 @@ public class PostgresRestore implements TargetRestore {
             } // a dump copied in whole is removed once the whole restore ends, whatever failed
         }
         if (!restored.succeeded()) {
-            if (copy != null) {
-                dropCopy(target, user, copy, job);
-            }
             journal.done(job.id());
             throw new IOException(restored.failure("pg_restore") + (missing ? " (database " + into
                     + " did not exist before; what was made of it is left to look at)"
@@ -439,10 +500,6 @@ public class PostgresRestore implements TargetRestore {
         }
         job.wrote("database " + into + " from /" + target.name() + "/" + request.database() + ".dump of "
                 + backup.shownTime());
-        if (copy != null) {
-            journal.record(entry.at(RestoreJournal.Phase.WRITTEN));
-            saveCopy(target, repo, user, request.database(), copy, job);
-        }
         journal.done(job.id());
         if (missing) {
             job.note("database " + into + " did not exist: created from its dump" + (dumpedFrom.equals(into)
@@ -461,45 +518,9 @@ public class PostgresRestore implements TargetRestore {
     }
 
     /**
-     * The safety copy made inside the server ({@link InServerCopy}), its name returned; or null, said
-     * on the job, when it cannot be had and the safety dump is taken instead. Recorded in the journal
-     * first: a sidecar cut while the server copies leaves connections refused, which its next start
-     * allows again.
-     */
-    private String copyInServer(Target target, String user, String database, RestoreJob job) throws Exception {
-        java.util.Optional<String> whyNot = copies.whyNot(target, user, database);
-        if (whyNot.isPresent()) {
-            job.note("safety copy by pg_dump into the repo, not inside the server: " + whyNot.get());
-            return null;
-        }
-        String copy = InServerCopy.nameFor(database, job.id());
-        job.phase("safety copy of database " + database + " inside the server");
-        journal.record(RestoreJournal.Entry.postgresDump(job.id(), target.name(), target.containerId(), database,
-                true, null, null, copy));
-        java.time.Instant started = java.time.Instant.now();
-        try {
-            copies.make(target.containerId(), user, database, copy);
-        } catch (IOException e) {
-            journal.done(job.id());
-            try {
-                copies.drop(target.containerId(), user, copy);
-            } catch (IOException gone) {
-                LOG.warnf("the half-made copy %s stays in %s: %s", copy, target.name(), gone.getMessage());
-            }
-            job.note("safety copy by pg_dump into the repo, not inside the server: the server did not copy database "
-                    + database + " (" + e.getMessage() + ")");
-            return null;
-        }
-        job.note("safety copy of database " + database + " made inside the server as database " + copy + " in "
-                + seconds(started) + " s (its connections closed for that time); it is dumped into the repo as the "
-                + "safety snapshot once the restore is done, then dropped");
-        return copy;
-    }
-
-    /**
-     * After the restore: the copy dumped into the repo as the database it is a copy of (the safety
+     * After the switch: the database aside dumped into the repo as the database it was (the safety
      * snapshot, as a dump before the restore would be), then dropped. Failing that, the restore stands
-     * and the copy stays in the server, said on the job: it is then the only data from before.
+     * and the database aside stays in the server, said on the job: it is then the only data from before.
      */
     private void saveCopy(Target target, RepoConfig repo, String user, String database, String copy, RestoreJob job) {
         job.phase("safety copy of database " + database + " saved into the repo");
@@ -518,7 +539,7 @@ public class PostgresRestore implements TargetRestore {
 
     private void dropCopy(Target target, String user, String copy, RestoreJob job) {
         try {
-            copies.drop(target.containerId(), user, copy);
+            beside.drop(target.containerId(), user, copy);
         } catch (IOException e) {
             job.note("the safety copy database " + copy + " could not be dropped (" + e.getMessage() + "): drop it by hand");
         }
@@ -581,11 +602,16 @@ public class PostgresRestore implements TargetRestore {
 
     /**
      * A dump's pg_restore is not stopped by the sidecar's death: it goes on in the Postgres container,
-     * in one transaction (or into a database it creates), so the record waits for its exit code. So
-     * does a safety copy being made inside the server, whose connections are refused until it ends.
+     * in one transaction (or into a database it creates), so the record waits for its exit code. A
+     * restore beside the database is then undone, its database beside dropped, unless the switch was
+     * made. (An entry with no dump or at WRITTEN is a safety copy an earlier version made inside the
+     * server by CREATE DATABASE … TEMPLATE, with the live database's connections refused meanwhile.)
      */
     @Override
     public java.util.Optional<GoesOn> goesOnAfterCutOff(RestoreJournal.Entry entry) {
+        if (RestoreJournal.Entry.POSTGRES_BESIDE.equals(entry.kind())) {
+            return java.util.Optional.of(besideCutOff(entry));
+        }
         if (!RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind())
                 && !RestoreJournal.Entry.POSTGRES_CREATE.equals(entry.kind())) {
             return java.util.Optional.empty();
@@ -605,6 +631,86 @@ public class PostgresRestore implements TargetRestore {
                 + "database holds once it ends", () -> settle(entry)));
     }
 
+    private GoesOn besideCutOff(RestoreJournal.Entry entry) {
+        String database = "database " + entry.database();
+        String into = "database " + RestoreBeside.besideName(entry.database(), entry.restoreId());
+        return switch (entry.phase()) {
+            case STOPPED -> new GoesOn("the sidecar stopped while " + into + " was made beside " + database
+                    + ", before anything was written; this record says what it holds once that has ended",
+                    () -> settleBeside(entry));
+            case WRITING -> new GoesOn("the sidecar stopped while pg_restore wrote the backup into " + into
+                    + " beside " + database + "; it goes on in " + entry.target() + ", and this record says what "
+                    + database + " holds once it ends", () -> settleBeside(entry));
+            case WRITTEN, SWITCHED -> new GoesOn("the sidecar stopped as " + into + ", restored, was to take the "
+                    + "place of " + database + ", or after", () -> settleSwitch(entry));
+        };
+    }
+
+    /**
+     * A restore beside the database cut before its switch: pg_restore (when it began) waited for, the
+     * database beside dropped. The live one was never touched.
+     */
+    private String settleBeside(RestoreJournal.Entry entry) throws InterruptedException {
+        String database = "database " + entry.database();
+        String into = RestoreBeside.besideName(entry.database(), entry.restoreId());
+        String restore = "pg_restore had not begun";
+        try {
+            if (entry.file() != null) {
+                String dump = entry.dir() + "/" + entry.file();
+                String state = awaitPgRestore(entry, dump);
+                restore = switch (state) {
+                    case "not started" -> "pg_restore had not begun";
+                    case "exit 0" -> "pg_restore went on and ended well, but the sidecar was not there to switch it in";
+                    case "running" -> "pg_restore still ran after " + LONGEST_PG_RESTORE.toHours() + " h";
+                    default -> "pg_restore went on and ended " + (state.startsWith("exit ") ? "with " + state
+                            : "without its exit code");
+                };
+                removeDump(entry, dump);
+            }
+            beside.awaitNoStatementOn(entry.containerId(), userOf(entry), into);
+            beside.drop(entry.containerId(), userOf(entry), into);
+            return "the sidecar stopped before the restored database took the place of " + database + " (" + restore
+                    + "): " + database + " holds the data from before the restore (the database restored beside it, "
+                    + into + ", dropped); restore again to have the backup's data";
+        } catch (IOException | RuntimeException e) {
+            return "the sidecar stopped before the restored database took the place of " + database + " (" + restore
+                    + "): " + database + " holds the data from before the restore; dropping the database restored "
+                    + "beside it failed (" + e.getMessage() + "): drop database " + into + " if it is there";
+        }
+    }
+
+    /**
+     * A restore beside the database cut at its switch or after: the switch is one transaction, so the
+     * database beside is there (not switched: dropped, the live one's connections allowed again) or
+     * the one aside is (switched: kept, as the only data from before, connections allowed to it).
+     */
+    private String settleSwitch(RestoreJournal.Entry entry) {
+        String database = "database " + entry.database();
+        String into = RestoreBeside.besideName(entry.database(), entry.restoreId());
+        String user = userOf(entry);
+        try {
+            if (beside.exists(entry.containerId(), user, into)) {
+                beside.allowConnections(entry.containerId(), user, entry.database());
+                beside.drop(entry.containerId(), user, into);
+                return "the sidecar stopped before the restored database took the place of " + database + ": "
+                        + database + " holds the data from before the restore (the database restored beside it, "
+                        + into + ", dropped; connections allowed again); restore again to have the backup's data";
+            }
+            String restored = "the sidecar stopped after the restored database took the place of " + database + ": "
+                    + database + " holds the backup's data (restored)";
+            if (beside.exists(entry.containerId(), user, entry.kept())) {
+                beside.allowConnections(entry.containerId(), user, entry.kept());
+                return restored + "; " + keptCopy(entry);
+            }
+            return restored + " (its data from before was already saved into the repo)";
+        } catch (IOException | RuntimeException e) {
+            return "the sidecar stopped as the restored database was to take the place of " + database + ", and what "
+                    + "it holds cannot be read (" + e.getMessage() + "): if database " + into + " is there, "
+                    + database + " holds the data from before (drop " + into + " and allow connections to "
+                    + database + "); else it holds the backup's data and " + entry.kept() + " the data from before";
+        }
+    }
+
     /** The role the restore worked as in the server: its container's label, or the default. */
     private String userOf(RestoreJournal.Entry entry) {
         try {
@@ -621,9 +727,9 @@ public class PostgresRestore implements TargetRestore {
         String database = "database " + entry.database();
         String user = userOf(entry);
         try {
-            copies.awaitNoStatementOn(entry.containerId(), user, entry.kept());
-            copies.drop(entry.containerId(), user, entry.kept());
-            copies.allowConnections(entry.containerId(), user, entry.database());
+            beside.awaitNoStatementOn(entry.containerId(), user, entry.kept());
+            beside.drop(entry.containerId(), user, entry.kept());
+            beside.allowConnections(entry.containerId(), user, entry.database());
             return "the sidecar stopped while the safety copy of " + database + " was made inside the server, before "
                     + "pg_restore began: " + entry.target() + " holds the data from before the restore (the copy "
                     + "dropped, connections to it allowed again)";
@@ -641,7 +747,7 @@ public class PostgresRestore implements TargetRestore {
         String restored = "the sidecar stopped after pg_restore wrote " + database + ", while it saved the data from "
                 + "before into the repo: " + database + " holds the backup's data (restored)";
         try {
-            return copies.exists(entry.containerId(), userOf(entry), entry.kept()) ? restored + "; " + keptCopy(entry)
+            return beside.exists(entry.containerId(), userOf(entry), entry.kept()) ? restored + "; " + keptCopy(entry)
                     : restored + " (its safety copy inside the server was already dropped)";
         } catch (IOException | RuntimeException e) {
             return restored + "; " + keptCopy(entry) + " if it is there";
@@ -660,19 +766,7 @@ public class PostgresRestore implements TargetRestore {
         String outcome;
         boolean asBefore = false;
         try {
-            // no more parts of a streamed dump will come: its reader is told at once, so that a pg_restore
-            // still waiting for them fails now (its one transaction rolled back), not after the reader's wait
-            try {
-                exec.output(entry.containerId(), List.of("touch", dump + SnapshotFiles.ABORT), QUICK);
-            } catch (IOException | RuntimeException e) {
-                // the container is stopped or gone: what pg_restore did is read below
-            }
-            java.time.Instant giveUp = java.time.Instant.now().plus(LONGEST_PG_RESTORE);
-            String state = pgRestoreState(entry.containerId(), dump);
-            while (state.equals("running") && java.time.Instant.now().isBefore(giveUp)) {
-                Thread.sleep(POLL.toMillis());
-                state = pgRestoreState(entry.containerId(), dump);
-            }
+            String state = awaitPgRestore(entry, dump);
             boolean oneTransaction = RestoreJournal.Entry.POSTGRES_DUMP.equals(entry.kind());
             if (state.equals("not started")) {
                 asBefore = true;
@@ -699,21 +793,47 @@ public class PostgresRestore implements TargetRestore {
             outcome = "the sidecar stopped while pg_restore wrote " + database + ", and what became of it cannot be "
                     + "read (" + e.getMessage() + "): look at " + database + " in " + entry.target();
         }
-        try {
-            exec.output(entry.containerId(), List.of("sh", "-c", REMOVE_BESIDE, dump), QUICK);
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
-        }
+        removeDump(entry, dump);
         if (entry.kept() != null) {
             outcome += asBefore ? droppedCopy(entry) : "; " + keptCopy(entry);
         }
         return outcome;
     }
 
+    /**
+     * What became of the pg_restore of a cut-off restore, once it ended ("exit N", "not started",
+     * "gone"), or "running" after {@link #LONGEST_PG_RESTORE}.
+     */
+    private String awaitPgRestore(RestoreJournal.Entry entry, String dump) throws IOException, InterruptedException {
+        // no more parts of a streamed dump will come: its reader is told at once, so that a pg_restore
+        // still waiting for them fails now (its one transaction rolled back), not after the reader's wait
+        try {
+            exec.output(entry.containerId(), List.of("touch", dump + SnapshotFiles.ABORT), QUICK);
+        } catch (IOException | RuntimeException e) {
+            // the container is stopped or gone: what pg_restore did is read below
+        }
+        java.time.Instant giveUp = java.time.Instant.now().plus(LONGEST_PG_RESTORE);
+        String state = pgRestoreState(entry.containerId(), dump);
+        while (state.equals("running") && java.time.Instant.now().isBefore(giveUp)) {
+            Thread.sleep(POLL.toMillis());
+            state = pgRestoreState(entry.containerId(), dump);
+        }
+        return state;
+    }
+
+    /** The dump of a cut-off restore and all beside it removed from the container. */
+    private void removeDump(RestoreJournal.Entry entry, String dump) {
+        try {
+            exec.output(entry.containerId(), List.of("sh", "-c", REMOVE_BESIDE, dump), QUICK);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("the dump %s stays in %s: %s", dump, entry.target(), e.getMessage());
+        }
+    }
+
     /** The safety copy of a database that holds what it held before: not needed, dropped. */
     private String droppedCopy(RestoreJournal.Entry entry) {
         try {
-            copies.drop(entry.containerId(), userOf(entry), entry.kept());
+            beside.drop(entry.containerId(), userOf(entry), entry.kept());
             return " (its safety copy inside the server dropped)";
         } catch (IOException | RuntimeException e) {
             return "; its safety copy inside the server, database " + entry.kept() + ", could not be dropped ("

@@ -35,7 +35,7 @@ public class PostgresStrategy implements BackupStrategy {
     public static final String ONE_DATABASE = "postgres.one-database";
     /**
      * The name {@link #ONE_DATABASE}'s dump is stored and counted under: a restore's safety copy made
-     * inside the server ({@link InServerCopy}) is dumped as the database it is a copy of, so that it
+     * inside the server ({@link RestoreBeside}: the live one renamed aside) is dumped as the database it is a copy of, so that it
      * restores as that database. Set by the sidecar only, as ONE_DATABASE.
      */
     public static final String DUMPED_AS = "postgres.one-database-as";

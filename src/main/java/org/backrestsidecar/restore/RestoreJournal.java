@@ -18,8 +18,12 @@ import org.backrestsidecar.state.JournalFile;
  */
 @ApplicationScoped
 public class RestoreJournal {
-    /** Where a restore is: nothing written yet, writing over the live data, or the backup's data whole in place. */
-    public enum Phase { STOPPED, WRITING, WRITTEN }
+    /**
+     * Where a restore is: nothing written yet, writing over the live data, or the backup's data whole
+     * in place; a Postgres database restored beside the live one is whole beside it at WRITTEN, and
+     * SWITCHED once it has taken the live one's place.
+     */
+    public enum Phase { STOPPED, WRITING, WRITTEN, SWITCHED }
 
     /**
      * One restore under way. Which fields it fills depends on its kind; the factories below make each.
@@ -36,7 +40,8 @@ public class RestoreJournal {
      * @param kept           postgres-wal: the kept folder being put back in the live one's place, or
      *                       null when a base backup is laid down ({@code dir} is PGDATA, {@code file}
      *                       the folder the live data is moved aside into); postgres-dump: the
-     *                       database's safety copy inside the server, or null
+     *                       database's safety copy inside the server, or null; postgres-beside: the
+     *                       name the live database is renamed to, kept as the data from before
      */
     public record Entry(String restoreId, String target, String containerId, String kind, Phase phase, String repo,
                         String safetySnapshot, String snapshotPath, String dir, String file, List<String> paths,
@@ -54,6 +59,11 @@ public class RestoreJournal {
         public static final String POSTGRES_DUMP = "postgres-dump";
         /** pg_restore --create of a database that did not exist: not one transaction. */
         public static final String POSTGRES_CREATE = "postgres-create";
+        /**
+         * pg_restore into a database of its own beside the live one, which then takes the live one's
+         * name in one transaction (the live one renamed aside): all of the dump or nothing.
+         */
+        public static final String POSTGRES_BESIDE = "postgres-beside";
         /** A wal-mode server's data folder replaced over the live server. */
         public static final String POSTGRES_WAL = "postgres-wal";
         /** A wal-mode server made beside the live one: a new container and volume. */
@@ -88,13 +98,29 @@ public class RestoreJournal {
          * server (its connections refused meanwhile). At {@link Phase#WRITTEN} the copy is being saved
          * into the repo.
          *
-         * @param copy the database's safety copy inside the server (postgres/InServerCopy), or null
+         * @param copy the database's safety copy inside the server (postgres/RestoreBeside), or null
          */
         public static Entry postgresDump(String restoreId, String target, String containerId, String database,
                                          boolean oneTransaction, String dir, String file, String copy) {
             return new Entry(restoreId, target, containerId, oneTransaction ? POSTGRES_DUMP : POSTGRES_CREATE,
                     Phase.STOPPED, null, null, null, dir, file,
                     List.of(), List.of(), database, null, copy, Instant.now(), List.of());
+        }
+
+        /**
+         * A restore of {@code database} beside it: at {@link Phase#STOPPED} the database beside being
+         * made, at {@link Phase#WRITING} pg_restore writing it from {@code dir/file}, at
+         * {@link Phase#WRITTEN} it whole, about to be switched in, at {@link Phase#SWITCHED} in the
+         * live one's place (the live one renamed {@code aside}, being saved into the repo).
+         *
+         * (The database beside has a name of the restore's own, postgres/RestoreBeside.besideName.)
+         *
+         * @param aside  the name the live database takes when the restored one takes its place
+         */
+        public static Entry postgresBeside(String restoreId, String target, String containerId, String database,
+                                           String aside, String dir, String file) {
+            return new Entry(restoreId, target, containerId, POSTGRES_BESIDE, Phase.STOPPED, null, null, null, dir,
+                    file, List.of(), List.of(), database, null, aside, Instant.now(), List.of());
         }
 
         /**

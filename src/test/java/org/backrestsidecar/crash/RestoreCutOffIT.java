@@ -53,17 +53,19 @@ import org.junit.jupiter.api.Test;
  *       leftover of the cut restores.</li>
  *   <li>Postgres dump, while pg_restore runs in the container and its dump still streams in, in parts
  *       of 64 KiB here ({@code SIDECAR_RESTORE_PART_BYTES}; held at its first DROP by a prepared
- *       transaction's lock, so that it surely outlives the restart; it also keeps the server from
- *       copying the database, so the safety copy is a pg_dump): it goes on without the sidecar; the
- *       restarted sidecar tells its reader no more parts come, refuses a second restore of the target
- *       (409) while pg_restore runs, waits for it and its kept exit code once the lock goes: pg_restore
- *       read a dump cut short and failed, and the record says its one transaction left the rows from
- *       before, which the rows confirm; no part is left in /tmp. Then cut the moment pg_restore is about to begin: the record says it never began and
- *       the database holds the rows from before (before the mark pg_restore's shell leaves, this
- *       read as "ended without its exit code"); the safety copy made inside the server is dropped.
- *       Then cut as that copy is to be made: connections allowed, no copy left, the rows from before.
- *       Then cut while the copy is saved into the repo after pg_restore: the backup's rows, and the
- *       copy kept in the server with the rows from before, which the record names.</li>
+ *       transaction's lock, so that it surely outlives the restart; it also holds the database, so the
+ *       restore cannot go beside it: it takes a safety pg_dump and restores in place): it goes on
+ *       without the sidecar; the restarted sidecar tells its reader no more parts come, refuses a
+ *       second restore of the target (409) while pg_restore runs, waits for it and its kept exit code
+ *       once the lock goes: pg_restore read a dump cut short and failed, and the record says its one
+ *       transaction left the rows from before, which the rows confirm; no part is left in /tmp. Then,
+ *       nothing holding the database, the restore beside it (postgres/RestoreBeside) cut at each step
+ *       its journal records: pg_restore about to write the database beside (the record says it never
+ *       began, the database beside dropped, the rows from before, no part in /tmp); the database beside
+ *       about to be made (the rows from before, nothing left); the backup whole beside, the switch
+ *       about to be made (dropped, connections allowed, the rows from before); switched, the live one
+ *       aside about to be saved into the repo (the backup's rows, the one aside kept with the rows from
+ *       before, which the record names).</li>
  *   <li>A wal-mode Postgres restored over the live server, cut by the sidecar itself with the server
  *       stopped and then with its folder moved aside, killed from outside while the base backup is
  *       laid down, then again once the server was started on the backup to replay: the server is
@@ -526,9 +528,9 @@ class RestoreCutOffIT {
         assertNotEquals(atBackup, beforeRestore);
 
         // a prepared transaction holds a lock on the table: pg_restore --clean waits at its DROP, inside
-        // its one transaction, until the test ends it. It also holds the database, so the server cannot
-        // copy it (CREATE DATABASE ... TEMPLATE): the safety copy is a pg_dump, whose lock does not conflict.
-        // (A session holding the lock would be closed by the copy's pg_terminate_backend.)
+        // its one transaction, until the test ends it. It also holds the database, so the restore cannot
+        // go beside it and switch by renames: it takes a safety pg_dump, whose lock does not conflict,
+        // and restores in place. (A session holding the lock would be closed by the switch.)
         pg.sql("app", "BEGIN; LOCK TABLE t IN ACCESS SHARE MODE; PREPARE TRANSACTION 'holder'");
         assertEquals("1", pg.sql("app", "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'holder'").strip());
         // (a prepared transaction's locks are held by no process)
@@ -539,8 +541,8 @@ class RestoreCutOffIT {
         awaitRestore(port, id, now -> now.path("phase").asText().startsWith("restoring database")
                 && pgRestoreRuns(pg.id()));
         String held = get(port, "/api/restores/" + id);
-        assertTrue(held.contains("safety copy by pg_dump into the repo, not inside the server: the server did not copy "
-                + "database app"), "the prepared transaction holds the database: " + held);
+        assertTrue(held.contains("safety copy by pg_dump into the repo, the restore in place: a prepared transaction "
+                + "holds database app"), "the prepared transaction holds the database: " + held);
         sidecar.destroyForcibly().waitFor();
         assertTrue(pgRestoreRuns(pg.id()), "killed mid-restore: pg_restore still runs without the sidecar");
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep 'backrest-sidecar-restore.*[.]exit$'; true")
@@ -563,45 +565,57 @@ class RestoreCutOffIT {
                 "the dump's parts, marks and exit code are gone from the container's /tmp");
         nothingUnderWay(root, "pg_restore waited for");
 
-        // then cut the moment its journal says pg_restore is about to write (WRITING): it never began,
-        // which the restarted sidecar tells from a mark pg_restore's shell leaves first
+        // with nothing holding the database, the restore goes beside it (postgres/RestoreBeside) and
+        // switches by renames; cut at each step its journal records
+        // at WRITING: pg_restore about to write the database beside; it never began, which the restarted
+        // sidecar tells from a mark pg_restore's shell leaves first
         pg.sql("app", "DELETE FROM t WHERE id <= 10; INSERT INTO t VALUES (-1, 'before-the-second')");
         String beforeSecond = pg.checksum("app", "t");
         String cut = cutAt(root, port, body, "WRITING", () -> !pgRestoreRuns(pg.id()));
         JsonNode notBegun = awaitSettled(port, cut, "holds the data from before the restore");
-        assertTrue(notBegun.path("error").asText().contains("before pg_restore began"), notBegun.toString());
-        assertFalse(notBegun.path("rolledBack").asBoolean(), notBegun.toString());
+        assertTrue(notBegun.path("error").asText().contains("pg_restore had not begun"), notBegun.toString());
         assertEquals(beforeSecond, pg.checksum("app", "t"), "the record's word: every row as before the restore");
         assertEquals("", TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip(),
                 "the dump is gone from the container's /tmp");
-        assertEquals("0", copiesOfApp(pg), "the safety copy made inside the server is dropped: the database is as before");
+        assertEquals("0", copiesOfApp(pg), "the database beside is dropped");
         nothingUnderWay(root, "cut before pg_restore");
 
-        // cut as the safety copy inside the server is to be made (connections about to be refused)
-        String copying = cutAt(root, port, body, "STOPPED", () -> !pgRestoreRuns(pg.id()));
-        JsonNode copyCut = awaitSettled(port, copying, "holds the data from before the restore");
-        assertTrue(copyCut.path("error").asText().contains("while the safety copy of database app was made inside "
-                + "the server"), copyCut.toString());
+        // at STOPPED: the database beside about to be made
+        String making = cutAt(root, port, body, "STOPPED", () -> !pgRestoreRuns(pg.id()));
+        JsonNode makingCut = awaitSettled(port, making, "holds the data from before the restore");
+        assertEquals(beforeSecond, pg.checksum("app", "t"), "the record's word: every row as before the restore");
+        assertEquals("0", copiesOfApp(pg), "nothing made beside it is left");
+        nothingUnderWay(root, "cut as the database beside was made: " + makingCut);
+
+        // at WRITTEN: the backup whole beside, the switch about to be made: undone, the live one as it was
+        // (at the cut, before the sidecar starts again: the backup whole beside the live database)
+        String switching = cutAt(root, port, body, "WRITTEN", () -> !pgRestoreRuns(pg.id()) && pg.sql("postgres",
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'app.restoring-%'").strip().equals("1"));
+        JsonNode switchCut = awaitSettled(port, switching, "holds the data from before the restore");
         assertEquals(beforeSecond, pg.checksum("app", "t"), "the record's word: every row as before the restore");
         assertEquals("t", pg.sql("postgres", "SELECT datallowconn FROM pg_database WHERE datname = 'app'").strip(),
                 "connections to the database allowed");
-        assertEquals("0", copiesOfApp(pg), "no copy left");
-        nothingUnderWay(root, "cut at the safety copy");
+        assertEquals("0", copiesOfApp(pg), "the database beside is dropped: " + switchCut);
+        nothingUnderWay(root, "cut before the switch");
 
-        // cut after pg_restore, while the copy is saved into the repo: the restore stands, the copy is kept
-        String saving = cutAt(root, port, body, "WRITTEN", () -> !pgRestoreRuns(pg.id()));
+        // at SWITCHED: the restored database in the live one's place, the one aside about to be saved
+        String saving = cutAt(root, port, body, "SWITCHED", () -> !pgRestoreRuns(pg.id()));
         JsonNode savingCut = awaitSettled(port, saving, "holds the backup's data (restored)");
-        String copy = "app.before-restore-" + saving.substring(0, 8);
+        String aside = "app.before-restore-" + saving.substring(0, 8);
         assertTrue(savingCut.path("error").asText().contains("the data from before is kept in the server as database "
-                + copy), savingCut.toString());
+                + aside), savingCut.toString());
         assertEquals(atBackup, pg.checksum("app", "t"), "the record's word: every row as at the backup");
-        assertEquals(beforeSecond, pg.checksum(copy, "t"), "the copy holds every row from before the restore");
-        pg.sql("postgres", "DROP DATABASE \"" + copy + "\"");
-        nothingUnderWay(root, "cut while the safety copy was saved");
+        assertEquals(beforeSecond, pg.checksum(aside, "t"), "the database aside holds every row from before the restore");
+        assertEquals("t", pg.sql("postgres", "SELECT datallowconn FROM pg_database WHERE datname = 'app'").strip(),
+                "connections to the restored database allowed");
+        pg.sql("postgres", "DROP DATABASE \"" + aside + "\"");
+        assertEquals("0", copiesOfApp(pg), "nothing else left beside it");
+        nothingUnderWay(root, "cut after the switch");
     }
 
     private static String copiesOfApp(PostgresContainer pg) {
-        return pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'app.before-restore-%'").strip();
+        return pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'app.before-restore-%' "
+                + "OR datname LIKE 'app.restoring-%'").strip();
     }
 
     @Test

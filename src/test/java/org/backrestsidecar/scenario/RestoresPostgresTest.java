@@ -78,19 +78,30 @@ class RestoresPostgresTest {
         assertTrue(dry.getString("wouldWrite[0]").contains("database shop replaced"), dry.prettify());
         assertEquals(afterDelete, pg.checksum("shop", "orders"), "a dry run touched nothing");
 
+        // the database's own properties, which its dump does not hold: the restore beside it carries them over
+        pg.sql("postgres", "CREATE ROLE shopkeeper LOGIN; CREATE ROLE auditor; ALTER DATABASE shop OWNER TO shopkeeper;"
+                + "COMMENT ON DATABASE shop IS 'the shop''s orders'; ALTER DATABASE shop SET work_mem = '7MB';"
+                + "ALTER DATABASE shop SET search_path = \"$user\", public, \"odd, schema\";"
+                + "ALTER ROLE auditor IN DATABASE shop SET statement_timeout = '42s';"
+                + "ALTER DATABASE shop CONNECTION LIMIT 40; REVOKE ALL ON DATABASE shop FROM PUBLIC;"
+                + "GRANT CONNECT ON DATABASE shop TO auditor WITH GRANT OPTION");
+        String properties = propertiesOf("shop");
+        assertTrue(properties.contains("auditor=c*/shopkeeper") && properties.contains("42s"), properties);
+
         JsonPath done = SidecarApi.restore(restoreOf("confirm", "pg-restore"));
         assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
         assertEquals(atBackup, pg.checksum("shop", "orders"), "every deleted row is back");
         assertTrue(TestDocker.state(pg.id()).running());
+        assertEquals(properties, propertiesOf("shop"), "owner, grants, comment, limit and settings as they were");
 
         List<String> safety = done.getList("safetySnapshots");
         assertFalse(safety.isEmpty(), done.prettify());
-        // the safety copy was made inside the server, the restore waited for it alone; the copy was
-        // dumped into the repo after the data was in place, then dropped
-        assertTrue(done.getString("notes").contains("safety copy of database shop made inside the server as database "
-                + "shop.before-restore-"), done.prettify());
+        // restored beside the live database, switched in; the live one, renamed aside, was dumped into
+        // the repo after the data was in place, then dropped
+        assertTrue(done.getString("notes").contains("restored into database shop.restoring-"), done.prettify());
+        assertTrue(done.getString("notes").contains("renamed shop.before-restore-"), done.prettify());
         assertTrue(done.getDouble("writtenSeconds") < done.getDouble("durationSeconds"), done.prettify());
-        assertEquals("0", copiesOf("shop"), "the copy is dropped once it is in the repo");
+        assertEquals("0", copiesOf("shop"), "the database aside is dropped once it is in the repo");
         assertEquals("", leftInTmp(), "the dump's parts are gone from the container's /tmp");
         String tags = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), "snapshots",
                 "--tag", "safety,target:pg-restore", "--json");
@@ -101,6 +112,16 @@ class RestoresPostgresTest {
         JsonPath back = SidecarApi.restore(restoreOf("snapshot", safety.get(safety.size() - 1), "confirm", "pg-restore"));
         assertEquals("SUCCEEDED", back.getString("state"), back.prettify());
         assertEquals(afterDelete, pg.checksum("shop", "orders"));
+        assertEquals(properties, propertiesOf("shop"), "and again");
+    }
+
+    /** Owner, grants (in order), connection limit, comment, and every setting of the database, its roles' too. */
+    private static String propertiesOf(String database) {
+        return pg.sql("postgres", "SELECT pg_get_userbyid(d.datdba), (SELECT array_agg(a::text ORDER BY a::text) FROM "
+                + "unnest(d.datacl) a), d.datconnlimit, shobj_description(d.oid, 'pg_database'), (SELECT string_agg("
+                + "s.setrole::regrole::text || ':' || array_to_string(s.setconfig, ';'), ' ' ORDER BY s.setrole::regrole::text) "
+                + "FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) FROM pg_database d WHERE d.datname = '"
+                + database.replace("'", "''") + "'").strip();
     }
 
     @Test
@@ -122,16 +143,23 @@ class RestoresPostgresTest {
     @Test
     @Order(3)
     void aRestoreThatFailsHalfwayLeavesTheOldDataRunning() {
-        // a view made after the backup: pg_restore --clean cannot drop the table under it
+        // a backup whose table belongs to a role the server no longer has: pg_restore fails at its owner
+        pg.sql("postgres", "CREATE ROLE clerk");
+        pg.sql("shop", "ALTER TABLE orders OWNER TO clerk");
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("restoring").getString("state"));
+        pg.sql("shop", "REASSIGN OWNED BY clerk TO postgres; DROP OWNED BY clerk");
+        pg.sql("postgres", "DROP ROLE clerk");
+        // and a view made after the backup, which the failed restore leaves as it was
         pg.sql("shop", "CREATE VIEW recent AS SELECT * FROM orders WHERE id > 100");
         String before = pg.checksum("shop", "orders");
         JsonPath failed = SidecarApi.restore(restoreOf("confirm", "pg-restore"));
         assertEquals("FAILED", failed.getString("state"), failed.prettify());
-        assertTrue(failed.getString("error").contains("pg_restore"), failed.prettify());
+        assertTrue(failed.getString("error").contains("pg_restore") && failed.getString("error").contains("clerk")
+                && failed.getString("error").contains("database shop is untouched"), failed.prettify());
         assertTrue(TestDocker.state(pg.id()).running());
         assertEquals(before, pg.checksum("shop", "orders"), "one transaction: the old data is all there");
         assertEquals("1", pg.sql("shop", "SELECT count(*) FROM pg_views WHERE viewname = 'recent'"));
-        assertEquals("0", copiesOf("shop"), "the safety copy inside the server is dropped: the database is as it was");
+        assertEquals("0", copiesOf("shop"), "the database restored beside it is dropped: the database is as it was");
         assertEquals("", leftInTmp(), "the parts pg_restore did not read are removed too");
     }
 
@@ -140,10 +168,10 @@ class RestoresPostgresTest {
         return TestDocker.exec(pg.id(), "sh", "-c", "ls /tmp | grep backrest-sidecar-restore; true").out().strip();
     }
 
-    /** The safety copies of {@code database} made inside the server that are still there. */
+    /** The databases a restore of {@code database} made beside it or renamed aside that are still there. */
     private static String copiesOf(String database) {
         return pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE '" + database
-                + ".before-restore-%'").strip();
+                + ".before-restore-%' OR datname LIKE '" + database + ".restoring-%'").strip();
     }
 
     /**
@@ -172,13 +200,34 @@ class RestoresPostgresTest {
         String held = ResticCli.run(SidecarStack.repo("models"), SidecarStack.key("models"), command.toArray(String[]::new));
         assertTrue(held.contains("/pg-restore/it's \\\"odd\\\" db.dump") && !held.contains("shop.dump"),
                 "the safety dump holds that database alone (and the roles): " + held);
-        assertTrue(over.getString("notes").contains("made inside the server as database " + odd + ".before-restore-"),
-                "copied inside the server by its quoted name: " + over.prettify());
+        assertTrue(over.getString("notes").contains("renamed " + odd + ".before-restore-"),
+                "restored beside it and switched in by its quoted name: " + over.prettify());
+        assertEquals("0", copiesOf(odd.replace("'", "''")), "nothing left beside it");
 
         String copy = "copy of " + odd;
         JsonPath beside = SidecarApi.restore(Map.of("target", "pg-restore", "database", odd, "newDatabase", copy));
         assertEquals("SUCCEEDED", beside.getString("state"), beside.prettify());
         assertEquals(backedUp, pg.checksum(copy, "notes"));
+    }
+
+    /**
+     * The server's own database {@code postgres}, where the sidecar connects for everything else, is
+     * restored beside itself too: the switch's renames are made from {@code template1}.
+     */
+    @Test
+    @Order(6)
+    void theServersOwnDatabaseIsRestoredBesideItselfToo() {
+        pg.sql("postgres", "CREATE TABLE settings_kept (id int PRIMARY KEY, v text);"
+                + "INSERT INTO settings_kept SELECT g, 'v' || g FROM generate_series(1, 300) g");
+        String backedUp = pg.checksum("postgres", "settings_kept");
+        assertEquals("SUCCEEDED", SidecarApi.runPlan("restoring").getString("state"));
+        pg.sql("postgres", "DELETE FROM settings_kept WHERE id > 10");
+        JsonPath done = SidecarApi.restore(Map.of("target", "pg-restore", "database", "postgres", "confirm", "pg-restore"));
+        assertEquals("SUCCEEDED", done.getString("state"), done.prettify());
+        assertEquals(backedUp, pg.checksum("postgres", "settings_kept"), "the rows are back");
+        assertTrue(done.getString("notes").contains("renamed postgres.before-restore-"), done.prettify());
+        assertEquals("0", copiesOf("postgres"), "nothing left beside it");
+        assertEquals("", leftInTmp());
     }
 
     /**
