@@ -195,9 +195,6 @@ public class PostgresRestore implements TargetRestore {
         // on a new host (a recovery) only the image's own database exists: the others come from their dumps
         boolean missing = request.database() != null && request.newDatabase() == null
                 && !exists(target, user, request.database());
-        // over a database the server has: restored beside it and switched in, unless something keeps it from that
-        java.util.Optional<String> notBeside = takesSafetyDump(request, missing)
-                ? beside.whyNot(target, user, request.database()) : java.util.Optional.empty();
         Dump dump = null;
         if (request.database() != null) {
             Snapshot snapshot = dumpOf(target, backup, request.database() + ".dump");
@@ -212,12 +209,17 @@ public class PostgresRestore implements TargetRestore {
                 // streamed into the container from the start (while the database beside is made, or the
                 // safety dump taken), and read by pg_restore as it comes (bench/results.md "Postgres
                 // restore against a hand pg_restore")
-                // (the page follows one step: a safety dump when there is one, which runs beside it)
-                Progress fetching = notBeside.isPresent() ? new Progress() : job.progress();
+                // (the page follows the fetch into a new database; over a database it follows the steps,
+                // as a safety dump may run beside it)
+                Progress fetching = takesSafetyDump(request, false) ? new Progress() : job.progress();
                 dump = Dump.streamed(new Feed(target, repo, snapshot, path, job.id(), fetching));
             }
         }
         try {
+            // over a database the server has: restored beside it and switched in, unless something keeps
+            // it from that (asked once the dump's fetch has begun, which does not wait for it)
+            java.util.Optional<String> notBeside = takesSafetyDump(request, missing)
+                    ? beside.whyNot(target, user, request.database()) : java.util.Optional.empty();
             if (takesSafetyDump(request, missing) && notBeside.isEmpty()) {
                 applyGlobals(target, repo, backup, request, job, user);
                 restoreBeside(target, repo, backup, request, job, user, dump);
