@@ -218,11 +218,12 @@ public class PostgresRestore implements TargetRestore {
         try {
             // over a database the server has: restored beside it and switched in, unless something keeps
             // it from that (asked once the dump's fetch has begun, which does not wait for it)
-            java.util.Optional<String> notBeside = takesSafetyDump(request, missing)
-                    ? beside.whyNot(target, user, request.database()) : java.util.Optional.empty();
-            if (takesSafetyDump(request, missing) && notBeside.isEmpty()) {
+            RestoreBeside.Live live = takesSafetyDump(request, missing)
+                    ? beside.look(target, user, request.database()) : null;
+            java.util.Optional<String> notBeside = live == null ? java.util.Optional.empty() : live.whyNot();
+            if (live != null && notBeside.isEmpty()) {
                 applyGlobals(target, repo, backup, request, job, user);
-                restoreBeside(target, repo, backup, request, job, user, dump);
+                restoreBeside(target, repo, backup, request, job, user, dump, live);
             } else {
                 if (takesSafetyDump(request, missing)) {
                     job.note("safety copy by pg_dump into the repo, the restore in place: " + notBeside.get());
@@ -366,7 +367,7 @@ public class PostgresRestore implements TargetRestore {
      * switch drops the database beside: the live one is as it was.
      */
     private void restoreBeside(Target target, RepoConfig repo, BackupSet backup, RestoreRequest request, RestoreJob job,
-                               String user, Dump dump) throws Exception {
+                               String user, Dump dump, RestoreBeside.Live live) throws Exception {
         String database = request.database();
         String into = RestoreBeside.besideName(database, job.id());
         String aside = RestoreBeside.asideName(database, job.id());
@@ -377,7 +378,7 @@ public class PostgresRestore implements TargetRestore {
                 container, database, aside, null, null));
         boolean switched = false;
         try {
-            beside.makeBeside(container, user, database, into);
+            beside.makeBeside(container, user, live, into);
             job.phase("restoring database " + database + " into database " + into + " beside it");
             String file = dump.feed().file;
             String dir = file.substring(0, file.lastIndexOf('/'));

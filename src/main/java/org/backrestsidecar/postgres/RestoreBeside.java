@@ -118,45 +118,69 @@ public class RestoreBeside {
     }
 
     /**
-     * Why {@code database} cannot be restored beside itself now, or empty when it can: read from the
-     * server and from the disk of its data folder.
+     * What the restore learns of the live database before it begins: why it cannot go beside it
+     * ({@code whyNot}, else empty), and its pg_database row as {@code to_jsonb} gives it, with its
+     * owner's, encoding's and tablespace's names ({@code row}; null when it cannot).
      */
-    public Optional<String> whyNot(Target target, String user, String database) throws IOException {
-        String row;
+    public record Live(Optional<String> whyNot, JsonNode row) {
+        static Live cannot(String why) {
+            return new Live(Optional.of(why), null);
+        }
+    }
+
+    /**
+     * $0 the role, $1 the query: its row, then the line of {@code df} for the server's data folder.
+     * One exec for all the restore asks first (each exec costs a round through the engine).
+     */
+    static final String LOOK = "psql -X -q -At -v ON_ERROR_STOP=1 -U \"$0\" -d postgres -c \"$1\" || exit 1\n"
+            + "df -Pk \"$(psql -X -q -At -U \"$0\" -d postgres -c 'SHOW data_directory')\" | tail -n 1";
+
+    /** Looks at {@code database} in the server and at the disk of its data folder. */
+    public Live look(Target target, String user, String database) throws IOException {
+        String answer;
         try {
-            row = psql(target.containerId(), user, "postgres", List.of("SELECT d.datallowconn, d.datistemplate, "
-                    + "t.spcname = 'pg_default', pg_database_size(d.oid), current_setting('data_directory'), "
-                    + "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
+            answer = exec.output(target.containerId(), List.of("sh", "-c", LOOK, user, "SELECT d.datallowconn, "
+                    + "d.datistemplate, t.spcname = 'pg_default', pg_database_size(d.oid), "
+                    + "current_setting('data_directory'), (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
                     + "(SELECT count(*) FROM pg_replication_slots s WHERE s.database = d.datname), "
                     + "(SELECT count(*) FROM pg_subscription s WHERE s.subdbid = d.oid), "
-                    + "(SELECT count(*) FROM pg_prepared_xacts x WHERE x.database = d.datname) "
+                    + "(SELECT count(*) FROM pg_prepared_xacts x WHERE x.database = d.datname), "
+                    + "to_jsonb(d) || jsonb_build_object('owner', pg_get_userbyid(d.datdba), 'encoding_name', "
+                    + "pg_encoding_to_char(d.encoding), 'tablespace', t.spcname) "
                     + "FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE d.datname = "
-                    + PostgresRestore.literal(database)), QUICK).strip();
+                    + PostgresRestore.literal(database)), QUICK);
         } catch (IOException e) {
-            return Optional.of("the server's settings could not be read (" + e.getMessage() + ")");
+            return Live.cannot("the server's settings could not be read (" + e.getMessage() + ")");
         }
-        String[] fields = row.split("\\|", 9);
-        if (fields.length < 9) {
-            return Optional.of("the server does not list database " + database);
+        return read(database, answer);
+    }
+
+    /** {@link #LOOK}'s answer read: the query's row, then df's line. */
+    static Live read(String database, String answer) throws IOException {
+        List<String> lines = answer.lines().toList();
+        String[] fields = lines.isEmpty() ? new String[0] : lines.get(0).split("\\|", 10);
+        if (fields.length < 10) {
+            return Live.cannot("the server does not list database " + database);
         }
+        JsonNode row = JSON.readTree(fields[9]);
         String why = why(database, fields);
         if (why != null) {
-            return Optional.of(why);
+            return new Live(Optional.of(why), row);
         }
         long size = Long.parseLong(fields[3]);
         long free;
         try {
-            String df = exec.output(target.containerId(), List.of("df", "-Pk", fields[4]), QUICK);
-            String[] columns = df.lines().skip(1).findFirst().orElse("").trim().split("\\s+");
+            String[] columns = lines.get(lines.size() - 1).trim().split("\\s+");
             free = Long.parseLong(columns[3]) * 1024;
-        } catch (IOException | RuntimeException e) {
-            return Optional.of("the free room on the server's disk could not be read (" + e.getMessage() + ")");
+        } catch (RuntimeException e) {
+            return new Live(Optional.of("the free room on the server's disk could not be read (" + answer.strip()
+                    + ")"), row);
         }
         if (free < size + size / 10 + HEADROOM) {
-            return Optional.of("the server's disk has " + (free >> 20) + " MiB free, too little for a second copy of "
-                    + "database " + database + " (" + (size >> 20) + " MiB) beside it");
+            return new Live(Optional.of("the server's disk has " + (free >> 20) + " MiB free, too little for a "
+                    + "second copy of database " + database + " (" + (size >> 20) + " MiB) beside it"), row);
         }
-        return Optional.empty();
+        return new Live(Optional.empty(), row);
     }
 
     /**
@@ -189,16 +213,9 @@ public class RestoreBeside {
         return null;
     }
 
-    /** Makes {@code beside}, empty, with the encoding, locale, tablespace and owner of {@code database}. */
-    public void makeBeside(String containerId, String user, String database, String beside) throws IOException {
-        String row = psql(containerId, user, "postgres", List.of("SELECT to_jsonb(d) || jsonb_build_object('owner', "
-                + "pg_get_userbyid(d.datdba), 'encoding_name', pg_encoding_to_char(d.encoding), 'tablespace', "
-                + "(SELECT spcname FROM pg_tablespace t WHERE t.oid = d.dattablespace)) FROM pg_database d "
-                + "WHERE d.datname = " + PostgresRestore.literal(database)), QUICK).strip();
-        if (row.isEmpty()) {
-            throw new IOException("the server does not list database " + database);
-        }
-        psql(containerId, user, "postgres", List.of(createLike(JSON.readTree(row), beside)), DROPPING);
+    /** Makes {@code beside}, empty, with the encoding, locale, tablespace and owner of the database {@code live} read. */
+    public void makeBeside(String containerId, String user, Live live, String beside) throws IOException {
+        psql(containerId, user, "postgres", List.of(createLike(live.row(), beside)), DROPPING);
     }
 
     /**

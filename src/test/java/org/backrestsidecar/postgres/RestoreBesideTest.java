@@ -78,4 +78,18 @@ class RestoreBesideTest {
     void aNameIsAQuotedIdentifier(String name, String identifier) {
         assertEquals(identifier, RestoreBeside.identifier(name));
     }
+
+    /** What the one look before a restore answers (the query's row, then df's line) and what is read from it. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "room for it | `t|f|t|1073741824|/var/lib/postgresql/data|t|0|0|0|{\"owner\":\"app\"}\n/dev/sda1 100 50 4194304 2% /` | ``",
+            "too little room | `t|f|t|1073741824|/d|t|0|0|0|{\"owner\":\"app\"}\n/dev/sda1 100 50 1048576 2% /` | the server's disk has 1024 MiB free, too little for a second copy of database app (1024 MiB) beside it",
+            "a slot first | `t|f|t|1|/d|t|1|0|0|{}\n/dev/sda1 100 50 4194304 2% /` | a logical replication slot is bound to database app and would stay with the old one",
+            "no such database | `\n/dev/sda1 100 50 4194304 2% /` | the server does not list database app",
+            "no df line | `t|f|t|1|/d|t|0|0|0|{}` | `the free room on the server's disk could not be read (t|f|t|1|/d|t|0|0|0|{})`",
+    })
+    void theLookBeforeARestoreIsRead(String what, String answer, String why) throws Exception {
+        RestoreBeside.Live live = RestoreBeside.read("app", answer.replace("\\n", "\n"));
+        assertEquals(why.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(why), live.whyNot());
+    }
 }
