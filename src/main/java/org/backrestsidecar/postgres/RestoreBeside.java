@@ -262,7 +262,6 @@ public class RestoreBeside {
             throws IOException {
         // a database cannot be renamed from a session connected to it
         String from = maintenance(database);
-        boolean switched = false;
         try {
             psql(containerId, user, from, List.of(
                     "ALTER DATABASE " + identifier(database) + " ALLOW_CONNECTIONS false",
@@ -272,9 +271,11 @@ public class RestoreBeside {
                             + "set_config('backrest_sidecar.beside', " + PostgresRestore.literal(beside) + ", false), "
                             + "set_config('backrest_sidecar.aside', " + PostgresRestore.literal(aside) + ", false)",
                     SWITCH), QUICK);
-            switched = true;
         } finally {
-            allowConnections(containerId, user, switched ? aside : database);
+            // whichever database the live one is now (the caller reads which from the names when this
+            // failed: an answer lost after the commit is no proof that nothing was switched)
+            String live = exists(containerId, user, beside) ? database : aside;
+            allowConnections(containerId, user, live);
         }
     }
 
