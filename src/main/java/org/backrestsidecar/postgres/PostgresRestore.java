@@ -194,7 +194,7 @@ public class PostgresRestore implements TargetRestore {
         String user = PostgresStrategy.user(target);
         // on a new host (a recovery) only the image's own database exists: the others come from their dumps
         boolean missing = request.database() != null && request.newDatabase() == null
-                && !beside.exists(target.containerId(), user, request.database());
+                && !exists(target, user, request.database());
         Dump dump = null;
         if (request.database() != null) {
             Snapshot snapshot = dumpOf(target, backup, request.database() + ".dump");
@@ -267,8 +267,8 @@ public class PostgresRestore implements TargetRestore {
 
     /**
      * A dump streamed into the container's /tmp in parts beside {@link #file}
-     * ({@link SnapshotFiles#streamInParts}), started when made: its parts put as restic reads them
-     * (its size read beside). pg_restore reads them through {@link #EXIT_KEPT_FED}.
+     * ({@link SnapshotFiles#streamInParts}), started when made: its size read, then its parts put as
+     * restic reads them. pg_restore reads them through {@link #EXIT_KEPT_FED}.
      */
     private final class Feed {
         final String file;
@@ -284,9 +284,10 @@ public class PostgresRestore implements TargetRestore {
             String dir = file.substring(0, file.lastIndexOf('/'));
             feeding = new FutureTask<>(() -> {
                 try {
-                    snapshotFiles.streamInParts(repo, snapshot.id(), path, partSize, target.containerId(), dir,
-                            file.substring(dir.length() + 1), size -> parts.complete(SnapshotFiles.partsOf(size, partSize)),
-                            firstIn::countDown, stop::get, progress);
+                    long size = snapshotFiles.size(repo, snapshot.id(), path);
+                    parts.complete(SnapshotFiles.partsOf(size, partSize));
+                    snapshotFiles.streamInParts(repo, snapshot.id(), path, size, partSize, target.containerId(), dir,
+                            file.substring(dir.length() + 1), firstIn::countDown, stop::get, progress);
                 } catch (Exception e) {
                     parts.completeExceptionally(e);
                     throw e;
@@ -444,7 +445,7 @@ public class PostgresRestore implements TargetRestore {
         String into = request.newDatabase() == null ? request.database() : request.newDatabase();
         if (request.newDatabase() != null) {
             job.phase("creating database " + into);
-            if (beside.exists(target.containerId(), user, into)) {
+            if (exists(target, user, into)) {
                 throw new IOException("database " + into + " exists already; choose a new name or drop it first");
             }
             exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
@@ -563,6 +564,11 @@ public class PostgresRestore implements TargetRestore {
 
     private boolean takesSafetyDump(RestoreRequest request, boolean missing) {
         return takesSafetySnapshot(request) && !missing;
+    }
+
+    private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {
+        return !exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
+                "SELECT count(*) FROM pg_database WHERE datname = " + literal(database)), QUICK).strip().equals("0");
     }
 
     /** The database a dump was taken of, as its table of contents names it. */

@@ -73,15 +73,6 @@ public final class Progress {
     }
 
     /**
-     * The current item's total, learnt once it had begun (a file whose size is read beside its fetch,
-     * not before it): the bytes it counted meanwhile stay.
-     */
-    public synchronized void expect(long bytes, String from) {
-        expected = bytes;
-        expectedFrom = from;
-    }
-
-    /**
      * Starts an item whose bytes cannot be followed (a {@code restic copy}, which prints no progress)
      * but whose duration can be expected, e.g. from the previous time.
      */

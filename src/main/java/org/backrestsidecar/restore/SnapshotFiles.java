@@ -80,6 +80,11 @@ public class SnapshotFiles {
             done
             """.formatted(PARTS_VARIABLE, PART_DONE, ABORT, READER_GIVES_UP_SECONDS, PARTS_VARIABLE, PART, PART, PART_DONE);
 
+    /** The size of {@code path} in the snapshot: what {@link #streamInParts} needs first. */
+    public long size(RepoConfig repo, String snapshotId, String path) throws ResticException {
+        return snapshots.fileSize(repo, snapshotId, path);
+    }
+
     /** How many parts of {@code partSize} a file of {@code size} bytes is put in (one at least). */
     public static int partsOf(long size, long partSize) {
         return (int) Math.max(1, (size + partSize - 1) / partSize);
@@ -94,24 +99,18 @@ public class SnapshotFiles {
      * command's stdin is not possible through the Docker API proxy (haproxy 2.6 keeps no upgrade on a
      * request with a body, and an exec's start has one), files are.
      *
-     * <p>A tar entry needs its size up front, so the file's size is read out of the snapshot ({@code
-     * restic ls}) while {@code restic dump} already starts beside it: two restic starts at once rather
-     * than one after the other, about half a second sooner to the first part (bench/results.md
-     * "Postgres restore against a hand pg_restore").
-     *
      * <p>On a failure the {@link #ABORT} mark is put, so that the reader ends and its command reads a
      * stream cut short.
      *
-     * @param sized   given the file's size, before the first part is put: the reader needs the count of parts
      * @param firstIn run once the first part is whole: the reader may begin
      * @param stopped asked before each part: true when the reader no longer needs the rest (the
      *                restore ended first); the stream then stops as a failed one does
      */
-    public void streamInParts(RepoConfig repo, String snapshotId, String path, long partSize,
-                              String containerId, String dir, String name, java.util.function.LongConsumer sized,
-                              Runnable firstIn, java.util.function.BooleanSupplier stopped, Progress progress)
+    public void streamInParts(RepoConfig repo, String snapshotId, String path, long size, long partSize,
+                              String containerId, String dir, String name, Runnable firstIn,
+                              java.util.function.BooleanSupplier stopped, Progress progress)
             throws IOException, ResticException {
-        progress.item("fetching " + path, OptionalLong.empty(), null);
+        progress.item("fetching " + path, OptionalLong.of(size), Progress.FROM_SNAPSHOT);
         PipedInputStream in = new PipedInputStream(1 << 20);
         PipedOutputStream out = new PipedOutputStream(in);
         AtomicReference<Exception> dumpFailure = new AtomicReference<>();
@@ -122,13 +121,8 @@ public class SnapshotFiles {
                 dumpFailure.set(e);
             }
         });
-        boolean listed = false;
         try {
             try (in) {
-                long size = snapshots.fileSize(repo, snapshotId, path);
-                listed = true;
-                progress.expect(size, Progress.FROM_SNAPSHOT);
-                sized.accept(size);
                 int parts = partsOf(size, partSize);
                 for (int n = 0; n < parts; n++) {
                     if (stopped.getAsBoolean()) {
@@ -153,8 +147,7 @@ public class SnapshotFiles {
             }
         } catch (IOException | ResticException | RuntimeException e) {
             abort(containerId, dir, name);
-            // a dump stopped by the closed pipe says less than the listing that failed first
-            if (listed && dumpFailure.get() instanceof ResticException restic) {
+            if (dumpFailure.get() instanceof ResticException restic) {
                 throw restic;
             }
             throw e;

@@ -38,22 +38,6 @@ class ProgressTest {
     }
 
     @Test
-    void aFileWhoseSizeIsReadBesideItsFetchKeepsTheBytesFetchedMeanwhile() throws IOException {
-        progress.item("fetching /db/app.dump", OptionalLong.empty(), null);
-        OutputStream restic = progress.counting(OutputStream.nullOutputStream());
-        restic.write(new byte[(int) MIB]);
-        assertNull(progress.view().bytesTotal(), "no total before the size is read");
-        progress.expect(4 * MIB, Progress.FROM_SNAPSHOT);
-        restic.write(new byte[(int) MIB]);
-        now = now.plusSeconds(2);
-        Progress.View v = progress.view();
-        assertEquals(2 * MIB, v.bytesDone());
-        assertEquals(4 * MIB, v.bytesTotal());
-        assertEquals(50.0, v.percent());
-        assertEquals(Progress.FROM_SNAPSHOT, v.totalFrom());
-    }
-
-    @Test
     void aTargetThatGrewPastItsPreviousSizeNeverShowsMoreThanAllDone() throws IOException {
         progress.item("db", OptionalLong.of(MIB), "previous run");
         progress.counting(OutputStream.nullOutputStream()).write(new byte[(int) (2 * MIB)]);
