@@ -21,6 +21,9 @@ names=(bsc-bench-pg bsc-bench-models bsc-bench-redis bsc-bench-webui)
 . "$here/bench/lib.sh"
 cleanup() {
   stop_sidecar
+  # BENCH_KEEP_LOG=FILE keeps the sidecar's log (with QUARKUS_LOG_CATEGORY__ORG_BACKRESTSIDECAR__LEVEL=DEBUG,
+  # each restore's phases and their lengths)
+  if [ -n "${BENCH_KEEP_LOG:-}" ]; then cp "$work/sidecar.log" "$BENCH_KEEP_LOG" || true; fi
   for n in "${names[@]}"; do docker rm -f -v "$n" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }

@@ -194,7 +194,7 @@ public class PostgresRestore implements TargetRestore {
         String user = PostgresStrategy.user(target);
         // on a new host (a recovery) only the image's own database exists: the others come from their dumps
         boolean missing = request.database() != null && request.newDatabase() == null
-                && !exists(target, user, request.database());
+                && !beside.exists(target.containerId(), user, request.database());
         Dump dump = null;
         if (request.database() != null) {
             Snapshot snapshot = dumpOf(target, backup, request.database() + ".dump");
@@ -445,7 +445,7 @@ public class PostgresRestore implements TargetRestore {
         String into = request.newDatabase() == null ? request.database() : request.newDatabase();
         if (request.newDatabase() != null) {
             job.phase("creating database " + into);
-            if (exists(target, user, into)) {
+            if (beside.exists(target.containerId(), user, into)) {
                 throw new IOException("database " + into + " exists already; choose a new name or drop it first");
             }
             exec.output(target.containerId(), List.of("createdb", "-U", user, "-T", "template0", into), QUICK);
@@ -564,11 +564,6 @@ public class PostgresRestore implements TargetRestore {
 
     private boolean takesSafetyDump(RestoreRequest request, boolean missing) {
         return takesSafetySnapshot(request) && !missing;
-    }
-
-    private boolean exists(Target target, String user, String database) throws IOException, InterruptedException {
-        return !exec.output(target.containerId(), List.of("psql", "-X", "-U", user, "-d", "postgres", "-Atc",
-                "SELECT count(*) FROM pg_database WHERE datname = " + literal(database)), QUICK).strip().equals("0");
     }
 
     /** The database a dump was taken of, as its table of contents names it. */
