@@ -281,7 +281,7 @@ class RestoresToAMomentTest {
         // tried again once replication is let in (sidecar.wal.hole-retry, 15 s here), not at the plan's next scheduled run
         windowOnce("a base backup of the folder put back", Duration.ofMinutes(3), w -> w.getString("stream.chain") != null
                 && !w.getString("stream.chain").equals(chainOnThree) && w.getInt("stream.timeline") == 2
-                // the gap before it is listed once the base is ready (ci66 looked while it was still being taken)
+                // the gap before it is listed once the base is ready (the CI run of 37f3783 looked while it was still being taken)
                 && chainReady(w) != null);
 
         // each restore over the live server leaves a gap, from the old chain's last WAL to the base
