@@ -10,9 +10,14 @@ import org.backrestsidecar.access.Caller;
 
 /** The caller the access filter found for this request. */
 final class Callers {
-    /** What a call passed on to another node carries of the caller: who it is, as that node would see it directly. */
+    /**
+     * What a call passed on to another node carries of the caller: who it is, as that node would see it
+     * directly, and the change's {@code Idempotency-Key}, so that the node that acts knows a change
+     * asked again through another sidecar (or through this one after it restarted and forgot it).
+     */
     private static final List<String> FORWARDED = List.of(HttpHeaders.AUTHORIZATION, "X-Sidecar-Via",
-            "X-Remote-User", "X-Real-IP", HttpHeaders.CONTENT_TYPE, org.backrestsidecar.access.CrossSiteGuard.MARK);
+            "X-Remote-User", "X-Real-IP", HttpHeaders.CONTENT_TYPE, org.backrestsidecar.access.CrossSiteGuard.MARK,
+            org.backrestsidecar.access.RepeatedChanges.HEADER);
 
     private Callers() {
     }

@@ -165,6 +165,10 @@ public class NodesResource {
     private static Response relayed(String node, HttpResponse<byte[]> answer) {
         Response.ResponseBuilder out = Response.status(answer.statusCode()).entity(answer.body());
         answer.headers().firstValue(HttpHeaders.CONTENT_TYPE).ifPresent(t -> out.header(HttpHeaders.CONTENT_TYPE, t));
+        // a change the node had been asked already (its first answer again), or is still answering
+        for (String said : List.of(org.backrestsidecar.access.RepeatedChanges.REPLAYED, HttpHeaders.RETRY_AFTER)) {
+            answer.headers().firstValue(said).ifPresent(v -> out.header(said, v));
+        }
         // a run or restore started there is followed there: /api/runs/X becomes /api/nodes/N/runs/X
         answer.headers().firstValue(HttpHeaders.LOCATION).map(l -> l.replaceFirst("^(.*?)/api/",
                 "$1/api/nodes/" + node + "/")).ifPresent(l -> out.header(HttpHeaders.LOCATION, l));

@@ -354,12 +354,23 @@ class SwarmBacksUpEachNodeIT {
         assertTrue(status.contains("== node1 =="), status);
         // a call for node1 made on node3 is node1's: its targets, and a run started there
         assertTrue(api("node3", "sidecar", "GET", "/api/nodes/node1/targets", null).contains("\"postgres\""));
-        JsonNode started = json(api("node3", "sidecar", "POST", "/api/nodes/node1/plans/critical/runs", null));
+        String key = "swarm-" + java.util.UUID.randomUUID();
+        JsonNode started = json(api("node3", "sidecar", "POST", "/api/nodes/node1/plans/critical/runs", null,
+                "Idempotency-Key: " + key));
         String id = started.path("id").asText();
         awaitNodes("the run started on node1 through node3", Duration.ofMinutes(2), () -> json(api("node1",
                 "sidecar", "GET", "/api/runs/" + id, null)).path("state").asText().equals("SUCCEEDED"));
         assertEquals("404", api("node3", "sidecar", "GET", "/api/runs/" + id, null).replaceAll(".*\"status\":(\\d+).*",
                 "$1").strip(), "the run is node1's, not node3's");
+        // the same change asked again through another node's sidecar (as after the one asked first
+        // restarted and forgot it): node1 knows its key and answers as the first time, starting nothing
+        int runsOnNode1 = json(api("node1", "sidecar", "GET", "/api/runs?plan=critical", null)).size();
+        String again = api("node2", "sidecar", "POST", "/api/nodes/node1/plans/critical/runs", null,
+                "Idempotency-Key: " + key, "-i");
+        assertTrue(again.toLowerCase(java.util.Locale.ROOT).contains("idempotent-replayed: true"), again);
+        assertEquals(id, json(again.substring(again.indexOf("\r\n\r\n") + 4)).path("id").asText(), again);
+        assertEquals(runsOnNode1, json(api("node1", "sidecar", "GET", "/api/runs?plan=critical", null)).size(),
+                "no second run on node1");
 
         // docs/swarm.md's commands as written on a manager (its stack `ai` is the test's `bsc`): the one
         // view, every target with its node, and a plan run on another node, followed to its end
@@ -1327,9 +1338,13 @@ class SwarmBacksUpEachNodeIT {
         }
     }
 
-    private static String api(String node, String service, String method, String path, String body) {
+    /** @param more a header ("Name: value") or a curl option ("-i") each */
+    private static String api(String node, String service, String method, String path, String body, String... more) {
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "60", "-X", method, "-H",
                 "Authorization: Bearer " + TOKEN, "-H", "Content-Type: application/json"));
+        for (String m : more) {
+            command.addAll(m.startsWith("-") ? List.of(m) : List.of("-H", m));
+        }
         if (body != null) {
             command.addAll(List.of("-d", body));
         }
