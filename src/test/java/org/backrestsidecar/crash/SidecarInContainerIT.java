@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * container the way Compose runs it: non-root, repos on a named volume, no helper image
  * configured. Its HEALTHCHECK turns healthy, and a volume target is backed up by a helper made from
  * the sidecar's own image that gets the repo through the sidecar's own mount; a wal-mode Postgres
- * streams into the sidecar's state volume and restores from it.
+ * streams into the sidecar's state volume, restores from it, and is drilled from its offsite copy (the
+ * scratch repo in the state volume, laid down by a helper that sees that volume).
  */
 class SidecarInContainerIT {
     private static final String IMAGE = "backrest-sidecar-test/sidecar:it";
@@ -36,6 +37,13 @@ class SidecarInContainerIT {
 
     private static final String STATE = TestDocker.PREFIX + "it-state";
     private static final String COPY = "backrest-sidecar-" + TestDocker.PREFIX + "it-pg-copy";
+    /** Repo critical's offsite copy, a folder beside it on the repos' volume (as a path on another disk is). */
+    private static final String OFFSITE_COPY = """
+                copies:
+                  - id: offsite
+                    uri: /repos/critical-offsite
+                    keyFile: /config/critical-offsite.key
+            """;
 
     @AfterEach
     void cleanUp() {
@@ -71,14 +79,16 @@ class SidecarInContainerIT {
                 "backup.postgres.checkpoint", "fast"));
         pg.sql("postgres", "CREATE TABLE chats (id int PRIMARY KEY, body text); "
                 + "INSERT INTO chats SELECT g, 'chat ' || g FROM generate_series(1, 500) g");
-        String sidecar = startSidecar(new Bind(STATE, new Volume("/var/lib/backrest-sidecar")));
+        String sidecar = startSidecar(OFFSITE_COPY, new Bind(STATE, new Volume("/var/lib/backrest-sidecar")));
         // before the first run made its repo (no Backrest here to make it) the window is empty, not a 500
         String[] before = new String[1];
         TestDocker.await("the target found", Duration.ofMinutes(1), () -> !(before[0] = api(sidecar, "-w",
                 "\nHTTP %{http_code}", "http://127.0.0.1:8080/api/targets/it-pg/window")).endsWith("HTTP 404"));
         assertTrue(before[0].endsWith("HTTP 200"), before[0]);
         assertFalse(before[0].contains("\"until\":\"20") || before[0].contains("\"from\":\"20"), before[0]);
-        assertTrue(run(sidecar).contains("\"state\":\"SUCCEEDED\""), "the base backup");
+        String base = run(sidecar);
+        assertTrue(base.contains("\"state\":\"SUCCEEDED\""), "the base backup: " + base);
+        String baseRun = base.replaceAll("(?s).*?\"id\":\"([^\"]+)\".*", "$1");
         pg.sql("postgres", "INSERT INTO chats SELECT g, 'later ' || g FROM generate_series(501, 800) g");
         String committed = pg.checksum("postgres", "chats");
         java.time.Instant after = java.time.Instant.now();
@@ -103,6 +113,24 @@ class SidecarInContainerIT {
                 "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM chats t").out().strip(),
                 "every row committed, from the base backup and the WAL the stream wrote as uid 10001 (the restore: "
                         + done[0] + ")");
+
+        // the base backup copied offsite, then drilled from the copy: read out of it into a scratch repo in
+        // the state volume, laid down by a helper that sees that volume, replayed and compared with the facts
+        TestDocker.await("run " + baseRun + " copied offsite", Duration.ofMinutes(2), () -> TestDocker.exec(sidecar,
+                "restic", "-r", "/repos/critical-offsite", "--password-file", "/config/critical-offsite.key", "--no-cache",
+                "snapshots", "--json", "--tag", "run:" + baseRun).out().split("\"tree\"").length == 4); // base, manifest, facts
+        String drill = api(sidecar, "-X", "POST", "http://127.0.0.1:8080/api/plans/critical/drills?from=offsite")
+                .replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+        String[] drilled = new String[1];
+        TestDocker.await("drill " + drill + " from the copy", Duration.ofMinutes(4), () -> {
+            drilled[0] = api(sidecar, "http://127.0.0.1:8080/api/drills/runs/" + drill);
+            return drilled[0].contains("\"endedAt\"");
+        });
+        assertTrue(drilled[0].contains("\"passed\":true"), drilled[0]);
+        assertTrue(drilled[0].contains("\"checks\":[\"read from copy offsite (/repos/critical-offsite)"), drilled[0]);
+        assertTrue(drilled[0].contains("run " + baseRun), "the drill names the run it proved: " + drilled[0]);
+        assertEquals("", TestDocker.exec(sidecar, "sh", "-c", "ls -A /var/lib/backrest-sidecar/drill-from-copy 2>/dev/null")
+                .out(), "the scratch repo is removed after the drill");
     }
 
     @Test
@@ -112,7 +140,7 @@ class SidecarInContainerIT {
                 .start(TestDocker.IDLE);
         TestDocker.exec(app, "sh", "-c", "echo 'hello from the app' > /srv/data/greeting.txt").out();
 
-        String sidecar = startSidecar();
+        String sidecar = startSidecar("");
         // the image and the service in it say the version pom.xml gives (what an upgrade is checked by)
         String version = ProjectVersion.ofPom();
         assertEquals("{\"version\":\"" + version + "\"}", api(sidecar, "http://127.0.0.1:8080/api/version"));
@@ -131,12 +159,13 @@ class SidecarInContainerIT {
      * The sidecar's image built, run as Compose runs it (non-root, repos on a named volume, the
      * socket's group) with plan critical, and healthy; {@code more} mounts besides.
      */
-    private static String startSidecar(Bind... more) throws Exception {
+    private static String startSidecar(String copies, Bind... more) throws Exception {
         ImageFromSource.build(IMAGE);
         Path conf = Files.createTempDirectory("bsc-it-conf");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(conf.resolve("critical.key"), "in-container-critical-key-0123\n");
         Files.writeString(conf.resolve("api-token"), TOKEN + "\n");
+        Files.writeString(conf.resolve("critical-offsite.key"), "in-container-offsite-key-4567\n");
         Files.writeString(conf.resolve("sidecar.yml"), """
                 instance: it-host
                 composeProject: %s
@@ -144,11 +173,13 @@ class SidecarInContainerIT {
                   - id: critical
                     uri: /repos/critical
                     keyFile: /config/critical.key
+                %s
                 plans:
                   - id: critical
                     schedule: "0 2 1 1 *"  # January 1st only: no scheduled run meets the test's own
-                """.formatted(TestDocker.PROJECT));
-        for (Path f : List.of(conf.resolve("critical.key"), conf.resolve("api-token"), conf.resolve("sidecar.yml"))) {
+                """.formatted(TestDocker.PROJECT, copies.stripTrailing()));
+        for (Path f : List.of(conf.resolve("critical.key"), conf.resolve("critical-offsite.key"),
+                conf.resolve("api-token"), conf.resolve("sidecar.yml"))) {
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
         }
         int socketGroup = (Integer) Files.getAttribute(Path.of("/var/run/docker.sock"), "unix:gid");
