@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: incremental base backups on Postgres 17 (issue 38). A wal-mode Postgres 17 (the test
 # image debian-postgres17) backed up by the packaged sidecar into a local repo, a base backup a day
-# for DAYS days, under one of two workloads (bench/lib.sh bench_workload): chats, as our users'
-# databases grow, or pgbench's worst case, every page of the table changed every day.
+# for DAYS days, under one of three workloads (bench/lib.sh bench_workload): chats, as our users'
+# databases grow; webui, Open WebUI's own tables written as it writes them; or pgbench's worst case,
+# every page of the table changed every day.
 # For each it prints the repo's bytes after the DAYS days against the first base backup, with the
 # plan's default chain (backup.postgres.base.full-every=7: a full one a week) and with full base
 # backups only (full-every=1), and what each day's base backup stored.

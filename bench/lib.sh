@@ -140,7 +140,16 @@ sql() { docker exec "$name" psql -U postgres -d bench -qAtc "$1"; }
 # - chats: an AI stack's chat history, as our users' databases grow: each day new rows appended (1 %
 #   of the first day's), 0.5 % of the rows edited, 0.1 % deleted (most pages untouched);
 # - pgbench: the worst case, 1 % of pgbench's accounts updated a day spread over the table
-#   (`aid % 100 = k`), so every page of the table changes every day.
+#   (`aid % 100 = k`), so every page of the table changes every day;
+# - webui: Open WebUI's own tables as its source writes them (backend/open_webui/models/chats.py and
+#   chat_messages.py): `chat` (a uuid key, the whole conversation as one JSON value, updated_at) and
+#   `chat_message` (a row per message, ON DELETE CASCADE). Loaded with a year of chats of 20 messages
+#   of ~1 KiB. A day: as many new messages as WEBUI_PER_MILLE per mille of the loaded ones (10, 1 %,
+#   unless set: a stack whose history grows 3.6 × a year; 3 is the steady pace of the year loaded), in
+#   chats started that day (a third) or continued from the last 7 days (the rest), each turn as Open
+#   WebUI writes it (the user's message inserted, the chat's JSON rewritten, the answer inserted empty,
+#   then filled and marked done, the chat's JSON rewritten again); 0.1 % of all chats deleted with
+#   their messages, wherever they are.
 bench_workload() {
   local mib=$2
   case "$1" in
@@ -162,12 +171,65 @@ bench_workload() {
       }
       rows="SELECT count(*) || ':' || sum(hashtextextended(t::text, 0)) FROM chats t"
       ;;
+    webui)
+      # each message is stored twice: its row, and inside its chat's JSON
+      local messages=$((mib * 512 / 20 * 20))
+      sql "CREATE FUNCTION msg(bigint) RETURNS text IMMUTABLE LANGUAGE sql AS
+             \$\$ SELECT string_agg(md5((\$1 * 31 + k)::text), '') FROM generate_series(1, 32) k \$\$;
+        CREATE TABLE chat (id text PRIMARY KEY, user_id text, title text, chat json, created_at bigint,
+          updated_at bigint, archived boolean DEFAULT false, pinned boolean DEFAULT false, meta json DEFAULT '{}');
+        CREATE INDEX ON chat (user_id); CREATE INDEX ON chat (updated_at, user_id);
+        CREATE TABLE chat_message (id text PRIMARY KEY, chat_id text NOT NULL REFERENCES chat (id) ON DELETE CASCADE,
+          user_id text, role text NOT NULL, content json, done boolean DEFAULT true, created_at bigint, updated_at bigint);
+        CREATE INDEX ON chat_message (chat_id); CREATE INDEX ON chat_message (user_id, created_at);
+        INSERT INTO chat SELECT md5('c' || c), 'u' || c % 10, 'chat ' || c,
+            (SELECT json_build_object('history', json_build_object('messages', json_agg(json_build_object('id', md5('m' || g),
+              'role', CASE WHEN g % 2 = 0 THEN 'user' ELSE 'assistant' END, 'content', msg(g)) ORDER BY g)))
+             FROM generate_series(c * 20, c * 20 + 19) g),
+            -365 + c * 365 / $((messages / 20)), -365 + c * 365 / $((messages / 20))
+          FROM generate_series(0, $((messages / 20 - 1))) c;
+        INSERT INTO chat_message SELECT md5('c' || g / 20) || '-' || md5('m' || g), md5('c' || g / 20), 'u' || g / 20 % 10,
+            CASE WHEN g % 2 = 0 THEN 'user' ELSE 'assistant' END, to_json(msg(g)), true,
+            -365 + g / 20 * 365 / $((messages / 20)), -365 + g / 20 * 365 / $((messages / 20))
+          FROM generate_series(0, $((messages - 1))) g"
+      sql "VACUUM ANALYZE" # as a database that has lived a while has been (bench/results.md "Day 1 after a load")
+      webui_chats_a_day=$((messages * ${WEBUI_PER_MILLE:-10} / 1000 / 20))
+      day() {
+        sql "DO \$\$
+          DECLARE
+            today int := $1;
+            ch text;
+            n bigint := (SELECT count(*) FROM chat_message) + today * 1000003;
+            question text; answer text;
+          BEGIN
+            INSERT INTO chat (id, user_id, title, chat, created_at, updated_at)
+              SELECT md5('c' || today || '-' || i), 'u' || i % 10, 'new chat', '{\"history\":{\"messages\":[]}}', today, today
+              FROM generate_series(1, $((webui_chats_a_day / 3))) i;
+            FOR ch IN SELECT id FROM chat WHERE updated_at > today - 7 ORDER BY random() LIMIT $webui_chats_a_day LOOP
+              FOR turn IN 1..10 LOOP
+                n := n + 2;
+                question := json_build_object('id', md5('m' || n), 'role', 'user', 'content', msg(n))::text;
+                INSERT INTO chat_message VALUES (ch || '-' || md5('m' || n), ch, 'u', 'user', to_json(msg(n)), true, today, today);
+                UPDATE chat SET chat = (left(chat::text, -3) || CASE WHEN chat::text LIKE '%[]}}' THEN '' ELSE ',' END
+                  || question || ']}}')::json, updated_at = today WHERE id = ch;
+                INSERT INTO chat_message VALUES (ch || '-' || md5('m' || n + 1), ch, 'u', 'assistant', '\"\"', false, today, today);
+                UPDATE chat_message SET content = to_json(msg(n + 1)), done = true WHERE id = ch || '-' || md5('m' || n + 1);
+                answer := json_build_object('id', md5('m' || n + 1), 'role', 'assistant', 'content', msg(n + 1))::text;
+                UPDATE chat SET chat = (left(chat::text, -3) || ',' || answer || ']}}')::json WHERE id = ch;
+              END LOOP;
+            END LOOP;
+            DELETE FROM chat WHERE id IN (SELECT id FROM chat TABLESAMPLE BERNOULLI (0.1));
+          END \$\$"
+      }
+      rows="SELECT (SELECT count(*) || ':' || sum(hashtextextended(t::text, 0)) FROM chat t) || '/'
+        || (SELECT count(*) || ':' || sum(hashtextextended(m::text, 0)) FROM chat_message m)"
+      ;;
     pgbench)
       docker exec "$name" "$pg_bin/pgbench" -U postgres -i -q -s $((mib / 15)) bench >/dev/null 2>&1
       day() { sql "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = $(( $1 % 100 ))"; }
       rows="SELECT count(*) || ':' || sum(abalance) FROM pgbench_accounts"
       ;;
-    *) echo "workload: chats or pgbench" >&2; return 2 ;;
+    *) echo "workload: chats, webui or pgbench" >&2; return 2 ;;
   esac
 }
 

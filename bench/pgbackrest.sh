@@ -8,7 +8,7 @@
 #   its default compression, the repo encrypted (aes-256-cbc, as restic's always is), start-fast (as
 #   the sidecar's checkpoint fast here), archive_timeout 60 s; a full backup, then `--type=incr` a day,
 #   a full one every FULL_EVERY days, as the sidecar's chain.
-# Each day of WORKLOAD (bench/lib.sh bench_workload: chats or pgbench's worst case) is followed by a
+# Each day of WORKLOAD (bench/lib.sh bench_workload: chats, webui or pgbench's worst case) is followed by a
 # CHECKPOINT and one backup by each tool, one after the other. Then, for each tool:
 # - the repo's bytes after DAYS days against its first full backup;
 # - a restore to a moment after the last day (base backups and the day's WAL) into a new container
