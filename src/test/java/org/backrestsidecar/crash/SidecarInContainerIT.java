@@ -118,7 +118,8 @@ class SidecarInContainerIT {
         // the state volume, laid down by a helper that sees that volume, replayed and compared with the facts
         TestDocker.await("run " + baseRun + " copied offsite", Duration.ofMinutes(2), () -> TestDocker.exec(sidecar,
                 "restic", "-r", "/repos/critical-offsite", "--password-file", "/config/critical-offsite.key", "--no-cache",
-                "snapshots", "--json", "--tag", "run:" + baseRun).out().split("\"tree\"").length == 4); // base, manifest, facts
+                "--no-lock", "snapshots", "--json", "--tag", "run:" + baseRun).out()
+                .split("\"tree\"").length > 3); // base, manifest, facts
         String drill = api(sidecar, "-X", "POST", "http://127.0.0.1:8080/api/plans/critical/drills?from=offsite")
                 .replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
         String[] drilled = new String[1];
